@@ -1,0 +1,77 @@
+"""vmwidgets: see how the Linux kernel (32-bit x86, 2.6.2x–2.6.3x) manages virtual memory.
+
+The core model (``vmwidgets.model``) boots a simulated machine and emits an event for
+every step of every operation; the timeline records them for stepping back and forth.
+"""
+
+from .errors import (
+    AddressError,
+    ConfigError,
+    InvalidArgument,
+    NotAVmallocArea,
+    PageStateError,
+    VmError,
+)
+from .events import Event, event_from_dict, event_from_json
+from .model.config import Config, KernelImage
+from .model.constants import (
+    __GFP_DMA,
+    __GFP_HIGHMEM,
+    __GFP_ZERO,
+    GFP_ATOMIC,
+    GFP_DMA,
+    GFP_HIGHUSER,
+    GFP_KERNEL,
+    GFP_USER,
+    MAX_ORDER,
+    PAGE_SIZE,
+    VM_ALLOC,
+    VM_IOREMAP,
+    VM_MAP,
+    VM_USERMAP,
+    VM_VPAGES,
+)
+from .model.kernel import Kernel
+from .model.layout import Layout
+from .model.page import Page
+from .model.pgtable import Translation
+from .model.vmalloc import VmStruct
+from .state import ViewState
+from .timeline import Timeline
+
+__version__ = "0.1.0"
+__all__ = [
+    "AddressError",
+    "Config",
+    "ConfigError",
+    "Event",
+    "GFP_ATOMIC",
+    "GFP_DMA",
+    "GFP_HIGHUSER",
+    "GFP_KERNEL",
+    "GFP_USER",
+    "InvalidArgument",
+    "Kernel",
+    "KernelImage",
+    "Layout",
+    "MAX_ORDER",
+    "NotAVmallocArea",
+    "PAGE_SIZE",
+    "Page",
+    "PageStateError",
+    "Timeline",
+    "Translation",
+    "VM_ALLOC",
+    "VM_IOREMAP",
+    "VM_MAP",
+    "VM_USERMAP",
+    "VM_VPAGES",
+    "ViewState",
+    "VmError",
+    "VmStruct",
+    "__GFP_DMA",
+    "__GFP_HIGHMEM",
+    "__GFP_ZERO",
+    "event_from_dict",
+    "event_from_json",
+]

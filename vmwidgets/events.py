@@ -1,0 +1,499 @@
+"""Events: one immutable record per step the kernel takes.
+
+Every event is a small named tuple whose first two fields are ``op`` (the index of the
+top-level operation it belongs to) and ``fn`` (the kernel function doing the step, as
+``file:function``).  ``kind`` is its past-tense class name, ``explain()`` says in one
+sentence what happened, and ``apply``/``revert`` move a :class:`~vmwidgets.state.ViewState`
+forward or back over it.  ``to_json``/``event_from_json`` round-trip it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NamedTuple
+
+from .model.constants import PAGE_SHIFT, ZONE_NAMES, pte_flag_names, vm_flag_names
+from .state import AreaRecord, ViewState
+
+EVENT_KINDS: dict[str, type] = {}
+
+
+def _h(x: int) -> str:
+    return f"{x:#010x}"
+
+
+def _zone(z: int) -> str:
+    return ZONE_NAMES[z]
+
+
+def _event(cls: type) -> type:
+    """Register an event class and give it the shared behaviour."""
+    EVENT_KINDS[cls.__name__] = cls
+    cls.kind = property(lambda self: type(self).__name__)
+    cls.text = property(lambda self: self.explain())
+    for name, fn in _SHARED.items():
+        if name not in cls.__dict__:
+            setattr(cls, name, fn)
+    return cls
+
+
+def _free_del(s: ViewState, zone: int, order: int, index: int) -> None:
+    lst = s.free[(zone, order)]
+    del lst[index]
+    if not lst:  # an empty free list is no entry, as in a fresh snapshot
+        del s.free[(zone, order)]
+
+
+def _noop(self: Any, state: ViewState) -> None:
+    return None
+
+
+def _to_dict(self: Any) -> dict[str, Any]:
+    d = {"kind": type(self).__name__}
+    d.update(self._asdict())
+    return d
+
+
+def _to_json(self: Any) -> str:
+    return json.dumps(self.to_dict())
+
+
+_SHARED = {"apply": _noop, "revert": _noop, "to_dict": _to_dict, "to_json": _to_json}
+MUTATING: set[type] = set()
+
+
+def _mutates(cls: type) -> type:
+    MUTATING.add(cls)
+    return cls
+
+
+def event_from_dict(d: dict[str, Any]) -> Any:
+    """Rebuild an event from :meth:`to_dict` output (lists become tuples)."""
+    d = dict(d)
+    cls = EVENT_KINDS.get(d.pop("kind", None))
+    if cls is None:
+        from .errors import InvalidArgument
+
+        raise InvalidArgument("kind", None, "one of " + ", ".join(sorted(EVENT_KINDS)))
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+def event_from_json(text: str) -> Any:
+    """Rebuild an event from :meth:`to_json` output."""
+    return event_from_dict(json.loads(text))
+
+
+# --- operations --------------------------------------------------------------------------
+@_event
+class OperationBegan(NamedTuple):
+    op: int
+    fn: str
+    name: str
+    args: str
+
+    def explain(self) -> str:
+        return f"{self.name}({self.args}) begins."
+
+
+@_event
+class OperationEnded(NamedTuple):
+    op: int
+    fn: str
+    name: str
+    result: str
+
+    def explain(self) -> str:
+        return f"{self.name} returns {self.result}."
+
+
+@_event
+class AllocationFailed(NamedTuple):
+    op: int
+    fn: str
+    what: str
+    reason: str
+
+    def explain(self) -> str:
+        return f"{self.what} failed: {self.reason}; the caller gets NULL."
+
+
+@_event
+class KernelWarning(NamedTuple):
+    op: int
+    fn: str
+    message: str
+
+    def explain(self) -> str:
+        return f'The kernel prints a warning: "{self.message}".'
+
+
+# --- buddy allocator ---------------------------------------------------------------------
+@_mutates
+@_event
+class FreeBlockTaken(NamedTuple):
+    op: int
+    fn: str
+    zone: int
+    order: int
+    pfn: int
+    index: int
+
+    def explain(self) -> str:
+        return (
+            f"Block at pfn {self.pfn:#x} ({1 << self.order} pages) is taken off "
+            f"{_zone(self.zone)} free_area[{self.order}]."
+        )
+
+    def apply(self, s: ViewState) -> None:
+        _free_del(s, self.zone, self.order, self.index)
+
+    def revert(self, s: ViewState) -> None:
+        s.free.setdefault((self.zone, self.order), []).insert(self.index, self.pfn)
+
+
+@_mutates
+@_event
+class BuddySplit(NamedTuple):
+    op: int
+    fn: str
+    zone: int
+    order: int
+    pfn: int
+    buddy: int
+
+    def explain(self) -> str:
+        return (
+            f"expand() halves the block at pfn {self.pfn:#x}: its upper half at pfn {self.buddy:#x} "
+            f"goes to the head of free_area[{self.order}] ({1 << self.order} pages), the lower half stays."
+        )
+
+    def apply(self, s: ViewState) -> None:
+        s.free.setdefault((self.zone, self.order), []).insert(0, self.buddy)
+
+    def revert(self, s: ViewState) -> None:
+        _free_del(s, self.zone, self.order, 0)
+
+
+@_mutates
+@_event
+class FrameAllocated(NamedTuple):
+    op: int
+    fn: str
+    zone: int
+    order: int
+    pfn: int
+    gfp: int
+
+    def explain(self) -> str:
+        n = 1 << self.order
+        what = "frame" if n == 1 else f"{n} frames"
+        phys = self.pfn << PAGE_SHIFT
+        return f"The buddy allocator hands out {what} at pfn {self.pfn:#x} (phys {phys:#x}) from {_zone(self.zone)}."
+
+    def apply(self, s: ViewState) -> None:
+        s.allocated[self.pfn] = self.order
+
+    def revert(self, s: ViewState) -> None:
+        del s.allocated[self.pfn]
+
+
+@_mutates
+@_event
+class FrameFreed(NamedTuple):
+    op: int
+    fn: str
+    zone: int
+    order: int
+    pfn: int
+
+    def explain(self) -> str:
+        n = 1 << self.order
+        return f"The last reference to pfn {self.pfn:#x} is dropped: {n} page(s) go back to the buddy allocator."
+
+    def apply(self, s: ViewState) -> None:
+        del s.allocated[self.pfn]
+
+    def revert(self, s: ViewState) -> None:
+        s.allocated[self.pfn] = self.order
+
+
+@_mutates
+@_event
+class BuddyMerged(NamedTuple):
+    op: int
+    fn: str
+    zone: int
+    order: int
+    pfn: int
+    buddy: int
+    index: int
+
+    def explain(self) -> str:
+        return (
+            f"Its buddy at pfn {self.buddy:#x} (= {self.pfn:#x} ^ {1 << self.order:#x}) is free too: "
+            f"it leaves free_area[{self.order}] and the two merge into one block of order {self.order + 1}."
+        )
+
+    def apply(self, s: ViewState) -> None:
+        _free_del(s, self.zone, self.order, self.index)
+
+    def revert(self, s: ViewState) -> None:
+        s.free.setdefault((self.zone, self.order), []).insert(self.index, self.buddy)
+
+
+@_mutates
+@_event
+class FreeBlockAdded(NamedTuple):
+    op: int
+    fn: str
+    zone: int
+    order: int
+    pfn: int
+
+    def explain(self) -> str:
+        return f"The block at pfn {self.pfn:#x} goes to the head of {_zone(self.zone)} free_area[{self.order}]."
+
+    def apply(self, s: ViewState) -> None:
+        s.free.setdefault((self.zone, self.order), []).insert(0, self.pfn)
+
+    def revert(self, s: ViewState) -> None:
+        _free_del(s, self.zone, self.order, 0)
+
+
+# --- page tables -------------------------------------------------------------------------
+@_mutates
+@_event
+class PageTableAllocated(NamedTuple):
+    op: int
+    fn: str
+    level: str
+    pfn: int
+    vaddr: int
+    parent: int
+    index: int
+    entry: int
+
+    def explain(self) -> str:
+        return (
+            f"A new {self.level.upper()} table (frame {self.pfn:#x}) covering {_h(self.vaddr)} is linked "
+            f"into entry {self.index} of the table above ({', '.join(pte_flag_names(self.entry))})."
+        )
+
+    def apply(self, s: ViewState) -> None:
+        s.tables[self.pfn] = {}
+        s.table_meta[self.pfn] = (self.level, self.vaddr)
+        s.tables[self.parent][self.index] = self.entry
+
+    def revert(self, s: ViewState) -> None:
+        del s.tables[self.pfn], s.table_meta[self.pfn], s.tables[self.parent][self.index]
+
+
+@_mutates
+@_event
+class PteInstalled(NamedTuple):
+    op: int
+    fn: str
+    table: int
+    index: int
+    vaddr: int
+    entry: int
+
+    def explain(self) -> str:
+        return (
+            f"PTE {self.index} now maps {_h(self.vaddr)} to frame {(self.entry & 0xFFFFFFFFF000) >> PAGE_SHIFT:#x} "
+            f"({', '.join(pte_flag_names(self.entry))})."
+        )
+
+    def apply(self, s: ViewState) -> None:
+        s.tables[self.table][self.index] = self.entry
+
+    def revert(self, s: ViewState) -> None:
+        del s.tables[self.table][self.index]
+
+
+@_mutates
+@_event
+class PteCleared(NamedTuple):
+    op: int
+    fn: str
+    table: int
+    index: int
+    vaddr: int
+    old: int
+
+    def explain(self) -> str:
+        return f"PTE {self.index} for {_h(self.vaddr)} is cleared: the address is no longer mapped."
+
+    def apply(self, s: ViewState) -> None:
+        del s.tables[self.table][self.index]
+
+    def revert(self, s: ViewState) -> None:
+        s.tables[self.table][self.index] = self.old
+
+
+@_event
+class TlbFlushed(NamedTuple):
+    op: int
+    fn: str
+    start: int
+    end: int
+
+    def explain(self) -> str:
+        return f"The TLB entries for {_h(self.start)}-{_h(self.end)} are flushed so no CPU uses the old mapping."
+
+
+@_event
+class WalkStep(NamedTuple):
+    op: int
+    fn: str
+    vaddr: int
+    level: str
+    table: int
+    index: int
+    entry: int
+
+    def explain(self) -> str:
+        if not self.entry & 1:
+            return f"{self.level.upper()} entry {self.index} of table {self.table:#x} is not present: the walk stops."
+        return (
+            f"{self.level.upper()} entry {self.index} of table {self.table:#x} holds {self.entry:#x} "
+            f"({', '.join(pte_flag_names(self.entry))})."
+        )
+
+
+# --- vmalloc -----------------------------------------------------------------------------
+@_event
+class VmlistVisited(NamedTuple):
+    op: int
+    fn: str
+    addr: int
+    size: int
+    candidate: int
+    verdict: str
+
+    def explain(self) -> str:
+        area = f"the area at {_h(self.addr)}-{_h(self.addr + self.size)}"
+        return {
+            "fits": f"The hole before {area} is big enough: the new area goes at {_h(self.candidate)}.",
+            "skip": f"{area.capitalize()} is in the way: the search moves on to {_h(self.candidate)}.",
+            "below": f"{area.capitalize()} lies below the search start: move on.",
+            "match": f"{area.capitalize()} is the one asked for.",
+            "no-match": f"{area.capitalize()} is not the one asked for: move on.",
+        }.get(self.verdict, f"Visit {area}: {self.verdict}.")
+
+
+@_mutates
+@_event
+class VmStructLinked(NamedTuple):
+    op: int
+    fn: str
+    addr: int
+    size: int
+    flags: int
+    caller: str | None
+    position: int
+
+    def explain(self) -> str:
+        where = "at the head of vmlist" if self.position == 0 else f"as entry {self.position} of vmlist"
+        return (
+            f"A vm_struct for {_h(self.addr)}-{_h(self.addr + self.size)} ({self.size} bytes with its guard "
+            f"page, {'|'.join(vm_flag_names(self.flags))}) is linked {where}."
+        )
+
+    def apply(self, s: ViewState) -> None:
+        s.vmlist.insert(self.position, self.addr)
+        s.areas[self.addr] = AreaRecord(self.addr, self.size, self.flags, 0, 0, self.caller)
+        s.area_pages[self.addr] = []
+
+    def revert(self, s: ViewState) -> None:
+        del s.vmlist[self.position], s.areas[self.addr], s.area_pages[self.addr]
+
+
+@_mutates
+@_event
+class VmStructUpdated(NamedTuple):
+    op: int
+    fn: str
+    addr: int
+    field: str
+    old: int
+    new: int
+
+    def explain(self) -> str:
+        return f"area->{self.field} of the vm_struct at {_h(self.addr)} is set to {self.new:#x}."
+
+    def apply(self, s: ViewState) -> None:
+        s.areas[self.addr] = s.areas[self.addr]._replace(**{self.field: self.new})
+
+    def revert(self, s: ViewState) -> None:
+        s.areas[self.addr] = s.areas[self.addr]._replace(**{self.field: self.old})
+
+
+@_mutates
+@_event
+class VmPageStored(NamedTuple):
+    op: int
+    fn: str
+    addr: int
+    index: int
+    pfn: int
+
+    def explain(self) -> str:
+        return f"area->pages[{self.index}] of the vm_struct at {_h(self.addr)} points to frame {self.pfn:#x}."
+
+    def apply(self, s: ViewState) -> None:
+        s.area_pages[self.addr].append(self.pfn)
+
+    def revert(self, s: ViewState) -> None:
+        s.area_pages[self.addr].pop()
+
+
+@_mutates
+@_event
+class VmStructUnlinked(NamedTuple):
+    op: int
+    fn: str
+    addr: int
+    size: int
+    flags: int
+    nr_pages: int
+    phys_addr: int
+    caller: str | None
+    position: int
+    pages: tuple[int, ...]
+
+    def explain(self) -> str:
+        return f"The vm_struct for {_h(self.addr)} is unlinked from vmlist; its guard page is dropped from size."
+
+    def apply(self, s: ViewState) -> None:
+        del s.vmlist[self.position], s.areas[self.addr], s.area_pages[self.addr]
+
+    def revert(self, s: ViewState) -> None:
+        s.vmlist.insert(self.position, self.addr)
+        s.areas[self.addr] = AreaRecord(self.addr, self.size, self.flags, self.nr_pages, self.phys_addr, self.caller)
+        s.area_pages[self.addr] = list(self.pages)
+
+
+Event = (
+    OperationBegan,
+    OperationEnded,
+    AllocationFailed,
+    KernelWarning,
+    FreeBlockTaken,
+    BuddySplit,
+    FrameAllocated,
+    FrameFreed,
+    BuddyMerged,
+    FreeBlockAdded,
+    PageTableAllocated,
+    PteInstalled,
+    PteCleared,
+    TlbFlushed,
+    WalkStep,
+    VmlistVisited,
+    VmStructLinked,
+    VmStructUpdated,
+    VmPageStored,
+    VmStructUnlinked,
+)
+"""Every event class; ``isinstance(x, Event)`` tells an event."""

@@ -1,0 +1,5 @@
+"""The core kernel model: pure Python, no widget, graphviz or IPython import.
+
+Each module follows a part of the kernel and names the file it mirrors; the
+:class:`~vmwidgets.model.kernel.Kernel` class joins them.
+"""

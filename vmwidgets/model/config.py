@@ -1,0 +1,165 @@
+"""`Config`: the simulated machine and kernel build, as boot parameters and Kconfig choose them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..errors import ConfigError
+from .constants import KB, MB, PAGE_SIZE
+
+# CONFIG_PAGE_OFFSET for the i386 VMSPLIT_* choices (arch/x86/Kconfig).
+PAGE_OFFSETS = {
+    0xC0000000: "VMSPLIT_3G",
+    0xB0000000: "VMSPLIT_3G_OPT",
+    0x80000000: "VMSPLIT_2G",
+    0x78000000: "VMSPLIT_2G_OPT",
+    0x40000000: "VMSPLIT_1G",
+}
+
+# Size of the permanent fixmap in kB, read off real boot logs of the era (tests/data/bootlogs):
+# it depends on NR_CPUS, KM_TYPE_NR, MAX_IO_APICS and options, so a config picks one.
+DEFAULT_FIXMAP_KB = {(False, False): 720, (False, True): 3612, (True, False): 904, (True, True): 3744}
+
+_ERA_RE = re.compile(r"2\.6\.(\d+)")
+
+
+@dataclass(frozen=True)
+class KernelImage:
+    """Where the kernel image sits, as *physical* addresses (virtual = PAGE_OFFSET + these).
+
+    They give the ``.text``, ``.data`` and ``.init`` lines of the boot log and the frames
+    boot reserves for the image.  They are properties of a built vmlinux, not derivable
+    from formulas; the defaults are the images of the two worked boot logs in
+    ``shared/kernel-notes.md`` (Ubuntu 2.6.24-19 and a 2.6.3x PAE kernel).  ``end`` is
+    ``_end`` (after .bss), which the logs do not print: the defaults assume a bss of
+    about 460 kB and 560 kB.
+    """
+
+    text_start: int
+    text_end: int
+    data_end: int
+    init_start: int
+    init_end: int
+    end: int
+
+
+IMAGE_2_6_24 = KernelImage(0x00100000, 0x003204C4, 0x0041BDC4, 0x00421000, 0x0047D000, 0x004F0000)
+IMAGE_2_6_32 = KernelImage(0x00400000, 0x0071AE6A, 0x008FEB78, 0x00906000, 0x00973000, 0x00A00000)
+
+
+def _era_minor(era: object) -> int:
+    m = _ERA_RE.fullmatch(era) if isinstance(era, str) else None
+    if not m or not 20 <= int(m.group(1)) <= 38:
+        raise ConfigError(
+            "era", era, 'a 2.6 kernel version from "2.6.20" to "2.6.38"; the two lesson eras are "2.6.24" and "2.6.32"'
+        )
+    return int(m.group(1))
+
+
+@dataclass(frozen=True)
+class Config:
+    """The machine and kernel configuration a :class:`~vmwidgets.Kernel` boots with.
+
+    The defaults make a good first lesson: 1 GB of RAM, no PAE, era 2.6.24, so lowmem is
+    exactly 896 MB and the top 128 MB of RAM is highmem; the vmalloc area is empty.
+
+    - ``ram``: top of RAM in bytes (``max_pfn << PAGE_SHIFT``), a page multiple, 32 MB up
+      to 4 GB (64 GB with ``pae``).
+    - ``pae``: three-level paging (CONFIG_X86_PAE, 8-byte entries, NX).
+    - ``era``: ``"2.6.24"`` (vmlist first-fit, lowmem exactly 896 MB) or ``"2.6.32"``
+      (2.6.28+ layout formulas).  Any 2.6.20–2.6.38 version is accepted so real boot logs
+      can be checked; the rules switch at 2.6.25 (fixmap boot slots), 2.6.28 (vmalloc
+      formulas) and 2.6.37 (PKMAP_BASE below FIXADDR_START).
+    - ``fixmap_kb``: size of the permanent fixmap (``__end_of_permanent_fixed_addresses``
+      pages); ``None`` takes a typical value of the era (720/3612 kB for 2.6.24
+      non-PAE/PAE kernels, 904/3744 kB for 2.6.32).
+    - ``vmalloc_reserve``: the ``vmalloc=`` boot parameter in bytes, ``None`` when not
+      given (then ``__VMALLOC_RESERVE`` is 128 MB).  From 2.6.28 the kernel adds
+      VMALLOC_OFFSET (8 MB) to it, as real boot logs show.
+    - ``fixaddr_top``: ``__FIXADDR_TOP`` (0xfffff000 unless a hypervisor reserves the top).
+    - ``highmem``: CONFIG_HIGHMEM; without it RAM above lowmem is ignored, as the kernel
+      does ("Warning only 896MB will be used").
+    - ``pse``: map lowmem in ``swapper_pg_dir`` with large pages (4 MB, or 2 MB under PAE)
+      as a PSE-capable CPU does; ``False`` maps it with 4 KB page tables.
+    - ``page_offset``: CONFIG_PAGE_OFFSET (0xC0000000 for the 3G/1G split).
+    - ``image``: the kernel image's sections (see :class:`KernelImage`).
+    """
+
+    ram: int = 1 << 30
+    pae: bool = False
+    era: str = "2.6.24"
+    fixmap_kb: int | None = None
+    vmalloc_reserve: int | None = None
+    fixaddr_top: int = 0xFFFFF000
+    highmem: bool = True
+    pse: bool = True
+    page_offset: int = 0xC0000000
+    image: KernelImage | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("pae", "highmem", "pse"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(name, getattr(self, name), "True or False")
+        minor = _era_minor(self.era)
+        if self.page_offset not in PAGE_OFFSETS:
+            raise ConfigError("page_offset", self.page_offset, "one of " + ", ".join(f"{k:#x}" for k in PAGE_OFFSETS))
+        top = (64 << 30) if self.pae else (4 << 30)
+        if (
+            isinstance(self.ram, bool)
+            or not isinstance(self.ram, int)
+            or not 32 * MB <= self.ram <= top
+            or self.ram % PAGE_SIZE
+        ):
+            raise ConfigError(
+                "ram",
+                self.ram,
+                f"a multiple of 4096 from 32 MB to {top >> 30} GB" + ("" if self.pae else " (64 GB with pae=True)"),
+            )
+        if self.fixmap_kb is not None and (
+            isinstance(self.fixmap_kb, bool)
+            or not isinstance(self.fixmap_kb, int)
+            or not 4 <= self.fixmap_kb <= 16384
+            or self.fixmap_kb % 4
+        ):
+            raise ConfigError("fixmap_kb", self.fixmap_kb, "None or a multiple of 4 from 4 to 16384")
+        if self.vmalloc_reserve is not None and (
+            isinstance(self.vmalloc_reserve, bool)
+            or not isinstance(self.vmalloc_reserve, int)
+            or not 0 <= self.vmalloc_reserve < (1 << 32) - self.page_offset
+        ):
+            raise ConfigError(
+                "vmalloc_reserve",
+                self.vmalloc_reserve,
+                f"None or bytes from 0 to {(1 << 32) - self.page_offset - 1:#x}",
+            )
+        if (
+            isinstance(self.fixaddr_top, bool)
+            or not isinstance(self.fixaddr_top, int)
+            or not 0xF0000000 <= self.fixaddr_top <= 0xFFFFF000
+            or self.fixaddr_top % PAGE_SIZE
+        ):
+            raise ConfigError("fixaddr_top", self.fixaddr_top, "a page multiple from 0xf0000000 to 0xfffff000")
+        if self.image is not None and not isinstance(self.image, KernelImage):
+            raise ConfigError("image", self.image, "None or a vmwidgets.KernelImage")
+        _ = minor
+
+    @property
+    def era_minor(self) -> int:
+        """The ``N`` of ``2.6.N``."""
+        return _era_minor(self.era)
+
+    @property
+    def fixmap_pages(self) -> int:
+        """``__end_of_permanent_fixed_addresses``: the permanent fixmap in pages."""
+        kb = self.fixmap_kb
+        if kb is None:
+            kb = DEFAULT_FIXMAP_KB[(self.era_minor >= 28, self.pae)]
+        return kb * KB // PAGE_SIZE
+
+    @property
+    def kernel_image(self) -> KernelImage:
+        """The image sections used: ``image`` or the era's default."""
+        if self.image is not None:
+            return self.image
+        return IMAGE_2_6_32 if self.era_minor >= 28 else IMAGE_2_6_24

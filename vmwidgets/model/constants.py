@@ -1,0 +1,118 @@
+"""Kernel constants for 32-bit x86 (i386), Linux 2.6.24 and 2.6.32.
+
+Values and names follow include/asm-x86/page_32.h, pgtable_32.h, include/linux/gfp.h,
+include/linux/vmalloc.h, include/linux/mmzone.h and include/linux/page-flags.h.
+"""
+
+from __future__ import annotations
+
+PAGE_SHIFT = 12
+PAGE_SIZE = 1 << PAGE_SHIFT
+PAGE_MASK = ~(PAGE_SIZE - 1) & 0xFFFFFFFF
+MB = 1 << 20
+KB = 1 << 10
+VMALLOC_OFFSET = 8 * MB
+DEFAULT_VMALLOC_RESERVE = 128 * MB
+DEFAULT_FIXADDR_TOP = 0xFFFFF000
+MAX_DMA_PFN = (16 * MB) >> PAGE_SHIFT  # asm-x86/dma.h: MAX_DMA_ADDRESS is 16 MB
+MAX_ORDER = 11
+ISA_START_ADDRESS = 0xA0000
+ISA_END_ADDRESS = 0x100000
+IOREMAP_MAX_ORDER = 7 + PAGE_SHIFT  # include/linux/vmalloc.h: 128 pages
+SIZEOF_STRUCT_PAGE = 32  # i386, 2.6.2x/3x without debug options
+
+# Zones (include/linux/mmzone.h: enum zone_type); names as /proc/zoneinfo prints them.
+ZONE_DMA = 0
+ZONE_NORMAL = 1
+ZONE_HIGHMEM = 2
+ZONE_NAMES = ("DMA", "Normal", "HighMem")
+
+# GFP flags (include/linux/gfp.h, 2.6.24).
+__GFP_DMA = 0x01
+__GFP_HIGHMEM = 0x02
+__GFP_WAIT = 0x10
+__GFP_HIGH = 0x20
+__GFP_IO = 0x40
+__GFP_FS = 0x80
+__GFP_COLD = 0x100
+__GFP_NOWARN = 0x200
+__GFP_REPEAT = 0x400
+__GFP_ZERO = 0x8000
+GFP_ATOMIC = __GFP_HIGH
+GFP_NOIO = __GFP_WAIT
+GFP_KERNEL = __GFP_WAIT | __GFP_IO | __GFP_FS
+GFP_USER = __GFP_WAIT | __GFP_IO | __GFP_FS
+GFP_HIGHUSER = GFP_USER | __GFP_HIGHMEM
+GFP_DMA = __GFP_DMA
+GFP_MASK_ALL = 0x1FFFFF  # every bit 2.6.24's gfp.h defines (__GFP_BITS_SHIFT 21)
+
+# vm_struct flags (include/linux/vmalloc.h).
+VM_IOREMAP = 0x00000001
+VM_ALLOC = 0x00000002
+VM_MAP = 0x00000004
+VM_USERMAP = 0x00000008
+VM_VPAGES = 0x00000010
+VM_FLAG_NAMES = {
+    VM_IOREMAP: "VM_IOREMAP",
+    VM_ALLOC: "VM_ALLOC",
+    VM_MAP: "VM_MAP",
+    VM_USERMAP: "VM_USERMAP",
+    VM_VPAGES: "VM_VPAGES",
+}
+
+# Page-table entry bits (asm-x86/pgtable.h).
+_PAGE_PRESENT = 1 << 0
+_PAGE_RW = 1 << 1
+_PAGE_USER = 1 << 2
+_PAGE_PWT = 1 << 3
+_PAGE_PCD = 1 << 4
+_PAGE_ACCESSED = 1 << 5
+_PAGE_DIRTY = 1 << 6
+_PAGE_PSE = 1 << 7
+_PAGE_GLOBAL = 1 << 8
+_PAGE_NX = 1 << 63
+PTE_BIT_NAMES = (
+    (_PAGE_PRESENT, "PRESENT"),
+    (_PAGE_RW, "RW"),
+    (_PAGE_USER, "USER"),
+    (_PAGE_PWT, "PWT"),
+    (_PAGE_PCD, "PCD"),
+    (_PAGE_ACCESSED, "ACCESSED"),
+    (_PAGE_DIRTY, "DIRTY"),
+    (_PAGE_PSE, "PSE"),
+    (_PAGE_GLOBAL, "GLOBAL"),
+    (_PAGE_NX, "NX"),
+)
+_PAGE_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY  # 0x67
+_KERNPG_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY  # 0x63
+__PAGE_KERNEL_EXEC = _PAGE_PRESENT | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED | _PAGE_GLOBAL  # 0x163
+
+# struct page flags (include/linux/page-flags.h, 2.6.24 bit numbers).
+PG_locked = 0
+PG_referenced = 2
+PG_dirty = 4
+PG_lru = 5
+PG_slab = 7
+PG_reserved = 10
+PG_private = 11
+PG_buddy = 19
+PAGE_FLAG_NAMES = {
+    PG_locked: "locked",
+    PG_referenced: "referenced",
+    PG_dirty: "dirty",
+    PG_lru: "lru",
+    PG_slab: "slab",
+    PG_reserved: "reserved",
+    PG_private: "private",
+    PG_buddy: "buddy",
+}
+
+
+def pte_flag_names(entry: int) -> tuple[str, ...]:
+    """Names of the x86 flag bits set in a page-table entry, lowest bit first."""
+    return tuple(name for bit, name in PTE_BIT_NAMES if entry & bit)
+
+
+def vm_flag_names(flags: int) -> tuple[str, ...]:
+    """Names of the VM_* bits set in a vm_struct's ``flags``."""
+    return tuple(name for bit, name in VM_FLAG_NAMES.items() if flags & bit)

@@ -1,0 +1,291 @@
+"""`Kernel`: boot a simulated 32-bit x86 machine and run kernel memory operations on it.
+
+Every operation validates its arguments before it changes anything, then emits one
+event per step (see :mod:`vmwidgets.events`); with recording on (the default) the events
+go to :attr:`Kernel.timeline`, and to any subscriber.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import InvalidArgument
+from ..events import OperationBegan, OperationEnded
+from ..state import AreaRecord, ViewState
+from ..timeline import Timeline
+from .buddy import BuddyAllocator
+from .config import Config
+from .constants import (
+    _PAGE_NX,
+    _PAGE_PRESENT,
+    _PAGE_PSE,
+    _PAGE_TABLE,
+    MAX_DMA_PFN,
+    PAGE_SHIFT,
+    PAGE_SIZE,
+    SIZEOF_STRUCT_PAGE,
+    ZONE_DMA,
+    ZONE_HIGHMEM,
+    ZONE_NORMAL,
+    PG_reserved,
+)
+from .layout import Layout
+from .page import MemMap, Zone
+from .pgtable import PageTables
+from .vmalloc import Vmalloc, VmStruct
+
+
+class _OpResult:
+    __slots__ = ("result",)
+
+    def __init__(self) -> None:
+        self.result = ""
+
+
+class Kernel(BuddyAllocator, PageTables, Vmalloc):
+    """A booted 32-bit x86 Linux kernel's memory: layout, page frames, page tables, vmalloc.
+
+    >>> from vmwidgets import Kernel, Config
+    >>> k = Kernel(Config())
+    >>> [z.name for z in k.zones]
+    ['DMA', 'Normal', 'HighMem']
+
+    ``record=False`` keeps no timeline (for speed); subscribers still see every event.
+    """
+
+    def __init__(self, config: Config | None = None, *, record: bool = True, checkpoint_every: int = 8192) -> None:
+        if config is None:
+            config = Config()
+        if not isinstance(config, Config):
+            raise InvalidArgument("config", config, "a vmwidgets.Config")
+        if not isinstance(record, bool):
+            raise InvalidArgument("record", record, "True or False")
+        if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int) or checkpoint_every < 16:
+            raise InvalidArgument("checkpoint_every", checkpoint_every, "an integer of at least 16")
+        self.config = config
+        self.layout = Layout.compute(config)
+        self._subscribers: list[Callable[[Any], None]] = []
+        self._sink: Callable[[Any], None] | None = None
+        self._op = -1
+        self._op_depth = 0
+        self._nr_ops = 0
+        self._boot()
+        self.timeline: Timeline | None = Timeline(self.view_state(), checkpoint_every) if record else None
+        self._rewire()
+
+    # -- boot ----------------------------------------------------------------------------------
+    def _boot(self) -> None:
+        """setup_arch → paging_init → mem_init, reduced to what memory looks like afterwards.
+
+        Reserved at boot (never handed to the buddy allocator): pfn 0 (BIOS data), the ISA
+        hole 640 kB–1 MB, the kernel image (``_text`` to ``_end``), the boot page tables
+        placed just after the image, and ``mem_map`` (32 bytes per frame) placed at 16 MB,
+        where bootmem puts it (goal MAX_DMA_ADDRESS).
+        """
+        lay, cfg = self.layout, self.config
+        nr = lay.max_pfn
+        self.mem_map = MemMap(nr)
+        self.zones = [
+            Zone(ZONE_DMA, 0, min(MAX_DMA_PFN, lay.max_low_pfn)),
+            Zone(ZONE_NORMAL, min(MAX_DMA_PFN, lay.max_low_pfn), lay.max_low_pfn),
+        ]
+        if cfg.highmem:
+            self.zones.append(Zone(ZONE_HIGHMEM, lay.max_low_pfn, lay.max_pfn))
+        self._alloc_order: dict[int, int] = {}
+        self._rmap: dict[int, set[int]] = {}
+        self._pt: dict[int, dict[int, int]] = {}
+        self._pt_meta: dict[int, tuple[str, int]] = {}
+        self._static_pt: set[int] = set()
+        self._vmlist: VmStruct | None = None
+        img = cfg.kernel_image
+        reserved = [
+            (0, 1, "BIOS data page"),
+            (0x9F, 0x100, "ISA hole (640 kB-1 MB)"),
+            (img.text_start >> PAGE_SHIFT, (img.end + PAGE_SIZE - 1) >> PAGE_SHIFT, "kernel image"),
+        ]
+        self._brk = reserved[-1][1]
+        self._build_swapper()
+        reserved.append((reserved[-1][1], self._brk, "boot page tables"))
+        mm_start = MAX_DMA_PFN if self._brk <= MAX_DMA_PFN else self._brk
+        mm_pages = (nr * SIZEOF_STRUCT_PAGE + PAGE_SIZE - 1) >> PAGE_SHIFT
+        if mm_start + mm_pages > lay.max_low_pfn:
+            from ..errors import ConfigError
+
+            raise ConfigError("ram", cfg.ram, "a size whose mem_map fits in lowmem")
+        reserved.append((mm_start, mm_start + mm_pages, "mem_map"))
+        self._reserved = tuple((s, min(e, nr), w) for s, e, w in reserved if s < nr)
+        for s, e, _ in self._reserved:
+            self.mem_map.set_range(s, e, 1 << PG_reserved, 1)
+        self._boot_free_lists()
+
+    def _boot_table(self, level: str, vaddr: int, static: bool = False) -> int:
+        pfn = self._brk
+        self._brk += 1
+        self._pt[pfn] = {}
+        self._pt_meta[pfn] = (level, vaddr)
+        if static:
+            self._static_pt.add(pfn)
+        return pfn
+
+    def _build_swapper(self) -> None:
+        """swapper_pg_dir: lowmem direct map, then empty PTE tables for fixmap and pkmap.
+
+        With ``pse`` (the default, as on any CPU since the Pentium) lowmem is mapped by large
+        pages — no PTE tables, fewer TLB misses — as kernel_physical_mapping_init does; the
+        last large page reaches past high_memory, as on real machines.  Without it, 4 KB
+        PTE tables map exactly the frames below max_low_pfn.  Kernel text and init are
+        mapped executable (``is_kernel_text``), the rest NX under PAE.
+        """
+        lay, cfg = self.layout, self.config
+        levels = self.levels
+        self._swapper = self._boot_table("pgd", 0)
+        nx = _PAGE_NX if cfg.pae else 0
+        init_end = cfg.kernel_image.init_end
+        if cfg.pae:  # one kernel PMD page per kernel PGD entry
+            for i in range(self.pgd_index(lay.page_offset), 4):
+                pmd = self._boot_table("pmd", i << 30)
+                self._pt[self._swapper][i] = (pmd << PAGE_SHIFT) | _PAGE_PRESENT
+        upper = levels[-2]
+        big = 1 << upper.shift
+        phys = 0
+        while phys < lay.max_low_pfn << PAGE_SHIFT:
+            va = lay.page_offset + phys
+            table, idx = self._upper_slot(va)
+            if cfg.pse:
+                exec_ = phys <= init_end
+                self._pt[table][idx] = phys | self.page_kernel & ~_PAGE_NX | _PAGE_PSE | (0 if exec_ else nx)
+            else:
+                pte = self._boot_table("pte", va, static=True)
+                self._pt[table][idx] = (pte << PAGE_SHIFT) | _PAGE_TABLE
+                for j in range(min(levels[-1].entries, (lay.max_low_pfn - (phys >> PAGE_SHIFT)))):
+                    p = phys + (j << PAGE_SHIFT)
+                    self._pt[pte][j] = p | self.page_kernel & ~_PAGE_NX | (0 if p <= init_end else nx)
+            phys += big
+        fix_lo = (lay.fixaddr_boot_start + PAGE_SIZE) & ~(big - 1)
+        ranges = [(fix_lo, 1 << 32)]
+        if lay.pkmap_base is not None:
+            ranges.append((lay.pkmap_base, lay.pkmap_end))
+        for lo, hi in ranges:  # page_table_range_init / permanent_kmaps_init
+            for va in range(lo, hi, big):
+                table, idx = self._upper_slot(va)
+                if idx not in self._pt[table]:
+                    pte = self._boot_table("pte", va)
+                    self._pt[table][idx] = (pte << PAGE_SHIFT) | _PAGE_TABLE
+
+    def _upper_slot(self, va: int) -> tuple[int, int]:
+        """(table, index) of the entry that points to the PTE table for ``va``."""
+        table = self._swapper
+        for lv in self.levels[:-2]:
+            table = (self._pt[table][(va >> lv.shift) & (lv.entries - 1)] & self._addr_mask) >> PAGE_SHIFT
+        lv = self.levels[-2]
+        return table, (va >> lv.shift) & (lv.entries - 1)
+
+    # -- events --------------------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[Any], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` for every event from now on; returns an unsubscribe function."""
+        if not callable(callback):
+            raise InvalidArgument("callback", callback, "a callable taking one event")
+        self._subscribers.append(callback)
+        self._rewire()
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+                self._rewire()
+
+        return unsubscribe
+
+    def _rewire(self) -> None:
+        sinks = ([self.timeline._append] if self.timeline is not None else []) + list(self._subscribers)
+        if not sinks:
+            self._sink = None
+        elif len(sinks) == 1:
+            self._sink = sinks[0]
+        else:
+
+            def fan_out(ev: Any) -> None:
+                for s in sinks:
+                    s(ev)
+
+            self._sink = fan_out
+
+    def _emit(self, cls: type, fn: str, *args: Any) -> None:
+        sink = self._sink
+        if sink is not None:
+            sink(cls(self._op, fn, *args))
+
+    @contextmanager
+    def _operation(self, name: str, args: str, fn: str) -> Iterator[_OpResult]:
+        """Bracket a public call with OperationBegan/OperationEnded (nested calls join the outer one)."""
+        res = _OpResult()
+        if self._op_depth:
+            self._op_depth += 1
+            try:
+                yield res
+            finally:
+                self._op_depth -= 1
+            return
+        self._op = self.timeline._begin(name, args) if self.timeline is not None else self._nr_ops
+        self._nr_ops += 1
+        self._op_depth = 1
+        self._emit(OperationBegan, fn, name, args)
+        try:
+            yield res
+        except BaseException as exc:
+            res.result = f"error: {type(exc).__name__}"
+            raise
+        finally:
+            self._op_depth = 0
+            self._emit(OperationEnded, fn, name, res.result)
+            if self.timeline is not None:
+                self.timeline._end(self._op, res.result)
+
+    # -- helpers for lessons and views ---------------------------------------------------------
+    def pa(self, vaddr: int) -> int:
+        """``__pa(vaddr)`` for a lowmem address (see :meth:`Layout.pa`)."""
+        return self.layout.pa(vaddr)
+
+    def va(self, paddr: int) -> int:
+        """``__va(paddr)`` for a lowmem physical address (see :meth:`Layout.va`)."""
+        return self.layout.va(paddr)
+
+    @property
+    def reserved(self) -> tuple[tuple[int, int, str], ...]:
+        """Frames boot kept for the kernel: ``(start_pfn, end_pfn, what)``."""
+        return self._reserved
+
+    def view_state(self) -> ViewState:
+        """A :class:`ViewState` of the kernel as it is now (the timeline's boot snapshot)."""
+        free = {(z.index, o): fa.free_list[:] for z in self.zones for o, fa in enumerate(z.free_area) if fa.free_list}
+        tables = {p: t.copy() for p, t in self._pt.items() if p not in self._static_pt}
+        static = {p: self._pt[p] for p in self._static_pt}
+        areas, pages, vml = {}, {}, []
+        for a in self._vmlist or ():
+            vml.append(a.addr)
+            areas[a.addr] = AreaRecord(a.addr, a.size, a.flags, a.nr_pages, a.phys_addr, a.caller)
+            pages[a.addr] = [p.pfn for p in a.pages] if a.pages else []
+        return ViewState(
+            free=free,
+            allocated=dict(self._alloc_order),
+            reserved=self._reserved,
+            tables=tables,
+            table_meta=dict(self._pt_meta),
+            static_tables=static,
+            vmlist=vml,
+            areas=areas,
+            area_pages=pages,
+        )
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (
+            f"<Kernel {c.era} {'PAE' if c.pae else 'non-PAE'} ram={c.ram >> 20} MB "
+            f"lowmem={(self.layout.max_low_pfn << PAGE_SHIFT) >> 20} MB>"
+        )
+
+
+# The kernel's spellings, for students reading C beside Python (no name mangling outside a class).
+setattr(Kernel, "__pa", Kernel.pa)
+setattr(Kernel, "__va", Kernel.va)

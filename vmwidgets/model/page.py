@@ -1,0 +1,146 @@
+"""``struct page`` and the zones' ``free_area`` lists (include/linux/mm_types.h, mmzone.h).
+
+``mem_map`` is stored compactly as arrays indexed by pfn (flags, ``_count``, ``private``);
+a :class:`Page` is a small handle created on demand, so booting 4 GB costs a few MB.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import TYPE_CHECKING
+
+from .constants import MAX_ORDER, PAGE_FLAG_NAMES, PAGE_SHIFT, ZONE_NAMES, PG_buddy, PG_reserved
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+
+
+class MemMap:
+    """The ``mem_map`` array: one entry per page frame, in three parallel arrays."""
+
+    __slots__ = ("flags", "count", "private")
+
+    def __init__(self, nr: int) -> None:
+        self.flags = array("I", bytes(4 * nr))
+        self.count = array("i", bytes(4 * nr))
+        self.private = bytearray(nr)
+
+    def __len__(self) -> int:
+        return len(self.private)
+
+    def set_range(self, start: int, end: int, flags: int, count: int) -> None:
+        n = end - start
+        self.flags[start:end] = array("I", [flags]) * n
+        self.count[start:end] = array("i", [count]) * n
+
+
+class Page:
+    """A ``struct page``: one physical page frame of a :class:`~vmwidgets.Kernel`.
+
+    ``count`` is ``page->_count`` (``page_count()``), ``private`` holds the buddy order
+    while the page heads a free block (``PG_buddy``), ``zone`` is ``page_zone(page)->name``
+    and ``mappings`` the virtual addresses that map it (its direct-map address, if
+    lowmem, and every kernel PTE pointing at it).
+    """
+
+    __slots__ = ("_k", "pfn")
+
+    def __init__(self, kernel: Kernel, pfn: int) -> None:
+        self._k = kernel
+        self.pfn = pfn
+
+    @property
+    def phys_addr(self) -> int:
+        return self.pfn << PAGE_SHIFT
+
+    @property
+    def flags(self) -> int:
+        return self._k.mem_map.flags[self.pfn]
+
+    @property
+    def flag_names(self) -> tuple[str, ...]:
+        f = self.flags
+        return tuple(n for b, n in PAGE_FLAG_NAMES.items() if f >> b & 1)
+
+    @property
+    def count(self) -> int:
+        return self._k.mem_map.count[self.pfn]
+
+    @property
+    def private(self) -> int:
+        return self._k.mem_map.private[self.pfn]
+
+    @property
+    def order(self) -> int | None:
+        """``page_order()`` while the page heads a free buddy block, else None."""
+        return self.private if self.flags >> PG_buddy & 1 else None
+
+    @property
+    def reserved(self) -> bool:
+        return bool(self.flags >> PG_reserved & 1)
+
+    @property
+    def zone(self) -> str:
+        return ZONE_NAMES[self._k._zone_idx(self.pfn)]
+
+    @property
+    def virtual(self) -> int | None:
+        """``page_address()``: the direct-map address of a lowmem page, None for highmem."""
+        lay = self._k.layout
+        return lay.page_offset + self.phys_addr if self.pfn < lay.max_low_pfn else None
+
+    @property
+    def mappings(self) -> tuple[int, ...]:
+        v = self.virtual
+        extra = tuple(sorted(self._k._rmap.get(self.pfn, ())))
+        return ((v,) if v is not None else ()) + extra
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Page) and other._k is self._k and other.pfn == self.pfn
+
+    def __hash__(self) -> int:
+        return hash((id(self._k), self.pfn))
+
+    def __repr__(self) -> str:
+        names = ",".join(self.flag_names) or "-"
+        return f"<struct page pfn={self.pfn:#x} zone={self.zone} _count={self.count} flags={names}>"
+
+
+class FreeArea:
+    """``struct free_area``: a free list (head first, pfns of block heads) and ``nr_free``."""
+
+    __slots__ = ("free_list",)
+
+    def __init__(self) -> None:
+        self.free_list: list[int] = []
+
+    @property
+    def nr_free(self) -> int:
+        return len(self.free_list)
+
+    def __repr__(self) -> str:
+        return f"<free_area nr_free={self.nr_free}>"
+
+
+class Zone:
+    """``struct zone``: a pfn range with its ``free_area[MAX_ORDER]``."""
+
+    __slots__ = ("index", "name", "zone_start_pfn", "spanned_pages", "free_area")
+
+    def __init__(self, index: int, start_pfn: int, end_pfn: int) -> None:
+        self.index = index
+        self.name = ZONE_NAMES[index]
+        self.zone_start_pfn = start_pfn
+        self.spanned_pages = end_pfn - start_pfn
+        self.free_area = tuple(FreeArea() for _ in range(MAX_ORDER))
+
+    @property
+    def end_pfn(self) -> int:
+        return self.zone_start_pfn + self.spanned_pages
+
+    @property
+    def free_pages(self) -> int:
+        return sum(fa.nr_free << o for o, fa in enumerate(self.free_area))
+
+    def __repr__(self) -> str:
+        return f"<zone {self.name} pfn {self.zone_start_pfn:#x}-{self.end_pfn:#x} free={self.free_pages} pages>"

@@ -1,0 +1,474 @@
+"""vmalloc, vmap and ioremap over ``vmlist`` (mm/vmalloc.c, arch/x86/mm/ioremap.c).
+
+The 2.6.24 algorithm is followed step by step: ``__get_vm_area_node`` walks the
+address-sorted ``vmlist`` first-fit from VMALLOC_START with one guard page added to
+every area; the new ``vm_struct`` is linked before the first area above the hole.
+
+Simplifications, said once: ``caller`` and /proc/vmallocinfo arrived in 2.6.25–26 but
+are shown in every era because they teach well; 2.6.24's loop only checks the end of
+the vmalloc area inside the loop (an empty vmlist is never checked), the model always
+checks it so no area crosses VMALLOC_END; era 2.6.28+ picks addresses the way
+``alloc_vmap_area`` does (one extra unmapped page between areas) but keeps them in a
+sorted list here — the vmap_area rb-tree and lazy freeing come with the rb-tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from ..errors import InvalidArgument, NotAVmallocArea, check_int
+from ..events import (
+    AllocationFailed,
+    KernelWarning,
+    TlbFlushed,
+    VmlistVisited,
+    VmPageStored,
+    VmStructLinked,
+    VmStructUnlinked,
+    VmStructUpdated,
+)
+from .constants import (
+    __GFP_HIGHMEM,
+    __GFP_ZERO,
+    _PAGE_PCD,
+    _PAGE_PWT,
+    GFP_KERNEL,
+    IOREMAP_MAX_ORDER,
+    ISA_END_ADDRESS,
+    ISA_START_ADDRESS,
+    PAGE_SHIFT,
+    PAGE_SIZE,
+    VM_ALLOC,
+    VM_IOREMAP,
+    VM_MAP,
+    VM_USERMAP,
+    VM_VPAGES,
+    PG_reserved,
+    vm_flag_names,
+)
+from .page import Page
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+
+_GET = "mm/vmalloc.c:__get_vm_area_node"
+_FIND = "mm/vmalloc.c:__find_vm_area"
+_REMOVE = "mm/vmalloc.c:__remove_vm_area"
+_AREA_NODE = "mm/vmalloc.c:__vmalloc_area_node"
+_VMALLOC_NODE = "mm/vmalloc.c:__vmalloc_node"
+_PTE_RANGE = "mm/vmalloc.c:vmap_pte_range"
+_IOREMAP_PTE = "lib/ioremap.c:ioremap_pte_range"
+_UNMAP = "mm/vmalloc.c:vunmap_pte_range"
+_FLUSH = "arch/x86/mm/tlb.c:flush_tlb_kernel_range"
+_VUNMAP = "mm/vmalloc.c:__vunmap"
+_IOREMAP = "arch/x86/mm/ioremap.c:__ioremap_caller"
+_IOUNMAP = "arch/x86/mm/ioremap.c:iounmap"
+DEFAULT_CALLER = "my_module_init"
+VM_FLAGS_ALL = VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP | VM_VPAGES
+
+
+def _align(x: int, a: int) -> int:
+    return (x + a - 1) & ~(a - 1)
+
+
+def _page_align(x: int) -> int:
+    return _align(x, PAGE_SIZE)
+
+
+K__GFP_HIGHMEM = __GFP_HIGHMEM  # no name mangling inside class bodies
+K__GFP_ZERO = __GFP_ZERO  # no name mangling inside class bodies
+
+
+class VmStruct:
+    """``struct vm_struct``: one area of the vmalloc space, a node of ``vmlist``.
+
+    Exactly the kernel's fields: ``next``, ``addr``, ``size`` (with the guard page while
+    linked), ``flags``, ``pages`` (list of :class:`Page`, or None), ``nr_pages``,
+    ``phys_addr`` (ioremap) and ``caller``.  ``next`` walks the list as in C; iterating a
+    vm_struct yields it and every area after it.
+    """
+
+    __slots__ = ("next", "addr", "size", "flags", "pages", "nr_pages", "phys_addr", "caller", "_pages_vaddr")
+
+    def __init__(self, addr: int, size: int, flags: int, caller: str | None) -> None:
+        self.next: VmStruct | None = None
+        self.addr = addr
+        self.size = size
+        self.flags = flags
+        self.pages: list[Page] | None = None
+        self.nr_pages = 0
+        self.phys_addr = 0
+        self.caller = caller
+        self._pages_vaddr = 0  # where pages[] itself was vmalloc'ed (VM_VPAGES)
+
+    def __iter__(self) -> Iterator[VmStruct]:
+        node: VmStruct | None = self
+        while node is not None:
+            yield node
+            node = node.next
+
+    @property
+    def end(self) -> int:
+        return self.addr + self.size
+
+    @property
+    def flag_names(self) -> tuple[str, ...]:
+        return vm_flag_names(self.flags)
+
+    def __repr__(self) -> str:
+        return (
+            f"<vm_struct addr={self.addr:#010x} size={self.size:#x} flags={'|'.join(self.flag_names)} "
+            f"nr_pages={self.nr_pages} phys_addr={self.phys_addr:#x} caller={self.caller!r}>"
+        )
+
+
+class Vmalloc:
+    """Mixin of :class:`~vmwidgets.Kernel`: vmalloc/vfree, vmap/vunmap, ioremap/iounmap."""
+
+    # -- public API ----------------------------------------------------------------------------
+    def vmalloc(self: Kernel, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
+        """``vmalloc(size)``: virtually contiguous memory from scattered frames.
+
+        Follows mm/vmalloc.c:__vmalloc_node with ``GFP_KERNEL | K__GFP_HIGHMEM``: reserve an
+        area (guard page included), allocate one frame per page (highmem first), map them
+        in ``swapper_pg_dir``.  Returns the address, or None (NULL) with an
+        ``AllocationFailed`` event when the space or the memory runs out.
+
+        >>> from vmwidgets import Kernel, Config
+        >>> k = Kernel(Config())
+        >>> hex(k.vmalloc(8192))
+        '0xf8800000'
+        """
+        check_int("size", size, 1, 0xFFFFFFFF, "a size in bytes from 1 to 0xffffffff")
+        caller = self._check_caller(caller)
+        with self._operation("vmalloc", f"size={size}", "mm/vmalloc.c:vmalloc") as op:
+            addr = self._vmalloc_node(size, GFP_KERNEL | K__GFP_HIGHMEM, self.page_kernel, caller)
+            op.result = "NULL" if addr is None else f"{addr:#010x}"
+            return addr
+
+    def vfree(self: Kernel, addr: int | None) -> None:
+        """``vfree(addr)``: unmap a vmalloc area, free its frames, unlink its vm_struct.
+
+        ``vfree(None)`` does nothing, as ``vfree(NULL)``.  An address that is no area gets
+        the kernel's warning as an event, then :class:`~vmwidgets.errors.NotAVmallocArea`.
+        """
+        if addr is None:
+            return
+        check_int("addr", addr, 0, 0xFFFFFFFF, "a vmalloc address or None")
+        with self._operation("vfree", f"addr={addr:#010x}", "mm/vmalloc.c:vfree") as op:
+            self._vunmap(addr, deallocate_pages=True, who="vfree")
+            op.result = "void"
+
+    def vmap(
+        self: Kernel, pages: Sequence[Page], flags: int = VM_MAP, caller: str | None = DEFAULT_CALLER
+    ) -> int | None:
+        """``vmap(pages, count, flags, PAGE_KERNEL)``: map existing frames contiguously.
+
+        The frames stay the caller's: ``vunmap`` unmaps without freeing them.  As in 2.6.24,
+        the area's ``pages``/``nr_pages`` are not filled in.
+        """
+        if isinstance(pages, (str, bytes)) or not isinstance(pages, Sequence) or not pages:
+            raise InvalidArgument("pages", pages, "a non-empty list of struct pages from alloc_pages")
+        for i, p in enumerate(pages):
+            self._check_page(p, f"pages[{i}]")
+            if p.count < 1 or p.reserved:
+                raise InvalidArgument(f"pages[{i}]", p, "an allocated (not free, not reserved) page")
+        check_int("flags", flags, 0, VM_FLAGS_ALL, "a combination of VM_* flags (VM_MAP usually)")
+        caller = self._check_caller(caller)
+        with self._operation("vmap", f"count={len(pages)}, flags={flags:#x}", "mm/vmalloc.c:vmap") as op:
+            addr = None
+            if len(pages) <= self._num_physpages:
+                area = self._get_vm_area(len(pages) << PAGE_SHIFT, flags, caller)
+                if area is not None:
+                    if self._map_vm_area(area, [p.pfn for p in pages], self.page_kernel, _PTE_RANGE):
+                        addr = area.addr
+                    else:
+                        self._vunmap(area.addr, deallocate_pages=False, who="vunmap")
+            op.result = "NULL" if addr is None else f"{addr:#010x}"
+            return addr
+
+    def vunmap(self: Kernel, addr: int) -> None:
+        """``vunmap(addr)``: release a mapping made by :meth:`vmap`; the frames are kept."""
+        check_int("addr", addr, 0, 0xFFFFFFFF, "an address returned by vmap")
+        with self._operation("vunmap", f"addr={addr:#010x}", "mm/vmalloc.c:vunmap") as op:
+            self._vunmap(addr, deallocate_pages=False, who="vunmap")
+            op.result = "void"
+
+    def ioremap(self: Kernel, phys_addr: int, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
+        """``ioremap(phys_addr, size)``: map device memory into the vmalloc area (VM_IOREMAP).
+
+        Follows arch/x86/mm/ioremap.c: the ISA range 640 kB–1 MB is already mapped and comes
+        back through the direct map; RAM in use may not be remapped (NULL); otherwise an
+        area aligned to its size (up to 512 kB) gets uncached PTEs and ``phys_addr``; no
+        frames are allocated.  The returned address keeps the offset within the page.
+        """
+        top = (1 << 36) - 1 if self.config.pae else 0xFFFFFFFF
+        check_int("phys_addr", phys_addr, 0, top, f"a physical address from 0 to {top:#x}")
+        check_int("size", size, 1, 0xFFFFFFFF, "a size in bytes from 1 to 0xffffffff")
+        if phys_addr + size - 1 > top:
+            raise InvalidArgument("size", size, f"a size that keeps phys_addr+size-1 at most {top:#x}")
+        caller = self._check_caller(caller)
+        with self._operation("ioremap", f"phys_addr={phys_addr:#x}, size={size}", _IOREMAP) as op:
+            addr = self._ioremap(phys_addr, size, caller)
+            op.result = "NULL" if addr is None else f"{addr:#010x}"
+            return addr
+
+    def iounmap(self: Kernel, addr: int) -> None:
+        """``iounmap(addr)``: undo :meth:`ioremap` (addresses in the ISA window are left alone)."""
+        check_int("addr", addr, 0, 0xFFFFFFFF, "an address returned by ioremap")
+        with self._operation("iounmap", f"addr={addr:#010x}", _IOUNMAP) as op:
+            lay = self.layout
+            if not (lay.page_offset + ISA_START_ADDRESS <= addr < lay.page_offset + ISA_END_ADDRESS):
+                self._vunmap(addr & ~(PAGE_SIZE - 1), deallocate_pages=False, who="iounmap")
+            op.result = "void"
+
+    def find_vm_area(self: Kernel, addr: int) -> VmStruct | None:
+        """``find_vm_area(addr)``: the vm_struct that starts exactly at ``addr``, or None."""
+        check_int("addr", addr, 0, 0xFFFFFFFF)
+        with self._operation("find_vm_area", f"addr={addr:#010x}", _FIND) as op:
+            area = self._find_vm_area(addr)
+            op.result = "NULL" if area is None else repr(area)
+            return area
+
+    def vmalloc_to_page(self: Kernel, addr: int) -> Page | None:
+        """``vmalloc_to_page(addr)``: walk swapper_pg_dir to the struct page mapped at ``addr``."""
+        check_int("addr", addr, 0, 0xFFFFFFFF)
+        with self._operation("vmalloc_to_page", f"addr={addr:#010x}", "mm/vmalloc.c:vmalloc_to_page") as op:
+            t = self._walk(self._swapper, addr, emit=True)
+            page = None
+            if t.ok and t.page_size == PAGE_SIZE and (t.phys >> PAGE_SHIFT) < len(self.mem_map):
+                page = Page(self, t.phys >> PAGE_SHIFT)
+            op.result = "NULL" if page is None else f"page pfn={page.pfn:#x}"
+            return page
+
+    @property
+    def vmlist(self: Kernel) -> VmStruct | None:
+        """The head of ``vmlist`` (None when empty); follow ``.next`` or iterate it."""
+        return self._vmlist
+
+    def vmallocinfo(self: Kernel) -> str:
+        """/proc/vmallocinfo as mm/vmalloc.c:s_show prints it (one line per area)."""
+        lines = []
+        node = self._vmlist
+        while node is not None:
+            s = f"0x{node.addr:08x}-0x{node.addr + node.size:08x} {node.size:7d}"
+            if node.caller:
+                s += f" {node.caller}"
+            if node.nr_pages:
+                s += f" pages={node.nr_pages}"
+            if node.phys_addr:
+                s += f" phys={node.phys_addr:x}"
+            for flag, word in (
+                (VM_IOREMAP, "ioremap"),
+                (VM_ALLOC, "vmalloc"),
+                (VM_MAP, "vmap"),
+                (VM_USERMAP, "user"),
+                (VM_VPAGES, "vpages"),
+            ):
+                if node.flags & flag:
+                    s += f" {word}"
+            lines.append(s)
+            node = node.next
+        return "".join(line + "\n" for line in lines)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _check_caller(self: Kernel, caller: object) -> str | None:
+        if caller is not None and (not isinstance(caller, str) or not 0 < len(caller) <= 128):
+            raise InvalidArgument("caller", caller, "None or a name of 1 to 128 characters")
+        return caller
+
+    @property
+    def _num_physpages(self: Kernel) -> int:
+        return len(self.mem_map)
+
+    def _vmalloc_node(self: Kernel, size: int, gfp: int, prot: int, caller: str | None) -> int | None:
+        """mm/vmalloc.c:__vmalloc_node — reserve the area, then fill it."""
+        size = _page_align(size)
+        if not size or size > 0xFFFFFFFF or (size >> PAGE_SHIFT) > self._num_physpages:
+            self._emit(
+                AllocationFailed,
+                _VMALLOC_NODE,
+                f"vmalloc({size})",
+                f"the size is more than the machine's {self._num_physpages} pages",
+            )
+            return None
+        area = self._get_vm_area(size, VM_ALLOC, caller)
+        if area is None:
+            return None
+        return self._vmalloc_area_node(area, gfp, prot)
+
+    def _get_vm_area(self: Kernel, size: int, flags: int, caller: str | None) -> VmStruct | None:
+        """mm/vmalloc.c:__get_vm_area_node — first fit in vmlist, guard page included."""
+        lay = self.layout
+        start, end = lay.vmalloc_start, lay.vmalloc_end
+        align = 1
+        if flags & VM_IOREMAP:
+            bit = min(max(size.bit_length(), PAGE_SHIFT), IOREMAP_MAX_ORDER)
+            align = 1 << bit
+        addr = _align(start, align)
+        size = _page_align(size) + PAGE_SIZE  # the guard page
+        gap = PAGE_SIZE if self.config.era_minor >= 28 else 0  # alloc_vmap_area's extra page
+        prev, node, position = None, self._vmlist, 0
+        while node is not None:
+            if node.addr < addr:
+                if node.addr + node.size + gap >= addr:
+                    addr = _align(node.addr + node.size + gap, align)
+                self._emit(VmlistVisited, _GET, node.addr, node.size, addr, "below")
+            elif addr + size <= node.addr:
+                self._emit(VmlistVisited, _GET, node.addr, node.size, addr, "fits")
+                break
+            else:
+                addr = _align(node.addr + node.size + gap, align)
+                self._emit(VmlistVisited, _GET, node.addr, node.size, addr, "skip")
+                if addr > end - size:
+                    break
+            prev, node, position = node, node.next, position + 1
+        if addr + size > end:
+            self._emit(
+                AllocationFailed,
+                _GET,
+                f"get_vm_area({size - PAGE_SIZE})",
+                "out of vmalloc space - use vmalloc=<size> to increase size",
+            )
+            self._emit(
+                KernelWarning, _GET, "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size."
+            )
+            return None
+        area = VmStruct(addr, size, flags, caller)
+        area.next = node
+        if prev is None:
+            self._vmlist = area
+        else:
+            prev.next = area
+        self._emit(VmStructLinked, _GET, addr, size, flags, caller, position)
+        return area
+
+    def _vmalloc_area_node(self: Kernel, area: VmStruct, gfp: int, prot: int) -> int | None:
+        """mm/vmalloc.c:__vmalloc_area_node — the pages[] array, one frame per page, the PTEs."""
+        nr_pages = (area.size - PAGE_SIZE) >> PAGE_SHIFT
+        self._set_field(area, "nr_pages", nr_pages)
+        if nr_pages * 4 > PAGE_SIZE:  # pages[] itself is vmalloc'ed above one page
+            arr = self._vmalloc_node(nr_pages * 4, gfp | K__GFP_ZERO, prot, area.caller)
+            if arr is None:
+                self._vunmap(area.addr, deallocate_pages=False, who="vfree")
+                return None
+            self._set_field(area, "flags", area.flags | VM_VPAGES)
+            area._pages_vaddr = arr
+        area.pages = []
+        for i in range(nr_pages):
+            page = self._alloc_pages(gfp, 0)
+            if page is None:
+                self._set_field(area, "nr_pages", i)
+                self._vunmap(area.addr, deallocate_pages=True, who="vfree")
+                return None
+            area.pages.append(page)
+            self._emit(VmPageStored, _AREA_NODE, area.addr, i, page.pfn)
+        if not self._map_vm_area(area, [p.pfn for p in area.pages], prot, _PTE_RANGE):
+            self._vunmap(area.addr, deallocate_pages=True, who="vfree")
+            return None
+        return area.addr
+
+    def _set_field(self: Kernel, area: VmStruct, field: str, value: int) -> None:
+        old = getattr(area, field)
+        setattr(area, field, value)
+        self._emit(VmStructUpdated, _AREA_NODE, area.addr, field, old, value)
+
+    def _map_vm_area(self: Kernel, area: VmStruct, pfns: list[int], prot: int, fn: str) -> bool:
+        """mm/vmalloc.c:map_vm_area — install one PTE per page below the guard page."""
+        addr = area.addr
+        for pfn in pfns:
+            slot = self._pte_alloc_kernel(addr)
+            if slot is None:
+                return False
+            self._set_pte(slot, addr, pfn, prot, fn)
+            addr += PAGE_SIZE
+        return True
+
+    def _find_vm_area(self: Kernel, addr: int) -> VmStruct | None:
+        node = self._vmlist
+        while node is not None:
+            hit = node.addr == addr
+            self._emit(VmlistVisited, _FIND, node.addr, node.size, addr, "match" if hit else "no-match")
+            if hit:
+                return node
+            node = node.next
+        return None
+
+    def _vunmap(self: Kernel, addr: int, deallocate_pages: bool, who: str) -> None:
+        """mm/vmalloc.c:__vunmap — remove_vm_area, then free the frames (vfree only)."""
+        if addr & (PAGE_SIZE - 1):
+            self._emit(KernelWarning, _VUNMAP, f"Trying to {who}() bad address ({addr:08x})")
+            raise NotAVmallocArea("addr", addr, "the page-aligned start of a vmalloc area")
+        prev, node, position = None, self._vmlist, 0
+        while node is not None:
+            hit = node.addr == addr
+            self._emit(VmlistVisited, _REMOVE, node.addr, node.size, addr, "match" if hit else "no-match")
+            if hit:
+                break
+            prev, node, position = node, node.next, position + 1
+        if node is None:
+            self._emit(KernelWarning, _VUNMAP, f"Trying to {who}() nonexistent vm area ({addr:08x})")
+            raise NotAVmallocArea("addr", addr, "the start of an area on vmlist (see vmallocinfo())")
+        area = node
+        # unmap_vm_area: clear the PTEs, flush the TLB
+        for va in range(area.addr, area.addr + area.size, PAGE_SIZE):
+            self._clear_pte(va, _UNMAP)
+        self._emit(TlbFlushed, _FLUSH, area.addr, area.addr + area.size)
+        if prev is None:
+            self._vmlist = area.next
+        else:
+            prev.next = area.next
+        pages = tuple(p.pfn for p in area.pages) if area.pages else ()
+        self._emit(
+            VmStructUnlinked,
+            _REMOVE,
+            area.addr,
+            area.size,
+            area.flags,
+            area.nr_pages,
+            area.phys_addr,
+            area.caller,
+            position,
+            pages,
+        )
+        area.size -= PAGE_SIZE
+        area.next = None
+        if deallocate_pages and area.pages:
+            for i in range(area.nr_pages):
+                self._free_pages(area.pages[i].pfn, 0)
+            if area.flags & VM_VPAGES:
+                self._vunmap(area._pages_vaddr, deallocate_pages=True, who="vfree")
+
+    def _ioremap(self: Kernel, phys_addr: int, size: int, caller: str | None) -> int | None:
+        """arch/x86/mm/ioremap.c:__ioremap_caller."""
+        last = phys_addr + size - 1
+        if phys_addr >= ISA_START_ADDRESS and last < ISA_END_ADDRESS:
+            return self.layout.page_offset + phys_addr
+        pfn = phys_addr >> PAGE_SHIFT
+        while pfn < len(self.mem_map) and (pfn << PAGE_SHIFT) < last:
+            if not self.mem_map.flags[pfn] >> PG_reserved & 1 and self._is_ram(pfn):
+                self._emit(
+                    AllocationFailed,
+                    _IOREMAP,
+                    f"ioremap({phys_addr:#x}, {size})",
+                    f"pfn {pfn:#x} is RAM in use and may not be remapped",
+                )
+                return None
+            pfn += 1
+        offset = phys_addr & (PAGE_SIZE - 1)
+        base = phys_addr & ~(PAGE_SIZE - 1)
+        size = _page_align(last + 1) - base
+        area = self._get_vm_area(size, VM_IOREMAP, caller)
+        if area is None:
+            return None
+        self._set_field(area, "phys_addr", base)
+        prot = self.page_kernel | _PAGE_PCD | _PAGE_PWT
+        pfns = list(range(base >> PAGE_SHIFT, (base + size) >> PAGE_SHIFT))
+        if not self._map_vm_area(area, pfns, prot, _IOREMAP_PTE):
+            self._vunmap(area.addr, deallocate_pages=False, who="iounmap")
+            return None
+        return area.addr + offset
+
+    def _is_ram(self: Kernel, pfn: int) -> bool:
+        return not any(s <= pfn < e for s, e, what in self._reserved if what.startswith("ISA"))

@@ -1,0 +1,74 @@
+"""`ViewState`: what the views need to draw one moment of a timeline.
+
+It is built only from the boot snapshot and events (never by reading the model), holds
+plain containers and copies cheaply, so a timeline can keep checkpoints of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class AreaRecord(NamedTuple):
+    """A ``struct vm_struct`` as the views see it (``pages`` kept in ``ViewState.area_pages``)."""
+
+    addr: int
+    size: int
+    flags: int
+    nr_pages: int
+    phys_addr: int
+    caller: str | None
+
+
+@dataclass(eq=True)
+class ViewState:
+    """Kernel memory state at one timeline position.
+
+    - ``free[(zone, order)]``: the ``free_area[order]`` list of a zone, head first (pfns).
+    - ``allocated[pfn]``: order of each block handed out by the buddy allocator.
+    - ``reserved``: ``(start_pfn, end_pfn, what)`` ranges boot kept for the kernel.
+    - ``tables[pfn]``: entries ``{index: value}`` of each page-table page;
+      ``table_meta[pfn]``: ``(level, first virtual address it covers)``.
+    - ``static_tables[pfn]``: page tables no event changes (lowmem PTE tables boot built
+      without PSE); shared between copies, never modified.
+    - ``vmlist``: vm_struct addresses in list order; ``areas[addr]``: their records;
+      ``area_pages[addr]``: their ``pages[]`` (pfns) as filled so far.
+    """
+
+    free: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    allocated: dict[int, int] = field(default_factory=dict)
+    reserved: tuple[tuple[int, int, str], ...] = ()
+    tables: dict[int, dict[int, int]] = field(default_factory=dict)
+    table_meta: dict[int, tuple[str, int]] = field(default_factory=dict)
+    static_tables: dict[int, dict[int, int]] = field(default_factory=dict)
+    vmlist: list[int] = field(default_factory=list)
+    areas: dict[int, AreaRecord] = field(default_factory=dict)
+    area_pages: dict[int, list[int]] = field(default_factory=dict)
+
+    def copy(self) -> ViewState:
+        """An independent copy (records are immutable, containers are copied)."""
+        return ViewState(
+            free={k: v[:] for k, v in self.free.items()},
+            allocated=self.allocated.copy(),
+            reserved=self.reserved,
+            tables={k: v.copy() for k, v in self.tables.items()},
+            table_meta=self.table_meta.copy(),
+            static_tables=self.static_tables,
+            vmlist=self.vmlist[:],
+            areas=self.areas.copy(),
+            area_pages={k: v[:] for k, v in self.area_pages.items()},
+        )
+
+    def size(self) -> int:
+        """Number of entries held: what a checkpoint costs, roughly."""
+        return (
+            sum(len(v) for v in self.free.values())
+            + len(self.allocated)
+            + sum(len(v) for v in self.tables.values())
+            + len(self.areas)
+            + sum(len(v) for v in self.area_pages.values())
+        )
+
+    def nr_free(self, zone: int, order: int) -> int:
+        return len(self.free.get((zone, order), ()))
