@@ -21,8 +21,9 @@ class InvalidArgument(VmError, ValueError):
         self.name = name
         self.value = value
         self.allowed = allowed
-        shown = f"{value:#x}" if isinstance(value, int) and not isinstance(value, bool) else repr(value)
-        super().__init__(f"{name}={shown} is not allowed: {allowed}")
+        big = isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 4096
+        shown = f"{value:#x}" if big else repr(value)
+        super().__init__(f"{name}={shown}: expected {allowed}")
 
 
 class ConfigError(InvalidArgument):

@@ -1,0 +1,314 @@
+"""Print benchmark figures for the vmwidgets model (no assertions, no pass/fail).
+
+    python benchmarks/run.py            # full run, about 30 s on 2 cores
+    python benchmarks/run.py --quick    # smoke run with small sizes, a few seconds
+
+Figures (one function each, all printed in one table at the end):
+
+1. boot time (median of repeats) and tracemalloc peak memory, 1 GB non-PAE and 4 GB PAE;
+2. vmalloc+vfree operations per second with ``live`` areas on vmlist, recording on and
+   off, and their ratio (target: recording costs at most 1.5x);
+3. time to record a timeline of ``events`` events, then seek latency at random
+   positions and alternating between the two ends (target: < 50 ms per seek);
+4. bytes per recorded event: tracemalloc growth while recording (events, operations,
+   checkpoints and the model's own state) and ``Timeline.memory_bytes()`` (events only),
+   plus the number and size of checkpoints.
+
+The workload is the same everywhere: boot 1 GB non-PAE, ``vmalloc`` ``live`` areas of
+1..4 pages (``random.Random(0)``), then repeat "vfree a random live area, vmalloc a new
+one of 1..4 pages".  Only the standard library and vmwidgets are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+try:
+    import vmwidgets
+except ImportError:  # run from a checkout without installing: use the package beside us
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import vmwidgets
+
+from vmwidgets import Config, Kernel
+
+PAGE = 4096
+MB = 1 << 20
+SEEK_TARGET_MS = 50.0
+RECORD_RATIO_TARGET = 1.5
+
+
+@dataclass(frozen=True)
+class Sizes:
+    boot_repeats: int
+    live: int  # vmalloc areas kept on vmlist
+    churn_iters: int  # "vfree one, vmalloc one" iterations timed for figure 2
+    churn_repeats: int  # figure 2 is the median of this many fresh runs per mode
+    events: int  # timeline length for figures 3 and 4
+    seeks: int  # random seeks
+    end_seeks: int  # seeks alternating between position 0 and len
+
+
+FULL = Sizes(boot_repeats=5, live=1000, churn_iters=2000, churn_repeats=3, events=1_000_000, seeks=200, end_seeks=20)
+QUICK = Sizes(boot_repeats=2, live=200, churn_iters=200, churn_repeats=1, events=50_000, seeks=20, end_seeks=4)
+
+
+@dataclass
+class Row:
+    section: str
+    figure: str
+    value: str
+    unit: str
+    note: str = ""
+
+
+def log(msg: str) -> None:
+    """Progress goes to stderr so stdout is only the table."""
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# -- workload ------------------------------------------------------------------------------------
+def one_gb(record: bool = True) -> Kernel:
+    return Kernel(Config(ram=1 << 30), record=record)
+
+
+def fill(k: Kernel, rng: random.Random, n: int) -> list[int | None]:
+    """vmalloc ``n`` areas of 1..4 pages; returns their addresses (None where vmalloc failed)."""
+    return [k.vmalloc(rng.randint(1, 4) * PAGE) for _ in range(n)]
+
+
+def churn_once(k: Kernel, rng: random.Random, live: list[int | None]) -> None:
+    """vfree a random live area, vmalloc a new one in its slot (two operations)."""
+    i = rng.randrange(len(live))
+    k.vfree(live[i])
+    live[i] = k.vmalloc(rng.randint(1, 4) * PAGE)
+
+
+def workload(k: Kernel, sz: Sizes, until_events: int | None = None, iters: int = 0) -> int:
+    """Fill ``sz.live`` areas, then churn until the timeline has ``until_events`` events (or for
+    ``iters`` iterations).  Returns the number of churn iterations done."""
+    rng = random.Random(0)
+    live = fill(k, rng, sz.live)
+    done = 0
+    while (len(k.timeline) < until_events) if until_events is not None else (done < iters):
+        churn_once(k, rng, live)
+        done += 1
+    return done
+
+
+def traced(fn: Callable[[], object]) -> tuple[object, int, int]:
+    """Run ``fn`` under tracemalloc; returns (result, bytes still held, peak bytes)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = fn()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, current, peak
+
+
+# -- figure 1: boot ------------------------------------------------------------------------------
+def fig_boot(label: str, cfg: Config, sz: Sizes) -> list[Row]:
+    times = []
+    for _ in range(sz.boot_repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        Kernel(cfg)
+        times.append(time.perf_counter() - t0)
+    _, held, peak = traced(lambda: Kernel(cfg))
+    sec = f"1. boot {label}"
+    return [
+        Row(sec, "boot time (median)", f"{statistics.median(times) * 1e3:.2f}", "ms", f"of {sz.boot_repeats}"),
+        Row(sec, "boot time (worst)", f"{max(times) * 1e3:.2f}", "ms"),
+        Row(sec, "memory, tracemalloc peak", f"{peak / MB:.2f}", "MB", "record=True (model + timeline)"),
+        Row(sec, "memory, held after boot", f"{held / MB:.2f}", "MB"),
+    ]
+
+
+# -- figure 2: vmalloc/vfree throughput ----------------------------------------------------------
+def time_churn(sz: Sizes, record: bool) -> tuple[float, int]:
+    """Seconds for ``sz.churn_iters`` churn iterations on a fresh kernel; and events they recorded."""
+    rng = random.Random(0)
+    k = one_gb(record)
+    live = fill(k, rng, sz.live)
+    before = len(k.timeline) if record else 0
+    gc.collect()
+    t0 = time.perf_counter()
+    for _ in range(sz.churn_iters):
+        churn_once(k, rng, live)
+    dt = time.perf_counter() - t0
+    events = len(k.timeline) - before if record else 0
+    del k, live
+    gc.collect()
+    return dt, events
+
+
+def fig_churn(sz: Sizes) -> list[Row]:
+    on, off, events = [], [], 0
+    for _ in range(sz.churn_repeats):  # interleaved so drift hits both modes alike
+        dt, events = time_churn(sz, record=True)
+        on.append(dt)
+        off.append(time_churn(sz, record=False)[0])
+    ops = 2 * sz.churn_iters
+    ops_on, ops_off = ops / statistics.median(on), ops / statistics.median(off)
+    ratio = ops_off / ops_on
+    sec = f"2. vmalloc+vfree, {sz.live} live"
+    reps = f"{sz.churn_iters} iters x2 ops, median of {sz.churn_repeats}"
+    return [
+        Row(sec, "ops/s, record=True", f"{ops_on:,.0f}", "ops/s", reps),
+        Row(sec, "ops/s, record=False", f"{ops_off:,.0f}", "ops/s", reps),
+        Row(sec, "slowdown on/off", f"{ratio:.2f}", "x", f"target <= {RECORD_RATIO_TARGET}x"),
+        Row(sec, "events recorded per op", f"{events / ops:,.0f}", "events"),
+    ]
+
+
+# -- figure 3: record a long timeline, then seek -------------------------------------------------
+def fig_seek(sz: Sizes) -> tuple[list[Row], int]:
+    gc.collect()
+    t0 = time.perf_counter()
+    k = one_gb(True)
+    iters = workload(k, sz, until_events=sz.events)
+    build = time.perf_counter() - t0
+    tl = k.timeline
+    n = len(tl)
+
+    rng = random.Random(1)
+    rand_ms = []
+    for _ in range(sz.seeks):
+        pos = rng.randint(0, n)
+        t0 = time.perf_counter()
+        tl.seek(pos)
+        rand_ms.append((time.perf_counter() - t0) * 1e3)
+
+    ends_ms = []
+    for i in range(sz.end_seeks):
+        pos = n if i % 2 == 0 else 0
+        t0 = time.perf_counter()
+        tl.seek(pos)
+        ends_ms.append((time.perf_counter() - t0) * 1e3)
+
+    sec = f"3. timeline of {n:,} events"
+    target = f"target < {SEEK_TARGET_MS:.0f} ms"
+    rows = [
+        Row(sec, "build time (boot+fill+churn)", f"{build:.2f}", "s", f"{iters:,} churn iters"),
+        Row(sec, "build rate", f"{n / build:,.0f}", "events/s"),
+        Row(sec, "seek, random (median)", f"{statistics.median(rand_ms):.2f}", "ms", f"{sz.seeks} seeks"),
+        Row(sec, "seek, random (worst)", f"{max(rand_ms):.2f}", "ms", target),
+        Row(sec, "seek, 0 <-> len (median)", f"{statistics.median(ends_ms):.2f}", "ms", f"{sz.end_seeks} seeks"),
+        Row(sec, "seek, 0 <-> len (worst)", f"{max(ends_ms):.2f}", "ms", target),
+    ]
+    del k, tl
+    gc.collect()
+    return rows, iters
+
+
+# -- figure 4: bytes per event -------------------------------------------------------------------
+def fig_bytes(sz: Sizes, iters: int) -> list[Row]:
+    """Record the same timeline again under tracemalloc; growth is measured from after boot."""
+    base: list[int] = []
+
+    def build() -> Kernel:
+        k = one_gb(True)
+        gc.collect()
+        base.append(tracemalloc.get_traced_memory()[0])
+        workload(k, sz, until_events=sz.events)
+        gc.collect()
+        return k
+
+    k, held, _ = traced(build)
+    grown = held - base[0]
+    tl = k.timeline
+    n = len(tl)
+    events_only = tl.memory_bytes()
+    every = tl._every
+    cps = tl._checkpoints
+    nr_cps = len(cps)
+    cp_entries = statistics.mean(cp.size() for cp in cps)
+    last_cp_bytes = traced(cps[-1].copy)[1]
+    del k, tl, cps
+    gc.collect()
+
+    # The model's own growth (vm_structs, pages, page tables) for the same calls, recording off.
+    def model_only() -> None:
+        k = one_gb(False)
+        gc.collect()
+        b = tracemalloc.get_traced_memory()[0]
+        workload(k, sz, iters=iters)
+        gc.collect()
+        base.append(tracemalloc.get_traced_memory()[0] - b)
+        del k
+
+    traced(model_only)
+    model = base[1]
+
+    sec = f"4. memory of {n:,} events"
+    return [
+        Row(sec, "growth while recording", f"{grown / MB:.1f}", "MB", "tracemalloc, from after boot"),
+        Row(sec, "bytes/event, total", f"{grown / n:.0f}", "B", "events+ops+checkpoints+model"),
+        Row(sec, "bytes/event, memory_bytes()", f"{events_only / n:.0f}", "B", "events only (sys.getsizeof)"),
+        Row(sec, "model growth, record=False", f"{model / MB:.2f}", "MB", "same calls, for comparison"),
+        Row(sec, "checkpoints", f"{nr_cps}", "", f"one every {every:,} events"),
+        Row(sec, "checkpoint size (mean)", f"{cp_entries:,.0f}", "entries", "ViewState.size()"),
+        Row(sec, "last checkpoint, bytes", f"{last_cp_bytes / 1024:.0f}", "kB", "tracemalloc of one copy()"),
+        Row(sec, "all checkpoints, approx", f"{nr_cps * last_cp_bytes / MB:.1f}", "MB", "count x last size"),
+    ]
+
+
+# -- table ---------------------------------------------------------------------------------------
+def table(rows: list[Row]) -> str:
+    head = Row("section", "figure", "value", "unit", "target / note")
+    w = [max(len(getattr(r, f)) for r in [head, *rows]) for f in ("section", "figure", "value", "unit")]
+    lines = []
+
+    def line(r: Row, sec: str) -> str:
+        return f"{sec:<{w[0]}}  {r.figure:<{w[1]}}  {r.value:>{w[2]}}  {r.unit:<{w[3]}}  {r.note}".rstrip()
+
+    lines.append(line(head, head.section))
+    lines.append("-" * max(len(x) for x in lines))
+    prev = None
+    for r in rows:
+        lines.append(line(r, r.section if r.section != prev else ""))
+        prev = r.section
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes for a smoke run (a few seconds)")
+    args = ap.parse_args(argv)
+    sz = QUICK if args.quick else FULL
+    t_start = time.perf_counter()
+    rows: list[Row] = []
+
+    log("1. boot")
+    rows += fig_boot("1 GB non-PAE", Config(ram=1 << 30), sz)
+    rows += fig_boot("4 GB PAE", Config(ram=4 << 30, pae=True), sz)
+    log("2. vmalloc+vfree, recording on and off")
+    rows += fig_churn(sz)
+    log(f"3. record {sz.events:,} events, seek")
+    seek_rows, iters = fig_seek(sz)
+    rows += seek_rows
+    log(f"4. record {sz.events:,} events again under tracemalloc")
+    rows += fig_bytes(sz, iters)
+
+    total = time.perf_counter() - t_start
+    mode = "quick" if args.quick else "full"
+    print(f"vmwidgets {vmwidgets.__version__} benchmarks ({mode}), Python {sys.version.split()[0]}, {sys.platform}")
+    print()
+    print(table(rows))
+    print()
+    print(f"total run time: {total:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Checks shared by the tests: the model's invariants, stated once."""
+
+from __future__ import annotations
+
+from vmwidgets import Kernel
+from vmwidgets.model.constants import PAGE_SHIFT, PAGE_SIZE, VM_ALLOC, VM_IOREMAP
+
+
+def frame_owners(k: Kernel) -> list[int]:
+    """How many owners each pfn has: a free block, an allocated block or a reserved range."""
+    owners = [0] * len(k.mem_map)
+    for z in k.zones:
+        for order, fa in enumerate(z.free_area):
+            for pfn in fa.free_list:
+                assert z.zone_start_pfn <= pfn and pfn + (1 << order) <= z.end_pfn, "free block crosses its zone"
+                assert pfn % (1 << order) == 0, "free block not aligned to its order"
+                for p in range(pfn, pfn + (1 << order)):
+                    owners[p] += 1
+    for pfn, order in k._alloc_order.items():
+        for p in range(pfn, pfn + (1 << order)):
+            owners[p] += 1
+    for s, e, _ in k.reserved:
+        for p in range(s, e):
+            owners[p] += 1
+    return owners
+
+
+def check_frames(k: Kernel) -> None:
+    """Every frame is in exactly one free block, one allocated block or one reserved range."""
+    owners = frame_owners(k)
+    bad = [p for p, n in enumerate(owners) if n != 1]
+    assert not bad, f"frames owned {owners[bad[0]]} times, first pfn {bad[0]:#x}"
+
+
+def check_vmlist(k: Kernel, mapped: dict[int, list[int]] | None = None) -> None:
+    """vmlist sorted, disjoint, inside the vmalloc area; PTEs map each area, guard pages unmapped."""
+    lay = k.layout
+    prev_end = lay.vmalloc_start
+    for a in k.vmlist or ():
+        assert a.addr >= prev_end, f"area {a.addr:#x} overlaps or is out of order"
+        assert a.addr + a.size <= lay.vmalloc_end
+        prev_end = a.addr + a.size
+        npages = (a.size >> PAGE_SHIFT) - 1
+        if a.flags & VM_ALLOC:
+            want = [p.pfn for p in a.pages]
+            assert len(want) == a.nr_pages == npages
+        elif a.flags & VM_IOREMAP:
+            want = list(range(a.phys_addr >> PAGE_SHIFT, (a.phys_addr >> PAGE_SHIFT) + npages))
+        else:
+            want = (mapped or {}).get(a.addr)
+        for i in range(npages):
+            t = k._walk(k._swapper, a.addr + i * PAGE_SIZE)
+            assert t.ok and t.page_size == PAGE_SIZE, f"{a.addr + i * PAGE_SIZE:#x} not mapped"
+            if want is not None:
+                assert t.phys >> PAGE_SHIFT == want[i]
+        assert not k._walk(k._swapper, a.addr + a.size - PAGE_SIZE).ok, "guard page is mapped"
+
+
+def check_timeline(k: Kernel) -> None:
+    """The timeline's end state equals a snapshot of the model."""
+    if k.timeline is not None:
+        assert k.timeline.head == k.view_state()
