@@ -1,7 +1,7 @@
 """Print benchmark figures for the vmwidgets model (no assertions, no pass/fail).
 
-    python benchmarks/run.py            # full run, about 30 s on 2 cores
-    python benchmarks/run.py --quick    # smoke run with small sizes, a few seconds
+    python benchmarks/run.py            # full run, about 35 s on 2 cores
+    python benchmarks/run.py --quick    # smoke run with small sizes, about 1 s
 
 Figures (one function each, all printed in one table at the end):
 
@@ -135,17 +135,25 @@ def fig_boot(label: str, cfg: Config, sz: Sizes) -> list[Row]:
 
 
 # -- figure 2: vmalloc/vfree throughput ----------------------------------------------------------
-def time_churn(sz: Sizes, record: bool) -> tuple[float, int]:
-    """Seconds for ``sz.churn_iters`` churn iterations on a fresh kernel; and events they recorded."""
+def time_churn(sz: Sizes, record: bool, gc_off: bool = False) -> tuple[float, int]:
+    """Seconds for ``sz.churn_iters`` churn iterations on a fresh kernel; and events they recorded.
+
+    ``gc_off`` disables the cyclic garbage collector while timing (for comparison only).
+    """
     rng = random.Random(0)
     k = one_gb(record)
     live = fill(k, rng, sz.live)
     before = len(k.timeline) if record else 0
     gc.collect()
-    t0 = time.perf_counter()
-    for _ in range(sz.churn_iters):
-        churn_once(k, rng, live)
-    dt = time.perf_counter() - t0
+    if gc_off:
+        gc.disable()
+    try:
+        t0 = time.perf_counter()
+        for _ in range(sz.churn_iters):
+            churn_once(k, rng, live)
+        dt = time.perf_counter() - t0
+    finally:
+        gc.enable()
     events = len(k.timeline) - before if record else 0
     del k, live
     gc.collect()
@@ -153,13 +161,15 @@ def time_churn(sz: Sizes, record: bool) -> tuple[float, int]:
 
 
 def fig_churn(sz: Sizes) -> list[Row]:
-    on, off, events = [], [], 0
-    for _ in range(sz.churn_repeats):  # interleaved so drift hits both modes alike
+    on, off, on_nogc, events = [], [], [], 0
+    for _ in range(sz.churn_repeats):  # interleaved so drift hits all modes alike
         dt, events = time_churn(sz, record=True)
         on.append(dt)
         off.append(time_churn(sz, record=False)[0])
+        on_nogc.append(time_churn(sz, record=True, gc_off=True)[0])
     ops = 2 * sz.churn_iters
     ops_on, ops_off = ops / statistics.median(on), ops / statistics.median(off)
+    ops_on_nogc = ops / statistics.median(on_nogc)
     ratio = ops_off / ops_on
     sec = f"2. vmalloc+vfree, {sz.live} live"
     reps = f"{sz.churn_iters} iters x2 ops, median of {sz.churn_repeats}"
@@ -167,6 +177,8 @@ def fig_churn(sz: Sizes) -> list[Row]:
         Row(sec, "ops/s, record=True", f"{ops_on:,.0f}", "ops/s", reps),
         Row(sec, "ops/s, record=False", f"{ops_off:,.0f}", "ops/s", reps),
         Row(sec, "slowdown on/off", f"{ratio:.2f}", "x", f"target <= {RECORD_RATIO_TARGET}x"),
+        Row(sec, "ops/s, record=True, gc off", f"{ops_on_nogc:,.0f}", "ops/s", "gc.disable() while timing"),
+        Row(sec, "slowdown on/off, gc off", f"{ops_off / ops_on_nogc:.2f}", "x", "how much of it is cyclic gc"),
         Row(sec, "events recorded per op", f"{events / ops:,.0f}", "events"),
     ]
 
@@ -232,8 +244,10 @@ def fig_bytes(sz: Sizes, iters: int) -> list[Row]:
     every = tl._every
     cps = tl._checkpoints
     nr_cps = len(cps)
-    cp_entries = statistics.mean(cp.size() for cp in cps)
+    cp_sizes = [cp.size() for cp in cps]
     last_cp_bytes = traced(cps[-1].copy)[1]
+    # every checkpoint costs about as much per entry as the last one
+    all_cps = last_cp_bytes * sum(cp_sizes) / max(cp_sizes[-1], 1)
     del k, tl, cps
     gc.collect()
 
@@ -257,9 +271,10 @@ def fig_bytes(sz: Sizes, iters: int) -> list[Row]:
         Row(sec, "bytes/event, memory_bytes()", f"{events_only / n:.0f}", "B", "events only (sys.getsizeof)"),
         Row(sec, "model growth, record=False", f"{model / MB:.2f}", "MB", "same calls, for comparison"),
         Row(sec, "checkpoints", f"{nr_cps}", "", f"one every {every:,} events"),
-        Row(sec, "checkpoint size (mean)", f"{cp_entries:,.0f}", "entries", "ViewState.size()"),
+        Row(sec, "checkpoint size (mean)", f"{statistics.mean(cp_sizes):,.0f}", "entries", "ViewState.size()"),
         Row(sec, "last checkpoint, bytes", f"{last_cp_bytes / 1024:.0f}", "kB", "tracemalloc of one copy()"),
-        Row(sec, "all checkpoints, approx", f"{nr_cps * last_cp_bytes / MB:.1f}", "MB", "count x last size"),
+        Row(sec, "all checkpoints (est.)", f"{all_cps / MB:.1f}", "MB", "last checkpoint's bytes/entry"),
+        Row(sec, "bytes/event, excl. checkpoints", f"{(grown - all_cps) / n:.0f}", "B", "total minus the estimate"),
     ]
 
 

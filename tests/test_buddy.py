@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import check_frames
+
 from vmwidgets import (
     GFP_DMA,
     GFP_HIGHUSER,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from vmwidgets import AddressError, Config, ConfigError, Kernel, Layout, VmError
@@ -56,7 +58,7 @@ def test_pae_changes_pmd_size_and_pkmap() -> None:
 def test_regions_tile_the_4gb_space_in_order() -> None:
     regions = Kernel(Config(era="2.6.32")).layout.regions()
     assert regions[0].start == 0 and regions[-1].end == 1 << 32
-    for a, b in zip(regions, regions[1:]):
+    for a, b in itertools.pairwise(regions):
         assert a.end == b.start
     assert [r.kind for r in regions][:4] == ["user", "lowmem", "gap", "vmalloc"]
 

@@ -3,11 +3,11 @@ free_pages keep every invariant after every step, and freeing everything restore
 
 from __future__ import annotations
 
+from helpers import check_frames, check_timeline, check_vmlist
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule
 
-from helpers import check_frames, check_timeline, check_vmlist
 from vmwidgets import GFP_DMA, GFP_HIGHUSER, GFP_KERNEL, VM_IOREMAP, VM_VPAGES, Config, Kernel
 
 CONFIGS = [
@@ -70,8 +70,9 @@ class KernelMachine(RuleBasedStateMachine):
             self.k.vunmap(addr)
             self.in_vmap.difference_update(self.mapped.pop(addr))
 
-    @rule(target=io, phys=st.sampled_from([0xFEC00000, 0xE0001234, 0xFED00000, 0x000A0000]),
-          size=st.integers(1, 1 << 20))
+    @rule(
+        target=io, phys=st.sampled_from([0xFEC00000, 0xE0001234, 0xFED00000, 0x000A0000]), size=st.integers(1, 1 << 20)
+    )
     def ioremap(self, phys: int, size: int) -> int | None:
         return self.k.ioremap(phys, size)
 

@@ -92,7 +92,7 @@ class OperationBegan(NamedTuple):
     args: str
 
     def explain(self) -> str:
-        return f"{self.name}({self.args}) begins."
+        return f"A call to {self.name}({self.args}) begins."
 
 
 @_event
@@ -103,7 +103,7 @@ class OperationEnded(NamedTuple):
     result: str
 
     def explain(self) -> str:
-        return f"{self.name} returns {self.result}."
+        return f"The call to {self.name} returns {self.result}."
 
 
 @_event
@@ -420,7 +420,8 @@ class VmStructUpdated(NamedTuple):
     new: int
 
     def explain(self) -> str:
-        return f"area->{self.field} of the vm_struct at {_h(self.addr)} is set to {self.new:#x}."
+        value = str(self.new) if self.field == "nr_pages" else f"{self.new:#x}"
+        return f"The vm_struct at {_h(self.addr)} gets area->{self.field} = {value}."
 
     def apply(self, s: ViewState) -> None:
         s.areas[self.addr] = s.areas[self.addr]._replace(**{self.field: self.new})

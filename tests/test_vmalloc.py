@@ -1,0 +1,194 @@
+"""vmalloc/vfree, vmap, ioremap and /proc/vmallocinfo follow mm/vmalloc.c."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import check_frames, check_vmlist
+
+from vmwidgets import GFP_KERNEL, VM_ALLOC, VM_MAP, Config, Kernel, NotAVmallocArea, VmStruct
+
+
+def test_vm_struct_has_exactly_the_kernel_fields() -> None:
+    k = Kernel()
+    k.vmalloc(100)
+    area = k.vmlist
+    assert isinstance(area, VmStruct)
+    fields = [f for f in VmStruct.__slots__ if not f.startswith("_")]
+    assert sorted(fields) == sorted(["next", "addr", "size", "flags", "pages", "nr_pages", "phys_addr", "caller"])
+    assert (area.size, area.flags, area.nr_pages, area.phys_addr) == (8192, VM_ALLOC, 1, 0)
+
+
+def test_first_fit_packs_areas_back_to_back_with_guard_pages() -> None:
+    k = Kernel()
+    start = k.layout.vmalloc_start
+    a = k.vmalloc(8192)
+    b = k.vmalloc(1)
+    c = k.vmalloc(3 * 4096)
+    assert (a, b, c) == (start, start + 3 * 4096, start + 5 * 4096)
+    assert [x.addr for x in k.vmlist] == [a, b, c]
+    assert k.vmlist.next.next.next is None
+    k.vfree(b)
+    assert k.vmalloc(4096) == b  # the hole is reused: first fit
+    k.vfree(b)
+    assert k.vmalloc(8192) == start + 9 * 4096  # too big for the hole: goes after c
+    check_vmlist(k)
+
+
+def test_era_2_6_32_leaves_one_more_page_between_areas() -> None:
+    k = Kernel(Config(era="2.6.32"))
+    a = k.vmalloc(4096)
+    b = k.vmalloc(4096)
+    assert a == k.layout.vmalloc_start and b == a + 3 * 4096
+
+
+def test_the_hole_search_is_visible_node_by_node() -> None:
+    k = Kernel()
+    addrs = [k.vmalloc(4096) for _ in range(3)]
+    k.vfree(addrs[1])
+    n = len(k.timeline)
+    k.vmalloc(4096)
+    evs = list(k.timeline)[n:]
+    visits = [(e.addr, e.verdict) for e in evs if e.kind == "VmlistVisited"]
+    assert visits == [(addrs[0], "skip"), (addrs[2], "fits")]
+    linked = next(e for e in evs if e.kind == "VmStructLinked")
+    assert (linked.addr, linked.position) == (addrs[1], 1)
+    assert linked.fn == "mm/vmalloc.c:__get_vm_area_node"
+
+
+def test_vmallocinfo_format() -> None:
+    k = Kernel()
+    k.vmalloc(8192, caller="e1000_probe+0x2a/0x3b0")
+    k.ioremap(0xFEBC0000, 0x20000, caller="e1000_probe+0x1f/0x3b0")
+    k.vmap([k.alloc_pages(GFP_KERNEL, 0)], caller=None)
+    lines = k.vmallocinfo().splitlines()
+    assert lines == [
+        "0xf8800000-0xf8803000   12288 e1000_probe+0x2a/0x3b0 pages=2 vmalloc",
+        "0xf8803000-0xf8805000    8192 vmap",
+        "0xf8840000-0xf8861000  135168 e1000_probe+0x1f/0x3b0 phys=febc0000 ioremap",
+    ]
+
+
+def test_vmalloc_takes_frames_one_by_one_highmem_first() -> None:
+    k = Kernel()
+    addr = k.vmalloc(5 * 4096)
+    area = k.find_vm_area(addr)
+    assert [p.zone for p in area.pages] == ["HighMem"] * 5
+    assert all(p.count == 1 for p in area.pages)
+    assert [k.vmalloc_to_page(addr + i * 4096) for i in range(5)] == area.pages
+    assert area.pages[2].mappings == (addr + 2 * 4096,)
+
+
+def test_a_big_vmalloc_vmallocs_its_pages_array() -> None:
+    k = Kernel()
+    addr = k.vmalloc(5 << 20)
+    info = k.vmallocinfo().splitlines()
+    assert info[0].endswith("pages=1280 vmalloc vpages")
+    assert info[1].split()[1] == "12288" and info[1].endswith("pages=2 vmalloc")  # 1280*4 bytes
+    k.vfree(addr)
+    assert k.vmlist is None
+    check_frames(k)
+
+
+def test_vfree_returns_every_frame() -> None:
+    k = Kernel()
+    before = {(z.index, o): sorted(fa.free_list) for z in k.zones for o, fa in enumerate(z.free_area)}
+    addr = k.vmalloc(10 * 4096)
+    table = k.translate(addr).steps[0].entry >> 12
+    k.vfree(addr)
+    k._free_pages(table, 0)  # vmalloc's page table stays, as in the kernel
+    after = {(z.index, o): sorted(fa.free_list) for z in k.zones for o, fa in enumerate(z.free_area)}
+    assert after == before
+    assert not k.translate(addr).ok
+
+
+@pytest.mark.parametrize(
+    ("addr", "message"),
+    [(0xF8800010, "Trying to vfree() bad address (f8800010)"), (0xF9000000, "Trying to vfree() nonexistent vm area")],
+)
+def test_bad_vfree_warns_then_raises_and_corrupts_nothing(addr: int, message: str) -> None:
+    k = Kernel()
+    k.vmalloc(4096)
+    before = k.view_state()
+    with pytest.raises(NotAVmallocArea, match="addr="):
+        k.vfree(addr)
+    assert k.view_state() == before and k.timeline.head == before
+    warning = next(e for e in reversed(k.timeline) if e.kind == "KernelWarning")
+    assert warning.message.startswith(message)
+    assert k.timeline.operations[-1].result == "error: NotAVmallocArea"
+
+
+def test_double_vfree_is_caught() -> None:
+    k = Kernel()
+    addr = k.vmalloc(4096)
+    k.vfree(addr)
+    with pytest.raises(NotAVmallocArea):
+        k.vfree(addr)
+    assert k.vfree(None) is None
+
+
+def test_out_of_vmalloc_space_returns_null() -> None:
+    k = Kernel()
+    before = k.view_state()
+    assert k.vmalloc(200 << 20) is None
+    assert k.view_state() == before
+    kinds = [e.kind for e in k.timeline]
+    assert "AllocationFailed" in kinds
+    warning = next(e for e in k.timeline if e.kind == "KernelWarning")
+    assert warning.message == "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size."
+
+
+def test_out_of_memory_undoes_the_half_built_area() -> None:
+    k = Kernel(Config(ram=40 << 20), record=False)
+    free_before, boot_tables = sum(z.free_pages for z in k.zones), set(k._pt)
+    assert k.vmalloc(free_before * 4096 - 4096) is None  # fits the space, not the memory
+    assert k.vmlist is None
+    new_tables = set(k._pt) - boot_tables  # the pages[] array was mapped; its table stays
+    assert sum(z.free_pages for z in k.zones) + len(new_tables) == free_before
+    check_frames(k)
+
+
+def test_ioremap_maps_device_memory_without_frames() -> None:
+    k = Kernel()
+    frames = dict(k._alloc_order)
+    addr = k.ioremap(0xFEC00000, 4096)
+    area = k.find_vm_area(addr)
+    assert area.size == 8192 and area.addr % 8192 == 0  # 4 kB ioremap: 8 kB alignment
+    assert area.phys_addr == 0xFEC00000 and area.nr_pages == 0 and area.pages is None
+    t = k.translate(addr + 0x20)
+    assert t.phys == 0xFEC00020 and {"PCD", "PWT"} <= set(t.steps[-1].flags)
+    assert set(k._alloc_order) - set(frames) == {t.steps[-1].table}  # only a page table
+    off = k.ioremap(0xE0001234, 16)
+    assert off & 0xFFF == 0x234 and k.translate(off).phys == 0xE0001234
+    k.iounmap(off)
+    k.iounmap(addr)
+    assert k.vmlist is None
+
+
+def test_ioremap_special_cases() -> None:
+    k = Kernel()
+    assert k.ioremap(0xB8000, 4000) == 0xC00B8000  # the ISA window is always mapped
+    assert k.vmlist is None
+    assert k.ioremap(0x2000000, 4096) is None  # RAM the page allocator owns
+    assert k.timeline[-2].kind == "AllocationFailed"
+    assert k.ioremap(0x100000, 4096) is not None  # reserved RAM (the kernel image) may be remapped
+
+
+def test_vmap_maps_callers_frames_and_vunmap_keeps_them() -> None:
+    k = Kernel()
+    pages = [k.alloc_pages(GFP_KERNEL, 0) for _ in range(3)]
+    addr = k.vmap(pages)
+    area = k.find_vm_area(addr)
+    assert area.flags == VM_MAP and area.nr_pages == 0 and area.pages is None  # as 2.6.24's vmap
+    assert [k.translate(addr + i * 4096).phys >> 12 for i in range(3)] == [p.pfn for p in pages]
+    k.vunmap(addr)
+    assert all(p.count == 1 for p in pages) and k.vmlist is None
+    for p in pages:
+        k.free_pages(p, 0)
+
+
+def test_find_vm_area_matches_the_start_only() -> None:
+    k = Kernel()
+    addr = k.vmalloc(8192)
+    assert k.find_vm_area(addr) is k.vmlist
+    assert k.find_vm_area(addr + 4096) is None
+    assert k.vmalloc_to_page(addr + 8192) is None  # guard page
