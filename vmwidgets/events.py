@@ -163,7 +163,7 @@ class BuddySplit(NamedTuple):
 
     def explain(self) -> str:
         return (
-            f"expand() halves the block at pfn {self.pfn:#x}: its upper half at pfn {self.buddy:#x} "
+            f"The block at pfn {self.pfn:#x} is halved: its upper half at pfn {self.buddy:#x} "
             f"goes to the head of free_area[{self.order}] ({1 << self.order} pages), the lower half stays."
         )
 
@@ -440,7 +440,7 @@ class VmPageStored(NamedTuple):
     pfn: int
 
     def explain(self) -> str:
-        return f"area->pages[{self.index}] of the vm_struct at {_h(self.addr)} points to frame {self.pfn:#x}."
+        return f"The vm_struct at {_h(self.addr)} stores frame {self.pfn:#x} in area->pages[{self.index}]."
 
     def apply(self, s: ViewState) -> None:
         s.area_pages[self.addr].append(self.pfn)
