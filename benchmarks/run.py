@@ -14,9 +14,12 @@ Figures (one function each, all printed in one table at the end):
    checkpoints and the model's own state) and ``Timeline.memory_bytes()`` (events only),
    plus the number and size of checkpoints.
 
-The workload is the same everywhere: boot 1 GB non-PAE, ``vmalloc`` ``live`` areas of
-1..4 pages (``random.Random(0)``), then repeat "vfree a random live area, vmalloc a new
-one of 1..4 pages".  Only the standard library and vmwidgets are used.
+The workload: boot 1 GB non-PAE, ``vmalloc`` ``live`` areas of 1..``pages`` pages
+(``random.Random(0)``), then repeat "vfree a random live area, vmalloc a new one".
+Figures 3 and 4 run it twice: *list-heavy* (1,000 live areas of 1..4 pages: most events
+are vmlist visits, recorded as slices) and *state-heavy* (20 live areas of 1..64 pages:
+most events change state — frames, buddy lists, PTEs).  Only the standard library and
+vmwidgets are used.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ except ImportError:  # run from a checkout without installing: use the package b
     import vmwidgets
 
 from vmwidgets import Config, Kernel
+from vmwidgets.events import MUTATING
 
 PAGE = 4096
 MB = 1 << 20
@@ -61,6 +65,17 @@ FULL = Sizes(boot_repeats=5, live=1000, churn_iters=2000, churn_repeats=3, event
 QUICK = Sizes(boot_repeats=2, live=200, churn_iters=200, churn_repeats=1, events=50_000, seeks=20, end_seeks=4)
 
 
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    live: int
+    pages: int
+
+
+LIST_HEAVY = Workload("list-heavy", 1000, 4)
+STATE_HEAVY = Workload("state-heavy", 20, 64)
+
+
 @dataclass
 class Row:
     section: str
@@ -80,26 +95,26 @@ def one_gb(record: bool = True) -> Kernel:
     return Kernel(Config(ram=1 << 30), record=record)
 
 
-def fill(k: Kernel, rng: random.Random, n: int) -> list[int | None]:
-    """vmalloc ``n`` areas of 1..4 pages; returns their addresses (None where vmalloc failed)."""
-    return [k.vmalloc(rng.randint(1, 4) * PAGE) for _ in range(n)]
+def fill(k: Kernel, rng: random.Random, n: int, pages: int = 4) -> list[int | None]:
+    """vmalloc ``n`` areas of 1..pages pages; returns their addresses (None where vmalloc failed)."""
+    return [k.vmalloc(rng.randint(1, pages) * PAGE) for _ in range(n)]
 
 
-def churn_once(k: Kernel, rng: random.Random, live: list[int | None]) -> None:
+def churn_once(k: Kernel, rng: random.Random, live: list[int | None], pages: int = 4) -> None:
     """vfree a random live area, vmalloc a new one in its slot (two operations)."""
     i = rng.randrange(len(live))
     k.vfree(live[i])
-    live[i] = k.vmalloc(rng.randint(1, 4) * PAGE)
+    live[i] = k.vmalloc(rng.randint(1, pages) * PAGE)
 
 
-def workload(k: Kernel, sz: Sizes, until_events: int | None = None, iters: int = 0) -> int:
-    """Fill ``sz.live`` areas, then churn until the timeline has ``until_events`` events (or for
+def workload(k: Kernel, wl: Workload, until_events: int | None = None, iters: int = 0) -> int:
+    """Fill ``wl.live`` areas, then churn until the timeline has ``until_events`` events (or for
     ``iters`` iterations).  Returns the number of churn iterations done."""
     rng = random.Random(0)
-    live = fill(k, rng, sz.live)
+    live = fill(k, rng, wl.live, wl.pages)
     done = 0
     while (len(k.timeline) < until_events) if until_events is not None else (done < iters):
-        churn_once(k, rng, live)
+        churn_once(k, rng, live, wl.pages)
         done += 1
     return done
 
@@ -184,11 +199,11 @@ def fig_churn(sz: Sizes) -> list[Row]:
 
 
 # -- figure 3: record a long timeline, then seek -------------------------------------------------
-def fig_seek(sz: Sizes) -> tuple[list[Row], int]:
+def fig_seek(sz: Sizes, wl: Workload) -> tuple[list[Row], int]:
     gc.collect()
     t0 = time.perf_counter()
     k = one_gb(True)
-    iters = workload(k, sz, until_events=sz.events)
+    iters = workload(k, wl, until_events=sz.events)
     build = time.perf_counter() - t0
     tl = k.timeline
     n = len(tl)
@@ -208,11 +223,13 @@ def fig_seek(sz: Sizes) -> tuple[list[Row], int]:
         tl.seek(pos)
         ends_ms.append((time.perf_counter() - t0) * 1e3)
 
-    sec = f"3. timeline of {n:,} events"
+    changing = sum(1 for e in tl._entries if type(e) in MUTATING)
+    sec = f"3. {wl.name}, {n:,} events"
     target = f"target < {SEEK_TARGET_MS:.0f} ms"
     rows = [
         Row(sec, "build time (boot+fill+churn)", f"{build:.2f}", "s", f"{iters:,} churn iters"),
         Row(sec, "build rate", f"{n / build:,.0f}", "events/s"),
+        Row(sec, "events that change state", f"{100 * changing / n:.0f}", "%", "the rest replay for free"),
         Row(sec, "seek, random (median)", f"{statistics.median(rand_ms):.2f}", "ms", f"{sz.seeks} seeks"),
         Row(sec, "seek, random (worst)", f"{max(rand_ms):.2f}", "ms", target),
         Row(sec, "seek, 0 <-> len (median)", f"{statistics.median(ends_ms):.2f}", "ms", f"{sz.end_seeks} seeks"),
@@ -224,7 +241,7 @@ def fig_seek(sz: Sizes) -> tuple[list[Row], int]:
 
 
 # -- figure 4: bytes per event -------------------------------------------------------------------
-def fig_bytes(sz: Sizes, iters: int) -> list[Row]:
+def fig_bytes(sz: Sizes, wl: Workload, iters: int) -> list[Row]:
     """Record the same timeline again under tracemalloc; growth is measured from after boot."""
     base: list[int] = []
 
@@ -232,7 +249,7 @@ def fig_bytes(sz: Sizes, iters: int) -> list[Row]:
         k = one_gb(True)
         gc.collect()
         base.append(tracemalloc.get_traced_memory()[0])
-        workload(k, sz, until_events=sz.events)
+        workload(k, wl, until_events=sz.events)
         gc.collect()
         return k
 
@@ -256,7 +273,7 @@ def fig_bytes(sz: Sizes, iters: int) -> list[Row]:
         k = one_gb(False)
         gc.collect()
         b = tracemalloc.get_traced_memory()[0]
-        workload(k, sz, iters=iters)
+        workload(k, wl, iters=iters)
         gc.collect()
         base.append(tracemalloc.get_traced_memory()[0] - b)
         del k
@@ -264,13 +281,13 @@ def fig_bytes(sz: Sizes, iters: int) -> list[Row]:
     traced(model_only)
     model = base[1]
 
-    sec = f"4. memory of {n:,} events"
+    sec = f"4. {wl.name}, memory of {n:,}"
     return [
         Row(sec, "growth while recording", f"{grown / MB:.1f}", "MB", "tracemalloc, from after boot"),
         Row(sec, "bytes/event, total", f"{grown / n:.0f}", "B", "events+ops+checkpoints+model"),
         Row(sec, "bytes/event, memory_bytes()", f"{events_only / n:.0f}", "B", "events only (sys.getsizeof)"),
         Row(sec, "model growth, record=False", f"{model / MB:.2f}", "MB", "same calls, for comparison"),
-        Row(sec, "checkpoints", f"{nr_cps}", "", f"one every {every:,} events"),
+        Row(sec, "checkpoints", f"{nr_cps}", "", f"one every {every:,} entries"),
         Row(sec, "checkpoint size (mean)", f"{statistics.mean(cp_sizes):,.0f}", "entries", "ViewState.size()"),
         Row(sec, "last checkpoint, bytes", f"{last_cp_bytes / 1024:.0f}", "kB", "tracemalloc of one copy()"),
         Row(sec, "all checkpoints (est.)", f"{all_cps / MB:.1f}", "MB", "last checkpoint's bytes/entry"),
@@ -309,11 +326,12 @@ def main(argv: list[str] | None = None) -> int:
     rows += fig_boot("4 GB PAE", Config(ram=4 << 30, pae=True), sz)
     log("2. vmalloc+vfree, recording on and off")
     rows += fig_churn(sz)
-    log(f"3. record {sz.events:,} events, seek")
-    seek_rows, iters = fig_seek(sz)
-    rows += seek_rows
-    log(f"4. record {sz.events:,} events again under tracemalloc")
-    rows += fig_bytes(sz, iters)
+    for wl in (LIST_HEAVY, STATE_HEAVY):
+        log(f"3. {wl.name}: record {sz.events:,} events, seek")
+        seek_rows, iters = fig_seek(sz, wl)
+        rows += seek_rows
+        log(f"4. {wl.name}: record {sz.events:,} events again under tracemalloc")
+        rows += fig_bytes(sz, wl, iters)
 
     total = time.perf_counter() - t_start
     mode = "quick" if args.quick else "full"

@@ -382,6 +382,18 @@ class VmlistVisited(NamedTuple):
         }.get(self.verdict, f"Visit {area}: {self.verdict}.")
 
 
+def walk_events(op: int, fn: str, walker: Any, args: tuple, nodes: list) -> list:
+    """Replay a recorded list walk: one ``VmlistVisited`` per node visited.
+
+    ``walker(nodes, *args, trace=...)`` is the model's own search function (so the events
+    say exactly what the search did); nodes are read for their ``addr`` and ``_span``,
+    which never change.
+    """
+    trace: list = []
+    walker(nodes, *args, trace=trace)
+    return [VmlistVisited(op, fn, node.addr, node._span, cand, verdict) for node, cand, verdict in trace]
+
+
 @_mutates
 @_event
 class VmStructLinked(NamedTuple):

@@ -2,27 +2,46 @@
 
 Design (for 10^6 events and more):
 
-- Events are small named tuples appended to a list; the operation index of each is a
-  field, operations themselves are kept in a short side list.
-- A *head* state follows the end of the timeline (each event is applied once as it is
-  recorded) and every ``checkpoint_every`` events a copy of it is kept.
-- ``seek(i)`` starts from whichever is nearest to ``i`` — the cursor, the checkpoint at
-  or below ``i``, or the one above — and applies or reverts the events in between.  So a
-  seek costs one state copy plus at most ``checkpoint_every / 2`` event steps, wherever
-  ``i`` lies; memory is the events plus ``len / checkpoint_every`` state copies.
+- Events are small named tuples kept in a list of *entries*.  A list walk (the vmlist
+  hole search visits every node before the hole) is one entry: the search function, its
+  arguments and the visited nodes.  It reads as one ``VmlistVisited`` event per node
+  (``len``, indexing and iteration replay it through the same search function) but costs
+  8 bytes a visit to record and nothing to step over, since a visit changes no state.
+  ``_start[e]`` is the event index where entry ``e`` begins.
+- A *head* state follows the end (each entry is applied once as it is recorded) and
+  every ``checkpoint_every`` entries a copy of it is kept.
+- The state at position ``p`` is the state after the entries that begin before ``p``.
+  ``seek(p)`` starts from whichever is nearest — the cursor, the checkpoint below or the
+  one above — and applies or reverts the entries in between: one state copy plus at
+  most ``checkpoint_every / 2`` entry steps wherever ``p`` lies.  Memory is the entries
+  plus ``entries / checkpoint_every`` state copies.
 
 Position ``p`` means "after the first ``p`` events": 0 is the boot state, ``len`` the end.
 """
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidArgument
-from .events import MUTATING
+from .events import MUTATING, walk_events
 from .state import ViewState
+
+
+class _Walk:
+    """A recorded list walk: replayed into ``VmlistVisited`` events when read."""
+
+    __slots__ = ("args", "fn", "nodes", "op", "walker")
+
+    def __init__(self, op: int, fn: str, walker: Any, args: tuple, nodes: list) -> None:
+        self.op, self.fn, self.walker, self.args, self.nodes = op, fn, walker, args, nodes
+
+    def events(self) -> list:
+        return walk_events(self.op, self.fn, self.walker, self.args, self.nodes)
 
 
 @dataclass
@@ -41,7 +60,11 @@ class Timeline(Sequence):
     """The recorded events of one kernel, seekable in both directions."""
 
     def __init__(self, initial: ViewState, checkpoint_every: int = 8192) -> None:
-        self._events: list[Any] = []
+        self._entries: list[Any] = []
+        self._start = array("q")
+        self._len = 0
+        self._done = 0  # entries the cursor state includes
+        self._expanded: tuple[int, list] = (-1, [])
         self.operations: list[Operation] = []
         self._every = checkpoint_every
         self._head = initial.copy()
@@ -52,20 +75,29 @@ class Timeline(Sequence):
 
     # -- recording (called by the model) --------------------------------------------------
     def _append(self, ev: Any) -> None:
-        self._events.append(ev)
+        self._entries.append(ev)
+        self._start.append(self._len)
+        self._len += 1
         if type(ev) in MUTATING:
             ev.apply(self._head)
-        if len(self._events) % self._every == 0:
+        if len(self._entries) % self._every == 0:
+            self._checkpoints.append(self._head.copy())
+
+    def _append_walk(self, op: int, fn: str, walker: Any, args: tuple, nodes: list) -> None:
+        self._entries.append(_Walk(op, fn, walker, args, nodes))
+        self._start.append(self._len)
+        self._len += len(nodes)
+        if len(self._entries) % self._every == 0:
             self._checkpoints.append(self._head.copy())
 
     def _begin(self, name: str, args: str) -> int:
-        op = Operation(len(self.operations), name, args, len(self._events))
+        op = Operation(len(self.operations), name, args, self._len)
         self.operations.append(op)
         return op.index
 
     def _end(self, index: int, result: str) -> None:
         op = self.operations[index]
-        op.end, op.result = len(self._events), result
+        op.end, op.result = self._len, result
         for fn in self._listeners:
             fn(self)
 
@@ -75,13 +107,31 @@ class Timeline(Sequence):
 
     # -- reading --------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._events)
+        return self._len
 
     def __getitem__(self, i: Any) -> Any:
-        return self._events[i]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._len))]
+        if isinstance(i, bool) or not isinstance(i, int):
+            raise TypeError("timeline indices must be integers or slices")
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError("timeline index out of range")
+        e = bisect_right(self._start, i) - 1
+        entry = self._entries[e]
+        if type(entry) is not _Walk:
+            return entry
+        if self._expanded[0] != e:  # replay each walk once while it is being read
+            self._expanded = (e, entry.events())
+        return self._expanded[1][i - self._start[e]]
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._events)
+        for entry in self._entries:
+            if type(entry) is _Walk:
+                yield from entry.events()
+            else:
+                yield entry
 
     @property
     def position(self) -> int:
@@ -100,34 +150,35 @@ class Timeline(Sequence):
 
     def seek(self, index: int) -> ViewState:
         """Move the cursor to ``index`` (0 … ``len``) and return the state there."""
-        n = len(self._events)
+        n = self._len
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= n:
             raise InvalidArgument("index", index, f"a position from 0 to {n} (len of the timeline)")
+        target = bisect_left(self._start, index)  # entries that begin before `index`
         k = self._every
-        below = index // k
-        options = [(abs(index - self._pos), None)]
-        options.append((index - below * k, below))
+        below = target // k
+        options = [(abs(target - self._done), None), (target - below * k, below)]
         if below + 1 < len(self._checkpoints):
-            options.append(((below + 1) * k - index, below + 1))
+            options.append(((below + 1) * k - target, below + 1))
         _, cp = min(options, key=lambda o: o[0])
         if cp is not None:
-            self._cursor, self._pos = self._checkpoints[cp].copy(), cp * k
-        ev, st = self._events, self._cursor
-        while self._pos < index:
-            e = ev[self._pos]
+            self._cursor, self._done = self._checkpoints[cp].copy(), cp * k
+        entries, st, done = self._entries, self._cursor, self._done
+        while done < target:
+            e = entries[done]
             if type(e) in MUTATING:
                 e.apply(st)
-            self._pos += 1
-        while self._pos > index:
-            self._pos -= 1
-            e = ev[self._pos]
+            done += 1
+        while done > target:
+            done -= 1
+            e = entries[done]
             if type(e) in MUTATING:
                 e.revert(st)
+        self._done, self._pos = done, index
         return st
 
     def step_forward(self) -> ViewState:
         """Apply the next event (no-op at the end)."""
-        return self.seek(min(self._pos + 1, len(self._events)))
+        return self.seek(min(self._pos + 1, self._len))
 
     def step_back(self) -> ViewState:
         """Revert the last applied event (no-op at the start)."""
@@ -135,9 +186,9 @@ class Timeline(Sequence):
 
     def operation_at(self, index: int) -> Operation | None:
         """The operation that event ``index`` belongs to."""
-        if not 0 <= index < len(self._events):
+        if not 0 <= index < self._len:
             return None
-        return self.operations[self._events[index].op]
+        return self.operations[self[index].op]
 
     def _op(self, op: int) -> Operation:
         if isinstance(op, bool) or not isinstance(op, int) or not 0 <= op < len(self.operations):
@@ -151,14 +202,14 @@ class Timeline(Sequence):
     def seek_operation_end(self, op: int) -> ViewState:
         """Jump to just after operation ``op``'s last event."""
         o = self._op(op)
-        return self.seek(o.end if o.end >= 0 else len(self._events))
+        return self.seek(o.end if o.end >= 0 else self._len)
 
     def next_operation(self) -> ViewState:
         """Jump to the end of the operation after the cursor (or of the one it is inside)."""
         for o in self.operations:
             if o.end > self._pos:
                 return self.seek(o.end)
-        return self.seek(len(self._events))
+        return self.seek(self._len)
 
     def prev_operation(self) -> ViewState:
         """Jump to the start of the operation before the cursor (or of the one it is inside)."""
@@ -168,13 +219,14 @@ class Timeline(Sequence):
         return self.seek(0)
 
     def memory_bytes(self) -> int:
-        """Rough bytes held by the recorded events (not the checkpoints)."""
+        """Bytes of the containers holding the events (int and str objects, mostly shared
+        with the model, and the checkpoints are not counted; benchmarks/ measures all)."""
         import sys
 
-        total = sys.getsizeof(self._events)
-        for e in self._events:
-            total += sys.getsizeof(e)
-            for v in e:
-                if isinstance(v, int) and not -5 <= v <= 256:
-                    total += sys.getsizeof(v)
+        total = sys.getsizeof(self._entries) + sys.getsizeof(self._start)
+        for e in self._entries:
+            if type(e) is _Walk:
+                total += sys.getsizeof(e) + sys.getsizeof(e.nodes) + sys.getsizeof(e.args)
+            else:
+                total += sys.getsizeof(e)
         return total

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import InvalidArgument
-from ..events import OperationBegan, OperationEnded
+from ..events import OperationBegan, OperationEnded, walk_events
 from ..state import AreaRecord, ViewState
 from ..timeline import Timeline
 from .buddy import BuddyAllocator
@@ -98,7 +98,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         self._pt: dict[int, dict[int, int]] = {}
         self._pt_meta: dict[int, tuple[str, int]] = {}
         self._static_pt: set[int] = set()
-        self._vmlist: VmStruct | None = None
+        self._vm_nodes: list[VmStruct] = []  # vmlist in list order, beside the next pointers
         img = cfg.kernel_image
         reserved = [
             (0, 1, "BIOS data page"),
@@ -216,6 +216,20 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         if sink is not None:
             sink(cls(self._op, fn, *args))
 
+    def _emit_walk(self, fn: str, walker: Callable, args: tuple, nodes: list) -> None:
+        """Emit one ``VmlistVisited`` per node of a list walk.
+
+        The timeline stores the walk as ``walker``, its arguments and the visited nodes, and
+        replays ``walker`` to produce the events when they are read: recording a walk costs
+        a slice, not an object per node.  Subscribers get the events at once.
+        """
+        if self.timeline is not None:
+            self.timeline._append_walk(self._op, fn, walker, args, nodes)
+        if self._subscribers:
+            for ev in walk_events(self._op, fn, walker, args, nodes):
+                for sub in self._subscribers:
+                    sub(ev)
+
     @contextmanager
     def _operation(self, name: str, args: str, fn: str) -> Iterator[_OpResult]:
         """Bracket a public call with OperationBegan/OperationEnded (nested calls join the outer one)."""
@@ -262,7 +276,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         tables = {p: t.copy() for p, t in self._pt.items() if p not in self._static_pt}
         static = {p: self._pt[p] for p in self._static_pt}
         areas, pages, vml = {}, {}, []
-        for a in self._vmlist or ():
+        for a in self._vm_nodes:
             vml.append(a.addr)
             areas[a.addr] = AreaRecord(a.addr, a.size, a.flags, a.nr_pages, a.phys_addr, a.caller)
             pages[a.addr] = [p.pfn for p in a.pages] if a.pages else []

@@ -3,6 +3,8 @@
 The 2.6.24 algorithm is followed step by step: ``__get_vm_area_node`` walks the
 address-sorted ``vmlist`` first-fit from VMALLOC_START with one guard page added to
 every area; the new ``vm_struct`` is linked before the first area above the hole.
+Besides the C-style ``next`` pointers the model keeps vmlist's nodes in a Python list
+(``_vm_nodes``), so a walk reads as a ``for`` loop and can be recorded as a slice.
 
 Simplifications, said once: ``caller`` and /proc/vmallocinfo arrived in 2.6.25–26 but
 are shown in every era because they teach well; 2.6.24's loop only checks the end of
@@ -22,7 +24,6 @@ from ..events import (
     AllocationFailed,
     KernelWarning,
     TlbFlushed,
-    VmlistVisited,
     VmPageStored,
     VmStructLinked,
     VmStructUnlinked,
@@ -80,6 +81,57 @@ K__GFP_HIGHMEM = __GFP_HIGHMEM  # no name mangling inside class bodies
 K__GFP_ZERO = __GFP_ZERO  # no name mangling inside class bodies
 
 
+def first_fit(
+    nodes: Sequence[VmStruct], addr: int, size: int, end: int, align: int, gap: int, trace: list | None = None
+) -> tuple[int, int, int]:
+    """The hole search of mm/vmalloc.c:__get_vm_area_node over vmlist's nodes, in list order.
+
+    Starting at ``addr``, an area in the way pushes the candidate past its end (plus
+    ``gap``: alloc_vmap_area's extra page from 2.6.28), aligned; the first hole with room
+    for ``size`` wins.  Returns ``(position, visited, addr)``: the new area goes before
+    ``nodes[position]`` at ``addr`` (out of space if ``addr + size > end``) after
+    ``visited`` nodes were looked at.  ``trace`` receives ``(node, candidate, verdict)``
+    per visit; the timeline replays recorded walks through this same function.
+    """
+    position = 0
+    for node in nodes:
+        if node.addr < addr:
+            if node.addr + node._span + gap >= addr:
+                addr = _align(node.addr + node._span + gap, align)
+            verdict = "below"
+        elif addr + size <= node.addr:
+            if trace is not None:
+                trace.append((node, addr, "fits"))
+            return position, position + 1, addr
+        else:
+            addr = node.addr + node._span + gap
+            if align > 1:
+                addr = _align(addr, align)
+            verdict = "skip"
+            if addr > end - size:
+                if trace is not None:
+                    trace.append((node, addr, verdict))
+                return position + 1, position + 1, addr
+        if trace is not None:
+            trace.append((node, addr, verdict))
+        position += 1
+    return position, position, addr
+
+
+def lookup(nodes: Sequence[VmStruct], addr: int, trace: list | None = None) -> tuple[int, int]:
+    """mm/vmalloc.c:__find_vm_area's walk: ``(position, visited)`` of the area starting at
+    ``addr`` (``position == len(nodes)`` if none).  ``trace`` as for :func:`first_fit`."""
+    position = 0
+    for node in nodes:
+        hit = node.addr == addr
+        if trace is not None:
+            trace.append((node, addr, "match" if hit else "no-match"))
+        if hit:
+            return position, position + 1
+        position += 1
+    return position, position
+
+
 class VmStruct:
     """``struct vm_struct``: one area of the vmalloc space, a node of ``vmlist``.
 
@@ -89,7 +141,7 @@ class VmStruct:
     vm_struct yields it and every area after it.
     """
 
-    __slots__ = ("next", "addr", "size", "flags", "pages", "nr_pages", "phys_addr", "caller", "_pages_vaddr")
+    __slots__ = ("next", "addr", "size", "flags", "pages", "nr_pages", "phys_addr", "caller", "_pages_vaddr", "_span")
 
     def __init__(self, addr: int, size: int, flags: int, caller: str | None) -> None:
         self.next: VmStruct | None = None
@@ -101,6 +153,7 @@ class VmStruct:
         self.phys_addr = 0
         self.caller = caller
         self._pages_vaddr = 0  # where pages[] itself was vmalloc'ed (VM_VPAGES)
+        self._span = size  # size with the guard page; unlike ``size`` never changes
 
     def __iter__(self) -> Iterator[VmStruct]:
         node: VmStruct | None = self
@@ -245,13 +298,12 @@ class Vmalloc:
     @property
     def vmlist(self: Kernel) -> VmStruct | None:
         """The head of ``vmlist`` (None when empty); follow ``.next`` or iterate it."""
-        return self._vmlist
+        return self._vm_nodes[0] if self._vm_nodes else None
 
     def vmallocinfo(self: Kernel) -> str:
         """/proc/vmallocinfo as mm/vmalloc.c:s_show prints it (one line per area)."""
         lines = []
-        node = self._vmlist
-        while node is not None:
+        for node in self._vm_nodes:
             s = f"0x{node.addr:08x}-0x{node.addr + node.size:08x} {node.size:7d}"
             if node.caller:
                 s += f" {node.caller}"
@@ -269,7 +321,6 @@ class Vmalloc:
                 if node.flags & flag:
                     s += f" {word}"
             lines.append(s)
-            node = node.next
         return "".join(line + "\n" for line in lines)
 
     # -- internals -----------------------------------------------------------------------------
@@ -306,24 +357,13 @@ class Vmalloc:
         if flags & VM_IOREMAP:
             bit = min(max(size.bit_length(), PAGE_SHIFT), IOREMAP_MAX_ORDER)
             align = 1 << bit
-        addr = _align(start, align)
+        addr = addr0 = _align(start, align)
         size = _page_align(size) + PAGE_SIZE  # the guard page
         gap = PAGE_SIZE if self.config.era_minor >= 28 else 0  # alloc_vmap_area's extra page
-        prev, node, position = None, self._vmlist, 0
-        while node is not None:
-            if node.addr < addr:
-                if node.addr + node.size + gap >= addr:
-                    addr = _align(node.addr + node.size + gap, align)
-                self._emit(VmlistVisited, _GET, node.addr, node.size, addr, "below")
-            elif addr + size <= node.addr:
-                self._emit(VmlistVisited, _GET, node.addr, node.size, addr, "fits")
-                break
-            else:
-                addr = _align(node.addr + node.size + gap, align)
-                self._emit(VmlistVisited, _GET, node.addr, node.size, addr, "skip")
-                if addr > end - size:
-                    break
-            prev, node, position = node, node.next, position + 1
+        nodes = self._vm_nodes
+        position, visited, addr = first_fit(nodes, addr, size, end, align, gap)
+        if visited and self._sink is not None:
+            self._emit_walk(_GET, first_fit, (addr0, size, end, align, gap), nodes[:visited])
         if addr + size > end:
             self._emit(
                 AllocationFailed,
@@ -336,11 +376,7 @@ class Vmalloc:
             )
             return None
         area = VmStruct(addr, size, flags, caller)
-        area.next = node
-        if prev is None:
-            self._vmlist = area
-        else:
-            prev.next = area
+        self._link(area, position)
         self._emit(VmStructLinked, _GET, addr, size, flags, caller, position)
         return area
 
@@ -386,27 +422,39 @@ class Vmalloc:
         return True
 
     def _find_vm_area(self: Kernel, addr: int) -> VmStruct | None:
-        node = self._vmlist
-        while node is not None:
-            hit = node.addr == addr
-            self._emit(VmlistVisited, _FIND, node.addr, node.size, addr, "match" if hit else "no-match")
-            if hit:
-                return node
-            node = node.next
-        return None
+        """mm/vmalloc.c:__find_vm_area — the area starting exactly at ``addr``."""
+        return self._vmlist_lookup(addr, _FIND)[0]
+
+    def _vmlist_lookup(self: Kernel, addr: int, fn: str) -> tuple[VmStruct | None, int]:
+        """Walk vmlist for the area starting at ``addr``: (node or None, its position)."""
+        nodes = self._vm_nodes
+        position, visited = lookup(nodes, addr)
+        if visited and self._sink is not None:
+            self._emit_walk(fn, lookup, (addr,), nodes[:visited])
+        return (nodes[position] if position < len(nodes) else None), position
+
+    def _link(self: Kernel, area: VmStruct, position: int) -> None:
+        """Link ``area`` into vmlist before the node at ``position`` (``*p = area``)."""
+        nodes = self._vm_nodes
+        area.next = nodes[position] if position < len(nodes) else None
+        if position:
+            nodes[position - 1].next = area
+        nodes.insert(position, area)
+
+    def _unlink(self: Kernel, position: int) -> None:
+        """``*p = tmp->next``: take the node at ``position`` out of vmlist."""
+        nodes = self._vm_nodes
+        area = nodes.pop(position)
+        if position:
+            nodes[position - 1].next = area.next
+        area.next = None
 
     def _vunmap(self: Kernel, addr: int, deallocate_pages: bool, who: str) -> None:
         """mm/vmalloc.c:__vunmap — remove_vm_area, then free the frames (vfree only)."""
         if addr & (PAGE_SIZE - 1):
             self._emit(KernelWarning, _VUNMAP, f"Trying to {who}() bad address ({addr:08x})")
             raise NotAVmallocArea("addr", addr, "the page-aligned start of a vmalloc area")
-        prev, node, position = None, self._vmlist, 0
-        while node is not None:
-            hit = node.addr == addr
-            self._emit(VmlistVisited, _REMOVE, node.addr, node.size, addr, "match" if hit else "no-match")
-            if hit:
-                break
-            prev, node, position = node, node.next, position + 1
+        node, position = self._vmlist_lookup(addr, _REMOVE)
         if node is None:
             self._emit(KernelWarning, _VUNMAP, f"Trying to {who}() nonexistent vm area ({addr:08x})")
             raise NotAVmallocArea("addr", addr, "the start of an area on vmlist (see vmallocinfo())")
@@ -415,10 +463,7 @@ class Vmalloc:
         for va in range(area.addr, area.addr + area.size, PAGE_SIZE):
             self._clear_pte(va, _UNMAP)
         self._emit(TlbFlushed, _FLUSH, area.addr, area.addr + area.size)
-        if prev is None:
-            self._vmlist = area.next
-        else:
-            prev.next = area.next
+        self._unlink(position)
         pages = tuple(p.pfn for p in area.pages) if area.pages else ()
         self._emit(
             VmStructUnlinked,
@@ -433,7 +478,6 @@ class Vmalloc:
             pages,
         )
         area.size -= PAGE_SIZE
-        area.next = None
         if deallocate_pages and area.pages:
             for i in range(area.nr_pages):
                 self._free_pages(area.pages[i].pfn, 0)
