@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from helpers import check_frames, check_vmlist
 
@@ -192,3 +194,18 @@ def test_find_vm_area_matches_the_start_only() -> None:
     assert k.find_vm_area(addr) is k.vmlist
     assert k.find_vm_area(addr + 4096) is None
     assert k.vmalloc_to_page(addr + 8192) is None  # guard page
+
+
+def test_a_fresh_machine_hands_out_neighbours_an_aged_one_scatters() -> None:
+    fresh = Kernel()
+    pfns = [p.pfn for p in fresh.find_vm_area(fresh.vmalloc(8 * 4096)).pages]
+    assert pfns == list(range(pfns[0], pfns[0] + 8))  # the buddy allocator splits one block
+    aged = Kernel(Config(aged=True, seed=3))
+    check_frames(aged)
+    scattered = [p.pfn for p in aged.find_vm_area(aged.vmalloc(8 * 4096)).pages]
+    assert sum(b - a != 1 for a, b in itertools.pairwise(scattered)) >= 5
+    again = Kernel(Config(aged=True, seed=3))
+    assert [p.pfn for p in again.find_vm_area(again.vmalloc(8 * 4096)).pages] == scattered  # deterministic
+    other = Kernel(Config(aged=True, seed=4))
+    assert [p.pfn for p in other.find_vm_area(other.vmalloc(8 * 4096)).pages] != scattered
+    assert aged.timeline.seek(0) == aged.timeline._checkpoints[0]  # aging happened before the timeline

@@ -26,6 +26,10 @@ def _zone(z: int) -> str:
     return ZONE_NAMES[z]
 
 
+def _pages(n: int) -> str:
+    return "1 page" if n == 1 else f"{n} pages"
+
+
 def _event(cls: type) -> type:
     """Register an event class and give it the shared behaviour."""
     EVENT_KINDS[cls.__name__] = cls
@@ -140,7 +144,7 @@ class FreeBlockTaken(NamedTuple):
 
     def explain(self) -> str:
         return (
-            f"Block at pfn {self.pfn:#x} ({1 << self.order} pages) is taken off "
+            f"The free block at pfn {self.pfn:#x} ({_pages(1 << self.order)}) is taken off "
             f"{_zone(self.zone)} free_area[{self.order}]."
         )
 
@@ -164,7 +168,7 @@ class BuddySplit(NamedTuple):
     def explain(self) -> str:
         return (
             f"The block at pfn {self.pfn:#x} is halved: its upper half at pfn {self.buddy:#x} "
-            f"goes to the head of free_area[{self.order}] ({1 << self.order} pages), the lower half stays."
+            f"goes to the head of free_area[{self.order}] ({_pages(1 << self.order)}), the lower half stays."
         )
 
     def apply(self, s: ViewState) -> None:
@@ -186,7 +190,7 @@ class FrameAllocated(NamedTuple):
 
     def explain(self) -> str:
         n = 1 << self.order
-        what = "frame" if n == 1 else f"{n} frames"
+        what = "the frame" if n == 1 else f"{n} frames"
         phys = self.pfn << PAGE_SHIFT
         return f"The buddy allocator hands out {what} at pfn {self.pfn:#x} (phys {phys:#x}) from {_zone(self.zone)}."
 
@@ -207,8 +211,8 @@ class FrameFreed(NamedTuple):
     pfn: int
 
     def explain(self) -> str:
-        n = 1 << self.order
-        return f"The last reference to pfn {self.pfn:#x} is dropped: {n} page(s) go back to the buddy allocator."
+        n = _pages(1 << self.order)
+        return f"The last reference to pfn {self.pfn:#x} is dropped: {n} go back to the buddy allocator."
 
     def apply(self, s: ViewState) -> None:
         del s.allocated[self.pfn]

@@ -84,6 +84,12 @@ class Config:
       as a PSE-capable CPU does; ``False`` maps it with 4 KB page tables.
     - ``page_offset``: CONFIG_PAGE_OFFSET (0xC0000000 for the 3G/1G split).
     - ``image``: the kernel image's sections (see :class:`KernelImage`).
+    - ``aged``: boot a machine that has been running for a while: before the timeline
+      starts, a seeded run of ``alloc_pages``/``free_pages`` (orders 0–3, as page cache,
+      slab and user pages would) leaves the free lists fragmented, so consecutive
+      order-0 allocations — vmalloc's frames — come back scattered as on a real system.
+      A fresh machine (the default) hands out neighbouring frames.
+    - ``seed``: the seed of that run (a class can give each student a different machine).
     """
 
     ram: int = 1 << 30
@@ -96,9 +102,13 @@ class Config:
     pse: bool = True
     page_offset: int = 0xC0000000
     image: KernelImage | None = field(default=None, repr=False)
+    aged: bool = False
+    seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("pae", "highmem", "pse"):
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise ConfigError("seed", self.seed, "an integer from 0 to 2**32-1")
+        for name in ("pae", "highmem", "pse", "aged"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(name, getattr(self, name), "True or False")
         minor = _era_minor(self.era)

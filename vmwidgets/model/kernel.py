@@ -7,6 +7,7 @@ go to :attr:`Kernel.timeline`, and to any subscriber.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,8 @@ from .constants import (
     _PAGE_PRESENT,
     _PAGE_PSE,
     _PAGE_TABLE,
+    GFP_HIGHUSER,
+    GFP_KERNEL,
     MAX_DMA_PFN,
     PAGE_SHIFT,
     PAGE_SIZE,
@@ -119,6 +122,27 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         for s, e, _ in self._reserved:
             self.mem_map.set_range(s, e, 1 << PG_reserved, 1)
         self._boot_free_lists()
+        if cfg.aged:
+            self._age(cfg.seed)
+
+    def _age(self, seed: int, blocks: int = 6000) -> None:
+        """Run the real allocator for a while so the free lists look like a used machine's.
+
+        ``blocks`` allocations of order 0–3 (mostly 0, 70% movable highmem-capable, the
+        rest GFP_KERNEL), then two in three of them freed in random order; the rest stay
+        allocated as "other users".  Deterministic for a seed.
+        """
+        rng = random.Random(seed)
+        got = []
+        for _ in range(blocks):
+            order = rng.choice((0, 0, 0, 0, 1, 1, 2, 3))
+            page = self._alloc_pages(GFP_HIGHUSER if rng.random() < 0.7 else GFP_KERNEL, order)
+            if page is None:
+                break
+            got.append((page.pfn, order))
+        rng.shuffle(got)
+        for pfn, order in got[: 2 * len(got) // 3]:
+            self._free_pages(pfn, order)
 
     def _boot_table(self, level: str, vaddr: int, static: bool = False) -> int:
         pfn = self._brk
