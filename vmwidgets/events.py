@@ -48,6 +48,10 @@ def _free_del(s: ViewState, zone: int, order: int, index: int) -> None:
         del s.free[(zone, order)]
 
 
+def _free_add(s: ViewState, zone: int, order: int, index: int, pfn: int) -> None:
+    s.free.setdefault((zone, order), []).insert(index, pfn)
+
+
 def _noop(self: Any, state: ViewState) -> None:
     return None
 
@@ -152,7 +156,7 @@ class FreeBlockTaken(NamedTuple):
         _free_del(s, self.zone, self.order, self.index)
 
     def revert(self, s: ViewState) -> None:
-        s.free.setdefault((self.zone, self.order), []).insert(self.index, self.pfn)
+        _free_add(s, self.zone, self.order, self.index, self.pfn)
 
 
 @_mutates
@@ -172,7 +176,7 @@ class BuddySplit(NamedTuple):
         )
 
     def apply(self, s: ViewState) -> None:
-        s.free.setdefault((self.zone, self.order), []).insert(0, self.buddy)
+        _free_add(s, self.zone, self.order, 0, self.buddy)
 
     def revert(self, s: ViewState) -> None:
         _free_del(s, self.zone, self.order, 0)
@@ -242,7 +246,7 @@ class BuddyMerged(NamedTuple):
         _free_del(s, self.zone, self.order, self.index)
 
     def revert(self, s: ViewState) -> None:
-        s.free.setdefault((self.zone, self.order), []).insert(self.index, self.buddy)
+        _free_add(s, self.zone, self.order, self.index, self.buddy)
 
 
 @_mutates
@@ -258,7 +262,7 @@ class FreeBlockAdded(NamedTuple):
         return f"The block at pfn {self.pfn:#x} goes to the head of {_zone(self.zone)} free_area[{self.order}]."
 
     def apply(self, s: ViewState) -> None:
-        s.free.setdefault((self.zone, self.order), []).insert(0, self.pfn)
+        _free_add(s, self.zone, self.order, 0, self.pfn)
 
     def revert(self, s: ViewState) -> None:
         _free_del(s, self.zone, self.order, 0)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..errors import InvalidArgument
+from ..errors import ConfigError, InvalidArgument
 from ..events import OperationBegan, OperationEnded, walk_events
 from ..state import AreaRecord, ViewState
 from ..timeline import Timeline
@@ -103,6 +103,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         self._static_pt: set[int] = set()
         self._vm_nodes: list[VmStruct] = []  # vmlist in list order, beside the next pointers
         img = cfg.kernel_image
+        self._holes = ((0x9F, 0x100),)  # e820: not RAM (EBDA, VGA, BIOS ROMs)
         reserved = [
             (0, 1, "BIOS data page"),
             (0x9F, 0x100, "ISA hole (640 kB-1 MB)"),
@@ -114,8 +115,6 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         mm_start = MAX_DMA_PFN if self._brk <= MAX_DMA_PFN else self._brk
         mm_pages = (nr * SIZEOF_STRUCT_PAGE + PAGE_SIZE - 1) >> PAGE_SHIFT
         if mm_start + mm_pages > lay.max_low_pfn:
-            from ..errors import ConfigError
-
             raise ConfigError("ram", cfg.ram, "a size whose mem_map fits in lowmem")
         reserved.append((mm_start, mm_start + mm_pages, "mem_map"))
         self._reserved = tuple((s, min(e, nr), w) for s, e, w in reserved if s < nr)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import AddressError
+from ..errors import AddressError, ConfigError
 from .config import Config
 from .constants import (
     DEFAULT_VMALLOC_RESERVE,
@@ -108,8 +108,6 @@ class Layout:
         else:
             maxmem = (1 << 32) - cfg.page_offset - reserve
         if maxmem < 16 * MB:
-            from ..errors import ConfigError
-
             raise ConfigError(
                 "vmalloc_reserve",
                 cfg.vmalloc_reserve,
@@ -125,8 +123,6 @@ class Layout:
         else:
             vmalloc_start = (high_memory + 2 * VMALLOC_OFFSET - 1) & ~(VMALLOC_OFFSET - 1)
         if vmalloc_start >= vmalloc_end:
-            from ..errors import ConfigError
-
             raise ConfigError("vmalloc_reserve", cfg.vmalloc_reserve, "a reserve that leaves a vmalloc area")
         return cls(
             page_offset=cfg.page_offset,

@@ -496,7 +496,7 @@ class Vmalloc:
                     AllocationFailed,
                     _IOREMAP,
                     f"ioremap({phys_addr:#x}, {size})",
-                    f"pfn {pfn:#x} is RAM in use and may not be remapped",
+                    f"pfn {pfn:#x} is RAM the page allocator owns and may not be remapped",
                 )
                 return None
             pfn += 1
@@ -515,4 +515,5 @@ class Vmalloc:
         return area.addr + offset
 
     def _is_ram(self: Kernel, pfn: int) -> bool:
-        return not any(s <= pfn < e for s, e, what in self._reserved if what.startswith("ISA"))
+        """``page_is_ram``: the e820 map says this frame is RAM (not a hole such as 640 kB-1 MB)."""
+        return not any(s <= pfn < e for s, e in self._holes)
