@@ -114,7 +114,7 @@ def test_bad_vfree_warns_then_raises_and_corrupts_nothing(addr: int, message: st
     with pytest.raises(NotAVmallocArea, match="addr="):
         k.vfree(addr)
     assert k.view_state() == before and k.timeline.head == before
-    warning = next(e for e in reversed(k.timeline) if e.kind == "KernelWarning")
+    warning = next(e for e in reversed(k.timeline) if e.kind == "WarningPrinted")
     assert warning.message.startswith(message)
     assert k.timeline.operations[-1].result == "error: NotAVmallocArea"
 
@@ -135,7 +135,7 @@ def test_out_of_vmalloc_space_returns_null() -> None:
     assert k.view_state() == before
     kinds = [e.kind for e in k.timeline]
     assert "AllocationFailed" in kinds
-    warning = next(e for e in k.timeline if e.kind == "KernelWarning")
+    warning = next(e for e in k.timeline if e.kind == "WarningPrinted")
     assert warning.message == "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size."
 
 

@@ -126,7 +126,7 @@ class AllocationFailed(NamedTuple):
 
 
 @_event
-class KernelWarning(NamedTuple):
+class WarningPrinted(NamedTuple):
     op: int
     fn: str
     message: str
@@ -351,7 +351,7 @@ class TlbFlushed(NamedTuple):
 
 
 @_event
-class WalkStep(NamedTuple):
+class TableEntryRead(NamedTuple):
     op: int
     fn: str
     vaddr: int
@@ -499,7 +499,7 @@ Event = (
     OperationBegan,
     OperationEnded,
     AllocationFailed,
-    KernelWarning,
+    WarningPrinted,
     FreeBlockTaken,
     BuddySplit,
     FrameAllocated,
@@ -510,7 +510,7 @@ Event = (
     PteInstalled,
     PteCleared,
     TlbFlushed,
-    WalkStep,
+    TableEntryRead,
     VmlistVisited,
     VmStructLinked,
     VmStructUpdated,

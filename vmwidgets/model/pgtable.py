@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InvalidArgument, check_int
-from ..events import PageTableAllocated, PteCleared, PteInstalled, WalkStep
+from ..events import PageTableAllocated, PteCleared, PteInstalled, TableEntryRead
 from .constants import (
     __GFP_REPEAT,
     __GFP_ZERO,
@@ -156,7 +156,7 @@ class PageTables:
             entry = self._pt[table].get(idx, 0)
             steps.append(WalkEntry(lv.name, table, idx, entry))
             if emit:
-                self._emit(WalkStep, _WALK, vaddr, lv.name, table, idx, entry)
+                self._emit(TableEntryRead, _WALK, vaddr, lv.name, table, idx, entry)
             if not entry & _PAGE_PRESENT:
                 return Translation(vaddr, None, tuple(steps), lv.name, 1 << lv.shift)
             last = depth == len(levels) - 1

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 from ..errors import InvalidArgument, NotAVmallocArea, check_int
 from ..events import (
     AllocationFailed,
-    KernelWarning,
     TlbFlushed,
     VmPageStored,
     VmStructLinked,
     VmStructUnlinked,
     VmStructUpdated,
+    WarningPrinted,
 )
 from .constants import (
     __GFP_HIGHMEM,
@@ -372,7 +372,7 @@ class Vmalloc:
                 "out of vmalloc space - use vmalloc=<size> to increase size",
             )
             self._emit(
-                KernelWarning, _GET, "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size."
+                WarningPrinted, _GET, "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size."
             )
             return None
         area = VmStruct(addr, size, flags, caller)
@@ -452,11 +452,11 @@ class Vmalloc:
     def _vunmap(self: Kernel, addr: int, deallocate_pages: bool, who: str) -> None:
         """mm/vmalloc.c:__vunmap — remove_vm_area, then free the frames (vfree only)."""
         if addr & (PAGE_SIZE - 1):
-            self._emit(KernelWarning, _VUNMAP, f"Trying to {who}() bad address ({addr:08x})")
+            self._emit(WarningPrinted, _VUNMAP, f"Trying to {who}() bad address ({addr:08x})")
             raise NotAVmallocArea("addr", addr, "the page-aligned start of a vmalloc area")
         node, position = self._vmlist_lookup(addr, _REMOVE)
         if node is None:
-            self._emit(KernelWarning, _VUNMAP, f"Trying to {who}() nonexistent vm area ({addr:08x})")
+            self._emit(WarningPrinted, _VUNMAP, f"Trying to {who}() nonexistent vm area ({addr:08x})")
             raise NotAVmallocArea("addr", addr, "the start of an area on vmlist (see vmallocinfo())")
         area = node
         # unmap_vm_area: clear the PTEs, flush the TLB
