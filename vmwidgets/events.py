@@ -87,7 +87,15 @@ def event_from_dict(d: dict[str, Any]) -> Any:
 
 
 def event_from_json(text: str) -> Any:
-    """Rebuild an event from :meth:`to_json` output."""
+    """Rebuild an event from :meth:`to_json` output.
+
+    >>> from vmwidgets import Kernel
+    >>> k = Kernel()
+    >>> _ = k.vmalloc(4096)
+    >>> ev = k.timeline[1]
+    >>> ev.kind, event_from_json(ev.to_json()) == ev
+    ('VmStructLinked', True)
+    """
     return event_from_dict(json.loads(text))
 
 

@@ -149,7 +149,21 @@ class Timeline(Sequence):
         return self._head
 
     def seek(self, index: int) -> ViewState:
-        """Move the cursor to ``index`` (0 … ``len``) and return the state there."""
+        """Move the cursor to ``index`` (0 … ``len``) and return the state there.
+
+        The state returned is the cursor's own: it changes when the cursor moves again
+        (``copy()`` it to keep a picture).
+
+        >>> from vmwidgets import Kernel
+        >>> k = Kernel()
+        >>> addr = k.vmalloc(4096)
+        >>> k.vfree(addr)
+        >>> t = k.timeline
+        >>> [hex(a) for a in t.seek(t.operations[0].end).vmlist]   # just after vmalloc
+        ['0xf8800000']
+        >>> t.seek(len(t)).vmlist                                  # after vfree
+        []
+        """
         n = self._len
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= n:
             raise InvalidArgument("index", index, f"a position from 0 to {n} (len of the timeline)")

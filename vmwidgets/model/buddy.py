@@ -60,6 +60,12 @@ class BuddyAllocator:
         Zones are tried from the highest the GFP flags allow down (``K__GFP_HIGHMEM``:
         HighMem, Normal, DMA; ``GFP_KERNEL``: Normal, DMA; ``GFP_DMA``: DMA).  Returns the
         first page, or None (the kernel's NULL) with an ``AllocationFailed`` event.
+
+        >>> from vmwidgets import Kernel, GFP_KERNEL
+        >>> k = Kernel()
+        >>> page = k.alloc_pages(GFP_KERNEL, 2)   # four contiguous frames from ZONE_NORMAL
+        >>> page.zone, hex(page.pfn), page.count
+        ('Normal', '0x37c00', 1)
         """
         check_int("gfp_mask", gfp_mask, 0, GFP_MASK_ALL, "a combination of GFP_* / __GFP_* flags")
         check_int("order", order, 0, MAX_ORDER - 1)
@@ -73,6 +79,13 @@ class BuddyAllocator:
 
         ``order`` must be the order the block was allocated with (the kernel trusts the
         caller; the model checks and refuses, changing nothing).
+
+        >>> from vmwidgets import Kernel, GFP_KERNEL
+        >>> k = Kernel()
+        >>> before = k.buddyinfo()
+        >>> k.free_pages(k.alloc_pages(GFP_KERNEL, 2), 2)   # the buddies merge back
+        >>> k.buddyinfo() == before
+        True
         """
         self._check_page(page)
         check_int("order", order, 0, MAX_ORDER - 1)
@@ -93,7 +106,14 @@ class BuddyAllocator:
             op.result = "void"
 
     def buddyinfo(self: Kernel) -> str:
-        """/proc/buddyinfo: free blocks per order for each zone (mm/vmstat.c:frag_show_print)."""
+        """/proc/buddyinfo: free blocks per order for each zone (mm/vmstat.c:frag_show_print).
+
+        >>> from vmwidgets import Kernel
+        >>> print(Kernel().buddyinfo(), end="")  # doctest: +NORMALIZE_WHITESPACE
+        Node 0, zone      DMA      3      2      3      3      2      1      1      0      1      1      2
+        Node 0, zone   Normal      0      0      0      0      0      0      0      0      0      0    218
+        Node 0, zone  HighMem      0      0      0      0      0      0      0      0      0      0     32
+        """
         lines = []
         for z in self.zones:
             counts = "".join(f"{fa.nr_free:6d} " for fa in z.free_area)

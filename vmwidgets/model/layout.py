@@ -169,7 +169,12 @@ class Layout:
         return tuple(zones)
 
     def pa(self, vaddr: int) -> int:
-        """``__pa(vaddr)``: the physical address of a direct-mapped (lowmem) virtual address."""
+        """``__pa(vaddr)``: the physical address of a direct-mapped (lowmem) virtual address.
+
+        >>> from vmwidgets import Config
+        >>> hex(Layout.compute(Config()).pa(0xC0801234))
+        '0x801234'
+        """
         if isinstance(vaddr, bool) or not isinstance(vaddr, int) or not self.page_offset <= vaddr < self.high_memory:
             raise AddressError(
                 "vaddr",

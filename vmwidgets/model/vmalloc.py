@@ -205,6 +205,13 @@ class Vmalloc:
 
         ``vfree(None)`` does nothing, as ``vfree(NULL)``.  An address that is no area gets
         the kernel's warning as an event, then :class:`~vmwidgets.errors.NotAVmallocArea`.
+
+        >>> from vmwidgets import Kernel
+        >>> k = Kernel()
+        >>> addr = k.vmalloc(4096)
+        >>> k.vfree(addr)
+        >>> k.vmlist is None
+        True
         """
         if addr is None:
             return
@@ -255,6 +262,13 @@ class Vmalloc:
         back through the direct map; RAM in use may not be remapped (NULL); otherwise an
         area aligned to its size (up to 512 kB) gets uncached PTEs and ``phys_addr``; no
         frames are allocated.  The returned address keeps the offset within the page.
+
+        >>> from vmwidgets import Kernel
+        >>> k = Kernel()
+        >>> hex(k.ioremap(0xFEC00020, 0x20))     # an I/O APIC's registers
+        '0xf8800020'
+        >>> print(k.vmallocinfo(), end="")
+        0xf8800000-0xf8802000    8192 my_module_init phys=fec00000 ioremap
         """
         top = (1 << 36) - 1 if self.config.pae else 0xFFFFFFFF
         check_int("phys_addr", phys_addr, 0, top, f"a physical address from 0 to {top:#x}")
@@ -277,7 +291,16 @@ class Vmalloc:
             op.result = "void"
 
     def find_vm_area(self: Kernel, addr: int) -> VmStruct | None:
-        """``find_vm_area(addr)``: the vm_struct that starts exactly at ``addr``, or None."""
+        """``find_vm_area(addr)``: the vm_struct that starts exactly at ``addr``, or None.
+
+        >>> from vmwidgets import Kernel
+        >>> k = Kernel()
+        >>> addr = k.vmalloc(10000)
+        >>> k.find_vm_area(addr)
+        <vm_struct addr=0xf8800000 size=0x4000 flags=VM_ALLOC nr_pages=3 phys_addr=0x0 caller='my_module_init'>
+        >>> k.find_vm_area(addr + 4096) is None    # only the start address matches
+        True
+        """
         check_int("addr", addr, 0, 0xFFFFFFFF)
         with self._operation("find_vm_area", f"addr={addr:#010x}", _FIND) as op:
             area = self._find_vm_area(addr)
@@ -285,7 +308,14 @@ class Vmalloc:
             return area
 
     def vmalloc_to_page(self: Kernel, addr: int) -> Page | None:
-        """``vmalloc_to_page(addr)``: walk swapper_pg_dir to the struct page mapped at ``addr``."""
+        """``vmalloc_to_page(addr)``: walk swapper_pg_dir to the struct page mapped at ``addr``.
+
+        >>> from vmwidgets import Kernel
+        >>> k = Kernel()
+        >>> addr = k.vmalloc(8192)
+        >>> k.vmalloc_to_page(addr + 4096) == k.find_vm_area(addr).pages[1]
+        True
+        """
         check_int("addr", addr, 0, 0xFFFFFFFF)
         with self._operation("vmalloc_to_page", f"addr={addr:#010x}", "mm/vmalloc.c:vmalloc_to_page") as op:
             t = self._walk(self._swapper, addr, emit=True)
