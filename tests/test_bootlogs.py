@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from vmwidgets import Config, KernelImage, Layout
+from vmwidgets import Config, Kernel, KernelImage, Layout
 
 LOGS = sorted((Path(__file__).parent / "data" / "bootlogs").glob("*.txt"))
 # Logs whose version line is missing: the era their other lines and dates place them in.
@@ -64,3 +64,13 @@ def test_there_are_logs_of_both_eras_pae_and_not_with_and_without_highmem() -> N
     assert {c.era_minor >= 28 for c in cfgs} == {True, False}
     assert {c.pae for c in cfgs} == {True, False}
     assert {c.highmem for c in cfgs} == {True, False}
+
+
+@pytest.mark.parametrize("path", LOGS, ids=[p.stem for p in LOGS])
+def test_dmesg_has_the_logs_lowmem_and_highmem_lines(path: Path) -> None:
+    cfg, _ = _parse(path)
+    lines = [ln.strip() for ln in path.read_text().splitlines()]
+    wanted = [ln.split("] ")[-1] for ln in lines if ln.endswith(("MB HIGHMEM available.", "MB LOWMEM available."))]
+    if not wanted:
+        pytest.skip("this log excerpt has no HIGHMEM/LOWMEM lines")
+    assert wanted == [ln for ln in Kernel(cfg).dmesg().splitlines() if ln in wanted or "MEM available" in ln]

@@ -136,3 +136,15 @@ def test_buddyinfo_format() -> None:
     lines = Kernel().buddyinfo().splitlines()
     assert lines[1].startswith("Node 0, zone   Normal ")
     assert lines[2].split()[-1] == "32" and len(lines[2].split()) == 4 + 11
+
+
+def test_a_free_without_merge_says_why() -> None:
+    k = Kernel()
+    a = k.alloc_pages(GFP_KERNEL, 0)
+    b = k.alloc_pages(GFP_KERNEL, 0)  # a's buddy
+    assert b.pfn == a.pfn ^ 1
+    start = len(k.timeline)
+    k.free_pages(a, 0)
+    (ev,) = [e for e in list(k.timeline)[start:] if e.kind == "BuddyNotMerged"]
+    assert (ev.pfn, ev.buddy, ev.order, ev.reason) == (a.pfn, b.pfn, 0, "is in use")
+    assert "no merge" in ev.text

@@ -160,3 +160,27 @@ def test_a_seek_does_not_disturb_recording() -> None:
     k.vmalloc(4096)
     assert k.timeline.position == 3
     assert k.timeline.seek(len(k.timeline)) == k.view_state()
+
+
+def test_a_cursor_at_the_end_follows_new_operations() -> None:
+    k = Kernel(checkpoint_every=16)
+    t = k.timeline
+    assert t.following and t.position == 0
+    k.vmalloc(4096)
+    assert t.following and t.position == len(t) and t.state == k.view_state()
+    t.step_back()
+    assert not t.following and t.position == len(t) - 1
+    k.vmalloc(4096)
+    assert t.position < len(t) - 1  # left alone while the student looks back
+    t.seek(len(t))
+    k.vmalloc(4096)
+    assert t.following and t.state == k.view_state()
+
+
+def test_reprs_show_addresses_in_hex() -> None:
+    k = Kernel()
+    k.vmalloc(4096)
+    linked = next(e for e in k.timeline if e.kind == "VmStructLinked")
+    assert "addr=0xf8800000" in repr(linked) and "size=0x2000" in repr(linked)
+    assert repr(k.translate(0xC0000000)).startswith("<Translation 0xc0000000 -> phys=0x0")
+    assert repr(k.timeline.state).startswith("<ViewState: 1 vm_structs")

@@ -137,6 +137,7 @@ def test_out_of_vmalloc_space_returns_null() -> None:
     assert "AllocationFailed" in kinds
     warning = next(e for e in k.timeline if e.kind == "WarningPrinted")
     assert warning.message == "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size."
+    assert k.dmesg().splitlines()[-1] == warning.message  # printk'd to the kernel log
 
 
 def test_out_of_memory_undoes_the_half_built_area() -> None:

@@ -49,5 +49,7 @@ class PageStateError(InvalidArgument):
 def check_int(name: str, value: Any, lo: int, hi: int, allowed: str | None = None) -> int:
     """Return ``value`` if it is an int in ``[lo, hi]``; else raise :class:`InvalidArgument`."""
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise InvalidArgument(name, value, allowed or f"an integer from {lo:#x} to {hi:#x}")
+        if allowed is None:
+            allowed = f"an integer from {lo} to {hi}" if hi < 4096 else f"an integer from {lo:#x} to {hi:#x}"
+        raise InvalidArgument(name, value, allowed)
     return value

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
-from .model.constants import PAGE_SHIFT, ZONE_NAMES, pte_flag_names, vm_flag_names
+from .model.constants import PAGE_SHIFT, VM_VPAGES, ZONE_NAMES, pte_flag_names, vm_flag_names
 from .state import AreaRecord, ViewState
 
 EVENT_KINDS: dict[str, type] = {}
@@ -30,9 +30,22 @@ def _pages(n: int) -> str:
     return "1 page" if n == 1 else f"{n} pages"
 
 
+def _show(name: str, v: Any) -> str:
+    if isinstance(v, int) and not isinstance(v, bool) and name not in ("op", "index", "position", "order", "zone"):
+        return f"{v:#x}" if v >= 4096 or name in ("pfn", "buddy", "table", "parent", "entry", "old", "new") else str(v)
+    if isinstance(v, tuple):
+        return "(" + ", ".join(f"{x:#x}" for x in v) + ("," if len(v) == 1 else "") + ")"
+    return repr(v)
+
+
+def _repr(self: Any) -> str:
+    return f"{type(self).__name__}({', '.join(f'{k}={_show(k, v)}' for k, v in zip(self._fields, self, strict=True))})"
+
+
 def _event(cls: type) -> type:
-    """Register an event class and give it the shared behaviour."""
+    """Register an event class and give it the shared behaviour (addresses shown in hex)."""
     EVENT_KINDS[cls.__name__] = cls
+    cls.__repr__ = _repr
     cls.kind = property(lambda self: type(self).__name__)
     cls.text = property(lambda self: self.explain())
     for name, fn in _SHARED.items():
@@ -223,8 +236,9 @@ class FrameFreed(NamedTuple):
     pfn: int
 
     def explain(self) -> str:
-        n = _pages(1 << self.order)
-        return f"The last reference to pfn {self.pfn:#x} is dropped: {n} go back to the buddy allocator."
+        n = 1 << self.order
+        verb = "goes" if n == 1 else "go"
+        return f"The last reference to pfn {self.pfn:#x} is dropped: {_pages(n)} {verb} back to the buddy allocator."
 
     def apply(self, s: ViewState) -> None:
         del s.allocated[self.pfn]
@@ -255,6 +269,23 @@ class BuddyMerged(NamedTuple):
 
     def revert(self, s: ViewState) -> None:
         _free_add(s, self.zone, self.order, self.index, self.buddy)
+
+
+@_event
+class BuddyNotMerged(NamedTuple):
+    op: int
+    fn: str
+    zone: int
+    order: int
+    pfn: int
+    buddy: int
+    reason: str
+
+    def explain(self) -> str:
+        return (
+            f"Its buddy at pfn {self.buddy:#x} (= {self.pfn:#x} ^ {1 << self.order:#x}) {self.reason}: "
+            f"no merge, the block stays at order {self.order}."
+        )
 
 
 @_mutates
@@ -448,7 +479,12 @@ class VmStructUpdated(NamedTuple):
     new: int
 
     def explain(self) -> str:
-        value = str(self.new) if self.field == "nr_pages" else f"{self.new:#x}"
+        if self.field == "flags":
+            value = "|".join(vm_flag_names(self.new))
+            if self.new & ~self.old & VM_VPAGES:
+                value += " (its pages[] array is too big for one page, so it was vmalloc'ed too)"
+        else:
+            value = str(self.new) if self.field == "nr_pages" else f"{self.new:#x}"
         return f"The vm_struct at {_h(self.addr)} gets area->{self.field} = {value}."
 
     def apply(self, s: ViewState) -> None:
@@ -503,26 +539,5 @@ class VmStructUnlinked(NamedTuple):
         s.area_pages[self.addr] = list(self.pages)
 
 
-Event = (
-    OperationBegan,
-    OperationEnded,
-    AllocationFailed,
-    WarningPrinted,
-    FreeBlockTaken,
-    BuddySplit,
-    FrameAllocated,
-    FrameFreed,
-    BuddyMerged,
-    FreeBlockAdded,
-    PageTableAllocated,
-    PteInstalled,
-    PteCleared,
-    TlbFlushed,
-    TableEntryRead,
-    VmlistVisited,
-    VmStructLinked,
-    VmStructUpdated,
-    VmPageStored,
-    VmStructUnlinked,
-)
+Event = tuple(EVENT_KINDS.values())
 """Every event class; ``isinstance(x, Event)`` tells an event."""

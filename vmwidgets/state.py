@@ -60,6 +60,13 @@ class ViewState:
             area_pages={k: v[:] for k, v in self.area_pages.items()},
         )
 
+    def __repr__(self) -> str:
+        blocks = sum(len(v) for v in self.free.values())
+        return (
+            f"<ViewState: {len(self.vmlist)} vm_structs on vmlist, {len(self.allocated)} allocated blocks, "
+            f"{blocks} free blocks, {len(self.tables) + len(self.static_tables)} page tables>"
+        )
+
     def size(self) -> int:
         """Number of entries held: what a checkpoint costs, roughly."""
         return (

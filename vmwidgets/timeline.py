@@ -17,6 +17,9 @@ Design (for 10^6 events and more):
   plus ``entries / checkpoint_every`` state copies.
 
 Position ``p`` means "after the first ``p`` events": 0 is the boot state, ``len`` the end.
+A cursor at the end *follows* it: new operations move it along and its state is the head
+itself, so watching a running kernel costs nothing extra.  Seeking anywhere else gives
+the cursor its own copy; seeking to ``len`` makes it follow again.
 """
 
 from __future__ import annotations
@@ -69,7 +72,8 @@ class Timeline(Sequence):
         self._every = checkpoint_every
         self._head = initial.copy()
         self._checkpoints: list[ViewState] = [initial.copy()]
-        self._cursor = initial.copy()
+        self._cursor = self._head  # following the end: the cursor's state is the head
+        self._following = True
         self._pos = 0
         self._listeners: list[Any] = []
 
@@ -136,7 +140,12 @@ class Timeline(Sequence):
     @property
     def position(self) -> int:
         """Where the cursor is: the number of events applied to :attr:`state`."""
-        return self._pos
+        return self._len if self._following else self._pos
+
+    @property
+    def following(self) -> bool:
+        """True while the cursor sits at the end and moves with each new operation."""
+        return self._following
 
     @property
     def state(self) -> ViewState:
@@ -167,6 +176,12 @@ class Timeline(Sequence):
         n = self._len
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= n:
             raise InvalidArgument("index", index, f"a position from 0 to {n} (len of the timeline)")
+        if index == n:
+            self._cursor, self._following, self._pos, self._done = self._head, True, n, len(self._entries)
+            return self._head
+        if self._following:  # leave the end: the cursor needs a state of its own
+            self._cursor, self._following = self._head.copy(), False
+            self._pos, self._done = n, len(self._entries)
         target = bisect_left(self._start, index)  # entries that begin before `index`
         k = self._every
         below = target // k
@@ -192,11 +207,11 @@ class Timeline(Sequence):
 
     def step_forward(self) -> ViewState:
         """Apply the next event (no-op at the end)."""
-        return self.seek(min(self._pos + 1, self._len))
+        return self.seek(min(self.position + 1, self._len))
 
     def step_back(self) -> ViewState:
         """Revert the last applied event (no-op at the start)."""
-        return self.seek(max(self._pos - 1, 0))
+        return self.seek(max(self.position - 1, 0))
 
     def operation_at(self, index: int) -> Operation | None:
         """The operation that event ``index`` belongs to."""
@@ -221,14 +236,14 @@ class Timeline(Sequence):
     def next_operation(self) -> ViewState:
         """Jump to the end of the operation after the cursor (or of the one it is inside)."""
         for o in self.operations:
-            if o.end > self._pos:
+            if o.end > self.position:
                 return self.seek(o.end)
         return self.seek(self._len)
 
     def prev_operation(self) -> ViewState:
         """Jump to the start of the operation before the cursor (or of the one it is inside)."""
         for o in reversed(self.operations):
-            if o.start < self._pos:
+            if o.start < self.position:
                 return self.seek(o.start)
         return self.seek(0)
 

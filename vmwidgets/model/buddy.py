@@ -14,6 +14,7 @@ from ..errors import InvalidArgument, PageStateError, check_int
 from ..events import (
     AllocationFailed,
     BuddyMerged,
+    BuddyNotMerged,
     BuddySplit,
     FrameAllocated,
     FrameFreed,
@@ -27,6 +28,7 @@ from .constants import (
     MAX_ORDER,
     ZONE_DMA,
     ZONE_HIGHMEM,
+    ZONE_NAMES,
     ZONE_NORMAL,
     PG_buddy,
     PG_reserved,
@@ -210,12 +212,17 @@ class BuddyAllocator:
         while order < MAX_ORDER - 1:
             buddy = base + (page_idx ^ (1 << order))
             # page_is_buddy: valid pfn, same zone, PageBuddy with the same order
-            if (
-                buddy >= nr
-                or not zone.zone_start_pfn <= buddy < zone.end_pfn
-                or not mm.flags[buddy] & _BUDDY
-                or mm.private[buddy] != order
-            ):
+            reason = None
+            if buddy >= nr:
+                reason = "lies beyond the end of memory"
+            elif not zone.zone_start_pfn <= buddy < zone.end_pfn:
+                reason = f"belongs to another zone ({ZONE_NAMES[self._zone_idx(buddy)]})"
+            elif mm.count[buddy] or mm.flags[buddy] & _RESERVED:
+                reason = "is in use"
+            elif not mm.flags[buddy] & _BUDDY or mm.private[buddy] != order:
+                reason = f"is not a free block of order {order}"
+            if reason is not None:
+                self._emit(BuddyNotMerged, _FREE_ONE, zone.index, order, base + page_idx, buddy, reason)
                 break
             fl = zone.free_area[order].free_list
             index = fl.index(buddy)

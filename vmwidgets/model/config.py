@@ -121,10 +121,17 @@ class Config:
             or not 32 * MB <= self.ram <= top
             or self.ram % PAGE_SIZE
         ):
+            got = (
+                f" (got {self.ram / (1 << 20):g} MB)"
+                if isinstance(self.ram, int) and not isinstance(self.ram, bool)
+                else ""
+            )
             raise ConfigError(
                 "ram",
                 self.ram,
-                f"a multiple of 4096 from 32 MB to {top >> 30} GB" + ("" if self.pae else " (64 GB with pae=True)"),
+                f"a multiple of 4096 from 32 MB to {top >> 30} GB"
+                + ("" if self.pae else " (64 GB with pae=True)")
+                + got,
             )
         if self.fixmap_kb is not None and (
             isinstance(self.fixmap_kb, bool)

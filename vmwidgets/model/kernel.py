@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import ConfigError, InvalidArgument
-from ..events import OperationBegan, OperationEnded, walk_events
+from ..events import OperationBegan, OperationEnded, WarningPrinted, walk_events
 from ..state import AreaRecord, ViewState
 from ..timeline import Timeline
 from .buddy import BuddyAllocator
@@ -75,6 +75,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         self._op_depth = 0
         self._nr_ops = 0
         self._boot()
+        self._log = self._boot_log()
         self.timeline: Timeline | None = Timeline(self.view_state(), checkpoint_every) if record else None
         self._rewire()
 
@@ -142,6 +143,15 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         rng.shuffle(got)
         for pfn, order in got[: 2 * len(got) // 3]:
             self._free_pages(pfn, order)
+
+    def _boot_log(self) -> list[str]:
+        """What setup_arch (highmem_pfn_init, find_low_pfn_range) and mem_init print."""
+        lay = self.layout
+        lines = []
+        if self.config.highmem:
+            lines.append(f"{(lay.highend_pfn - lay.highstart_pfn) >> 8}MB HIGHMEM available.")
+        lines.append(f"{lay.max_low_pfn >> 8}MB LOWMEM available.")
+        return lines + lay.table().splitlines()
 
     def _boot_table(self, level: str, vaddr: int, static: bool = False) -> int:
         pfn = self._brk
@@ -238,6 +248,20 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         sink = self._sink
         if sink is not None:
             sink(cls(self._op, fn, *args))
+
+    def _warn(self, fn: str, message: str) -> None:
+        """printk(KERN_WARNING …): the line goes to :meth:`dmesg` and is an event."""
+        self._log.append(message)
+        self._emit(WarningPrinted, fn, message)
+
+    def dmesg(self) -> str:
+        """The kernel log: the boot lines the model knows, then every warning since.
+
+        >>> from vmwidgets import Kernel
+        >>> print(Kernel().dmesg().splitlines()[0])
+        128MB HIGHMEM available.
+        """
+        return "".join(line + "\n" for line in self._log)
 
     def _emit_walk(self, fn: str, walker: Callable, args: tuple, nodes: list) -> None:
         """Emit one ``VmlistVisited`` per node of a list walk.

@@ -8,7 +8,7 @@ they come from the boot allocator (reserved), later from ``alloc_pages(GFP_KERNE
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InvalidArgument, check_int
@@ -58,6 +58,9 @@ class WalkEntry(NamedTuple):
     index: int
     entry: int
 
+    def __repr__(self) -> str:
+        return f"WalkEntry({self.level}, table={self.table:#x}, index={self.index}, entry={self.entry:#x})"
+
     @property
     def flags(self) -> tuple[str, ...]:
         return pte_flag_names(self.entry)
@@ -80,6 +83,7 @@ class Translation:
     steps: tuple[WalkEntry, ...]
     fault: str | None
     page_size: int
+    user_space_in_swapper: bool = False
 
     @property
     def ok(self) -> bool:
@@ -96,7 +100,15 @@ class Translation:
             lines.append(f"  -> phys {self.phys:#x} ({self.page_size >> 10} kB page)")
         else:
             lines.append(f"  -> fault: no {self.fault.upper()} entry")
+            if self.user_space_in_swapper:
+                lines.append(
+                    "     (swapper_pg_dir maps only the kernel part; user space belongs to a process's page tables)"
+                )
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        end = f"phys={self.phys:#x}" if self.ok else f"fault={self.fault!r}"
+        return f"<Translation {self.vaddr:#010x} -> {end}, {len(self.steps)} steps>"
 
 
 class PageTables:
@@ -146,6 +158,8 @@ class PageTables:
         root = self._swapper if pgd is None else pgd.pfn
         with self._operation("translate", f"vaddr={vaddr:#010x}", _WALK) as op:
             t = self._walk(root, vaddr, emit=True)
+            if not t.ok and root == self._swapper and vaddr < self.layout.page_offset:
+                t = replace(t, user_space_in_swapper=True)
             op.result = f"phys {t.phys:#x}" if t.ok else f"fault at {t.fault.upper()}"
             return t
 

@@ -27,7 +27,6 @@ from ..events import (
     VmStructLinked,
     VmStructUnlinked,
     VmStructUpdated,
-    WarningPrinted,
 )
 from .constants import (
     __GFP_HIGHMEM,
@@ -287,7 +286,7 @@ class Vmalloc:
         with self._operation("iounmap", f"addr={addr:#010x}", _IOUNMAP) as op:
             lay = self.layout
             if not (lay.page_offset + ISA_START_ADDRESS <= addr < lay.page_offset + ISA_END_ADDRESS):
-                self._vunmap(addr & ~(PAGE_SIZE - 1), deallocate_pages=False, who="iounmap")
+                self._vunmap(addr & ~(PAGE_SIZE - 1), deallocate_pages=False, who="iounmap", given=addr)
             op.result = "void"
 
     def find_vm_area(self: Kernel, addr: int) -> VmStruct | None:
@@ -401,9 +400,7 @@ class Vmalloc:
                 f"get_vm_area({size - PAGE_SIZE})",
                 "out of vmalloc space - use vmalloc=<size> to increase size",
             )
-            self._emit(
-                WarningPrinted, _GET, "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size."
-            )
+            self._warn(_GET, "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.")
             return None
         area = VmStruct(addr, size, flags, caller)
         self._link(area, position)
@@ -479,15 +476,24 @@ class Vmalloc:
             nodes[position - 1].next = area.next
         area.next = None
 
-    def _vunmap(self: Kernel, addr: int, deallocate_pages: bool, who: str) -> None:
-        """mm/vmalloc.c:__vunmap — remove_vm_area, then free the frames (vfree only)."""
+    def _vunmap(self: Kernel, addr: int, deallocate_pages: bool, who: str, given: int | None = None) -> None:
+        """mm/vmalloc.c:__vunmap — remove_vm_area, then free the frames (vfree only).
+
+        ``given`` is the address the caller passed, when it differs (iounmap rounds down).
+        """
+        shown = addr if given is None else given
         if addr & (PAGE_SIZE - 1):
-            self._emit(WarningPrinted, _VUNMAP, f"Trying to {who}() bad address ({addr:08x})")
-            raise NotAVmallocArea("addr", addr, "the page-aligned start of a vmalloc area")
+            self._warn(_VUNMAP, f"Trying to {who}() bad address ({addr:08x})")
+            hint = " (an ioremap'ed address is released with iounmap)" if who == "vfree" else ""
+            raise NotAVmallocArea("addr", shown, "the page-aligned start of a vmalloc area" + hint)
         node, position = self._vmlist_lookup(addr, _REMOVE)
         if node is None:
-            self._emit(WarningPrinted, _VUNMAP, f"Trying to {who}() nonexistent vm area ({addr:08x})")
-            raise NotAVmallocArea("addr", addr, "the start of an area on vmlist (see vmallocinfo())")
+            self._warn(_VUNMAP, f"Trying to {who}() nonexistent vm area ({addr:08x})")
+            raise NotAVmallocArea(
+                "addr",
+                shown,
+                "the start of an area on vmlist (see vmallocinfo()); this one is none, or was freed already",
+            )
         area = node
         # unmap_vm_area: clear the PTEs, flush the TLB
         for va in range(area.addr, area.addr + area.size, PAGE_SIZE):
