@@ -95,3 +95,22 @@ def test_translate_checks_its_arguments() -> None:
     with pytest.raises(InvalidArgument, match="pgd"):
         k.translate(0xC0000000, pgd=k.page(0x2000))
     assert len(k.timeline) == n
+
+
+def test_2_6_32_maps_the_first_and_last_bits_of_lowmem_with_4kb_pages() -> None:
+    k = Kernel(Config(era="2.6.32"))
+    hm = k.layout.high_memory  # 0xf77fe000: not 4 MB aligned
+    assert k.translate(0xC0000000).page_size == 4096  # the first 4 MB: fixed MTRRs live there
+    assert k.translate(0xC0400000).page_size == 4 << 20
+    assert k.translate(hm - 4096).page_size == 4096 and k.translate(hm - 4096).ok
+    assert k.translate(hm).fault == "pte"  # nothing past max_low_pfn
+    old = Kernel()
+    assert old.translate(old.layout.high_memory - 1).page_size == 4 << 20  # 2.6.24: large pages throughout
+
+
+def test_pae_user_pgd_entries_point_at_empty_zero_page() -> None:
+    k = Kernel(Config(pae=True))
+    t = k.translate(0x08048000)
+    assert t.steps[0].flags == ("PRESENT",) and t.fault == "pmd"
+    zero = {k.translate(va).steps[1].table for va in (0, 0x40000000, 0x80000000)}
+    assert len(zero) == 1  # all three user entries share the one empty_zero_page

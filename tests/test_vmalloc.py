@@ -140,6 +140,14 @@ def test_out_of_vmalloc_space_returns_null() -> None:
     assert k.dmesg().splitlines()[-1] == warning.message  # printk'd to the kernel log
 
 
+def test_2_6_32_says_out_of_space_as_alloc_vmap_area_does() -> None:
+    k = Kernel(Config(era="2.6.32"))
+    assert k.vmalloc(200 << 20) is None
+    assert k.dmesg().splitlines()[-1] == (
+        "vmap allocation for size 209719296 failed: use vmalloc=<size> to increase size."
+    )
+
+
 def test_out_of_memory_undoes_the_half_built_area() -> None:
     k = Kernel(Config(ram=40 << 20), record=False)
     free_before, boot_tables = sum(z.free_pages for z in k.zones), set(k._pt)
@@ -158,7 +166,7 @@ def test_ioremap_maps_device_memory_without_frames() -> None:
     assert area.size == 8192 and area.addr % 8192 == 0  # 4 kB ioremap: 8 kB alignment
     assert area.phys_addr == 0xFEC00000 and area.nr_pages == 0 and area.pages is None
     t = k.translate(addr + 0x20)
-    assert t.phys == 0xFEC00020 and {"PCD", "PWT"} <= set(t.steps[-1].flags)
+    assert t.phys == 0xFEC00020 and t.steps[-1].entry & 0xFFF == 0x063  # 2.6.24 ioremap(): cached, not global
     assert set(k._alloc_order) - set(frames) == {t.steps[-1].table}  # only a page table
     off = k.ioremap(0xE0001234, 16)
     assert off & 0xFFF == 0x234 and k.translate(off).phys == 0xE0001234
@@ -171,9 +179,29 @@ def test_ioremap_special_cases() -> None:
     k = Kernel()
     assert k.ioremap(0xB8000, 4000) == 0xC00B8000  # the ISA window is always mapped
     assert k.vmlist is None
-    assert k.ioremap(0x2000000, 4096) is None  # RAM the page allocator owns
+    assert k.ioremap(0x2000000, 4096) is None  # lowmem RAM the page allocator owns
     assert k.timeline[-2].kind == "AllocationFailed"
     assert k.ioremap(0x100000, 4096) is not None  # reserved RAM (the kernel image) may be remapped
+    assert k.ioremap(0x3F000000, 4096) is not None  # 2.6.24 checks only ranges starting in lowmem
+
+
+def test_ioremap_in_2_6_32_is_uncached_and_skips_the_last_page_in_its_ram_check() -> None:
+    k = Kernel(Config(era="2.6.32"))
+    addr = k.ioremap(0xFEC00000, 4096)
+    assert k.translate(addr).steps[-1].entry & 0xFFF == 0x173  # PAGE_KERNEL | PCD (ioremap_nocache)
+    assert k.ioremap(0x3F000000, 8192) is None  # highmem RAM is checked too
+    assert k.ioremap(0x3F000000, 4096) is not None  # ...but not the last page of the range
+
+
+def test_iounmap_ignores_lowmem_and_warns_about_unknown_areas() -> None:
+    k = Kernel()
+    before = k.view_state()
+    k.iounmap(0xC00B8000)  # the ISA window came from the direct map: nothing to undo
+    assert k.view_state() == before
+    with pytest.raises(NotAVmallocArea, match="addr=0xf8801234"):
+        k.iounmap(0xF8801234)
+    assert k.dmesg().splitlines()[-1] == "iounmap: bad address f8801000"
+    assert k.view_state() == before
 
 
 def test_vmap_maps_callers_frames_and_vunmap_keeps_them() -> None:

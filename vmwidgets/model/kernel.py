@@ -166,35 +166,48 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         """swapper_pg_dir: lowmem direct map, then empty PTE tables for fixmap and pkmap.
 
         With ``pse`` (the default, as on any CPU since the Pentium) lowmem is mapped by large
-        pages — no PTE tables, fewer TLB misses — as kernel_physical_mapping_init does; the
-        last large page reaches past high_memory, as on real machines.  Without it, 4 KB
-        PTE tables map exactly the frames below max_low_pfn.  Kernel text and init are
-        mapped executable (``is_kernel_text``), the rest NX under PAE.
+        pages — no PTE tables, fewer TLB misses — as kernel_physical_mapping_init does.
+        2.6.24 maps all of lowmem that way and its last large page reaches past
+        high_memory.  2.6.28+ (init_memory_mapping) keeps the first large page's worth
+        (fixed-size MTRRs live there) and a tail that is not large-page aligned on 4 KB
+        pages, and maps nothing past max_low_pfn.  Without ``pse``, 4 KB PTE tables map
+        exactly the frames below max_low_pfn.  ``is_kernel_text`` pages are executable, the
+        rest NX under PAE; user PGD entries of a PAE swapper_pg_dir point at
+        empty_zero_page (zap_low_mappings).
         """
         lay, cfg = self.layout, self.config
         levels = self.levels
         self._swapper = self._boot_table("pgd", 0)
-        nx = _PAGE_NX if cfg.pae else 0
-        init_end = cfg.kernel_image.init_end
         if cfg.pae:  # one kernel PMD page per kernel PGD entry
-            for i in range(self.pgd_index(lay.page_offset), 4):
+            first_kernel = self.pgd_index(lay.page_offset)
+            for i in range(first_kernel, 4):
                 pmd = self._boot_table("pmd", i << 30)
                 self._pt[self._swapper][i] = (pmd << PAGE_SHIFT) | _PAGE_PRESENT
-        upper = levels[-2]
-        big = 1 << upper.shift
+            zero = self._boot_table("pmd", 0)  # empty_zero_page, read as a PMD of zeros
+            for i in range(first_kernel):
+                self._pt[self._swapper][i] = (zero << PAGE_SHIFT) | _PAGE_PRESENT
+        big = 1 << levels[-2].shift
+        end = lay.max_low_pfn << PAGE_SHIFT
+        if not cfg.pse:
+            small = [(0, end)]
+        elif cfg.era_minor >= 28:
+            tail = max(end & ~(big - 1), big)
+            small = [(0, min(big, end)), (tail, end)]
+        else:
+            small = []
         phys = 0
-        while phys < lay.max_low_pfn << PAGE_SHIFT:
-            va = lay.page_offset + phys
-            table, idx = self._upper_slot(va)
-            if cfg.pse:
-                exec_ = phys <= init_end
-                self._pt[table][idx] = phys | self.page_kernel & ~_PAGE_NX | _PAGE_PSE | (0 if exec_ else nx)
+        while phys < end:
+            table, idx = self._upper_slot(lay.page_offset + phys)
+            spans = [(max(lo, phys), min(hi, phys + big)) for lo, hi in small if lo < phys + big and phys < hi]
+            if not spans:
+                prot = self._lowmem_prot(phys, phys + big - 1) | _PAGE_PSE
+                self._pt[table][idx] = phys | prot
             else:
-                pte = self._boot_table("pte", va, static=True)
+                pte = self._boot_table("pte", lay.page_offset + phys, static=True)
                 self._pt[table][idx] = (pte << PAGE_SHIFT) | _PAGE_TABLE
-                for j in range(min(levels[-1].entries, (lay.max_low_pfn - (phys >> PAGE_SHIFT)))):
-                    p = phys + (j << PAGE_SHIFT)
-                    self._pt[pte][j] = p | self.page_kernel & ~_PAGE_NX | (0 if p <= init_end else nx)
+                for lo, hi in spans:
+                    for p in range(lo, hi, PAGE_SIZE):
+                        self._pt[pte][(p - phys) >> PAGE_SHIFT] = p | self._lowmem_prot(p, p)
             phys += big
         fix_lo = (lay.fixaddr_boot_start + PAGE_SIZE) & ~(big - 1)
         ranges = [(fix_lo, 1 << 32)]
@@ -206,6 +219,16 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
                 if idx not in self._pt[table]:
                     pte = self._boot_table("pte", va)
                     self._pt[table][idx] = (pte << PAGE_SHIFT) | _PAGE_TABLE
+
+    def _lowmem_prot(self, first: int, last: int) -> int:
+        """PAGE_KERNEL, or PAGE_KERNEL_EXEC where ``is_kernel_text`` holds for either end.
+
+        is_kernel_text counts from PAGE_OFFSET in 2.6.24 and from ``_text`` in 2.6.28+.
+        """
+        img = self.config.kernel_image
+        lo = img.text_start if self.config.era_minor >= 28 else 0
+        text = any(lo <= a <= img.init_end for a in (first, last))
+        return self.page_kernel & ~_PAGE_NX if text else self.page_kernel
 
     def _upper_slot(self, va: int) -> tuple[int, int]:
         """(table, index) of the entry that points to the PTE table for ``va``."""

@@ -7,11 +7,15 @@ Besides the C-style ``next`` pointers the model keeps vmlist's nodes in a Python
 (``_vm_nodes``), so a walk reads as a ``for`` loop and can be recorded as a slice.
 
 Simplifications, said once: ``caller`` and /proc/vmallocinfo arrived in 2.6.25–26 but
-are shown in every era because they teach well; 2.6.24's loop only checks the end of
-the vmalloc area inside the loop (an empty vmlist is never checked), the model always
-checks it so no area crosses VMALLOC_END; era 2.6.28+ picks addresses the way
-``alloc_vmap_area`` does (one extra unmapped page between areas) but keeps them in a
-sorted list here — the vmap_area rb-tree and lazy freeing come with the rb-tree.
+are shown in every era because they teach well, and ``caller`` is a plain name where the
+kernel prints ``symbol+off/len``; 2.6.24's loop only checks the end of the vmalloc area
+inside the loop (an empty vmlist is never checked), the model always checks it so no
+area crosses VMALLOC_END.  Era 2.6.28+ follows mainline 2.6.32 (the vm_struct is linked
+before the frames are allocated; 2.6.32.y stable kernels link it after, with
+VM_UNLIST) and picks addresses as ``alloc_vmap_area`` does — one extra unmapped page
+between areas — but, until the vmap_area rb-tree arrives, keeps them in a sorted list
+and frees them at once: real 2.6.28+ kernels free lazily (``VM_LAZY_FREE``: the PTEs
+and the address stay until a purge), so a freed address is not reused at once.
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ from ..events import (
 from .constants import (
     __GFP_HIGHMEM,
     __GFP_ZERO,
+    _KERNPG_TABLE,
     _PAGE_PCD,
-    _PAGE_PWT,
     GFP_KERNEL,
     IOREMAP_MAX_ORDER,
     ISA_END_ADDRESS,
@@ -281,13 +285,22 @@ class Vmalloc:
             return addr
 
     def iounmap(self: Kernel, addr: int) -> None:
-        """``iounmap(addr)``: undo :meth:`ioremap` (addresses in the ISA window are left alone)."""
+        """``iounmap(addr)``: undo :meth:`ioremap`; follows arch/x86/mm/ioremap.c:iounmap.
+
+        Addresses up to high_memory (the ISA window among them) are left alone, as the
+        kernel does.  An address that is no area gets the kernel's "iounmap: bad address"
+        as an event, then :class:`~vmwidgets.errors.NotAVmallocArea`.
+        """
         check_int("addr", addr, 0, 0xFFFFFFFF, "an address returned by ioremap")
         with self._operation("iounmap", f"addr={addr:#010x}", _IOUNMAP) as op:
-            lay = self.layout
-            if not (lay.page_offset + ISA_START_ADDRESS <= addr < lay.page_offset + ISA_END_ADDRESS):
-                self._vunmap(addr & ~(PAGE_SIZE - 1), deallocate_pages=False, who="iounmap", given=addr)
             op.result = "void"
+            if addr <= self.layout.high_memory:
+                return
+            base = addr & ~(PAGE_SIZE - 1)
+            if self._vmlist_lookup(base, _IOUNMAP)[0] is None:
+                self._warn(_IOUNMAP, f"iounmap: bad address {base:08x}")
+                raise NotAVmallocArea("addr", addr, "an address returned by ioremap and not yet unmapped")
+            self._vunmap(base, deallocate_pages=False, who="iounmap")
 
     def find_vm_area(self: Kernel, addr: int) -> VmStruct | None:
         """``find_vm_area(addr)``: the vm_struct that starts exactly at ``addr``, or None.
@@ -400,7 +413,10 @@ class Vmalloc:
                 f"get_vm_area({size - PAGE_SIZE})",
                 "out of vmalloc space - use vmalloc=<size> to increase size",
             )
-            self._warn(_GET, "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.")
+            if self.config.era_minor >= 28:  # mm/vmalloc.c:alloc_vmap_area
+                self._warn(_GET, f"vmap allocation for size {size} failed: use vmalloc=<size> to increase size.")
+            else:
+                self._warn(_GET, "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.")
             return None
         area = VmStruct(addr, size, flags, caller)
         self._link(area, position)
@@ -483,12 +499,12 @@ class Vmalloc:
         """
         shown = addr if given is None else given
         if addr & (PAGE_SIZE - 1):
-            self._warn(_VUNMAP, f"Trying to {who}() bad address ({addr:08x})")
+            self._warn(_VUNMAP, f"Trying to vfree() bad address ({addr:08x})")  # whoever called __vunmap
             hint = " (an ioremap'ed address is released with iounmap)" if who == "vfree" else ""
             raise NotAVmallocArea("addr", shown, "the page-aligned start of a vmalloc area" + hint)
         node, position = self._vmlist_lookup(addr, _REMOVE)
         if node is None:
-            self._warn(_VUNMAP, f"Trying to {who}() nonexistent vm area ({addr:08x})")
+            self._warn(_VUNMAP, f"Trying to vfree() nonexistent vm area ({addr:08x})")
             raise NotAVmallocArea(
                 "addr",
                 shown,
@@ -521,13 +537,26 @@ class Vmalloc:
                 self._vunmap(area._pages_vaddr, deallocate_pages=True, who="vfree")
 
     def _ioremap(self: Kernel, phys_addr: int, size: int, caller: str | None) -> int | None:
-        """arch/x86/mm/ioremap.c:__ioremap_caller."""
+        """arch/x86/mm/ioremap_32.c:__ioremap (2.6.24), arch/x86/mm/ioremap.c:__ioremap_caller (2.6.28+).
+
+        The RAM check differs by era, and the model keeps both quirks: 2.6.24 checks only
+        a range that starts in lowmem, every page of it; 2.6.28+ checks all RAM but not the
+        last page.  ``ioremap`` maps cached in 2.6.24 (``__ioremap(…, 0)``: present, rw,
+        dirty, accessed) and uncached in 2.6.28+ (``ioremap_nocache``: PAGE_KERNEL | PCD).
+        The PAT memtype bookkeeping of 2.6.28+ is left out.
+        """
         last = phys_addr + size - 1
         if phys_addr >= ISA_START_ADDRESS and last < ISA_END_ADDRESS:
             return self.layout.page_offset + phys_addr
-        pfn = phys_addr >> PAGE_SHIFT
-        while pfn < len(self.mem_map) and (pfn << PAGE_SHIFT) < last:
-            if not self.mem_map.flags[pfn] >> PG_reserved & 1 and self._is_ram(pfn):
+        new = self.config.era_minor >= 28
+        if new:
+            pfns = range(phys_addr >> PAGE_SHIFT, (last & ~(PAGE_SIZE - 1)) >> PAGE_SHIFT)
+        elif phys_addr < self.layout.max_low_pfn << PAGE_SHIFT:
+            pfns = range(phys_addr >> PAGE_SHIFT, (last >> PAGE_SHIFT) + 1)
+        else:
+            pfns = range(0)
+        for pfn in pfns:
+            if pfn < len(self.mem_map) and self._is_ram(pfn) and not self.mem_map.flags[pfn] >> PG_reserved & 1:
                 self._emit(
                     AllocationFailed,
                     _IOREMAP,
@@ -535,7 +564,6 @@ class Vmalloc:
                     f"pfn {pfn:#x} is RAM the page allocator owns and may not be remapped",
                 )
                 return None
-            pfn += 1
         offset = phys_addr & (PAGE_SIZE - 1)
         base = phys_addr & ~(PAGE_SIZE - 1)
         size = _page_align(last + 1) - base
@@ -543,7 +571,7 @@ class Vmalloc:
         if area is None:
             return None
         self._set_field(area, "phys_addr", base)
-        prot = self.page_kernel | _PAGE_PCD | _PAGE_PWT
+        prot = (self.page_kernel | _PAGE_PCD) if new else _KERNPG_TABLE
         pfns = list(range(base >> PAGE_SHIFT, (base + size) >> PAGE_SHIFT))
         if not self._map_vm_area(area, pfns, prot, _IOREMAP_PTE):
             self._vunmap(area.addr, deallocate_pages=False, who="iounmap")
