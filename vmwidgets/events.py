@@ -429,16 +429,15 @@ class VmlistVisited(NamedTuple):
         }.get(self.verdict, f"Visit {area}: {self.verdict}.")
 
 
-def walk_events(op: int, fn: str, walker: Any, args: tuple, nodes: list) -> list:
+def walk_events(op: int, fn: str, walker: Any, args: tuple, addrs: Any, spans: Any) -> list:
     """Replay a recorded list walk: one ``VmlistVisited`` per node visited.
 
-    ``walker(nodes, *args, trace=...)`` is the model's own search function (so the events
-    say exactly what the search did); nodes are read for their ``addr`` and ``_span``,
-    which never change.
+    ``walker(addrs, spans, *args, trace=...)`` is the model's own search function, so the
+    events say exactly what the search did.
     """
     trace: list = []
-    walker(nodes, *args, trace=trace)
-    return [VmlistVisited(op, fn, node.addr, node._span, cand, verdict) for node, cand, verdict in trace]
+    walker(addrs, spans, *args, trace=trace)
+    return [VmlistVisited(op, fn, *visit) for visit in trace]
 
 
 @_mutates

@@ -4,9 +4,10 @@ Design (for 10^6 events and more):
 
 - Events are small named tuples kept in a list of *entries*.  A list walk (the vmlist
   hole search visits every node before the hole) is one entry: the search function, its
-  arguments and the visited nodes.  It reads as one ``VmlistVisited`` event per node
-  (``len``, indexing and iteration replay it through the same search function) but costs
-  8 bytes a visit to record and nothing to step over, since a visit changes no state.
+  arguments and the visited nodes' addresses and sizes as two arrays.  It reads as one
+  ``VmlistVisited`` event per node (``len``, indexing and iteration replay it through the
+  same search function) but costs 16 bytes a visit to record, nothing to step over (a
+  visit changes no state) and nothing to the garbage collector (arrays hold no objects).
   ``_start[e]`` is the event index where entry ``e`` begins.
 - A *head* state follows the end (each entry is applied once as it is recorded) and
   every ``checkpoint_every`` entries a copy of it is kept.
@@ -38,13 +39,13 @@ from .state import ViewState
 class _Walk:
     """A recorded list walk: replayed into ``VmlistVisited`` events when read."""
 
-    __slots__ = ("args", "fn", "nodes", "op", "walker")
+    __slots__ = ("addrs", "args", "fn", "op", "spans", "walker")
 
-    def __init__(self, op: int, fn: str, walker: Any, args: tuple, nodes: list) -> None:
-        self.op, self.fn, self.walker, self.args, self.nodes = op, fn, walker, args, nodes
+    def __init__(self, op: int, fn: str, walker: Any, args: tuple, addrs: Any, spans: Any) -> None:
+        self.op, self.fn, self.walker, self.args, self.addrs, self.spans = op, fn, walker, args, addrs, spans
 
     def events(self) -> list:
-        return walk_events(self.op, self.fn, self.walker, self.args, self.nodes)
+        return walk_events(self.op, self.fn, self.walker, self.args, self.addrs, self.spans)
 
 
 @dataclass
@@ -87,10 +88,10 @@ class Timeline(Sequence):
         if len(self._entries) % self._every == 0:
             self._checkpoints.append(self._head.copy())
 
-    def _append_walk(self, op: int, fn: str, walker: Any, args: tuple, nodes: list) -> None:
-        self._entries.append(_Walk(op, fn, walker, args, nodes))
+    def _append_walk(self, op: int, fn: str, walker: Any, args: tuple, addrs: Any, spans: Any) -> None:
+        self._entries.append(_Walk(op, fn, walker, args, addrs, spans))
         self._start.append(self._len)
-        self._len += len(nodes)
+        self._len += len(addrs)
         if len(self._entries) % self._every == 0:
             self._checkpoints.append(self._head.copy())
 
@@ -255,7 +256,7 @@ class Timeline(Sequence):
         total = sys.getsizeof(self._entries) + sys.getsizeof(self._start)
         for e in self._entries:
             if type(e) is _Walk:
-                total += sys.getsizeof(e) + sys.getsizeof(e.nodes) + sys.getsizeof(e.args)
+                total += sys.getsizeof(e) + sys.getsizeof(e.addrs) + sys.getsizeof(e.spans) + sys.getsizeof(e.args)
             else:
                 total += sys.getsizeof(e)
         return total

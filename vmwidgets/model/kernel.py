@@ -8,6 +8,7 @@ go to :attr:`Kernel.timeline`, and to any subscriber.
 from __future__ import annotations
 
 import random
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -103,6 +104,8 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         self._pt_meta: dict[int, tuple[str, int]] = {}
         self._static_pt: set[int] = set()
         self._vm_nodes: list[VmStruct] = []  # vmlist in list order, beside the next pointers
+        self._vm_addrs = array("Q")  # their addr and size (with guard page), for the walks
+        self._vm_spans = array("Q")
         img = cfg.kernel_image
         self._holes = ((0x9F, 0x100),)  # e820: not RAM (EBDA, VGA, BIOS ROMs)
         reserved = [
@@ -286,17 +289,18 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         """
         return "".join(line + "\n" for line in self._log)
 
-    def _emit_walk(self, fn: str, walker: Callable, args: tuple, nodes: list) -> None:
+    def _emit_walk(self, fn: str, walker: Callable, args: tuple, addrs: array, spans: array) -> None:
         """Emit one ``VmlistVisited`` per node of a list walk.
 
-        The timeline stores the walk as ``walker``, its arguments and the visited nodes, and
-        replays ``walker`` to produce the events when they are read: recording a walk costs
-        a slice, not an object per node.  Subscribers get the events at once.
+        The timeline stores the walk as ``walker``, its arguments and the visited nodes'
+        addresses and sizes, and replays ``walker`` to produce the events when they are
+        read: recording a walk costs two array slices, not an object per node.
+        Subscribers get the events at once.
         """
         if self.timeline is not None:
-            self.timeline._append_walk(self._op, fn, walker, args, nodes)
+            self.timeline._append_walk(self._op, fn, walker, args, addrs, spans)
         if self._subscribers:
-            for ev in walk_events(self._op, fn, walker, args, nodes):
+            for ev in walk_events(self._op, fn, walker, args, addrs, spans):
                 for sub in self._subscribers:
                     sub(ev)
 

@@ -4,7 +4,8 @@ The 2.6.24 algorithm is followed step by step: ``__get_vm_area_node`` walks the
 address-sorted ``vmlist`` first-fit from VMALLOC_START with one guard page added to
 every area; the new ``vm_struct`` is linked before the first area above the hole.
 Besides the C-style ``next`` pointers the model keeps vmlist's nodes in a Python list
-(``_vm_nodes``), so a walk reads as a ``for`` loop and can be recorded as a slice.
+(``_vm_nodes``) and their addresses and sizes in two arrays, so a walk reads as a ``for``
+loop over them and is recorded as two array slices (no object per visited node).
 
 Simplifications, said once: ``caller`` and /proc/vmallocinfo arrived in 2.6.25–26 but
 are shown in every era because they teach well, and ``caller`` is a plain name where the
@@ -85,54 +86,62 @@ K__GFP_ZERO = __GFP_ZERO  # no name mangling inside class bodies
 
 
 def first_fit(
-    nodes: Sequence[VmStruct], addr: int, size: int, end: int, align: int, gap: int, trace: list | None = None
+    addrs: Sequence[int],
+    spans: Sequence[int],
+    addr: int,
+    size: int,
+    end: int,
+    align: int,
+    gap: int,
+    trace: list | None = None,
 ) -> tuple[int, int, int]:
-    """The hole search of mm/vmalloc.c:__get_vm_area_node over vmlist's nodes, in list order.
+    """The hole search of mm/vmalloc.c:__get_vm_area_node over vmlist, in list order.
 
-    Starting at ``addr``, an area in the way pushes the candidate past its end (plus
-    ``gap``: alloc_vmap_area's extra page from 2.6.28), aligned; the first hole with room
-    for ``size`` wins.  Returns ``(position, visited, addr)``: the new area goes before
-    ``nodes[position]`` at ``addr`` (out of space if ``addr + size > end``) after
-    ``visited`` nodes were looked at.  ``trace`` receives ``(node, candidate, verdict)``
-    per visit; the timeline replays recorded walks through this same function.
+    ``addrs``/``spans`` are each node's ``addr`` and size with guard page.  Starting at
+    ``addr``, an area in the way pushes the candidate past its end (plus ``gap``:
+    alloc_vmap_area's extra page from 2.6.28), aligned; the first hole with room for
+    ``size`` wins.  Returns ``(position, visited, addr)``: the new area goes before node
+    ``position`` at ``addr`` (out of space if ``addr + size > end``) after ``visited``
+    nodes were looked at.  ``trace`` receives ``(addr, span, candidate, verdict)`` per
+    visit; the timeline replays recorded walks through this same function.
     """
     position = 0
-    for node in nodes:
-        if node.addr < addr:
-            if node.addr + node._span + gap >= addr:
-                addr = _align(node.addr + node._span + gap, align)
+    for node_addr, span in zip(addrs, spans, strict=True):
+        if node_addr < addr:
+            if node_addr + span + gap >= addr:
+                addr = _align(node_addr + span + gap, align)
             verdict = "below"
-        elif addr + size <= node.addr:
+        elif addr + size <= node_addr:
             if trace is not None:
-                trace.append((node, addr, "fits"))
+                trace.append((node_addr, span, addr, "fits"))
             return position, position + 1, addr
         else:
-            addr = node.addr + node._span + gap
+            addr = node_addr + span + gap
             if align > 1:
                 addr = _align(addr, align)
             verdict = "skip"
             if addr > end - size:
                 if trace is not None:
-                    trace.append((node, addr, verdict))
+                    trace.append((node_addr, span, addr, verdict))
                 return position + 1, position + 1, addr
         if trace is not None:
-            trace.append((node, addr, verdict))
+            trace.append((node_addr, span, addr, verdict))
         position += 1
     return position, position, addr
 
 
-def lookup(nodes: Sequence[VmStruct], addr: int, trace: list | None = None) -> tuple[int, int]:
+def lookup(addrs: Sequence[int], spans: Sequence[int], addr: int, trace: list | None = None) -> tuple[int, int]:
     """mm/vmalloc.c:__find_vm_area's walk: ``(position, visited)`` of the area starting at
-    ``addr`` (``position == len(nodes)`` if none).  ``trace`` as for :func:`first_fit`."""
-    position = 0
-    for node in nodes:
-        hit = node.addr == addr
-        if trace is not None:
-            trace.append((node, addr, "match" if hit else "no-match"))
-        if hit:
-            return position, position + 1
-        position += 1
-    return position, position
+    ``addr`` (``position == len(addrs)`` if none).  ``trace`` as for :func:`first_fit`."""
+    try:
+        position = addrs.index(addr)  # the kernel's node-by-node compare, done in C
+        visited = position + 1
+    except ValueError:
+        position = visited = len(addrs)
+    if trace is not None:
+        for i in range(visited):
+            trace.append((addrs[i], spans[i], addr, "match" if addrs[i] == addr else "no-match"))
+    return position, visited
 
 
 class VmStruct:
@@ -144,7 +153,7 @@ class VmStruct:
     vm_struct yields it and every area after it.
     """
 
-    __slots__ = ("next", "addr", "size", "flags", "pages", "nr_pages", "phys_addr", "caller", "_pages_vaddr", "_span")
+    __slots__ = ("next", "addr", "size", "flags", "pages", "nr_pages", "phys_addr", "caller", "_pages_vaddr")
 
     def __init__(self, addr: int, size: int, flags: int, caller: str | None) -> None:
         self.next: VmStruct | None = None
@@ -156,7 +165,6 @@ class VmStruct:
         self.phys_addr = 0
         self.caller = caller
         self._pages_vaddr = 0  # where pages[] itself was vmalloc'ed (VM_VPAGES)
-        self._span = size  # size with the guard page; unlike ``size`` never changes
 
     def __iter__(self) -> Iterator[VmStruct]:
         node: VmStruct | None = self
@@ -402,10 +410,10 @@ class Vmalloc:
         addr = addr0 = _align(start, align)
         size = _page_align(size) + PAGE_SIZE  # the guard page
         gap = PAGE_SIZE if self.config.era_minor >= 28 else 0  # alloc_vmap_area's extra page
-        nodes = self._vm_nodes
-        position, visited, addr = first_fit(nodes, addr, size, end, align, gap)
+        addrs, spans = self._vm_addrs, self._vm_spans
+        position, visited, addr = first_fit(addrs, spans, addr, size, end, align, gap)
         if visited and self._sink is not None:
-            self._emit_walk(_GET, first_fit, (addr0, size, end, align, gap), nodes[:visited])
+            self._emit_walk(_GET, first_fit, (addr0, size, end, align, gap), addrs[:visited], spans[:visited])
         if addr + size > end:
             self._emit(
                 AllocationFailed,
@@ -470,10 +478,11 @@ class Vmalloc:
 
     def _vmlist_lookup(self: Kernel, addr: int, fn: str) -> tuple[VmStruct | None, int]:
         """Walk vmlist for the area starting at ``addr``: (node or None, its position)."""
-        nodes = self._vm_nodes
-        position, visited = lookup(nodes, addr)
+        addrs, spans = self._vm_addrs, self._vm_spans
+        position, visited = lookup(addrs, spans, addr)
         if visited and self._sink is not None:
-            self._emit_walk(fn, lookup, (addr,), nodes[:visited])
+            self._emit_walk(fn, lookup, (addr,), addrs[:visited], spans[:visited])
+        nodes = self._vm_nodes
         return (nodes[position] if position < len(nodes) else None), position
 
     def _link(self: Kernel, area: VmStruct, position: int) -> None:
@@ -483,11 +492,14 @@ class Vmalloc:
         if position:
             nodes[position - 1].next = area
         nodes.insert(position, area)
+        self._vm_addrs.insert(position, area.addr)
+        self._vm_spans.insert(position, area.size)
 
     def _unlink(self: Kernel, position: int) -> None:
         """``*p = tmp->next``: take the node at ``position`` out of vmlist."""
         nodes = self._vm_nodes
         area = nodes.pop(position)
+        del self._vm_addrs[position], self._vm_spans[position]
         if position:
             nodes[position - 1].next = area.next
         area.next = None
