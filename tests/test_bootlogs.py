@@ -16,7 +16,7 @@ from vmwidgets import Config, Kernel, KernelImage, Layout
 
 LOGS = sorted((Path(__file__).parent / "data" / "bootlogs").glob("*.txt"))
 # Logs whose version line is missing: the era their other lines and dates place them in.
-ASSUMED_ERA = {"05": "2.6.20", "10": "2.6.24"}
+ASSUMED_ERA = {"05": "2.6.20", "10": "2.6.24", "00a": "2.6.32"}
 LAYOUT_LINE = re.compile(r"^\s{4}(fixmap  |pkmap   |vmalloc |lowmem  |  \.init |  \.data |  \.text ): .*$")
 
 
@@ -26,7 +26,7 @@ def _parse(path: Path) -> tuple[Config, list[str]]:
     body = [re.sub(r"^.*?\[\s*[\d.]+\] ", "", ln) for ln in text.splitlines() if not ln.startswith("#")]
     expected = [ln.rstrip() for ln in body if LAYOUT_LINE.match(ln)]
     m = re.match(r"2\.6\.(\d+)", head["version"])
-    era = f"2.6.{m.group(1)}" if m else ASSUMED_ERA[path.name[:2]]
+    era = f"2.6.{m.group(1)}" if m else ASSUMED_ERA[path.name.split("-")[0]]
     ram_kb = int(re.search(r"Memory: \d+k/(\d+)k", text).group(1))
     fix = re.search(r"fixmap  : 0x(\w+) - 0x(\w+)", text)
     fixmap_kb = (int(fix.group(2), 16) - int(fix.group(1), 16)) // 1024
@@ -74,3 +74,12 @@ def test_dmesg_has_the_logs_lowmem_and_highmem_lines(path: Path) -> None:
     if not wanted:
         pytest.skip("this log excerpt has no HIGHMEM/LOWMEM lines")
     assert wanted == [ln for ln in Kernel(cfg).dmesg().splitlines() if ln in wanted or "MEM available" in ln]
+
+
+def test_the_two_worked_examples_reproduce_with_era_defaults() -> None:
+    """kernel-notes.md's examples A and G, from nothing but RAM, PAE, era and fixmap size."""
+    a = Kernel(Config(ram=2086248 * 1024, pae=True, era="2.6.32", fixmap_kb=3744)).layout.table()
+    g = Kernel(Config(ram=1048320 * 1024, era="2.6.24")).layout.table()
+    for text, name in ((a, "00a"), (g, "00g")):
+        (path,) = [p for p in LOGS if p.name.startswith(name)]
+        assert text.splitlines()[1:] == _parse(path)[1]
