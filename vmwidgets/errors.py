@@ -46,6 +46,14 @@ class PageStateError(InvalidArgument):
     """A ``struct page`` handed back in a state the call cannot take (e.g. freed twice)."""
 
 
+class InvariantError(VmError, AssertionError):
+    """A ``validate_*`` check found the model's structures inconsistent (a bug, not bad input)."""
+
+    def __init__(self, what: str, name: str, expected: str) -> None:
+        self.what, self.name, self.expected = what, name, expected
+        super().__init__(f"{what} {name}: expected {expected}")
+
+
 def check_int(name: str, value: Any, lo: int, hi: int, allowed: str | None = None) -> int:
     """Return ``value`` if it is an int in ``[lo, hi]``; else raise :class:`InvalidArgument`."""
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:

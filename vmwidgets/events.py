@@ -96,7 +96,11 @@ def event_from_dict(d: dict[str, Any]) -> Any:
         from .errors import InvalidArgument
 
         raise InvalidArgument("kind", None, "one of " + ", ".join(sorted(EVENT_KINDS)))
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+    return cls(**{k: _tuples(v) for k, v in d.items()})
+
+
+def _tuples(v: Any) -> Any:
+    return tuple(_tuples(x) for x in v) if isinstance(v, list) else v
 
 
 def event_from_json(text: str) -> Any:
@@ -536,6 +540,138 @@ class VmStructUnlinked(NamedTuple):
         s.vmlist.insert(self.position, self.addr)
         s.areas[self.addr] = AreaRecord(self.addr, self.size, self.flags, self.nr_pages, self.phys_addr, self.caller)
         s.area_pages[self.addr] = list(self.pages)
+
+
+# --- red-black trees ---------------------------------------------------------------------
+def _rb_set(s: ViewState, tree: str, changes: tuple, root: tuple, forward: bool) -> None:
+    nodes = s.rb.setdefault(tree, {})
+    for node, old, new in changes:
+        value = new if forward else old
+        if value is None:
+            nodes.pop(node, None)
+        else:
+            nodes[node] = value
+    s.rb_root[tree] = root[1] if forward else root[0]
+
+
+def _rb_apply(self: Any, s: ViewState) -> None:
+    _rb_set(s, self.tree, self.changes, self.root, True)
+
+
+def _rb_revert(self: Any, s: ViewState) -> None:
+    _rb_set(s, self.tree, self.changes, self.root, False)
+
+
+def _n(x: int | None) -> str:
+    return "NULL" if x is None else f"{x:#x}"
+
+
+@_mutates
+@_event
+class RbNodeLinked(NamedTuple):
+    op: int
+    fn: str
+    tree: str
+    node: int
+    label: str
+    parent: int | None
+    side: str
+    changes: tuple
+    root: tuple
+
+    def explain(self) -> str:
+        where = "as the root" if self.side == "root" else f"as the {self.side} child of {_n(self.parent)}"
+        return f"Node {self.label or _n(self.node)} is linked into {self.tree} {where}, coloured red."
+
+    def apply(self, s: ViewState) -> None:
+        _rb_apply(self, s)
+        s.rb_labels.setdefault(self.tree, {})[self.node] = self.label
+
+    def revert(self, s: ViewState) -> None:
+        _rb_revert(self, s)
+        del s.rb_labels[self.tree][self.node]
+
+
+@_mutates
+@_event
+class RbRecolored(NamedTuple):
+    op: int
+    fn: str
+    tree: str
+    nodes: tuple
+    case: str
+    changes: tuple
+    root: tuple
+
+    def explain(self) -> str:
+        case = self.case[0].upper() + self.case[1:]
+        return f"{case} ({', '.join(_n(n) for n in self.nodes)})."
+
+    apply = _rb_apply
+    revert = _rb_revert
+
+
+@_mutates
+@_event
+class RbRotatedLeft(NamedTuple):
+    op: int
+    fn: str
+    tree: str
+    node: int
+    pivot: int
+    case: str
+    changes: tuple
+    root: tuple
+
+    def explain(self) -> str:
+        return f"Left rotation at {_n(self.node)}: its right child {_n(self.pivot)} takes its place ({self.case})."
+
+    apply = _rb_apply
+    revert = _rb_revert
+
+
+@_mutates
+@_event
+class RbRotatedRight(NamedTuple):
+    op: int
+    fn: str
+    tree: str
+    node: int
+    pivot: int
+    case: str
+    changes: tuple
+    root: tuple
+
+    def explain(self) -> str:
+        return f"Right rotation at {_n(self.node)}: its left child {_n(self.pivot)} takes its place ({self.case})."
+
+    apply = _rb_apply
+    revert = _rb_revert
+
+
+@_mutates
+@_event
+class RbNodeErased(NamedTuple):
+    op: int
+    fn: str
+    tree: str
+    node: int
+    label: str
+    successor: int | None
+    changes: tuple
+    root: tuple
+
+    def explain(self) -> str:
+        how = "" if self.successor is None else f"; its successor {_n(self.successor)} takes its place and colour"
+        return f"Node {self.label or _n(self.node)} is unlinked from {self.tree}{how}."
+
+    def apply(self, s: ViewState) -> None:
+        _rb_apply(self, s)
+        del s.rb_labels[self.tree][self.node]
+
+    def revert(self, s: ViewState) -> None:
+        _rb_revert(self, s)
+        s.rb_labels.setdefault(self.tree, {})[self.node] = self.label
 
 
 Event = tuple(EVENT_KINDS.values())

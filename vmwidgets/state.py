@@ -34,6 +34,9 @@ class ViewState:
       without PSE); shared between copies, never modified.
     - ``vmlist``: vm_struct addresses in list order; ``areas[addr]``: their records;
       ``area_pages[addr]``: their ``pages[]`` (pfns) as filled so far.
+    - ``rb[tree][node]``: ``(parent, left, right, colour)`` of each node of a red-black
+      tree (ids; colour 0 red, 1 black); ``rb_root[tree]`` its root; ``rb_labels`` what
+      each node shows.
     """
 
     free: dict[tuple[int, int], list[int]] = field(default_factory=dict)
@@ -45,6 +48,9 @@ class ViewState:
     vmlist: list[int] = field(default_factory=list)
     areas: dict[int, AreaRecord] = field(default_factory=dict)
     area_pages: dict[int, list[int]] = field(default_factory=dict)
+    rb: dict[str, dict[int, tuple]] = field(default_factory=dict)
+    rb_root: dict[str, int | None] = field(default_factory=dict)
+    rb_labels: dict[str, dict[int, str]] = field(default_factory=dict)
 
     def copy(self) -> ViewState:
         """An independent copy (records are immutable, containers are copied)."""
@@ -58,6 +64,9 @@ class ViewState:
             vmlist=self.vmlist[:],
             areas=self.areas.copy(),
             area_pages={k: v[:] for k, v in self.area_pages.items()},
+            rb={k: v.copy() for k, v in self.rb.items()},
+            rb_root=self.rb_root.copy(),
+            rb_labels={k: v.copy() for k, v in self.rb_labels.items()},
         )
 
     def __repr__(self) -> str:
@@ -75,6 +84,7 @@ class ViewState:
             + sum(len(v) for v in self.tables.values())
             + len(self.areas)
             + sum(len(v) for v in self.area_pages.values())
+            + sum(len(v) for v in self.rb.values())
         )
 
     def nr_free(self, zone: int, order: int) -> int:

@@ -1,0 +1,407 @@
+"""Red-black trees as lib/rbtree.c (2.6.24–2.6.32) builds them, step by step.
+
+The tree is intrusive, as in the kernel: an :class:`RbNode` lives inside the structure it
+orders (a ``vmap_area``, a ``vm_area_struct``) and points back to it through ``owner``.
+The caller finds the place for a new node (``rb_link``) and calls :func:`rb_link_node`
+then :func:`rb_insert_color`; :func:`rb_erase` removes one.  Colour is a separate field
+here where the kernel keeps it in bit 0 of ``rb_parent_color``.
+
+Every recolour and rotation is reported through ``emit`` (when given) as an event naming
+the nodes, the case of the algorithm that fired and the exact change to each node's
+links, so a view can animate a rebalance and step back over it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..errors import InvariantError
+from ..events import RbNodeErased, RbNodeLinked, RbRecolored, RbRotatedLeft, RbRotatedRight
+
+RB_RED = 0
+RB_BLACK = 1
+_FN = "lib/rbtree.c:"
+
+
+class RbNode:
+    """``struct rb_node``: parent, colour, left and right child (None for NULL)."""
+
+    __slots__ = ("id", "label", "owner", "rb_color", "rb_left", "rb_parent", "rb_right")
+
+    def __init__(self, owner: Any = None, node_id: int = 0) -> None:
+        self.rb_parent: RbNode | None = None
+        self.rb_color = RB_RED
+        self.rb_left: RbNode | None = None
+        self.rb_right: RbNode | None = None
+        self.owner = owner
+        self.id = node_id
+        self.label = ""  # what a view prints in the node
+
+    @property
+    def color(self) -> str:
+        """``"red"`` or ``"black"``."""
+        return "red" if self.rb_color == RB_RED else "black"
+
+    def __repr__(self) -> str:
+        return f"<rb_node {self.id:#x} {self.color}>"
+
+
+class RbRoot:
+    """``struct rb_root``: ``rb_node`` is the root node (None for an empty tree)."""
+
+    __slots__ = ("name", "rb_node")
+
+    def __init__(self, name: str = "rb_root") -> None:
+        self.rb_node: RbNode | None = None
+        self.name = name
+
+    def __iter__(self) -> Iterator[RbNode]:
+        """The nodes in order (rb_first, then rb_next)."""
+        node = rb_first(self)
+        while node is not None:
+            yield node
+            node = rb_next(node)
+
+    def height(self) -> int:
+        """Nodes on the longest root-to-leaf path (0 for an empty tree)."""
+
+        def h(n: RbNode | None) -> int:
+            return 0 if n is None else 1 + max(h(n.rb_left), h(n.rb_right))
+
+        return h(self.rb_node)
+
+
+Emit = Callable[..., None] | None
+
+
+def _id(n: RbNode | None) -> int | None:
+    return None if n is None else n.id
+
+
+def _snap(n: RbNode) -> tuple:
+    return (_id(n.rb_parent), _id(n.rb_left), _id(n.rb_right), n.rb_color)
+
+
+class _Step:
+    """Records what one step changes: each touched node's links before and after."""
+
+    def __init__(self, root: RbRoot, nodes: list[RbNode | None]) -> None:
+        self.root = root
+        self.nodes = [n for n in dict.fromkeys(nodes) if n is not None]
+        self.before = [_snap(n) for n in self.nodes]
+        self.root_before = _id(root.rb_node)
+
+    def changes(self) -> tuple:
+        out = []
+        for n, old in zip(self.nodes, self.before, strict=True):
+            new = _snap(n)
+            if new != old:
+                out.append((n.id, old, new))
+        return tuple(out)
+
+    def roots(self) -> tuple:
+        return (self.root_before, _id(self.root.rb_node))
+
+
+def _rotate(node: RbNode, root: RbRoot, left: bool, emit: Emit, case: str) -> None:
+    """__rb_rotate_left / __rb_rotate_right: ``node``'s child takes its place."""
+    child = node.rb_right if left else node.rb_left
+    parent = node.rb_parent
+    inner = child.rb_left if left else child.rb_right
+    step = _Step(root, [node, child, parent, inner]) if emit else None
+    if left:
+        node.rb_right = inner
+        child.rb_left = node
+    else:
+        node.rb_left = inner
+        child.rb_right = node
+    if inner is not None:
+        inner.rb_parent = node
+    child.rb_parent = parent
+    if parent is not None:
+        if node is parent.rb_left:
+            parent.rb_left = child
+        else:
+            parent.rb_right = child
+    else:
+        root.rb_node = child
+    node.rb_parent = child
+    if emit:
+        fn = _FN + ("__rb_rotate_left" if left else "__rb_rotate_right")
+        emit(
+            RbRotatedLeft if left else RbRotatedRight,
+            fn,
+            root.name,
+            node.id,
+            child.id,
+            case,
+            step.changes(),
+            step.roots(),
+        )
+
+
+def _recolor(root: RbRoot, colors: list[tuple[RbNode, int]], emit: Emit, case: str, fn: str) -> None:
+    step = _Step(root, [n for n, _ in colors]) if emit else None
+    for n, c in colors:
+        n.rb_color = c
+    if emit:
+        changes = step.changes()
+        if changes:
+            emit(RbRecolored, _FN + fn, root.name, tuple(n.id for n, _ in colors), case, changes, step.roots())
+
+
+def rb_link_node(
+    node: RbNode, parent: RbNode | None, left: bool, root: RbRoot, emit: Emit = None, label: str = ""
+) -> None:
+    """include/linux/rbtree.h:rb_link_node — hang a new red node where the search ended.
+
+    ``left`` says which child slot of ``parent`` (``*rb_link``) it takes; with no parent
+    it becomes the root.
+    """
+    step = _Step(root, [parent]) if emit else None
+    node.rb_parent, node.rb_color, node.rb_left, node.rb_right = parent, RB_RED, None, None
+    node.label = label
+    if parent is None:
+        root.rb_node = node
+    elif left:
+        parent.rb_left = node
+    else:
+        parent.rb_right = node
+    if emit:
+        side = "root" if parent is None else ("left" if left else "right")
+        emit(
+            RbNodeLinked,
+            "include/linux/rbtree.h:rb_link_node",
+            root.name,
+            node.id,
+            label,
+            _id(parent),
+            side,
+            (*step.changes(), (node.id, None, _snap(node))),
+            step.roots(),
+        )
+
+
+def rb_insert_color(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
+    """lib/rbtree.c:rb_insert_color — restore the red-black rules after a link."""
+    fn = "rb_insert_color"
+    while (parent := node.rb_parent) is not None and parent.rb_color == RB_RED:
+        gparent = parent.rb_parent
+        left = parent is gparent.rb_left
+        uncle = gparent.rb_right if left else gparent.rb_left
+        if uncle is not None and uncle.rb_color == RB_RED:
+            _recolor(
+                root,
+                [(uncle, RB_BLACK), (parent, RB_BLACK), (gparent, RB_RED)],
+                emit,
+                "insert case 1: the uncle is red, so parent and uncle turn black, the grandparent red",
+                fn,
+            )
+            node = gparent
+            continue
+        if (parent.rb_right if left else parent.rb_left) is node:
+            _rotate(parent, root, left, emit, "insert case 2: the node is an inner child, rotate at the parent")
+            parent, node = node, parent
+        _recolor(
+            root,
+            [(parent, RB_BLACK), (gparent, RB_RED)],
+            emit,
+            "insert case 3: the parent turns black, the grandparent red",
+            fn,
+        )
+        _rotate(gparent, root, not left, emit, "insert case 3: rotate at the grandparent")
+    _recolor(root, [(root.rb_node, RB_BLACK)], emit, "the root is always black", fn)
+
+
+def _erase_color(node: RbNode | None, parent: RbNode | None, root: RbRoot, emit: Emit) -> None:
+    """lib/rbtree.c:__rb_erase_color — pay back the black removed with a black node."""
+    fn = "__rb_erase_color"
+
+    def black(n: RbNode | None) -> bool:
+        return n is None or n.rb_color == RB_BLACK
+
+    while black(node) and node is not root.rb_node:
+        left = parent.rb_left is node
+        other = parent.rb_right if left else parent.rb_left
+        if other.rb_color == RB_RED:
+            _recolor(
+                root,
+                [(other, RB_BLACK), (parent, RB_RED)],
+                emit,
+                "erase case 1: the sibling is red, swap its colour with the parent's",
+                fn,
+            )
+            _rotate(parent, root, left, emit, "erase case 1: rotate at the parent towards the node")
+            other = parent.rb_right if left else parent.rb_left
+        if black(other.rb_left) and black(other.rb_right):
+            _recolor(
+                root,
+                [(other, RB_RED)],
+                emit,
+                "erase case 2: the sibling's children are black, the sibling turns red, move up",
+                fn,
+            )
+            node, parent = parent, parent.rb_parent
+            continue
+        far = other.rb_right if left else other.rb_left
+        if black(far):
+            near = other.rb_left if left else other.rb_right
+            _recolor(
+                root,
+                [(near, RB_BLACK), (other, RB_RED)],
+                emit,
+                "erase case 3: the sibling's far child is black, recolour before rotating the sibling",
+                fn,
+            )
+            _rotate(other, root, not left, emit, "erase case 3: rotate at the sibling")
+            other = parent.rb_right if left else parent.rb_left
+            far = other.rb_right if left else other.rb_left
+        colors = [(other, parent.rb_color), (parent, RB_BLACK)] + ([(far, RB_BLACK)] if far is not None else [])
+        _recolor(
+            root,
+            colors,
+            emit,
+            "erase case 4: the sibling takes the parent's colour, parent and far child turn black",
+            fn,
+        )
+        _rotate(parent, root, left, emit, "erase case 4: rotate at the parent, done")
+        node = root.rb_node
+        break
+    if node is not None:
+        _recolor(root, [(node, RB_BLACK)], emit, "the node that carries the extra black turns black", fn)
+
+
+def rb_erase(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
+    """lib/rbtree.c:rb_erase — unlink ``node``; a node with two children is replaced by its
+    successor, which takes its place and colour; then rebalance if a black node went."""
+    old = node
+    if node.rb_left is None or node.rb_right is None:
+        child = node.rb_left if node.rb_right is None else node.rb_right
+        parent = node.rb_parent
+        color = node.rb_color
+        step = _Step(root, [node, child, parent]) if emit else None
+        if child is not None:
+            child.rb_parent = parent
+        if parent is not None:
+            if parent.rb_left is node:
+                parent.rb_left = child
+            else:
+                parent.rb_right = child
+        else:
+            root.rb_node = child
+        successor = None
+    else:
+        succ = node.rb_right
+        while succ.rb_left is not None:
+            succ = succ.rb_left
+        child, parent, color = succ.rb_right, succ.rb_parent, succ.rb_color
+        step = _Step(root, [node, succ, child, parent, node.rb_parent, node.rb_left, node.rb_right]) if emit else None
+        if node.rb_parent is not None:
+            if node.rb_parent.rb_left is node:
+                node.rb_parent.rb_left = succ
+            else:
+                node.rb_parent.rb_right = succ
+        else:
+            root.rb_node = succ
+        if parent is node:
+            parent = succ
+        else:
+            if child is not None:
+                child.rb_parent = parent
+            parent.rb_left = child
+            succ.rb_right = node.rb_right
+            node.rb_right.rb_parent = succ
+        succ.rb_parent, succ.rb_color = node.rb_parent, node.rb_color
+        succ.rb_left = node.rb_left
+        node.rb_left.rb_parent = succ
+        successor = succ
+    if emit:
+        changes = (*tuple(c for c in step.changes() if c[0] != old.id), (old.id, step.before[0], None))
+        emit(RbNodeErased, _FN + "rb_erase", root.name, old.id, old.label, _id(successor), changes, step.roots())
+    old.rb_parent = old.rb_left = old.rb_right = None
+    if color == RB_BLACK:
+        _erase_color(child, parent, root, emit)
+
+
+def rb_first(root: RbRoot) -> RbNode | None:
+    """lib/rbtree.c:rb_first — the leftmost node."""
+    n = root.rb_node
+    if n is None:
+        return None
+    while n.rb_left is not None:
+        n = n.rb_left
+    return n
+
+
+def rb_last(root: RbRoot) -> RbNode | None:
+    """lib/rbtree.c:rb_last — the rightmost node."""
+    n = root.rb_node
+    if n is None:
+        return None
+    while n.rb_right is not None:
+        n = n.rb_right
+    return n
+
+
+def rb_next(node: RbNode) -> RbNode | None:
+    """lib/rbtree.c:rb_next — the in-order successor."""
+    if node.rb_right is not None:
+        node = node.rb_right
+        while node.rb_left is not None:
+            node = node.rb_left
+        return node
+    while (parent := node.rb_parent) is not None and node is parent.rb_right:
+        node = parent
+    return parent
+
+
+def rb_prev(node: RbNode) -> RbNode | None:
+    """lib/rbtree.c:rb_prev — the in-order predecessor."""
+    if node.rb_left is not None:
+        node = node.rb_left
+        while node.rb_right is not None:
+            node = node.rb_right
+        return node
+    while (parent := node.rb_parent) is not None and node is parent.rb_left:
+        node = parent
+    return parent
+
+
+def validate_rbtree(root: RbRoot, key: Callable[[RbNode], Any] | None = None) -> int:
+    """Check every red-black rule; return the black height or raise InvariantError.
+
+    In-order keys strictly increase (when ``key`` is given), every child's ``rb_parent``
+    points back, the root is black, no red node has a red child, and every path from the
+    root to a NULL child has the same number of black nodes.
+    """
+
+    def fail(msg: str) -> None:
+        raise InvariantError("tree", root.name, msg)
+
+    if root.rb_node is not None and root.rb_node.rb_parent is not None:
+        fail("a root without a parent")
+    if root.rb_node is not None and root.rb_node.rb_color != RB_BLACK:
+        fail("a black root")
+
+    def walk(n: RbNode | None) -> int:
+        if n is None:
+            return 1
+        for c in (n.rb_left, n.rb_right):
+            if c is not None:
+                if c.rb_parent is not n:
+                    fail(f"node {c.id:#x} to point back to its parent {n.id:#x}")
+                if n.rb_color == RB_RED and c.rb_color == RB_RED:
+                    fail(f"no red node with a red child (node {n.id:#x})")
+        lh, rh = walk(n.rb_left), walk(n.rb_right)
+        if lh != rh:
+            fail(f"equal black heights below node {n.id:#x} ({lh} left, {rh} right)")
+        return lh + (n.rb_color == RB_BLACK)
+
+    height = walk(root.rb_node)
+    if key is not None:
+        keys = [key(n) for n in root]
+        if any(a >= b for a, b in itertools.pairwise(keys)):
+            fail("in-order keys that strictly increase")
+    return height
