@@ -429,6 +429,8 @@ class VmlistVisited(NamedTuple):
             "skip": f"{area.capitalize()} is in the way: the search moves on to {_h(self.candidate)}.",
             "below": f"{area.capitalize()} lies below the search start: move on.",
             "match": f"{area.capitalize()} is the one asked for.",
+            "before": f"{area.capitalize()} starts below the new area: move on.",
+            "insert": f"The new area is linked before {area}.",
             "no-match": f"{area.capitalize()} is not the one asked for: move on.",
         }.get(self.verdict, f"Visit {area}: {self.verdict}.")
 
@@ -540,6 +542,67 @@ class VmStructUnlinked(NamedTuple):
         s.vmlist.insert(self.position, self.addr)
         s.areas[self.addr] = AreaRecord(self.addr, self.size, self.flags, self.nr_pages, self.phys_addr, self.caller)
         s.area_pages[self.addr] = list(self.pages)
+
+
+# --- the 2.6.28+ vmap layer --------------------------------------------------------------
+@_event
+class VmapAreaVisited(NamedTuple):
+    op: int
+    fn: str
+    va_start: int
+    va_end: int
+    candidate: int
+    verdict: str
+
+    def explain(self) -> str:
+        area = f"vmap_area {_h(self.va_start)}-{_h(self.va_end)}"
+        return {
+            "left": f"The {area} ends at or after {_h(self.candidate)}: look in its left subtree.",
+            "right": f"The {area} ends before {_h(self.candidate)}: look in its right subtree.",
+            "skip": f"The {area} is in the way: try again one page after its end, at {_h(self.candidate)}.",
+            "match": f"The {area} starts at {_h(self.candidate)}: found.",
+        }.get(self.verdict, f"Visit the {area}: {self.verdict}.")
+
+
+@_mutates
+@_event
+class VmapAreaLazyFreed(NamedTuple):
+    op: int
+    fn: str
+    va_start: int
+    va_end: int
+    lazy_pages: int
+    lazy_max: int
+
+    def explain(self) -> str:
+        return (
+            f"The vmap_area {_h(self.va_start)}-{_h(self.va_end)} is only marked VM_LAZY_FREE: its PTEs and "
+            f"address stay until a purge ({self.lazy_pages} of {self.lazy_max} lazy pages now wait)."
+        )
+
+    def apply(self, s: ViewState) -> None:
+        s.vmap_lazy.add(self.va_start)
+
+    def revert(self, s: ViewState) -> None:
+        s.vmap_lazy.discard(self.va_start)
+
+
+@_mutates
+@_event
+class VmapAreaFreed(NamedTuple):
+    op: int
+    fn: str
+    va_start: int
+    va_end: int
+
+    def explain(self) -> str:
+        return f"The purged vmap_area {_h(self.va_start)}-{_h(self.va_end)} leaves the tree: its addresses are free."
+
+    def apply(self, s: ViewState) -> None:
+        s.vmap_lazy.discard(self.va_start)
+
+    def revert(self, s: ViewState) -> None:
+        s.vmap_lazy.add(self.va_start)
 
 
 # --- red-black trees ---------------------------------------------------------------------

@@ -37,6 +37,7 @@ class ViewState:
     - ``rb[tree][node]``: ``(parent, left, right, colour)`` of each node of a red-black
       tree (ids; colour 0 red, 1 black); ``rb_root[tree]`` its root; ``rb_labels`` what
       each node shows.
+    - ``vmap_lazy``: start addresses of vmap_areas freed lazily and not yet purged (2.6.28+).
     """
 
     free: dict[tuple[int, int], list[int]] = field(default_factory=dict)
@@ -51,6 +52,7 @@ class ViewState:
     rb: dict[str, dict[int, tuple]] = field(default_factory=dict)
     rb_root: dict[str, int | None] = field(default_factory=dict)
     rb_labels: dict[str, dict[int, str]] = field(default_factory=dict)
+    vmap_lazy: set[int] = field(default_factory=set)
 
     def copy(self) -> ViewState:
         """An independent copy (records are immutable, containers are copied)."""
@@ -67,6 +69,7 @@ class ViewState:
             rb={k: v.copy() for k, v in self.rb.items()},
             rb_root=self.rb_root.copy(),
             rb_labels={k: v.copy() for k, v in self.rb_labels.items()},
+            vmap_lazy=self.vmap_lazy.copy(),
         )
 
     def __repr__(self) -> str:

@@ -101,8 +101,8 @@ class BuddyAllocator:
             )
         if got != order:
             raise InvalidArgument("order", order, f"{got}, the order pfn {page.pfn:#x} was allocated with")
-        if page.pfn in self._rmap:
-            raise PageStateError("page", page, "a page no PTE maps (vunmap/vfree it first)")
+        if any(self._live_mapping(v) for v in self._rmap.get(page.pfn, ())):
+            raise PageStateError("page", page, "a page no vmalloc area maps (vunmap/vfree it first)")
         with self._operation("free_pages", f"page=pfn {page.pfn:#x}, order={order}", _FREE_PAGES) as op:
             self._free_pages(page.pfn, order)
             op.result = "void"

@@ -39,6 +39,7 @@ from .layout import Layout
 from .page import MemMap, Zone
 from .pgtable import PageTables
 from .vmalloc import Vmalloc, VmStruct
+from .vmap_area import VM_LAZY_FREE, VM_LAZY_FREEING, VmapAreas
 
 
 class _OpResult:
@@ -48,7 +49,7 @@ class _OpResult:
         self.result = ""
 
 
-class Kernel(BuddyAllocator, PageTables, Vmalloc):
+class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
     """A booted 32-bit x86 Linux kernel's memory: layout, page frames, page tables, vmalloc.
 
     >>> from vmwidgets import Kernel, Config
@@ -106,6 +107,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
         self._vm_nodes: list[VmStruct] = []  # vmlist in list order, beside the next pointers
         self._vm_addrs = array("Q")  # their addr and size (with guard page), for the walks
         self._vm_spans = array("Q")
+        self._init_vmap()
         img = cfg.kernel_image
         self._holes = ((0x9F, 0x100),)  # e820: not RAM (EBDA, VGA, BIOS ROMs)
         reserved = [
@@ -354,7 +356,26 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc):
             vml.append(a.addr)
             areas[a.addr] = AreaRecord(a.addr, a.size, a.flags, a.nr_pages, a.phys_addr, a.caller)
             pages[a.addr] = [p.pfn for p in a.pages] if a.pages else []
+        tree = self.vmap_area_root
+        rb, labels, roots = {}, {}, {}
+        if self.config.era_minor >= 28:
+            rb[tree.name] = {
+                n.id: (
+                    n.rb_parent and n.rb_parent.id,
+                    n.rb_left and n.rb_left.id,
+                    n.rb_right and n.rb_right.id,
+                    n.rb_color,
+                )
+                for n in tree
+            }
+            labels[tree.name] = {n.id: n.label for n in tree}
+            roots[tree.name] = tree.rb_node and tree.rb_node.id
+        lazy = {va.va_start for va in self._vmap_list if va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING)}
         return ViewState(
+            rb=rb,
+            rb_labels=labels,
+            rb_root=roots,
+            vmap_lazy=lazy,
             free=free,
             allocated=dict(self._alloc_order),
             reserved=self._reserved,

@@ -11,16 +11,17 @@ Simplifications, said once: ``caller`` and /proc/vmallocinfo arrived in 2.6.25�
 are shown in every era because they teach well, and ``caller`` is a plain name where the
 kernel prints ``symbol+off/len``; 2.6.24's loop only checks the end of the vmalloc area
 inside the loop (an empty vmlist is never checked), the model always checks it so no
-area crosses VMALLOC_END.  Era 2.6.28+ follows mainline 2.6.32 (the vm_struct is linked
-before the frames are allocated; 2.6.32.y stable kernels link it after, with
-VM_UNLIST) and picks addresses as ``alloc_vmap_area`` does — one extra unmapped page
-between areas — but, until the vmap_area rb-tree arrives, keeps them in a sorted list
-and frees them at once: real 2.6.28+ kernels free lazily (``VM_LAZY_FREE``: the PTEs
-and the address stay until a purge), so a freed address is not reused at once.
+area crosses VMALLOC_END.  Era 2.6.28+ follows mainline 2.6.32: addresses come from the
+vmap_area rb-tree (see vmap_area.py), vmlist is still kept sorted for /proc/vmallocinfo,
+and the vm_struct is linked before the frames are allocated (2.6.32.y stable kernels
+link it after, with VM_UNLIST).  A vfree'd area is freed lazily there: its PTEs stay
+until a purge, and a second vfree of it gets the "nonexistent vm area" warning (the
+real 2.6.32 would still find the stale area and crash walking vmlist).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -53,12 +54,14 @@ from .constants import (
     vm_flag_names,
 )
 from .page import Page
+from .vmap_area import VM_LAZY_FREE, VM_LAZY_FREEING, VM_VM_AREA
 
 if TYPE_CHECKING:
     from .kernel import Kernel
 
 _GET = "mm/vmalloc.c:__get_vm_area_node"
 _FIND = "mm/vmalloc.c:__find_vm_area"
+_INSERT = "mm/vmalloc.c:insert_vmalloc_vm"
 _REMOVE = "mm/vmalloc.c:__remove_vm_area"
 _AREA_NODE = "mm/vmalloc.c:__vmalloc_area_node"
 _VMALLOC_NODE = "mm/vmalloc.c:__vmalloc_node"
@@ -92,31 +95,30 @@ def first_fit(
     size: int,
     end: int,
     align: int,
-    gap: int,
     trace: list | None = None,
 ) -> tuple[int, int, int]:
     """The hole search of mm/vmalloc.c:__get_vm_area_node over vmlist, in list order.
 
     ``addrs``/``spans`` are each node's ``addr`` and size with guard page.  Starting at
-    ``addr``, an area in the way pushes the candidate past its end (plus ``gap``:
-    alloc_vmap_area's extra page from 2.6.28), aligned; the first hole with room for
-    ``size`` wins.  Returns ``(position, visited, addr)``: the new area goes before node
-    ``position`` at ``addr`` (out of space if ``addr + size > end``) after ``visited``
+    ``addr``, an area in the way pushes the candidate past its end, aligned; the first
+    hole with room for ``size`` wins (2.6.24; from 2.6.28 alloc_vmap_area decides).
+    Returns ``(position, visited, addr)``: the new area goes before node ``position`` at
+    ``addr`` (out of space if ``addr + size > end``) after ``visited``
     nodes were looked at.  ``trace`` receives ``(addr, span, candidate, verdict)`` per
     visit; the timeline replays recorded walks through this same function.
     """
     position = 0
     for node_addr, span in zip(addrs, spans, strict=True):
         if node_addr < addr:
-            if node_addr + span + gap >= addr:
-                addr = _align(node_addr + span + gap, align)
+            if node_addr + span >= addr:
+                addr = _align(node_addr + span, align)
             verdict = "below"
         elif addr + size <= node_addr:
             if trace is not None:
                 trace.append((node_addr, span, addr, "fits"))
             return position, position + 1, addr
         else:
-            addr = node_addr + span + gap
+            addr = node_addr + span
             if align > 1:
                 addr = _align(addr, align)
             verdict = "skip"
@@ -128,6 +130,17 @@ def first_fit(
             trace.append((node_addr, span, addr, verdict))
         position += 1
     return position, position, addr
+
+
+def vmlist_insert(addrs: Sequence[int], spans: Sequence[int], addr: int, trace: list | None = None) -> tuple[int, int]:
+    """mm/vmalloc.c:insert_vmalloc_vm's walk (2.6.28+): ``(position, visited)`` — the new
+    area goes before the first node whose ``addr`` is not below ``addr``."""
+    position = bisect_left(addrs, addr)
+    visited = min(position + 1, len(addrs))
+    if trace is not None:
+        for i in range(visited):
+            trace.append((addrs[i], spans[i], addr, "before" if i < position else "insert"))
+    return position, visited
 
 
 def lookup(addrs: Sequence[int], spans: Sequence[int], addr: int, trace: list | None = None) -> tuple[int, int]:
@@ -409,11 +422,12 @@ class Vmalloc:
             align = 1 << bit
         addr = addr0 = _align(start, align)
         size = _page_align(size) + PAGE_SIZE  # the guard page
-        gap = PAGE_SIZE if self.config.era_minor >= 28 else 0  # alloc_vmap_area's extra page
+        if self.config.era_minor >= 28:
+            return self._get_vmap_vm_area(size, flags, caller, align)
         addrs, spans = self._vm_addrs, self._vm_spans
-        position, visited, addr = first_fit(addrs, spans, addr, size, end, align, gap)
+        position, visited, addr = first_fit(addrs, spans, addr, size, end, align)
         if visited and self._sink is not None:
-            self._emit_walk(_GET, first_fit, (addr0, size, end, align, gap), addrs[:visited], spans[:visited])
+            self._emit_walk(_GET, first_fit, (addr0, size, end, align), addrs[:visited], spans[:visited])
         if addr + size > end:
             self._emit(
                 AllocationFailed,
@@ -421,14 +435,37 @@ class Vmalloc:
                 f"get_vm_area({size - PAGE_SIZE})",
                 "out of vmalloc space - use vmalloc=<size> to increase size",
             )
-            if self.config.era_minor >= 28:  # mm/vmalloc.c:alloc_vmap_area
-                self._warn(_GET, f"vmap allocation for size {size} failed: use vmalloc=<size> to increase size.")
-            else:
-                self._warn(_GET, "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.")
+            self._warn(_GET, "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.")
             return None
         area = VmStruct(addr, size, flags, caller)
         self._link(area, position)
         self._emit(VmStructLinked, _GET, addr, size, flags, caller, position)
+        return area
+
+    def _get_vmap_vm_area(self: Kernel, size: int, flags: int, caller: str | None, align: int) -> VmStruct | None:
+        """2.6.28+ __get_vm_area_node: alloc_vmap_area, then insert_vmalloc_vm keeps vmlist sorted."""
+        lay = self.layout
+        va = self._alloc_vmap_area(size, align, lay.vmalloc_start, lay.vmalloc_end)
+        if va is None:
+            self._emit(
+                AllocationFailed,
+                "mm/vmalloc.c:alloc_vmap_area",
+                f"get_vm_area({size - PAGE_SIZE})",
+                "no hole in the vmalloc area, even after purging lazily freed areas",
+            )
+            self._warn(
+                "mm/vmalloc.c:alloc_vmap_area",
+                f"vmap allocation for size {size} failed: use vmalloc=<size> to increase size.",
+            )
+            return None
+        area = VmStruct(va.va_start, size, flags, caller)
+        va.private, va.flags = area, va.flags | VM_VM_AREA
+        addrs, spans = self._vm_addrs, self._vm_spans
+        position, visited = vmlist_insert(addrs, spans, area.addr)
+        if visited and self._sink is not None:
+            self._emit_walk(_INSERT, vmlist_insert, (area.addr,), addrs[:visited], spans[:visited])
+        self._link(area, position)
+        self._emit(VmStructLinked, _INSERT, area.addr, size, flags, caller, position)
         return area
 
     def _vmalloc_area_node(self: Kernel, area: VmStruct, gfp: int, prot: int) -> int | None:
@@ -473,7 +510,14 @@ class Vmalloc:
         return True
 
     def _find_vm_area(self: Kernel, addr: int) -> VmStruct | None:
-        """mm/vmalloc.c:__find_vm_area — the area starting exactly at ``addr``."""
+        """mm/vmalloc.c:__find_vm_area — the area starting exactly at ``addr``.
+
+        2.6.28+ asks the vmap_area tree (find_vmap_area); a lazily freed area is not found.
+        """
+        if self.config.era_minor >= 28:
+            va = self._find_vmap_area(addr)
+            live = va is not None and va.flags & VM_VM_AREA and not va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING)
+            return va.private if live else None
         return self._vmlist_lookup(addr, _FIND)[0]
 
     def _vmlist_lookup(self: Kernel, addr: int, fn: str) -> tuple[VmStruct | None, int]:
@@ -514,7 +558,14 @@ class Vmalloc:
             self._warn(_VUNMAP, f"Trying to vfree() bad address ({addr:08x})")  # whoever called __vunmap
             hint = " (an ioremap'ed address is released with iounmap)" if who == "vfree" else ""
             raise NotAVmallocArea("addr", shown, "the page-aligned start of a vmalloc area" + hint)
-        node, position = self._vmlist_lookup(addr, _REMOVE)
+        if self.config.era_minor >= 28:  # remove_vm_area: find the vmap_area first
+            va = self._find_vmap_area(addr)
+            if va is None or not va.flags & VM_VM_AREA or va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING):
+                node = None
+            else:
+                node, position = self._vmlist_lookup(addr, _REMOVE)
+        else:
+            node, position = self._vmlist_lookup(addr, _REMOVE)
         if node is None:
             self._warn(_VUNMAP, f"Trying to vfree() nonexistent vm area ({addr:08x})")
             raise NotAVmallocArea(
@@ -523,10 +574,12 @@ class Vmalloc:
                 "the start of an area on vmlist (see vmallocinfo()); this one is none, or was freed already",
             )
         area = node
-        # unmap_vm_area: clear the PTEs, flush the TLB
-        for va in range(area.addr, area.addr + area.size, PAGE_SIZE):
-            self._clear_pte(va, _UNMAP)
-        self._emit(TlbFlushed, _FLUSH, area.addr, area.addr + area.size)
+        if self.config.era_minor >= 28:  # free_unmap_vmap_area: the PTEs stay until a purge
+            self._free_vmap_area_lazy(va)
+        else:  # unmap_vm_area: clear the PTEs, flush the TLB
+            for page_addr in range(area.addr, area.addr + area.size, PAGE_SIZE):
+                self._clear_pte(page_addr, _UNMAP)
+            self._emit(TlbFlushed, _FLUSH, area.addr, area.addr + area.size)
         self._unlink(position)
         pages = tuple(p.pfn for p in area.pages) if area.pages else ()
         self._emit(

@@ -1,0 +1,162 @@
+"""The 2.6.28+ vmap layer: ``struct vmap_area`` in the ``vmap_area_root`` rb-tree.
+
+Follows mm/vmalloc.c of mainline 2.6.32 (Nick Piggin's rewrite, 2.6.28): areas are
+found first-fit by ``alloc_vmap_area`` (one extra unmapped page after each area),
+inserted by ``__insert_vmap_area`` into the tree and the address-sorted
+``vmap_area_list``, and freed lazily: ``free_unmap_vmap_area`` only marks an area
+``VM_LAZY_FREE``; its PTEs stay (pointing at frames already given back) and its address
+stays taken until ``__purge_vmap_area_lazy`` runs, when more than ``lazy_max_pages()``
+are waiting or an allocation finds no room.  The model has one CPU, so
+``lazy_max_pages() = fls(1) * 32 MB / PAGE_SIZE = 8192``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import TYPE_CHECKING
+
+from ..events import TlbFlushed, VmapAreaFreed, VmapAreaLazyFreed, VmapAreaVisited
+from .constants import PAGE_SHIFT, PAGE_SIZE
+from .rbtree import RbNode, RbRoot, rb_erase, rb_insert_color, rb_link_node, rb_next, rb_prev
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+    from .vmalloc import VmStruct
+
+VM_LAZY_FREE = 0x01
+VM_LAZY_FREEING = 0x02
+VM_VM_AREA = 0x04
+LAZY_MAX_PAGES = 1 * (32 << 20) // PAGE_SIZE  # fls(num_online_cpus()) * 32 MB / PAGE_SIZE
+_ALLOC = "mm/vmalloc.c:alloc_vmap_area"
+_FIND = "mm/vmalloc.c:__find_vmap_area"
+_PURGE = "mm/vmalloc.c:__purge_vmap_area_lazy"
+_UNMAP = "mm/vmalloc.c:vunmap_pte_range"
+_LAZY = "mm/vmalloc.c:free_unmap_vmap_area_noflush"
+
+
+def _align(x: int, a: int) -> int:
+    return (x + a - 1) & ~(a - 1)
+
+
+class VmapArea:
+    """``struct vmap_area``: ``va_start``, ``va_end``, ``flags``, its ``rb_node`` and
+    ``private`` (the vm_struct it backs)."""
+
+    __slots__ = ("flags", "private", "rb_node", "va_end", "va_start")
+
+    def __init__(self, va_start: int, va_end: int) -> None:
+        self.va_start, self.va_end, self.flags = va_start, va_end, 0
+        self.rb_node = RbNode(self, va_start)
+        self.private: VmStruct | None = None
+
+    def __repr__(self) -> str:
+        return f"<vmap_area {self.va_start:#010x}-{self.va_end:#010x} flags={self.flags:#x}>"
+
+
+class VmapAreas:
+    """Mixin of :class:`~vmwidgets.Kernel`: the vmap_area allocator of era 2.6.28+."""
+
+    def _init_vmap(self: Kernel) -> None:
+        self.vmap_area_root = RbRoot("vmap_area_root")
+        self._vmap_list: list[VmapArea] = []  # vmap_area_list, by address
+        self._vmap_starts: list[int] = []
+        self._vmap_lazy_nr = 0
+
+    def _alloc_vmap_area(self: Kernel, size: int, align: int, vstart: int, vend: int) -> VmapArea | None:
+        """mm/vmalloc.c:alloc_vmap_area — first fit in the tree, purge and retry once."""
+        purged = False
+        while True:
+            addr = _align(vstart, align)
+            n, first = self.vmap_area_root.rb_node, None
+            while n is not None:  # the lowest area that ends at or after addr
+                tmp = n.owner
+                if tmp.va_end >= addr:
+                    if first is None and tmp.va_start < addr + size:
+                        first = tmp
+                    self._emit(VmapAreaVisited, _ALLOC, tmp.va_start, tmp.va_end, addr, "left")
+                    n = n.rb_left
+                else:
+                    first = tmp
+                    self._emit(VmapAreaVisited, _ALLOC, tmp.va_start, tmp.va_end, addr, "right")
+                    n = n.rb_right
+            if first is not None and first.va_end < addr:
+                nxt = rb_next(first.rb_node)
+                first = nxt.owner if nxt is not None else None
+            while first is not None and addr + size > first.va_start and addr + size <= vend:
+                addr = _align(first.va_end + PAGE_SIZE, align)
+                self._emit(VmapAreaVisited, _ALLOC, first.va_start, first.va_end, addr, "skip")
+                nxt = rb_next(first.rb_node)
+                first = nxt.owner if nxt is not None else None
+            if addr + size <= vend:
+                break
+            if purged:
+                return None
+            self._purge_vmap_area_lazy()
+            purged = True
+        va = VmapArea(addr, addr + size)
+        self._insert_vmap_area(va)
+        return va
+
+    def _insert_vmap_area(self: Kernel, va: VmapArea) -> None:
+        """mm/vmalloc.c:__insert_vmap_area — descend by address, link, rebalance, list."""
+        parent, link, left = None, self.vmap_area_root.rb_node, False
+        while link is not None:
+            tmp = link.owner
+            parent = link
+            left = va.va_start < tmp.va_end
+            link = link.rb_left if left else link.rb_right
+        emit = self._emit if self._sink is not None else None
+        label = f"{va.va_start:08x}-{va.va_end:08x}"
+        rb_link_node(va.rb_node, parent, left, self.vmap_area_root, emit, label)
+        rb_insert_color(va.rb_node, self.vmap_area_root, emit)
+        prev = rb_prev(va.rb_node)
+        i = 0 if prev is None else self._vmap_list.index(prev.owner) + 1  # list_add_rcu after prev
+        self._vmap_list.insert(i, va)
+        self._vmap_starts.insert(i, va.va_start)
+
+    def _find_vmap_area(self: Kernel, addr: int) -> VmapArea | None:
+        """mm/vmalloc.c:__find_vmap_area — binary search of the tree by start address."""
+        n = self.vmap_area_root.rb_node
+        while n is not None:
+            va = n.owner
+            if addr == va.va_start:
+                self._emit(VmapAreaVisited, _FIND, va.va_start, va.va_end, addr, "match")
+                return va
+            left = addr < va.va_start
+            self._emit(VmapAreaVisited, _FIND, va.va_start, va.va_end, addr, "left" if left else "right")
+            n = n.rb_left if left else n.rb_right
+        return None
+
+    def _live_mapping(self: Kernel, vaddr: int) -> bool:
+        """True unless ``vaddr``'s PTE is a stale one left by a lazily freed vmap_area."""
+        i = bisect_left(self._vmap_starts, vaddr + 1) - 1
+        if i < 0:
+            return True
+        va = self._vmap_list[i]
+        return not (va.va_start <= vaddr < va.va_end and va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING))
+
+    def _free_vmap_area_lazy(self: Kernel, va: VmapArea) -> None:
+        """free_unmap_vmap_area_noflush: mark it lazy; purge when too many pages wait."""
+        va.flags |= VM_LAZY_FREE
+        self._vmap_lazy_nr += (va.va_end - va.va_start) >> PAGE_SHIFT
+        self._emit(VmapAreaLazyFreed, _LAZY, va.va_start, va.va_end, self._vmap_lazy_nr, LAZY_MAX_PAGES)
+        if self._vmap_lazy_nr > LAZY_MAX_PAGES:
+            self._purge_vmap_area_lazy()
+
+    def _purge_vmap_area_lazy(self: Kernel) -> None:
+        """mm/vmalloc.c:__purge_vmap_area_lazy — unmap every lazy area, one TLB flush, free them."""
+        lazy = [va for va in self._vmap_list if va.flags & VM_LAZY_FREE]
+        if not lazy:
+            return
+        for va in lazy:
+            for addr in range(va.va_start, va.va_end, PAGE_SIZE):  # unmap_vmap_area
+                self._clear_pte(addr, _UNMAP)
+            va.flags = (va.flags & ~VM_LAZY_FREE) | VM_LAZY_FREEING
+            self._vmap_lazy_nr -= (va.va_end - va.va_start) >> PAGE_SHIFT
+        self._emit(TlbFlushed, _PURGE, min(va.va_start for va in lazy), max(va.va_end for va in lazy))
+        emit = self._emit if self._sink is not None else None
+        for va in lazy:  # __free_vmap_area
+            rb_erase(va.rb_node, self.vmap_area_root, emit)
+            i = bisect_left(self._vmap_starts, va.va_start)
+            del self._vmap_list[i], self._vmap_starts[i]
+            self._emit(VmapAreaFreed, "mm/vmalloc.c:__free_vmap_area", va.va_start, va.va_end)
