@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule
 
 from vmwidgets import GFP_DMA, GFP_HIGHUSER, GFP_KERNEL, VM_IOREMAP, VM_VPAGES, Config, Kernel
+from vmwidgets.model.rbtree import validate_rbtree
 
 CONFIGS = [
     Config(ram=48 << 20),  # small: out-of-memory paths are reachable
@@ -83,6 +84,9 @@ class KernelMachine(RuleBasedStateMachine):
 
     @invariant()
     def consistent(self) -> None:
+        if self.k.config.era_minor >= 28:  # the vmap_area tree and list agree with vmlist
+            validate_rbtree(self.k.vmap_area_root, key=lambda n: n.owner.va_start)
+            assert [n.owner for n in self.k.vmap_area_root] == self.k._vmap_list
         check_frames(self.k)
         check_vmlist(self.k, self.mapped)
         check_timeline(self.k)
