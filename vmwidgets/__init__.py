@@ -34,14 +34,53 @@ from .model.constants import (
 )
 from .model.kernel import Kernel
 from .model.layout import Layout
+from .model.mm_types import (
+    MAP_ANONYMOUS,
+    MAP_DENYWRITE,
+    MAP_EXECUTABLE,
+    MAP_FIXED,
+    MAP_GROWSDOWN,
+    MAP_NORESERVE,
+    MAP_PRIVATE,
+    MAP_SHARED,
+    PROT_EXEC,
+    PROT_NONE,
+    PROT_READ,
+    PROT_WRITE,
+    File,
+    Task,
+    VmAreaStruct,
+)
+from .model.mmap import MmStruct, validate_mm
 from .model.page import Page
 from .model.pgtable import Translation
+from .model.rbtree import RB_BLACK, RB_RED, validate_rbtree
 from .model.vmalloc import VmStruct
 from .state import ViewState
 from .timeline import Timeline
 
 __version__ = "0.1.0"
 __all__ = [
+    "MAP_ANONYMOUS",
+    "MAP_DENYWRITE",
+    "MAP_EXECUTABLE",
+    "MAP_FIXED",
+    "MAP_GROWSDOWN",
+    "MAP_NORESERVE",
+    "MAP_PRIVATE",
+    "MAP_SHARED",
+    "PROT_EXEC",
+    "PROT_NONE",
+    "PROT_READ",
+    "PROT_WRITE",
+    "RB_BLACK",
+    "RB_RED",
+    "File",
+    "MmStruct",
+    "Task",
+    "VmAreaStruct",
+    "validate_mm",
+    "validate_rbtree",
     "AddressError",
     "Config",
     "ConfigError",

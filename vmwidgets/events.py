@@ -605,6 +605,146 @@ class VmapAreaFreed(NamedTuple):
         s.vmap_lazy.add(self.va_start)
 
 
+# --- process address spaces --------------------------------------------------------------
+def _vma_label(start: int, end: int) -> str:
+    return f"{start:08x}-{end:08x}"
+
+
+@_mutates
+@_event
+class PgdCreated(NamedTuple):
+    op: int
+    fn: str
+    mm: str
+    pfn: int
+    entries: tuple
+
+    def explain(self) -> str:
+        return (
+            f"Process {self.mm} gets its own page directory (frame {self.pfn:#x}); pgd_ctor copies its "
+            f"{len(self.entries)} kernel entries from swapper_pg_dir, so every process sees the same kernel."
+        )
+
+    def apply(self, s: ViewState) -> None:
+        s.tables[self.pfn] = dict(self.entries)
+        s.table_meta[self.pfn] = ("pgd", 0)
+
+    def revert(self, s: ViewState) -> None:
+        del s.tables[self.pfn], s.table_meta[self.pfn]
+
+
+@_event
+class MmapCacheChecked(NamedTuple):
+    op: int
+    fn: str
+    mm: str
+    addr: int
+    vma: int | None
+    hit: bool
+
+    def explain(self) -> str:
+        if self.hit:
+            return f"mmap_cache already holds the VMA for {_h(self.addr)}: no tree walk needed."
+        return f"mmap_cache does not cover {_h(self.addr)}: walk mm_rb."
+
+
+@_event
+class VmaVisited(NamedTuple):
+    op: int
+    fn: str
+    mm: str
+    vma: int
+    vm_start: int
+    vm_end: int
+    addr: int
+    verdict: str
+
+    def explain(self) -> str:
+        vma = f"VMA {_h(self.vm_start)}-{_h(self.vm_end)}"
+        return {
+            "contains": f"The {vma} contains {_h(self.addr)}: stop.",
+            "left": f"The {vma} ends above {_h(self.addr)}: remember it, look left for a lower one.",
+            "right": f"The {vma} ends at or below {_h(self.addr)}: look right.",
+        }.get(self.verdict, f"Visit the {vma}: {self.verdict}.")
+
+
+@_mutates
+@_event
+class VmaLinked(NamedTuple):
+    op: int
+    fn: str
+    mm: str
+    vma: int
+    vm_start: int
+    vm_end: int
+    vm_flags: int
+    vm_pgoff: int
+    file: str | None
+    prev: int | None
+
+    def explain(self) -> str:
+        where = "at the head of mm->mmap" if self.prev is None else f"after VMA {_n(self.prev)}"
+        name = f" ({self.file})" if self.file else ""
+        return f"VMA {_h(self.vm_start)}-{_h(self.vm_end)}{name} is linked into the list {where}."
+
+    def apply(self, s: ViewState) -> None:
+        s.vmas.setdefault(self.mm, {})[self.vma] = (self.vm_start, self.vm_end, self.vm_flags, self.vm_pgoff, self.file)
+
+    def revert(self, s: ViewState) -> None:
+        _dict_del(s.vmas, self.mm, self.vma)
+
+
+@_mutates
+@_event
+class VmaUnlinked(NamedTuple):
+    op: int
+    fn: str
+    mm: str
+    vma: int
+    vm_start: int
+    vm_end: int
+    vm_flags: int
+    vm_pgoff: int
+    file: str | None
+
+    def explain(self) -> str:
+        return f"VMA {_h(self.vm_start)}-{_h(self.vm_end)} leaves the list and the tree."
+
+    def apply(self, s: ViewState) -> None:
+        _dict_del(s.vmas, self.mm, self.vma)
+
+    def revert(self, s: ViewState) -> None:
+        s.vmas.setdefault(self.mm, {})[self.vma] = (self.vm_start, self.vm_end, self.vm_flags, self.vm_pgoff, self.file)
+
+
+@_mutates
+@_event
+class VmaAdjusted(NamedTuple):
+    op: int
+    fn: str
+    mm: str
+    vma: int
+    old: tuple
+    new: tuple
+
+    def explain(self) -> str:
+        (a, b, _), (c, d, _) = self.old, self.new
+        return f"VMA {_h(a)}-{_h(b)} now spans {_h(c)}-{_h(d)}."
+
+    def _set(self, s: ViewState, span: tuple) -> None:
+        rec = s.vmas[self.mm][self.vma]
+        s.vmas[self.mm][self.vma] = (span[0], span[1], rec[2], span[2], rec[4])
+        labels = s.rb_labels.get(f"mm_rb:{self.mm}")
+        if labels is not None and self.vma in labels:
+            labels[self.vma] = _vma_label(span[0], span[1])
+
+    def apply(self, s: ViewState) -> None:
+        self._set(s, self.new)
+
+    def revert(self, s: ViewState) -> None:
+        self._set(s, self.old)
+
+
 # --- red-black trees ---------------------------------------------------------------------
 def _rb_set(s: ViewState, tree: str, changes: tuple, root: tuple, forward: bool) -> None:
     nodes = s.rb.setdefault(tree, {})
@@ -614,7 +754,18 @@ def _rb_set(s: ViewState, tree: str, changes: tuple, root: tuple, forward: bool)
             nodes.pop(node, None)
         else:
             nodes[node] = value
-    s.rb_root[tree] = root[1] if forward else root[0]
+    top = root[1] if forward else root[0]
+    if nodes:
+        s.rb_root[tree] = top
+    else:  # an empty tree is no entry, as in a fresh snapshot
+        del s.rb[tree]
+        s.rb_root.pop(tree, None)
+
+
+def _dict_del(d: dict, key: str, item: int) -> None:
+    del d[key][item]
+    if not d[key]:
+        del d[key]
 
 
 def _rb_apply(self: Any, s: ViewState) -> None:
@@ -652,7 +803,7 @@ class RbNodeLinked(NamedTuple):
 
     def revert(self, s: ViewState) -> None:
         _rb_revert(self, s)
-        del s.rb_labels[self.tree][self.node]
+        _dict_del(s.rb_labels, self.tree, self.node)
 
 
 @_mutates
@@ -730,7 +881,7 @@ class RbNodeErased(NamedTuple):
 
     def apply(self, s: ViewState) -> None:
         _rb_apply(self, s)
-        del s.rb_labels[self.tree][self.node]
+        _dict_del(s.rb_labels, self.tree, self.node)
 
     def revert(self, s: ViewState) -> None:
         _rb_revert(self, s)

@@ -37,6 +37,8 @@ class ViewState:
     - ``rb[tree][node]``: ``(parent, left, right, colour)`` of each node of a red-black
       tree (ids; colour 0 red, 1 black); ``rb_root[tree]`` its root; ``rb_labels`` what
       each node shows.
+    - ``vmas[mm][vma]``: ``(vm_start, vm_end, vm_flags, vm_pgoff, file)`` of each VMA of
+      each address space (its tree is ``rb["mm_rb:" + mm]``).
     - ``vmap_lazy``: start addresses of vmap_areas freed lazily and not yet purged (2.6.28+).
     """
 
@@ -53,6 +55,7 @@ class ViewState:
     rb_root: dict[str, int | None] = field(default_factory=dict)
     rb_labels: dict[str, dict[int, str]] = field(default_factory=dict)
     vmap_lazy: set[int] = field(default_factory=set)
+    vmas: dict[str, dict[int, tuple]] = field(default_factory=dict)
 
     def copy(self) -> ViewState:
         """An independent copy (records are immutable, containers are copied)."""
@@ -70,6 +73,7 @@ class ViewState:
             rb_root=self.rb_root.copy(),
             rb_labels={k: v.copy() for k, v in self.rb_labels.items()},
             vmap_lazy=self.vmap_lazy.copy(),
+            vmas={k: v.copy() for k, v in self.vmas.items()},
         )
 
     def __repr__(self) -> str:

@@ -14,12 +14,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import ConfigError, InvalidArgument
-from ..events import OperationBegan, OperationEnded, WarningPrinted, walk_events
+from ..events import OperationBegan, OperationEnded, PageTableAllocated, PgdCreated, WarningPrinted, walk_events
 from ..state import AreaRecord, ViewState
 from ..timeline import Timeline
 from .buddy import BuddyAllocator
 from .config import Config
 from .constants import (
+    __GFP_ZERO,
     _PAGE_NX,
     _PAGE_PRESENT,
     _PAGE_PSE,
@@ -36,10 +37,26 @@ from .constants import (
     PG_reserved,
 )
 from .layout import Layout
+from .mm_types import (
+    MAP_ANONYMOUS,
+    MAP_DENYWRITE,
+    MAP_EXECUTABLE,
+    MAP_FIXED,
+    MAP_GROWSDOWN,
+    MAP_PRIVATE,
+    PROT_EXEC,
+    PROT_READ,
+    PROT_WRITE,
+    File,
+    Task,
+)
+from .mmap import MmStruct
 from .page import MemMap, Zone
 from .pgtable import PageTables
 from .vmalloc import Vmalloc, VmStruct
 from .vmap_area import VM_LAZY_FREE, VM_LAZY_FREEING, VmapAreas
+
+K__GFP_ZERO = __GFP_ZERO  # no name mangling inside class bodies
 
 
 class _OpResult:
@@ -76,6 +93,8 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
         self._op = -1
         self._op_depth = 0
         self._nr_ops = 0
+        self.tasks: list[Task] = []
+        self._vma_ids = 0
         self._boot()
         self._log = self._boot_log()
         self.timeline: Timeline | None = Timeline(self.view_state(), checkpoint_every) if record else None
@@ -277,6 +296,10 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
         if sink is not None:
             sink(cls(self._op, fn, *args))
 
+    def _next_vma_id(self) -> int:
+        self._vma_ids += 1
+        return self._vma_ids
+
     def _warn(self, fn: str, message: str) -> None:
         """printk(KERN_WARNING …): the line goes to :meth:`dmesg` and is an event."""
         self._log.append(message)
@@ -332,6 +355,79 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
             if self.timeline is not None:
                 self.timeline._end(self._op, res.result)
 
+    # -- processes -----------------------------------------------------------------------------
+    def spawn(self, name: str) -> Task:
+        """Create a process as execve would leave it (fs/binfmt_elf.c, kernel/fork.c).
+
+        ``pgd_alloc`` gives it a page directory whose kernel part ``pgd_ctor`` copies from
+        swapper_pg_dir (under PAE the kernel PMD is shared and three user PMDs are
+        preallocated).  The layout of a small dynamically linked program follows:
+        ``/bin/NAME`` text at 0x08048000 and data after it (start_brk just above), the
+        dynamic loader and libc mapped top-down below ``mmap_base`` (each text mapping
+        then has its data part mapped over it with MAP_FIXED, as ld.so does), and the
+        21-page initial stack just below TASK_SIZE.  No vdso, no randomisation.
+        """
+        if not isinstance(name, str) or not 0 < len(name) <= 15 or not name.isprintable() or "/" in name:
+            raise InvalidArgument("name", name, "a command name of 1 to 15 printable characters, no '/'")
+        pid = len(self.tasks) + 1
+        with self._operation("execve", f"pid={pid}, name={name!r}", "fs/binfmt_elf.c:load_elf_binary") as op:
+            page = self._alloc_pages(GFP_KERNEL, 0)
+            if page is None:
+                op.result = "-ENOMEM"
+                raise MemoryError("no page for the page directory")  # pragma: no cover - needs an exhausted machine
+            self._pt[page.pfn] = {}
+            self._pt_meta[page.pfn] = ("pgd", 0)
+            first_kernel = self.pgd_index(self.layout.page_offset)
+            for i, entry in self._pt[self._swapper].items():
+                if i >= first_kernel:
+                    self._pt[page.pfn][i] = entry
+            self._emit(
+                PgdCreated,
+                "arch/x86/mm/pgtable_32.c:pgd_ctor",
+                f"{pid}",
+                page.pfn,
+                tuple(sorted(self._pt[page.pfn].items())),
+            )
+            if self.config.pae:  # pgd_alloc preallocates the user PMDs
+                for i in range(first_kernel):
+                    self._pte_table_for(page.pfn, i, "pmd", i << 30, "arch/x86/mm/pgtable_32.c:pgd_alloc")
+            mm = MmStruct(self, f"{pid}", page)
+            task = Task(pid, name, mm)
+            self.tasks.append(task)
+            rx, rw = PROT_READ | PROT_EXEC, PROT_READ | PROT_WRITE
+            priv = MAP_PRIVATE | MAP_DENYWRITE
+            exe = File(f"/bin/{name}", (8, 1), 1000 + pid)
+            mm._do_mmap_pgoff(exe, 0x08048000, 0x4000, rx, priv | MAP_FIXED | MAP_EXECUTABLE, 0)
+            mm._do_mmap_pgoff(exe, 0x0804C000, 0x1000, rw, priv | MAP_FIXED | MAP_EXECUTABLE, 3)
+            mm.start_code, mm.end_code, mm.start_data, mm.end_data = 0x08048000, 0x0804B6F4, 0x0804C6F4, 0x0804C81C
+            mm.start_brk = mm.brk = 0x0804D000
+            stack = mm.task_size - 0x15000
+            mm._do_mmap_pgoff(None, stack, 0x15000, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, 0)
+            mm.start_stack = mm.task_size - 0x11C0
+            for path, ino, text, data_off, data, bss in (
+                ("/lib/ld-2.7.so", 2101, 0x1B000, 0x1A, 0x2000, 0),
+                ("/lib/libc-2.7.so", 2130, 0x13D000, 0x13D, 0x3000, 0x3000),
+            ):
+                lib = File(path, (8, 1), ino)
+                base = mm._do_mmap_pgoff(lib, 0, text + data + bss, rx, priv, 0)
+                mm._do_mmap_pgoff(lib, base + text, data, rw, priv | MAP_FIXED, data_off)
+                if bss:
+                    mm._do_mmap_pgoff(None, base + text + data, bss, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0)
+            op.result = f"task {pid}"
+            return task
+
+    def _pte_table_for(self, parent: int, index: int, level: str, vaddr: int, fn: str) -> int | None:
+        """Allocate a zeroed page-table page and link it at ``parent[index]``."""
+        page = self._alloc_pages(GFP_KERNEL | K__GFP_ZERO, 0)
+        if page is None:
+            return None
+        entry = (page.pfn << PAGE_SHIFT) | (_PAGE_PRESENT if level == "pmd" and self.config.pae else _PAGE_TABLE)
+        self._pt[page.pfn] = {}
+        self._pt_meta[page.pfn] = (level, vaddr)
+        self._pt[parent][index] = entry
+        self._emit(PageTableAllocated, fn, level, page.pfn, vaddr, parent, index, entry)
+        return page.pfn
+
     # -- helpers for lessons and views ---------------------------------------------------------
     def pa(self, vaddr: int) -> int:
         """``__pa(vaddr)`` for a lowmem address (see :meth:`Layout.pa`)."""
@@ -356,26 +452,36 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
             vml.append(a.addr)
             areas[a.addr] = AreaRecord(a.addr, a.size, a.flags, a.nr_pages, a.phys_addr, a.caller)
             pages[a.addr] = [p.pfn for p in a.pages] if a.pages else []
-        tree = self.vmap_area_root
         rb, labels, roots = {}, {}, {}
-        if self.config.era_minor >= 28:
-            rb[tree.name] = {
+        for t in [self.vmap_area_root, *(task.mm.mm_rb for task in self.tasks)]:
+            if t.rb_node is None:
+                continue  # an empty tree is no entry
+            rb[t.name] = {
                 n.id: (
                     n.rb_parent and n.rb_parent.id,
                     n.rb_left and n.rb_left.id,
                     n.rb_right and n.rb_right.id,
                     n.rb_color,
                 )
-                for n in tree
+                for n in t
             }
-            labels[tree.name] = {n.id: n.label for n in tree}
-            roots[tree.name] = tree.rb_node and tree.rb_node.id
+            labels[t.name] = {n.id: n.label for n in t}
+            roots[t.name] = t.rb_node.id
+        vmas = {
+            task.mm.name: {
+                v.id: (v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff, v.vm_file.path if v.vm_file else None)
+                for v in task.mm
+            }
+            for task in self.tasks
+            if task.mm.mmap
+        }
         lazy = {va.va_start for va in self._vmap_list if va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING)}
         return ViewState(
             rb=rb,
             rb_labels=labels,
             rb_root=roots,
             vmap_lazy=lazy,
+            vmas=vmas,
             free=free,
             allocated=dict(self._alloc_order),
             reserved=self._reserved,

@@ -1,0 +1,202 @@
+"""Processes: mm_struct, the VMA list and mm_rb, find_vma, mmap and munmap (mm/mmap.c)."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import check_timeline
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from vmwidgets import Config, InvalidArgument, Kernel
+from vmwidgets.model.mm_types import (
+    MAP_ANONYMOUS,
+    MAP_FIXED,
+    MAP_PRIVATE,
+    MAP_SHARED,
+    PROT_EXEC,
+    PROT_READ,
+    PROT_WRITE,
+    VM_ACCOUNT,
+    VM_GROWSDOWN,
+)
+from vmwidgets.model.mmap import validate_mm
+
+PAGE = 4096
+ANON = MAP_PRIVATE | MAP_ANONYMOUS
+RW = PROT_READ | PROT_WRITE
+
+CAT_MAPS = "".join(
+    line + "\n"
+    for line in (
+        "08048000-0804c000 r-xp 00000000 08:01 1001       /bin/cat",
+        "0804c000-0804d000 rw-p 00003000 08:01 1001       /bin/cat",
+        "b7ea0000-b7fdd000 r-xp 00000000 08:01 2130       /lib/libc-2.7.so",
+        "b7fdd000-b7fe0000 rw-p 0013d000 08:01 2130       /lib/libc-2.7.so",
+        "b7fe0000-b7fe3000 rw-p b7fe0000 00:00 0 ",  # show_map's "%lu " leaves a space before the newline
+        "b7fe3000-b7ffe000 r-xp 00000000 08:01 2101       /lib/ld-2.7.so",
+        "b7ffe000-b8000000 rw-p 0001a000 08:01 2101       /lib/ld-2.7.so",
+        "bffeb000-c0000000 rw-p bffeb000 00:00 0          [stack]",
+    )
+)
+
+
+def test_spawn_lays_out_a_dynamically_linked_program() -> None:
+    k = Kernel()
+    mm = k.spawn("cat").mm
+    assert mm.maps() == CAT_MAPS
+    validate_mm(mm)
+    assert mm.map_count == 8 and mm.mmap.vm_start == 0x08048000
+    stack = mm.find_vma(mm.start_stack)
+    assert stack.vm_flags & VM_GROWSDOWN and stack.vm_flags & VM_ACCOUNT
+    swapper = k._pt[k.swapper_pg_dir.pfn]
+    assert {i: e for i, e in k._pt[mm.pgd.pfn].items()} == {i: e for i, e in swapper.items() if i >= 768}
+    check_timeline(k)
+
+
+def test_pae_processes_get_their_user_pmds_and_share_the_kernel_one() -> None:
+    k = Kernel(Config(pae=True))
+    mm = k.spawn("sh").mm
+    pgd = k._pt[mm.pgd.pfn]
+    assert pgd[3] == k._pt[k.swapper_pg_dir.pfn][3]  # SHARED_KERNEL_PMD
+    assert all(pgd[i] & 1 and k._pt_meta[pgd[i] >> 12] == ("pmd", i << 30) for i in range(3))
+    check_timeline(k)
+
+
+def test_anonymous_mappings_go_top_down_and_merge() -> None:
+    k = Kernel()
+    mm = k.spawn("a").mm
+    a = mm.mmap(0, 2 * PAGE, RW, ANON)
+    assert a == 0xB7EA0000 - 2 * PAGE  # just below libc
+    count = mm.map_count
+    b = mm.mmap(0, PAGE, RW, ANON)
+    assert b == a - PAGE and mm.map_count == count  # vma_merge: the existing VMA grew down
+    assert mm.find_vma(b).vm_start == b and mm.find_vma(b).vm_end == a + 2 * PAGE
+    ro = mm.mmap(0, PAGE, PROT_READ, ANON)
+    assert mm.map_count == count + 1 and mm.find_vma(ro).vm_end == b  # other flags: no merge
+    validate_mm(mm)
+    check_timeline(k)
+
+
+def test_munmap_splits_and_mmap_fixed_replaces() -> None:
+    k = Kernel()
+    mm = k.spawn("a").mm
+    a = mm.mmap(0x40000000, 8 * PAGE, RW, ANON)
+    assert a == 0x40000000  # a free hint is taken as is
+    mm.munmap(a + 2 * PAGE, 2 * PAGE)
+    lo, hi = mm.find_vma(a), mm.find_vma(a + 2 * PAGE)
+    assert (lo.vm_start, lo.vm_end, hi.vm_start, hi.vm_end) == (a, a + 2 * PAGE, a + 4 * PAGE, a + 8 * PAGE)
+    assert hi.vm_pgoff == lo.vm_pgoff + 4  # the upper part keeps its offset into the mapping
+    f = mm.mmap(a + PAGE, 5 * PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, file="/tmp/data", pgoff=7)
+    assert f == a + PAGE
+    spans = [(v.vm_start - a, v.vm_end - a) for v in mm if a <= v.vm_start < a + 8 * PAGE]
+    assert spans == [(0, PAGE), (PAGE, 6 * PAGE), (6 * PAGE, 8 * PAGE)]
+    (line,) = [ln for ln in mm.maps().splitlines() if ln.startswith(f"{f:08x}")]
+    assert " r--s 00007000 " in line and line.endswith("/tmp/data")
+    validate_mm(mm)
+    check_timeline(k)
+
+
+def test_find_vma_uses_the_cache_and_returns_the_next_vma_for_a_hole() -> None:
+    k = Kernel()
+    mm = k.spawn("a").mm
+    n = len(k.timeline)
+    vma = mm.find_vma(0x08049000)
+    evs = k.timeline[n:]
+    assert [e.hit for e in evs if e.kind == "MmapCacheChecked"] == [False]
+    assert [e.verdict for e in evs if e.kind == "VmaVisited"][-1] == "contains"
+    n = len(k.timeline)
+    assert mm.find_vma(0x0804A000) is vma
+    evs = k.timeline[n:]
+    assert [e.hit for e in evs if e.kind == "MmapCacheChecked"] == [True]
+    assert not [e for e in evs if e.kind == "VmaVisited"]
+    assert mm.find_vma(0x10000000).vm_file.path == "/lib/libc-2.7.so"  # first VMA ending above
+    assert mm.find_vma(0xC0000000) is None
+    vma, prev = mm.find_vma_prev(0x10000000)
+    assert prev.vm_end == 0x0804D000 and vma.vm_start == 0xB7EA0000
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda mm: mm.mmap(0, 0, RW, ANON), "length"),
+        (lambda mm: mm.mmap(0, PAGE, 8, ANON), "prot"),
+        (lambda mm: mm.mmap(0, PAGE, RW, MAP_ANONYMOUS), "flags"),
+        (lambda mm: mm.mmap(0, PAGE, RW, ANON | MAP_SHARED), "flags"),
+        (lambda mm: mm.mmap(0, PAGE, RW, ANON, file="/x"), "file"),
+        (lambda mm: mm.mmap(0, PAGE, RW, MAP_PRIVATE), "file"),
+        (lambda mm: mm.mmap(0x1001, PAGE, RW, ANON | MAP_FIXED), "addr"),
+        (lambda mm: mm.mmap(0xBFFFF000, 2 * PAGE, RW, ANON | MAP_FIXED), "addr"),
+        (lambda mm: mm.munmap(0x1001, PAGE), "addr"),
+        (lambda mm: mm.munmap(0x1000, 0), "length"),
+        (lambda mm: mm.find_vma(-1), "addr"),
+    ],
+)
+def test_bad_calls_name_the_argument_and_change_nothing(call, name: str) -> None:
+    k = Kernel()
+    mm = k.spawn("a").mm
+    before, n = k.view_state(), len(k.timeline)
+    with pytest.raises(InvalidArgument) as info:
+        call(mm)
+    assert info.value.name == name
+    assert k.view_state() == before and len(k.timeline) == n
+
+
+def test_spawn_checks_the_name() -> None:
+    with pytest.raises(InvalidArgument, match="name"):
+        Kernel().spawn("a/b")
+
+
+class MmMachine(RuleBasedStateMachine):
+    """mmap/munmap against a naive page map: which page holds what."""
+
+    @initialize()
+    def boot(self) -> None:
+        self.k = Kernel(Config(ram=64 << 20))
+        self.mm = self.k.spawn("t").mm
+        self.pages = {}
+        for v in self.mm:
+            for p in range(v.vm_start, v.vm_end, PAGE):
+                self.pages[p] = (v.vm_flags & 0xF, v.vm_file)
+
+    @rule(
+        fixed=st.booleans(),
+        slot=st.integers(0, 63),
+        npages=st.integers(1, 12),
+        prot=st.sampled_from([PROT_READ, RW, PROT_READ | PROT_EXEC]),
+        shared_file=st.booleans(),
+    )
+    def mmap(self, fixed: bool, slot: int, npages: int, prot: int, shared_file: bool) -> None:
+        addr = 0x40000000 + slot * PAGE if fixed else 0
+        flags = (MAP_SHARED if shared_file else ANON) | (MAP_FIXED if fixed else 0)
+        file = "/data" if shared_file else None
+        got = self.mm.mmap(addr, npages * PAGE, prot, flags, file=file, pgoff=0)
+        assert got is not None
+        if not fixed:
+            assert all(p not in self.pages for p in range(got, got + npages * PAGE, PAGE))
+        else:
+            assert got == addr
+        v = self.mm.find_vma(got)
+        for p in range(got, got + npages * PAGE, PAGE):
+            self.pages[p] = (v.vm_flags & 0xF, v.vm_file)
+
+    @rule(slot=st.integers(0, 80), npages=st.integers(1, 20))
+    def munmap(self, slot: int, npages: int) -> None:
+        addr = 0x40000000 + slot * PAGE
+        self.mm.munmap(addr, npages * PAGE)
+        for p in range(addr, addr + npages * PAGE, PAGE):
+            self.pages.pop(p, None)
+
+    @invariant()
+    def agree(self) -> None:
+        validate_mm(self.mm)
+        got = {}
+        for v in self.mm:
+            for p in range(v.vm_start, v.vm_end, PAGE):
+                got[p] = (v.vm_flags & 0xF, v.vm_file)
+        assert got == self.pages
+        check_timeline(self.k)
+
+
+MmMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+TestMm = MmMachine.TestCase

@@ -1,0 +1,136 @@
+"""Process address spaces: ``struct mm_struct`` and ``struct vm_area_struct``
+(include/linux/mm_types.h, include/linux/mm.h, asm-x86/mman.h), with their flags."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .rbtree import RbNode
+
+if TYPE_CHECKING:
+    from .mmap import MmStruct
+
+PROT_NONE = 0x0
+PROT_READ = 0x1
+PROT_WRITE = 0x2
+PROT_EXEC = 0x4
+MAP_SHARED = 0x01
+MAP_PRIVATE = 0x02
+MAP_FIXED = 0x10
+MAP_ANONYMOUS = 0x20
+MAP_GROWSDOWN = 0x0100
+MAP_DENYWRITE = 0x0800
+MAP_EXECUTABLE = 0x1000
+MAP_NORESERVE = 0x4000
+
+VM_READ = 0x00000001
+VM_WRITE = 0x00000002
+VM_EXEC = 0x00000004
+VM_SHARED = 0x00000008
+VM_MAYREAD = 0x00000010
+VM_MAYWRITE = 0x00000020
+VM_MAYEXEC = 0x00000040
+VM_MAYSHARE = 0x00000080
+VM_GROWSDOWN = 0x00000100
+VM_DENYWRITE = 0x00000800
+VM_EXECUTABLE = 0x00001000
+VM_ACCOUNT = 0x00100000
+VM_NORESERVE = 0x00200000
+VMA_FLAG_NAMES = {
+    VM_READ: "VM_READ",
+    VM_WRITE: "VM_WRITE",
+    VM_EXEC: "VM_EXEC",
+    VM_SHARED: "VM_SHARED",
+    VM_MAYREAD: "VM_MAYREAD",
+    VM_MAYWRITE: "VM_MAYWRITE",
+    VM_MAYEXEC: "VM_MAYEXEC",
+    VM_MAYSHARE: "VM_MAYSHARE",
+    VM_GROWSDOWN: "VM_GROWSDOWN",
+    VM_DENYWRITE: "VM_DENYWRITE",
+    VM_EXECUTABLE: "VM_EXECUTABLE",
+    VM_ACCOUNT: "VM_ACCOUNT",
+    VM_NORESERVE: "VM_NORESERVE",
+}
+
+TASK_SIZE = 0xC0000000  # PAGE_OFFSET for the 3G/1G split; the mm keeps its own
+TASK_UNMAPPED_BASE_DIV = 3  # TASK_UNMAPPED_BASE = PAGE_ALIGN(TASK_SIZE / 3)
+MIN_GAP = 128 << 20  # arch/x86/mm/mmap_32.c: the stack gets at least 128 MB
+STACK_RLIMIT = 8 << 20  # ulimit -s 8192
+
+
+class File(NamedTuple):
+    """A mapped file as /proc/PID/maps shows it: path, device (major, minor) and inode."""
+
+    path: str
+    dev: tuple[int, int] = (8, 1)
+    ino: int = 0
+
+
+class VmAreaStruct:
+    """``struct vm_area_struct``: one mapping ``[vm_start, vm_end)`` of a process.
+
+    The seed's fields, as in 2.6.36 (``vm_prev`` is from there; 2.6.32.y backports it).
+    ``vm_ops`` and ``vm_private_data`` stay None: the model has no drivers and no special
+    mappings.  ``anon_vma`` is None until a page of an anonymous mapping is touched.
+    """
+
+    __slots__ = (
+        "anon_vma",
+        "id",
+        "vm_end",
+        "vm_file",
+        "vm_flags",
+        "vm_mm",
+        "vm_next",
+        "vm_ops",
+        "vm_page_prot",
+        "vm_pgoff",
+        "vm_prev",
+        "vm_private_data",
+        "vm_rb",
+        "vm_start",
+    )
+
+    def __init__(self, mm: MmStruct, start: int, end: int, flags: int, pgoff: int, file: File | None) -> None:
+        self.vm_mm = mm
+        self.vm_start, self.vm_end = start, end
+        self.vm_next: VmAreaStruct | None = None
+        self.vm_prev: VmAreaStruct | None = None
+        self.vm_flags = flags
+        self.vm_page_prot = 0
+        self.vm_pgoff = pgoff
+        self.vm_file = file
+        self.anon_vma = None
+        self.vm_ops = None
+        self.vm_private_data = None
+        self.id = mm._k._next_vma_id()
+        self.vm_rb = RbNode(self, self.id)
+
+    @property
+    def flag_names(self) -> tuple[str, ...]:
+        return tuple(n for b, n in VMA_FLAG_NAMES.items() if self.vm_flags & b)
+
+    @property
+    def label(self) -> str:
+        return f"{self.vm_start:08x}-{self.vm_end:08x}"
+
+    def __iter__(self):
+        node: VmAreaStruct | None = self
+        while node is not None:
+            yield node
+            node = node.vm_next
+
+    def __repr__(self) -> str:
+        perms = "".join(c if self.vm_flags & b else "-" for b, c in ((VM_READ, "r"), (VM_WRITE, "w"), (VM_EXEC, "x")))
+        name = f" {self.vm_file.path}" if self.vm_file else ""
+        return f"<vm_area_struct {self.vm_start:#010x}-{self.vm_end:#010x} {perms}{name}>"
+
+
+class Task:
+    """``struct task_struct``, reduced to what memory needs: ``pid``, ``comm`` and ``mm``."""
+
+    def __init__(self, pid: int, comm: str, mm: Any) -> None:
+        self.pid, self.comm, self.mm = pid, comm, mm
+
+    def __repr__(self) -> str:
+        return f"<task {self.pid} {self.comm!r}>"

@@ -1,0 +1,621 @@
+"""``struct mm_struct`` and mm/mmap.c: the VMA list and tree, find_vma, mmap and munmap.
+
+Follows 2.6.24's mm/mmap.c and arch/x86/mm/mmap_32.c.  The layout is the default
+top-down one (``arch_get_unmapped_area_topdown`` from ``mmap_base`` = TASK_SIZE - 128 MB
+down, falling back to bottom-up from TASK_UNMAPPED_BASE), without address randomisation
+(as with ``randomize_va_space=0``).  Files are taken to be opened read-write; mappings
+have no ``vm_ops``.  Page-table teardown of ``unmap_region`` has nothing to free until
+page faults fill user page tables.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import InvalidArgument, InvariantError, check_int
+from ..events import MmapCacheChecked, VmaAdjusted, VmaLinked, VmaUnlinked, VmaVisited
+from .constants import _PAGE_ACCESSED, _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, PAGE_SHIFT, PAGE_SIZE
+from .mm_types import (
+    MAP_ANONYMOUS,
+    MAP_DENYWRITE,
+    MAP_EXECUTABLE,
+    MAP_FIXED,
+    MAP_GROWSDOWN,
+    MAP_NORESERVE,
+    MAP_PRIVATE,
+    MAP_SHARED,
+    MIN_GAP,
+    PROT_EXEC,
+    PROT_READ,
+    PROT_WRITE,
+    STACK_RLIMIT,
+    VM_ACCOUNT,
+    VM_DENYWRITE,
+    VM_EXEC,
+    VM_EXECUTABLE,
+    VM_GROWSDOWN,
+    VM_MAYEXEC,
+    VM_MAYREAD,
+    VM_MAYSHARE,
+    VM_MAYWRITE,
+    VM_READ,
+    VM_SHARED,
+    VM_WRITE,
+    File,
+    VmAreaStruct,
+)
+from .rbtree import RbRoot, rb_erase, rb_insert_color, rb_link_node, validate_rbtree
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+    from .page import Page
+
+_MMAP = "mm/mmap.c:"
+_PROTNONE = 0x080  # _PAGE_PROTNONE: the PSE bit, meaning "present but no access" in a PTE
+
+
+def _protection_map(nx: int) -> tuple[int, ...]:
+    """x86's protection_map[16] (asm-x86/pgtable.h __P000…__S111): vm_flags & 0xf -> PTE bits."""
+    none = _PROTNONE | _PAGE_ACCESSED
+    ro = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED
+    shared = ro | _PAGE_RW
+    return (
+        none,
+        ro | nx,
+        ro | nx,
+        ro | nx,
+        ro,
+        ro,
+        ro,
+        ro,  # private: writes copy on write
+        none,
+        ro | nx,
+        shared | nx,
+        shared | nx,
+        ro,
+        ro,
+        shared,
+        shared,
+    )  # shared
+
+
+class MmStruct:
+    """``struct mm_struct``: the VMA list ``mmap``, the tree ``mm_rb``, ``mmap_cache`` …
+
+    ``pgd`` is the process's page directory (its kernel part copied from swapper_pg_dir
+    by pgd_ctor).  ``free_area_cache``/``cached_hole_size`` are arch_get_unmapped_area's
+    hints; ``mmap_base`` is where the top-down mmap area starts.
+    """
+
+    def __init__(self, kernel: Kernel, name: str, pgd: Page) -> None:
+        self._k = kernel
+        self.name = name
+        self._mmap: VmAreaStruct | None = None  # the list head (mm->mmap)
+        self.mm_rb = RbRoot(f"mm_rb:{name}")
+        self.mmap_cache: VmAreaStruct | None = None
+        self.map_count = 0
+        self.total_vm = 0
+        self.pgd = pgd
+        self.task_size = kernel.layout.page_offset
+        self.mmap_base = (self.task_size - max(STACK_RLIMIT, MIN_GAP)) & ~(PAGE_SIZE - 1)
+        self.free_area_cache = self.mmap_base
+        self.cached_hole_size = 0
+        self.start_code = self.end_code = self.start_data = self.end_data = 0
+        self.start_brk = self.brk = self.start_stack = 0
+        self._prot = _protection_map(_PAGE_NX if kernel.config.pae else 0)
+
+    def __repr__(self) -> str:
+        return f"<mm_struct {self.name}: {self.map_count} VMAs, total_vm={self.total_vm} pages>"
+
+    def __iter__(self):
+        return iter(self._mmap or ())
+
+    # -- public calls -------------------------------------------------------------------------
+    def find_vma(self, addr: int) -> VmAreaStruct | None:
+        """mm/mmap.c:find_vma — the first VMA with ``addr < vm_end`` (it need not contain addr).
+
+        mmap_cache is tried first; a miss walks mm_rb and updates the cache.
+        """
+        check_int("addr", addr, 0, 0xFFFFFFFF)
+        with self._k._operation("find_vma", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma") as op:
+            vma = self._find_vma(addr)
+            op.result = "NULL" if vma is None else repr(vma)
+            return vma
+
+    def find_vma_prev(self, addr: int) -> tuple[VmAreaStruct | None, VmAreaStruct | None]:
+        """mm/mmap.c:find_vma_prev — ``(vma, prev)``: find_vma's answer and the VMA before it."""
+        check_int("addr", addr, 0, 0xFFFFFFFF)
+        with self._k._operation("find_vma_prev", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma_prev"):
+            return self._find_vma_prev(addr)
+
+    @property
+    def mmap(self) -> _MmapHead:
+        """``mm->mmap``, the head of the VMA list — and, called, the mmap() system call.
+
+        ``mm.mmap.vm_start``, ``mm.mmap.vm_next`` and ``for vma in mm.mmap`` read the list as
+        in C; ``mm.mmap(addr, length, prot, flags, file=None, pgoff=0)`` maps.  An empty list
+        is falsy (test ``not mm.mmap``; ``mm.mmap_head`` is the plain VMA or None).
+        """
+        return _MmapHead(self)
+
+    @property
+    def mmap_head(self) -> VmAreaStruct | None:
+        return self._mmap
+
+    def do_mmap(
+        self, addr: int, length: int, prot: int, flags: int, file: File | str | None = None, pgoff: int = 0
+    ) -> int | None:
+        """``mmap(addr, length, prot, flags, file, pgoff)``: mm/mmap.c:do_mmap_pgoff.
+
+        Returns the address, or None (the kernel's -ENOMEM) when no hole fits.
+        """
+        check_int("addr", addr, 0, 0xFFFFFFFF, "a user address hint (0 for none)")
+        check_int("length", length, 1, self.task_size, f"a length from 1 to {self.task_size:#x}")
+        check_int("prot", prot, 0, PROT_READ | PROT_WRITE | PROT_EXEC, "a combination of PROT_READ/WRITE/EXEC")
+        allowed = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE
+        allowed |= MAP_EXECUTABLE | MAP_NORESERVE
+        check_int("flags", flags, 0, allowed, "MAP_SHARED or MAP_PRIVATE, with MAP_FIXED/MAP_ANONYMOUS/…")
+        if flags & allowed != flags or bool(flags & MAP_SHARED) == bool(flags & MAP_PRIVATE):
+            raise InvalidArgument("flags", flags, "exactly one of MAP_SHARED and MAP_PRIVATE, plus known MAP_* bits")
+        if isinstance(file, str):
+            file = File(file)
+        if file is not None and not isinstance(file, File):
+            raise InvalidArgument("file", file, "None, a path or a vmwidgets File")
+        if (file is None) != bool(flags & MAP_ANONYMOUS):
+            raise InvalidArgument("file", file, "a file unless MAP_ANONYMOUS is given, and none with it")
+        check_int("pgoff", pgoff, 0, (1 << 32) - 1)
+        if flags & MAP_FIXED and (addr & (PAGE_SIZE - 1) or addr + length > self.task_size or addr == 0):
+            raise InvalidArgument(
+                "addr", addr, f"a page-aligned MAP_FIXED address with addr+length <= {self.task_size:#x}"
+            )
+        args = f"addr={addr:#x}, length={length:#x}, prot={prot}, flags={flags:#x}"
+        with self._k._operation("mmap", args + (f", file={file.path}" if file else ""), _MMAP + "do_mmap_pgoff") as op:
+            out = self._do_mmap_pgoff(file, addr, length, prot, flags, pgoff)
+            op.result = "-ENOMEM" if out is None else f"{out:#010x}"
+            return out
+
+    def munmap(self, addr: int, length: int) -> None:
+        """``munmap(addr, length)``: mm/mmap.c:do_munmap, splitting VMAs at the edges."""
+        check_int("addr", addr, 0, self.task_size - 1, f"a page-aligned user address below {self.task_size:#x}")
+        if addr & (PAGE_SIZE - 1):
+            raise InvalidArgument("addr", addr, "a page-aligned address")
+        check_int("length", length, 1, self.task_size - addr, f"a length from 1 to {self.task_size - addr:#x}")
+        with self._k._operation("munmap", f"addr={addr:#010x}, length={length:#x}", _MMAP + "do_munmap") as op:
+            self._do_munmap(addr, length)
+            op.result = "0"
+
+    def maps(self) -> str:
+        """/proc/PID/maps, as fs/proc/task_mmu.c:show_map prints it."""
+        out = []
+        for vma in self:
+            f = vma.vm_flags
+            perms = "".join(c if f & b else "-" for b, c in ((VM_READ, "r"), (VM_WRITE, "w"), (VM_EXEC, "x")))
+            perms += "s" if f & VM_MAYSHARE else "p"
+            dev, ino = (vma.vm_file.dev, vma.vm_file.ino) if vma.vm_file else ((0, 0), 0)
+            line = (
+                f"{vma.vm_start:08x}-{vma.vm_end:08x} {perms} {vma.vm_pgoff << PAGE_SHIFT:08x} "
+                f"{dev[0]:02x}:{dev[1]:02x} {ino} "
+            )
+            name = vma.vm_file.path if vma.vm_file else None
+            if name is None:
+                if vma.vm_start <= self.start_brk and vma.vm_end >= self.brk:
+                    name = "[heap]"
+                elif vma.vm_start <= self.start_stack and vma.vm_end >= self.start_stack:
+                    name = "[stack]"
+            if name is not None:
+                line += " " * max(1, 25 + 4 * 6 - len(line)) + name
+            out.append(line)
+        return "".join(line + "\n" for line in out)
+
+    # -- find_vma and friends -------------------------------------------------------------------
+    def _find_vma(self, addr: int) -> VmAreaStruct | None:
+        k, name = self._k, self.name
+        vma = self.mmap_cache
+        hit = vma is not None and vma.vm_start <= addr < vma.vm_end
+        k._emit(MmapCacheChecked, _MMAP + "find_vma", name, addr, vma.id if vma else None, hit)
+        if hit:
+            return vma
+        node, vma = self.mm_rb.rb_node, None
+        while node is not None:
+            tmp = node.owner
+            if tmp.vm_end > addr:
+                vma = tmp
+                if tmp.vm_start <= addr:
+                    k._emit(VmaVisited, _MMAP + "find_vma", name, tmp.id, tmp.vm_start, tmp.vm_end, addr, "contains")
+                    break
+                k._emit(VmaVisited, _MMAP + "find_vma", name, tmp.id, tmp.vm_start, tmp.vm_end, addr, "left")
+                node = node.rb_left
+            else:
+                k._emit(VmaVisited, _MMAP + "find_vma", name, tmp.id, tmp.vm_start, tmp.vm_end, addr, "right")
+                node = node.rb_right
+        if vma is not None:
+            self.mmap_cache = vma
+        return vma
+
+    def _find_vma_prev(self, addr: int) -> tuple[VmAreaStruct | None, VmAreaStruct | None]:
+        """mm/mmap.c:find_vma_prev."""
+        node, prev = self.mm_rb.rb_node, None
+        while node is not None:
+            tmp = node.owner
+            if addr < tmp.vm_end:
+                self._k._emit(
+                    VmaVisited, _MMAP + "find_vma_prev", self.name, tmp.id, tmp.vm_start, tmp.vm_end, addr, "left"
+                )
+                node = node.rb_left
+            else:
+                prev = tmp
+                self._k._emit(
+                    VmaVisited, _MMAP + "find_vma_prev", self.name, tmp.id, tmp.vm_start, tmp.vm_end, addr, "right"
+                )
+                if prev.vm_next is None or addr < prev.vm_next.vm_end:
+                    break
+                node = node.rb_right
+        return (prev.vm_next if prev else self._mmap), prev
+
+    def _find_vma_prepare(self, addr: int):
+        """mm/mmap.c:find_vma_prepare — the VMA at/after addr, the one before, and where a new
+        node would hang in mm_rb (parent, left?)."""
+        link, parent, left, rb_prev, vma = self.mm_rb.rb_node, None, False, None, None
+        while link is not None:
+            parent = link
+            tmp = link.owner
+            if tmp.vm_end > addr:
+                vma = tmp
+                if tmp.vm_start <= addr:
+                    break
+                link, left = link.rb_left, True
+            else:
+                rb_prev = link
+                link, left = link.rb_right, False
+        return vma, (rb_prev.owner if rb_prev else None), parent, left
+
+    # -- linking ---------------------------------------------------------------------------------
+    def _vma_link(self, vma: VmAreaStruct, prev: VmAreaStruct | None, parent, left: bool) -> None:
+        """mm/mmap.c:vma_link — __vma_link_list, then __vma_link_rb; map_count++."""
+        nxt = prev.vm_next if prev else self._mmap
+        vma.vm_prev, vma.vm_next = prev, nxt
+        if prev is None:
+            self._mmap = vma
+        else:
+            prev.vm_next = vma
+        if nxt is not None:
+            nxt.vm_prev = vma
+        k = self._k
+        k._emit(
+            VmaLinked,
+            _MMAP + "__vma_link_list",
+            self.name,
+            vma.id,
+            vma.vm_start,
+            vma.vm_end,
+            vma.vm_flags,
+            vma.vm_pgoff,
+            vma.vm_file.path if vma.vm_file else None,
+            prev.id if prev else None,
+        )
+        emit = k._emit if k._sink is not None else None
+        rb_link_node(vma.vm_rb, parent, left, self.mm_rb, emit, vma.label)
+        rb_insert_color(vma.vm_rb, self.mm_rb, emit)
+        self.map_count += 1
+
+    def _vma_unlink(self, vma: VmAreaStruct) -> None:
+        """__vma_unlink / detach: out of the list and the tree; map_count--."""
+        prev, nxt = vma.vm_prev, vma.vm_next
+        if prev is None:
+            self._mmap = nxt
+        else:
+            prev.vm_next = nxt
+        if nxt is not None:
+            nxt.vm_prev = prev
+        k = self._k
+        emit = k._emit if k._sink is not None else None
+        rb_erase(vma.vm_rb, self.mm_rb, emit)
+        k._emit(
+            VmaUnlinked,
+            _MMAP + "__vma_unlink",
+            self.name,
+            vma.id,
+            vma.vm_start,
+            vma.vm_end,
+            vma.vm_flags,
+            vma.vm_pgoff,
+            vma.vm_file.path if vma.vm_file else None,
+        )
+        vma.vm_prev = vma.vm_next = None
+        if self.mmap_cache is vma:
+            self.mmap_cache = prev
+        self.map_count -= 1
+
+    def _set_span(self, vma: VmAreaStruct, start: int, end: int, pgoff: int) -> None:
+        old = (vma.vm_start, vma.vm_end, vma.vm_pgoff)
+        if old != (start, end, pgoff):
+            vma.vm_start, vma.vm_end, vma.vm_pgoff = start, end, pgoff
+            vma.vm_rb.label = vma.label
+            self._k._emit(VmaAdjusted, _MMAP + "vma_adjust", self.name, vma.id, old, (start, end, pgoff))
+
+    def _vma_adjust(
+        self, vma: VmAreaStruct, start: int, end: int, pgoff: int, insert: VmAreaStruct | None = None
+    ) -> None:
+        """mm/mmap.c:vma_adjust — move vma's edges; absorb the next VMA(s) or shift its start;
+        link a VMA split off by split_vma."""
+        while True:
+            nxt, remove_next, adjust_next = vma.vm_next, 0, 0
+            if nxt is not None and insert is None:
+                if end >= nxt.vm_end:  # vma grows over all of next (and perhaps the one after)
+                    remove_next = 1 + (end > nxt.vm_end)
+                    target_end, end = end, nxt.vm_end
+                elif end > nxt.vm_start:  # grows over part of next: next's start moves up
+                    adjust_next = (end - nxt.vm_start) >> PAGE_SHIFT
+                elif end < vma.vm_end:  # shrinks: next's start moves down
+                    adjust_next = -((vma.vm_end - end) >> PAGE_SHIFT)
+            self._set_span(vma, start, end, pgoff)
+            if adjust_next:
+                self._set_span(nxt, nxt.vm_start + (adjust_next << PAGE_SHIFT), nxt.vm_end, nxt.vm_pgoff + adjust_next)
+            if remove_next:
+                self._vma_unlink(nxt)
+                if remove_next == 2:
+                    end = target_end
+                    continue
+            elif insert is not None:
+                _, prev, parent, left = self._find_vma_prepare(insert.vm_start)
+                self._vma_link(insert, prev, parent, left)
+            return
+
+    def _can_merge(self, vma: VmAreaStruct, vm_flags: int, file: File | None) -> bool:
+        """is_mergeable_vma: same flags and file, no vm_ops->close (the model has no vm_ops)."""
+        return vma.vm_flags == vm_flags and vma.vm_file == file
+
+    def _vma_merge(
+        self, prev: VmAreaStruct | None, addr: int, end: int, vm_flags: int, file: File | None, pgoff: int
+    ) -> VmAreaStruct | None:
+        """mm/mmap.c:vma_merge — extend prev and/or next instead of adding a VMA (cases 1–8)."""
+        pglen = (end - addr) >> PAGE_SHIFT
+        nxt = prev.vm_next if prev else self._mmap
+        area = nxt
+        if nxt is not None and nxt.vm_end == end:  # cases 6, 7, 8
+            nxt = nxt.vm_next
+        if (
+            prev is not None
+            and prev.vm_end == addr
+            and self._can_merge(prev, vm_flags, file)
+            and (file is None or prev.vm_pgoff + ((prev.vm_end - prev.vm_start) >> PAGE_SHIFT) == pgoff)
+        ):
+            if (
+                nxt is not None
+                and end == nxt.vm_start
+                and self._can_merge(nxt, vm_flags, file)
+                and (file is None or nxt.vm_pgoff == pgoff + pglen)
+            ):
+                self._vma_adjust(prev, prev.vm_start, nxt.vm_end, prev.vm_pgoff)  # cases 1, 6
+            else:
+                self._vma_adjust(prev, prev.vm_start, end, prev.vm_pgoff)  # cases 2, 5, 7
+            return prev
+        if (
+            nxt is not None
+            and end == nxt.vm_start
+            and self._can_merge(nxt, vm_flags, file)
+            and (file is None or nxt.vm_pgoff == pgoff + pglen)
+        ):
+            if prev is not None and addr < prev.vm_end:  # case 4
+                self._vma_adjust(prev, prev.vm_start, addr, prev.vm_pgoff)
+            else:  # cases 3, 8
+                self._vma_adjust(area, addr, nxt.vm_end, nxt.vm_pgoff - pglen)
+            return area
+        return None
+
+    def _split_vma(self, vma: VmAreaStruct, addr: int, new_below: bool) -> None:
+        """mm/mmap.c:split_vma — cut vma at addr; the new VMA takes the part below or above."""
+        new = VmAreaStruct(self, vma.vm_start, vma.vm_end, vma.vm_flags, vma.vm_pgoff, vma.vm_file)
+        new.vm_page_prot, new.anon_vma = vma.vm_page_prot, vma.anon_vma
+        if new_below:
+            new.vm_end = addr
+            self._vma_adjust(vma, addr, vma.vm_end, vma.vm_pgoff + ((addr - new.vm_start) >> PAGE_SHIFT), new)
+        else:
+            new.vm_start = addr
+            new.vm_pgoff += (addr - vma.vm_start) >> PAGE_SHIFT
+            self._vma_adjust(vma, vma.vm_start, addr, vma.vm_pgoff, new)
+
+    # -- mmap / munmap -----------------------------------------------------------------------------
+    def _get_unmapped_area(self, addr: int, length: int, flags: int) -> int | None:
+        """arch/x86/mm/mmap_32.c: arch_get_unmapped_area_topdown, bottom-up as the fallback."""
+        if length > self.task_size:
+            return None
+        if flags & MAP_FIXED:
+            return addr
+        if addr:
+            addr = (addr + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+            vma = self._find_vma(addr)
+            if self.task_size - length >= addr and (vma is None or addr + length <= vma.vm_start):
+                return addr
+        if length <= self.cached_hole_size:
+            self.cached_hole_size, self.free_area_cache = 0, self.mmap_base
+        addr = self.free_area_cache
+        if addr > length:
+            vma = self._find_vma(addr - length)
+            if vma is None or addr <= vma.vm_start:
+                self.free_area_cache = addr - length
+                return addr - length
+        if self.mmap_base >= length:
+            addr = self.mmap_base - length
+            while True:
+                vma = self._find_vma(addr)
+                if vma is None or addr + length <= vma.vm_start:
+                    self.free_area_cache = addr
+                    return addr
+                if addr + self.cached_hole_size < vma.vm_start:
+                    self.cached_hole_size = vma.vm_start - addr
+                addr = vma.vm_start - length
+                if length >= vma.vm_start:
+                    break
+        self.cached_hole_size, self.free_area_cache = 0xFFFFFFFF, self._task_unmapped_base()
+        addr = self._get_unmapped_area_bottomup(length)
+        self.free_area_cache, self.cached_hole_size = self.mmap_base, 0xFFFFFFFF
+        return addr
+
+    def _task_unmapped_base(self) -> int:
+        return ((self.task_size // 3) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+
+    def _get_unmapped_area_bottomup(self, length: int) -> int | None:
+        """mm/mmap.c:arch_get_unmapped_area (the legacy layout), from free_area_cache up."""
+        base = self._task_unmapped_base()
+        if length > self.cached_hole_size:
+            start = addr = self.free_area_cache
+        else:
+            start = addr = base
+            self.cached_hole_size = 0
+        while True:
+            vma = self._find_vma(addr)
+            while True:
+                if self.task_size - length < addr:
+                    if start != base:
+                        start = addr = base
+                        self.cached_hole_size = 0
+                        break
+                    return None
+                if vma is None or addr + length <= vma.vm_start:
+                    self.free_area_cache = addr + length
+                    return addr
+                if addr + self.cached_hole_size < vma.vm_start:
+                    self.cached_hole_size = vma.vm_start - addr
+                addr = vma.vm_end
+                vma = vma.vm_next
+
+    def _do_mmap_pgoff(
+        self, file: File | None, addr: int, length: int, prot: int, flags: int, pgoff: int
+    ) -> int | None:
+        length = (length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+        addr = self._get_unmapped_area(addr, length, flags)
+        if addr is None:
+            from ..events import AllocationFailed
+
+            self._k._emit(
+                AllocationFailed,
+                _MMAP + "get_unmapped_area",
+                f"mmap({length:#x})",
+                "no hole in the user address space is big enough (-ENOMEM)",
+            )
+            return None
+        vm_flags = (VM_READ if prot & PROT_READ else 0) | (VM_WRITE if prot & PROT_WRITE else 0)
+        vm_flags |= (VM_EXEC if prot & PROT_EXEC else 0) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
+        vm_flags |= (VM_GROWSDOWN if flags & MAP_GROWSDOWN else 0) | (VM_DENYWRITE if flags & MAP_DENYWRITE else 0)
+        vm_flags |= VM_EXECUTABLE if flags & MAP_EXECUTABLE else 0
+        if flags & MAP_SHARED:
+            vm_flags |= VM_SHARED | VM_MAYSHARE
+        elif file is None:
+            pgoff = addr >> PAGE_SHIFT  # "set pgoff according to addr for anon_vma"
+        return self._mmap_region(file, addr, length, flags, vm_flags, pgoff)
+
+    def _mmap_region(self, file: File | None, addr: int, length: int, flags: int, vm_flags: int, pgoff: int) -> int:
+        """mm/mmap.c:mmap_region — clear the range, try vma_merge, else link a new VMA."""
+        while True:
+            vma, prev, parent, left = self._find_vma_prepare(addr)
+            if vma is not None and vma.vm_start < addr + length:
+                self._do_munmap(addr, length)  # MAP_FIXED over existing mappings
+                continue
+            break
+        if not flags & MAP_NORESERVE and (vm_flags & VM_SHARED or vm_flags & VM_WRITE):
+            vm_flags |= VM_ACCOUNT
+        if (
+            file is None
+            and not vm_flags & VM_SHARED
+            and self._vma_merge(prev, addr, addr + length, vm_flags, None, pgoff)
+        ):
+            self.total_vm += length >> PAGE_SHIFT
+            return addr
+        if vm_flags & (VM_SHARED | VM_ACCOUNT) == VM_SHARED | VM_ACCOUNT:
+            vm_flags &= ~VM_ACCOUNT
+        if file is None or not self._vma_merge(prev, addr, addr + length, vm_flags, file, pgoff):
+            vma = VmAreaStruct(self, addr, addr + length, vm_flags, pgoff, file)
+            vma.vm_page_prot = self._prot[vm_flags & 0xF]
+            self._vma_link(vma, prev, parent, left)
+        self.total_vm += length >> PAGE_SHIFT
+        return addr
+
+    def _do_munmap(self, start: int, length: int) -> None:
+        """mm/mmap.c:do_munmap — split at the edges, detach, unmap, free."""
+        length = (length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+        vma, prev = self._find_vma_prev(start)
+        end = start + length
+        if vma is None or vma.vm_start >= end:
+            return
+        if start > vma.vm_start:
+            self._split_vma(vma, start, new_below=False)
+            prev = vma
+        last = self._find_vma(end)
+        if last is not None and end > last.vm_start:
+            self._split_vma(last, end, new_below=True)
+        vma = prev.vm_next if prev else self._mmap
+        doomed = []
+        while vma is not None and vma.vm_start < end:  # detach_vmas_to_be_unmapped
+            doomed.append(vma)
+            vma = vma.vm_next
+        for v in doomed:
+            self._vma_unlink(v)
+            self.total_vm -= (v.vm_end - v.vm_start) >> PAGE_SHIFT
+        addr = vma.vm_start if vma is not None else self.mmap_base  # arch_unmap_area_topdown
+        if addr > self.free_area_cache:
+            self.free_area_cache = addr
+        self.free_area_cache = min(self.free_area_cache, self.mmap_base)
+        self.mmap_cache = None
+
+
+class _MmapHead:
+    """What ``mm.mmap`` gives: the list head's fields, and the mmap() call."""
+
+    __slots__ = ("_mm",)
+
+    def __init__(self, mm: MmStruct) -> None:
+        self._mm = mm
+
+    def __call__(
+        self, addr: int, length: int, prot: int, flags: int, file: File | str | None = None, pgoff: int = 0
+    ) -> int | None:
+        return self._mm.do_mmap(addr, length, prot, flags, file, pgoff)
+
+    def __getattr__(self, name: str):
+        head = self._mm._mmap
+        if head is None:
+            raise AttributeError(f"mm->mmap is NULL (no VMAs), so it has no {name}")
+        return getattr(head, name)
+
+    def __bool__(self) -> bool:
+        return self._mm._mmap is not None
+
+    def __eq__(self, other: object) -> bool:
+        return self._mm._mmap is (other._mm._mmap if isinstance(other, _MmapHead) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __iter__(self):
+        return iter(self._mm._mmap or ())
+
+    def __repr__(self) -> str:
+        return f"mm->mmap = {self._mm._mmap!r}"
+
+
+def validate_mm(mm: MmStruct) -> None:
+    """Check the VMA list and tree agree: order, no overlap, vm_prev, map_count, total_vm."""
+
+    def fail(msg: str) -> None:
+        raise InvariantError("mm", mm.name, msg)
+
+    prev, count, pages = None, 0, 0
+    for vma in mm:
+        if vma.vm_prev is not prev:
+            fail(f"vm_prev of {vma.label} to be the VMA before it")
+        if not vma.vm_start < vma.vm_end or vma.vm_start & (PAGE_SIZE - 1) or vma.vm_end & (PAGE_SIZE - 1):
+            fail(f"page-aligned, non-empty VMAs ({vma.label})")
+        if prev is not None and prev.vm_end > vma.vm_start:
+            fail(f"sorted, non-overlapping VMAs ({prev.label} then {vma.label})")
+        if vma.vm_end > mm.task_size:
+            fail(f"VMAs below TASK_SIZE ({vma.label})")
+        prev, count, pages = vma, count + 1, pages + ((vma.vm_end - vma.vm_start) >> PAGE_SHIFT)
+    if count != mm.map_count:
+        fail(f"map_count {mm.map_count} to equal the {count} VMAs on the list")
+    if pages != mm.total_vm:
+        fail(f"total_vm {mm.total_vm} to equal the {pages} pages mapped")
+    validate_rbtree(mm.mm_rb, key=lambda n: n.owner.vm_start)
+    if [n.owner for n in mm.mm_rb] != list(mm):
+        fail("an in-order walk of mm_rb to equal the VMA list")
+    if mm.mmap_cache is not None and mm.mmap_cache not in list(mm):
+        fail("mmap_cache to be NULL or a VMA of this mm")
