@@ -147,6 +147,36 @@ def test_spawn_checks_the_name() -> None:
         Kernel().spawn("a/b")
 
 
+def test_mprotect_splits_then_merges_back() -> None:
+    k = Kernel()
+    mm = k.spawn("a").mm
+    a = mm.mmap(0x40000000, 8 * PAGE, RW, ANON)  # nothing around it
+    count = mm.map_count
+    assert mm.mprotect(a + PAGE, 2 * PAGE, PROT_READ) == 0
+    spans = [(v.vm_start - a, v.vm_end - a, v.vm_flags & 7) for v in mm if a <= v.vm_start < a + 8 * PAGE]
+    assert spans == [(0, PAGE, 3), (PAGE, 3 * PAGE, 1), (3 * PAGE, 8 * PAGE, 3)] and mm.map_count == count + 2
+    assert mm.mprotect(a + PAGE, 2 * PAGE, RW) == 0  # vma_merge case 6: all three become one again
+    assert mm.map_count == count and mm.find_vma(a).vm_end == a + 8 * PAGE
+    assert mm.mprotect(a + 7 * PAGE, 2 * PAGE, PROT_READ) == -12  # runs off the end of the mapping
+    assert mm.find_vma(a + 7 * PAGE).vm_flags & 7 == 1  # ...after changing what it could, as the kernel does
+    validate_mm(mm)
+    check_timeline(k)
+
+
+def test_brk_grows_and_shrinks_the_heap() -> None:
+    k = Kernel()
+    mm = k.spawn("a").mm
+    start = mm.start_brk
+    assert mm.brk(start + 0x21000) == start + 0x21000 == mm.brk
+    assert "[heap]" in mm.maps() and mm.find_vma(start).vm_end == start + 0x21000
+    assert mm.brk(start + 0x22100) == start + 0x22100  # grows by merging with the heap VMA
+    assert mm.find_vma(start).vm_end == start + 0x23000
+    assert mm.brk(start + 0x1000) == start + 0x1000 and mm.find_vma(start).vm_end == start + 0x1000
+    assert mm.brk(0x1000) == start + 0x1000  # below end_code: refused, the break stays
+    validate_mm(mm)
+    check_timeline(k)
+
+
 class MmMachine(RuleBasedStateMachine):
     """mmap/munmap against a naive page map: which page holds what."""
 
@@ -179,6 +209,30 @@ class MmMachine(RuleBasedStateMachine):
         v = self.mm.find_vma(got)
         for p in range(got, got + npages * PAGE, PAGE):
             self.pages[p] = (v.vm_flags & 0xF, v.vm_file)
+
+    @rule(slot=st.integers(0, 80), npages=st.integers(1, 20), prot=st.sampled_from([PROT_READ, RW, 0]))
+    def mprotect(self, slot: int, npages: int, prot: int) -> None:
+        addr = 0x40000000 + slot * PAGE
+        got = self.mm.mprotect(addr, npages * PAGE, prot)
+        done = 0
+        for p in range(addr, addr + npages * PAGE, PAGE):  # page by page until the first hole
+            if p not in self.pages:
+                break
+            flags, file = self.pages[p]
+            self.pages[p] = ((flags & ~7) | prot, file)
+            done += 1
+        assert got == (0 if done == npages else -12)
+
+    @rule(top=st.integers(0, 0x60))
+    def brk(self, top: int) -> None:
+        mm, old = self.mm, int(self.mm.brk)
+        new = mm.start_brk + top * 0x800
+        assert mm.brk(new) == new
+        page_up = lambda x: (x + PAGE - 1) & ~(PAGE - 1)  # noqa: E731
+        for p in range(page_up(new), max(page_up(old), page_up(new)), PAGE):
+            self.pages.pop(p, None)
+        for p in range(mm.start_brk, page_up(new), PAGE):
+            self.pages.setdefault(p, (RW, None))
 
     @rule(slot=st.integers(0, 80), npages=st.integers(1, 20))
     def munmap(self, slot: int, npages: int) -> None:

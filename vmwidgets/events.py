@@ -745,6 +745,33 @@ class VmaAdjusted(NamedTuple):
         self._set(s, self.old)
 
 
+@_mutates
+@_event
+class VmaFlagsChanged(NamedTuple):
+    op: int
+    fn: str
+    mm: str
+    vma: int
+    old: int
+    new: int
+
+    def explain(self) -> str:
+        def rwx(f: int) -> str:
+            return "".join(c if f & b else "-" for b, c in ((1, "r"), (2, "w"), (4, "x")))
+
+        return f"The VMA's vm_flags change from {rwx(self.old)} to {rwx(self.new)} (and vm_page_prot with them)."
+
+    def _set(self, s: ViewState, flags: int) -> None:
+        rec = s.vmas[self.mm][self.vma]
+        s.vmas[self.mm][self.vma] = (rec[0], rec[1], flags, rec[3], rec[4])
+
+    def apply(self, s: ViewState) -> None:
+        self._set(s, self.new)
+
+    def revert(self, s: ViewState) -> None:
+        self._set(s, self.old)
+
+
 # --- red-black trees ---------------------------------------------------------------------
 def _rb_set(s: ViewState, tree: str, changes: tuple, root: tuple, forward: bool) -> None:
     nodes = s.rb.setdefault(tree, {})

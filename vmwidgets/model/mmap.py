@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument, InvariantError, check_int
-from ..events import MmapCacheChecked, VmaAdjusted, VmaLinked, VmaUnlinked, VmaVisited
+from ..events import MmapCacheChecked, VmaAdjusted, VmaFlagsChanged, VmaLinked, VmaUnlinked, VmaVisited
 from .constants import _PAGE_ACCESSED, _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, PAGE_SHIFT, PAGE_SIZE
 from .mm_types import (
     MAP_ANONYMOUS,
@@ -101,7 +101,7 @@ class MmStruct:
         self.free_area_cache = self.mmap_base
         self.cached_hole_size = 0
         self.start_code = self.end_code = self.start_data = self.end_data = 0
-        self.start_brk = self.brk = self.start_stack = 0
+        self.start_brk = self._brk = self.start_stack = 0
         self._prot = _protection_map(_PAGE_NX if kernel.config.pae else 0)
 
     def __repr__(self) -> str:
@@ -198,7 +198,7 @@ class MmStruct:
             )
             name = vma.vm_file.path if vma.vm_file else None
             if name is None:
-                if vma.vm_start <= self.start_brk and vma.vm_end >= self.brk:
+                if vma.vm_start <= self.start_brk and vma.vm_end >= self._brk:
                     name = "[heap]"
                 elif vma.vm_start <= self.start_stack and vma.vm_end >= self.start_stack:
                     name = "[stack]"
@@ -206,6 +206,124 @@ class MmStruct:
                 line += " " * max(1, 25 + 4 * 6 - len(line)) + name
             out.append(line)
         return "".join(line + "\n" for line in out)
+
+    @property
+    def brk(self) -> _Brk:
+        """``mm->brk``, the end of the heap — and, called, the brk() system call.
+
+        ``hex(mm.brk)`` reads it; ``mm.brk(new)`` moves it (mm/mmap.c:sys_brk) and returns
+        the resulting break, which stays the old one when the move is refused.
+        """
+        return _Brk(self._brk, self)
+
+    @brk.setter
+    def brk(self, value: int) -> None:
+        self._brk = int(value)
+
+    def sys_brk(self, brk: int) -> int:
+        """mm/mmap.c:sys_brk — grow the heap with do_brk, shrink it with do_munmap."""
+        check_int("brk", brk, 0, self.task_size, f"an address from 0 to {self.task_size:#x}")
+        with self._k._operation("brk", f"mm={self.name}, brk={brk:#010x}", _MMAP + "sys_brk") as op:
+            if brk >= self.end_code:
+                new, old = _page_up(brk), _page_up(self._brk)
+                if new == old:
+                    self._brk = brk
+                elif brk <= self._brk:
+                    self._do_munmap(new, old - new)
+                    self._brk = brk
+                elif self._intersects(old, new + PAGE_SIZE):
+                    pass  # a mapping is in the way: the break stays
+                else:
+                    self._do_brk(old, new - old)
+                    self._brk = brk
+            op.result = f"{self._brk:#010x}"
+            return self._brk
+
+    def mprotect(self, start: int, length: int, prot: int) -> int:
+        """``mprotect(start, length, prot)``: mm/mprotect.c:sys_mprotect.
+
+        Returns 0, or the kernel's -ENOMEM (-12) when part of the range is unmapped and
+        -EACCES (-13) when a VMA may not take the protection (its VM_MAY* bits).  VMAs are
+        split at the edges and merged with equal neighbours (mprotect_fixup).
+        """
+        check_int("start", start, 0, self.task_size - 1, f"a page-aligned user address below {self.task_size:#x}")
+        if start & (PAGE_SIZE - 1):
+            raise InvalidArgument("start", start, "a page-aligned address")
+        check_int("length", length, 0, self.task_size - start, f"a length from 0 to {self.task_size - start:#x}")
+        check_int("prot", prot, 0, PROT_READ | PROT_WRITE | PROT_EXEC, "a combination of PROT_READ/WRITE/EXEC")
+        args = f"start={start:#010x}, length={length:#x}, prot={prot}"
+        with self._k._operation("mprotect", args, "mm/mprotect.c:sys_mprotect") as op:
+            out = self._mprotect(start, length, prot)
+            op.result = str(out)
+            return out
+
+    def _mprotect(self, start: int, length: int, prot: int) -> int:
+        if not length:
+            return 0
+        end = start + _page_up(length)
+        vm_flags = _prot_bits(prot)
+        vma, prev = self._find_vma_prev(start)
+        if vma is None or vma.vm_start > start:
+            return -12
+        if start > vma.vm_start:
+            prev = vma
+        nstart = start
+        while True:
+            newflags = vm_flags | (vma.vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC))
+            if (newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC):
+                return -13
+            prev = self._mprotect_fixup(vma, prev, nstart, min(vma.vm_end, end), newflags)
+            nstart = max(min(vma.vm_end, end), prev.vm_end)
+            if nstart >= end:
+                return 0
+            vma = prev.vm_next
+            if vma is None or vma.vm_start != nstart:
+                return -12
+
+    def _mprotect_fixup(
+        self, vma: VmAreaStruct, prev: VmAreaStruct | None, start: int, end: int, newflags: int
+    ) -> VmAreaStruct:
+        """mm/mprotect.c:mprotect_fixup — merge with a neighbour or split, then set the flags."""
+        if newflags == vma.vm_flags:
+            return vma
+        if newflags & VM_WRITE and not vma.vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED):
+            newflags |= VM_ACCOUNT
+        pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT)
+        merged = self._vma_merge(prev, start, end, newflags, vma.vm_file, pgoff, vma.anon_vma)
+        if merged is not None:
+            vma = merged
+        else:
+            if start != vma.vm_start:
+                self._split_vma(vma, start, new_below=True)
+            if end != vma.vm_end:
+                self._split_vma(vma, end, new_below=False)
+        self._set_flags(vma, newflags)
+        return vma
+
+    def _set_flags(self, vma: VmAreaStruct, flags: int) -> None:
+        old = vma.vm_flags
+        vma.vm_flags, vma.vm_page_prot = flags, self._prot[flags & 0xF]
+        if old != flags:
+            self._k._emit(VmaFlagsChanged, "mm/mprotect.c:mprotect_fixup", self.name, vma.id, old, flags)
+
+    def _intersects(self, start: int, end: int) -> bool:
+        """find_vma_intersection: does any VMA overlap [start, end)?"""
+        vma = self._find_vma(start)
+        return vma is not None and vma.vm_start < end
+
+    def _do_brk(self, addr: int, length: int) -> None:
+        """mm/mmap.c:do_brk — an anonymous VM_DATA_DEFAULT_FLAGS mapping, merged when possible."""
+        flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT
+        vma, prev, parent, left = self._find_vma_prepare(addr)
+        while vma is not None and vma.vm_start < addr + length:
+            self._do_munmap(addr, length)
+            vma, prev, parent, left = self._find_vma_prepare(addr)
+        pgoff = addr >> PAGE_SHIFT
+        if self._vma_merge(prev, addr, addr + length, flags, None, pgoff) is None:
+            vma = VmAreaStruct(self, addr, addr + length, flags, pgoff, None)
+            vma.vm_page_prot = self._prot[flags & 0xF]
+            self._vma_link(vma, prev, parent, left)
+        self.total_vm += length >> PAGE_SHIFT
 
     # -- find_vma and friends -------------------------------------------------------------------
     def _find_vma(self, addr: int) -> VmAreaStruct | None:
@@ -361,12 +479,24 @@ class MmStruct:
                 self._vma_link(insert, prev, parent, left)
             return
 
-    def _can_merge(self, vma: VmAreaStruct, vm_flags: int, file: File | None) -> bool:
-        """is_mergeable_vma: same flags and file, no vm_ops->close (the model has no vm_ops)."""
-        return vma.vm_flags == vm_flags and vma.vm_file == file
+    def _can_merge(self, vma: VmAreaStruct, vm_flags: int, file: File | None, anon_vma: object = None) -> bool:
+        """is_mergeable_vma (same flags and file, no vm_ops->close: the model has no vm_ops)
+        and is_mergeable_anon_vma (either has none, or they share it)."""
+        return (
+            vma.vm_flags == vm_flags
+            and vma.vm_file == file
+            and (anon_vma is None or vma.anon_vma is None or vma.anon_vma is anon_vma)
+        )
 
     def _vma_merge(
-        self, prev: VmAreaStruct | None, addr: int, end: int, vm_flags: int, file: File | None, pgoff: int
+        self,
+        prev: VmAreaStruct | None,
+        addr: int,
+        end: int,
+        vm_flags: int,
+        file: File | None,
+        pgoff: int,
+        anon_vma: object = None,
     ) -> VmAreaStruct | None:
         """mm/mmap.c:vma_merge — extend prev and/or next instead of adding a VMA (cases 1–8)."""
         pglen = (end - addr) >> PAGE_SHIFT
@@ -377,13 +507,13 @@ class MmStruct:
         if (
             prev is not None
             and prev.vm_end == addr
-            and self._can_merge(prev, vm_flags, file)
+            and self._can_merge(prev, vm_flags, file, anon_vma)
             and (file is None or prev.vm_pgoff + ((prev.vm_end - prev.vm_start) >> PAGE_SHIFT) == pgoff)
         ):
             if (
                 nxt is not None
                 and end == nxt.vm_start
-                and self._can_merge(nxt, vm_flags, file)
+                and self._can_merge(nxt, vm_flags, file, anon_vma)
                 and (file is None or nxt.vm_pgoff == pgoff + pglen)
             ):
                 self._vma_adjust(prev, prev.vm_start, nxt.vm_end, prev.vm_pgoff)  # cases 1, 6
@@ -393,7 +523,7 @@ class MmStruct:
         if (
             nxt is not None
             and end == nxt.vm_start
-            and self._can_merge(nxt, vm_flags, file)
+            and self._can_merge(nxt, vm_flags, file, anon_vma)
             and (file is None or nxt.vm_pgoff == pgoff + pglen)
         ):
             if prev is not None and addr < prev.vm_end:  # case 4
@@ -495,8 +625,7 @@ class MmStruct:
                 "no hole in the user address space is big enough (-ENOMEM)",
             )
             return None
-        vm_flags = (VM_READ if prot & PROT_READ else 0) | (VM_WRITE if prot & PROT_WRITE else 0)
-        vm_flags |= (VM_EXEC if prot & PROT_EXEC else 0) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
+        vm_flags = _prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
         vm_flags |= (VM_GROWSDOWN if flags & MAP_GROWSDOWN else 0) | (VM_DENYWRITE if flags & MAP_DENYWRITE else 0)
         vm_flags |= VM_EXECUTABLE if flags & MAP_EXECUTABLE else 0
         if flags & MAP_SHARED:
@@ -557,6 +686,34 @@ class MmStruct:
             self.free_area_cache = addr
         self.free_area_cache = min(self.free_area_cache, self.mmap_base)
         self.mmap_cache = None
+
+
+def _page_up(x: int) -> int:
+    return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+
+
+def _prot_bits(prot: int) -> int:
+    """calc_vm_prot_bits: PROT_* to VM_READ/VM_WRITE/VM_EXEC."""
+    return (
+        (VM_READ if prot & PROT_READ else 0)
+        | (VM_WRITE if prot & PROT_WRITE else 0)
+        | (VM_EXEC if prot & PROT_EXEC else 0)
+    )
+
+
+class _Brk(int):
+    """``mm.brk``: the break as a number, callable as the brk() system call."""
+
+    def __new__(cls, value: int, mm: MmStruct) -> _Brk:
+        obj = super().__new__(cls, value)
+        obj._mm = mm
+        return obj
+
+    def __call__(self, brk: int) -> int:
+        return self._mm.sys_brk(brk)
+
+    def __repr__(self) -> str:
+        return f"{int(self):#x}"
 
 
 class _MmapHead:
