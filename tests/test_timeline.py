@@ -43,6 +43,7 @@ def scenario(checkpoint_every: int = 8192) -> tuple[Kernel, list]:
     mm = step(k.spawn, "init").mm
     m = step(mm.mmap, 0, 3 * 4096, 3, 0x22)
     step(mm.munmap, m + 4096, 4096)
+    step(mm.mprotect, m, 4096, 1)
     step(mm.find_vma, m)
     return k, snaps
 
