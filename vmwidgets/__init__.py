@@ -54,6 +54,7 @@ from .model.mm_types import (
 from .model.mmap import MmStruct, validate_mm
 from .model.page import Page
 from .model.pgtable import Translation
+from .model.procmaps import from_proc_maps
 from .model.rbtree import RB_BLACK, RB_RED, validate_rbtree
 from .model.vmalloc import VmStruct
 from .state import ViewState
@@ -80,6 +81,7 @@ __all__ = [
     "Task",
     "VmAreaStruct",
     "validate_mm",
+    "from_proc_maps",
     "validate_rbtree",
     "AddressError",
     "Config",

@@ -94,6 +94,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
         self._op_depth = 0
         self._nr_ops = 0
         self.tasks: list[Task] = []
+        self.mms: list[MmStruct] = []  # every address space: the tasks' and those read from maps
         self._vma_ids = 0
         self._boot()
         self._log = self._boot_log()
@@ -394,6 +395,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
             mm = MmStruct(self, f"{pid}", page)
             task = Task(pid, name, mm)
             self.tasks.append(task)
+            self.mms.append(mm)
             rx, rw = PROT_READ | PROT_EXEC, PROT_READ | PROT_WRITE
             priv = MAP_PRIVATE | MAP_DENYWRITE
             exe = File(f"/bin/{name}", (8, 1), 1000 + pid)
@@ -453,7 +455,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
             areas[a.addr] = AreaRecord(a.addr, a.size, a.flags, a.nr_pages, a.phys_addr, a.caller)
             pages[a.addr] = [p.pfn for p in a.pages] if a.pages else []
         rb, labels, roots = {}, {}, {}
-        for t in [self.vmap_area_root, *(task.mm.mm_rb for task in self.tasks)]:
+        for t in [self.vmap_area_root, *(mm.mm_rb for mm in self.mms)]:
             if t.rb_node is None:
                 continue  # an empty tree is no entry
             rb[t.name] = {
@@ -468,12 +470,11 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
             labels[t.name] = {n.id: n.label for n in t}
             roots[t.name] = t.rb_node.id
         vmas = {
-            task.mm.name: {
-                v.id: (v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff, v.vm_file.path if v.vm_file else None)
-                for v in task.mm
+            mm.name: {
+                v.id: (v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff, v.vm_file.path if v.vm_file else None) for v in mm
             }
-            for task in self.tasks
-            if task.mm.mmap
+            for mm in self.mms
+            if mm.mmap
         }
         lazy = {va.va_start for va in self._vmap_list if va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING)}
         return ViewState(

@@ -202,8 +202,8 @@ class MmStruct:
                     name = "[heap]"
                 elif vma.vm_start <= self.start_stack and vma.vm_end >= self.start_stack:
                     name = "[stack]"
-            if name is not None:
-                line += " " * max(1, 25 + 4 * 6 - len(line)) + name
+            if name is not None:  # pad_len_spaces: the name starts at column 25 + 6 * sizeof(void *)
+                line += " " * max(1, 25 + 6 * (8 if self.task_size > 1 << 32 else 4) - len(line)) + name
             out.append(line)
         return "".join(line + "\n" for line in out)
 

@@ -1,0 +1,60 @@
+"""from_proc_maps: a real process's mappings become an mm_struct with list and tree."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from helpers import check_timeline
+from test_mmap import CAT_MAPS
+
+from vmwidgets import InvalidArgument, Kernel, from_proc_maps, validate_mm
+
+
+def test_the_running_process_round_trips() -> None:
+    text = Path("/proc/self/maps").read_text()
+    mm = from_proc_maps(text)
+    validate_mm(mm)
+    assert mm.maps() == text  # same lines, same padding, 64-bit addresses included
+    assert mm.map_count == len(text.splitlines())
+    assert mm.mm_rb.height() <= 2 * math.log2(mm.map_count + 1)
+    check_timeline(mm._k)
+    kinds = {e.kind for e in mm._k.timeline}
+    assert {"VmaLinked", "RbNodeLinked", "RbRotatedLeft"} <= kinds
+
+
+def test_a_32_bit_process_round_trips_with_heap_and_stack() -> None:
+    heap = "0804d000-0806e000 rw-p 0804d000 00:00 0          [heap]\n"
+    text = CAT_MAPS.replace("b7ea0000", heap + "b7ea0000", 1)
+    mm = from_proc_maps(text, name="cat")
+    assert mm.maps() == text
+    assert (mm.start_brk, mm.brk) == (0x0804D000, 0x0806E000)
+    assert mm.find_vma(0xBFFFF000).vm_flags & 0x100  # VM_GROWSDOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("08048000-0804c000 r-xp 00000000 08:01 1001 /bin/cat\nnot a maps line\n", "line 2"),
+        ("08048000-08048000 r-xp 00000000 08:01 1001 /bin/cat\n", "line 1"),
+        ("08048001-0804c000 r-xp 00000000 08:01 1001 /bin/cat\n", "line 1"),
+        ("08048000-0804c000 r-xp 0 08:01 1 /a\n0804b000-0804d000 r-xp 0 08:01 1 /b\n", "line 2"),
+        ("", "text"),
+    ],
+)
+def test_malformed_text_names_the_line_and_builds_nothing(text: str, where: str) -> None:
+    k = Kernel()
+    n = len(k.timeline)
+    with pytest.raises(InvalidArgument) as info:
+        from_proc_maps(text, kernel=k)
+    assert info.value.name == where
+    assert k.mms == [] and len(k.timeline) == n
+
+
+def test_names_stay_unique_on_one_kernel() -> None:
+    k = Kernel()
+    a = from_proc_maps(CAT_MAPS, kernel=k, name="cat")
+    b = from_proc_maps(CAT_MAPS, kernel=k, name="cat")
+    assert (a.name, b.name) == ("cat", "cat-2") and a.mm_rb.name != b.mm_rb.name
+    check_timeline(k)

@@ -1,0 +1,113 @@
+"""Build an ``mm_struct`` from real /proc/PID/maps text (fs/proc/task_mmu.c:show_map format).
+
+Each line becomes a ``vm_area_struct`` linked with the kernel's own code (find_vma_prepare,
+__vma_link_list, __vma_link_rb), so the tree a lesson shows is the one Linux would build
+for those mappings.  Works for 64-bit processes too (the notebook's own Python): the mm's
+TASK_SIZE is then 2**64.  The permissions give VM_READ/WRITE/EXEC and VM_SHARED|VM_MAYSHARE;
+the VM_MAY* bits, which maps does not show, are taken as all set.  Special mappings
+([vdso], [vvar], [vsyscall] …) are kept as pseudo-files of that name so ``maps()`` prints
+them back; [heap] and [stack] set ``start_brk``/``brk`` and ``start_stack``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import InvalidArgument
+from .config import Config
+from .constants import PAGE_SHIFT, PAGE_SIZE
+from .mm_types import (
+    VM_EXEC,
+    VM_GROWSDOWN,
+    VM_MAYEXEC,
+    VM_MAYREAD,
+    VM_MAYSHARE,
+    VM_MAYWRITE,
+    VM_READ,
+    VM_SHARED,
+    VM_WRITE,
+    File,
+    VmAreaStruct,
+)
+
+_LINE = re.compile(
+    r"(?P<start>[0-9a-f]+)-(?P<end>[0-9a-f]+) (?P<perms>[r-][w-][x-][sp]) (?P<off>[0-9a-f]+) "
+    r"(?P<major>[0-9a-f]+):(?P<minor>[0-9a-f]+) (?P<ino>\d+)(?: +(?P<name>.*))?"
+)
+_FORMAT = "start-end perms offset major:minor inode [path], e.g. '08048000-0804c000 r-xp 00000000 08:01 1001 /bin/cat'"
+
+
+def _parse(text: str) -> list[tuple[int, int, str, int, tuple[int, int], int, str | None]]:
+    rows: list = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip("\n")
+        if not line.strip():
+            continue
+        m = _LINE.fullmatch(line)
+        if m is None:
+            raise InvalidArgument(f"line {number}", line, _FORMAT)
+        start, end = int(m["start"], 16), int(m["end"], 16)
+        if start >= end or start % PAGE_SIZE or end % PAGE_SIZE or end > 1 << 64:
+            raise InvalidArgument(f"line {number}", line, "a page-aligned, non-empty range start-end")
+        if rows and start < rows[-1][1]:
+            raise InvalidArgument(f"line {number}", line, "ranges in increasing order that do not overlap")
+        name = (m["name"] or "").strip() or None
+        dev = (int(m["major"], 16), int(m["minor"], 16))
+        rows.append((start, end, m["perms"], int(m["off"], 16), dev, int(m["ino"]), name))
+    if not rows:
+        raise InvalidArgument("text", text[:40], "at least one line of /proc/PID/maps")
+    return rows
+
+
+def from_proc_maps(text: str, kernel=None, name: str = "proc"):
+    """An :class:`~vmwidgets.MmStruct` with one VMA per line of /proc/PID/maps ``text``.
+
+    Malformed input raises :class:`~vmwidgets.InvalidArgument` naming the line number,
+    before anything is built.  Building runs on ``kernel`` (a fresh default one when None)
+    as one operation, so its timeline shows the tree growing.
+
+    >>> mm = from_proc_maps("08048000-0804c000 r-xp 00000000 08:01 1001       /bin/cat\\n")
+    >>> mm.map_count, mm.mmap.vm_file.path
+    (1, '/bin/cat')
+    """
+    from .kernel import Kernel
+    from .mmap import MmStruct
+
+    if not isinstance(text, str):
+        raise InvalidArgument("text", text, "the text of a /proc/PID/maps file")
+    if not isinstance(name, str) or not name or not name.isprintable():
+        raise InvalidArgument("name", name, "a printable name for the mm")
+    rows = _parse(text)
+    if kernel is None:
+        kernel = Kernel(Config())
+    elif not isinstance(kernel, Kernel):
+        raise InvalidArgument("kernel", kernel, "None or a vmwidgets.Kernel")
+    taken = {m.name for m in kernel.mms}
+    base, n = name, 1
+    while name in taken:
+        n += 1
+        name = f"{base}-{n}"
+    with kernel._operation("from_proc_maps", f"{len(rows)} lines", "fs/proc/task_mmu.c:show_map") as op:
+        mm = MmStruct(kernel, name, None)
+        kernel.mms.append(mm)
+        if rows[-1][1] > kernel.layout.page_offset:
+            mm.task_size = mm.mmap_base = mm.free_area_cache = 1 << 64
+        for start, end, perms, off, dev, ino, path in rows:
+            flags = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
+            flags |= (VM_READ if perms[0] == "r" else 0) | (VM_WRITE if perms[1] == "w" else 0)
+            flags |= (VM_EXEC if perms[2] == "x" else 0) | (VM_SHARED | VM_MAYSHARE if perms[3] == "s" else 0)
+            file = None
+            if path == "[heap]":
+                mm.start_brk, mm.brk = start, end
+            elif path == "[stack]":
+                flags |= VM_GROWSDOWN
+                mm.start_stack = end - PAGE_SIZE
+            elif path is not None:
+                file = File(path, dev, ino)
+            vma = VmAreaStruct(mm, start, end, flags, off >> PAGE_SHIFT, file)
+            vma.vm_page_prot = mm._prot[flags & 0xF]
+            _, prev, parent, left = mm._find_vma_prepare(start)
+            mm._vma_link(vma, prev, parent, left)
+            mm.total_vm += (end - start) >> PAGE_SHIFT
+        op.result = repr(mm)
+    return mm
