@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import random
 import statistics
 import sys
@@ -295,6 +296,49 @@ def fig_bytes(sz: Sizes, wl: Workload, iters: int) -> list[Row]:
     ]
 
 
+# -- figure 5: process address spaces (issue 3) ---------------------------------------------------
+def fig_mm(sz: Sizes) -> list[Row]:
+    """mmap/munmap per second at 1,000 VMAs, find_vma per second, mm_rb height at 10,000 VMAs."""
+    from vmwidgets import MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE
+
+    vmas = 1000 if sz is FULL else 200
+    flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED
+    rows = []
+    sec = f"5. processes, {vmas} VMAs"
+    rng = random.Random(2)
+    for record in (True, False):
+        k = Kernel(Config(), record=record)
+        mm = k.spawn("bench").mm
+        base = 0x10000000
+        for i in range(vmas):  # alternate protections so neighbours do not merge
+            mm.mmap(base + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), flags)
+        n = sz.churn_iters
+        t0 = time.perf_counter()
+        for _ in range(n):
+            i = rng.randrange(vmas)
+            mm.munmap(base + 2 * i * PAGE, PAGE)
+            mm.mmap(base + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), flags)
+        dt = time.perf_counter() - t0
+        rows.append(Row(sec, f"mmap+munmap ops/s, record={record}", f"{2 * n / dt:,.0f}", "ops/s"))
+        lookups = [base + rng.randrange(2 * vmas) * PAGE for _ in range(10 * n)]
+        t0 = time.perf_counter()
+        for addr in lookups:
+            mm.find_vma(addr)
+        dt = time.perf_counter() - t0
+        rows.append(Row(sec, f"find_vma lookups/s, record={record}", f"{len(lookups) / dt:,.0f}", "ops/s"))
+    big = 10_000
+    k = Kernel(Config(), record=False)
+    mm = k.spawn("tall").mm
+    for i in range(big):
+        mm.mmap(0x10000000 + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), flags)
+    n = mm.map_count
+    bound = 2 * math.log2(n + 1)
+    rows.append(
+        Row(f"5. mm_rb, {n:,} VMAs", "tree height", f"{mm.mm_rb.height()}", "nodes", f"bound 2*log2(n+1) = {bound:.1f}")
+    )
+    return rows
+
+
 # -- table ---------------------------------------------------------------------------------------
 def table(rows: list[Row]) -> str:
     head = Row("section", "figure", "value", "unit", "target / note")
@@ -332,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += seek_rows
         log(f"4. {wl.name}: record {sz.events:,} events again under tracemalloc")
         rows += fig_bytes(sz, wl, iters)
+    log("5. processes: mmap/munmap, find_vma, tree height")
+    rows += fig_mm(sz)
 
     total = time.perf_counter() - t_start
     mode = "quick" if args.quick else "full"
