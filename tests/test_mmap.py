@@ -31,11 +31,11 @@ CAT_MAPS = "".join(
     for line in (
         "08048000-0804c000 r-xp 00000000 08:01 1001       /bin/cat",
         "0804c000-0804d000 rw-p 00003000 08:01 1001       /bin/cat",
-        "b7ea0000-b7fdd000 r-xp 00000000 08:01 2130       /lib/libc-2.7.so",
-        "b7fdd000-b7fe0000 rw-p 0013d000 08:01 2130       /lib/libc-2.7.so",
-        "b7fe0000-b7fe3000 rw-p b7fe0000 00:00 0 ",  # show_map's "%lu " leaves a space before the newline
-        "b7fe3000-b7ffe000 r-xp 00000000 08:01 2101       /lib/ld-2.7.so",
-        "b7ffe000-b8000000 rw-p 0001a000 08:01 2101       /lib/ld-2.7.so",
+        "b7ea2000-b7fdf000 r-xp 00000000 08:01 2130       /lib/libc-2.7.so",
+        "b7fdf000-b7fe2000 rw-p 0013d000 08:01 2130       /lib/libc-2.7.so",
+        "b7fe2000-b7fe5000 rw-p b7fe2000 00:00 0 ",  # show_map's "%lu " leaves a space before the newline
+        "b7fe5000-b8000000 r-xp 00000000 08:01 2101       /lib/ld-2.7.so",
+        "b8000000-b8002000 rw-p 0001a000 08:01 2101       /lib/ld-2.7.so",
         "bffeb000-c0000000 rw-p bffeb000 00:00 0          [stack]",
     )
 )
@@ -66,8 +66,9 @@ def test_pae_processes_get_their_user_pmds_and_share_the_kernel_one() -> None:
 def test_anonymous_mappings_go_top_down_and_merge() -> None:
     k = Kernel()
     mm = k.spawn("a").mm
+    libc = mm.find_vma(0x10000000).vm_start
     a = mm.mmap(0, 2 * PAGE, RW, ANON)
-    assert a == 0xB7EA0000 - 2 * PAGE  # just below libc
+    assert a == libc - 2 * PAGE  # just below libc
     count = mm.map_count
     b = mm.mmap(0, PAGE, RW, ANON)
     assert b == a - PAGE and mm.map_count == count  # vma_merge: the existing VMA grew down
@@ -113,7 +114,7 @@ def test_find_vma_uses_the_cache_and_returns_the_next_vma_for_a_hole() -> None:
     assert mm.find_vma(0x10000000).vm_file.path == "/lib/libc-2.7.so"  # first VMA ending above
     assert mm.find_vma(0xC0000000) is None
     vma, prev = mm.find_vma_prev(0x10000000)
-    assert prev.vm_end == 0x0804D000 and vma.vm_start == 0xB7EA0000
+    assert prev.vm_end == 0x0804D000 and vma.vm_start == 0xB7EA2000
 
 
 @pytest.mark.parametrize(
@@ -254,3 +255,38 @@ class MmMachine(RuleBasedStateMachine):
 
 MmMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
 TestMm = MmMachine.TestCase
+
+
+def test_what_never_merges_shared_anonymous_and_separate_opens() -> None:
+    k = Kernel()
+    mm = k.spawn("a").mm
+    a = mm.mmap(0x40000000, PAGE, RW, MAP_SHARED | MAP_ANONYMOUS)
+    mm.mmap(0x40001000, PAGE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED)
+    assert mm.find_vma(a).vm_end == a + PAGE  # each has its own shmem file (shmem_zero_setup)
+    assert "/dev/zero (deleted)" in mm.maps()
+    f1 = mm.mmap(0x50000000, PAGE, PROT_READ, MAP_PRIVATE, file="/etc/foo")
+    mm.mmap(0x50001000, PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, file="/etc/foo", pgoff=1)
+    one, two = mm.find_vma(f1), mm.find_vma(f1 + PAGE)
+    assert one is not two and one.vm_file.ino == two.vm_file.ino  # two struct files, one inode
+    validate_mm(mm)
+
+
+def test_page_shared_has_nx_from_2_6_28_only() -> None:
+    from vmwidgets.model.constants import _PAGE_NX
+
+    for era, nx in (("2.6.24", 0), ("2.6.32", _PAGE_NX)):
+        mm = Kernel(Config(pae=True, era=era)).spawn("a").mm
+        a = mm.mmap(0, PAGE, RW, MAP_SHARED | MAP_ANONYMOUS)
+        assert mm.find_vma(a).vm_page_prot & _PAGE_NX == nx
+        b = mm.mmap(0, PAGE, RW, ANON)
+        assert mm.find_vma(b).vm_page_prot & _PAGE_NX == _PAGE_NX  # PAGE_COPY is NX in both
+
+
+def test_user_mmap_cannot_set_execve_flags_or_grow_files() -> None:
+    from vmwidgets.model.mm_types import MAP_DENYWRITE, MAP_GROWSDOWN, VM_DENYWRITE
+
+    mm = Kernel().spawn("a").mm
+    a = mm.mmap(0, PAGE, PROT_READ, MAP_PRIVATE | MAP_DENYWRITE, file="/lib/x.so")
+    assert not mm.find_vma(a).vm_flags & VM_DENYWRITE  # sys_mmap2 drops it
+    with pytest.raises(InvalidArgument, match="MAP_GROWSDOWN"):
+        mm.mmap(0, PAGE, PROT_READ, MAP_PRIVATE | MAP_GROWSDOWN, file="/lib/x.so")

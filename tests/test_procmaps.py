@@ -26,7 +26,7 @@ def test_the_running_process_round_trips() -> None:
 
 def test_a_32_bit_process_round_trips_with_heap_and_stack() -> None:
     heap = "0804d000-0806e000 rw-p 0804d000 00:00 0          [heap]\n"
-    text = CAT_MAPS.replace("b7ea0000", heap + "b7ea0000", 1)
+    text = CAT_MAPS.replace("b7ea2000", heap + "b7ea2000", 1)
     mm = from_proc_maps(text, name="cat")
     assert mm.maps() == text
     assert (mm.start_brk, mm.brk) == (0x0804D000, 0x0806E000)
@@ -58,3 +58,14 @@ def test_names_stay_unique_on_one_kernel() -> None:
     b = from_proc_maps(CAT_MAPS, kernel=k, name="cat")
     assert (a.name, b.name) == ("cat", "cat-2") and a.mm_rb.name != b.mm_rb.name
     check_timeline(k)
+
+
+def test_a_maps_built_heap_grows_like_a_real_one() -> None:
+    heap = "0804d000-0806e000 rw-p 0804d000 00:00 0          [heap]\n"
+    k = Kernel()
+    mm = from_proc_maps(CAT_MAPS.replace("b7ea2000", heap + "b7ea2000", 1), kernel=k)
+    mm.end_code = 0x0804C000
+    assert mm.brk(0x08070000) == 0x08070000
+    assert mm.find_vma(0x0804D000).vm_end == 0x08070000  # merged: VM_ACCOUNT and pgoff as the kernel's
+    assert "[heap]" in mm.maps()
+    validate_mm(mm)

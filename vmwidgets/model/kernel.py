@@ -96,6 +96,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
         self.tasks: list[Task] = []
         self.mms: list[MmStruct] = []  # every address space: the tasks' and those read from maps
         self._vma_ids = 0
+        self._inodes: dict[str, int] = {}
         self._boot()
         self._log = self._boot_log()
         self.timeline: Timeline | None = Timeline(self.view_state(), checkpoint_every) if record else None
@@ -297,6 +298,15 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
         if sink is not None:
             sink(cls(self._op, fn, *args))
 
+    def _open(self, path: str, unique: bool = False, dev: tuple[int, int] = (8, 1)) -> File:
+        """A new ``struct file`` for ``path``; the same path keeps its inode (unless unique)."""
+        if not isinstance(path, str) or not path or not path.isprintable():
+            raise InvalidArgument("file", path, "a printable path")
+        ino = self._inodes.get(path) if not unique else None
+        if ino is None:
+            ino = self._inodes[path] = 4096 + len(self._inodes)
+        return File(path, dev, ino)
+
     def _next_vma_id(self) -> int:
         self._vma_ids += 1
         return self._vma_ids
@@ -364,9 +374,11 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
         swapper_pg_dir (under PAE the kernel PMD is shared and three user PMDs are
         preallocated).  The layout of a small dynamically linked program follows:
         ``/bin/NAME`` text at 0x08048000 and data after it (start_brk just above), the
-        dynamic loader and libc mapped top-down below ``mmap_base`` (each text mapping
-        then has its data part mapped over it with MAP_FIXED, as ld.so does), and the
-        21-page initial stack just below TASK_SIZE.  No vdso, no randomisation.
+        21-page initial stack just below TASK_SIZE, the dynamic loader's text top-down
+        below ``mmap_base`` with its data right above it (2.6.24's load_elf_interp), then
+        libc as ld.so maps it from user space: the whole image top-down, its data mapped
+        over the end with MAP_FIXED (a split), an anonymous bss.  No vdso (2.6.24 puts
+        one page below ld.so), no randomisation.
         """
         if not isinstance(name, str) or not 0 < len(name) <= 15 or not name.isprintable() or "/" in name:
             raise InvalidArgument("name", name, "a command name of 1 to 15 printable characters, no '/'")
@@ -406,15 +418,16 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
             stack = mm.task_size - 0x15000
             mm._do_mmap_pgoff(None, stack, 0x15000, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, 0)
             mm.start_stack = mm.task_size - 0x11C0
-            for path, ino, text, data_off, data, bss in (
-                ("/lib/ld-2.7.so", 2101, 0x1B000, 0x1A, 0x2000, 0),
-                ("/lib/libc-2.7.so", 2130, 0x13D000, 0x13D, 0x3000, 0x3000),
-            ):
-                lib = File(path, (8, 1), ino)
-                base = mm._do_mmap_pgoff(lib, 0, text + data + bss, rx, priv, 0)
-                mm._do_mmap_pgoff(lib, base + text, data, rw, priv | MAP_FIXED, data_off)
-                if bss:
-                    mm._do_mmap_pgoff(None, base + text + data, bss, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0)
+            # load_elf_interp: ld.so's text top-down, its data MAP_FIXED right above (no total_size in 2.6.24)
+            ld = File("/lib/ld-2.7.so", (8, 1), 2101)
+            base = mm._do_mmap_pgoff(ld, 0, 0x1B000, rx, priv, 0)
+            mm._do_mmap_pgoff(ld, base + 0x1B000, 0x2000, rw, priv | MAP_FIXED, 0x1A)
+            # ld.so then maps libc from user space (sys_mmap2 drops MAP_DENYWRITE): the whole image,
+            # its data MAP_FIXED over the end, and an anonymous bss
+            libc = File("/lib/libc-2.7.so", (8, 1), 2130)
+            base = mm._do_mmap_pgoff(libc, 0, 0x143000, rx, MAP_PRIVATE, 0)
+            mm._do_mmap_pgoff(libc, base + 0x13D000, 0x3000, rw, MAP_PRIVATE | MAP_FIXED, 0x13D)
+            mm._do_mmap_pgoff(None, base + 0x140000, 0x3000, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0)
             op.result = f"task {pid}"
             return task
 

@@ -35,7 +35,6 @@ VM_GROWSDOWN = 0x00000100
 VM_DENYWRITE = 0x00000800
 VM_EXECUTABLE = 0x00001000
 VM_ACCOUNT = 0x00100000
-VM_NORESERVE = 0x00200000
 VMA_FLAG_NAMES = {
     VM_READ: "VM_READ",
     VM_WRITE: "VM_WRITE",
@@ -49,7 +48,6 @@ VMA_FLAG_NAMES = {
     VM_DENYWRITE: "VM_DENYWRITE",
     VM_EXECUTABLE: "VM_EXECUTABLE",
     VM_ACCOUNT: "VM_ACCOUNT",
-    VM_NORESERVE: "VM_NORESERVE",
 }
 
 TASK_SIZE = 0xC0000000  # PAGE_OFFSET for the 3G/1G split; the mm keeps its own
@@ -59,7 +57,12 @@ STACK_RLIMIT = 8 << 20  # ulimit -s 8192
 
 
 class File(NamedTuple):
-    """A mapped file as /proc/PID/maps shows it: path, device (major, minor) and inode."""
+    """An open file (``struct file``) as /proc/PID/maps shows it: path, device and inode.
+
+    Two mappings share a ``struct file`` only when they are made from the same object, as
+    in the kernel (vma_merge compares the pointers): ``Kernel._open`` hands out a new one
+    per mmap() of a path, with the same inode for the same path.
+    """
 
     path: str
     dev: tuple[int, int] = (8, 1)

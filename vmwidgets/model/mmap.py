@@ -54,8 +54,12 @@ _MMAP = "mm/mmap.c:"
 _PROTNONE = 0x080  # _PAGE_PROTNONE: the PSE bit, meaning "present but no access" in a PTE
 
 
-def _protection_map(nx: int) -> tuple[int, ...]:
-    """x86's protection_map[16] (asm-x86/pgtable.h __P000…__S111): vm_flags & 0xf -> PTE bits."""
+def _protection_map(nx: int, shared_nx: int) -> tuple[int, ...]:
+    """x86's protection_map[16] (__P000…__S111): vm_flags & 0xf -> PTE bits.
+
+    2.6.24's include/asm-x86/pgtable_32.h leaves NX out of PAGE_SHARED; 2.6.32's
+    pgtable_types.h puts it in (``shared_nx``).
+    """
     none = _PROTNONE | _PAGE_ACCESSED
     ro = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED
     shared = ro | _PAGE_RW
@@ -70,8 +74,8 @@ def _protection_map(nx: int) -> tuple[int, ...]:
         ro,  # private: writes copy on write
         none,
         ro | nx,
-        shared | nx,
-        shared | nx,
+        shared | shared_nx,
+        shared | shared_nx,
         ro,
         ro,
         shared,
@@ -102,7 +106,9 @@ class MmStruct:
         self.cached_hole_size = 0
         self.start_code = self.end_code = self.start_data = self.end_data = 0
         self.start_brk = self._brk = self.start_stack = 0
-        self._prot = _protection_map(_PAGE_NX if kernel.config.pae else 0)
+        nx = _PAGE_NX if kernel.config.pae else 0
+        self._prot = _protection_map(nx, nx if kernel.config.era_minor >= 28 else 0)
+        self.maps_anon_offset = True  # show_map prints vm_pgoff for anonymous VMAs (2.6.2x)
 
     def __repr__(self) -> str:
         return f"<mm_struct {self.name}: {self.map_count} VMAs, total_vm={self.total_vm} pages>"
@@ -158,18 +164,21 @@ class MmStruct:
         if flags & allowed != flags or bool(flags & MAP_SHARED) == bool(flags & MAP_PRIVATE):
             raise InvalidArgument("flags", flags, "exactly one of MAP_SHARED and MAP_PRIVATE, plus known MAP_* bits")
         if isinstance(file, str):
-            file = File(file)
+            file = self._k._open(file)
         if file is not None and not isinstance(file, File):
             raise InvalidArgument("file", file, "None, a path or a vmwidgets File")
+        if file is not None and flags & MAP_GROWSDOWN:
+            raise InvalidArgument("flags", flags, "no MAP_GROWSDOWN on a file mapping (mmap_region: -EINVAL)")
         if (file is None) != bool(flags & MAP_ANONYMOUS):
             raise InvalidArgument("file", file, "a file unless MAP_ANONYMOUS is given, and none with it")
         check_int("pgoff", pgoff, 0, (1 << 32) - 1)
-        if flags & MAP_FIXED and (addr & (PAGE_SIZE - 1) or addr + length > self.task_size or addr == 0):
+        if flags & MAP_FIXED and (addr & (PAGE_SIZE - 1) or addr + length > self.task_size):
             raise InvalidArgument(
                 "addr", addr, f"a page-aligned MAP_FIXED address with addr+length <= {self.task_size:#x}"
             )
         args = f"addr={addr:#x}, length={length:#x}, prot={prot}, flags={flags:#x}"
         with self._k._operation("mmap", args + (f", file={file.path}" if file else ""), _MMAP + "do_mmap_pgoff") as op:
+            flags &= ~(MAP_EXECUTABLE | MAP_DENYWRITE)  # sys_mmap2: only execve may set these
             out = self._do_mmap_pgoff(file, addr, length, prot, flags, pgoff)
             op.result = "-ENOMEM" if out is None else f"{out:#010x}"
             return out
@@ -192,10 +201,12 @@ class MmStruct:
             perms = "".join(c if f & b else "-" for b, c in ((VM_READ, "r"), (VM_WRITE, "w"), (VM_EXEC, "x")))
             perms += "s" if f & VM_MAYSHARE else "p"
             dev, ino = (vma.vm_file.dev, vma.vm_file.ino) if vma.vm_file else ((0, 0), 0)
-            line = (
-                f"{vma.vm_start:08x}-{vma.vm_end:08x} {perms} {vma.vm_pgoff << PAGE_SHIFT:08x} "
-                f"{dev[0]:02x}:{dev[1]:02x} {ino} "
-            )
+            offset = vma.vm_pgoff << PAGE_SHIFT
+            if self.task_size <= 1 << 32:
+                offset &= 0xFFFFFFFF  # %08lx of an unsigned long
+            if vma.vm_file is None and not self.maps_anon_offset:
+                offset = 0
+            line = f"{vma.vm_start:08x}-{vma.vm_end:08x} {perms} {offset:08x} {dev[0]:02x}:{dev[1]:02x} {ino} "
             name = vma.vm_file.path if vma.vm_file else None
             if name is None:
                 if vma.vm_start <= self.start_brk and vma.vm_end >= self._brk:
@@ -416,7 +427,7 @@ class MmStruct:
         rb_insert_color(vma.vm_rb, self.mm_rb, emit)
         self.map_count += 1
 
-    def _vma_unlink(self, vma: VmAreaStruct) -> None:
+    def _vma_unlink(self, vma: VmAreaStruct, fn: str = _MMAP + "__vma_unlink") -> None:
         """__vma_unlink / detach: out of the list and the tree; map_count--."""
         prev, nxt = vma.vm_prev, vma.vm_next
         if prev is None:
@@ -430,7 +441,7 @@ class MmStruct:
         rb_erase(vma.vm_rb, self.mm_rb, emit)
         k._emit(
             VmaUnlinked,
-            _MMAP + "__vma_unlink",
+            fn,
             self.name,
             vma.id,
             vma.vm_start,
@@ -480,11 +491,11 @@ class MmStruct:
             return
 
     def _can_merge(self, vma: VmAreaStruct, vm_flags: int, file: File | None, anon_vma: object = None) -> bool:
-        """is_mergeable_vma (same flags and file, no vm_ops->close: the model has no vm_ops)
-        and is_mergeable_anon_vma (either has none, or they share it)."""
+        """is_mergeable_vma (same flags, the same struct file, no vm_ops->close: the model has
+        no vm_ops) and is_mergeable_anon_vma (either has none, or they share it)."""
         return (
             vma.vm_flags == vm_flags
-            and vma.vm_file == file
+            and vma.vm_file is file
             and (anon_vma is None or vma.anon_vma is None or vma.anon_vma is anon_vma)
         )
 
@@ -508,13 +519,13 @@ class MmStruct:
             prev is not None
             and prev.vm_end == addr
             and self._can_merge(prev, vm_flags, file, anon_vma)
-            and (file is None or prev.vm_pgoff + ((prev.vm_end - prev.vm_start) >> PAGE_SHIFT) == pgoff)
+            and prev.vm_pgoff + ((prev.vm_end - prev.vm_start) >> PAGE_SHIFT) == pgoff
         ):
             if (
                 nxt is not None
                 and end == nxt.vm_start
                 and self._can_merge(nxt, vm_flags, file, anon_vma)
-                and (file is None or nxt.vm_pgoff == pgoff + pglen)
+                and nxt.vm_pgoff == pgoff + pglen
             ):
                 self._vma_adjust(prev, prev.vm_start, nxt.vm_end, prev.vm_pgoff)  # cases 1, 6
             else:
@@ -524,7 +535,7 @@ class MmStruct:
             nxt is not None
             and end == nxt.vm_start
             and self._can_merge(nxt, vm_flags, file, anon_vma)
-            and (file is None or nxt.vm_pgoff == pgoff + pglen)
+            and nxt.vm_pgoff == pgoff + pglen
         ):
             if prev is not None and addr < prev.vm_end:  # case 4
                 self._vma_adjust(prev, prev.vm_start, addr, prev.vm_pgoff)
@@ -547,7 +558,7 @@ class MmStruct:
 
     # -- mmap / munmap -----------------------------------------------------------------------------
     def _get_unmapped_area(self, addr: int, length: int, flags: int) -> int | None:
-        """arch/x86/mm/mmap_32.c: arch_get_unmapped_area_topdown, bottom-up as the fallback."""
+        """mm/mmap.c:arch_get_unmapped_area_topdown, arch_get_unmapped_area as the fallback."""
         if length > self.task_size:
             return None
         if flags & MAP_FIXED:
@@ -630,6 +641,8 @@ class MmStruct:
         vm_flags |= VM_EXECUTABLE if flags & MAP_EXECUTABLE else 0
         if flags & MAP_SHARED:
             vm_flags |= VM_SHARED | VM_MAYSHARE
+            if file is None:  # shmem_zero_setup: every shared anonymous mapping gets its own file
+                file, pgoff = self._k._open("/dev/zero (deleted)", unique=True, dev=(0, 7)), 0
         elif file is None:
             pgoff = addr >> PAGE_SHIFT  # "set pgoff according to addr for anon_vma"
         return self._mmap_region(file, addr, length, flags, vm_flags, pgoff)
@@ -679,8 +692,8 @@ class MmStruct:
             doomed.append(vma)
             vma = vma.vm_next
         for v in doomed:
-            self._vma_unlink(v)
-            self.total_vm -= (v.vm_end - v.vm_start) >> PAGE_SHIFT
+            self._vma_unlink(v, _MMAP + "detach_vmas_to_be_unmapped")
+            self.total_vm -= (v.vm_end - v.vm_start) >> PAGE_SHIFT  # remove_vma_list
         addr = vma.vm_start if vma is not None else self.mmap_base  # arch_unmap_area_topdown
         if addr > self.free_area_cache:
             self.free_area_cache = addr

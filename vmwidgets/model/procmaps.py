@@ -4,7 +4,9 @@ Each line becomes a ``vm_area_struct`` linked with the kernel's own code (find_v
 __vma_link_list, __vma_link_rb), so the tree a lesson shows is the one Linux would build
 for those mappings.  Works for 64-bit processes too (the notebook's own Python): the mm's
 TASK_SIZE is then 2**64.  The permissions give VM_READ/WRITE/EXEC and VM_SHARED|VM_MAYSHARE;
-the VM_MAY* bits, which maps does not show, are taken as all set.  Special mappings
+the VM_MAY* bits, which maps does not show, are taken as all set, and private writable
+VMAs get VM_ACCOUNT and anonymous ones ``vm_pgoff = vm_start >> PAGE_SHIFT``, as
+mmap_region would have given them.  Special mappings
 ([vdso], [vvar], [vsyscall] …) are kept as pseudo-files of that name so ``maps()`` prints
 them back; [heap] and [stack] set ``start_brk``/``brk`` and ``start_stack``.
 """
@@ -17,6 +19,7 @@ from ..errors import InvalidArgument
 from .config import Config
 from .constants import PAGE_SHIFT, PAGE_SIZE
 from .mm_types import (
+    VM_ACCOUNT,
     VM_EXEC,
     VM_GROWSDOWN,
     VM_MAYEXEC,
@@ -92,11 +95,18 @@ def from_proc_maps(text: str, kernel=None, name: str = "proc"):
         kernel.mms.append(mm)
         if rows[-1][1] > kernel.layout.page_offset:
             mm.task_size = mm.mmap_base = mm.free_area_cache = 1 << 64
+        # newer kernels print offset 0 for anonymous VMAs; print them back the same way
+        mm.maps_anon_offset = not any(
+            off == 0 and start and (path is None or path in ("[heap]", "[stack]"))
+            for start, _, _, off, _, _, path in rows
+        )
         for start, end, perms, off, dev, ino, path in rows:
             flags = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
             flags |= (VM_READ if perms[0] == "r" else 0) | (VM_WRITE if perms[1] == "w" else 0)
             flags |= (VM_EXEC if perms[2] == "x" else 0) | (VM_SHARED | VM_MAYSHARE if perms[3] == "s" else 0)
-            file = None
+            if perms[1] == "w" and perms[3] == "p":
+                flags |= VM_ACCOUNT  # mmap_region charged it
+            file, pgoff = None, off >> PAGE_SHIFT
             if path == "[heap]":
                 mm.start_brk, mm.brk = start, end
             elif path == "[stack]":
@@ -104,7 +114,9 @@ def from_proc_maps(text: str, kernel=None, name: str = "proc"):
                 mm.start_stack = end - PAGE_SIZE
             elif path is not None:
                 file = File(path, dev, ino)
-            vma = VmAreaStruct(mm, start, end, flags, off >> PAGE_SHIFT, file)
+            if file is None:
+                pgoff = start >> PAGE_SHIFT  # what do_mmap_pgoff/do_brk give anonymous VMAs
+            vma = VmAreaStruct(mm, start, end, flags, pgoff, file)
             vma.vm_page_prot = mm._prot[flags & 0xF]
             _, prev, parent, left = mm._find_vma_prepare(start)
             mm._vma_link(vma, prev, parent, left)
