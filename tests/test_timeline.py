@@ -40,11 +40,17 @@ def scenario(checkpoint_every: int = 8192) -> tuple[Kernel, list]:
     step(k.free_pages, page, 1)
     step(k.find_vm_area, 0)
     step(k.vmalloc_to_page, 0xC0000000)
-    mm = step(k.spawn, "init").mm
+    task = step(k.spawn, "init")
+    mm = task.mm
     m = step(mm.mmap, 0, 3 * 4096, 3, 0x22)
+    step(task.access, m, True)
     step(mm.munmap, m + 4096, 4096)
     step(mm.mprotect, m, 4096, 1)
     step(mm.find_vma, m)
+    step(task.access, m, True)  # SIGSEGV now
+    child = step(k.fork, task)
+    step(child.access, m)
+    step(k.exit, child)
     return k, snaps
 
 
@@ -191,3 +197,8 @@ def test_reprs_show_addresses_in_hex() -> None:
     assert "addr=0xf8800000" in repr(linked) and "size=0x2000" in repr(linked)
     assert repr(k.translate(0xC0000000)).startswith("<Translation 0xc0000000 -> phys=0x0")
     assert repr(k.timeline.state).startswith("<ViewState: 1 vm_structs")
+
+
+def test_no_event_field_hides_the_kind() -> None:
+    for cls in EVENT_KINDS.values():
+        assert "kind" not in cls._fields, cls

@@ -341,6 +341,102 @@ class PageTableAllocated(NamedTuple):
 
 @_mutates
 @_event
+class PageTableFreed(NamedTuple):
+    op: int
+    fn: str
+    level: str
+    pfn: int
+    vaddr: int
+    parent: int
+    index: int
+    entry: int
+
+    def explain(self) -> str:
+        return f"The {self.level.upper()} table at frame {self.pfn:#x} ({_h(self.vaddr)}) maps nothing any more: freed."
+
+    def apply(self, s: ViewState) -> None:
+        del s.tables[self.pfn], s.table_meta[self.pfn], s.tables[self.parent][self.index]
+
+    def revert(self, s: ViewState) -> None:
+        s.tables[self.pfn] = {}
+        s.table_meta[self.pfn] = (self.level, self.vaddr)
+        s.tables[self.parent][self.index] = self.entry
+
+
+@_mutates
+@_event
+class PteChanged(NamedTuple):
+    op: int
+    fn: str
+    table: int
+    index: int
+    vaddr: int
+    old: int
+    new: int
+
+    def explain(self) -> str:
+        gone = set(pte_flag_names(self.old)) - set(pte_flag_names(self.new))
+        came = set(pte_flag_names(self.new)) - set(pte_flag_names(self.old))
+        what = ", ".join([f"+{f}" for f in sorted(came)] + [f"-{f}" for f in sorted(gone)]) or "same bits"
+        moved = "" if (self.old ^ self.new) >> PAGE_SHIFT == 0 else f", now frame {self.new >> PAGE_SHIFT:#x}"
+        return f"The PTE for {_h(self.vaddr)} changes ({what}{moved})."
+
+    def apply(self, s: ViewState) -> None:
+        s.tables[self.table][self.index] = self.new
+
+    def revert(self, s: ViewState) -> None:
+        s.tables[self.table][self.index] = self.old
+
+
+@_event
+class PageFaulted(NamedTuple):
+    op: int
+    fn: str
+    mm: str
+    addr: int
+    write: bool
+    cause: str
+
+    def explain(self) -> str:
+        access = "write to" if self.write else "read of"
+        return f"A {access} {_h(self.addr)} faults ({self.cause}): the CPU enters do_page_fault."
+
+
+@_event
+class SignalSent(NamedTuple):
+    op: int
+    fn: str
+    mm: str
+    addr: int
+    signal: str
+    reason: str
+
+    def explain(self) -> str:
+        return f"{self.signal} for the access at {_h(self.addr)}: {self.reason}."
+
+
+@_mutates
+@_event
+class PgdFreed(NamedTuple):
+    op: int
+    fn: str
+    mm: str
+    pfn: int
+    entries: tuple
+
+    def explain(self) -> str:
+        return f"Process {self.mm}'s page directory (frame {self.pfn:#x}) is freed."
+
+    def apply(self, s: ViewState) -> None:
+        del s.tables[self.pfn], s.table_meta[self.pfn]
+
+    def revert(self, s: ViewState) -> None:
+        s.tables[self.pfn] = dict(self.entries)
+        s.table_meta[self.pfn] = ("pgd", 0)
+
+
+@_mutates
+@_event
 class PteInstalled(NamedTuple):
     op: int
     fn: str

@@ -36,6 +36,7 @@ from .constants import (
     ZONE_NORMAL,
     PG_reserved,
 )
+from .fault import Faults
 from .layout import Layout
 from .mm_types import (
     MAP_ANONYMOUS,
@@ -66,7 +67,7 @@ class _OpResult:
         self.result = ""
 
 
-class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
+class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
     """A booted 32-bit x86 Linux kernel's memory: layout, page frames, page tables, vmalloc.
 
     >>> from vmwidgets import Kernel, Config
@@ -96,6 +97,9 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
         self.tasks: list[Task] = []
         self.mms: list[MmStruct] = []  # every address space: the tasks' and those read from maps
         self._vma_ids = 0
+        self._pids = 0
+        self._page_cache: dict[tuple[int, int], int] = {}  # (inode, pgoff) -> frame
+        self._cache_pfns: set[int] = set()
         self._inodes: dict[str, int] = {}
         self._boot()
         self._log = self._boot_log()
@@ -137,6 +141,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
             (img.text_start >> PAGE_SHIFT, (img.end + PAGE_SIZE - 1) >> PAGE_SHIFT, "kernel image"),
         ]
         self._brk = reserved[-1][1]
+        self._zero_pfn = reserved[-1][1] - 1  # empty_zero_page: a page of the image's bss
         self._build_swapper()
         reserved.append((reserved[-1][1], self._brk, "boot page tables"))
         mm_start = MAX_DMA_PFN if self._brk <= MAX_DMA_PFN else self._brk
@@ -382,32 +387,10 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
         """
         if not isinstance(name, str) or not 0 < len(name) <= 15 or not name.isprintable() or "/" in name:
             raise InvalidArgument("name", name, "a command name of 1 to 15 printable characters, no '/'")
-        pid = len(self.tasks) + 1
-        with self._operation("execve", f"pid={pid}, name={name!r}", "fs/binfmt_elf.c:load_elf_binary") as op:
-            page = self._alloc_pages(GFP_KERNEL, 0)
-            if page is None:
-                op.result = "-ENOMEM"
-                raise MemoryError("no page for the page directory")  # pragma: no cover - needs an exhausted machine
-            self._pt[page.pfn] = {}
-            self._pt_meta[page.pfn] = ("pgd", 0)
-            first_kernel = self.pgd_index(self.layout.page_offset)
-            for i, entry in self._pt[self._swapper].items():
-                if i >= first_kernel:
-                    self._pt[page.pfn][i] = entry
-            self._emit(
-                PgdCreated,
-                "arch/x86/mm/pgtable_32.c:pgd_ctor",
-                f"{pid}",
-                page.pfn,
-                tuple(sorted(self._pt[page.pfn].items())),
-            )
-            if self.config.pae:  # pgd_alloc preallocates the user PMDs
-                for i in range(first_kernel):
-                    self._pte_table_for(page.pfn, i, "pmd", i << 30, "arch/x86/mm/pgtable_32.c:pgd_alloc")
-            mm = MmStruct(self, f"{pid}", page)
-            task = Task(pid, name, mm)
-            self.tasks.append(task)
-            self.mms.append(mm)
+        with self._operation("execve", f"name={name!r}", "fs/binfmt_elf.c:load_elf_binary") as op:
+            task = self._new_task(name)
+            mm = task.mm
+            pid = task.pid
             rx, rw = PROT_READ | PROT_EXEC, PROT_READ | PROT_WRITE
             priv = MAP_PRIVATE | MAP_DENYWRITE
             exe = File(f"/bin/{name}", (8, 1), 1000 + pid)
@@ -430,6 +413,34 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas):
             mm._do_mmap_pgoff(None, base + 0x140000, 0x3000, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0)
             op.result = f"task {pid}"
             return task
+
+    def _new_task(self, comm: str) -> Task:
+        """A task with a fresh mm: pgd_alloc, pgd_ctor (and PAE's preallocated user PMDs)."""
+        self._pids += 1
+        pid = self._pids
+        page = self._alloc_pages(GFP_KERNEL, 0)
+        if page is None:
+            raise MemoryError("no page for the page directory")  # pragma: no cover - needs an exhausted machine
+        self._pt[page.pfn] = {}
+        self._pt_meta[page.pfn] = ("pgd", 0)
+        first_kernel = self.pgd_index(self.layout.page_offset)
+        for i, entry in self._pt[self._swapper].items():
+            if i >= first_kernel:
+                self._pt[page.pfn][i] = entry
+        self._emit(
+            PgdCreated,
+            "arch/x86/mm/pgtable_32.c:pgd_ctor",
+            f"{pid}",
+            page.pfn,
+            tuple(sorted(self._pt[page.pfn].items())),
+        )
+        if self.config.pae:  # pgd_alloc preallocates the user PMDs
+            for i in range(first_kernel):
+                self._pte_table_for(page.pfn, i, "pmd", i << 30, "arch/x86/mm/pgtable_32.c:pgd_alloc")
+        task = Task(pid, comm, MmStruct(self, f"{pid}", page))
+        self.tasks.append(task)
+        self.mms.append(task.mm)
+        return task
 
     def _pte_table_for(self, parent: int, index: int, level: str, vaddr: int, fn: str) -> int | None:
         """Allocate a zeroed page-table page and link it at ``parent[index]``."""

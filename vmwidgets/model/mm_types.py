@@ -135,5 +135,9 @@ class Task:
     def __init__(self, pid: int, comm: str, mm: Any) -> None:
         self.pid, self.comm, self.mm = pid, comm, mm
 
+    def access(self, addr: int, write: bool = False, exec: bool = False, user: bool = True):
+        """Touch ``addr`` as this task would (see :meth:`Kernel.access`): do_page_fault on a miss."""
+        return self.mm._k.access(self, addr, write, exec, user)
+
     def __repr__(self) -> str:
         return f"<task {self.pid} {self.comm!r}>"

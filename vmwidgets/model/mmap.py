@@ -316,6 +316,8 @@ class MmStruct:
         vma.vm_flags, vma.vm_page_prot = flags, self._prot[flags & 0xF]
         if old != flags:
             self._k._emit(VmaFlagsChanged, "mm/mprotect.c:mprotect_fixup", self.name, vma.id, old, flags)
+        if self.pgd is not None:
+            self._k._change_protection(self, vma, vma.vm_page_prot)
 
     def _intersects(self, start: int, end: int) -> bool:
         """find_vma_intersection: does any VMA overlap [start, end)?"""
@@ -455,12 +457,12 @@ class MmStruct:
             self.mmap_cache = prev
         self.map_count -= 1
 
-    def _set_span(self, vma: VmAreaStruct, start: int, end: int, pgoff: int) -> None:
+    def _set_span(self, vma: VmAreaStruct, start: int, end: int, pgoff: int, fn: str = _MMAP + "vma_adjust") -> None:
         old = (vma.vm_start, vma.vm_end, vma.vm_pgoff)
         if old != (start, end, pgoff):
             vma.vm_start, vma.vm_end, vma.vm_pgoff = start, end, pgoff
             vma.vm_rb.label = vma.label
-            self._k._emit(VmaAdjusted, _MMAP + "vma_adjust", self.name, vma.id, old, (start, end, pgoff))
+            self._k._emit(VmaAdjusted, fn, self.name, vma.id, old, (start, end, pgoff))
 
     def _vma_adjust(
         self, vma: VmAreaStruct, start: int, end: int, pgoff: int, insert: VmAreaStruct | None = None
@@ -693,6 +695,10 @@ class MmStruct:
             vma = vma.vm_next
         for v in doomed:
             self._vma_unlink(v, _MMAP + "detach_vmas_to_be_unmapped")
+        if self.pgd is not None:  # unmap_region: zap the PTEs, free the page tables no VMA needs
+            self._k._zap_range(self, start, end)
+            self._k._free_pgtables(self, start, end)
+        for v in doomed:
             self.total_vm -= (v.vm_end - v.vm_start) >> PAGE_SHIFT  # remove_vma_list
         addr = vma.vm_start if vma is not None else self.mmap_base  # arch_unmap_area_topdown
         if addr > self.free_area_cache:

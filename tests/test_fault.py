@@ -1,0 +1,239 @@
+"""Page faults, copy-on-write after fork, unmapping and exit (mm/memory.c, fault_32.c)."""
+
+from __future__ import annotations
+
+from helpers import check_frames, check_timeline
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from vmwidgets import MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE, Config, Kernel, validate_mm
+from vmwidgets.model.constants import _PAGE_DIRTY, _PAGE_RW, _PAGE_USER
+
+PAGE = 4096
+ANON = MAP_PRIVATE | MAP_ANONYMOUS
+RW = PROT_READ | PROT_WRITE
+
+
+def pte(k: Kernel, mm, addr: int) -> int:
+    slot = k._user_slot(mm, addr, alloc=False)
+    return 0 if slot is None else k._pt[slot[0]].get(slot[1], 0)
+
+
+def test_demand_paging_fills_the_table_on_first_touch() -> None:
+    k = Kernel()
+    t = k.spawn("a")
+    a = t.mm.mmap(0, 2 * PAGE, RW, ANON)
+    assert pte(k, t.mm, a) == 0
+    first = t.access(a)
+    assert first.faulted and first.ok
+    kinds = [e.kind for e in k.timeline[k.timeline.operations[-1].start :]]
+    assert kinds.index("PageFaulted") < kinds.index("PageTableAllocated") < kinds.index("PteInstalled")
+    entry = pte(k, t.mm, a)
+    assert entry & _PAGE_USER and entry & _PAGE_RW and entry & _PAGE_DIRTY  # 2.6.24: maybe_mkwrite(pte_mkdirty)
+    again = t.access(a + 8)
+    assert not again.faulted and again.phys == first.phys + 8
+    check_timeline(k)
+
+
+def test_2_6_32_maps_the_zero_page_for_reads_then_copies_on_write() -> None:
+    k = Kernel(Config(era="2.6.32"))
+    t = k.spawn("a")
+    a = t.mm.mmap(0, PAGE, RW, ANON)
+    read = t.access(a)
+    assert read.phys >> 12 == k._zero_pfn and not pte(k, t.mm, a) & _PAGE_RW
+    write = t.access(a, write=True)
+    assert write.faulted and write.phys >> 12 != k._zero_pfn and pte(k, t.mm, a) & _PAGE_RW
+    check_frames(k)
+
+
+def test_bad_accesses_get_sigsegv_with_the_reason() -> None:
+    k = Kernel()
+    t = k.spawn("a")
+    cases = [
+        (dict(addr=0x08048000, write=True), "without VM_WRITE"),
+        (dict(addr=0x1000), "hole"),
+        (dict(addr=0xC0000000), "kernel address"),
+        (dict(addr=0xBFFEB000 - 0x20000), "too far below"),
+    ]
+    for kwargs, why in cases:
+        out = t.access(**kwargs)
+        assert out.signal == "SIGSEGV" and why in out.reason
+        assert k.timeline[-2].kind == "SignalSent"
+
+
+def test_the_stack_grows_down_to_an_access_just_below_it() -> None:
+    k = Kernel()
+    t = k.spawn("a")
+    stack = t.mm.find_vma(t.mm.start_stack)
+    out = t.access(stack.vm_start - 100, write=True)
+    assert out.ok and stack.vm_start == (out.addr & ~0xFFF)
+    validate_mm(t.mm)
+    check_timeline(k)
+
+
+def test_fork_shares_pages_until_a_write_copies_them() -> None:
+    k = Kernel()
+    parent = k.spawn("a")
+    a = parent.mm.mmap(0, PAGE, RW, ANON)
+    frame = parent.access(a, write=True).phys >> 12
+    child = k.fork(parent)
+    assert child.mm.maps() == parent.mm.maps()
+    assert not pte(k, parent.mm, a) & _PAGE_RW and not pte(k, child.mm, a) & _PAGE_RW  # both write-protected
+    assert k.mem_map.count[frame] == 2
+    assert child.access(a).phys >> 12 == frame  # reads share it
+    copied = parent.access(a, write=True).phys >> 12
+    assert copied != frame and k.mem_map.count[frame] == 1  # do_wp_page copied
+    assert child.access(a, write=True).phys >> 12 == frame  # the last user reuses it
+    validate_mm(child.mm)
+    check_frames(k)
+    check_timeline(k)
+
+
+def test_exit_and_munmap_give_every_anonymous_frame_and_table_back() -> None:
+    k = Kernel()
+    free = sum(z.free_pages for z in k.zones)
+    t = k.spawn("a")
+    a = t.mm.mmap(0x40000000, 16 * PAGE, RW, ANON)
+    for i in range(16):
+        t.access(a + i * PAGE, write=True)
+    t.mm.munmap(a, 16 * PAGE)
+    assert pte(k, t.mm, a) == 0 and k._user_slot(t.mm, a, alloc=False) is None  # the PTE table went too
+    child = k.fork(t)
+    t.access(0x0804C000, write=True)
+    k.exit(child)
+    k.exit(t)
+    assert sum(z.free_pages for z in k.zones) + len(k._cache_pfns) == free  # only the page cache stays
+    check_frames(k)
+    check_timeline(k)
+
+
+def test_mprotect_write_protects_present_ptes() -> None:
+    k = Kernel()
+    t = k.spawn("a")
+    a = t.mm.mmap(0x40000000, PAGE, RW, ANON)
+    t.access(a, write=True)
+    t.mm.mprotect(a, PAGE, PROT_READ)
+    assert not pte(k, t.mm, a) & _PAGE_RW
+    assert t.access(a, write=True).signal == "SIGSEGV"
+    t.mm.mprotect(a, PAGE, RW)
+    frame = pte(k, t.mm, a) >> 12
+    assert not pte(k, t.mm, a) & _PAGE_RW  # PAGE_COPY: still read-only until written
+    assert t.access(a, write=True).phys >> 12 == frame  # do_wp_page reuses the only mapping
+
+
+def test_files_share_the_page_cache_and_copy_on_private_writes() -> None:
+    k = Kernel()
+    t, u = k.spawn("a"), k.spawn("b")
+    f1 = t.mm.mmap(0, PAGE, PROT_READ, MAP_PRIVATE, file="/lib/libz.so")
+    f2 = u.mm.mmap(0, PAGE, RW, MAP_SHARED, file="/lib/libz.so")
+    assert t.access(f1).phys == u.access(f2).phys  # one page-cache frame
+    g = t.mm.mmap(0, PAGE, RW, MAP_PRIVATE, file="/lib/libz.so")
+    assert t.access(g, write=True).phys != t.access(f1).phys  # a private write copies
+    assert u.access(f2, write=True).phys == t.access(f1).phys  # a shared write goes to the cache page
+    check_frames(k)
+
+
+def test_a_kernel_access_to_vmalloc_takes_vmalloc_fault() -> None:
+    k = Kernel()
+    t = k.spawn("a")
+    addr = k.vmalloc(PAGE)  # a new PGD entry in swapper_pg_dir that t's pgd lacks
+    assert not k._pt[t.mm.pgd.pfn].get(addr >> 22)
+    out = t.access(addr, user=False)
+    assert out.ok and k._pt[t.mm.pgd.pfn][addr >> 22] == k._pt[k.swapper_pg_dir.pfn][addr >> 22]
+    assert any(e.fn.endswith("vmalloc_sync_one") for e in k.timeline)
+    assert t.access(addr).signal == "SIGSEGV"  # not from user mode
+
+
+class Procs(RuleBasedStateMachine):
+    """Accesses, forks, exits and unmaps: every frame's count equals the PTEs that map it."""
+
+    @initialize(era=st.sampled_from(["2.6.24", "2.6.32"]), pae=st.booleans())
+    def boot(self, era: str, pae: bool) -> None:
+        self.k = Kernel(Config(ram=64 << 20, era=era, pae=pae))
+        self.free = sum(z.free_pages for z in self.k.zones)
+        t = self.k.spawn("a")
+        t.mm.mmap(0x40000000, 32 * PAGE, RW, ANON)
+        t.mm.mmap(0x50000000, 4 * PAGE, RW, MAP_PRIVATE, file="/data")
+
+    @precondition(lambda self: self.k.tasks)
+    @rule(i=st.integers(0, 7), page=st.integers(0, 35), write=st.booleans(), file=st.booleans())
+    def access(self, i: int, page: int, write: bool, file: bool) -> None:
+        t = self.k.tasks[i % len(self.k.tasks)]
+        t.access((0x50000000 if file else 0x40000000) + (page % (4 if file else 32)) * PAGE, write=write)
+
+    @precondition(lambda self: len(self.k.tasks) < 5)
+    @rule()
+    def spawn(self) -> None:
+        t = self.k.spawn("b")
+        t.mm.mmap(0x40000000, 32 * PAGE, RW, ANON)
+        t.mm.mmap(0x50000000, 4 * PAGE, RW, MAP_PRIVATE, file="/data")
+
+    @precondition(lambda self: 0 < len(self.k.tasks) < 5)
+    @rule(i=st.integers(0, 7))
+    def fork(self, i: int) -> None:
+        self.k.fork(self.k.tasks[i % len(self.k.tasks)])
+
+    @precondition(lambda self: self.k.tasks)
+    @rule(i=st.integers(0, 7))
+    def exit(self, i: int) -> None:
+        self.k.exit(self.k.tasks[i % len(self.k.tasks)])
+
+    @precondition(lambda self: self.k.tasks)
+    @rule(i=st.integers(0, 7), page=st.integers(0, 31), n=st.integers(1, 8))
+    def munmap(self, i: int, page: int, n: int) -> None:
+        self.k.tasks[i % len(self.k.tasks)].mm.munmap(0x40000000 + page * PAGE, n * PAGE)
+
+    @invariant()
+    def counted(self) -> None:
+        k = self.k
+        maps: dict[int, int] = {}
+        for t in k.tasks:
+            validate_mm(t.mm)
+            for v in t.mm:
+                for addr in range(v.vm_start, v.vm_end, PAGE):
+                    e = pte(k, t.mm, addr)
+                    if e & 1:
+                        pfn = (e & k._addr_mask) >> 12
+                        maps[pfn] = maps.get(pfn, 0) + 1
+        for pfn, n in maps.items():
+            if pfn == k._zero_pfn:
+                continue
+            want = n + (1 if pfn in k._cache_pfns else 0)
+            assert k.mem_map.count[pfn] == want, f"pfn {pfn:#x}: _count {k.mem_map.count[pfn]}, {want} users"
+        check_frames(k)
+        check_timeline(k)
+
+    def teardown(self) -> None:
+        for t in list(self.k.tasks):
+            self.k.exit(t)
+        assert sum(z.free_pages for z in self.k.zones) + len(self.k._cache_pfns) == self.free
+
+
+Procs.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
+TestProcs = Procs.TestCase
+
+
+def test_bad_calls_change_nothing() -> None:
+    import pytest
+
+    from vmwidgets import InvalidArgument
+
+    k = Kernel()
+    t = k.spawn("a")
+    other = Kernel().spawn("b")
+    before, n = k.view_state(), len(k.timeline)
+    for call, name in (
+        (lambda: k.access(other, 0x08048000), "task"),
+        (lambda: t.access(-1), "addr"),
+        (lambda: t.access(0x08048000, write="yes"), "write"),
+        (lambda: k.fork(other), "task"),
+        (lambda: k.exit("a"), "task"),
+    ):
+        with pytest.raises(InvalidArgument) as info:
+            call()
+        assert info.value.name == name
+    assert k.view_state() == before and len(k.timeline) == n
+    k.exit(t)
+    with pytest.raises(InvalidArgument, match="live task"):
+        t.access(0x08048000)
