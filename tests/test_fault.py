@@ -81,6 +81,8 @@ def test_fork_shares_pages_until_a_write_copies_them() -> None:
     assert child.mm.maps() == parent.mm.maps()
     assert not pte(k, parent.mm, a) & _PAGE_RW and not pte(k, child.mm, a) & _PAGE_RW  # both write-protected
     assert k.mem_map.count[frame] == 2
+    refs = [e for e in k.timeline if e.kind == "PageRefChanged" and e.pfn == frame]
+    assert refs and refs[-1].count == 2  # the reference count is shown
     assert child.access(a).phys >> 12 == frame  # reads share it
     copied = parent.access(a, write=True).phys >> 12
     assert copied != frame and k.mem_map.count[frame] == 1  # do_wp_page copied
@@ -132,6 +134,14 @@ def test_files_share_the_page_cache_and_copy_on_private_writes() -> None:
     assert t.access(g, write=True).phys != t.access(f1).phys  # a private write copies
     assert u.access(f2, write=True).phys == t.access(f1).phys  # a shared write goes to the cache page
     check_frames(k)
+
+
+def test_pae_processes_share_the_kernel_pmd_so_vmalloc_needs_no_fault() -> None:
+    k = Kernel(Config(pae=True))
+    t = k.spawn("a")
+    addr = k.vmalloc(PAGE)
+    out = t.access(addr, user=False)
+    assert out.ok and not out.faulted
 
 
 def test_a_kernel_access_to_vmalloc_takes_vmalloc_fault() -> None:
@@ -196,6 +206,14 @@ class Procs(RuleBasedStateMachine):
                     if e & 1:
                         pfn = (e & k._addr_mask) >> 12
                         maps[pfn] = maps.get(pfn, 0) + 1
+        for t in k.tasks:  # every present user PTE lies inside a VMA of its mm
+            for table, (level, base) in k._pt_meta.items():
+                if level != "pte" or table not in self._tables_of(t.mm):
+                    continue
+                for index, e in k._pt[table].items():
+                    addr = base + index * PAGE
+                    inside = any(v.vm_start <= addr < v.vm_end for v in t.mm)
+                    assert e & 1 and inside, f"PTE for {addr:#x} outside every VMA"
         for pfn, n in maps.items():
             if pfn == k._zero_pfn:
                 continue
@@ -203,6 +221,18 @@ class Procs(RuleBasedStateMachine):
             assert k.mem_map.count[pfn] == want, f"pfn {pfn:#x}: _count {k.mem_map.count[pfn]}, {want} users"
         check_frames(k)
         check_timeline(k)
+
+    def _tables_of(self, mm) -> set[int]:
+        k, out = self.k, set()
+        parents = [mm.pgd.pfn]
+        if k.config.pae:
+            parents = [(k._pt[mm.pgd.pfn][i] & k._addr_mask) >> 12 for i in range(3)]
+        for parent in parents:
+            for i, e in k._pt[parent].items():
+                if (not k.config.pae and i >= 768) or not e & 1:
+                    continue
+                out.add((e & k._addr_mask) >> 12)
+        return out
 
     def teardown(self) -> None:
         for t in list(self.k.tasks):

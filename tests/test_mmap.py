@@ -121,6 +121,12 @@ def test_find_vma_uses_the_cache_and_returns_the_next_vma_for_a_hole() -> None:
     ("call", "name"),
     [
         (lambda mm: mm.mmap(0, 0, RW, ANON), "length"),
+        (lambda mm: mm.mmap(0, -PAGE, RW, ANON), "length"),
+        (lambda mm: mm.mmap(0, PAGE, RW, ANON | 0x80000), "flags"),
+        (lambda mm: mm.munmap(0x1000, -PAGE), "length"),
+        (lambda mm: mm.mprotect(0x1001, PAGE, RW), "start"),
+        (lambda mm: mm.mprotect(0x1000, PAGE, 8), "prot"),
+        (lambda mm: mm.brk(-1), "brk"),
         (lambda mm: mm.mmap(0, PAGE, 8, ANON), "prot"),
         (lambda mm: mm.mmap(0, PAGE, RW, MAP_ANONYMOUS), "flags"),
         (lambda mm: mm.mmap(0, PAGE, RW, ANON | MAP_SHARED), "flags"),

@@ -403,6 +403,18 @@ class PageFaulted(NamedTuple):
 
 
 @_event
+class PageRefChanged(NamedTuple):
+    op: int
+    fn: str
+    pfn: int
+    count: int
+    why: str
+
+    def explain(self) -> str:
+        return f"Frame {self.pfn:#x}'s _count is now {self.count} ({self.why})."
+
+
+@_event
 class SignalSent(NamedTuple):
     op: int
     fn: str

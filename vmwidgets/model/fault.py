@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument, check_int
-from ..events import PageFaulted, PageTableFreed, PgdFreed, PteChanged, PteCleared, PteInstalled, SignalSent
+from ..events import (
+    PageFaulted,
+    PageRefChanged,
+    PageTableFreed,
+    PgdFreed,
+    PteChanged,
+    PteCleared,
+    PteInstalled,
+    SignalSent,
+)
 from .constants import (
     _PAGE_ACCESSED,
     _PAGE_DIRTY,
@@ -296,7 +305,7 @@ class Faults:
             bits = prot | _PAGE_DIRTY | _PAGE_RW
             self._install(table, index, page_addr, (page.pfn << PAGE_SHIFT) | bits, _MEM + "__do_fault")
             return True
-        self.mem_map.count[pfn] += 1  # the mapping's reference
+        self._get_page(pfn, "mapped from the page cache")
         bits = prot | (_PAGE_DIRTY if write else 0)
         self._install(table, index, page_addr, (pfn << PAGE_SHIFT) | bits, _MEM + "__do_fault")
         return True
@@ -324,6 +333,11 @@ class Faults:
         self._pt[table][index] = entry
         self._emit(PteInstalled, fn, table, index, page_addr, entry)
 
+    def _get_page(self: Kernel, pfn: int, why: str) -> None:
+        """get_page: one more mapping holds the frame."""
+        self.mem_map.count[pfn] += 1
+        self._emit(PageRefChanged, "include/linux/mm.h:get_page", pfn, self.mem_map.count[pfn], why)
+
     def _put_page(self: Kernel, pfn: int) -> None:
         """put_page: drop a mapping's reference; the last one frees the frame."""
         if pfn == self._zero_pfn or pfn >= len(self.mem_map):
@@ -332,6 +346,7 @@ class Faults:
             self._free_pages(pfn, 0)
         else:
             self.mem_map.count[pfn] -= 1
+            self._emit(PageRefChanged, "mm/swap.c:put_page", pfn, self.mem_map.count[pfn], "a mapping went away")
 
     # -- fork, munmap, exit ------------------------------------------------------------------------------
     def _copy_page_range(self: Kernel, parent: MmStruct, child: MmStruct, vma: VmAreaStruct) -> None:
@@ -351,7 +366,7 @@ class Faults:
                 raise MemoryError("fork ran out of memory for page tables")  # pragma: no cover
             pfn = (entry & self._addr_mask) >> PAGE_SHIFT
             if pfn != self._zero_pfn:
-                self.mem_map.count[pfn] += 1
+                self._get_page(pfn, "the child maps it too")
             self._install(dst[0], dst[1], addr, entry, _MEM + "copy_one_pte")
 
     def _change_protection(self: Kernel, mm: MmStruct, vma: VmAreaStruct, prot: int) -> None:
