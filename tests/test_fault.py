@@ -136,6 +136,38 @@ def test_files_share_the_page_cache_and_copy_on_private_writes() -> None:
     check_frames(k)
 
 
+def test_review_points_exec_after_mprotect_write_only_reads_prot_none_fork() -> None:
+    from vmwidgets import PROT_EXEC, PROT_NONE
+
+    k = Kernel(Config(pae=True))
+    t = k.spawn("a")
+    a = t.mm.mmap(0x40000000, PAGE, PROT_READ, ANON)
+    assert t.access(a).ok
+    assert t.access(a, exec=True).signal == "SIGSEGV"  # NX page: a present fetch is a bad_area
+    t.mm.mprotect(a, PAGE, PROT_READ | PROT_EXEC)
+    assert t.access(a, exec=True).ok  # pte_modify dropped NX
+    w = t.mm.mmap(0x40010000, PAGE, PROT_WRITE, ANON)
+    assert t.access(w).ok  # x86 cannot make a page write-only: reads of PROT_WRITE memory work
+    b = t.mm.mmap(0x40020000, PAGE, RW, ANON)
+    frame = t.access(b, write=True).phys >> 12
+    t.mm.mprotect(b, PAGE, PROT_NONE)
+    child = k.fork(t)
+    child.mm.mprotect(b, PAGE, PROT_READ)
+    assert child.access(b).phys >> 12 == frame  # the PROT_NONE'd page was shared, not lost
+    assert t.access(b, user=False).signal == "Oops"  # a kernel-mode fault with no fixup
+    check_frames(k)
+    check_timeline(k)
+
+
+def test_fork_leaves_file_and_untouched_vmas_to_fault_in_again() -> None:
+    k = Kernel()
+    t = k.spawn("a")
+    t.access(0x08048000)  # text, from the page cache: no anon_vma
+    child = k.fork(t)
+    assert pte(k, child.mm, 0x08048000) == 0
+    assert child.access(0x08048000).faulted
+
+
 def test_pae_processes_share_the_kernel_pmd_so_vmalloc_needs_no_fault() -> None:
     k = Kernel(Config(pae=True))
     t = k.spawn("a")
@@ -190,6 +222,11 @@ class Procs(RuleBasedStateMachine):
         self.k.exit(self.k.tasks[i % len(self.k.tasks)])
 
     @precondition(lambda self: self.k.tasks)
+    @rule(i=st.integers(0, 7), page=st.integers(0, 31), n=st.integers(1, 8), prot=st.sampled_from([0, 1, 3, 5]))
+    def mprotect(self, i: int, page: int, n: int, prot: int) -> None:
+        self.k.tasks[i % len(self.k.tasks)].mm.mprotect(0x40000000 + page * PAGE, n * PAGE, prot)
+
+    @precondition(lambda self: self.k.tasks)
     @rule(i=st.integers(0, 7), page=st.integers(0, 31), n=st.integers(1, 8))
     def munmap(self, i: int, page: int, n: int) -> None:
         self.k.tasks[i % len(self.k.tasks)].mm.munmap(0x40000000 + page * PAGE, n * PAGE)
@@ -203,7 +240,7 @@ class Procs(RuleBasedStateMachine):
             for v in t.mm:
                 for addr in range(v.vm_start, v.vm_end, PAGE):
                     e = pte(k, t.mm, addr)
-                    if e & 1:
+                    if e:  # present, or PROT_NONE'd: the page is still referenced
                         pfn = (e & k._addr_mask) >> 12
                         maps[pfn] = maps.get(pfn, 0) + 1
         for t in k.tasks:  # every present user PTE lies inside a VMA of its mm
@@ -213,7 +250,7 @@ class Procs(RuleBasedStateMachine):
                 for index, e in k._pt[table].items():
                     addr = base + index * PAGE
                     inside = any(v.vm_start <= addr < v.vm_end for v in t.mm)
-                    assert e & 1 and inside, f"PTE for {addr:#x} outside every VMA"
+                    assert inside, f"PTE {e:#x} for {addr:#x} outside every VMA"
         for pfn, n in maps.items():
             if pfn == k._zero_pfn:
                 continue

@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 _FAULT = "arch/x86/mm/fault.c:do_page_fault"
 _MEM = "mm/memory.c:"
-_CHG_MASK = ~0xFFF | _PAGE_ACCESSED | _PAGE_DIRTY  # _PAGE_CHG_MASK: what pte_modify keeps
 
 
 @dataclass(frozen=True)
@@ -152,23 +151,23 @@ class Faults:
             raise InvalidArgument("task", task, "a live task of this kernel (from spawn or fork)")
 
     def _access(self: Kernel, mm: MmStruct, addr: int, write: bool, exec_: bool, user: bool) -> Access:
-        t = self._walk(mm.pgd.pfn, addr, emit=True)
-        if t.ok and self._allowed(t.steps[-1].entry, write, exec_, user):
-            self._touch(t, addr, write)
-            return Access(addr, t.phys, False)
-        kind = "protection" if t.ok else "not present"
-        if not user and not t.ok and not self.config.pae and self._vmalloc_fault(mm, addr):
+        faulted = False
+        for _ in range(3):  # the instruction runs again after each fault the kernel fixed
             t = self._walk(mm.pgd.pfn, addr, emit=True)
-            if t.ok:
-                return Access(addr, t.phys, True)
-        self._emit(PageFaulted, _FAULT, mm.name, addr, write, kind)
-        reason = self._do_page_fault(mm, addr, write, exec_, user, present=t.ok)
-        if reason is not None:
-            self._emit(SignalSent, _FAULT, mm.name, addr, "SIGSEGV", reason)
-            return Access(addr, None, True, "SIGSEGV", reason)
-        t = self._walk(mm.pgd.pfn, addr, emit=True)  # the instruction runs again
-        self._touch(t, addr, write)
-        return Access(addr, t.phys, True)
+            if t.ok and self._allowed(t.steps[-1].entry, write, exec_, user):
+                self._touch(t, addr, write)
+                return Access(addr, t.phys, faulted)
+            faulted = True
+            cause = "protection" if t.ok else "not present"
+            if not user and not t.ok and not self.config.pae and self._vmalloc_fault(mm, addr):
+                continue
+            self._emit(PageFaulted, _FAULT, mm.name, addr, write, cause)
+            reason = self._do_page_fault(mm, addr, write, exec_, user, present=t.ok)
+            if reason is not None:
+                signal = "SIGSEGV" if user else "Oops"  # kernel mode: no exception fixup, an oops
+                self._emit(SignalSent, _FAULT, mm.name, addr, signal, reason)
+                return Access(addr, None, True, signal, reason)
+        raise AssertionError("a fault the kernel fixed came back twice")  # pragma: no cover
 
     def _allowed(self: Kernel, entry: int, write: bool, exec_: bool, user: bool) -> bool:
         if user and not entry & _PAGE_USER:
@@ -186,7 +185,13 @@ class Faults:
         if new != last.entry:
             self._pt[last.table][last.index] = new
             self._emit(
-                PteChanged, "arch/x86: the MMU", last.table, last.index, addr & ~(PAGE_SIZE - 1), last.entry, new
+                PteChanged,
+                "x86 MMU:sets the accessed/dirty bits",
+                last.table,
+                last.index,
+                addr & ~(PAGE_SIZE - 1),
+                last.entry,
+                new,
             )
 
     def _vmalloc_fault(self: Kernel, mm: MmStruct, addr: int) -> bool:
@@ -229,12 +234,10 @@ class Faults:
         if write:
             if not vma.vm_flags & VM_WRITE:
                 return "a write to a VMA without VM_WRITE"
-        elif present and not exec_:
-            return "a read the page's protection forbids"
-        elif not vma.vm_flags & (VM_READ | VM_EXEC):
-            return "a read of a VMA without VM_READ"
-        if exec_ and self.config.pae and not vma.vm_flags & VM_EXEC:
-            return "an instruction fetch from a VMA without VM_EXEC (NX)"
+        elif present:  # error_code: a read (or fetch) of a present page
+            return "a read or fetch the page's protection forbids"
+        elif not vma.vm_flags & (VM_READ | VM_EXEC | VM_WRITE):
+            return "a read of a VMA with no access at all"
         if not self._handle_mm_fault(mm, vma, addr, write):
             return "out of memory"  # the kernel would run the OOM killer
         return None
@@ -350,11 +353,17 @@ class Faults:
 
     # -- fork, munmap, exit ------------------------------------------------------------------------------
     def _copy_page_range(self: Kernel, parent: MmStruct, child: MmStruct, vma: VmAreaStruct) -> None:
-        """mm/memory.c:copy_page_range — share every present page; COW mappings go read-only."""
+        """mm/memory.c:copy_page_range — share every mapped page; COW mappings go read-only.
+
+        A VMA without anon_vma holds nothing a fault cannot bring back (file pages, untouched
+        memory): 2.6.24 copies none of its PTEs and lets the child fault them in.
+        """
+        if vma.anon_vma is None:
+            return
         cow = vma.vm_flags & (VM_SHARED | VM_MAYWRITE) == VM_MAYWRITE
         for addr in range(vma.vm_start, vma.vm_end, PAGE_SIZE):
             src = self._user_slot(parent, addr, alloc=False)
-            if src is None or not self._pt[src[0]].get(src[1], 0) & _PAGE_PRESENT:
+            if src is None or not self._pt[src[0]].get(src[1], 0):  # copy all but pte_none
                 continue
             entry = self._pt[src[0]][src[1]]
             if cow and entry & _PAGE_RW:  # ptep_set_wrprotect in the parent too
@@ -367,6 +376,9 @@ class Faults:
             pfn = (entry & self._addr_mask) >> PAGE_SHIFT
             if pfn != self._zero_pfn:
                 self._get_page(pfn, "the child maps it too")
+            entry &= ~_PAGE_ACCESSED  # pte_mkold; shared mappings also pte_mkclean
+            if vma.vm_flags & VM_SHARED:
+                entry &= ~_PAGE_DIRTY
             self._install(dst[0], dst[1], addr, entry, _MEM + "copy_one_pte")
 
     def _change_protection(self: Kernel, mm: MmStruct, vma: VmAreaStruct, prot: int) -> None:
@@ -376,7 +388,7 @@ class Faults:
             if slot is None or slot[1] not in self._pt[slot[0]]:
                 continue
             old = self._pt[slot[0]][slot[1]]
-            new = (old & _CHG_MASK) | prot
+            new = (old & (self._addr_mask | _PAGE_ACCESSED | _PAGE_DIRTY)) | prot  # pte_modify
             if new != old:
                 self._pt[slot[0]][slot[1]] = new
                 self._emit(PteChanged, "mm/mprotect.c:change_pte_range", slot[0], slot[1], addr, old, new)
