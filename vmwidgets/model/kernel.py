@@ -54,6 +54,7 @@ from .mm_types import (
 from .mmap import MmStruct
 from .page import MemMap, Zone
 from .pgtable import PageTables
+from .rbtree import rb_links
 from .vmalloc import Vmalloc, VmStruct
 from .vmap_area import VM_LAZY_FREE, VM_LAZY_FREEING, VmapAreas
 
@@ -482,15 +483,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
         for t in [self.vmap_area_root, *(mm.mm_rb for mm in self.mms)]:
             if t.rb_node is None:
                 continue  # an empty tree is no entry
-            rb[t.name] = {
-                n.id: (
-                    n.rb_parent and n.rb_parent.id,
-                    n.rb_left and n.rb_left.id,
-                    n.rb_right and n.rb_right.id,
-                    n.rb_color,
-                )
-                for n in t
-            }
+            rb[t.name] = rb_links(t)
             labels[t.name] = {n.id: n.label for n in t}
             roots[t.name] = t.rb_node.id
         vmas = {

@@ -84,6 +84,11 @@ def _snap(n: RbNode) -> tuple:
     return (_id(n.rb_parent), _id(n.rb_left), _id(n.rb_right), n.rb_color)
 
 
+def rb_links(root: RbRoot) -> dict[int, tuple]:
+    """Every node's ``(parent, left, right, colour)`` by id: the tree as a view state holds it."""
+    return {n.id: _snap(n) for n in root}
+
+
 class _Step:
     """Records what one step changes: each touched node's links before and after."""
 
