@@ -1,0 +1,122 @@
+"""Graphviz DOT for the vmlist and for red-black trees (static export, tests, widgets).
+
+Labels are Graphviz HTML-like labels built with :func:`escape`, so a caller or file name
+holding ``<``, ``&`` or quotes renders as text.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from ..errors import VmError
+from ..model.constants import vm_flag_names
+from ..state import ViewState
+
+RED, BLACK, HIGHLIGHT = "#c62828", "#212121", "#ffb300"
+
+
+class RenderError(VmError):
+    """Rendering needs something this machine lacks (Graphviz's ``dot``)."""
+
+
+def escape(text: object) -> str:
+    """Text made safe for an HTML-like DOT label (and for HTML): ``<``, ``>``, ``&``, quotes."""
+    return html.escape(str(text), quote=True)
+
+
+def rbtree_dot(state: ViewState, tree: str, highlight: Iterable[int] = (), path: Iterable[int] = ()) -> str:
+    """The red-black tree ``tree`` of ``state`` as DOT, in-order left to right.
+
+    Red and black nodes are also marked R/B for readers who cannot tell the colours
+    apart; ``highlight`` (nodes the current step changed) get a thick amber border,
+    ``path`` (a search path) amber edges.  Missing children get invisible placeholders so
+    a lone child still hangs on its own side.
+    """
+    nodes = state.rb.get(tree, {})
+    labels = state.rb_labels.get(tree, {})
+    marked, on_path = set(highlight), set(path)
+    out = [
+        f'digraph "{escape(tree)}" {{',
+        "  graph [ordering=out, nodesep=0.25, ranksep=0.35];",
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, fontcolor=white];',
+        "  edge [arrowsize=0.6];",
+    ]
+    if not nodes:
+        out.append('  empty [label="(empty tree)", shape=plaintext, fontcolor=black, style=""];')
+    for node in sorted(nodes):
+        color = nodes[node][3]
+        fill, mark = (RED, "R") if color == 0 else (BLACK, "B")
+        border = f', penwidth=3, color="{HIGHLIGHT}"' if node in marked else ""
+        label = f"{escape(labels.get(node, hex(node)))}<BR/><B>{mark}</B>"
+        out.append(f'  n{node} [label=<{label}>, fillcolor="{fill}"{border}];')
+    for node in sorted(nodes):
+        _, left, right, _ = nodes[node]
+        for side, child in (("l", left), ("r", right)):
+            if child is None:
+                if (left is None) != (right is None):  # keep a lone child on its side
+                    out.append(f'  nil{node}{side} [label="", width=0.1, style=invis];')
+                    out.append(f"  n{node} -> nil{node}{side} [style=invis];")
+                continue
+            edge = f' [color="{HIGHLIGHT}", penwidth=2.5]' if node in on_path and child in on_path else ""
+            out.append(f"  n{node} -> n{child}{edge};")
+    out.append("}")
+    return "\n".join(out)
+
+
+def vmlist_dot(state: ViewState, highlight: Iterable[int] = (), visiting: int | None = None) -> str:
+    """``vmlist`` as a chain of ``struct vm_struct`` records, fields as the kernel names them.
+
+    ``highlight``: areas the current step changed; ``visiting``: the node a hole search
+    is looking at.
+    """
+    marked = set(highlight)
+    out = [
+        "digraph vmlist {",
+        "  graph [rankdir=LR, nodesep=0.2];",
+        '  node [shape=plaintext, fontname="Helvetica", fontsize=10];',
+        "  vmlist [label=<<B>vmlist</B>>];",
+    ]
+    prev = "vmlist"
+    for addr in state.vmlist:
+        a = state.areas[addr]
+        pages = state.area_pages.get(addr, [])
+        color = HIGHLIGHT if addr in marked else ("#1e88e5" if addr == visiting else "#9e9e9e")
+        rows = [
+            ("addr", f"{a.addr:#010x}"),
+            ("size", f"{a.size:#x} ({a.size >> 10} kB)"),
+            ("flags", "|".join(vm_flag_names(a.flags)) or "0"),
+            ("nr_pages", str(a.nr_pages)),
+            ("pages", ", ".join(f"{p:#x}" for p in pages[:4]) + (" …" if len(pages) > 4 else "") or "NULL"),
+            ("phys_addr", f"{a.phys_addr:#x}"),
+            ("caller", a.caller or "NULL"),
+        ]
+        cells = "".join(f'<TR><TD ALIGN="LEFT">{k}</TD><TD ALIGN="LEFT">{escape(v)}</TD></TR>' for k, v in rows)
+        table = (
+            f'<TABLE BORDER="2" CELLBORDER="0" CELLSPACING="0" COLOR="{color}">'
+            f'<TR><TD COLSPAN="2"><B>struct vm_struct</B></TD></TR>{cells}'
+            f'<TR><TD ALIGN="LEFT" PORT="next">next</TD><TD></TD></TR></TABLE>'
+        )
+        out.append(f"  a{addr:x} [label=<{table}>];")
+        out.append(f"  {prev} -> a{addr:x};" if prev == "vmlist" else f"  {prev}:next:e -> a{addr:x}:w [weight=5];")
+        prev = f"a{addr:x}"
+    out.append('  null [label="NULL"];')
+    out.append(f"  {prev} -> null;" if prev == "vmlist" else f"  {prev}:next:e -> null;")
+    out.append("}")
+    return "\n".join(out)
+
+
+def to_svg(dot: str) -> str:
+    """Lay out ``dot`` with Graphviz's ``dot`` (the static export path).
+
+    Raises :class:`RenderError` with one clear sentence when ``dot`` is not installed.
+    """
+    import graphviz
+
+    try:
+        return graphviz.Source(dot).pipe(format="svg", encoding="utf-8")
+    except graphviz.ExecutableNotFound as exc:
+        raise RenderError(
+            "static SVG needs Graphviz's dot program: install it with 'apt-get install graphviz' "
+            "(the interactive views do not need it)"
+        ) from exc
