@@ -69,3 +69,29 @@ def test_to_svg_without_dot_says_so_in_one_sentence(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(RenderError, match="apt-get install graphviz"):
         to_svg("digraph { a }")
+
+
+def test_pagetable_dot_collapses_runs_and_highlights_a_walk() -> None:
+    from vmwidgets.render import pagetable_dot
+
+    k = Kernel()
+    addr = k.vmalloc(3 * 4096)
+    walk = [(s.table, s.index) for s in k.translate(addr + 4096).steps]
+    dot = pagetable_dot(k.timeline.state, k.swapper_pg_dir.pfn, pae=False, walk=walk)
+    assert "entries 0–767 empty" in dot  # no user space in swapper_pg_dir
+    assert "224 × 4 MB, phys 0x0–0x37ffffff" in dot  # lowmem's large pages in one row
+    pte = walk[-1][0]
+    assert f"t{walk[0][0]:x}:e{walk[0][1]}:e -> t{pte:x}:w [color=" in dot  # the walked pointer is lit
+    assert "frames 0x" in dot and 'BGCOLOR="#ffe082"' in dot
+
+
+def test_pagetable_dot_under_pae_and_without_pse() -> None:
+    from vmwidgets.render import pagetable_dot
+
+    k = Kernel(Config(pae=True))
+    dot = pagetable_dot(k.timeline.state, k.swapper_pg_dir.pfn, pae=True)
+    assert "PMD frame" in dot and "2 MB" in dot
+    flat = Kernel(Config(pse=False, ram=256 << 20))
+    dot = pagetable_dot(flat.timeline.state, flat.swapper_pg_dir.pfn, pae=False, max_children=5)
+    assert "more tables" in dot and dot.count("PTE frame") == 5
+    assert "frames 0x0–0x3ff" in dot  # a full lowmem PTE table is one run

@@ -4,6 +4,6 @@ They read only the view state (never the model), escape every label, and are tes
 without a browser; the widgets (issue 4) build on them.
 """
 
-from .dot import escape, rbtree_dot, to_svg, vmlist_dot
+from .dot import escape, pagetable_dot, rbtree_dot, to_svg, vmlist_dot
 
-__all__ = ["escape", "rbtree_dot", "to_svg", "vmlist_dot"]
+__all__ = ["escape", "pagetable_dot", "rbtree_dot", "to_svg", "vmlist_dot"]
