@@ -486,13 +486,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
             rb[t.name] = rb_links(t)
             labels[t.name] = {n.id: n.label for n in t}
             roots[t.name] = t.rb_node.id
-        vmas = {
-            mm.name: {
-                v.id: (v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff, v.vm_file.path if v.vm_file else None) for v in mm
-            }
-            for mm in self.mms
-            if mm.mmap
-        }
+        vmas = {mm.name: {v.id: v.record for v in mm} for mm in self.mms if mm.mmap}
         lazy = {va.va_start for va in self._vmap_list if va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING)}
         return ViewState(
             rb=rb,

@@ -50,8 +50,6 @@ VMA_FLAG_NAMES = {
     VM_ACCOUNT: "VM_ACCOUNT",
 }
 
-TASK_SIZE = 0xC0000000  # PAGE_OFFSET for the 3G/1G split; the mm keeps its own
-TASK_UNMAPPED_BASE_DIV = 3  # TASK_UNMAPPED_BASE = PAGE_ALIGN(TASK_SIZE / 3)
 MIN_GAP = 128 << 20  # arch/x86/mm/mmap_32.c: the stack gets at least 128 MB
 STACK_RLIMIT = 8 << 20  # ulimit -s 8192
 
@@ -112,6 +110,11 @@ class VmAreaStruct:
     @property
     def flag_names(self) -> tuple[str, ...]:
         return tuple(n for b, n in VMA_FLAG_NAMES.items() if self.vm_flags & b)
+
+    @property
+    def record(self) -> tuple[int, int, int, int, str | None]:
+        """``(vm_start, vm_end, vm_flags, vm_pgoff, file path)``: the VMA as events and views carry it."""
+        return (self.vm_start, self.vm_end, self.vm_flags, self.vm_pgoff, self.vm_file.path if self.vm_file else None)
 
     @property
     def label(self) -> str:

@@ -412,18 +412,7 @@ class MmStruct:
         if nxt is not None:
             nxt.vm_prev = vma
         k = self._k
-        k._emit(
-            VmaLinked,
-            _MMAP + "__vma_link_list",
-            self.name,
-            vma.id,
-            vma.vm_start,
-            vma.vm_end,
-            vma.vm_flags,
-            vma.vm_pgoff,
-            vma.vm_file.path if vma.vm_file else None,
-            prev.id if prev else None,
-        )
+        k._emit(VmaLinked, _MMAP + "__vma_link_list", self.name, vma.id, *vma.record, prev.id if prev else None)
         emit = k._emit if k._sink is not None else None
         rb_link_node(vma.vm_rb, parent, left, self.mm_rb, emit, vma.label)
         rb_insert_color(vma.vm_rb, self.mm_rb, emit)
@@ -441,17 +430,7 @@ class MmStruct:
         k = self._k
         emit = k._emit if k._sink is not None else None
         rb_erase(vma.vm_rb, self.mm_rb, emit)
-        k._emit(
-            VmaUnlinked,
-            fn,
-            self.name,
-            vma.id,
-            vma.vm_start,
-            vma.vm_end,
-            vma.vm_flags,
-            vma.vm_pgoff,
-            vma.vm_file.path if vma.vm_file else None,
-        )
+        k._emit(VmaUnlinked, fn, self.name, vma.id, *vma.record)
         vma.vm_prev = vma.vm_next = None
         if self.mmap_cache is vma:
             self.mmap_cache = prev
