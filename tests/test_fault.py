@@ -304,3 +304,35 @@ def test_bad_calls_change_nothing() -> None:
     k.exit(t)
     with pytest.raises(InvalidArgument, match="live task"):
         t.access(0x08048000)
+
+
+def test_out_of_memory_spawn_and_fork_leave_nothing_behind() -> None:
+    from vmwidgets import GFP_HIGHUSER
+
+    for cfg in (Config(ram=40 << 20), Config(ram=40 << 20, pae=True)):
+        k = Kernel(cfg)
+        t = k.spawn("a")
+        a = t.mm.mmap(0x40000000, 4 * PAGE, RW, ANON)
+        for i in range(4):
+            t.access(a + i * PAGE, write=True)
+        hoard = []
+        while (p := k.alloc_pages(GFP_HIGHUSER, 0)) is not None:
+            hoard.append(p)
+        for p in hoard[-3:]:  # a little room: enough for a pgd, not for all of a child
+            k.free_pages(p, 0)
+        free, tables, tasks = sum(z.free_pages for z in k.zones), set(k._pt), list(k.tasks)
+        results = [k.fork(t) for _ in range(3)]
+        assert None in results
+        for child in results:
+            if child is not None:
+                k.exit(child)
+        # no frame, table or task leaked (the parent's PTEs may stay write-protected, as in the kernel)
+        assert sum(z.free_pages for z in k.zones) == free and set(k._pt) == tables and k.tasks == tasks
+        check_frames(k)
+        check_timeline(k)
+        for p in hoard[:-3]:
+            k.free_pages(p, 0)
+        while (p := k.alloc_pages(GFP_HIGHUSER, 0)) is not None:
+            pass
+        assert k.spawn("b") is None
+        check_frames(k)

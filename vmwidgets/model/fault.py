@@ -87,12 +87,18 @@ class Faults:
             op.result = f"phys {out.phys:#x}" if out.ok else f"{out.signal}"
             return out
 
-    def fork(self: Kernel, task: Task) -> Task:
+    def fork(self: Kernel, task: Task) -> Task | None:
         """kernel/fork.c:copy_mm/dup_mmap — a child with copies of every VMA; private writable
-        pages are write-protected in both, so the first write copies (do_wp_page)."""
+        pages are write-protected in both, so the first write copies (do_wp_page).
+
+        Returns None (-ENOMEM) when memory runs out; the half-built child is torn down again.
+        """
         self._check_task(task)
         with self._operation("fork", f"pid={task.pid}", "kernel/fork.c:dup_mmap") as op:
             child = self._new_task(task.comm)
+            if child is None:
+                op.result = "-ENOMEM"
+                return None
             parent, mm = task.mm, child.mm
             for attr in (
                 "start_code",
@@ -116,7 +122,10 @@ class Faults:
                 _, prev, node, left = mm._find_vma_prepare(new.vm_start)
                 mm._vma_link(new, prev, node, left)
                 mm.total_vm += (vma.vm_end - vma.vm_start) >> PAGE_SHIFT
-                self._copy_page_range(parent, mm, vma)
+                if not self._copy_page_range(parent, mm, vma):
+                    self._teardown(child)  # dup_mmap's error path: the child's mm goes away again
+                    op.result = "-ENOMEM"
+                    return None
             op.result = f"task {child.pid}"
             return child
 
@@ -124,26 +133,31 @@ class Faults:
         """kernel/exit.c → mm/mmap.c:exit_mmap: unmap everything, free the page tables and the pgd."""
         self._check_task(task)
         with self._operation("exit", f"pid={task.pid}", "mm/mmap.c:exit_mmap") as op:
-            mm = task.mm
-            vmas = list(mm)
-            for vma in vmas:
-                self._zap_range(mm, vma.vm_start, vma.vm_end)
-            for vma in vmas:
-                mm._vma_unlink(vma, "mm/mmap.c:remove_vma")
-                mm.total_vm -= (vma.vm_end - vma.vm_start) >> PAGE_SHIFT
-            self._free_pgtables(mm, 0, mm.task_size)
-            pgd = mm.pgd.pfn
-            first_kernel = self.pgd_index(self.layout.page_offset)
-            if self.config.pae:  # pgd_free frees the preallocated user PMDs
-                for i in range(first_kernel):
-                    self._free_table(pgd, i, "arch/x86/mm/pgtable_32.c:pgd_free")
-            entries = tuple(sorted(self._pt[pgd].items()))
-            del self._pt[pgd], self._pt_meta[pgd]
-            self._emit(PgdFreed, "arch/x86/mm/pgtable_32.c:pgd_free", mm.name, pgd, entries)
-            self._free_pages(pgd, 0)
-            self.tasks.remove(task)
-            self.mms.remove(mm)
+            self._teardown(task)
             op.result = "void"
+
+    def _teardown(self: Kernel, task: Task) -> None:
+        """exit_mmap and pgd_free: every VMA, page, page table and the pgd go back."""
+        mm = task.mm
+        vmas = list(mm)
+        for vma in vmas:
+            self._zap_range(mm, vma.vm_start, vma.vm_end)
+        for vma in vmas:
+            mm._vma_unlink(vma, "mm/mmap.c:remove_vma")
+            mm.total_vm -= (vma.vm_end - vma.vm_start) >> PAGE_SHIFT
+        self._free_pgtables(mm, 0, mm.task_size)
+        pgd = mm.pgd.pfn
+        first_kernel = self.pgd_index(self.layout.page_offset)
+        if self.config.pae:  # pgd_free frees the preallocated user PMDs
+            for i in range(first_kernel):
+                if i in self._pt[pgd]:  # all of them, unless pgd_alloc itself ran out
+                    self._free_table(pgd, i, "arch/x86/mm/pgtable_32.c:pgd_free")
+        entries = tuple(sorted(self._pt[pgd].items()))
+        del self._pt[pgd], self._pt_meta[pgd]
+        self._emit(PgdFreed, "arch/x86/mm/pgtable_32.c:pgd_free", mm.name, pgd, entries)
+        self._free_pages(pgd, 0)
+        self.tasks.remove(task)
+        self.mms.remove(mm)
 
     # -- the fault path ----------------------------------------------------------------------------
     def _check_task(self: Kernel, task: object) -> None:
@@ -352,14 +366,14 @@ class Faults:
             self._emit(PageRefChanged, "mm/swap.c:put_page", pfn, self.mem_map.count[pfn], "a mapping went away")
 
     # -- fork, munmap, exit ------------------------------------------------------------------------------
-    def _copy_page_range(self: Kernel, parent: MmStruct, child: MmStruct, vma: VmAreaStruct) -> None:
+    def _copy_page_range(self: Kernel, parent: MmStruct, child: MmStruct, vma: VmAreaStruct) -> bool:
         """mm/memory.c:copy_page_range — share every mapped page; COW mappings go read-only.
 
         A VMA without anon_vma holds nothing a fault cannot bring back (file pages, untouched
         memory): 2.6.24 copies none of its PTEs and lets the child fault them in.
         """
         if vma.anon_vma is None:
-            return
+            return True
         cow = vma.vm_flags & (VM_SHARED | VM_MAYWRITE) == VM_MAYWRITE
         for addr in range(vma.vm_start, vma.vm_end, PAGE_SIZE):
             src = self._user_slot(parent, addr, alloc=False)
@@ -372,7 +386,7 @@ class Faults:
                 entry &= ~_PAGE_RW
             dst = self._user_slot(child, addr, alloc=True)
             if dst is None:
-                raise MemoryError("fork ran out of memory for page tables")  # pragma: no cover
+                return False
             pfn = (entry & self._addr_mask) >> PAGE_SHIFT
             if pfn != self._zero_pfn:
                 self._get_page(pfn, "the child maps it too")
@@ -380,6 +394,7 @@ class Faults:
             if vma.vm_flags & VM_SHARED:
                 entry &= ~_PAGE_DIRTY
             self._install(dst[0], dst[1], addr, entry, _MEM + "copy_one_pte")
+        return True
 
     def _change_protection(self: Kernel, mm: MmStruct, vma: VmAreaStruct, prot: int) -> None:
         """mm/mprotect.c:change_pte_range — pte_modify every present PTE of the VMA."""
@@ -412,6 +427,8 @@ class Faults:
             if vma is not None and vma.vm_start < base + span:
                 continue
             if self.config.pae:
+                if base >> 30 not in self._pt[mm.pgd.pfn]:
+                    continue
                 parent = (self._pt[mm.pgd.pfn][base >> 30] & self._addr_mask) >> PAGE_SHIFT
                 index = (base >> 21) & 511
             else:

@@ -373,7 +373,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
                 self.timeline._end(self._op, res.result)
 
     # -- processes -----------------------------------------------------------------------------
-    def spawn(self, name: str) -> Task:
+    def spawn(self, name: str) -> Task | None:
         """Create a process as execve would leave it (fs/binfmt_elf.c, kernel/fork.c).
 
         ``pgd_alloc`` gives it a page directory whose kernel part ``pgd_ctor`` copies from
@@ -384,12 +384,16 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
         below ``mmap_base`` with its data right above it (2.6.24's load_elf_interp), then
         libc as ld.so maps it from user space: the whole image top-down, its data mapped
         over the end with MAP_FIXED (a split), an anonymous bss.  No vdso (2.6.24 puts
-        one page below ld.so), no randomisation.
+        one page below ld.so), no randomisation.  None (-ENOMEM) when no page is left for
+        the page directory.
         """
         if not isinstance(name, str) or not 0 < len(name) <= 15 or not name.isprintable() or "/" in name:
             raise InvalidArgument("name", name, "a command name of 1 to 15 printable characters, no '/'")
         with self._operation("execve", f"name={name!r}", "fs/binfmt_elf.c:load_elf_binary") as op:
             task = self._new_task(name)
+            if task is None:
+                op.result = "-ENOMEM"
+                return None
             mm = task.mm
             pid = task.pid
             rx, rw = PROT_READ | PROT_EXEC, PROT_READ | PROT_WRITE
@@ -415,13 +419,16 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
             op.result = f"task {pid}"
             return task
 
-    def _new_task(self, comm: str) -> Task:
-        """A task with a fresh mm: pgd_alloc, pgd_ctor (and PAE's preallocated user PMDs)."""
-        self._pids += 1
-        pid = self._pids
+    def _new_task(self, comm: str) -> Task | None:
+        """A task with a fresh mm: pgd_alloc, pgd_ctor (and PAE's preallocated user PMDs).
+
+        None when a page runs out (the failed allocation is an event; nothing stays behind).
+        """
         page = self._alloc_pages(GFP_KERNEL, 0)
         if page is None:
-            raise MemoryError("no page for the page directory")  # pragma: no cover - needs an exhausted machine
+            return None
+        self._pids += 1
+        pid = self._pids
         self._pt[page.pfn] = {}
         self._pt_meta[page.pfn] = ("pgd", 0)
         first_kernel = self.pgd_index(self.layout.page_offset)
@@ -435,12 +442,14 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
             page.pfn,
             tuple(sorted(self._pt[page.pfn].items())),
         )
-        if self.config.pae:  # pgd_alloc preallocates the user PMDs
-            for i in range(first_kernel):
-                self._pte_table_for(page.pfn, i, "pmd", i << 30, "arch/x86/mm/pgtable_32.c:pgd_alloc")
         task = Task(pid, comm, MmStruct(self, f"{pid}", page))
         self.tasks.append(task)
         self.mms.append(task.mm)
+        if self.config.pae:  # pgd_alloc preallocates the user PMDs
+            for i in range(first_kernel):
+                if self._pte_table_for(page.pfn, i, "pmd", i << 30, "arch/x86/mm/pgtable_32.c:pgd_alloc") is None:
+                    self._teardown(task)
+                    return None
         return task
 
     def _pte_table_for(self, parent: int, index: int, level: str, vaddr: int, fn: str) -> int | None:
