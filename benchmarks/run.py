@@ -339,6 +339,80 @@ def fig_mm(sz: Sizes) -> list[Row]:
     return rows
 
 
+def scenario(n: int) -> tuple[Kernel, object]:
+    """A kernel with ``n`` vm_structs on vmlist and a task with ``n`` extra VMAs (lesson size: n = 4)."""
+    from vmwidgets import MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE
+
+    k = Kernel(Config(aged=True, seed=1))
+    task = k.spawn("bench")
+    flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED
+    for i in range(n):
+        task.mm.mmap(0x10000000 + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), flags)
+        k.vmalloc(PAGE * (1 + i % 3))
+    task.access(0x10000000, write=True)
+    k.translate(k.timeline.state.vmlist[-1])
+    return k, task
+
+
+def fig_views(sz: Sizes) -> list[Row]:
+    """Python-side latency of one player step per view (seek, focus, scene, JSON), and the bytes it sends."""
+    import json
+
+    from vmwidgets.widgets import LayoutView, PageTableView, PhysicalMemoryView, Player, VmaView, VmlistView
+
+    rows = []
+    steps = 60 if sz is QUICK else 300
+    for n in (4, 200 if sz is QUICK else 1000):
+        k, task = scenario(n)
+        tl = k.timeline
+        views = {
+            "LayoutView": (LayoutView, k),
+            "PhysicalMemoryView": (PhysicalMemoryView, k),
+            "PageTableView": (PageTableView, k),
+            "VmlistView": (VmlistView, k),
+            "VmaView": (VmaView, task),
+            "player alone": (None, None),
+        }
+        sec = f"6. player step, {n} vm_structs + {n} VMAs"
+        # every step of the last mmap (rb-tree insert and rebalancing) and the last `steps`
+        # steps (the end of the last vmalloc's hole search, a fault, an address walk)
+        last_mmap = [o for o in tl.operations if o.name == "mmap"][-1]
+        positions = list(range(last_mmap.start + 1, last_mmap.end + 1))
+        positions += list(range(max(0, len(tl) - steps) + 1, len(tl) + 1))
+        for name, (cls, obj) in views.items():
+            view = cls(obj) if cls else None
+            player = Player(task, [view] if view else [])
+            times, sent = [], []
+            scenes = list(getattr(view, "scenes", []))
+            for pos in positions:
+                if pos - 1 != player.position:
+                    player.seek(pos - 1)
+                before = [sw.scene for sw in scenes]
+                t0 = time.perf_counter()
+                player.step_forward()
+                # what ipywidgets would serialise and send: the scenes that changed, as JSON
+                sent.append(
+                    sum(len(json.dumps(sw.scene)) for sw, b in zip(scenes, before, strict=True) if sw.scene is not b)
+                )
+                times.append((time.perf_counter() - t0) * 1e3)
+            times.sort()
+            worst = times[-1]
+            note = "target < 100 ms" if n >= 200 else ""
+            rows.append(
+                Row(sec, f"{name}: median / worst ms", f"{statistics.median(times):.1f} / {worst:.1f}", "ms", note)
+            )
+            if scenes:
+                rows.append(
+                    Row(
+                        sec,
+                        f"{name}: bytes sent per step, median / max",
+                        f"{statistics.median(sent):,.0f} / {max(sent):,}",
+                        "B",
+                    )
+                )
+    return rows
+
+
 # -- table ---------------------------------------------------------------------------------------
 def table(rows: list[Row]) -> str:
     head = Row("section", "figure", "value", "unit", "target / note")
@@ -378,6 +452,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += fig_bytes(sz, wl, iters)
     log("5. processes: mmap/munmap, find_vma, tree height")
     rows += fig_mm(sz)
+    log("6. widgets: player step latency and bytes per step, per view")
+    rows += fig_views(sz)
 
     total = time.perf_counter() - t_start
     mode = "quick" if args.quick else "full"

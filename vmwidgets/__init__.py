@@ -61,6 +61,15 @@ from .state import ViewState
 from .timeline import Timeline
 
 __version__ = "0.1.0"
+
+
+def explore(obj):
+    """The explorer widget for a Kernel, Task or MmStruct: see :func:`vmwidgets.widgets.explore`."""
+    from .widgets import explore as _explore
+
+    return _explore(obj)
+
+
 __all__ = [
     "MAP_ANONYMOUS",
     "MAP_DENYWRITE",
@@ -117,4 +126,5 @@ __all__ = [
     "__GFP_ZERO",
     "event_from_dict",
     "event_from_json",
+    "explore",
 ]

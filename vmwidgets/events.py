@@ -34,7 +34,7 @@ def _show(name: str, v: Any) -> str:
     if isinstance(v, int) and not isinstance(v, bool) and name not in ("op", "index", "position", "order", "zone"):
         return f"{v:#x}" if v >= 4096 or name in ("pfn", "buddy", "table", "parent", "entry", "old", "new") else str(v)
     if isinstance(v, tuple):
-        return "(" + ", ".join(f"{x:#x}" for x in v) + ("," if len(v) == 1 else "") + ")"
+        return "(" + ", ".join(_show(name, x) for x in v) + ("," if len(v) == 1 else "") + ")"
     return repr(v)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from ..errors import VmError
 from ..model.constants import vm_flag_names
 from ..state import ViewState
+from .tables import all_tables, flags, table_rows
 
 RED, BLACK, HIGHLIGHT = "#c62828", "#212121", "#ffb300"
 
@@ -122,48 +123,6 @@ def to_svg(dot: str) -> str:
         ) from exc
 
 
-def _flags(entry: int) -> str:
-    short = {
-        "PRESENT": "P",
-        "RW": "RW",
-        "USER": "U",
-        "PWT": "PWT",
-        "PCD": "PCD",
-        "ACCESSED": "A",
-        "DIRTY": "D",
-        "PSE": "PSE",
-        "GLOBAL": "G",
-        "NX": "NX",
-    }
-    from ..model.constants import pte_flag_names
-
-    return " ".join(short[f] for f in pte_flag_names(entry))
-
-
-def _runs(entries: dict[int, int], mask: int, big: int, leaf: bool) -> list[tuple[int, int, int, int]]:
-    """Consecutive entries mapping consecutive frames with the same flags: (first, last, entry, step).
-
-    A run only grows when the next entry points ``step`` bytes further: one table or page
-    each (``big`` for large pages, else 4 kB).  Above the PTE level (``leaf`` False) only
-    large pages join runs: each pointer to a lower table keeps its own row and arrow."""
-    runs: list[list[int]] = []
-    for i in sorted(entries):
-        e = entries[i]
-        if runs:
-            first, last, e0, step = runs[-1]
-            joins = leaf or e & 0x80
-            if (
-                joins
-                and i == last + 1
-                and (e & ~mask) == (e0 & ~mask)
-                and (e & mask) == (e0 & mask) + (i - first) * step
-            ):
-                runs[-1][1] = i
-                continue
-        runs.append([i, i, e, big if e & 0x80 else 4096])  # _PAGE_PSE: a large page
-    return [tuple(r) for r in runs]
-
-
 def pagetable_dot(
     state: ViewState, root: int, pae: bool, walk: Iterable[tuple[int, int]] = (), max_children: int = 12
 ) -> str:
@@ -175,10 +134,8 @@ def pagetable_dot(
     address walk — is highlighted; at most ``max_children`` lower tables are drawn per
     table, the rest summed up.
     """
-    mask = 0x000FFFFFFFFFF000 if pae else 0xFFFFF000
     steps = set(walk)
-    tables = {**state.static_tables, **state.tables}
-    counts = {"pgd": 4 if pae else 1024, "pmd": 512, "pte": 512 if pae else 1024}
+    tables = all_tables(state)
     out = [
         f"digraph pagetables_{root:x} {{",
         "  graph [rankdir=LR, nodesep=0.15, ranksep=0.6];",
@@ -191,37 +148,21 @@ def pagetable_dot(
             continue
         seen.add(pfn)
         level, base = state.table_meta.get(pfn, ("pgd", 0))
-        entries = tables[pfn]
-        rows, children, idx = [], [], 0
-        n = counts.get(level, 1024)
-        big = 1 << (22 if not pae else 21)
-        for first, last, entry, step in _runs(entries, mask, big, leaf=level == "pte"):
-            if first > idx:
-                rows.append(f'<TR><TD COLSPAN="3"><I>entries {idx}–{first - 1} empty</I></TD></TR>')
-            child = (entry & mask) >> 12
-            is_table = child in tables and not entry & 0x80 and level != "pte"
-            lit = any((pfn, i) in steps for i in range(first, last + 1))
+        rows, children = [], []
+        for r in table_rows(state, pfn, pae, tables):
+            if r.kind == "empty":
+                rows.append(f'<TR><TD COLSPAN="3"><I>entries {r.first}–{r.last} empty</I></TD></TR>')
+                continue
+            lit = any((pfn, i) in steps for i in range(r.first, r.last + 1))
             bg = ' BGCOLOR="#ffe082"' if lit else ""
-            port = f' PORT="e{first}"' if is_table else ""
-            if is_table:
-                what = f"table {child:#x}"
-            elif entry & 0x80:  # large pages: say which physical range they cover
-                end = ((child << 12) + (last - first + 1) * step) - 1
-                what = f"{last - first + 1} × {step >> 20} MB, phys {child << 12:#x}–{end:#x}"
-            elif last > first:
-                what = f"frames {child:#x}–{child + last - first:#x}"
-            else:
-                what = f"frame {child:#x}"
-            index = f"{first}" if first == last else f"{first}–{last}"
+            port = f' PORT="e{r.first}"' if r.kind == "table" else ""
+            index = f"{r.first}" if r.first == r.last else f"{r.first}–{r.last}"
             rows.append(
-                f'<TR><TD ALIGN="RIGHT"{bg}>{index}</TD><TD ALIGN="LEFT"{bg}>{escape(what)}</TD>'
-                f'<TD ALIGN="LEFT"{bg}{port}>{escape(_flags(entry))}</TD></TR>'
+                f'<TR><TD ALIGN="RIGHT"{bg}>{index}</TD><TD ALIGN="LEFT"{bg}>{escape(r.what)}</TD>'
+                f'<TD ALIGN="LEFT"{bg}{port}>{escape(flags(r.entry))}</TD></TR>'
             )
-            if is_table:
-                children.append((first, child))
-            idx = last + 1
-        if idx < n:
-            rows.append(f'<TR><TD COLSPAN="3"><I>entries {idx}–{n - 1} empty</I></TD></TR>')
+            if r.kind == "table":
+                children.append((r.first, r.child))
         head = f"{level.upper()} frame {pfn:#x}" + ("" if level == "pgd" else f" (from {base:#010x})")
         out.append(
             f'  t{pfn:x} [label=<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0">'

@@ -1,0 +1,192 @@
+"""The layout view: the 4 GB virtual space, its top gigabyte (the kernel's) enlarged."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Any
+
+from ..state import ViewState
+from .focus import Focus
+from .scene import ROW, box, label, line, mb, scene
+
+GB = 1 << 30
+FULL_X, FULL_W, BAND_X, BAND_W, HEIGHT = 0, 56, 170, 180, 620
+MIN_H, VMALLOC_H, LOWMEM_H = 28, 250, 190
+AREA_X = BAND_X + BAND_W + 84  # vm_struct labels, right of the boundary addresses
+
+
+def band_heights(regions: Sequence[Any]) -> list[float]:
+    """Pixel height of each kernel band: to scale (620 px for 1 GB) where that reads well;
+    the vmalloc band at least 250 px so areas show, lowmem at most 190 px, none under 28."""
+    out = []
+    for r in regions:
+        h = max(MIN_H, HEIGHT * r.size / GB)
+        if r.kind == "vmalloc":
+            h = max(h, VMALLOC_H)
+        elif r.kind == "lowmem":
+            h = min(h, LOWMEM_H)
+        out.append(h)
+    return out
+
+
+class Scale:
+    """Address → y for the enlarged kernel column: linear inside each band, high addresses on top."""
+
+    def __init__(self, regions: Sequence[Any], top: float) -> None:
+        self.starts = [r.start for r in regions]
+        self.regions = list(regions)
+        heights = band_heights(regions)
+        self.bottom = top + sum(heights)
+        self.y0: list[float] = []  # y of each band's start (its bottom edge)
+        y = self.bottom
+        for h in heights:
+            self.y0.append(y)
+            y -= h
+        self.heights = heights
+
+    def y(self, addr: int) -> float:
+        i = max(0, bisect_right(self.starts, addr) - 1)
+        r = self.regions[i]
+        return self.y0[i] - self.heights[i] * (min(addr, r.end) - r.start) / r.size
+
+
+def layout_scene(
+    regions: Sequence[Any],
+    state: ViewState,
+    f: Focus | None = None,
+    selected: str = "",
+    mark: int | None = None,
+    mm: str | None = None,
+    area_labels: int = 20,
+) -> dict[str, Any]:
+    """Left: all 4 GB to scale (user space below PAGE_OFFSET, the kernel above); right: the
+    kernel's bands with their boundaries in hex and sizes, vm_structs inside the vmalloc
+    band as they are created, and ``mark`` (an address) pointed at.  With ``mm`` its VMAs
+    are drawn inside user space (to scale, at least 2 px each)."""
+    f = f or Focus()
+    user = [r for r in regions if r.kind == "user"]
+    kernel = [r for r in regions if r.kind != "user"]
+    top = ROW + 10
+    sc = Scale(kernel, top)
+    bottom = sc.bottom
+    full_h = bottom - top
+    page_offset = kernel[0].start if kernel else 3 * GB
+
+    def full_y(addr: int) -> float:
+        return bottom - full_h * addr / (4 * GB)
+
+    nodes: list[dict] = [label("t:full", FULL_X, 0, "all 4 GB"), label("t:kern", BAND_X, 0, "3G–4G enlarged")]
+    edges: list[dict] = []
+    for r in user:
+        y1, y0 = full_y(r.end), full_y(r.start)
+        nodes.append(box("full:user", FULL_X, y1, [["user"], [mb(r.size)]], "k-user", w=FULL_W, h=y0 - y1))
+    ky = full_y(page_offset)
+    nodes.append(
+        box("full:kernel", FULL_X, top, [["kernel"], [mb(4 * GB - page_offset)]], "k-kernel", w=FULL_W, h=ky - top)
+    )
+    for addr, text in ((0, "0x00000000"), (page_offset, f"{page_offset:#010x}")):
+        nodes.append(label(f"fb:{addr:x}", FULL_X + FULL_W + 2, full_y(addr) - ROW - 3, text))
+    edges.append(line("zoom:top", [(FULL_X + FULL_W, top), (BAND_X, top)], "prev"))
+    edges.append(line("zoom:bottom", [(FULL_X + FULL_W, ky), (BAND_X, bottom)], "prev"))
+    for i, r in enumerate(kernel):
+        y0, h = sc.y0[i], sc.heights[i]
+        scaled = abs(h - HEIGHT * r.size / GB) < 0.5
+        tip = f"{r.name}: {r.start:#010x}–{r.end:#010x}, {mb(r.size)}" + ("" if scaled else " (height not to scale)")
+        rows = [[r.name, mb(r.size)]] if h >= ROW + 6 else []
+        nodes.append(
+            box(
+                f"band:{r.kind}:{r.start:x}", BAND_X, y0 - h, rows, f"k-{r.kind}", cols=[0, 130], w=BAND_W, h=h, tip=tip
+            )
+        )
+        nodes.append(label(f"b:{r.start:x}", BAND_X + BAND_W + 4, y0 - ROW / 2 - 3, f"{r.start:#010x}"))
+    nodes.append(label("b:top", BAND_X + BAND_W + 4, top - ROW / 2 - 3, "0xffffffff"))
+    # vm_structs inside the vmalloc band, labelled on the right while there is room
+    label_y = -1e9
+    shown = 0
+    special = set(f.areas) | {f.visiting, *state.vmap_lazy}
+    kind, value = selected.partition(":")[0], selected.partition(":")[2]
+    if kind == "vm":
+        special.add(int(value, 16))
+    group: list[int] = []
+
+    def flush() -> None:  # areas sharing a pixel row are drawn as one box
+        if not group:
+            return
+        lo, hi = group[0], group[-1] + state.areas[group[-1]].size
+        y1, y0 = sc.y(hi), sc.y(lo)
+        tip = f"{len(group)} vm_structs {lo:#010x}–{hi:#010x}"
+        nodes.append(
+            box(
+                f"ag:{lo:x}",
+                BAND_X + 24,
+                y0 - max(3.0, y0 - y1),
+                [],
+                "k-area",
+                w=BAND_W - 48,
+                h=max(3.0, y0 - y1),
+                tip=tip,
+            )
+        )
+        group.clear()
+
+    for addr in state.vmlist:
+        a = state.areas[addr]
+        y1, y0 = sc.y(addr + a.size), sc.y(addr)
+        if len(state.vmlist) > area_labels and addr not in special and y0 - y1 < 3:
+            if group and sc.y(group[0]) - y1 >= 3:
+                flush()
+            group.append(addr)
+            continue
+        flush()
+        h = max(3.0, y0 - y1)
+        cls = ["k-area"]
+        if addr in state.vmap_lazy:
+            cls.append("k-lazy")
+        if addr in f.areas or addr == f.visiting:
+            cls.append("hl")
+        if selected == f"vm:{addr:#x}":
+            cls.append("sel")
+        tip = f"vm_struct {addr:#010x}–{addr + a.size:#010x} ({mb(a.size)}), caller {a.caller or 'NULL'}"
+        nodes.append(
+            box(f"a:{addr:x}", BAND_X + 24, y0 - h, [], " ".join(cls), w=BAND_W - 48, h=h, sel=f"vm:{addr:#x}", tip=tip)
+        )
+        if shown < area_labels:
+            ly = max(y0 - h / 2 - ROW / 2 - 3, label_y + ROW)
+            text = f"{addr:#010x} {mb(a.size)} {a.caller or ''}".rstrip()
+            nodes.append(label(f"al:{addr:x}", AREA_X, ly, text))
+            edges.append(line(f"al:{addr:x}", [(BAND_X + BAND_W - 24, y0 - h / 2), (AREA_X, ly + ROW / 2 + 3)]))
+            label_y = ly
+            shown += 1
+    flush()
+    if shown < len(state.vmlist):
+        nodes.append(label("al:more", AREA_X, label_y + ROW, f"⋯ {len(state.vmlist) - shown} more"))
+    for vma, (start, end, *_rest) in sorted(state.vmas.get(mm, {}).items()) if mm else ():
+        y1, y0 = full_y(end), full_y(start)
+        cls = "k-vma" + (" hl" if vma in f.vmas.get(mm, ()) else "") + (" sel" if selected == f"vma:{mm}:{vma}" else "")
+        nodes.append(
+            box(
+                f"v:{vma}",
+                FULL_X + 8,
+                y1,
+                [],
+                cls,
+                w=FULL_W - 16,
+                h=max(2.0, y0 - y1),
+                sel=f"vma:{mm}:{vma}",
+                tip=f"VMA {start:#010x}–{end:#010x}",
+            )
+        )
+    for key, addr, cls in (("mark", mark, "k-mark"), ("span", f.span[0] if f.span else None, "k-mark hl")):
+        if addr is None:
+            continue
+        y = sc.y(addr) if addr >= page_offset else full_y(addr)
+        kernel_side = addr >= page_offset
+        x = BAND_X - 4 if kernel_side else FULL_X + FULL_W + 2
+        text = f"{addr:#010x} ▶" if key == "mark" else "this step ▶"
+        if not kernel_side:
+            text = "◀ " + text[:-2]
+        nodes.append(box(key, x - 2, y - 2, [], cls, w=6, h=4))
+        tx = x - len(text) * 6.7 - 14 if kernel_side else x + 4
+        nodes.append(label(f"{key}:t", tx, y - ROW / 2 - 3, text, cls))
+    return scene("virtual address space (3G/1G split)", nodes, edges)

@@ -1,0 +1,166 @@
+"""The page-table view: PGD → (PMD) → PTE tables → frames, one column per level."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..state import ViewState
+from .focus import Focus
+from .scene import ROW, box, curve, scene
+from .tables import TableRow, all_tables, flags, table_rows
+
+COL_W, TABLE_W, FRAME_W, GAP_Y = 420, 370, 150, 18
+LEVELS = {False: ("pgd", "pte"), True: ("pgd", "pmd", "pte")}
+WALK_CLS = ("walk0", "walk1", "walk2")
+
+
+def index_bits(vaddr: int, pae: bool) -> list[tuple[str, str, int, int]]:
+    """How x86 splits a linear address: (name, css class, value, width in bits), high bits first."""
+    if pae:
+        parts = (("pgd", 30, 2), ("pmd", 21, 9), ("pte", 12, 9))
+    else:
+        parts = (("pgd", 22, 10), ("pte", 12, 10))
+    out = [
+        (name, WALK_CLS[i], (vaddr >> shift) & ((1 << width) - 1), width)
+        for i, (name, shift, width) in enumerate(parts)
+    ]
+    return [*out, ("offset", "walkoff", vaddr & 0xFFF, 12)]
+
+
+def _fold_rows(rows: list, keep: set[int], limit: int) -> list:
+    """Rows of a long table: those holding a kept index and their neighbours, the rest folded."""
+    if len(rows) <= limit:
+        return rows
+    marks = {i for i, r in enumerate(rows) if any(r.first <= k <= r.last for k in keep)}
+    wanted = {0, len(rows) - 1} | {j for i in marks for j in range(i - 1, i + 2)}
+    out: list = []
+    run: list = []
+    for i, r in enumerate(rows):
+        if i in wanted:
+            if run:
+                out.append(("fold", run[0].first, run[-1].last, len(run)))
+                run = []
+            out.append(r)
+        else:
+            run.append(r)
+    if run:
+        out.append(("fold", run[0].first, run[-1].last, len(run)))
+    return out
+
+
+def pagetable_scene(
+    state: ViewState,
+    root: int,
+    pae: bool,
+    f: Focus | None = None,
+    selected: str = "",
+    title: str | None = None,
+    max_rows: int = 24,
+    max_children: int = 8,
+) -> dict[str, Any]:
+    """The tree under the page directory at pfn ``root``.
+
+    Tables show only used entries (runs of consecutive frames and empty ranges folded
+    into one row each, long tables folded around what the step touches); an address walk
+    colours each level's index bits and the entry it reads; the step's new entries are
+    ``hl``; the frame a highlighted PTE maps is drawn in the last column.
+    """
+    f = f or Focus()
+    tables = all_tables(state)
+    levels = LEVELS[pae]
+    walk_at = {(t, i): WALK_CLS[min(levels.index(lvl) if lvl in levels else 0, 2)] for _, t, i, lvl in f.walk}
+    touched_tables = {t for t, _ in f.entries} | f.tables | {t for _, t, _, _ in f.walk}
+    nodes: list[dict] = []
+    edges: list[dict] = []
+    y_next = [0.0] * (len(levels) + 1)
+    top = 0.0
+    if f.walk:
+        vaddr = f.walk[-1][0]
+        x = 0.0
+        for name, cls, value, width in index_bits(vaddr, pae):
+            text = f"{name} {value:#x}" if name != "offset" else f"offset {value:#05x}"
+            bits = f"{value:0{width}b}"
+            node = box(f"bits:{name}", x, 0, [[text], [bits]], cls, w=max(80, len(bits) * 6.7 + 12))
+            nodes.append(node)
+            x += node["w"] + 4
+        nodes.insert(0, box("bits:addr", x + 10, 0, [[f"walk of {vaddr:#010x}"], ["bits 31 … 0"]], "label"))
+        top = 2 * ROW + 6 + GAP_Y
+    y_next = [top] * (len(levels) + 1)
+    frames_drawn: set[int] = set()
+    placed: dict[int, float] = {}
+
+    def place(pfn: int, depth: int, want_y: float) -> float:
+        if pfn in placed:  # shared (PAE's empty_zero_page as PMD, the kernel PMD): drawn once
+            return placed[pfn]
+        level, base = state.table_meta.get(pfn, ("pgd", 0))
+        keep = {i for t, i in f.entries if t == pfn} | {w[2] for w in f.walk if w[1] == pfn}
+        rows = table_rows(state, pfn, pae, tables, frozenset(keep))
+        shown = _fold_rows(rows, keep, max_rows)
+        head = f"{level.upper()} {pfn:#x}" + ("" if level == "pgd" else f"  (from {base:#010x})")
+        out_rows: list[Any] = [{"c": [head, "", ""], "cls": "head"}]
+        links: list[tuple[int, int, str, int]] = []
+        for r in shown:
+            if not isinstance(r, TableRow):
+                out_rows.append({"c": [f"{r[1]}–{r[2]}", f"⋯ {r[3]} rows folded", ""], "cls": "muted"})
+                continue
+            index = f"{r.first}" if r.first == r.last else f"{r.first}–{r.last}"
+            if r.kind == "empty":
+                out_rows.append({"c": [index, "empty", ""], "cls": "muted"})
+                continue
+            cls = ""
+            for i in range(r.first, r.last + 1):
+                if (pfn, i) in walk_at:
+                    cls = walk_at[(pfn, i)]
+                elif (pfn, i) in f.entries and not cls:
+                    cls = "hl"
+            out_rows.append({"c": [index, r.what, flags(r.entry)], "cls": cls})
+            if r.kind == "table" or (cls and r.kind in ("frame", "frames") and r.first == r.last):
+                links.append((len(out_rows) - 1, r.child, r.kind, r.first))
+        y = max(y_next[depth], want_y)
+        placed[pfn] = y
+        cls = "hl" if pfn in f.tables else ("sel" if selected == f"pfn:{pfn:#x}" else "")
+        node = box(f"t{pfn:x}", depth * COL_W, y, out_rows, cls, cols=[0, 64, 270], w=TABLE_W, sel=f"pfn:{pfn:#x}")
+        nodes.append(node)
+        y_next[depth] = y + node["h"] + GAP_Y
+        children = [c for c in links if c[2] == "table"]
+        lit = [c for c in children if c[1] in touched_tables or any(c[1] == w[1] for w in f.walk)]
+        drawn = (
+            children
+            if len(children) <= max_children
+            else lit + [c for c in children if c not in lit][: max(0, max_children - len(lit))]
+        )
+        for row, child, kind, index in links:
+            row_y = y + 3 + row * ROW + ROW / 2
+            if kind == "table":
+                if child not in tables or (row, child, kind, index) not in drawn:
+                    continue
+                cy = place(child, depth + 1, row_y - ROW)
+                edges.append(
+                    curve(
+                        f"p{pfn:x}:{index}",
+                        (depth * COL_W + TABLE_W, row_y),
+                        ((depth + 1) * COL_W, cy + ROW / 2 + 3),
+                        "arrow",
+                    )
+                )
+            elif child not in frames_drawn:
+                frames_drawn.add(child)
+                fx = len(levels) * COL_W
+                fy = max(y_next[-1], row_y - ROW)
+                fn = box(
+                    f"f{child:x}",
+                    fx,
+                    fy,
+                    [[f"frame {child:#x}"], [f"phys {child << 12:#010x}"]],
+                    "hl",
+                    w=FRAME_W,
+                    sel=f"pfn:{child:#x}",
+                )
+                nodes.append(fn)
+                y_next[-1] = fy + fn["h"] + GAP_Y
+                edges.append(curve(f"f{pfn:x}:{child:x}", (depth * COL_W + TABLE_W, row_y), (fx, fy + ROW), "arrow hl"))
+        return y
+
+    if root in tables:
+        place(root, 0, top)
+    return scene(title or f"page tables under pgd {root:#x}", nodes, edges)

@@ -1,0 +1,106 @@
+"""The VMA view: an address space's ``vm_area_struct`` list (vm_next/vm_prev) and its maps table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model.mm_types import VM_EXEC, VM_GROWSDOWN, VM_MAYSHARE, VM_READ, VM_WRITE
+from ..state import ViewState
+from .dot import escape
+from .focus import Focus
+from .fold import keep_indices
+from .scene import ROW, box, curve, mb, scene
+
+W, GAP_X, GAP_Y, HEAD_W = 176, 40, 34, 86
+
+
+def perms(flags: int) -> str:
+    """The rwxp column of /proc/PID/maps."""
+    out = "".join(c if flags & b else "-" for b, c in ((VM_READ, "r"), (VM_WRITE, "w"), (VM_EXEC, "x")))
+    return out + ("s" if flags & VM_MAYSHARE else "p")
+
+
+def vma_key(mm: str, vma: int) -> str:
+    return f"vma:{mm}:{vma}"
+
+
+def vma_name(rec: tuple) -> str:
+    flags, file = rec[2], rec[4]
+    return file if file else ("[stack]" if flags & VM_GROWSDOWN else "anon")
+
+
+def sorted_vmas(state: ViewState, mm: str) -> list[tuple[int, tuple]]:
+    return sorted(state.vmas.get(mm, {}).items(), key=lambda kv: kv[1][0])
+
+
+def vma_list_scene(
+    state: ViewState, mm: str, f: Focus | None = None, selected: str = "", limit: int = 30, per_row: int = 5
+) -> dict[str, Any]:
+    """``mm->mmap`` and the VMAs in address order, ``vm_next`` solid, ``vm_prev`` dashed."""
+    f = f or Focus()
+    vmas = sorted_vmas(state, mm)
+    where = {v: i for i, (v, _) in enumerate(vmas)}
+    changed = f.vmas.get(mm, set())
+    path = set(f.rb_path.get("mm_rb:" + mm, []))
+    focus_idx = [where[v] for v in (*changed, *path) if v in where]
+    if selected.startswith(f"vma:{mm}:"):
+        sel = int(selected.rsplit(":", 1)[1])
+        if sel in where:
+            focus_idx.append(where[sel])
+    nodes = [box("mmap", 0, 0, [{"c": ["mm->mmap"], "cls": "head"}], w=HEAD_W)]
+    edges: list[dict] = []
+    prev: tuple[str, float, float] | None = None
+    slot = 0
+    for item in keep_indices(len(vmas), focus_idx, limit):
+        col, row = slot % per_row, slot // per_row
+        x, y = HEAD_W + GAP_X + col * (W + GAP_X), row * (5 * ROW + 6 + GAP_Y)
+        if isinstance(item, tuple):
+            lo, hi = vmas[item[0]][1], vmas[item[1]][1]
+            rows = [[f"⋯ {item[1] - item[0] + 1} VMAs"], [f"{lo[0]:08x}–{hi[1]:08x}"]]
+            node = box(f"fold:{vmas[item[0]][0]}", x, y + ROW, rows, "dim", w=W)
+        else:
+            vma, rec = vmas[item]
+            start, end, flags = rec[:3]
+            key = vma_key(mm, vma)
+            cls = [c for c, on in (("hl", vma in changed), ("visit", vma in path), ("sel", key == selected)) if on]
+            rows = [
+                {"c": ["vm_area_struct", ""], "cls": "head"},
+                ["vm_start", f"{start:08x}"],
+                ["vm_end", f"{end:08x}"],
+                ["vm_flags", f"{perms(flags)} {flags:#x}"],
+                ["vm_file", vma_name(rec)[-14:]],
+            ]
+            tip = f"{start:08x}-{end:08x} {perms(flags)} {mb(end - start)} {vma_name(rec)}"
+            node = box(f"vma:{vma}", x, y, rows, " ".join(cls), cols=[0, 62], w=W, sel=key, tip=tip)
+        nodes.append(node)
+        if prev is None:
+            edges.append(curve("mmap", (HEAD_W, ROW / 2 + 3), (x, ROW / 2 + 3), "arrow"))
+        else:
+            pid, px, py = prev
+            edges.append(curve(f"next:{pid}", (px, py + 4), (x, y + ROW), "arrow"))
+            edges.append(curve(f"prev:{node['id']}", (x, y + 3 * ROW), (px, py + 2 * ROW), "arrow prev"))
+        prev = (node["id"], x + W, y + ROW / 2)
+        slot += 1
+    title = f"mm {mm}: {len(vmas)} VMAs on the vm_next/vm_prev list"
+    return scene(title, nodes, edges)
+
+
+def maps_html(state: ViewState, mm: str, f: Focus | None = None, selected: str = "") -> str:
+    """A compact /proc/PID/maps (address range, perms, offset, size, name), the step's rows marked."""
+    f = f or Focus()
+    changed = f.vmas.get(mm, set())
+    rows = []
+    for vma, rec in sorted_vmas(state, mm):
+        start, end, flags, pgoff, file = rec
+        cls = "vmw-hl" if vma in changed else ("vmw-sel" if vma_key(mm, vma) == selected else "")
+        off = (pgoff << 12) & 0xFFFFFFFF if file else 0
+        rows.append(
+            f'<tr class="{cls}"><td>{start:08x}-{end:08x}</td><td>{perms(flags)}</td>'
+            f"<td>{off:08x}</td><td>{escape(mb(end - start))}</td><td>{escape(vma_name(rec))}</td></tr>"
+        )
+    body = "".join(rows) or '<tr><td colspan="5">(no VMAs)</td></tr>'
+    return (
+        f'<table class="vmw-maps"><caption>/proc/{escape(mm)}/maps</caption>'
+        "<tr><th>range</th><th>perms</th><th>offset</th><th>size</th><th>name</th></tr>"
+        f"{body}</table>"
+    )

@@ -1,0 +1,26 @@
+"""Jupyter widgets: the player and the views (ipywidgets 8 + one anywidget front end).
+
+Each view draws a scene from :mod:`vmwidgets.render` (pure functions of the timeline's
+view state and the current step), so everything here is thin.
+"""
+
+from .explorer import Explorer, explore
+from .player import Player
+from .scene import SceneWidget
+from .source import Source, source_of
+from .views import LayoutView, PageTableView, PhysicalMemoryView, View, VmaView, VmlistView
+
+__all__ = [
+    "Explorer",
+    "LayoutView",
+    "PageTableView",
+    "PhysicalMemoryView",
+    "Player",
+    "SceneWidget",
+    "Source",
+    "View",
+    "VmaView",
+    "VmlistView",
+    "explore",
+    "source_of",
+]

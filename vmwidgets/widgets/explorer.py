@@ -1,0 +1,99 @@
+"""`Explorer`: the player and the views that fit a kernel, a task or an mm, in one widget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+import traitlets
+
+from ..errors import InvalidArgument
+from ..render.dot import escape
+from .player import Player
+from .source import source_of
+from .views import LayoutView, PageTableView, PhysicalMemoryView, VmaView, VmlistView, parse_key
+
+
+class Explorer(w.VBox):
+    """Player on top; the views below share one selection.
+
+    Click a vm_struct, VMA, page table or frame in any view (or type an address) and
+    every view highlights it: the layout marks it, the physical view lights its frames,
+    the page-table view walks an address.
+    """
+
+    selected = traitlets.Unicode("")
+
+    def __init__(self, obj: Any) -> None:
+        src = source_of(obj)
+        self.source = src
+        if src.mm is not None:
+            views = [VmaView(src), LayoutView(src), PageTableView(src), PhysicalMemoryView(src)]
+        else:
+            views = [VmlistView(src), LayoutView(src), PageTableView(src), PhysicalMemoryView(src)]
+        self.views = views
+        self.player = Player(src, views)
+        for v in views:
+            traitlets.link((self, "selected"), (v, "selected"))
+        self.address = w.Text(
+            placeholder="0xc0801234", description="address", continuous_update=False, layout=w.Layout(width="260px")
+        )
+        self.address.observe(self._typed, "value")
+        clear = w.Button(description="clear selection", layout=w.Layout(width="auto"))
+        clear.on_click(lambda _: setattr(self, "selected", ""))
+        self.info = w.HTML()
+        self.info.add_class("vmw-selinfo")
+        main, layout, tables, phys = views
+        tabs = w.Tab([tables, phys])
+        tabs.titles = ("page tables", "physical memory")
+        right = w.VBox([main, tabs], layout=w.Layout(flex="1 1 auto", min_width="0"))
+        layout.layout.width = "440px"
+        layout.layout.flex = "0 0 440px"
+        super().__init__([self.player, w.HBox([self.address, clear, self.info]), w.HBox([layout, right])])
+        self.add_class("vmw-explorer")
+        self._describe()
+
+    def _typed(self, change: dict) -> None:
+        text = change["new"].strip()
+        if not text:
+            return
+        try:
+            value = int(text, 0)
+            if not 0 <= value < 1 << 32:
+                raise ValueError
+        except ValueError:
+            self.info.value = f"<b>not an address:</b> {escape(text)} (give 0x00000000–0xffffffff)"
+            return
+        self.selected = f"addr:{value:#x}"
+
+    @traitlets.observe("selected")
+    def _on_select(self, _change: dict) -> None:
+        self._describe()
+
+    def _describe(self) -> None:
+        kind, value = parse_key(self.selected)
+        text = {
+            "vm": lambda: f"selected vm_struct at {value:#010x}",
+            "vma": lambda: f"selected VMA {value[1]} of mm {value[0]}",
+            "addr": lambda: f"selected address {value:#010x}: marked in the layout, walked in the page tables",
+            "pfn": lambda: f"selected frame {value:#x} (phys {value << 12:#010x})",
+        }.get(kind, lambda: "click a vm_struct, VMA, table or frame, or type an address")()
+        self.info.value = escape(text)
+
+
+def explore(obj: Any) -> Explorer:
+    """The explorer for ``obj`` — a Kernel, a Task or an MmStruct (such as one from
+    :func:`~vmwidgets.from_proc_maps`): player and views with linked selection.
+
+    >>> from vmwidgets import Kernel, explore
+    >>> k = Kernel()
+    >>> _ = k.vmalloc(8192)
+    >>> ex = explore(k)
+    >>> ex.player.position == len(k.timeline)
+    True
+    """
+    from ..timeline import Timeline
+
+    if isinstance(obj, Timeline):
+        raise InvalidArgument("obj", obj, "a Kernel, a Task or an MmStruct (a Timeline alone has no layout)")
+    return Explorer(obj)

@@ -1,0 +1,179 @@
+"""`Player`: one control bar that moves every view of a timeline through time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import ipywidgets as w
+import traitlets
+
+from ..errors import InvalidArgument
+from ..render.focus import Focus, focus
+from ..render.narrate import narration_html
+from ..render.pseudocode import pseudocode_html
+from .scene import CSS
+from .source import Source, source_of
+
+SPEEDS = {"¼×": 1600, "½×": 800, "1×": 400, "2×": 200, "4×": 100, "8×": 50}
+
+
+class _Keys(anywidget.AnyWidget):
+    """Keyboard shortcuts on the player's box (see keys.js)."""
+
+    _esm = Path(__file__).parent / "keys.js"
+    _css = CSS
+
+
+def _button(icon: str, tip: str) -> w.Button:
+    return w.Button(icon=icon, tooltip=tip, layout=w.Layout(width="40px"))
+
+
+class Player(w.VBox):
+    """Play/pause, speed, step back and forward, previous/next operation, start and end,
+    and a slider over every step of ``source``'s timeline (a kernel, task, mm or
+    timeline); a narration line and the current function's pseudo-code underneath.
+
+    Views added with :meth:`add` (or ``views=``) redraw at each position; stepping back
+    reverts the events, so it shows exactly the earlier state.  Keys (with the player
+    focused): ← → step, PgUp PgDn operation, Home End, space play/pause.
+    """
+
+    position = traitlets.Int(0, help="how many events of the timeline the views show")
+
+    def __init__(self, source: Any, views: Any = (), speed: str = "1×") -> None:
+        self.source: Source = source_of(source)
+        if speed not in SPEEDS:
+            raise InvalidArgument("speed", speed, "one of " + ", ".join(SPEEDS))
+        tl = self.source.timeline
+        self.timeline = tl
+        self.views: list[Any] = []
+        self.step_focus = Focus()
+        self.slider = w.IntSlider(
+            0,
+            0,
+            len(tl),
+            description="step",
+            continuous_update=True,
+            layout=w.Layout(flex="1 1 auto", min_width="240px"),
+        )
+        self.play = w.Play(0, 0, len(tl), interval=SPEEDS[speed], show_repeat=False, description="play")
+        w.jslink((self.play, "value"), (self.slider, "value"))
+        self.speed = w.Dropdown(options=list(SPEEDS), value=speed, description="speed", layout=w.Layout(width="150px"))
+        self.speed.observe(lambda ch: setattr(self.play, "interval", SPEEDS[ch["new"]]), "value")
+        b = {
+            "start": _button("fast-backward", "to the start (Home)"),
+            "prev_op": _button("backward", "to the start of this or the previous operation (PageUp)"),
+            "back": _button("step-backward", "one step back (←)"),
+            "forward": _button("step-forward", "one step forward (→)"),
+            "next_op": _button("forward", "to the end of this or the next operation (PageDown)"),
+            "end": _button("fast-forward", "to the end (End)"),
+        }
+        b["start"].on_click(lambda _: self.seek(0))
+        b["prev_op"].on_click(lambda _: self.prev_operation())
+        b["back"].on_click(lambda _: self.step_back())
+        b["forward"].on_click(lambda _: self.step_forward())
+        b["next_op"].on_click(lambda _: self.next_operation())
+        b["end"].on_click(lambda _: self.seek(len(self.timeline)))
+        self.buttons = b
+        self.narration = w.HTML()
+        self.code = w.HTML(layout=w.Layout(min_width="320px"))
+        self.keyboard = _Keys()
+        self.keyboard.on_msg(self._on_key)
+        bar = w.HBox(
+            [b["start"], b["prev_op"], b["back"], self.play, b["forward"], b["next_op"], b["end"], self.slider]
+        )
+        bar.layout.flex_flow = "row wrap"
+        super().__init__(
+            [
+                bar,
+                w.HBox([self.speed, self.keyboard]),
+                w.HBox([self.narration, self.code], layout=w.Layout(justify_content="space-between")),
+            ]
+        )
+        self.add_class("vmw-player")
+        self.slider.observe(self._slid, "value")
+        tl.observe(self._grew)
+        for v in views:
+            self.add(v)
+        self.position = len(tl)
+        self._render()
+
+    # -- moving -------------------------------------------------------------------------
+    def seek(self, index: int) -> None:
+        """Show the state after ``index`` events (0: just booted)."""
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= len(self.timeline):
+            raise InvalidArgument("index", index, f"a step from 0 to {len(self.timeline)}")
+        self.slider.value = index  # -> _slid -> position
+
+    def step_forward(self) -> None:
+        self.seek(min(self.position + 1, len(self.timeline)))
+
+    def step_back(self) -> None:
+        self.seek(max(self.position - 1, 0))
+
+    def next_operation(self) -> None:
+        for o in self.timeline.operations:
+            if o.end > self.position:
+                return self.seek(o.end)
+        self.seek(len(self.timeline))
+
+    def prev_operation(self) -> None:
+        for o in reversed(self.timeline.operations):
+            if o.start < self.position:
+                return self.seek(o.start)
+        self.seek(0)
+
+    def _on_key(self, _widget: Any, content: dict, _buffers: Any) -> None:
+        key = content.get("key")
+        actions = {
+            "ArrowLeft": self.step_back,
+            "j": self.step_back,
+            "ArrowRight": self.step_forward,
+            "k": self.step_forward,
+            "PageUp": self.prev_operation,
+            "PageDown": self.next_operation,
+            "Home": lambda: self.seek(0),
+            "End": lambda: self.seek(len(self.timeline)),
+            " ": lambda: setattr(self.play, "playing", not self.play.playing),
+        }
+        if key in actions:
+            actions[key]()
+
+    def _slid(self, change: dict) -> None:
+        self.position = change["new"]
+
+    @traitlets.observe("position")
+    def _moved(self, change: dict) -> None:
+        if self.slider.value != change["new"]:
+            self.slider.value = change["new"]
+        self._render()
+
+    def _grew(self, tl: Any) -> None:
+        at_end = self.position == self.slider.max
+        self.slider.max = self.play.max = len(tl)
+        if at_end:  # a player at the end follows new operations, like the timeline's cursor
+            self.seek(len(tl))
+
+    # -- drawing ------------------------------------------------------------------------
+    def add(self, view: Any) -> Any:
+        """Let ``view`` follow this player; returns it."""
+        if view not in self.views:
+            self.views.append(view)
+            view.player = self
+            view.show(self.timeline.seek(self.position), self.step_focus)
+        return view
+
+    def _render(self) -> None:
+        tl, pos = self.timeline, self.position
+        state = tl.seek(pos)
+        event = tl[pos - 1] if pos else None
+        op = tl.operation_at(pos - 1) if pos else None
+        earlier = tl[op.start : pos - 1] if op is not None else []
+        self.step_focus = focus(event, earlier)
+        self.narration.value = narration_html(event, pos, len(tl), op)
+        begun = tl[op.start] if op is not None else None
+        self.code.value = pseudocode_html(event, getattr(begun, "fn", None))
+        for v in self.views:
+            v.show(state, self.step_focus)

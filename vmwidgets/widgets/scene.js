@@ -1,0 +1,285 @@
+// One front end for every vmwidgets view: draws a "scene" (boxes with rows of text,
+// edges, cell grids) computed in Python, keyed by id so that changes animate:
+// moved boxes glide, new ones fade in, removed ones fade out.  Text is only ever set
+// with textContent, so names from the model can never become markup.
+const NS = "http://www.w3.org/2000/svg";
+const ROW = 14;
+
+function svgEl(tag, cls) {
+  const e = document.createElementNS(NS, tag);
+  if (cls) e.setAttribute("class", cls);
+  return e;
+}
+
+function drawRows(g, n) {
+  while (g.childNodes.length > 1) g.removeChild(g.lastChild);
+  const rect = g.firstChild;
+  rect.setAttribute("width", n.w);
+  rect.setAttribute("height", n.h);
+  const cols = n.cols || [0];
+  (n.rows || []).forEach((row, i) => {
+    const cells = Array.isArray(row) ? row : row.c;
+    const cls = Array.isArray(row) ? "" : row.cls || "";
+    if (cls) {
+      const band = svgEl("rect", "vmw-row " + cls);
+      band.setAttribute("x", 1);
+      band.setAttribute("y", 3 + i * ROW);
+      band.setAttribute("width", Math.max(0, n.w - 2));
+      band.setAttribute("height", ROW);
+      g.appendChild(band);
+    }
+    cells.forEach((text, j) => {
+      if (text === null || text === "") return;
+      const t = svgEl("text", "vmw-text " + (j === 0 ? "c0 " : "") + cls);
+      t.setAttribute("x", (cols[j] || 0) + 5);
+      t.setAttribute("y", 3 + i * ROW + 11);
+      t.textContent = String(text);
+      g.appendChild(t);
+    });
+  });
+  const old = g.querySelector("title");
+  if (n.tip) {
+    const title = svgEl("title");
+    title.textContent = n.tip;
+    g.appendChild(title);
+  } else if (old) old.remove();
+}
+
+function keyed(layer, items, make, update, duration) {
+  const have = new Map();
+  for (const child of Array.from(layer.children)) {
+    if (child.classList.contains("vmw-exit")) continue;
+    have.set(child.dataset.id, child);
+  }
+  const fresh = [];
+  for (const item of items) {
+    let e = have.get(item.id);
+    if (e) have.delete(item.id);
+    else {
+      e = make(item);
+      e.dataset.id = item.id;
+      e.classList.add("vmw-enter");
+      fresh.push(e);
+    }
+    update(e, item);
+    layer.appendChild(e); // keeps document order = scene order
+  }
+  for (const e of have.values()) {
+    e.classList.add("vmw-exit");
+    setTimeout(() => e.remove(), duration);
+  }
+  if (fresh.length) {
+    // force a style pass so the fade-in transition starts from opacity 0
+    void layer.getBoundingClientRect();
+    requestAnimationFrame(() => fresh.forEach((e) => e.classList.remove("vmw-enter")));
+  }
+}
+
+function render({ model, el }) {
+  const root = document.createElement("div");
+  root.className = "vmw-scene";
+  const bar = document.createElement("div");
+  bar.className = "vmw-toolbar";
+  const title = document.createElement("span");
+  title.className = "vmw-title";
+  bar.appendChild(title);
+  const buttons = {};
+  for (const [name, label, tip] of [
+    ["out", "−", "zoom out"],
+    ["in", "+", "zoom in"],
+    ["fit", "fit", "fit to the view (or double-click the background)"],
+  ]) {
+    const b = document.createElement("button");
+    b.className = "vmw-zoom";
+    b.textContent = label;
+    b.title = tip;
+    bar.appendChild(b);
+    buttons[name] = b;
+  }
+  const svg = svgEl("svg", "vmw-svg");
+  svg.setAttribute("role", "img");
+  const vp = svgEl("g", "vmw-viewport");
+  const gridLayer = svgEl("g");
+  const edgeLayer = svgEl("g");
+  const nodeLayer = svgEl("g");
+  vp.append(gridLayer, edgeLayer, nodeLayer);
+  const defs = svgEl("defs");
+  const marker = svgEl("marker");
+  for (const [k, v] of Object.entries({ id: "vmw-arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }))
+    marker.setAttribute(k, v);
+  const head = svgEl("path", "vmw-arrowhead");
+  head.setAttribute("d", "M0,0 L8,4 L0,8 z");
+  marker.appendChild(head);
+  defs.appendChild(marker);
+  svg.append(defs, vp);
+  root.append(bar, svg);
+  el.appendChild(root);
+
+  let view = { k: 1, x: 0, y: 0 };
+  let fitted = false;
+  let size = { w: 100, h: 100 };
+  const apply = () => vp.setAttribute("transform", `translate(${view.x},${view.y}) scale(${view.k})`);
+  const height = () => Math.min(model.get("max_height"), Math.max(60, size.h * view.k + 16));
+  const fit = () => {
+    const width = svg.clientWidth || 800;
+    view = { k: Math.min(1, width / (size.w + 16)), x: 8, y: 8 };
+    fitted = true;
+    svg.style.height = height() + "px";
+    apply();
+  };
+  const zoom = (factor, cx, cy) => {
+    const k = Math.max(0.05, Math.min(8, view.k * factor));
+    view.x = cx - ((cx - view.x) * k) / view.k;
+    view.y = cy - ((cy - view.y) * k) / view.k;
+    view.k = k;
+    apply();
+  };
+  buttons.in.onclick = () => zoom(1.25, svg.clientWidth / 2, svg.clientHeight / 2);
+  buttons.out.onclick = () => zoom(0.8, svg.clientWidth / 2, svg.clientHeight / 2);
+  buttons.fit.onclick = fit;
+  svg.addEventListener("dblclick", (e) => {
+    if (e.target === svg) fit();
+  });
+  svg.addEventListener(
+    "wheel",
+    (e) => {
+      const r = svg.getBoundingClientRect();
+      if (e.ctrlKey || e.metaKey) {
+        // ctrl/cmd + wheel (and trackpad pinch) zooms around the pointer
+        e.preventDefault();
+        zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - r.left, e.clientY - r.top);
+        return;
+      }
+      const overflow = size.h * view.k + 16 - r.height;
+      if (overflow <= 0) return; // everything is visible: let the page scroll
+      const y = Math.max(8 - overflow, Math.min(8, view.y - e.deltaY));
+      if (y === view.y) return; // at the top or bottom: let the page scroll on
+      e.preventDefault();
+      view.y = y;
+      view.x -= e.deltaX;
+      apply();
+    },
+    { passive: false },
+  );
+  let drag = null;
+  svg.addEventListener("pointerdown", (e) => {
+    if (e.target.closest("[data-sel]")) return;
+    drag = { x: e.clientX - view.x, y: e.clientY - view.y };
+    svg.setPointerCapture(e.pointerId);
+    svg.classList.add("vmw-dragging");
+  });
+  svg.addEventListener("pointermove", (e) => {
+    if (!drag) return;
+    view.x = e.clientX - drag.x;
+    view.y = e.clientY - drag.y;
+    apply();
+  });
+  const stop = () => {
+    drag = null;
+    svg.classList.remove("vmw-dragging");
+  };
+  svg.addEventListener("pointerup", stop);
+  svg.addEventListener("pointercancel", stop);
+  nodeLayer.addEventListener("click", (e) => {
+    const g = e.target.closest("[data-sel]");
+    if (!g) return;
+    const sel = g.dataset.sel === model.get("selected") ? "" : g.dataset.sel;
+    model.set("selected", sel);
+    model.save_changes();
+  });
+  nodeLayer.addEventListener("keydown", (e) => {
+    if ((e.key === "Enter" || e.key === " ") && e.target.dataset && e.target.dataset.sel) {
+      e.preventDefault();
+      e.target.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    }
+  });
+
+  let draws = 0;
+  const draw = () => {
+    const t0 = performance.now();
+    const scene = model.get("scene") || {};
+    const duration = model.get("duration");
+    root.style.setProperty("--vmw-duration", duration + "ms");
+    title.textContent = scene.title || "";
+    size = { w: scene.w || 100, h: scene.h || 100 };
+    svg.setAttribute("aria-label", scene.title || "vmwidgets view");
+    keyed(
+      nodeLayer,
+      scene.nodes || [],
+      () => {
+        const g = svgEl("g");
+        g.appendChild(svgEl("rect", "vmw-box"));
+        return g;
+      },
+      (g, n) => {
+        g.setAttribute("class", "vmw-node " + (n.cls || ""));
+        g.style.transform = `translate(${n.x}px, ${n.y}px)`;
+        if (n.sel) {
+          g.dataset.sel = n.sel;
+          g.setAttribute("tabindex", "0");
+        } else {
+          delete g.dataset.sel;
+          g.removeAttribute("tabindex");
+        }
+        const sig = JSON.stringify([n.w, n.h, n.rows, n.cols, n.tip]);
+        if (g.dataset.sig !== sig) {
+          g.dataset.sig = sig;
+          drawRows(g, n);
+        }
+      },
+      duration,
+    );
+    keyed(
+      edgeLayer,
+      scene.edges || [],
+      () => svgEl("path"),
+      (p, e) => {
+        p.setAttribute("class", "vmw-edge " + (e.cls || ""));
+        p.setAttribute("d", e.d);
+        p.style.d = `path("${e.d}")`;
+      },
+      duration,
+    );
+    keyed(
+      gridLayer,
+      scene.grids || [],
+      () => svgEl("g"),
+      (g, grid) => {
+        g.setAttribute("class", "vmw-grid " + (grid.cls || ""));
+        g.style.transform = `translate(${grid.x}px, ${grid.y}px)`;
+        const vals = grid.vals || "";
+        const cell = grid.cell || 6;
+        const cols = grid.cols || 64;
+        while (g.childNodes.length > vals.length) g.removeChild(g.lastChild);
+        for (let i = 0; i < vals.length; i++) {
+          let r = g.childNodes[i];
+          if (!r) {
+            r = svgEl("rect");
+            r.setAttribute("x", (i % cols) * cell);
+            r.setAttribute("y", Math.floor(i / cols) * cell);
+            r.setAttribute("width", cell - 1);
+            r.setAttribute("height", cell - 1);
+            g.appendChild(r);
+          }
+          r.setAttribute("class", "v" + vals[i]);
+        }
+      },
+      duration,
+    );
+    if (!fitted || model.get("refit")) fit();
+    else svg.style.height = height() + "px";
+    // for tests and benchmarks: how many scenes were drawn, and how long the last took
+    root.dataset.draws = ++draws;
+    root.dataset.drawMs = (performance.now() - t0).toFixed(1);
+  };
+  model.on("change:scene", draw);
+  model.on("change:max_height", fit);
+  // the first draw waits until the element is in the page, so its width is known
+  requestAnimationFrame(draw);
+  return () => {
+    model.off("change:scene", draw);
+    model.off("change:max_height", fit);
+  };
+}
+
+export default { render };

@@ -1,0 +1,65 @@
+"""What a view needs to know about the thing it shows, read once when it is built.
+
+Views then draw only from the timeline's view states and events; a `Source` holds the
+fixed facts (the layout's bands, the zones, PAE, which page directory and which mm) that
+no event changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InvalidArgument
+from ..timeline import Timeline
+
+
+@dataclass(frozen=True)
+class Source:
+    timeline: Timeline
+    regions: tuple = ()
+    zones: tuple = ()
+    pae: bool = False
+    swapper: int | None = None  # pfn of swapper_pg_dir
+    mm: str | None = None  # key of the address space in ViewState.vmas
+    pgd: int | None = None  # pfn of that mm's page directory
+    era: str = ""
+    name: str = ""
+
+
+def source_of(obj: Any) -> Source:
+    """A :class:`Source` for a Kernel, Task, MmStruct, Timeline, Player or view."""
+    from ..model.kernel import Kernel
+    from ..model.mm_types import Task
+    from ..model.mmap import MmStruct
+
+    if isinstance(obj, Source):
+        return obj
+    if hasattr(obj, "source") and isinstance(obj.source, Source):  # a player or a view
+        return obj.source
+    if isinstance(obj, Timeline):
+        return Source(obj, name="timeline")
+    mm = None
+    if isinstance(obj, Task):
+        mm = obj.mm
+        kernel = mm._k
+    elif isinstance(obj, MmStruct):
+        mm, kernel = obj, obj._k
+    elif isinstance(obj, Kernel):
+        kernel = obj
+    else:
+        raise InvalidArgument("obj", obj, "a Kernel, a Task, an MmStruct (from spawn or from_proc_maps) or a Timeline")
+    lay = kernel.layout
+    return Source(
+        timeline=kernel.timeline,
+        regions=lay.regions(),
+        zones=lay.zones,
+        pae=kernel.config.pae,
+        swapper=kernel.swapper_pg_dir.pfn,
+        mm=mm.name if mm is not None else None,
+        pgd=mm.pgd.pfn if mm is not None and mm.pgd is not None else None,
+        era=kernel.config.era,
+        name=(f"{obj.comm} (pid {obj.pid})" if isinstance(obj, Task) else f"mm {mm.name}")
+        if mm is not None
+        else "kernel",
+    )

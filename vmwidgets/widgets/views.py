@@ -1,0 +1,227 @@
+"""The views: thin widgets that turn a view state and a step's focus into a scene.
+
+Each view works alone (it then shows the newest state and redraws after every
+operation) or under a :class:`~vmwidgets.widgets.Player`, which moves it through time.
+Selection keys are shared by all views: ``vm:0x…`` (a vm_struct), ``vma:MM:ID`` (a VMA),
+``addr:0x…`` (an address) and ``pfn:0x…`` (a frame).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+import traitlets
+
+from ..errors import InvalidArgument
+from ..render.focus import Focus
+from ..render.layout_scene import layout_scene
+from ..render.pagetable_scene import pagetable_scene
+from ..render.physmem_scene import physmem_scene
+from ..render.rbtree_scene import rbtree_scene
+from ..render.tables import mapped_frames, walk_path
+from ..render.vma_scene import maps_html, vma_list_scene
+from ..render.vmlist_scene import area_key, vmlist_scene
+from ..state import ViewState
+from .scene import SceneWidget
+from .source import Source, source_of
+
+
+def parse_key(key: str) -> tuple[str, Any]:
+    """``"vm:0xf8800000"`` → ``("vm", 0xf8800000)``; ``"vma:1:4"`` → ``("vma", ("1", 4))``."""
+    kind, _, rest = key.partition(":")
+    try:
+        if kind in ("vm", "addr", "pfn"):
+            return kind, int(rest, 16)
+        if kind == "vma":
+            mm, _, vma = rest.rpartition(":")
+            return kind, (mm, int(vma))
+    except ValueError:
+        pass
+    return "", None
+
+
+class View(w.VBox):
+    """Base of the views: holds the state and focus to draw, and the selection."""
+
+    selected = traitlets.Unicode("", help="selection key shared with other views ('' for none)")
+
+    def __init__(self, source: Any, **kwargs: Any) -> None:
+        self.source: Source = source_of(source)
+        self.player: Any = None
+        self.scenes: list[SceneWidget] = []
+        self._state: ViewState | None = None
+        self._focus = Focus()
+        super().__init__(**kwargs)
+        self.add_class("vmw-view")
+        self.source.timeline.observe(self._recorded)
+
+    def _scene(self, **kwargs: Any) -> SceneWidget:
+        sw = SceneWidget(**kwargs)
+        self.scenes.append(sw)
+        sw.observe(lambda ch: setattr(self, "selected", ch["new"]), "selected")
+        return sw
+
+    def _recorded(self, tl: Any) -> None:
+        if self.player is None:  # alone: follow the newest state
+            self.show(tl.head, Focus())
+
+    def show(self, state: ViewState, focus: Focus) -> None:
+        """Draw ``state`` with ``focus``'s highlights (the player calls this at each step)."""
+        self._state, self._focus = state, focus
+        self.draw()
+
+    @traitlets.observe("selected")
+    def _selected(self, change: dict) -> None:
+        for sw in self.scenes:
+            sw.selected = change["new"]
+        if self._state is not None:
+            self.draw()
+
+    def _ensure_state(self) -> None:
+        if self._state is None:
+            self._state = self.source.timeline.head
+
+    def draw(self) -> None:  # pragma: no cover - every view overrides it
+        raise NotImplementedError
+
+
+class LayoutView(View):
+    """The 4 GB virtual space with the kernel's gigabyte enlarged; ``mark`` points at an address."""
+
+    mark = traitlets.Int(None, allow_none=True, help="an address to point at")
+
+    def __init__(self, source: Any, mark: int | None = None, **kwargs: Any) -> None:
+        super().__init__(source, **kwargs)
+        if not self.source.regions:
+            raise InvalidArgument("source", source, "a Kernel, Task or MmStruct (a bare Timeline has no layout)")
+        self.scene = self._scene(max_height=700)
+        self.children = [self.scene]
+        self.mark = mark
+        self._ensure_state()
+        self.draw()
+
+    @traitlets.validate("mark")
+    def _check_mark(self, proposal: dict) -> int | None:
+        v = proposal["value"]
+        if v is not None and not 0 <= v < 1 << 32:
+            raise InvalidArgument("mark", v, "None or an address from 0 to 0xffffffff")
+        return v
+
+    @traitlets.observe("mark")
+    def _marked(self, _change: dict) -> None:
+        if self._state is not None:
+            self.draw()
+
+    def draw(self) -> None:
+        kind, value = parse_key(self.selected)
+        mark = value if kind == "addr" else self.mark
+        self.scene.scene = layout_scene(
+            self.source.regions, self._state, self._focus, self.selected, mark, self.source.mm
+        )
+
+
+class PhysicalMemoryView(View):
+    """Frames by zone, in use or free, the selection's frames lit, and each zone's free_area lists."""
+
+    def __init__(self, source: Any, **kwargs: Any) -> None:
+        super().__init__(source, **kwargs)
+        if not self.source.zones:
+            raise InvalidArgument("source", source, "a Kernel, Task or MmStruct (a bare Timeline has no zones)")
+        self.scene = self._scene(max_height=640)
+        self.children = [self.scene]
+        self._ensure_state()
+        self.draw()
+
+    def lit(self) -> tuple[list[int], str]:
+        """The frames of the selection and what they are."""
+        s, (kind, value) = self._state, parse_key(self.selected)
+        if kind == "vm" and value in s.areas:
+            return s.area_pages.get(value, []), f"the pages[] of vm_struct {value:#010x}"
+        if kind == "vma":
+            mm, vma = value
+            rec = s.vmas.get(mm, {}).get(vma)
+            if rec is not None and self.source.pgd is not None and mm == self.source.mm:
+                return mapped_frames(s, self.source.pgd, rec[0], rec[1], self.source.pae), (
+                    f"frames mapped by VMA {rec[0]:08x}-{rec[1]:08x}"
+                )
+        if kind == "pfn":
+            return [value], f"frame {value:#x}"
+        return [], ""
+
+    def draw(self) -> None:
+        lit, what = self.lit()
+        self.scene.scene = physmem_scene(self._state, self.source.zones, self._focus, lit, what)
+
+
+class PageTableView(View):
+    """The page-table tree of the source's mm (or the kernel's swapper_pg_dir).
+
+    Selecting an address (``addr:0x…``) shows its walk when no recorded walk is in focus."""
+
+    def __init__(self, source: Any, root: int | None = None, **kwargs: Any) -> None:
+        super().__init__(source, **kwargs)
+        src = self.source
+        self.root = root if root is not None else (src.pgd if src.pgd is not None else src.swapper)
+        if self.root is None:
+            raise InvalidArgument("source", source, "a Kernel, Task or MmStruct (a bare Timeline has no page tables)")
+        self.scene = self._scene(max_height=560)
+        self.children = [self.scene]
+        self._ensure_state()
+        self.draw()
+
+    def draw(self) -> None:
+        f = self._focus
+        kind, value = parse_key(self.selected)
+        if kind == "addr" and not f.walk:
+            f = Focus(event=f.event, entries=f.entries, tables=f.tables)
+            f.walk = walk_path(self._state, self.root, value, self.source.pae)
+        title = f"page tables of {self.source.name}" + (" (PAE)" if self.source.pae else "")
+        self.scene.scene = pagetable_scene(self._state, self.root, self.source.pae, f, self.selected, title)
+
+
+class VmlistView(View):
+    """``vmlist`` record by record; from 2.6.28 also the vmap_area rb-tree that finds the holes."""
+
+    def __init__(self, source: Any, limit: int = 40, **kwargs: Any) -> None:
+        super().__init__(source, **kwargs)
+        self.limit = limit
+        self.scene = self._scene(max_height=480)
+        self.tree = self._scene(max_height=320)
+        self._ensure_state()
+        self.children = [self.scene]
+        self.draw()
+
+    def draw(self) -> None:
+        s = self._state
+        self.scene.scene = vmlist_scene(s, self._focus, self.selected, self.limit)
+        if "vmap_area_root" in s.rb or "vmap_area_root" in self._focus.rb_path:
+            self.tree.scene = rbtree_scene(s, "vmap_area_root", self._focus, self.selected, key=area_key)
+            if self.tree not in self.children:
+                self.children = [self.scene, self.tree]
+
+
+class VmaView(View):
+    """An address space's VMAs: the vm_next/vm_prev list, the mm_rb red-black tree and /proc/PID/maps."""
+
+    def __init__(self, source: Any, limit: int = 30, **kwargs: Any) -> None:
+        super().__init__(source, **kwargs)
+        if self.source.mm is None:
+            raise InvalidArgument("source", source, "a Task or an MmStruct (a kernel has many address spaces)")
+        self.limit = limit
+        self.list = self._scene(max_height=300)
+        self.tree = self._scene(max_height=360)
+        self.maps = w.HTML(layout=w.Layout(overflow="auto", max_height="380px", flex="0 0 auto"))
+        self.children = [self.list, w.HBox([self.tree, self.maps])]
+        self.tree.layout.flex = "1 1 auto"
+        self._ensure_state()
+        self.draw()
+
+    def draw(self) -> None:
+        s, f, mm = self._state, self._focus, self.source.mm
+        self.list.scene = vma_list_scene(s, mm, f, self.selected, self.limit)
+        key = lambda node: f"vma:{mm}:{node}"  # noqa: E731
+        self.tree.scene = rbtree_scene(
+            s, "mm_rb:" + mm, f, self.selected, key=key, title=f"mm_rb of {self.source.name}"
+        )
+        self.maps.value = maps_html(s, mm, f, self.selected)
