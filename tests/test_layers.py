@@ -35,3 +35,37 @@ def test_importing_vmwidgets_loads_no_widget_library() -> None:
     code = f"import sys, vmwidgets; print(sorted(m for m in {sorted(FORBIDDEN)!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                names.add((node.module or "").split(".")[0])
+            elif node.level == 2 and node.module:  # from ..x import: which sibling layer
+                names.add("vmwidgets." + node.module.split(".")[0])
+    return names
+
+
+def test_render_is_pure_and_widgets_only_read_through_render() -> None:
+    """render/ imports no widget library (graphviz only for the static export); widgets/
+    draw through render/ and never call into the model's algorithms."""
+    for path in sorted((PKG / "render").glob("*.py")):
+        bad = _imports(path) & (FORBIDDEN - {"graphviz"})
+        assert not bad, f"render/{path.name} imports {bad}"
+    for path in sorted((PKG / "widgets").glob("*.py")):
+        if path.name == "source.py":  # reads the fixed facts (layout, zones, pgd) once, by design
+            continue
+        assert "vmwidgets.model" not in _imports(path), f"widgets/{path.name} imports the model"
+
+
+def test_the_front_end_never_parses_text_as_markup() -> None:
+    """Labels reach the page through textContent only: no innerHTML, insertAdjacentHTML or
+    document.write anywhere in the widgets' JavaScript."""
+    for path in sorted((PKG / "widgets").glob("*.js")):
+        text = path.read_text()
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in text, f"{path.name} uses {sink}"

@@ -1,0 +1,370 @@
+"""The player and the views: built for a small and a large scenario, stepped forward and
+back, the rendered scenes checked against what the events say."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vmwidgets import (
+    MAP_ANONYMOUS,
+    MAP_FIXED,
+    MAP_PRIVATE,
+    PROT_READ,
+    PROT_WRITE,
+    Config,
+    InvalidArgument,
+    Kernel,
+    explore,
+    from_proc_maps,
+)
+from vmwidgets.widgets import (
+    Explorer,
+    LayoutView,
+    PageTableView,
+    PhysicalMemoryView,
+    Player,
+    VmaView,
+    VmlistView,
+)
+
+FLAGS = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED
+
+
+def small() -> tuple[Kernel, object]:
+    k = Kernel(Config(era="2.6.32"))
+    for i in range(3):
+        k.vmalloc(4096 * (i + 1))
+    task = k.spawn("cat")
+    x = task.mm.mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)
+    task.access(x, write=True)
+    return k, task
+
+
+@pytest.fixture(scope="module")
+def large() -> tuple[Kernel, object]:
+    """1,000 vm_structs on vmlist and 1,000 more VMAs: the sizes the issue asks to stay usable."""
+    k = Kernel(Config())
+    task = k.spawn("big")
+    for i in range(1000):
+        task.mm.mmap(0x10000000 + 2 * i * 4096, 4096, PROT_READ | (PROT_WRITE if i % 2 else 0), FLAGS)
+        k.vmalloc(4096)
+    return k, task
+
+
+def node(scene: dict, id: str) -> dict | None:
+    return next((n for n in scene["nodes"] if n["id"] == id), None)
+
+
+def all_views(k: Kernel, task: object) -> list:
+    return [LayoutView(k), PhysicalMemoryView(k), PageTableView(task), PageTableView(k), VmlistView(k), VmaView(task)]
+
+
+def scenes(views: list) -> list[dict]:
+    return [json.loads(json.dumps(sw.scene)) for v in views for sw in v.scenes if sw.scene]
+
+
+def index_of(tl, kind: str, start: int = 0, **fields) -> int:
+    for i in range(start, len(tl)):
+        ev = tl[i]
+        if ev.kind == kind and all(getattr(ev, f) == v for f, v in fields.items()):
+            return i
+    raise AssertionError(f"no {kind} {fields}")
+
+
+@pytest.mark.parametrize("which", ["small", "large"])
+def test_every_view_builds_and_stepping_back_restores_the_picture(which: str, large) -> None:
+    k, task = small() if which == "small" else large
+    views = all_views(k, task)
+    player = Player(task, views)
+    tl = k.timeline
+    end = len(tl)
+    assert player.position == end
+    for sc in scenes(views):
+        assert sc["nodes"] and sc["w"] > 0 and sc["h"] > 0
+        assert len({n["id"] for n in sc["nodes"]}) == len(sc["nodes"]), "node ids must be unique"
+        assert len({e["id"] for e in sc["edges"]}) == len(sc["edges"]), "edge ids must be unique"
+    # a stretch inside the last operations: forward then back shows the same pictures
+    lo = max(0, end - 60)
+    player.seek(lo)
+    before = scenes(views)
+    seen = [before]
+    for _ in range(end - lo):
+        player.step_forward()
+        seen.append(scenes(views))
+    assert seen[-1] != before
+    for i in range(end - lo, 0, -1):
+        assert scenes(views) == seen[i]
+        player.step_back()
+    assert scenes(views) == before
+
+
+def test_vmlist_view_shows_the_record_linked_and_unlinked_by_the_events() -> None:
+    k = Kernel()
+    a = k.vmalloc(8192)
+    view = VmlistView(k)
+    player = Player(k, [view])
+    tl = k.timeline
+    i = index_of(tl, "VmStructLinked", addr=a)
+    player.seek(i)  # just before the link
+    assert node(view.scene.scene, f"vm:{a:x}") is None
+    player.step_forward()
+    linked = node(view.scene.scene, f"vm:{a:x}")
+    assert linked is not None and "hl" in linked["cls"]
+    k.vfree(a)
+    player.seek(len(tl))
+    assert node(view.scene.scene, f"vm:{a:x}") is None
+    j = index_of(tl, "VmStructUnlinked", addr=a)
+    player.seek(j)
+    assert node(view.scene.scene, f"vm:{a:x}") is not None
+
+
+def test_the_hole_search_visits_records_one_by_one() -> None:
+    k = Kernel()
+    first = [k.vmalloc(4096) for _ in range(3)]
+    b = k.vmalloc(4096)
+    view = VmlistView(k)
+    player = Player(k, [view])
+    op = k.timeline.operations[-1]
+    visited = []
+    player.seek(op.start)
+    while player.position < op.end:
+        player.step_forward()
+        ev = k.timeline[player.position - 1]
+        if ev.kind == "VmlistVisited":
+            visiting = [n["id"] for n in view.scene.scene["nodes"] if "visit" in n.get("cls", "")]
+            assert visiting == [f"vm:{ev.addr:x}"]
+            visited.append(ev.addr)
+    assert visited == first and b not in visited
+
+
+def test_page_table_view_shows_a_pte_row_appear() -> None:
+    k = Kernel()
+    a = k.vmalloc(4096)
+    view = PageTableView(k)
+    player = Player(k, [view])
+    i = index_of(k.timeline, "PteInstalled", vaddr=a)
+    ev = k.timeline[i]
+
+    def rows_for_index(sc: dict) -> list:
+        table = node(sc, f"t{ev.table:x}")
+        if table is None:
+            return []
+        return [r for r in table["rows"] if isinstance(r, dict) and r["c"][0] == str(ev.index)]
+
+    player.seek(i)
+    assert not rows_for_index(view.scene.scene) or rows_for_index(view.scene.scene)[0]["c"][1] == "empty"
+    player.step_forward()
+    (row,) = rows_for_index(view.scene.scene)
+    assert row["cls"] == "hl" and row["c"][1] == f"frame {ev.entry >> 12:#x}"
+    assert node(view.scene.scene, f"f{ev.entry >> 12:x}") is not None  # the frame it maps, drawn
+
+
+def test_an_address_walk_colours_index_bits_and_entries_alike() -> None:
+    k = Kernel(Config(pae=True, ram=2 << 30))
+    a = k.vmalloc(4096)
+    k.translate(a + 0x123)
+    view = PageTableView(k)
+    player = Player(k, [view])
+    player.seek(len(k.timeline) - 1)  # after the last entry read
+    sc = view.scene.scene
+    bits = {n["id"]: n["cls"] for n in sc["nodes"] if n["id"].startswith("bits:")}
+    assert bits == {
+        "bits:addr": "label",
+        "bits:pgd": "walk0",
+        "bits:pmd": "walk1",
+        "bits:pte": "walk2",
+        "bits:offset": "walkoff",
+    }
+    lit = [
+        r["cls"] for n in sc["nodes"] for r in n.get("rows", []) if isinstance(r, dict) and r["cls"].startswith("walk")
+    ]
+    assert lit == ["walk0", "walk1", "walk2"]
+
+
+def test_rb_tree_nodes_turn_black_as_the_recolouring_says() -> None:
+    k = Kernel()
+    task = k.spawn("cat")
+    view = VmaView(task)
+    player = Player(task, [view])
+    tl = k.timeline
+    i = next(
+        j
+        for j in range(len(tl))
+        if tl[j].kind == "RbRecolored" and any(c[2][3] == 1 and c[1][3] == 0 for c in tl[j].changes)
+    )
+    ev = tl[i]
+    blackened = [c[0] for c in ev.changes if c[1][3] == 0 and c[2][3] == 1]
+    player.seek(i)
+    for n in blackened:
+        assert "rb-red" in node(view.tree.scene, f"n{n:x}")["cls"]
+    player.step_forward()
+    for n in blackened:
+        cls = node(view.tree.scene, f"n{n:x}")["cls"]
+        assert "rb-black" in cls and "hl" in cls
+        assert node(view.tree.scene, f"n{n:x}")["rows"][0][0].startswith("B ")  # lettered for colour-blind readers
+    player.step_back()
+    assert "rb-red" in node(view.tree.scene, f"n{blackened[0]:x}")["cls"]
+
+
+def test_a_rotation_keeps_every_node_in_its_column() -> None:
+    """Nodes are placed by key order, so a rotation moves them up or down only (they glide)."""
+    k = Kernel()
+    task = k.spawn("cat")
+    view = VmaView(task)
+    player = Player(task, [view])
+    tl = k.timeline
+    i = index_of(tl, "RbRotatedLeft")
+    player.seek(i)
+    before = {n["id"]: (n["x"], n["y"]) for n in view.tree.scene["nodes"] if n["id"].startswith("n")}
+    player.step_forward()
+    after = {n["id"]: (n["x"], n["y"]) for n in view.tree.scene["nodes"] if n["id"].startswith("n")}
+    assert before.keys() == after.keys()
+    assert all(before[n][0] == after[n][0] for n in before)
+    assert any(before[n][1] != after[n][1] for n in before)
+
+
+def test_buddy_split_shows_in_the_free_lists() -> None:
+    k = Kernel()
+    view = PhysicalMemoryView(k)
+    player = Player(k, [view])
+    k.vmalloc(4096)
+    tl = k.timeline
+    i = index_of(tl, "BuddySplit")
+    ev = tl[i]
+
+    def nr_free(sc: dict) -> int:
+        rows = node(sc, f"fa{ev.zone}")["rows"]
+        return int(rows[1 + ev.order]["c"][1])
+
+    player.seek(i)
+    n = nr_free(view.scene.scene)
+    player.step_forward()
+    assert nr_free(view.scene.scene) == n + 1
+    assert node(view.scene.scene, f"fa{ev.zone}")["rows"][1 + ev.order]["cls"] == "hl"
+    assert "c" in view.scene.scene["grids"][ev.zone]["vals"]  # the block's cell, marked changed
+
+
+def test_linked_selection_reaches_every_view() -> None:
+    k = Kernel(Config(aged=True, seed=5))
+    a = k.vmalloc(5 * 4096)
+    ex = explore(k)
+    assert isinstance(ex, Explorer)
+    vmlist, layout, tables, phys = ex.views
+    vmlist.scene.selected = f"vm:{a:#x}"  # as a click in the browser sets it
+    assert ex.selected == f"vm:{a:#x}" == phys.selected == layout.selected
+    assert "sel" in node(layout.scene.scene, f"a:{a:x}")["cls"]
+    assert "sel" in node(vmlist.scene.scene, f"vm:{a:x}")["cls"]
+    pages = node(vmlist.scene.scene, "pages")["rows"]
+    assert len(pages) == 1 + 5
+    lit, what = phys.lit()
+    assert sorted(lit) == sorted(k.timeline.state.area_pages[a]) and "pages[]" in what
+    ex.address.value = hex(a + 0x10)
+    assert ex.selected == f"addr:{a + 0x10:#x}"
+    assert node(layout.scene.scene, "mark:t")["rows"][0][0].startswith(f"{a + 0x10:#010x}")
+    assert [n["id"] for n in tables.scene.scene["nodes"] if n["id"] == "bits:pte"]
+    ex.address.value = "nonsense"
+    assert "not an address" in ex.info.value and ex.selected == f"addr:{a + 0x10:#x}"
+
+
+def test_task_explorer_and_proc_maps_mm() -> None:
+    _k, task = small()
+    ex = explore(task)
+    vma_view = ex.views[0]
+    assert isinstance(vma_view, VmaView)
+    mm = from_proc_maps("08048000-0804c000 r-xp 00000000 08:01 1 /bin/<b>&'cat\"\n", name="demo")
+    ex2 = explore(mm)
+    html = ex2.views[0].maps.value
+    assert "/bin/&lt;b&gt;&amp;&#x27;cat&quot;" in html and "<b>" not in html
+    assert ex2.views[2].root == mm._k.swapper_pg_dir.pfn  # no pgd of its own: the kernel's tables
+
+
+def test_a_view_alone_follows_new_operations() -> None:
+    k = Kernel()
+    view = VmlistView(k)
+    assert view.scene.scene["title"] == "vmlist: 0 vm_structs"
+    a = k.vmalloc(4096)
+    assert node(view.scene.scene, f"vm:{a:x}") is not None
+
+
+def test_player_follows_the_end_and_keys_move_it() -> None:
+    k = Kernel()
+    player = Player(k)
+    k.vmalloc(4096)
+    assert player.position == len(k.timeline) == player.slider.max
+    player._on_key(None, {"key": "Home"}, None)
+    assert player.position == 0
+    player._on_key(None, {"key": "ArrowRight"}, None)
+    assert player.position == 1 and "vmalloc" in player.narration.value
+    player._on_key(None, {"key": "PageDown"}, None)
+    assert player.position == k.timeline.operations[0].end
+    player._on_key(None, {"key": "ArrowLeft"}, None)
+    assert player.position == k.timeline.operations[0].end - 1
+    k.vmalloc(4096)  # not at the end: the player stays where the student is
+    assert player.position == k.timeline.operations[0].end - 1 and player.slider.max == len(k.timeline)
+    player.slider.value = 3  # dragging the slider (or Play) moves it too
+    assert player.position == 3
+
+
+def test_pseudocode_marks_the_line_of_each_step() -> None:
+    from vmwidgets.render.pseudocode import PSEUDOCODE, current_line
+
+    k, task = small()
+    k.vfree(k.timeline.state.vmlist[0])
+    child = k.fork(task)
+    child.access(0x08048000)
+    k.translate(k.timeline.state.vmlist[0])
+    missing = {
+        (ev.fn, ev.kind)
+        for ev in k.timeline
+        if ev.fn in PSEUDOCODE and current_line(ev) is None and not ev.kind.startswith("Operation")
+    }
+    assert not missing
+
+
+def test_bad_input_is_refused_and_changes_nothing() -> None:
+    k, _task = small()
+    player = Player(k)
+    pos = player.position
+    with pytest.raises(InvalidArgument, match="index"):
+        player.seek(len(k.timeline) + 1)
+    with pytest.raises(InvalidArgument, match="speed"):
+        Player(k, speed="9×")
+    assert player.position == pos
+    view = LayoutView(k)
+    with pytest.raises(InvalidArgument, match="mark"):
+        view.mark = 1 << 32
+    assert view.mark is None
+    with pytest.raises(InvalidArgument, match="obj"):
+        explore(k.timeline)
+    with pytest.raises(InvalidArgument, match="obj"):
+        explore("a kernel")
+    with pytest.raises(InvalidArgument, match="source"):
+        VmaView(k)
+
+
+def test_hostile_names_stay_text() -> None:
+    """Caller and file names reach the page as text: scenes carry them raw for textContent;
+    every HTML piece (maps table, narration, pseudo-code, selection line) escapes them."""
+    k = Kernel()
+    evil = "<img src=x onerror=alert(1)>&\"'"
+    a = k.vmalloc(4096, caller=evil)
+    view = VmlistView(k)
+    player = Player(k, [view])
+    rec = node(view.scene.scene, f"vm:{a:x}")
+    assert rec["rows"][-1][1] == evil[:19] + "…"  # shortened text; the full name in the tooltip
+    assert evil in rec["tip"]
+    i = index_of(k.timeline, "VmStructLinked", addr=a)
+    player.seek(i + 1)
+    assert "<img" not in player.narration.value and "<img" not in player.code.value
+    from vmwidgets.events import WarningPrinted
+    from vmwidgets.render.narrate import narration_html
+    from vmwidgets.render.pseudocode import pseudocode_html
+
+    ev = WarningPrinted(0, evil, evil)
+    for html in (narration_html(ev, 1, 2), pseudocode_html(ev)):
+        assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#x27;" in html
+    ex = explore(k)
+    ex.address.value = evil
+    assert "<img" not in ex.info.value and "&lt;img" in ex.info.value
