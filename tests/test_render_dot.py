@@ -79,7 +79,7 @@ def test_pagetable_dot_collapses_runs_and_highlights_a_walk() -> None:
     walk = [(s.table, s.index) for s in k.translate(addr + 4096).steps]
     dot = pagetable_dot(k.timeline.state, k.swapper_pg_dir.pfn, pae=False, walk=walk)
     assert "entries 0–767 empty" in dot  # no user space in swapper_pg_dir
-    assert "224 × 4 MB, phys 0x0–0x37ffffff" in dot  # lowmem's large pages in one row
+    assert "224 × 4 MB → 0x0–0x37ffffff" in dot  # lowmem's large pages in one row
     pte = walk[-1][0]
     assert f"t{walk[0][0]:x}:e{walk[0][1]}:e -> t{pte:x}:w [color=" in dot  # the walked pointer is lit
     assert "frames 0x" in dot and 'BGCOLOR="#ffe082"' in dot

@@ -212,8 +212,9 @@ class VmaView(View):
         self.list = self._scene(max_height=300)
         self.tree = self._scene(max_height=360)
         self.maps = w.HTML(layout=w.Layout(overflow="auto", max_height="380px", flex="0 0 auto"))
+        self.tree.layout.width = "58%"
+        self.maps.layout.width = "42%"
         self.children = [self.list, w.HBox([self.tree, self.maps])]
-        self.tree.layout.flex = "1 1 auto"
         self._ensure_state()
         self.draw()
 
