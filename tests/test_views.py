@@ -368,3 +368,25 @@ def test_hostile_names_stay_text() -> None:
     ex = explore(k)
     ex.address.value = evil
     assert "<img" not in ex.info.value and "&lt;img" in ex.info.value
+
+
+def test_selecting_a_vm_struct_or_frame_shows_in_the_page_tables_and_layout() -> None:
+    k = Kernel(Config(aged=True, seed=2))
+    a = k.vmalloc(2 * 4096)
+    ex = explore(k)
+    vmlist, layout, tables, phys = ex.views
+    ex.selected = f"vm:{a:#x}"
+    sel_rows = [
+        r for n in tables.scene.scene["nodes"] for r in n.get("rows", []) if isinstance(r, dict) and r["cls"] == "sel"
+    ]
+    pfns = k.timeline.state.area_pages[a]
+    assert {r["c"][1] for r in sel_rows} >= {f"frame {p:#x}" for p in pfns}  # the area's PTEs
+    pfn = pfns[0]
+    ex.selected = f"pfn:{pfn:#x}"
+    assert phys.lit()[0] == [pfn]
+    if pfn < 0x38000:  # a lowmem frame is marked where the direct map shows it: __va()
+        assert node(layout.scene.scene, "mark:t")["rows"][0][0].startswith(f"{0xC0000000 + (pfn << 12):#010x}")
+    rows = [
+        r for n in tables.scene.scene["nodes"] for r in n.get("rows", []) if isinstance(r, dict) and r["cls"] == "sel"
+    ]
+    assert [r["c"][1] for r in rows] == [f"frame {pfn:#x}"]

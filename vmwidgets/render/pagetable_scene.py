@@ -7,10 +7,11 @@ from typing import Any
 from ..state import ViewState
 from .focus import Focus
 from .scene import ROW, box, curve, scene
-from .tables import TableRow, all_tables, flags, table_rows
+from .tables import TableRow, all_tables, flags, frame_mask, table_rows
 
 COL_W, TABLE_W, FRAME_W, GAP_Y = 420, 370, 150, 18
 LEVELS = {False: ("pgd", "pte"), True: ("pgd", "pmd", "pte")}
+SPAN = {False: {"pgd": 1 << 22, "pte": 1 << 12}, True: {"pgd": 1 << 30, "pmd": 1 << 21, "pte": 1 << 12}}
 WALK_CLS = ("walk0", "walk1", "walk2")
 
 
@@ -57,13 +58,16 @@ def pagetable_scene(
     title: str | None = None,
     max_rows: int = 24,
     max_children: int = 8,
+    sel_range: tuple[int, int] | None = None,
+    sel_pfns: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     """The tree under the page directory at pfn ``root``.
 
     Tables show only used entries (runs of consecutive frames and empty ranges folded
     into one row each, long tables folded around what the step touches); an address walk
     colours each level's index bits and the entry it reads; the step's new entries are
-    ``hl``; the frame a highlighted PTE maps is drawn in the last column.
+    ``hl``; the frame a highlighted PTE maps is drawn in the last column.  Entries that
+    map the selection — virtual addresses ``sel_range`` or frames ``sel_pfns`` — are ``sel``.
     """
     f = f or Focus()
     tables = all_tables(state)
@@ -93,7 +97,16 @@ def pagetable_scene(
         if pfn in placed:  # shared (PAE's empty_zero_page as PMD, the kernel PMD): drawn once
             return placed[pfn]
         level, base = state.table_meta.get(pfn, ("pgd", 0))
+        span = SPAN[pae][level]
+        entries = tables.get(pfn, {})
+        chosen = set()
+        if sel_range is not None:
+            lo, hi = sel_range
+            chosen = {i for i in entries if base + i * span < hi and base + (i + 1) * span > lo}
+        if sel_pfns and level == "pte":
+            chosen |= {i for i, e in entries.items() if (e & frame_mask(pae)) >> 12 in sel_pfns}
         keep = {i for t, i in f.entries if t == pfn} | {w[2] for w in f.walk if w[1] == pfn}
+        keep |= set(sorted(chosen)[:8])
         rows = table_rows(state, pfn, pae, tables, frozenset(keep))
         shown = _fold_rows(rows, keep, max_rows)
         head = f"{level.upper()} {pfn:#x}" + ("" if level == "pgd" else f"  (from {base:#010x})")
@@ -113,6 +126,8 @@ def pagetable_scene(
                     cls = walk_at[(pfn, i)]
                 elif (pfn, i) in f.entries and not cls:
                     cls = "hl"
+                elif i in chosen and not cls:
+                    cls = "sel"
             out_rows.append({"c": [index, r.what, flags(r.entry)], "cls": cls})
             if r.kind == "table" or (cls and r.kind in ("frame", "frames") and r.first == r.last):
                 links.append((len(out_rows) - 1, r.child, r.kind, r.first))
@@ -123,7 +138,7 @@ def pagetable_scene(
         nodes.append(node)
         y_next[depth] = y + node["h"] + GAP_Y
         children = [c for c in links if c[2] == "table"]
-        lit = [c for c in children if c[1] in touched_tables or any(c[1] == w[1] for w in f.walk)]
+        lit = [c for c in children if c[1] in touched_tables or out_rows[c[0]]["cls"]]
         drawn = (
             children
             if len(children) <= max_children

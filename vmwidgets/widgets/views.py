@@ -116,6 +116,9 @@ class LayoutView(View):
     def draw(self) -> None:
         kind, value = parse_key(self.selected)
         mark = value if kind == "addr" else self.mark
+        lowmem = next((r for r in self.source.regions if r.kind == "lowmem"), None)
+        if kind == "pfn" and lowmem is not None and value << 12 < lowmem.end - lowmem.start:
+            mark = lowmem.start + (value << 12)  # __va(): where the direct map shows this frame
         self.scene.scene = layout_scene(
             self.source.regions, self._state, self._focus, self.selected, mark, self.source.mm
         )
@@ -176,8 +179,18 @@ class PageTableView(View):
         if kind == "addr" and not f.walk:
             f = Focus(event=f.event, entries=f.entries, tables=f.tables)
             f.walk = walk_path(self._state, self.root, value, self.source.pae)
+        sel_range, sel_pfns = None, frozenset()
+        s = self._state
+        if kind == "vm" and value in s.areas:
+            sel_range = (value, value + s.areas[value].size)
+        elif kind == "vma" and value[1] in s.vmas.get(value[0], {}):
+            sel_range = s.vmas[value[0]][value[1]][:2]
+        elif kind == "pfn":
+            sel_pfns = frozenset({value})
         title = f"page tables of {self.source.name}" + (" (PAE)" if self.source.pae else "")
-        self.scene.scene = pagetable_scene(self._state, self.root, self.source.pae, f, self.selected, title)
+        self.scene.scene = pagetable_scene(
+            s, self.root, self.source.pae, f, self.selected, title, sel_range=sel_range, sel_pfns=sel_pfns
+        )
 
 
 class VmlistView(View):
