@@ -358,7 +358,7 @@ def fig_views(sz: Sizes) -> list[Row]:
     """Python-side latency of one player step per view (seek, focus, scene, JSON), and the bytes it sends."""
     import json
 
-    from vmwidgets.widgets import LayoutView, PageTableView, PhysicalMemoryView, Player, VmaView, VmlistView
+    from vmwidgets.widgets import LayoutView, PageTableView, PhysicalMemoryView, Player, VmaView, VmlistView, explore
 
     rows = []
     steps = 60 if sz is QUICK else 300
@@ -372,6 +372,7 @@ def fig_views(sz: Sizes) -> list[Row]:
             "VmlistView": (VmlistView, k),
             "VmaView": (VmaView, task),
             "player alone": (None, None),
+            "explore(task), all its views": ("explore", task),
         }
         sec = f"6. player step, {n} vm_structs + {n} VMAs"
         # every step of the last mmap (rb-tree insert and rebalancing) and the last `steps`
@@ -380,10 +381,14 @@ def fig_views(sz: Sizes) -> list[Row]:
         positions = list(range(last_mmap.start + 1, last_mmap.end + 1))
         positions += list(range(max(0, len(tl) - steps) + 1, len(tl) + 1))
         for name, (cls, obj) in views.items():
-            view = cls(obj) if cls else None
-            player = Player(task, [view] if view else [])
+            if cls == "explore":
+                ex = explore(obj)
+                player, scenes = ex.player, [sw for v in ex.views for sw in v.scenes]
+            else:
+                view = cls(obj) if cls else None
+                player = Player(task, [view] if view else [])
+                scenes = list(getattr(view, "scenes", []))
             times, sent = [], []
-            scenes = list(getattr(view, "scenes", []))
             for pos in positions:
                 if pos - 1 != player.position:
                     player.seek(pos - 1)

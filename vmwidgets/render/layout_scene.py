@@ -161,22 +161,34 @@ def layout_scene(
     flush()
     if shown < len(state.vmlist):
         nodes.append(label("al:more", AREA_X, label_y + ROW, f"⋯ {len(state.vmlist) - shown} more"))
-    for vma, (start, end, *_rest) in sorted(state.vmas.get(mm, {}).items()) if mm else ():
+    # VMAs inside user space, to scale; those sharing a pixel row (and not touched or
+    # selected) are drawn as one box, so 1,000 small mappings stay a few boxes
+    vmas = sorted(state.vmas.get(mm, {}).items(), key=lambda kv: kv[1][0]) if mm else []
+    touched = f.vmas.get(mm, set())
+    run: list[tuple[int, int, int]] = []
+
+    def flush_vmas() -> None:
+        if not run:
+            return
+        lo, hi = run[0][1], run[-1][2]
+        y1, y0 = full_y(hi), full_y(lo)
+        tip = f"{len(run)} VMAs {lo:#010x}–{hi:#010x}"
+        nodes.append(box(f"vg:{run[0][0]}", FULL_X + 8, y1, [], "k-vma", w=FULL_W - 16, h=max(2.0, y0 - y1), tip=tip))
+        run.clear()
+
+    for vma, (start, end, *_rest) in vmas:
+        key = f"vma:{mm}:{vma}"
         y1, y0 = full_y(end), full_y(start)
-        cls = "k-vma" + (" hl" if vma in f.vmas.get(mm, ()) else "") + (" sel" if selected == f"vma:{mm}:{vma}" else "")
-        nodes.append(
-            box(
-                f"v:{vma}",
-                FULL_X + 8,
-                y1,
-                [],
-                cls,
-                w=FULL_W - 16,
-                h=max(2.0, y0 - y1),
-                sel=f"vma:{mm}:{vma}",
-                tip=f"VMA {start:#010x}–{end:#010x}",
-            )
-        )
+        if vma not in touched and key != selected and y0 - y1 < 2:
+            if run and full_y(run[0][1]) - y1 >= 2:
+                flush_vmas()
+            run.append((vma, start, end))
+            continue
+        flush_vmas()
+        cls = "k-vma" + (" hl" if vma in touched else "") + (" sel" if selected == key else "")
+        tip = f"VMA {start:#010x}–{end:#010x}"
+        nodes.append(box(f"v:{vma}", FULL_X + 8, y1, [], cls, w=FULL_W - 16, h=max(2.0, y0 - y1), sel=key, tip=tip))
+    flush_vmas()
     for key, addr, cls in (("mark", mark, "k-mark"), ("span", f.span[0] if f.span else None, "k-mark hl")):
         if addr is None:
             continue
