@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test lint format bench system clean
+.PHONY: lab test lint format bench system clean notebooks
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: system $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
+
+notebooks: $(STAMP)  # rebuild and re-execute the lessons from notebooks/src/ (make notebooks N=04)
+	$(BIN)/python notebooks/src/nbbuild.py $(N)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -374,7 +374,7 @@ def test_selecting_a_vm_struct_or_frame_shows_in_the_page_tables_and_layout() ->
     k = Kernel(Config(aged=True, seed=2))
     a = k.vmalloc(2 * 4096)
     ex = explore(k)
-    vmlist, layout, tables, phys = ex.views
+    _vmlist, layout, tables, phys = ex.views
     ex.selected = f"vm:{a:#x}"
     sel_rows = [
         r for n in tables.scene.scene["nodes"] for r in n.get("rows", []) if isinstance(r, dict) and r["cls"] == "sel"

@@ -4,6 +4,7 @@ Each view draws a scene from :mod:`vmwidgets.render` (pure functions of the time
 view state and the current step), so everything here is thin.
 """
 
+from .exercise import ExerciseWidget, Quiz
 from .explorer import Explorer, explore
 from .player import Player
 from .scene import SceneWidget
@@ -11,11 +12,13 @@ from .source import Source, source_of
 from .views import LayoutView, PageTableView, PhysicalMemoryView, View, VmaView, VmlistView
 
 __all__ = [
+    "ExerciseWidget",
     "Explorer",
     "LayoutView",
     "PageTableView",
     "PhysicalMemoryView",
     "Player",
+    "Quiz",
     "SceneWidget",
     "Source",
     "View",

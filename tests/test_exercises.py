@@ -1,0 +1,102 @@
+"""The exercise framework: replies are read leniently, feedback explains, keys are complete."""
+
+from __future__ import annotations
+
+import pytest
+
+from vmwidgets import InvalidArgument
+from vmwidgets.exercises import (
+    LESSONS,
+    ChoiceExercise,
+    Feedback,
+    FieldsExercise,
+    Lesson,
+    NumberExercise,
+    parse_number,
+)
+from vmwidgets.exercises.lessons import load_all
+
+
+@pytest.mark.parametrize(
+    ("text", "units", "value"),
+    [
+        ("0xC0801234", False, 0xC0801234),
+        (" 3221225472 ", False, 3221225472),
+        ("1_000", False, 1000),
+        ("0b101", False, 5),
+        ("896 MB", True, 896 << 20),
+        ("8k", True, 8192),
+        ("3 pages", True, 3 * 4096),
+        ("896 MB", False, None),
+        ("twelve", False, None),
+        (None, False, None),
+        (True, False, None),
+    ],
+)
+def test_parse_number(text: object, units: bool, value: int | None) -> None:
+    assert parse_number(text, units) == value
+
+
+def test_number_feedback_names_the_mistake_or_the_distance() -> None:
+    e = NumberExercise("q", "next?", hint="count the guard page", explain="first fit.", value=0xF8802000,
+                       mistakes={0xF8801000: "That forgets the guard page."})  # fmt: skip
+    assert e.check("0xf8802000") == Feedback(True, "Right. first fit.")
+    assert e.check("0xf8801000") == Feedback(False, "That forgets the guard page.")
+    fb = e.check("0xf8803000")
+    assert not fb.correct and "0x1000 (1 page) too high" in fb.message and "guard page" in fb.message
+    assert "could not read" in e.check("soon").message
+
+
+def test_fields_feedback_is_per_part() -> None:
+    e = FieldsExercise("walk", "walk it", fields={"pgd": 0x302, "pte": 1, "offset": 0x234}, why={"pte": "bits 21–12"})
+    assert e.check("pgd=0x302, pte=0x1, offset=0x234").correct
+    fb = e.check("pgd=770 pte=2")
+    assert fb.message == "pgd is right; pte is not right yet (bits 21–12); offset is missing."
+    assert "name=value" in e.check("").message
+
+
+def test_choice_feedback_says_why_an_option_is_wrong() -> None:
+    e = ChoiceExercise(
+        "rot", "which?", options={"left": "yes", "right": "No: the new node is a right child."}, correct="left"
+    )
+    assert e.check(" LEFT ").correct and e.check("right").message == "No: the new node is a right child."
+    assert "Choose one of" in e.check("up").message
+    with pytest.raises(InvalidArgument, match="correct"):
+        ChoiceExercise("x", "?", options={"a": ""}, correct="b")
+
+
+def test_lessons_have_three_exercises_keys_and_seeds_that_change_numbers() -> None:
+    load_all()
+    for n, lesson in LESSONS.items():
+        a, b = lesson.exercises(0), lesson.exercises(1)
+        assert len(a) >= 3, f"lesson {n}"
+        assert len({e.id for e in a}) == len(a)
+        for e in a:
+            assert e.check(e.answer if not isinstance(e, NumberExercise) else hex(e.answer)).correct, e.id
+            assert e.check(e.answer_text()).correct, e.id
+        key = lesson.answer_key(0)
+        assert all(e.id in key for e in a)
+        assert [e.answer for e in a] != [e.answer for e in b] or n == 7, f"lesson {n}: seeds give the same numbers"
+    with pytest.raises(InvalidArgument, match="seed"):
+        Lesson(99, "x", lambda s: []).exercises(-1)
+
+
+def test_exercise_widget_checks_and_reveals_once() -> None:
+    from vmwidgets import Kernel
+    from vmwidgets.widgets import ExerciseWidget, Player
+
+    k = Kernel()
+    a = k.vmalloc(4096)
+    player = Player(k)
+    player.seek(0)
+    e = NumberExercise("next", "Where will vmalloc(4096) put the area?", value=a)
+    wdg = ExerciseWidget(e, player=player, reveal=k.timeline.operations[0].end)
+    assert wdg.check("").message == "Type an answer first." and player.position == 0
+    fb = wdg.check("0xf8900000")
+    assert not fb.correct and player.position == k.timeline.operations[0].end
+    assert "now shows" in wdg.feedback.value
+    player.seek(0)
+    wdg.reply.value = hex(a)
+    assert wdg.check().correct and player.position == 0  # revealed once only
+    with pytest.raises(InvalidArgument, match="exercise"):
+        ExerciseWidget("a question")

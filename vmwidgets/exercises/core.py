@@ -1,0 +1,221 @@
+"""Exercises a student answers in the notebook, checked with feedback that explains.
+
+Pure Python (no widget import): :mod:`vmwidgets.widgets.exercise` puts them on screen.
+A student's reply is text; a reply that cannot be read is not an error but feedback
+saying how to write it.  Each lesson module builds its exercises from a seed, so a class
+can get different numbers, with the answers computed by the model itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from ..errors import InvalidArgument
+
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+          "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "page": 4096, "pages": 4096}  # fmt: skip
+
+
+class Feedback(NamedTuple):
+    """The verdict on one reply: ``correct`` and a message written for the student."""
+
+    correct: bool
+    message: str
+
+    def __str__(self) -> str:
+        return ("✔ " if self.correct else "✘ ") + self.message
+
+
+def parse_number(text: Any, units: bool = False) -> int | None:
+    """``"0xc0801234"``, ``"3221225472"``, ``"0b101"``, ``"1_000"`` → int; with ``units``
+    also ``"896 MB"``, ``"8k"``, ``"3 pages"``.  None when it is not a number."""
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int):
+        return text
+    if not isinstance(text, str):
+        return None
+    t = text.strip().lower().replace(",", "").replace("_", "")
+    m = re.fullmatch(r"(0x[0-9a-f]+|0b[01]+|0o[0-7]+|\d+)\s*([a-z]*)", t)
+    if not m or (m.group(2) and (not units or m.group(2) not in _UNITS)):
+        return None
+    return int(m.group(1), 0) * _UNITS[m.group(2)]
+
+
+def _size(n: int) -> str:
+    if n % (1 << 20) == 0 and n:
+        return f"{n >> 20} MB"
+    if n % 4096 == 0 and n:
+        return f"{n >> 12} page{'s' if n != 4096 else ''}"
+    return f"{n:#x} bytes" if n >= 4096 else str(n)
+
+
+@dataclass
+class Exercise:
+    """One question.  ``check(reply)`` returns :class:`Feedback`; ``answer`` is the key.
+
+    ``explain`` is shown with a right answer (the why); ``hint`` when the student asks.
+    """
+
+    id: str
+    prompt: str
+    hint: str = ""
+    explain: str = ""
+    seed: int | None = None
+
+    @property
+    def answer(self) -> Any:  # pragma: no cover - every kind overrides it
+        raise NotImplementedError
+
+    def check(self, reply: Any) -> Feedback:  # pragma: no cover - every kind overrides it
+        raise NotImplementedError
+
+    def answer_text(self) -> str:
+        return str(self.answer)
+
+    def _right(self) -> Feedback:
+        return Feedback(True, "Right. " + self.explain if self.explain else "Right.")
+
+
+@dataclass
+class NumberExercise(Exercise):
+    """A number (an address, a size, a count, an index).
+
+    ``mistakes`` maps wrong answers students often give to what each one means (``"that is
+    __pa, not __va"``).  Other wrong answers get the distance to the key, in hex and in
+    pages or MB, when ``show_distance`` is on.
+    """
+
+    value: int = 0
+    hex: bool = True
+    units: bool = False
+    mistakes: Mapping[int, str] = field(default_factory=dict)
+    show_distance: bool = True
+
+    @property
+    def answer(self) -> int:
+        return self.value
+
+    def answer_text(self) -> str:
+        return f"{self.value:#x}" if self.hex else str(self.value)
+
+    def check(self, reply: Any) -> Feedback:
+        n = parse_number(reply, self.units)
+        if n is None:
+            example = "0xc0801234" if self.hex else "42"
+            extra = ", or with a unit such as 8 kB or 3 pages" if self.units else ""
+            return Feedback(False, f"I could not read {str(reply)!r} as a number: write it like {example}{extra}.")
+        if n == self.value:
+            return self._right()
+        if n in self.mistakes:
+            return Feedback(False, self.mistakes[n])
+        msg = "Not yet."
+        if self.show_distance:
+            d = n - self.value
+            shown = f"{abs(d):#x}" if self.hex else str(abs(d))
+            if self.hex and abs(d) >= 4096:
+                shown += f" ({_size(abs(d))})"
+            msg = f"Not yet: your answer is {shown} too {'high' if d > 0 else 'low'}."
+        return Feedback(False, msg + (f" Hint: {self.hint}" if self.hint else ""))
+
+
+@dataclass
+class ChoiceExercise(Exercise):
+    """Pick one option; every wrong option says why it is wrong."""
+
+    options: Mapping[str, str] = field(default_factory=dict)  # option -> why it is (not) the answer
+    correct: str = ""
+
+    def __post_init__(self) -> None:
+        if self.correct not in self.options:
+            raise InvalidArgument("correct", self.correct, "one of the options: " + ", ".join(self.options))
+
+    @property
+    def answer(self) -> str:
+        return self.correct
+
+    def check(self, reply: Any) -> Feedback:
+        key = str(reply).strip() if reply is not None else ""
+        match = [o for o in self.options if o.lower() == key.lower()]
+        if not match:
+            return Feedback(False, f"Choose one of: {', '.join(self.options)}.")
+        if match[0] == self.correct:
+            return self._right()
+        return Feedback(False, self.options[match[0]])
+
+
+@dataclass
+class FieldsExercise(Exercise):
+    """Several numbers at once (an address's PGD index, PTE index and offset …).
+
+    The reply is a mapping, or text like ``"pgd=0x302 pte=1 offset=0x234"``; each field
+    is judged on its own, so the feedback says which part is right.
+    """
+
+    fields: Mapping[str, int] = field(default_factory=dict)
+    why: Mapping[str, str] = field(default_factory=dict)  # field -> how to compute it
+
+    @property
+    def answer(self) -> dict[str, int]:
+        return dict(self.fields)
+
+    def answer_text(self) -> str:
+        return " ".join(f"{k}={v:#x}" for k, v in self.fields.items())
+
+    def parse(self, reply: Any) -> dict[str, int | None]:
+        if isinstance(reply, Mapping):
+            return {k: parse_number(reply.get(k)) for k in self.fields}
+        text = str(reply or "")
+        got: dict[str, int | None] = {}
+        for k in self.fields:
+            m = re.search(rf"\b{re.escape(k)}\s*[=:]\s*(\S+)", text, re.I)
+            got[k] = parse_number(m.group(1)) if m else None
+        return got
+
+    def check(self, reply: Any) -> Feedback:
+        got = self.parse(reply)
+        if all(v is None for v in got.values()):
+            example = " ".join(f"{k}=0x…" for k in self.fields)
+            return Feedback(False, f"Write each part as name=value, like: {example}")
+        wrong = [k for k, v in self.fields.items() if got.get(k) != v]
+        if not wrong:
+            return self._right()
+        parts = []
+        for k in self.fields:
+            if k in wrong:
+                how = self.why.get(k, "")
+                parts.append(
+                    f"{k} is not right yet" + (f" ({how})" if how else "")
+                    if got.get(k) is not None
+                    else f"{k} is missing"
+                )
+            else:
+                parts.append(f"{k} is right")
+        return Feedback(False, "; ".join(parts) + ".")
+
+
+@dataclass
+class Lesson:
+    """A lesson's exercises from a seed (``make(seed)``), and their answer key."""
+
+    number: int
+    title: str
+    make: Callable[[int], Sequence[Exercise]]
+
+    def exercises(self, seed: int = 0) -> list[Exercise]:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise InvalidArgument("seed", seed, "a whole number ≥ 0 (each seed gives a different set of numbers)")
+        out = list(self.make(seed))
+        for e in out:
+            e.seed = seed
+        return out
+
+    def answer_key(self, seed: int = 0) -> str:
+        """The answers for ``seed``, one line each, for the teacher."""
+        lines = [f"Lesson {self.number}: {self.title} — answers for seed {seed}"]
+        for e in self.exercises(seed):
+            lines.append(f"  {e.id}: {e.answer_text()}")
+        return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""`ExerciseWidget` and `Quiz`: answer boxes with a Check button and feedback that explains.
+
+Predict, then check: given a ``player`` and ``reveal`` (a step index, or a callable), the
+widget holds the player before the step until the student commits to an answer, then
+checks it and plays the step, so the views show whether the prediction was right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from ..errors import InvalidArgument
+from ..exercises.core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson
+from ..render.dot import escape
+
+REVEALED = '<div class="vmw-feedback">The player now shows what the kernel did: step back and forth to see why.</div>'
+
+
+def feedback_html(fb: Feedback) -> str:
+    colour = "#2e7d32" if fb.correct else "#c62828"
+    mark = "✔" if fb.correct else "✘"
+    return f'<div class="vmw-feedback" style="color:{colour}"><b>{mark}</b> {escape(fb.message)}</div>'
+
+
+class ExerciseWidget(w.VBox):
+    """One exercise: the prompt, an answer box (or choices), Check, Hint, and feedback."""
+
+    def __init__(self, exercise: Exercise, player: Any = None, reveal: int | Callable[[], Any] | None = None) -> None:
+        if not isinstance(exercise, Exercise):
+            raise InvalidArgument("exercise", exercise, "a vmwidgets.exercises.Exercise")
+        if reveal is not None and player is None and not callable(reveal):
+            raise InvalidArgument("reveal", reveal, "a step index together with player=, or a callable")
+        self.exercise = exercise
+        self.player = player
+        self.reveal = reveal
+        self.attempts: list[tuple[str, Feedback]] = []
+        self.prompt = w.HTML(f'<div class="vmw-prompt"><b>{escape(exercise.id)}.</b> {escape(exercise.prompt)}</div>')
+        if isinstance(exercise, ChoiceExercise):
+            self.reply = w.RadioButtons(options=list(exercise.options), value=None, layout=w.Layout(width="auto"))
+        else:
+            hint = "your answer"
+            if isinstance(exercise, FieldsExercise):
+                hint = " ".join(f"{k}=…" for k in exercise.fields)
+            self.reply = w.Text(placeholder=hint, layout=w.Layout(width="320px"))
+            self.reply.on_submit(lambda _: self.check())
+        label = "Commit and reveal" if reveal is not None else "Check"
+        self.button = w.Button(description=label, button_style="primary", layout=w.Layout(width="auto"))
+        self.button.on_click(lambda _: self.check())
+        self.hint_button = w.Button(description="Hint", layout=w.Layout(width="auto"), disabled=not exercise.hint)
+        self.hint_button.on_click(lambda _: self._hint())
+        self.feedback = w.HTML()
+        super().__init__([self.prompt, w.HBox([self.reply, self.button, self.hint_button]), self.feedback])
+        self.add_class("vmw-exercise")
+
+    def check(self, reply: Any = None) -> Feedback:
+        """Check ``reply`` (default: what is in the box), show the feedback, reveal the step once."""
+        if reply is None:
+            reply = self.reply.value
+        if isinstance(self.reply, w.Text) and not str(reply or "").strip():
+            fb = Feedback(False, "Type an answer first.")
+            self.feedback.value = feedback_html(fb)
+            return fb
+        if reply is None:
+            fb = Feedback(False, "Choose an answer first.")
+            self.feedback.value = feedback_html(fb)
+            return fb
+        fb = self.exercise.check(reply)
+        self.attempts.append((str(reply), fb))
+        html = feedback_html(fb)
+        if self.reveal is not None and len(self.attempts) == 1:
+            if callable(self.reveal):
+                self.reveal()
+            else:
+                self.player.seek(self.reveal)
+            html += REVEALED
+        self.feedback.value = html
+        return fb
+
+    def _hint(self) -> None:
+        self.feedback.value = f'<div class="vmw-feedback"><b>Hint:</b> {escape(self.exercise.hint)}</div>'
+
+
+class Quiz(w.VBox):
+    """A lesson's exercises for a seed, with a box to get new numbers (another seed)."""
+
+    def __init__(self, lesson: Lesson, seed: int = 0) -> None:
+        self.lesson = lesson
+        self.seed_box = w.BoundedIntText(
+            value=seed, min=0, max=10**6, description="seed", layout=w.Layout(width="160px")
+        )
+        new = w.Button(
+            description="new numbers",
+            layout=w.Layout(width="auto"),
+            tooltip="another seed: the same questions with different numbers",
+        )
+        new.on_click(lambda _: setattr(self.seed_box, "value", self.seed_box.value + 1))
+        self.seed_box.observe(lambda ch: self._build(ch["new"]), "value")
+        self.head = w.HBox([self.seed_box, new])
+        super().__init__()
+        self._build(seed)
+
+    def _build(self, seed: int) -> None:
+        self.items = [ExerciseWidget(e) for e in self.lesson.exercises(seed)]
+        self.children = [self.head, *self.items]
