@@ -45,7 +45,6 @@ class ExerciseWidget(w.VBox):
             if isinstance(exercise, FieldsExercise):
                 hint = " ".join(f"{k}=…" for k in exercise.fields)
             self.reply = w.Text(placeholder=hint, layout=w.Layout(width="320px"))
-            self.reply.on_submit(lambda _: self.check())
         label = "Commit and reveal" if reveal is not None else "Check"
         self.button = w.Button(description=label, button_style="primary", layout=w.Layout(width="auto"))
         self.button.on_click(lambda _: self.check())
