@@ -160,6 +160,7 @@ def pagetable_scene(
                 )
             elif child not in frames_drawn:
                 frames_drawn.add(child)
+                tone = "sel" if out_rows[row]["cls"] == "sel" else "hl"  # a selection's frames in blue
                 fx = len(levels) * COL_W
                 fy = max(y_next[-1], row_y - ROW)
                 fn = box(
@@ -167,13 +168,15 @@ def pagetable_scene(
                     fx,
                     fy,
                     [[f"frame {child:#x}"], [f"phys {child << 12:#010x}"]],
-                    "hl",
+                    tone,
                     w=FRAME_W,
                     sel=f"pfn:{child:#x}",
                 )
                 nodes.append(fn)
                 y_next[-1] = fy + fn["h"] + GAP_Y
-                edges.append(curve(f"f{pfn:x}:{child:x}", (depth * COL_W + TABLE_W, row_y), (fx, fy + ROW), "arrow hl"))
+                edges.append(
+                    curve(f"f{pfn:x}:{child:x}", (depth * COL_W + TABLE_W, row_y), (fx, fy + ROW), "arrow " + tone)
+                )
         return y
 
     if root in tables:
