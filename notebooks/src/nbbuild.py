@@ -35,7 +35,7 @@ def build(source: Path) -> Path:
     spec.loader.exec_module(mod)
     nb = nbformat.v4.new_notebook(cells=mod.CELLS)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    out = NOTEBOOKS / (source.stem.replace("_", "-", 1) + ".ipynb")
+    out = NOTEBOOKS / (source.stem.replace("_", "-") + ".ipynb")
     nbformat.write(nb, out)
     subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(out)], check=True)
     nb = nbformat.read(out, as_version=4)

@@ -1,0 +1,405 @@
+"""Lesson 4: vmalloc and vmlist (Linux 2.6.24)."""
+
+from nbbuild import code, md
+
+CELLS = [
+    md("""
+    # Lesson 4 — vmalloc and vmlist
+
+    The kernel sometimes needs a big buffer that only has to look contiguous to the CPU.
+    `vmalloc` gives it one: it takes single page frames wherever they happen to be free
+    and maps them, one after the other, into the *vmalloc area* of the kernel's gigabyte.
+    This lesson follows Linux 2.6.24 on a 32-bit x86 machine with 1 GB of RAM.
+
+    **By the end of this lesson you can …**
+
+    1. explain why the kernel needs `vmalloc` when `kmalloc` and the buddy allocator already
+       exist: contiguous *virtual* memory built from scattered *physical* frames;
+    2. read a `struct vm_struct` field by field, and a line of `/proc/vmallocinfo`;
+    3. predict where the next `vmalloc` lands by walking `vmlist` first fit, guard page
+       included, also after a `vfree` has left a hole;
+    4. tell `vmalloc`, `vmap` and `ioremap` areas apart by their flags and fields;
+    5. find each step in `mm/vmalloc.c` and know what to look for there.
+
+    It takes 15–20 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
+    You should know the 3G–4G layout (lesson 1), page frames and the buddy allocator
+    (lesson 2) and what a PTE is (lesson 3).
+    """),
+    md("""
+    ## 1. Why vmalloc?
+
+    A **page frame** is 4 kB of physical RAM; its **pfn** (page frame number) is its physical
+    address divided by 4096. The kernel's usual memory sits in **lowmem**, the first
+    896 MB of RAM, which the kernel keeps mapped all the time at `0xc0000000` + physical
+    address (the **direct map**). `kmalloc` (the slab allocator, which the model leaves out)
+    and `alloc_pages(GFP_KERNEL, order)` hand out memory there. Because the direct map is a
+    plain shift, a buffer of several pages in the direct map must be made of **physically
+    neighbouring frames**: one block from the buddy allocator.
+
+    That is a hard request. The buddy allocator's largest block is 1024 pages (4 MB,
+    order 10), and on a machine that has run for a while the free memory is cut into small
+    pieces, so big blocks are rare. Yet many users only need addresses that are contiguous
+    *for the CPU*: a loaded module's code, a large table, a buffer a driver fills.
+
+    `vmalloc(size)` serves them. It reserves a range of addresses in the **vmalloc area**
+    (from `VMALLOC_START` to `VMALLOC_END`, above lowmem), takes **one frame per page** from
+    anywhere, even from **highmem** (the RAM above 896 MB, which has no direct-map
+    address), and writes one **PTE** (page-table entry) per page so the range maps onto
+    them. The price: a PTE per page, and memory that is reachable only through this new
+    mapping.
+
+    The machine below is *aged* (`Config(aged=True, seed=7)`): its free lists are
+    fragmented, as on a system that has been running. Compare a 4-page block from the
+    buddy allocator with a 4-page `vmalloc`:
+    """),
+    code("""
+    from ipywidgets import VBox
+    from traitlets import link
+
+    from vmwidgets import GFP_KERNEL, Config, Kernel
+    from vmwidgets.widgets import ExerciseWidget, LayoutView, PhysicalMemoryView, Player, VmlistView
+
+    k = Kernel(Config(aged=True, seed=7))  # 1 GB, non-PAE, Linux 2.6.24, running for a while
+    lay = k.layout
+    size_mb = (lay.vmalloc_end - lay.vmalloc_start) >> 20
+    print(f"VMALLOC_START = {lay.vmalloc_start:#010x}, VMALLOC_END = {lay.vmalloc_end:#010x} ({size_mb} MB)")
+
+    block = k.alloc_pages(GFP_KERNEL, 2)  # one order-2 block: 4 frames in a row, in lowmem
+    print("alloc_pages(GFP_KERNEL, 2):", [hex(block.pfn + i) for i in range(4)], block.zone,
+          f"-> direct map {lay.va(block.phys_addr):#010x}")  # fmt: skip
+
+    buf = k.vmalloc(4 * 4096, caller="demo_buffer")
+    area = k.find_vm_area(buf)
+    print(f"vmalloc(16384) = {buf:#010x}:", [hex(p.pfn) for p in area.pages], sorted({p.zone for p in area.pages}))
+    """),
+    md("""
+    The buddy block is four frames in a row in the Normal zone, reached through the direct
+    map. The `vmalloc` buffer is one range of virtual addresses, but its four frames lie far
+    apart, all in HighMem: `vmalloc` asks for `GFP_KERNEL | __GFP_HIGHMEM`, so highmem frames
+    are welcome. Walk one address of the buffer the way the MMU does (lesson 3):
+    """),
+    code("""
+    print(k.translate(buf + 2 * 4096 + 0x123))
+    """),
+    md("""
+    ## 2. `struct vm_struct`, field by field
+
+    Each range `vmalloc` hands out is described by one `struct vm_struct`
+    (`include/linux/vmalloc.h`). In 2.6.24 it has seven fields; `caller` came later:
+
+    | field | what it holds |
+    |---|---|
+    | `next` | the next `vm_struct` on `vmlist` (NULL at the end) |
+    | `addr` | the first virtual address of the area |
+    | `size` | the area's length in bytes, **including one guard page** at the end |
+    | `flags` | `VM_ALLOC` (made by vmalloc), `VM_MAP` (vmap), `VM_IOREMAP` (ioremap); also `VM_USERMAP`, `VM_VPAGES` |
+    | `pages` | an array of pointers to the `struct page` of each frame (vmalloc only) |
+    | `nr_pages` | how many entries `pages` has: the mapped pages, without the guard page |
+    | `phys_addr` | the physical address an `ioremap` maps (0 otherwise) |
+    | `caller` | who asked (added in 2.6.25–26 with `/proc/vmallocinfo`; the model shows it in every era) |
+
+    The **guard page** is one page left unmapped after the area. A bug that writes past the
+    end of the buffer touches an address with no PTE and faults at once, instead of quietly
+    overwriting the next area. Here is our buffer's `vm_struct`, as `find_vm_area` returns it:
+    """),
+    code("""
+    print("next      =", "NULL" if area.next is None else f"{area.next.addr:#010x}")
+    print(f"addr      = {area.addr:#010x}")
+    print(f"size      = {area.size}  ({area.size // 4096} pages: {area.nr_pages} mapped + 1 guard page)")
+    print("flags     =", "|".join(area.flag_names))
+    print("pages     =", [f"pfn {p.pfn:#x}" for p in area.pages])
+    print("nr_pages  =", area.nr_pages)
+    print(f"phys_addr = {area.phys_addr:#x}")
+    print("caller    =", area.caller)
+    guard = area.addr + area.size - 4096
+    print(f"guard page {guard:#010x}: not mapped (the page-table walk stops at level {k.translate(guard).fault!r})")
+    """),
+    md("""
+    `/proc/vmallocinfo` prints one line per `vm_struct`: start–end, `size` (guard page
+    included), the caller, `pages=` (`nr_pages`), and a word for each flag:
+    """),
+    code("""
+    print(k.vmallocinfo(), end="")
+    """),
+    md("""
+    ## 3. `vmlist` and the first-fit search
+
+    All `vm_struct`s sit on **`vmlist`**, a singly linked list (each record points to the
+    next with `next`) kept **sorted by address**. There is no separate list of free ranges:
+    the free space is simply the gaps between the areas.
+
+    To place a new area, `mm/vmalloc.c:__get_vm_area_node` does, in 2.6.24:
+
+    1. round the size up to whole pages and **add one guard page**:
+       `size = PAGE_ALIGN(size) + PAGE_SIZE`;
+    2. start with a candidate address `addr = VMALLOC_START`;
+    3. walk `vmlist` from its head. An area that overlaps the candidate pushes it to just
+       after that area's end (`area->addr + area->size`). The first area that starts at
+       or after `addr + size` means the gap before it is big enough: **first fit**;
+    4. link the new `vm_struct` into the list just before that area, so the list stays
+       sorted (or at the end if no gap was found and there is still room before
+       `VMALLOC_END`; otherwise the call fails with "out of vmalloc space").
+
+    Because each `size` already counts its guard page, areas pack back to back: the next
+    area starts right after the previous area's guard page.
+
+    Let us add two more areas and free the first of them with `vfree`. That leaves a hole:
+    """),
+    code("""
+    usb = k.vmalloc(4096, caller="usb_probe")
+    snd = k.vmalloc(3 * 4096, caller="snd_init")
+    k.vfree(usb)
+    print(k.vmallocinfo(), end="")
+    print(f"hole: {buf + area.size:#010x}-{snd:#010x} ({(snd - buf - area.size) // 4096} pages)")
+    """),
+    md("""
+    ### Predict, then check
+
+    The next call is `vmalloc(8192)`. The cell below has already run it on the model, but the
+    player is held just **before** the call. Type where you think the new area starts and
+    press **Commit and reveal**: the player then jumps to the step where the new
+    `vm_struct` is linked into `vmlist`. Step back with **←** (click the player first, or use
+    the step buttons) to watch the search visit the records one by one (dashed outline),
+    then forward again. The line under the controls names the kernel function of each step.
+    """),
+    code("""
+    from vmwidgets.exercises.l4_vmalloc import LESSON, where_next
+
+    question = where_next(k, 8192, caller="net_setup")  # runs vmalloc(8192) on k, answer from the model
+    t = k.timeline
+    call = t.operations[-1]
+    linked = next(i for i in range(call.start, call.end) if t[i].kind == "VmStructLinked")
+    vmlist_view = VmlistView(k)
+    player = Player(k, [vmlist_view])
+    player.seek(call.start)  # hold the player just before vmalloc(8192)
+    VBox([ExerciseWidget(question, player=player, reveal=linked + 1), player, vmlist_view])
+    """),
+    md("""
+    **What happened** (read this after you have answered). The request is 2 pages, so the
+    area needs 3 pages with its guard page. The search starts at `VMALLOC_START`: the
+    `demo_buffer` area is in the way, so the candidate moves to its end. The hole left by
+    `usb_probe` is only 2 pages (1 page plus its old guard page), too small for 3, so
+    `snd_init` pushes the candidate past its own end. The list ends there, and the new
+    area goes after `snd_init`. The events of the search, as the player narrates them:
+    """),
+    code("""
+    for i in range(call.start + 1, linked + 1):
+        print(f"{i:3} {t[i].fn:34} {t[i].text}")
+    """),
+    md("""
+    A 1-page request needs only 2 pages with its guard page: exactly the hole's size. First
+    fit takes the **first** gap that is big enough, so this area goes into the hole, not at
+    the end:
+    """),
+    code("""
+    fs = k.vmalloc(4096, caller="fs_mount")
+    print(f"vmalloc(4096) = {fs:#010x}")
+    print(k.vmallocinfo(), end="")
+    print("vmlist, following next:", " -> ".join(f"{a.addr:#010x}" for a in k.vmlist), "-> NULL")
+    """),
+    md("""
+    **Reading the source.** In `mm/vmalloc.c:__get_vm_area_node` look for `size += PAGE_SIZE`
+    (the guard page, with a comment saying a guard page is always allocated) and the `for`
+    loop over `vmlist` with a pointer-to-pointer `p`: it keeps the address of the `next`
+    field to update, so linking is just `area->next = *p; *p = area;`. The three tests in the
+    loop are the three cases above: an area below the candidate, a gap that fits
+    (`goto found`), and an area in the way. The function starts with
+    `BUG_ON(in_interrupt())`: `vmalloc` may not be called from an interrupt handler.
+
+    ## 4. `vfree`: unlink, unmap, give the frames back
+
+    `vfree(addr)` undoes all of it. `mm/vmalloc.c:vfree` calls `__vunmap`, which calls
+    `remove_vm_area` → `__remove_vm_area`: walk `vmlist` to the record whose `addr` is exactly
+    the one given, clear its PTEs (`unmap_vm_area`) and flush the TLB, unlink it
+    (`*p = tmp->next`) and take the guard page off `size`. Back in `__vunmap`, each frame
+    of `pages[]` goes back to the buddy allocator with `__free_page`, then the `pages` array
+    and the `vm_struct` itself are freed. The address range is free again at once: the
+    next search simply finds a gap there.
+
+    The player below starts just before `vfree(usb)`. Step forward with **→**: the walk to
+    the record, the cleared PTE (amber), the unlink, then the frame going back to the free
+    list.
+    """),
+    code("""
+    freeing = next(o for o in t.operations if o.name == "vfree")
+    vfree_view = VmlistView(k)
+    vfree_player = Player(k, [vfree_view])
+    vfree_player.seek(freeing.start)
+    for i in range(freeing.start, freeing.end):
+        print(f"{i:3} {t[i].kind:16} {t[i].text}")
+    """),
+    code("""
+    VBox([vfree_player, vfree_view])
+    """),
+    md("""
+    ## 5. Contiguous virtually, scattered physically
+
+    The two views below share one selection: **click a `vm_struct`** in the vmlist view and
+    the physical-memory view lights its frames in blue. `snd_init` is selected to start
+    with. Its three pages are neighbours in the vmalloc area, but look how far apart its
+    frames are in HighMem (the zone at the bottom of the physical view). Click
+    `net_setup` or `demo_buffer` to compare, and use the player to travel back in time.
+    """),
+    code("""
+    snd_area = k.find_vm_area(snd)
+    for i, page in enumerate(snd_area.pages):
+        print(f"{snd + i * 4096:#010x} -> pfn {page.pfn:#07x} (phys {page.pfn << 12:#010x}, {page.zone})")
+    """),
+    code("""
+    pick = VmlistView(k)
+    frames = PhysicalMemoryView(k)
+    link((pick, "selected"), (frames, "selected"))
+    pick.selected = f"vm:{snd:#x}"
+    print(frames.lit()[1] + ":", [hex(p) for p in frames.lit()[0]])
+    VBox([Player(k, [pick, frames]), pick, frames])
+    """),
+    md("""
+    ## 6. `vmap`: map frames you already have
+
+    Sometimes the frames already exist (a driver collected them one by one) and only the
+    contiguous mapping is missing. `vmap(pages, count, flags, prot)` does just the second
+    half of `vmalloc`: it reserves an area with the same `__get_vm_area_node` search
+    (usually with the flag `VM_MAP`) and writes the PTEs. The frames stay the caller's: in 2.6.24, `vmap` fills in
+    neither `pages` nor `nr_pages`, and `vunmap` removes the mapping without freeing them.
+    """),
+    code("""
+    mine = [k.alloc_pages(GFP_KERNEL, 0) for _ in range(2)]  # two lowmem frames a driver owns
+    v = k.vmap(mine, caller="vmap_demo")
+    va = k.find_vm_area(v)
+    print(f"vmap -> {v:#010x}: flags={'|'.join(va.flag_names)} pages={va.pages} nr_pages={va.nr_pages}")
+    for i, page in enumerate(mine):
+        print(f"  {v + i * 4096:#010x} -> phys {k.translate(v + i * 4096).phys:#010x};"
+              f" the same frame in the direct map: {lay.va(page.phys_addr):#010x}")  # fmt: skip
+    """),
+    md("""
+    These frames are in lowmem, so each now has **two** kernel addresses: its direct-map
+    address and the new one in the vmalloc area.
+
+    ## 7. `ioremap`: device memory
+
+    A device's registers or memory sit at physical addresses that are not RAM (here
+    `0xfebf0000`, far above the 1 GB of RAM). The kernel cannot use a physical address
+    directly, so `ioremap(phys_addr, size)` maps it into the vmalloc area. In 2.6.24 it is
+    `arch/x86/mm/ioremap_32.c:__ioremap` (the player names the later
+    `arch/x86/mm/ioremap.c:__ioremap_caller`). What to look for there:
+
+    - a range inside the old ISA window (640 kB–1 MB) is already in the direct map and is
+      returned from there, with no new area;
+    - lowmem RAM that the kernel hands out may not be remapped (it returns NULL);
+    - the area gets `VM_IOREMAP`, its `phys_addr` is set, and **no frames are allocated**:
+      the PTEs point straight at the device's addresses;
+    - the returned pointer keeps the offset within the page, so it lands on the register.
+
+    One more rule comes from `__get_vm_area_node`: a `VM_IOREMAP` area is **aligned** to
+    `1 << fls(size)` (`fls` is the position of the highest set bit, counting from 1), clamped to at least one
+    page and at most 512 kB. A one-page mapping is therefore aligned to 8 kB, which can
+    leave a gap before it.
+    """),
+    code("""
+    io = k.ioremap(0xFEBF0010, 0x100, caller="mydev_probe")  # 256 bytes of registers at 0xfebf0010
+    ia = k.find_vm_area(io & ~0xFFF)
+    print(f"ioremap(0xfebf0010, 0x100) = {io:#010x}")
+    print(f"  area {ia.addr:#010x}, size {ia.size}, flags={'|'.join(ia.flag_names)}, "
+          f"phys_addr={ia.phys_addr:#x}, pages={ia.pages}, nr_pages={ia.nr_pages}")  # fmt: skip
+    gap = (ia.addr - (va.addr + va.size)) // 4096
+    print(f"  {ia.addr:#010x} is a multiple of 8 kB: {ia.addr % 0x2000 == 0}; the vmap area ended at "
+          f"{va.addr + va.size:#010x}, so the alignment left a {gap}-page gap")  # fmt: skip
+    print(f"ioremap(0xb8000, 4096) = {k.ioremap(0xB8000, 4096):#010x}  (the ISA window: the direct map, no area)")
+    """),
+    md("""
+    ## 8. `/proc/vmallocinfo`
+
+    Everything we made is now in `/proc/vmallocinfo` (printed by `mm/vmalloc.c:s_show`; the
+    file is not in 2.6.24 itself, it came in 2.6.25–26). Read each line as: start–end,
+    `size` with the guard page, the caller, then `pages=` for `vmalloc` areas, `phys=` for
+    `ioremap` areas, and one word per flag (`vmalloc`, `vmap`, `ioremap`, `user`, `vpages`).
+    The holes are the gaps between one line's end and the next line's start.
+    """),
+    code("""
+    print(k.vmallocinfo(), end="")
+    """),
+    md("""
+    The layout view shows the same areas inside the vmalloc band of the kernel's gigabyte,
+    with the arrow at the `ioremap` address:
+    """),
+    code("""
+    LayoutView(k, mark=io)
+    """),
+    md("""
+    ## 9. After 2.6.24: `vmap_area`
+
+    From 2.6.28 the search no longer walks `vmlist`: Nick Piggin's rewrite of the vmap layer
+    keeps every range in a `struct vmap_area` in a red-black tree (`vmap_area_root`), and
+    `alloc_vmap_area` finds the hole. `vmlist` was still kept, sorted, for
+    `/proc/vmallocinfo`. That allocator also leaves **one extra unmapped page** between
+    areas, and `vfree` there is *lazy*: the PTEs stay until a later purge. Lesson 7
+    compares the two eras; here is just the first difference:
+    """),
+    code("""
+    for era in ("2.6.24", "2.6.32"):
+        kk = Kernel(Config(era=era))
+        got = [kk.vmalloc(4096, caller=f"area{i}") for i in range(3)]
+        print(era, [hex(a) for a in got], "step", hex(got[1] - got[0]))
+    """),
+    md("""
+    ## 10. Where the model simplifies
+
+    - `caller` and `/proc/vmallocinfo` arrived in 2.6.25–26 but are shown for 2.6.24 too,
+      and `caller` is a plain name where the kernel prints `symbol+offset/length`.
+    - The model has no slab allocator: in the kernel the `vm_struct` and a small `pages[]`
+      array come from `kmalloc`; here they cost no frames. A `pages[]` array bigger than a
+      page is `vmalloc`'ed, with `VM_VPAGES`, as in the kernel (try `k.vmalloc(5 << 20)`).
+    - There is one CPU, and a TLB flush is one step.
+    - For `ioremap` the player names the 2.6.28+ function (`__ioremap_caller`) in every era.
+
+    ## Exercises
+
+    Each question has a **Hint** button, and a wrong answer tells you what it probably
+    mixed up. Change the **seed** (or press **new numbers**) for the same questions with
+    other numbers. In the prompts, each area is written `start-end (size bytes)`.
+    """),
+    code("""
+    from vmwidgets.exercises.l4_vmalloc import LESSON
+    from vmwidgets.widgets import Quiz
+
+    Quiz(LESSON, seed=0)
+    """),
+    md("""
+    ## Summary
+
+    - `vmalloc` gives virtually contiguous memory made of single frames taken from anywhere
+      (highmem included), mapped one PTE per page in the vmalloc area. `kmalloc` and
+      `alloc_pages` need physically contiguous lowmem.
+    - Each area is a `struct vm_struct` (`addr`, `size` with one guard page, `flags`,
+      `pages`, `nr_pages`, `phys_addr`) on `vmlist`, a singly linked list sorted by address.
+    - In 2.6.24, `__get_vm_area_node` walks `vmlist` from `VMALLOC_START` and takes the first
+      gap that holds the pages **plus the guard page**; `vfree` unlinks the area and leaves
+      a gap that later calls reuse.
+    - `vmap` (`VM_MAP`) maps frames the caller owns; `ioremap` (`VM_IOREMAP`, `phys_addr`
+      set, no `pages`, aligned to its size) maps device addresses.
+    - `/proc/vmallocinfo` lists the areas with their size (guard page included), caller,
+      pages and flags. From 2.6.28 a red-black tree of `vmap_area`s finds the holes.
+
+    ## Read the source
+
+    Linux 2.6.24, on any source browser:
+
+    - `include/linux/vmalloc.h`: `struct vm_struct` and the `VM_*` flags; note why `next`,
+      `addr` and `size` come first (the list walks read only those), and that
+      `get_vm_area_size()` subtracts the guard page.
+    - `mm/vmalloc.c:vmalloc` → `__vmalloc` → `__vmalloc_node`: the GFP flags
+      (`GFP_KERNEL | __GFP_HIGHMEM`) and the size check against the number of RAM pages.
+    - `mm/vmalloc.c:__get_vm_area_node`: the `VM_IOREMAP` alignment, `size += PAGE_SIZE`,
+      the first-fit loop over `vmlist` and the link at `found:`.
+    - `mm/vmalloc.c:__vmalloc_area_node`: `nr_pages = (area->size - PAGE_SIZE) >> PAGE_SHIFT`,
+      `pages[]` from `kmalloc` or, above one page, from `__vmalloc_node` with `VM_VPAGES`,
+      one `alloc_page` per page, then `map_vm_area`.
+    - `mm/vmalloc.c:map_vm_area` → `vmap_pte_range`: the end is `addr + size - PAGE_SIZE`,
+      so the guard page is never mapped; one `set_pte_at` per page in `init_mm`.
+    - `mm/vmalloc.c:__vunmap` and `__remove_vm_area`: the exact-address lookup, the unlink
+      `*p = tmp->next`, `tmp->size -= PAGE_SIZE`, `__free_page` per page.
+    - `mm/vmalloc.c:vmap`: `get_vm_area` plus `map_vm_area`, and nothing stored in `pages`.
+    - `arch/x86/mm/ioremap_32.c:__ioremap`: the ISA shortcut, the RAM check, the offset
+      kept in the returned pointer, `area->phys_addr`.
+    """),
+]

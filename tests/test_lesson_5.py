@@ -1,0 +1,353 @@
+"""Lesson 5 (VMAs and the mm_rb tree): the exercises' answers, checked without the model.
+
+Each prompt carries the numbers a student needs; the tests read them back from the prompt
+and compute the answer a second way: VMA counts from the pieces a range leaves, the
+top-down hole from the listed VMAs, find_vma from its definition, and the rotations and
+colours by re-inserting into the written-out tree with a textbook (CLRS) red-black insert.
+They also check the feedback for typical mistakes and the facts the notebook states.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from vmwidgets import MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, InvalidArgument, Kernel
+from vmwidgets.exercises import LESSONS, ChoiceExercise, NumberExercise
+from vmwidgets.exercises.l5_vmas import (
+    LESSON,
+    insert_scenario,
+    rb_events,
+    rb_steps,
+    rotation_exercise,
+    rotations,
+    tree_text,
+)
+from vmwidgets.model.mmap import validate_mm
+
+PAGE = 4096
+SEEDS = range(12)
+
+
+def by_id(seed: int) -> dict:
+    return {e.id: e for e in LESSON.exercises(seed)}
+
+
+# -- a textbook red-black tree, independent of vmwidgets.model.rbtree -------------------------
+class Node:
+    def __init__(self, key: int, red: bool) -> None:
+        self.key, self.red = key, red
+        self.left = self.right = self.parent = None
+
+
+def parse_tree(text: str) -> Node:
+    """``B b7fe5000(R 0804c000(B 08048000, -), B b8000000)`` -> nodes with parent links."""
+    pos = 0
+
+    def node() -> Node | None:
+        nonlocal pos
+        if text.startswith("-", pos):
+            pos += 1
+            return None
+        m = re.compile(r"([RB]) ([0-9a-f]{8})").match(text, pos)
+        assert m, text[pos:]
+        pos = m.end()
+        n = Node(int(m[2], 16), m[1] == "R")
+        if text.startswith("(", pos):
+            pos += 1
+            n.left = node()
+            assert text.startswith(", ", pos)
+            pos += 2
+            n.right = node()
+            assert text.startswith(")", pos)
+            pos += 1
+            for c in (n.left, n.right):
+                if c is not None:
+                    c.parent = n
+        return n
+
+    root = node()
+    assert pos == len(text)
+    return root
+
+
+def black_height(n: Node | None) -> int:
+    if n is None:
+        return 1
+    for c in (n.left, n.right):
+        assert not (n.red and c is not None and c.red), "red node with a red child"
+    lh, rh = black_height(n.left), black_height(n.right)
+    assert lh == rh, "unequal black heights"
+    return lh + (not n.red)
+
+
+def keys(n: Node | None) -> list[int]:
+    return [] if n is None else [*keys(n.left), n.key, *keys(n.right)]
+
+
+class Tree:
+    """CLRS RB-INSERT and RB-INSERT-FIXUP, recording each rotation's direction."""
+
+    def __init__(self, root: Node) -> None:
+        self.root, self.rotations = root, []
+
+    def rotate(self, x: Node, left: bool) -> None:
+        self.rotations.append("left" if left else "right")
+        y = x.right if left else x.left
+        inner = y.left if left else y.right
+        if left:
+            x.right = inner
+        else:
+            x.left = inner
+        if inner is not None:
+            inner.parent = x
+        y.parent = x.parent
+        if x.parent is None:
+            self.root = y
+        elif x is x.parent.left:
+            x.parent.left = y
+        else:
+            x.parent.right = y
+        if left:
+            y.left = x
+        else:
+            y.right = x
+        x.parent = y
+
+    def insert(self, key: int) -> tuple[Node, Node, str]:
+        """Insert ``key``; return the node, the parent it was hung under and on which side."""
+        z, parent, cur = Node(key, True), None, self.root
+        while cur is not None:
+            parent = cur
+            cur = cur.left if key < cur.key else cur.right
+        z.parent = parent
+        side = "left" if key < parent.key else "right"
+        setattr(parent, side, z)
+        node = z
+        while node.parent is not None and node.parent.red:
+            p = node.parent
+            g = p.parent
+            p_left = p is g.left
+            uncle = g.right if p_left else g.left
+            if uncle is not None and uncle.red:
+                p.red = uncle.red = False
+                g.red = True
+                node = g
+                continue
+            if node is (p.right if p_left else p.left):
+                node = p
+                self.rotate(node, p_left)
+            node.parent.red = False
+            node.parent.parent.red = True
+            self.rotate(node.parent.parent, not p_left)
+        self.root.red = False
+        return z, parent, side
+
+
+def textbook(prompt: str) -> tuple[Tree, Node]:
+    """Rebuild the tree a tree prompt writes out, check it, insert the new VMA as described."""
+    m = re.search(r"child: (.*)\. A new VMA is inserted: ([0-9a-f]{8}) hangs red as the (left|right) child of "
+                  r"([0-9a-f]{8})\.", prompt)  # fmt: skip
+    assert m, prompt
+    tree = Tree(parse_tree(m[1]))
+    assert not tree.root.red and black_height(tree.root) >= 1
+    ks = keys(tree.root)
+    assert ks == sorted(ks) and len(set(ks)) == len(ks)
+    node, parent, side = tree.insert(int(m[2], 16))
+    assert (f"{parent.key:08x}", side) == (m[4], m[3]), "the prompt hangs the node where a search would"
+    black_height(tree.root)
+    return tree, node
+
+
+# -- the answers, computed another way -----------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_vma_count_is_the_pieces_a_range_leaves(seed: int) -> None:
+    e = by_id(seed)["vma_count"]
+    m = re.search(r"has (\d+) VMAs\. .* mapping ([0-9a-f]{8})-([0-9a-f]{8}) .* calls (munmap|mprotect)\((0x[0-9a-f]+), "
+                  r"(0x[0-9a-f]+)", e.prompt)  # fmt: skip
+    assert m, e.prompt
+    count, start, end, call = int(m[1]), int(m[2], 16), int(m[3], 16), m[4]
+    lo, hi = int(m[5], 16), int(m[5], 16) + int(m[6], 16)
+    assert start <= lo < hi <= end
+    outside = (lo > start) + (hi < end)  # pieces of the VMA left outside the range
+    expected = count - 1 + outside + (call == "mprotect")  # mprotect keeps the inside piece as a VMA
+    assert e.answer == expected
+    assert e.check(str(expected)).correct
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_mmap_topdown_takes_the_highest_hole_that_fits(seed: int) -> None:
+    e = by_id(seed)["mmap_topdown"]
+    base = int(re.search(r"mmap_base is (0x[0-9a-f]+)", e.prompt)[1], 16)
+    listed = re.search(r"from the top down: (.*?); nothing", e.prompt)[1]
+    ranges = [tuple(int(x, 16) for x in r.split("-")) for r in listed.split(", ")]
+    n = int(re.search(r"mmap\(NULL, (0x[0-9a-f]+),", e.prompt)[1], 16)
+    assert ranges == sorted(ranges, reverse=True)
+    top = base
+    for start, end in ranges:  # walk down from mmap_base: the first gap with room wins
+        if end <= top and top - end >= n:
+            expected = top - n
+            break
+        top = min(top, start)
+    else:
+        raise AssertionError("no hole")
+    assert e.answer == expected, (hex(e.answer), hex(expected))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_find_vma_returns_the_first_vma_ending_above(seed: int) -> None:
+    e = by_id(seed)["find_vma"]
+    listed = re.search(r"these VMAs: (.*)\. What", e.prompt)[1]
+    ranges = [tuple(int(x, 16) for x in r.split("-")) for r in listed.split(", ")]
+    addr = int(re.search(r"find_vma\(mm, (0x[0-9a-f]+)\)", e.prompt)[1], 16)
+    expected = next((s for s, end in ranges if addr < end), 0)
+    assert e.answer == expected
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rotations_and_colour_match_a_textbook_insert(seed: int) -> None:
+    ex = by_id(seed)
+    rot, colour = ex["rb_rotation"], ex["rb_colour"]
+    tree, node = textbook(rot.prompt)
+    assert rot.answer == ("-".join(tree.rotations) or "none")
+    _, node2 = textbook(colour.prompt)
+    assert colour.answer == ("red" if node2.red else "black")
+    assert node.red == node2.red
+
+
+def test_every_rotation_answer_and_both_colours_come_up() -> None:
+    seen = {(e["rb_rotation"].answer, e["rb_colour"].answer) for e in map(by_id, range(40))}
+    assert {r for r, _ in seen} == {"none", "left", "right", "left-right", "right-left"}
+    assert {c for _, c in seen} == {"red", "black"}
+
+
+def test_the_real_insert_matches_the_dry_run_and_leaves_a_valid_mm() -> None:
+    for seed in range(6):
+        k, mm, op, before = insert_scenario(seed)
+        validate_mm(mm)
+        tree, _ = textbook(rotation_exercise(k, op, before).prompt)
+        assert rotations(k, op) == ("-".join(tree.rotations) or "none")
+        assert tree_text(mm).startswith(f"B {tree.root.key:08x}")
+
+
+# -- feedback ------------------------------------------------------------------------------
+def test_typical_mistakes_get_their_own_feedback() -> None:
+    kinds = set()
+    for seed in SEEDS:
+        ex = by_id(seed)
+        count = ex["vma_count"]
+        before = int(re.search(r"has (\d+) VMAs", count.prompt)[1])
+        if count.answer != before:
+            fb = count.check(str(before))
+            assert not fb.correct and ("split" in fb.message or "hole" in fb.message), fb.message
+            kinds.add("count unchanged")
+        top = ex["mmap_topdown"]
+        lowest = int(re.search(r"between 0804d000 and ([0-9a-f]{8})", top.prompt)[1], 16)
+        n = int(re.search(r"mmap\(NULL, (0x[0-9a-f]+),", top.prompt)[1], 16)
+        fb = top.check(hex(lowest))
+        assert not fb.correct and "subtract the length" in fb.message
+        if top.answer != lowest - n:
+            assert "highest" in top.check(hex(lowest - n)).message
+            kinds.add("bottom of the area")
+        find = ex["find_vma"]
+        if "in a hole" in find.explain:
+            fb = find.check("0")
+            assert not fb.correct and "does not return NULL" in fb.message
+            kinds.add("NULL for a hole")
+        rot = ex["rb_rotation"]
+        for option, why in rot.options.items():
+            assert (option == rot.answer) == (why == ""), option
+            fb = rot.check(option)
+            assert fb.correct == (option == rot.answer)
+            if not fb.correct:
+                assert len(fb.message) > 40
+        col = ex["rb_colour"]
+        wrong = next(o for o in col.options if o != col.answer)
+        assert "case 3" in col.check(wrong).message
+    assert kinds == {"count unchanged", "bottom of the area", "NULL for a hole"}
+
+
+def test_answers_are_right_by_their_own_check_and_explained() -> None:
+    for seed in SEEDS:
+        for e in LESSON.exercises(seed):
+            assert e.hint and e.explain and e.prompt
+            assert "\n" not in e.prompt and "`" not in e.prompt  # plain text, one paragraph
+            shown = e.answer_text() if isinstance(e, NumberExercise) else e.answer
+            fb = e.check(shown)
+            assert fb.correct and fb.message.startswith("Right. ")
+            if isinstance(e, ChoiceExercise):
+                assert e.correct in e.options
+
+
+# -- seeds, speed, registration ---------------------------------------------------------------
+def test_seeds_change_the_numbers_and_make_is_fast() -> None:
+    answers = set()
+    for seed in range(8):
+        t = time.perf_counter()
+        ex = LESSON.exercises(seed)
+        assert time.perf_counter() - t < 0.5
+        assert [e.id for e in ex] == ["vma_count", "mmap_topdown", "find_vma", "rb_rotation", "rb_colour"]
+        answers.add(tuple(e.answer for e in ex if isinstance(e, NumberExercise)))
+        assert LESSON.exercises(seed)[1].prompt == ex[1].prompt  # deterministic
+    assert len(answers) == 8
+    assert LESSONS[5] is LESSON
+
+
+# -- the helpers and the facts the notebook states ---------------------------------------------
+def test_rb_steps_name_nodes_as_the_view_does() -> None:
+    k = Kernel()
+    k.spawn("cat")
+    execve = k.timeline.operations[0]
+    for i, _, names in rb_events(k, execve):
+        labels = k.timeline.seek(i + 1).rb_labels["mm_rb:1"]
+        for node, start in names.items():
+            if node in labels:
+                assert labels[node].startswith(f"{start:08x}-")
+    k.timeline.seek(len(k.timeline))
+    lines = rb_steps(k, execve).splitlines()
+    assert re.match(r"step +16 +link +08048000 hangs red as the root", lines[0])
+    with pytest.raises(InvalidArgument, match="op"):
+        rotation_exercise(k, execve, "")
+
+
+def test_the_lesson_scenario() -> None:
+    """What the notebook's prose says about its own process."""
+    k = Kernel()
+    task = k.spawn("cat")
+    mm = task.mm
+    execve = k.timeline.operations[0]
+    steps = {int(line.split()[1]): line for line in rb_steps(k, execve).splitlines()}
+    assert "insert case 3" in steps[22] and "rotate left" in steps[23] and "bffeb000" in steps[21]
+    assert "insert case 1" in steps[29] and "b7fe5000" in steps[28]
+    assert "insert case 2" in steps[33] and "rotate right" in steps[35] and "b8000000" in steps[32]
+    assert len(steps) >= 13 and sorted(steps)[12] == 35
+    assert mm.mmap_base == 0xB8000000
+    rw, anon = PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS
+    before = tree_text(mm)
+    assert mm.mmap(0, 3 * PAGE, rw, anon) == 0xB7E9F000
+    op = k.timeline.operations[-1]
+    q = rotation_exercise(k, op, before)
+    assert q.answer == "left-right" and "as the left child of b7ea2000" in q.prompt
+    assert mm.mm_rb.rb_node.owner.vm_start == 0xB7FDF000  # the root changed
+    count = mm.map_count
+    more = mm.mmap(0, 2 * PAGE, rw, anon)
+    assert more == 0xB7E9D000 and mm.map_count == count  # merged
+    mm.munmap(more + 2 * PAGE, 2 * PAGE)
+    assert mm.map_count == count + 1
+    buf = mm.mmap(0x40000000, 4 * PAGE, rw, anon)
+    n = mm.map_count
+    mm.mprotect(buf + PAGE, 2 * PAGE, PROT_READ)
+    assert mm.map_count == n + 2
+    mm.mprotect(buf + PAGE, 2 * PAGE, rw)
+    assert mm.map_count == n
+    n = mm.map_count
+    mm.brk(0x0806E123)
+    assert mm.map_count == n + 1 and "[heap]" in mm.maps()
+    mm.brk(0x08080000)
+    assert mm.map_count == n + 1
+    assert mm.find_vma(0x20000000).vm_start == 0x40000000
+    assert mm.find_vma(0xBF000000).vm_start == 0xBFFEB000
+    assert mm.find_vma(0xC0001000) is None
+    validate_mm(mm)

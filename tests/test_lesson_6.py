@@ -1,0 +1,276 @@
+"""Lesson 6 (page faults): the exercise keys checked against the kernel's rules and a twin kernel.
+
+Every key of ``vmwidgets.exercises.l6_page_faults`` is read off the model by the module
+itself; here each one is recomputed another way: from the rule the kernel follows
+(do_page_fault's checks, 2.6.24 vs 2.6.32 read faults, get_page/put_page counting,
+copy_one_pte's flag changes, vmalloc_fault) and, where it helps, by replaying the case
+on a fresh kernel and walking its page tables with ``translate``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+
+from vmwidgets import MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE, Config, Kernel
+from vmwidgets.exercises import LESSONS, ChoiceExercise, NumberExercise
+from vmwidgets.exercises import l6_page_faults as l6
+
+PAGE = 4096
+ANON = MAP_PRIVATE | MAP_ANONYMOUS
+RW = PROT_READ | PROT_WRITE
+_PAGE_RW, _PAGE_USER, _PAGE_ACCESSED = 0x2, 0x4, 0x20
+SEEDS = range(0, 40)
+
+
+# -- the lesson as a whole ----------------------------------------------------------------------
+def test_lesson_is_registered_with_five_fast_exercises_that_vary_with_the_seed() -> None:
+    assert LESSONS[6] is l6.LESSON
+    start = time.perf_counter()
+    sets = [l6.LESSON.exercises(s) for s in range(5)]
+    assert (time.perf_counter() - start) / 5 < 0.5  # make() is well under a second
+    assert [e.id for e in sets[0]] == ["fault_or_not", "frames_per_era", "cow_refcount", "pte_after_fork",
+                                       "vmalloc_fault"]  # fmt: skip
+    for a, b in itertools.pairwise(sets):
+        assert [e.answer for e in a] != [e.answer for e in b]
+    again = l6.LESSON.exercises(3)
+    assert [e.prompt for e in again] == [e.prompt for e in sets[3]]  # the same seed, the same questions
+    for e in sets[0]:
+        assert e.hint and e.explain and "\n" not in e.prompt and "`" not in e.prompt
+
+
+@pytest.mark.parametrize("seed", range(0, 30))
+def test_every_wrong_choice_says_why(seed: int) -> None:
+    for e in l6.make(seed):
+        assert e.check(e.answer_text() if not isinstance(e, NumberExercise) else str(e.answer)).correct
+        if isinstance(e, ChoiceExercise):
+            for option, why in e.options.items():
+                if option != e.correct:
+                    assert len(why) > 30 and e.check(option).message == why
+
+
+# -- 1. does this access fault? ---------------------------------------------------------------------
+def expected_outcome(c: l6.OutcomeCase) -> str:
+    """The kernel's rules for each kind of access, written out."""
+    if c.kind == "read_then_write":  # 2.6.24: the read fault left a writable private frame; 2.6.32: ZERO_PAGE
+        return l6.NO_FAULT if c.era == "2.6.24" else l6.WP
+    if c.kind == "stack_near":
+        assert c.stack_start - c.addr <= l6.STACK_SLACK
+        return l6.DEMAND
+    if c.kind == "stack_far":
+        assert c.stack_start - c.addr > l6.STACK_SLACK
+        return l6.SEGV
+    return {
+        "untouched": l6.DEMAND,
+        "again": l6.NO_FAULT,
+        "text_write": l6.SEGV,
+        "text_read": l6.DEMAND,
+        "hole": l6.SEGV,
+        "kernel": l6.SEGV,
+        "fork_child_write": l6.WP,
+        "fork_child_read": l6.NO_FAULT,
+    }[c.kind]
+
+
+def replay_outcome(c: l6.OutcomeCase):
+    """The case on a fresh kernel, stopped just before the access: (kernel, the task that accesses)."""
+    k = Kernel(Config(era=c.era))
+    task = k.spawn(c.comm)
+    assert task.mm.mmap(0, c.pages * PAGE, RW, ANON) == c.buf
+    for (p, w), off in zip(c.history, c.offsets, strict=True):
+        task.access(c.buf + p * PAGE + off, write=w)
+    return k, (k.fork(task) if c.fork else task)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fault_or_not_follows_do_page_fault_and_the_mmu(seed: int) -> None:
+    c = l6.outcome_case(seed)
+    e = l6.outcome_exercise(c)
+    assert e.answer == c.answer == expected_outcome(c)
+    assert f"{c.addr:#010x}" in e.prompt and f"Linux {c.era}" in e.prompt and c.maps in e.prompt
+    # the MMU's side, on a twin: no fault exactly when a present PTE allows the access
+    k, task = replay_outcome(c)
+    walk = k.translate(c.addr, pgd=task.mm.pgd)
+    entry = walk.steps[-1].entry
+    allowed = walk.ok and entry & _PAGE_USER and (entry & _PAGE_RW or not c.write)
+    assert bool(allowed) == (c.answer == l6.NO_FAULT)
+    # a write-protect fault needs a present PTE; a demand fault an empty one
+    if c.answer == l6.WP:
+        assert walk.ok and not entry & _PAGE_RW
+    if c.answer == l6.DEMAND:
+        assert not walk.ok
+    if c.answer == l6.SEGV:
+        why = {"text_write": "without VM_WRITE", "hole": "hole below a VMA", "kernel": "kernel address",
+               "stack_far": "too far below"}[c.kind]  # fmt: skip
+        assert why in c.reason
+
+
+def test_every_kind_of_access_is_asked_for_some_seed_and_era() -> None:
+    cases = [l6.outcome_case(s) for s in range(80)]
+    assert {c.kind for c in cases} == set(l6.KINDS)
+    assert {c.answer for c in cases} == set(l6.OUTCOMES)
+    assert {(c.kind, c.era) for c in cases if c.kind == "read_then_write"} == {
+        ("read_then_write", "2.6.24"),
+        ("read_then_write", "2.6.32"),
+    }
+
+
+# -- 2. frames for N reads and M writes -----------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_frames_are_pages_touched_in_2_6_24_and_pages_written_in_2_6_32(seed: int) -> None:
+    c = l6.frames_case(seed)
+    touched = len({p for p, _ in c.accesses})
+    written = len({p for p, w in c.accesses if w})
+    want = {"2.6.24": touched, "2.6.32": written}
+    assert c.answer == want[c.era]
+    assert c.other == want["2.6.32" if c.era == "2.6.24" else "2.6.24"]
+    assert c.tables == 1  # all pages lie in one 4 MB range, whose PTE table the first fault allocates
+    # the buddy allocator's side: free pages drop by the data frames plus the table
+    k = Kernel(Config(era=c.era))
+    task = k.spawn("frames")
+    buf = task.mm.mmap(0, c.pages * PAGE, RW, ANON)
+    free = sum(z.free_pages for z in k.zones)
+    for p, w in c.accesses:
+        task.access(buf + p * PAGE, write=w)
+    assert free - sum(z.free_pages for z in k.zones) == c.answer + c.tables
+
+
+def test_frames_feedback_names_the_other_era_the_table_and_one_frame_per_access() -> None:
+    cases = [l6.frames_case(s) for s in SEEDS]
+    c = next(c for c in cases if c.other != c.answer)
+    e = l6.frames_exercise(c)
+    assert "other era" in e.check(str(c.other)).message
+    c = next(c for c in cases if c.answer + c.tables not in (c.other, len(c.accesses)))
+    assert "page-table" in l6.frames_exercise(c).check(str(c.answer + c.tables)).message
+    c = next(c for c in cases if len(c.accesses) not in (c.other, c.answer))
+    assert "one frame per access" in l6.frames_exercise(c).check(str(len(c.accesses))).message
+    assert l6.frames_exercise(c).check(str(c.answer)).correct
+
+
+# -- 3. copy-on-write reference counts -------------------------------------------------------------------
+def holders_after(children: int, writers: tuple[int, ...]) -> int:
+    """Who still maps the original frame: a writer leaves (it copies) unless it is the last one (reuse)."""
+    holders = set(range(children + 1))
+    for w in writers:
+        if w in holders and len(holders) > 1:
+            holders.remove(w)
+    return len(holders)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_cow_refcount_is_the_number_of_processes_still_mapping_the_frame(seed: int) -> None:
+    c = l6.cow_case(seed)
+    assert c.after_fork == 1 + c.children
+    assert c.answer == holders_after(c.children, c.writers)
+    # the page tables' side, on a twin: count the PTEs that point at the frame
+    k = Kernel(Config(era=c.era))
+    parent = k.spawn("server")
+    parent.mm.mmap(0, PAGE, RW, ANON)
+    parent.access(c.buf, write=True)
+    tasks = [parent] + [k.fork(parent) for _ in range(c.children)]
+    for i in c.writers:
+        tasks[i].access(c.buf, write=True)
+    mapping = [t for t in tasks if k.translate(c.buf, pgd=t.mm.pgd).phys >> 12 == c.frame]
+    assert len(mapping) == c.answer
+
+
+def test_cow_feedback_for_the_count_after_fork_and_for_zero() -> None:
+    cases = [l6.cow_case(s) for s in SEEDS]
+    c = next(c for c in cases if c.answer != c.after_fork)
+    assert "right after the fork" in l6.cow_exercise(c).check(str(c.after_fork)).message
+    c = next(c for c in cases if c.after_fork - len(c.writers) not in (0, c.answer))
+    assert "Not every write copies" in l6.cow_exercise(c).check(str(c.after_fork - len(c.writers))).message
+    assert "never freed" in l6.cow_exercise(cases[0]).check("0").message
+
+
+# -- 4. PTEs right after fork -----------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fork_clears_rw_in_both_and_accessed_in_the_child(seed: int) -> None:
+    c = l6.pte_fork_case(seed)
+    assert c.before & 0xFFF == 0x067  # PRESENT RW USER ACCESSED DIRTY after a write fault
+    assert c.parent == c.before & ~_PAGE_RW
+    assert c.child == c.before & ~_PAGE_RW & ~_PAGE_ACCESSED
+    e = l6.pte_fork_exercise(c)
+    assert f"{c.before:#010x}" in e.prompt and f"{c.addr:#010x}" in e.prompt
+    assert e.check(f"parent={c.parent:#x} child={c.child:#x}").correct
+
+
+@pytest.mark.parametrize("seed", range(0, 6))
+def test_pte_after_fork_on_a_twin_kernel(seed: int) -> None:
+    c = l6.pte_fork_case(seed)
+    k = Kernel(Config(era=c.era, aged=True, seed=seed))  # the same machine, so the same frames
+    task = k.spawn(c.comm)
+    assert task.mm.mmap(c.addr, PAGE, RW, ANON | MAP_FIXED) == c.addr
+    task.access(c.addr, write=True)
+    assert k.translate(c.addr, pgd=task.mm.pgd).steps[-1].entry == c.before
+    child = k.fork(task)
+    assert k.translate(c.addr, pgd=task.mm.pgd).steps[-1].entry == c.parent
+    assert k.translate(c.addr, pgd=child.mm.pgd).steps[-1].entry == c.child
+
+
+def test_pte_feedback_is_per_field() -> None:
+    c = l6.pte_fork_case(0)
+    fb = l6.pte_fork_exercise(c).check(f"parent={c.parent:#x} child={c.before:#x}")
+    assert not fb.correct and fb.message.startswith("parent is right; child is not right yet (")
+    assert "pte_mkold" in fb.message
+    fb = l6.pte_fork_exercise(c).check(f"parent={c.before:#x} child={c.child:#x}")
+    assert "ptep_set_wrprotect" in fb.message
+
+
+# -- 5. vmalloc faults --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_vmalloc_fault_only_without_pae_for_an_entry_the_process_lacks(seed: int) -> None:
+    c = l6.vmalloc_case(seed)
+    want = {"sync": l6.VM_SYNC, "early": l6.VM_NONE, "pae": l6.VM_NONE, "user": l6.VM_SEGV, "guard": l6.VM_OOPS,
+            "same_pde": l6.VM_NONE}[c.kind]  # fmt: skip
+    assert c.answer == want
+    assert c.pae == (c.kind == "pae" or (c.kind == "user" and c.pae))
+    last_addr, last_size = c.areas[-1]
+    if c.kind == "guard":  # the address lies in the unmapped guard page
+        assert last_addr + last_size - PAGE <= c.addr < last_addr + last_size
+    else:
+        target = c.areas[0] if c.kind == "early" else c.areas[-1]
+        assert target[0] <= c.addr < target[0] + target[1] - PAGE
+    if c.kind == "same_pde":  # one 4 MB PGD entry covers both areas
+        assert c.areas[0][0] >> 22 == c.areas[1][0] >> 22 and c.before_spawn and c.after_spawn
+    if c.kind in ("sync", "guard"):
+        assert not c.before_spawn and not c.pae
+    e = l6.vmalloc_exercise(c)
+    assert f"{c.addr:#010x}" in e.prompt and ("no PAE" in e.prompt) != c.pae
+    assert all(f"{a:#010x}" in e.prompt for a, _ in c.areas)
+
+
+def test_every_vmalloc_case_is_asked() -> None:
+    assert {l6.vmalloc_case(s).kind for s in range(12)} == set(l6.VM_KINDS)
+
+
+# -- what the lesson's text relies on ---------------------------------------------------------------------
+def test_the_lessons_claims_about_the_model() -> None:
+    # demand paging: the VMA comes first, the PTE only on the first touch
+    k = Kernel()
+    t = k.spawn("cat")
+    buf = t.mm.mmap(0, 3 * PAGE, RW, ANON)
+    assert not k.translate(buf, pgd=t.mm.pgd).ok
+    assert t.access(buf).faulted and not t.access(buf + 8, write=True).faulted  # 2.6.24: writable at once
+    # a page-cache page: one reference for the cache, one per mapping
+    sh = k.spawn("sh")
+    f1, f2 = t.access(0xB7EA2000), sh.access(0xB7EA2000)
+    assert f1.phys == f2.phys and k.page(f1.phys >> 12).count == 3
+    # the stack grows for an access up to 65536 + 128 bytes below the stack pointer, not one word more
+    start = t.mm.find_vma(t.mm.start_stack).vm_start
+    assert t.access(start - l6.STACK_SLACK - 4, write=True).signal == "SIGSEGV"
+    assert t.access(start - l6.STACK_SLACK, write=True).ok
+    # 2.6.32 maps the ZERO_PAGE for a read; the write after it copies
+    k32 = Kernel(Config(era="2.6.32"))
+    t32 = k32.spawn("cat")
+    b32 = t32.mm.mmap(0, PAGE, RW, ANON)
+    zero = t32.access(b32).phys >> 12
+    assert k32.page(zero).reserved and t32.access(b32, write=True).phys >> 12 != zero
+    # vmalloc_fault: without PAE only
+    for pae, synced in ((False, True), (True, False)):
+        kv = Kernel(Config(pae=pae))
+        tv = kv.spawn("cat")
+        a = kv.vmalloc(2 * PAGE)
+        assert tv.access(a, user=False).faulted == synced
