@@ -24,6 +24,7 @@ from vmwidgets.exercises.lessons import load_all
         (" 3221225472 ", False, 3221225472),
         ("1_000", False, 1000),
         ("0b101", False, 5),
+        ("b7ea2000", False, 0xB7EA2000),
         ("896 MB", True, 896 << 20),
         ("8k", True, 8192),
         ("3 pages", True, 3 * 4096),
@@ -45,6 +46,7 @@ def test_number_feedback_names_the_mistake_or_the_distance() -> None:
     fb = e.check("0xf8803000")
     assert not fb.correct and "0x1000 (1 page) too high" in fb.message and "guard page" in fb.message
     assert "could not read" in e.check("soon").message
+    assert e.check("f8802000").correct and e.check(" 0XF8802000 ").correct  # as /proc prints it
 
 
 def test_fields_feedback_is_per_part() -> None:
@@ -100,3 +102,25 @@ def test_exercise_widget_checks_and_reveals_once() -> None:
     assert wdg.check().correct and player.position == 0  # revealed once only
     with pytest.raises(InvalidArgument, match="exercise"):
         ExerciseWidget("a question")
+
+
+def test_predict_then_check_holds_the_player_until_the_answer() -> None:
+    from vmwidgets import Kernel
+    from vmwidgets.widgets import ExerciseWidget, Player
+
+    k = Kernel()
+    a = k.vmalloc(4096)
+    player = Player(k)
+    op = k.timeline.operations[0]
+    player.seek(op.start)
+    wdg = ExerciseWidget(NumberExercise("next", "Where?", value=a), player=player, reveal=op.end)
+    player.step_forward()
+    player.seek(len(k.timeline))
+    player._on_key(None, {"key": "End"}, None)
+    assert player.position == op.start and player.slider.max == op.start  # no peeking
+    k.vmalloc(4096)
+    assert player.slider.max == op.start
+    wdg.check("0x0")  # a committed answer, even a wrong one, reveals
+    assert player.limit is None and player.position == op.end and player.slider.max == len(k.timeline)
+    player.seek(len(k.timeline))
+    assert player.position == len(k.timeline)

@@ -390,3 +390,27 @@ def test_selecting_a_vm_struct_or_frame_shows_in_the_page_tables_and_layout() ->
         r for n in tables.scene.scene["nodes"] for r in n.get("rows", []) if isinstance(r, dict) and r["cls"] == "sel"
     ]
     assert [r["c"][1] for r in rows] == [f"frame {pfn:#x}"]
+
+
+def test_narration_names_tree_nodes_as_the_views_label_them() -> None:
+    k = Kernel()
+    task = k.spawn("cat")
+    player = Player(task)
+    tl = k.timeline
+    i = index_of(tl, "RbRotatedLeft")
+    player.seek(i + 1)
+    labels = tl.seek(i + 1).rb_labels[tl[i].tree]
+    assert labels[tl[i].node] in player.narration.value and f"{tl[i].node:#x}" not in player.narration.value
+
+
+def test_a_vmalloc_fault_is_a_fault_and_sets_a_pgd_entry() -> None:
+    k = Kernel()
+    task = k.spawn("cat")
+    a = k.vmalloc(4096)
+    result = k.access(task, a, user=False)
+    assert result.faulted and result.signal is None
+    kinds = [(e.kind, e.fn.rpartition(":")[2]) for e in k.timeline[k.timeline.operations[-1].start :]]
+    assert ("PageFaulted", "do_page_fault") in kinds and ("PteChanged", "vmalloc_sync_one") in kinds
+    sync = next(e for e in k.timeline if e.kind == "PteChanged" and e.fn.endswith("vmalloc_sync_one"))
+    assert sync.level == "pgd" and sync.explain().startswith("PGD entry")
+    assert sync.fn == "arch/x86/mm/fault_32.c:vmalloc_sync_one"  # 2.6.24: before fault.c was merged

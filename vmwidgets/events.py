@@ -373,11 +373,15 @@ class PteChanged(NamedTuple):
     vaddr: int
     old: int
     new: int
+    level: str = "pte"  # "pgd" when vmalloc_sync_one copies a page-directory entry
 
     def explain(self) -> str:
         gone = set(pte_flag_names(self.old)) - set(pte_flag_names(self.new))
         came = set(pte_flag_names(self.new)) - set(pte_flag_names(self.old))
         what = ", ".join([f"+{f}" for f in sorted(came)] + [f"-{f}" for f in sorted(gone)]) or "same bits"
+        if self.level != "pte":
+            now = f"now table {self.new >> PAGE_SHIFT:#x}" if self.new & 1 else "now empty"
+            return f"{self.level.upper()} entry {self.index} (for {_h(self.vaddr)}) is set ({what}, {now})."
         moved = "" if (self.old ^ self.new) >> PAGE_SHIFT == 0 else f", now frame {self.new >> PAGE_SHIFT:#x}"
         return f"The PTE for {_h(self.vaddr)} changes ({what}{moved})."
 
@@ -669,6 +673,11 @@ class VmapAreaVisited(NamedTuple):
             "right": f"The {area} ends before {_h(self.candidate)}: look in its right subtree.",
             "skip": f"The {area} is in the way: try again one page after its end, at {_h(self.candidate)}.",
             "match": f"The {area} starts at {_h(self.candidate)}: found.",
+            "overflow": (
+                f"No hole is left below VMALLOC_END ({_h(self.va_end)}) for a start at {_h(self.candidate)}: "
+                "purge the lazily freed areas, then search again."
+            ),
+            "fail": f"Still no hole below VMALLOC_END ({_h(self.va_end)}) after the purge: the allocation fails.",
         }.get(self.verdict, f"Visit the {area}: {self.verdict}.")
 
 
@@ -790,8 +799,8 @@ class VmaLinked(NamedTuple):
     file: str | None
     prev: int | None
 
-    def explain(self) -> str:
-        where = "at the head of mm->mmap" if self.prev is None else f"after VMA {_n(self.prev)}"
+    def explain(self, names: dict | None = None) -> str:
+        where = "at the head of mm->mmap" if self.prev is None else f"after VMA {_n(self.prev, names)}"
         name = f" ({self.file})" if self.file else ""
         return f"VMA {_h(self.vm_start)}-{_h(self.vm_end)}{name} is linked into the list {where}."
 
@@ -911,8 +920,13 @@ def _rb_revert(self: Any, s: ViewState) -> None:
     _rb_set(s, self.tree, self.changes, self.root, False)
 
 
-def _n(x: int | None) -> str:
-    return "NULL" if x is None else f"{x:#x}"
+def _n(x: int | None, names: dict | None = None) -> str:
+    """A tree node as the views label it (``names``: the tree's labels), else its id."""
+    if x is None:
+        return "NULL"
+    if names and x in names:
+        return names[x]
+    return f"{x:#x}"
 
 
 @_mutates
@@ -928,9 +942,9 @@ class RbNodeLinked(NamedTuple):
     changes: tuple
     root: tuple
 
-    def explain(self) -> str:
-        where = "as the root" if self.side == "root" else f"as the {self.side} child of {_n(self.parent)}"
-        return f"Node {self.label or _n(self.node)} is linked into {self.tree} {where}, coloured red."
+    def explain(self, names: dict | None = None) -> str:
+        where = "as the root" if self.side == "root" else f"as the {self.side} child of {_n(self.parent, names)}"
+        return f"Node {self.label or _n(self.node, names)} is linked into {self.tree} {where}, coloured red."
 
     def apply(self, s: ViewState) -> None:
         _rb_apply(self, s)
@@ -952,9 +966,9 @@ class RbRecolored(NamedTuple):
     changes: tuple
     root: tuple
 
-    def explain(self) -> str:
+    def explain(self, names: dict | None = None) -> str:
         case = self.case[0].upper() + self.case[1:]
-        return f"{case} ({', '.join(_n(n) for n in self.nodes)})."
+        return f"{case} ({', '.join(_n(n, names) for n in self.nodes)})."
 
     apply = _rb_apply
     revert = _rb_revert
@@ -972,8 +986,9 @@ class RbRotatedLeft(NamedTuple):
     changes: tuple
     root: tuple
 
-    def explain(self) -> str:
-        return f"Left rotation at {_n(self.node)}: its right child {_n(self.pivot)} takes its place ({self.case})."
+    def explain(self, names: dict | None = None) -> str:
+        node, pivot = _n(self.node, names), _n(self.pivot, names)
+        return f"Left rotation at {node}: its right child {pivot} takes its place ({self.case})."
 
     apply = _rb_apply
     revert = _rb_revert
@@ -991,8 +1006,9 @@ class RbRotatedRight(NamedTuple):
     changes: tuple
     root: tuple
 
-    def explain(self) -> str:
-        return f"Right rotation at {_n(self.node)}: its left child {_n(self.pivot)} takes its place ({self.case})."
+    def explain(self, names: dict | None = None) -> str:
+        node, pivot = _n(self.node, names), _n(self.pivot, names)
+        return f"Right rotation at {node}: its left child {pivot} takes its place ({self.case})."
 
     apply = _rb_apply
     revert = _rb_revert
@@ -1010,9 +1026,11 @@ class RbNodeErased(NamedTuple):
     changes: tuple
     root: tuple
 
-    def explain(self) -> str:
-        how = "" if self.successor is None else f"; its successor {_n(self.successor)} takes its place and colour"
-        return f"Node {self.label or _n(self.node)} is unlinked from {self.tree}{how}."
+    def explain(self, names: dict | None = None) -> str:
+        how = (
+            "" if self.successor is None else f"; its successor {_n(self.successor, names)} takes its place and colour"
+        )
+        return f"Node {self.label or _n(self.node, names)} is unlinked from {self.tree}{how}."
 
     def apply(self, s: ViewState) -> None:
         _rb_apply(self, s)

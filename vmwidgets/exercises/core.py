@@ -39,6 +39,8 @@ def parse_number(text: Any, units: bool = False) -> int | None:
     if not isinstance(text, str):
         return None
     t = text.strip().lower().replace(",", "").replace("_", "")
+    if re.fullmatch(r"[0-9a-f]*[a-f][0-9a-f]*", t) and not re.match(r"0[box]", t) and not (units and t in _UNITS):
+        return int(t, 16)  # bare hex as /proc files print it: b7ea2000
     m = re.fullmatch(r"(0x[0-9a-f]+|0b[01]+|0o[0-7]+|\d+)\s*([a-z]*)", t)
     if not m or (m.group(2) and (not units or m.group(2) not in _UNITS)):
         return None
@@ -104,6 +106,8 @@ class NumberExercise(Exercise):
 
     def check(self, reply: Any) -> Feedback:
         n = parse_number(reply, self.units)
+        if self.hex and isinstance(reply, str) and re.fullmatch(r"\s*\d{8}\s*", reply):
+            n = int(reply, 16)  # eight digits: an address printed without 0x, as /proc does
         if n is None:
             example = "0xc0801234" if self.hex else "42"
             extra = ", or with a unit such as 8 kB or 3 pages" if self.units else ""
@@ -157,13 +161,14 @@ class FieldsExercise(Exercise):
 
     fields: Mapping[str, int] = field(default_factory=dict)
     why: Mapping[str, str] = field(default_factory=dict)  # field -> how to compute it
+    mistakes: Mapping[str, Mapping[int, str]] = field(default_factory=dict)  # field -> wrong value -> meaning
 
     @property
     def answer(self) -> dict[str, int]:
         return dict(self.fields)
 
     def answer_text(self) -> str:
-        return " ".join(f"{k}={v:#x}" for k, v in self.fields.items())
+        return " ".join(f"{k}={v:#x}" if v >= 10 else f"{k}={v}" for k, v in self.fields.items())
 
     def parse(self, reply: Any) -> dict[str, int | None]:
         if isinstance(reply, Mapping):

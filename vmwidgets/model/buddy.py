@@ -118,6 +118,8 @@ class BuddyAllocator:
         """
         lines = []
         for z in self.zones:
+            if not z.spanned_pages:  # walk_zones_in_node skips zones that are not populated
+                continue
             counts = "".join(f"{fa.nr_free:6d} " for fa in z.free_area)
             lines.append(f"Node 0, zone {z.name:>8s} {counts}")
         return "\n".join(lines) + "\n"

@@ -37,13 +37,15 @@ from .constants import (
     PAGE_SIZE,
 )
 from .mm_types import STACK_RLIMIT, VM_EXEC, VM_GROWSDOWN, VM_MAYWRITE, VM_READ, VM_SHARED, VM_WRITE, Task
+from .pgtable import _WALK
 
 if TYPE_CHECKING:
     from .kernel import Kernel
     from .mm_types import VmAreaStruct
     from .mmap import MmStruct
 
-_FAULT = "arch/x86/mm/fault.c:do_page_fault"
+_FAULT = "arch/x86/mm/fault.c:do_page_fault"  # 2.6.25 merged fault_32.c and fault_64.c into fault.c
+_FAULT_32 = "arch/x86/mm/fault_32.c:do_page_fault"
 _MEM = "mm/memory.c:"
 
 
@@ -82,7 +84,7 @@ class Faults:
             if not isinstance(value, bool):
                 raise InvalidArgument(name, value, "True or False")
         what = "write" if write else ("exec" if exec else "read")
-        with self._operation("access", f"pid={task.pid}, addr={addr:#010x}, {what}", _FAULT) as op:
+        with self._operation("access", f"pid={task.pid}, addr={addr:#010x}, {what}", _WALK) as op:
             out = self._access(task.mm, addr, write, exec, user)
             op.result = f"phys {out.phys:#x}" if out.ok else f"{out.signal}"
             return out
@@ -173,13 +175,14 @@ class Faults:
                 return Access(addr, t.phys, faulted)
             faulted = True
             cause = "protection" if t.ok else "not present"
+            fault_fn = self._fault_fn()
+            self._emit(PageFaulted, fault_fn, mm.name, addr, write, cause)
             if not user and not t.ok and not self.config.pae and self._vmalloc_fault(mm, addr):
                 continue
-            self._emit(PageFaulted, _FAULT, mm.name, addr, write, cause)
             reason = self._do_page_fault(mm, addr, write, exec_, user, present=t.ok)
             if reason is not None:
                 signal = "SIGSEGV" if user else "Oops"  # kernel mode: no exception fixup, an oops
-                self._emit(SignalSent, _FAULT, mm.name, addr, signal, reason)
+                self._emit(SignalSent, fault_fn, mm.name, addr, signal, reason)
                 return Access(addr, None, True, signal, reason)
         raise AssertionError("a fault the kernel fixed came back twice")  # pragma: no cover
 
@@ -208,8 +211,12 @@ class Faults:
                 new,
             )
 
+    def _fault_fn(self: Kernel) -> str:
+        return _FAULT_32 if self.config.era_minor < 25 else _FAULT
+
     def _vmalloc_fault(self: Kernel, mm: MmStruct, addr: int) -> bool:
-        """arch/x86/mm/fault_32.c:vmalloc_fault — copy the missing PGD entry from swapper_pg_dir."""
+        """arch/x86/mm/fault_32.c:vmalloc_fault (fault.c from 2.6.25) — copy the missing PGD
+        entry from swapper_pg_dir."""
         lay = self.layout
         if not lay.vmalloc_start <= addr < lay.vmalloc_end:
             return False
@@ -219,9 +226,8 @@ class Faults:
             return False
         old = self._pt[mm.pgd.pfn].get(i, 0)
         self._pt[mm.pgd.pfn][i] = src
-        self._emit(
-            PteChanged, "arch/x86/mm/fault_32.c:vmalloc_sync_one", mm.pgd.pfn, i, addr & ~((1 << 22) - 1), old, src
-        )
+        fn = self._fault_fn().replace("do_page_fault", "vmalloc_sync_one")
+        self._emit(PteChanged, fn, mm.pgd.pfn, i, addr & ~((1 << 22) - 1), old, src, "pgd")
         return True
 
     def _do_page_fault(
@@ -229,6 +235,8 @@ class Faults:
     ) -> str | None:
         """The checks of do_page_fault; None when handle_mm_fault fixed the fault."""
         if addr >= mm.task_size:
+            if not user:
+                return "a kernel-mode access to a kernel address with nothing mapped there (not a vmalloc fault)"
             return "a user-mode access to a kernel address"
         vma = mm._find_vma(addr)
         if vma is None:

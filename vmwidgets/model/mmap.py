@@ -122,7 +122,7 @@ class MmStruct:
 
         mmap_cache is tried first; a miss walks mm_rb and updates the cache.
         """
-        check_int("addr", addr, 0, 0xFFFFFFFF)
+        check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
         with self._k._operation("find_vma", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma") as op:
             vma = self._find_vma(addr)
             op.result = "NULL" if vma is None else repr(vma)
@@ -130,7 +130,7 @@ class MmStruct:
 
     def find_vma_prev(self, addr: int) -> tuple[VmAreaStruct | None, VmAreaStruct | None]:
         """mm/mmap.c:find_vma_prev — ``(vma, prev)``: find_vma's answer and the VMA before it."""
-        check_int("addr", addr, 0, 0xFFFFFFFF)
+        check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
         with self._k._operation("find_vma_prev", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma_prev"):
             return self._find_vma_prev(addr)
 

@@ -31,7 +31,9 @@ from .page import Page
 if TYPE_CHECKING:
     from .kernel import Kernel
 
-_WALK = "arch/x86/mm/fault.c:dump_pagetable"
+# The walk is the MMU's (hardware), not a kernel function; arch/x86/mm/fault.c:dump_pagetable
+# (2.6.25+) and the oops path of 2.6.24's do_page_fault read the same entries the same way.
+_WALK = "x86 MMU:page walk"
 _PTE_ALLOC = "mm/memory.c:__pte_alloc_kernel"
 
 
@@ -97,7 +99,8 @@ class Translation:
                 f"{s.entry:#x} {' '.join(s.flags) or 'not present'}"
             )
         if self.ok:
-            lines.append(f"  -> phys {self.phys:#x} ({self.page_size >> 10} kB page)")
+            size = f"{self.page_size >> 20} MB" if self.page_size >= 1 << 20 else f"{self.page_size >> 10} kB"
+            lines.append(f"  -> phys {self.phys:#x} ({size} page)")
         else:
             lines.append(f"  -> fault: no {self.fault.upper()} entry")
             if self.user_space_in_swapper:

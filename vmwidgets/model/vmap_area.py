@@ -89,7 +89,9 @@ class VmapAreas:
                 first = nxt.owner if nxt is not None else None
             if addr + size <= vend:
                 break
+            self._emit(VmapAreaVisited, _ALLOC, vend, vend, addr, "overflow" if not purged else "fail")
             if purged:
+                self._warn(_ALLOC, f"vmap allocation for size {size} failed: use vmalloc=<size> to increase size.")
                 return None
             self._purge_vmap_area_lazy()
             purged = True

@@ -40,13 +40,28 @@ def _rb(f: Focus, tree: str, *nodes: int | None) -> None:
 def focus(event: Any, earlier: list[Any] = ()) -> Focus:
     """The highlights of ``event``, given the ``earlier`` events of its operation."""
     f = Focus(event)
-    for ev in earlier:
+    prev = None
+    for ev in [*earlier, event] if event is not None else earlier:
+        # an operation may search several times (mmap calls find_vma more than once):
+        # a path shows only the search in progress
         k = type(ev).__name__
+        if k != prev or (k == "TableEntryRead" and ev.level == "pgd"):
+            if k == "VmlistVisited":
+                f.visited.clear()
+            elif k == "VmaVisited":
+                f.rb_path.pop("mm_rb:" + ev.mm, None)
+            elif k == "VmapAreaVisited":
+                f.rb_path.pop("vmap_area_root", None)
+            elif k == "TableEntryRead":
+                f.walk.clear()
+        prev = k
+        if ev is event:
+            break
         if k == "VmlistVisited":
             f.visited.append(ev.addr)
         elif k == "VmaVisited":
             f.rb_path.setdefault("mm_rb:" + ev.mm, []).append(ev.vma)
-        elif k == "VmapAreaVisited":
+        elif k == "VmapAreaVisited" and ev.verdict not in ("overflow", "fail"):
             f.rb_path.setdefault("vmap_area_root", []).append(ev.va_start)
         elif k == "TableEntryRead":
             f.walk.append((ev.vaddr, ev.table, ev.index, ev.level))
@@ -92,7 +107,7 @@ def focus(event: Any, earlier: list[Any] = ()) -> Focus:
         f.span = (event.vm_start, event.vm_end)
     elif k == "MmapCacheChecked" and event.vma is not None:
         f.vmas.setdefault(event.mm, set()).add(event.vma)
-    elif k == "VmapAreaVisited":
+    elif k == "VmapAreaVisited" and event.verdict not in ("overflow", "fail"):
         f.rb_path.setdefault("vmap_area_root", []).append(event.va_start)
         f.span = (event.va_start, event.va_end)
     elif k in ("VmapAreaLazyFreed", "VmapAreaFreed"):

@@ -164,6 +164,7 @@ def layout_scene(
     # VMAs inside user space, to scale; those sharing a pixel row (and not touched or
     # selected) are drawn as one box, so 1,000 small mappings stay a few boxes
     vmas = sorted(state.vmas.get(mm, {}).items(), key=lambda kv: kv[1][0]) if mm else []
+    vmas = [kv for kv in vmas if kv[1][1] <= 1 << 32]  # a 64-bit process's mappings lie outside this picture
     touched = f.vmas.get(mm, set())
     run: list[tuple[int, int, int]] = []
 

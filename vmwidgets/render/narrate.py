@@ -7,8 +7,17 @@ from typing import Any
 from .dot import escape
 
 
-def narration_html(event: Any, position: int, total: int, operation: Any = None) -> str:
-    """One sentence for the step just taken (``event`` is ``timeline[position - 1]``)."""
+def tree_names(event: Any, state: Any) -> dict | None:
+    """The labels of the red-black tree ``event`` is about, so nodes read as the views show them."""
+    if state is None:
+        return None
+    tree = getattr(event, "tree", None) or ("mm_rb:" + event.mm if hasattr(event, "mm") else None)
+    return state.rb_labels.get(tree) if tree else None
+
+
+def narration_html(event: Any, position: int, total: int, operation: Any = None, state: Any = None) -> str:
+    """One sentence for the step just taken (``event`` is ``timeline[position - 1]``); with
+    ``state``, tree nodes are named by their labels (``08048000-0804c000``), not their ids."""
     where = f"step {position} of {total}"
     if operation is not None:
         where += f" · {operation.name}({operation.args})"
@@ -17,6 +26,11 @@ def narration_html(event: Any, position: int, total: int, operation: Any = None)
         if position and position == total:
             text = "The end of the recording."
     else:
-        text, fn = event.explain(), event.fn
+        names = tree_names(event, state)
+        try:
+            text = event.explain(names) if names else event.explain()
+        except TypeError:  # an event whose sentence names no tree node
+            text = event.explain()
+        fn = event.fn
     code = f' <code class="vmw-fnname">{escape(fn)}</code>' if fn else ""
     return f'<div class="vmw-narration"><span class="vmw-where">{escape(where)}</span>{code}<br>{escape(text)}</div>'

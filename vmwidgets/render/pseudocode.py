@@ -38,7 +38,10 @@ PSEUDOCODE: dict[str, tuple[_L, ...]] = {
             ("VmapAreaVisited:left", "VmapAreaVisited:right"),
         ),
         ("while addr + size > va->va_start: addr = va->va_end + PAGE_SIZE", ("VmapAreaVisited:skip",)),
-        ("if addr + size > vend: purge lazy areas once, retry; else fail", ("AllocationFailed",)),
+        (
+            "if addr + size > vend: purge lazy areas once, retry; else fail",
+            ("VmapAreaVisited:overflow", "VmapAreaVisited:fail", "AllocationFailed"),
+        ),
         ("va->va_start = addr; insert into the rb-tree and the list", ("RbNodeLinked",)),
     ),
     "mm/vmalloc.c:__vmalloc_area_node": (
@@ -121,11 +124,13 @@ PSEUDOCODE: dict[str, tuple[_L, ...]] = {
         ("new = pte_alloc_one(mm, address)", ()),
         ("pmd_populate(mm, pmd, new)             /* point the PDE at it */", ("PageTableAllocated",)),
     ),
-    "arch/x86/mm/fault.c:dump_pagetable": (
-        ("pgd = read_cr3() + pgd_index(address)", ("TableEntryRead:pgd",)),
-        ("pmd = pmd_offset(pgd, address)         /* PAE only */", ("TableEntryRead:pmd",)),
-        ("if pmd is a large page: done", ()),
-        ("pte = pte_offset(pmd, address)", ("TableEntryRead:pte",)),
+    "x86 MMU:page walk": (
+        ("/* the CPU itself, on a TLB miss: no kernel code runs */", ()),
+        ("pgd = cr3 + pgd_index(address)        /* bits 31-22 (PAE: 31-30) */", ("TableEntryRead:pgd",)),
+        ("pmd = pgd's table + pmd_index(address) /* PAE only: bits 29-21 */", ("TableEntryRead:pmd",)),
+        ("if not PRESENT: page fault; if PSE: a large page, done", ()),
+        ("pte = pmd's table + pte_index(address) /* bits 21-12 (PAE: 20-12) */", ("TableEntryRead:pte",)),
+        ("phys = pte's frame + offset            /* bits 11-0 */", ()),
     ),
     "arch/x86/mm/fault.c:do_page_fault": (
         ("address = read_cr2()", ("PageFaulted",)),
@@ -242,9 +247,21 @@ PSEUDOCODE: dict[str, tuple[_L, ...]] = {
 }
 
 
+def lines_for(fn: str) -> tuple[str | None, tuple]:
+    """The pseudo-code of ``fn``; a function that moved file between versions (fault_32.c
+    became fault.c in 2.6.25) is found by its name."""
+    if fn in PSEUDOCODE:
+        return fn, PSEUDOCODE[fn]
+    name = fn.rpartition(":")[2]
+    for key, lines in PSEUDOCODE.items():
+        if key.rpartition(":")[2] == name:
+            return key, lines
+    return None, ()
+
+
 def current_line(event: Any) -> int | None:
     """Index of the pseudo-code line of ``event.fn`` that produced ``event``, if any."""
-    lines = PSEUDOCODE.get(getattr(event, "fn", ""), ())
+    lines = lines_for(getattr(event, "fn", ""))[1]
     kind = type(event).__name__
     detail = getattr(event, "verdict", None) or getattr(event, "level", None)
     full = f"{kind}:{detail}" if detail else None

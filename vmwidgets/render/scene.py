@@ -110,9 +110,9 @@ def scene(
 
 
 def mb(n: int) -> str:
-    """A size as people say it: 8 MB, 128 kB, 4 kB, 896 MB, 1.5 GB."""
+    """A size as the boot log prints it, truncated: 8 MB, 303 MB, 3188 kB, 4 kB, 1 GB."""
     if n >= 1 << 30 and n % (1 << 29) == 0:
         return f"{n / (1 << 30):g} GB"
-    if n >= 1 << 20:
-        return f"{n / (1 << 20):.4g} MB"
+    if n >= 10 << 20 or (n >= 1 << 20 and n % (1 << 20) == 0):
+        return f"{n >> 20} MB"
     return f"{n >> 10} kB" if n >= 1024 else f"{n} B"

@@ -26,7 +26,7 @@ def vma_key(mm: str, vma: int) -> str:
 
 def vma_name(rec: tuple) -> str:
     flags, file = rec[2], rec[4]
-    return file if file else ("[stack]" if flags & VM_GROWSDOWN else "anon")
+    return file if file else ("[stack]" if flags & VM_GROWSDOWN else "")
 
 
 def sorted_vmas(state: ViewState, mm: str) -> list[tuple[int, tuple]]:
@@ -68,7 +68,7 @@ def vma_list_scene(
                 ["vm_start", f"{start:08x}"],
                 ["vm_end", f"{end:08x}"],
                 ["vm_flags", f"{perms(flags)} {flags:#x}"],
-                ["vm_file", vma_name(rec)[-14:]],
+                ["vm_file", vma_name(rec)[-14:] or "NULL"],
             ]
             tip = f"{start:08x}-{end:08x} {perms(flags)} {mb(end - start)} {vma_name(rec)}"
             node = box(f"vma:{vma}", x, y, rows, " ".join(cls), cols=[0, 62], w=W, sel=key, tip=tip)
@@ -81,7 +81,7 @@ def vma_list_scene(
             edges.append(curve(f"prev:{node['id']}", (x, y + 3 * ROW), (px, py + 2 * ROW), "arrow prev"))
         prev = (node["id"], x + W, y + ROW / 2)
         slot += 1
-    title = f"mm {mm}: {len(vmas)} VMAs on the vm_next/vm_prev list"
+    title = f"mm {mm}: {len(vmas)} VMAs in vm_next order (vm_prev, dashed, is from 2.6.36)"
     return scene(title, nodes, edges)
 
 
@@ -91,9 +91,11 @@ def maps_html(state: ViewState, mm: str, f: Focus | None = None, selected: str =
     changed = f.vmas.get(mm, set())
     rows = []
     for vma, rec in sorted_vmas(state, mm):
-        start, end, flags, pgoff, file = rec
+        start, end, flags, pgoff = rec[:4]
         cls = "vmw-hl" if vma in changed else ("vmw-sel" if vma_key(mm, vma) == selected else "")
-        off = (pgoff << 12) & 0xFFFFFFFF if file else 0
+        off = pgoff << 12  # show_map prints vm_pgoff for anonymous VMAs too (2.6.2x)
+        if end <= 1 << 32:
+            off &= 0xFFFFFFFF
         rows.append(
             f'<tr class="{cls}"><td>{start:08x}-{end:08x}</td><td>{perms(flags)}</td>'
             f"<td>{off:08x}</td><td>{escape(mb(end - start))}</td><td>{escape(vma_name(rec))}</td></tr>"

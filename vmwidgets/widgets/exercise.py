@@ -37,7 +37,10 @@ class ExerciseWidget(w.VBox):
         self.player = player
         self.reveal = reveal
         self.attempts: list[tuple[str, Feedback]] = []
-        self.prompt = w.HTML(f'<div class="vmw-prompt"><b>{escape(exercise.id)}.</b> {escape(exercise.prompt)}</div>')
+        self.prompt = w.HTML(
+            f'<div class="vmw-prompt" style="white-space: pre-wrap"><b>{escape(exercise.id)}.</b> '
+            f"{escape(exercise.prompt)}</div>"
+        )
         if isinstance(exercise, ChoiceExercise):
             self.reply = w.RadioButtons(options=list(exercise.options), value=None, layout=w.Layout(width="auto"))
         else:
@@ -53,6 +56,8 @@ class ExerciseWidget(w.VBox):
         self.feedback = w.HTML()
         super().__init__([self.prompt, w.HBox([self.reply, self.button, self.hint_button]), self.feedback])
         self.add_class("vmw-exercise")
+        if player is not None and isinstance(reveal, int) and player.position < reveal:
+            player.hold(player.position)  # no peeking: the player waits for the answer
 
     def check(self, reply: Any = None) -> Feedback:
         """Check ``reply`` (default: what is in the box), show the feedback, reveal the step once."""
@@ -73,6 +78,7 @@ class ExerciseWidget(w.VBox):
             if callable(self.reveal):
                 self.reveal()
             else:
+                self.player.release()
                 self.player.seek(self.reveal)
             html += REVEALED
         self.feedback.value = html

@@ -50,6 +50,7 @@ class Player(w.VBox):
         self.timeline = tl
         self.views: list[Any] = []
         self.step_focus = Focus()
+        self.limit: int | None = None  # set by hold(): the student predicts before seeing further
         self.slider = w.IntSlider(
             0,
             0,
@@ -102,10 +103,27 @@ class Player(w.VBox):
 
     # -- moving -------------------------------------------------------------------------
     def seek(self, index: int) -> None:
-        """Show the state after ``index`` events (0: just booted)."""
+        """Show the state after ``index`` events (0: just booted); while held, at most the hold."""
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= len(self.timeline):
             raise InvalidArgument("index", index, f"a step from 0 to {len(self.timeline)}")
+        if self.limit is not None:
+            index = min(index, self.limit)
         self.slider.value = index  # -> _slid -> position
+
+    def hold(self, limit: int) -> None:
+        """Let the player go no further than step ``limit`` (it moves there) until :meth:`release`:
+        a predict-then-check question keeps what happens next hidden until it is answered."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= len(self.timeline):
+            raise InvalidArgument("limit", limit, f"a step from 0 to {len(self.timeline)}")
+        self.limit = limit
+        self.slider.value = min(self.slider.value, limit)
+        self.slider.max = self.play.max = limit
+        self.seek(limit)
+
+    def release(self) -> None:
+        """Undo :meth:`hold`: every step is reachable again."""
+        self.limit = None
+        self.slider.max = self.play.max = len(self.timeline)
 
     def step_forward(self) -> None:
         self.seek(min(self.position + 1, len(self.timeline)))
@@ -151,6 +169,8 @@ class Player(w.VBox):
         self._render()
 
     def _grew(self, tl: Any) -> None:
+        if self.limit is not None:  # held for a question: new steps stay hidden too
+            return
         at_end = self.position == self.slider.max
         self.slider.max = self.play.max = len(tl)
         if at_end:  # a player at the end follows new operations, like the timeline's cursor
@@ -172,7 +192,7 @@ class Player(w.VBox):
         op = tl.operation_at(pos - 1) if pos else None
         earlier = tl[op.start : pos - 1] if op is not None else []
         self.step_focus = focus(event, earlier)
-        self.narration.value = narration_html(event, pos, len(tl), op)
+        self.narration.value = narration_html(event, pos, len(tl), op, state)
         begun = tl[op.start] if op is not None else None
         self.code.value = pseudocode_html(event, getattr(begun, "fn", None))
         for v in self.views:
