@@ -25,6 +25,7 @@ from vmwidgets.exercises.lessons import load_all
         ("1_000", False, 1000),
         ("0b101", False, 5),
         ("b7ea2000", False, 0xB7EA2000),
+        ("08048000", False, 8048000),
         ("896 MB", True, 896 << 20),
         ("8k", True, 8192),
         ("3 pages", True, 3 * 4096),
@@ -47,6 +48,7 @@ def test_number_feedback_names_the_mistake_or_the_distance() -> None:
     assert not fb.correct and "0x1000 (1 page) too high" in fb.message and "guard page" in fb.message
     assert "could not read" in e.check("soon").message
     assert e.check("f8802000").correct and e.check(" 0XF8802000 ").correct  # as /proc prints it
+    assert NumberExercise("m", "?", value=0x08048000).check("08048000").correct
 
 
 def test_fields_feedback_is_per_part() -> None:

@@ -275,3 +275,38 @@ def test_the_notebooks_machine_table() -> None:
         assert (lay.high_memory, lay.vmalloc_start, (lay.vmalloc_end - lay.vmalloc_start) >> 20) == (hm, start, vm_mb)
     pae = Kernel(Config(ram=2048 * MB, era="2.6.32", pae=True)).layout
     assert pae.last_pkmap == 512 and pae.pkmap_end - pae.pkmap_base == 2 * MB
+
+
+def test_the_notebooks_boot_log_ranges_by_era() -> None:
+    """§3: 896 MB exactly up to 2.6.27, 883 to 891 MB from 2.6.28, on the logs with RAM to spare."""
+    old, new = set(), set()
+    for path in (Path(__file__).parent / "data" / "bootlogs").glob("*.txt"):
+        text = path.read_text()
+        head = dict(re.findall(r"^# (\w+): (.*)$", text, re.M))
+        minor = int(re.search(r"2\.6\.(\d+)", head["version"]).group(1))
+        low_mb = int(re.search(r"lowmem  : .*\(\s*(\d+) MB\)", text).group(1))
+        ram_mb = int(re.search(r"Memory: \d+k/(\d+)k", text).group(1)) // 1024
+        assert low_mb <= 896
+        if "vmalloc=" in head["cmdline"] or ram_mb <= low_mb:
+            continue  # vmalloc= or all RAM is lowmem
+        (new if minor >= 28 else old).add(low_mb)
+    assert old == {896}
+    assert min(new) == 883 and max(new) == 891
+
+
+def test_vmalloc_start_rounding_two_ways_and_default_sizes() -> None:
+    """§4: (hm + 16 MB - 1) rounded down to 8 MB == hm + 8 MB rounded up; §5: 111 and 120 MB."""
+    for hm in range(0xE0000000, 0xE1000000, 0x1000):
+        assert (hm + 16 * MB - 1) & ~(8 * MB - 1) == -(-(hm + 8 * MB) // (8 * MB)) * 8 * MB
+    for ram_mb in (700, 701, 512, 300):
+        lay = Kernel(Config(ram=ram_mb * MB)).layout
+        assert lay.vmalloc_start == -(-(lay.high_memory + 8 * MB) // (8 * MB)) * 8 * MB
+    sizes = {era: Kernel(Config(era=era)).layout for era in ("2.6.24", "2.6.32")}
+    assert {e: (m.vmalloc_end - m.vmalloc_start) >> 20 for e, m in sizes.items()} == {"2.6.24": 111, "2.6.32": 120}
+
+
+def test_vmalloc_area_size_includes_one_guard_page() -> None:
+    """§4's predict text: the vm_struct is 12288 bytes for vmalloc(8192)."""
+    k, _ = first_vmalloc(Config(ram=700 * MB), pages=2)
+    (area,) = k.vmlist
+    assert area.size == 12288 and area.nr_pages == 2

@@ -88,8 +88,32 @@ def test_lesson_is_registered_fast_and_changes_with_the_seed() -> None:
     ids = [e.id for e in LESSON.exercises(0)]
     assert ids == ["zone", "buddy", "split", "next-pfn", "merge"]
     for e in LESSON.exercises(3):
-        assert e.hint and e.explain and "\n" not in e.prompt
+        assert e.hint and e.explain
         assert e.check(e.answer_text()).correct
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_feedback_reads_as_sentences(seed: int) -> None:
+    """No template slips: no range of one list, no plural after 'once'."""
+    for e in LESSON.exercises(seed):
+        texts = [e.prompt, e.hint, e.explain, *getattr(e, "mistakes", {}).values()]
+        for text in texts:
+            assert not re.search(r"free_area\[(\d+)\] to free_area\[\1\]", text), text
+            assert not re.search(r"order (\d+) to \1\b", text), text
+            assert "once, putting each" not in text and "once, freeing the upper halves" not in text, text
+            assert not re.search(r"\b1 blocks", text) and "1 block, head first" not in text, text
+
+
+def test_pfn_answers_read_bare_digits_as_hex_and_give_distances_in_frames() -> None:
+    for seed in SEEDS:
+        e = by_id(seed)["next-pfn"]
+        text = f"{e.answer:x}"
+        if text.isdigit():  # a pfn like 0x37400 written without 0x, as the lists print none
+            assert e.check(text).correct
+        wrong = e.answer + 0x100
+        if wrong not in e.mistakes:
+            msg = e.check(hex(wrong)).message
+            assert "0x100 frames (1 MB) too high" in msg
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -170,9 +194,10 @@ def test_split_feedback_says_which_list_is_wrong_and_why() -> None:
 
 
 def parse_lists(text: str) -> dict[int, list[int]]:
+    """The prompt's free lists, one a line: '  free_area[ 5]: 2 blocks: 0x1fc20, 0x1fc60'."""
     lists = {}
-    for part in text.split("; "):
-        m = re.match(r"(?:.*: )?free_area\[(\d+)\]: (.*)", part)
+    for line in text.splitlines():
+        m = re.fullmatch(r"  free_area\[ ?(\d+)\]: (.*)", line)
         if m:
             lists[int(m.group(1))] = [] if m.group(2) == "empty" else hexes(m.group(2))
     return lists
@@ -182,7 +207,7 @@ def parse_lists(text: str) -> dict[int, list[int]]:
 def test_next_pfn_is_the_head_of_the_first_non_empty_list(seed: int) -> None:
     e = by_id(seed)["next-pfn"]
     order = int(re.search(r"alloc_pages\(GFP_KERNEL, (\d+)\)", e.prompt).group(1))
-    lists = parse_lists(e.prompt.split("head first: ", 1)[1].rsplit(". Which", 1)[0])
+    lists = parse_lists(e.prompt)
     assert min(lists) == order
     m = next(o for o in sorted(lists) if lists[o])
     assert e.answer == lists[m][0]  # the head; expand keeps the lower half, which starts there
@@ -204,7 +229,7 @@ def test_merge_replayed_on_a_reference_allocator(seed: int) -> None:
     e = by_id(seed)["merge"]
     ram_mb = int(re.search(r"A (\d+) MB machine", e.prompt).group(1))
     ref = fresh_normal(ram_mb)
-    boot = parse_lists(e.prompt.split("head first: ", 1)[1].split(". These calls", 1)[0])
+    boot = parse_lists(e.prompt.split("These calls", 1)[0])
     for o, heads in boot.items():
         assert ref.free[o][: len(heads)] == heads
     assert {o for o in range(MAX_ORDER) if ref.free[o]} == set(boot)
@@ -213,7 +238,7 @@ def test_merge_replayed_on_a_reference_allocator(seed: int) -> None:
         assert ref.alloc(int(order)) == int(pfn, 16)  # the prompt's pfns are what a buddy allocator gives
         blocks[name] = (int(pfn, 16), int(order))
     assert len(blocks) >= 3
-    calls = e.prompt.split("These calls run in order: ", 1)[1]
+    calls = e.prompt.split("These calls run in order:", 1)[1]
     freed = re.findall(r"free_pages\((\w), (\d)\)", calls)
     *earlier, (target, order) = freed
     for name, o in earlier:
@@ -250,6 +275,7 @@ def test_predict_alloc_on_the_lessons_machine() -> None:
     ref.alloc(8)
     assert q.answer == ref.alloc(7) == 0x37D00
     assert "upper half" in q.check("0x37d80").message
+    assert "once" in q.explain and "0x37d80, on free_area[7]" in q.explain
     assert "only used when" in q.check("0x37e00").message
     tl = k.timeline
     assert tl[op.start].kind == "OperationBegan" and tl[op.end - 1].kind == "OperationEnded"
@@ -273,8 +299,15 @@ def test_fresh_frames_are_neighbours_and_aged_frames_are_scattered() -> None:
     pfns = [fresh.alloc_pages(GFP_KERNEL, 0).pfn for _ in range(6)]
     assert pfns == list(range(0x37C00, 0x37C06))
     aged = Kernel(Config(aged=True, seed=1))
+    # what section 6 says: the aging used only the top 20 MB of ZONE_NORMAL (five order-10
+    # blocks, grid cells 860-879); every small free block lies there, the rest is untouched
+    normal = aged.zones[1]
+    assert normal.free_area[10].nr_free == 218 - 5
+    small = [p for o in range(10) for p in normal.free_area[o].free_list]
+    assert small and all(0x36C00 <= p < 0x38000 for p in small)
     pfns = [aged.alloc_pages(GFP_KERNEL, 0).pfn for _ in range(6)]
     assert all(abs(q - p) > 1 for p, q in itertools.pairwise(pfns))
+    assert all(0x36C00 <= p < 0x38000 for p in pfns)
 
 
 def test_a_small_aged_machine_cannot_give_a_large_block() -> None:

@@ -240,3 +240,24 @@ def test_slip_feedback_keeps_the_per_field_verdicts() -> None:
     fb = e.check({"pgd": str(addr >> 20)})
     assert fb.message.startswith("pgd is not right yet (the top 10 bits: addr >> 22); pte is missing")
     assert e.check(e.answer_text()).correct and "name=value" in e.check("no idea").message
+
+
+def test_flags_feedback_on_a_table_entry_says_the_pte_below_decides() -> None:
+    seen = set()
+    for seed in SEEDS:
+        f = by_id(seed)["flags"]
+        entry = int(re.search(r"holds (0x[0-9a-f]+)", f.prompt).group(1), 16)
+        if "entry on the walk of the vmalloc address" in f.prompt:
+            assert entry & 0xFFF == 0x67  # _PAGE_TABLE
+            assert "PTE below decides" in f.explain and "user mode may use" not in f.explain
+            wrong = dict(f.answer, user=0)
+            fb = f.check(" ".join(f"{k}={v}" for k, v in wrong.items()))
+            assert not fb.correct and "_PAGE_TABLE is 0x67" in fb.message
+            seen.add("table")
+        elif "process's" in f.prompt:
+            assert "user mode may use this page" in f.explain and "preset" not in f.explain
+            seen.add("user")
+        else:  # a kernel page: USER clear, ACCESSED and DIRTY preset by the kernel
+            assert "USER clear: kernel only" in f.explain and "preset by the kernel" in f.explain
+            seen.add("kernel")
+    assert seen == {"table", "user", "kernel"}

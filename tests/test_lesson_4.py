@@ -44,6 +44,21 @@ def vmalloc_start_of(prompt: str) -> int:
     return int(re.search(rf"VMALLOC_START = ({HEX})", prompt).group(1), 16)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_prompts_say_why_vmalloc_start_moves(seed: int) -> None:
+    """VMALLOC_START differs between questions: each prompt gives the RAM, the end of
+    lowmem and VMALLOC_START, and they agree (2.6.24: 8 MB above a lowmem capped at 896 MB)."""
+    for e in LESSON.exercises(seed):
+        if "VMALLOC_START" not in e.prompt:
+            continue
+        m = re.search(rf"with (\d+) MB of RAM: lowmem ends at ({HEX}), so VMALLOC_START = ({HEX})", e.prompt)
+        assert m, e.prompt
+        ram, high, start = int(m.group(1)) << 20, int(m.group(2), 16), int(m.group(3), 16)
+        assert high == 0xC0000000 + min(ram, 896 << 20)
+        assert start == high + (8 << 20)
+        assert len(areas_of(e.prompt)) == e.prompt.count("bytes)") == e.prompt.count("\n  0x")  # one area a line
+
+
 def first_fit(start: int, areas: list[tuple[int, int]], need: int, align: int = 1) -> int:
     """kernel-notes §3, written out again: walk the sorted areas from VMALLOC_START; an
     area in the way moves the candidate past its end (aligned); the first gap with room
@@ -103,6 +118,20 @@ def test_area_kind_follows_from_the_fields(seed: int) -> None:
         assert e.check(option).correct == (option == want)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_area_kind_feedback_names_the_deciding_field(seed: int) -> None:
+    e = by_id(seed)["area_kind"]
+    clue = {
+        "VM_IOREMAP": re.search(rf"phys_addr = {HEX}", e.prompt).group(0),
+        "VM_MAP": "pages = NULL and phys_addr = 0",
+        "VM_ALLOC": "pages = an array",
+    }[e.answer]
+    assert e.answer != "VM_IOREMAP" or clue != "phys_addr = 0x0"
+    for option in e.options:
+        fb = e.check(option)
+        assert clue in fb.message and "The deciding field" in fb.message
+
+
 def test_area_kind_covers_every_kind_and_seed_0_is_ioremap() -> None:
     assert by_id(0)["area_kind"].answer == "VM_IOREMAP"
     assert {by_id(s)["area_kind"].answer for s in range(3)} == {"VM_IOREMAP", "VM_MAP", "VM_ALLOC"}
@@ -118,6 +147,26 @@ def test_ioremap_addr_is_aligned_to_its_size_and_keeps_the_offset(seed: int) -> 
     base = first_fit(vmalloc_start_of(e.prompt), areas_of(e.prompt), mapped + PAGE, 1 << bit)
     assert e.answer == base + offset
     assert base % (1 << bit) == 0
+    assert f"1 << fls({mapped:#x}) = {1 << bit:#x}" in e.explain
+
+
+def test_ioremap_feedback_covers_the_page_rounding() -> None:
+    """Registers that cross a page boundary need one page more than PAGE_ALIGN(size):
+    forgetting it gets its own feedback (seed 6: 0x3000 bytes 0x100 into a page)."""
+    seen = 0
+    for seed in range(40):
+        e = by_id(seed)["ioremap_addr"]
+        phys, size = (int(x, 16) for x in re.search(rf"ioremap\(({HEX}), ({HEX})\)", e.prompt).groups())
+        offset = phys % PAGE
+        rounded = page_align(size)
+        if page_align(offset + size) == rounded:
+            continue
+        short = first_fit(vmalloc_start_of(e.prompt), areas_of(e.prompt), rounded + PAGE,
+                          1 << min(max(rounded.bit_length(), 12), 19))  # fmt: skip
+        if short + offset != e.answer:
+            assert "PAGE_ALIGN" in e.check(hex(short + offset)).message
+            seen += 1
+    assert seen >= 2
 
 
 def test_where_next_agrees_with_a_twin_kernel_and_leaves_the_search_on_the_timeline() -> None:
@@ -196,7 +245,7 @@ def test_registered_seeds_vary_and_make_is_fast() -> None:
     assert len(set(keys)) == 10
     for s in range(3):
         for e in LESSON.exercises(s):
-            assert "\n" not in e.prompt and "`" not in e.prompt and "**" not in e.prompt
+            assert "`" not in e.prompt and "**" not in e.prompt  # plain text; line breaks are kept
             assert e.hint and e.explain
             if isinstance(e, NumberExercise):
                 assert e.check(e.answer_text()).correct
@@ -227,7 +276,15 @@ def test_the_model_does_what_the_lesson_shows() -> None:
     ia = k.find_vm_area(io & ~(PAGE - 1))
     assert ia.flags == VM_IOREMAP and ia.pages is None and ia.phys_addr == 0xFEBF0000
     assert ia.addr % 0x2000 == 0 and io % PAGE == 0x10
+    io2 = k.ioremap(0xFEBE0100, 0x2000)  # crosses two page boundaries: 3 pages, 16 kB aligned
+    ia2 = k.find_vm_area(io2 & ~(PAGE - 1))
+    assert (ia2.size, ia2.phys_addr, ia2.addr % 0x4000, io2 % PAGE) == (4 * PAGE, 0xFEBE0000, 0, 0x100)
     assert k.ioremap(0xB8000, 0x1000) == 0xC00B8000  # the ISA window is in the direct map already
+    small = Kernel(Config(ram=64 << 20, aged=True, seed=1))  # §1: fragmented, no 2 MB block left
+    assert small.alloc_pages(GFP_KERNEL, 9) is None
+    big = small.vmalloc(2 << 20)
+    assert big == small.layout.vmalloc_start == 0xC4800000
+    assert small.find_vm_area(big).nr_pages == 512
     new = Kernel(Config(era="2.6.32"))
     a, b = new.vmalloc(PAGE), new.vmalloc(PAGE)
     assert b - a == 3 * PAGE  # one page, its guard page, and one more page from alloc_vmap_area

@@ -19,13 +19,16 @@ from vmwidgets.exercises import LESSONS, ChoiceExercise, NumberExercise
 from vmwidgets.exercises.l5_vmas import (
     LESSON,
     insert_scenario,
+    lesson_question,
     rb_events,
     rb_steps,
     rotation_exercise,
     rotations,
     tree_text,
+    vma_changes,
 )
 from vmwidgets.model.mmap import validate_mm
+from vmwidgets.render.narrate import narration_html
 
 PAGE = 4096
 SEEDS = range(12)
@@ -148,7 +151,7 @@ class Tree:
 
 def textbook(prompt: str) -> tuple[Tree, Node]:
     """Rebuild the tree a tree prompt writes out, check it, insert the new VMA as described."""
-    m = re.search(r"child: (.*)\. A new VMA is inserted: ([0-9a-f]{8}) hangs red as the (left|right) child of "
+    m = re.search(r"child:\n(.*)\nA new VMA is inserted: ([0-9a-f]{8}) hangs red as the (left|right) child of "
                   r"([0-9a-f]{8})\.", prompt)  # fmt: skip
     assert m, prompt
     tree = Tree(parse_tree(m[1]))
@@ -178,32 +181,46 @@ def test_vma_count_is_the_pieces_a_range_leaves(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_mmap_topdown_takes_the_highest_hole_that_fits(seed: int) -> None:
+def test_mmap_topdown_tries_free_area_cache_then_walks_down_from_mmap_base(seed: int) -> None:
+    """arch_get_unmapped_area_topdown: the length just below free_area_cache if it is free,
+    else the top of the highest hole below mmap_base that fits (both numbers are in the prompt)."""
     e = by_id(seed)["mmap_topdown"]
     base = int(re.search(r"mmap_base is (0x[0-9a-f]+)", e.prompt)[1], 16)
+    cache = int(re.search(r"free_area_cache is (0x[0-9a-f]+)", e.prompt)[1], 16)
     listed = re.search(r"from the top down: (.*?); nothing", e.prompt)[1]
     ranges = [tuple(int(x, 16) for x in r.split("-")) for r in listed.split(", ")]
     n = int(re.search(r"mmap\(NULL, (0x[0-9a-f]+),", e.prompt)[1], 16)
     assert ranges == sorted(ranges, reverse=True)
-    top = base
-    for start, end in ranges:  # walk down from mmap_base: the first gap with room wins
-        if end <= top and top - end >= n:
-            expected = top - n
-            break
-        top = min(top, start)
+
+    def free(lo: int, hi: int) -> bool:
+        return all(end <= lo or start >= hi for start, end in ranges)
+
+    if free(cache - n, cache):
+        expected = cache - n
     else:
-        raise AssertionError("no hole")
+        top = base
+        for start, end in ranges:  # walk down from mmap_base: the first gap with room wins
+            if end <= top and top - end >= n:
+                expected = top - n
+                break
+            top = min(top, start)
+        else:
+            raise AssertionError("no hole")
     assert e.answer == expected, (hex(e.answer), hex(expected))
+    assert "free_area_cache" in e.hint and "mmap_base" in e.hint
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_find_vma_returns_the_first_vma_ending_above(seed: int) -> None:
     e = by_id(seed)["find_vma"]
-    listed = re.search(r"these VMAs: (.*)\. What", e.prompt)[1]
+    listed = re.search(r"these VMAs: (.*?)\.\nWhat", e.prompt)[1]
     ranges = [tuple(int(x, 16) for x in r.split("-")) for r in listed.split(", ")]
     addr = int(re.search(r"find_vma\(mm, (0x[0-9a-f]+)\)", e.prompt)[1], 16)
     expected = next((s for s, end in ranges if addr < end), 0)
     assert e.answer == expected
+    assert "0x" in e.prompt.split("hex")[1]  # the prompt says bare hex is fine too
+    for reply in (f"{expected:08x}", f"{expected:#x}"):  # b7ea2000 as the list prints it, or 0xb7ea2000
+        assert e.check(reply).correct, reply
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -232,7 +249,49 @@ def test_the_real_insert_matches_the_dry_run_and_leaves_a_valid_mm() -> None:
         assert tree_text(mm).startswith(f"B {tree.root.key:08x}")
 
 
+def test_no_seed_repeats_the_question_the_lesson_answers() -> None:
+    """§4 reveals the rotations for its own insert; the seeded tree questions ask others."""
+    tree, (parent, left) = lesson_question()
+    shown = f"{tree}\nA new VMA is inserted: "
+    for seed in range(40):
+        rot = by_id(seed)["rb_rotation"]
+        if shown in rot.prompt:
+            assert f"as the {'left' if left else 'right'} child of {parent:08x}." not in rot.prompt, seed
+
+
 # -- feedback ------------------------------------------------------------------------------
+def test_rotation_feedback_follows_the_cases_as_they_fire() -> None:
+    """A wrong option's feedback names case 1 first when it fires, and calls inner/outer the
+    node that is checked after case 1 has moved up, not the new node."""
+    checked = 0
+    for seed in range(40):
+        rot = by_id(seed)["rb_rotation"]
+        if rot.answer == "none" or "case 1" not in rot.explain:
+            continue
+        moved = re.findall(r"the check moves up to ([0-9a-f]{8})", rot.explain)[-1]
+        for option, why in rot.options.items():
+            if why:
+                assert "case 1" in why and why.index("case 1") < min(
+                    (
+                        why.index(w)
+                        for w in (
+                            "case 2",
+                            "case 3",
+                            "red pair",
+                            "lean outward",
+                            "is red under",
+                            "child of a",
+                            "is red too",
+                        )
+                        if w in why
+                    ),
+                    default=len(why),
+                ), (seed, option, why)
+                assert moved in why, (seed, option, why)
+                checked += 1
+    assert checked >= 8
+
+
 def test_typical_mistakes_get_their_own_feedback() -> None:
     kinds = set()
     for seed in SEEDS:
@@ -249,7 +308,7 @@ def test_typical_mistakes_get_their_own_feedback() -> None:
         fb = top.check(hex(lowest))
         assert not fb.correct and "subtract the length" in fb.message
         if top.answer != lowest - n:
-            assert "highest" in top.check(hex(lowest - n)).message
+            assert "first tries" in top.check(hex(lowest - n)).message
             kinds.add("bottom of the area")
         find = ex["find_vma"]
         if "in a hole" in find.explain:
@@ -273,7 +332,7 @@ def test_answers_are_right_by_their_own_check_and_explained() -> None:
     for seed in SEEDS:
         for e in LESSON.exercises(seed):
             assert e.hint and e.explain and e.prompt
-            assert "\n" not in e.prompt and "`" not in e.prompt  # plain text, one paragraph
+            assert "`" not in e.prompt and "\n\n" not in e.prompt  # plain text; single line breaks only
             shown = e.answer_text() if isinstance(e, NumberExercise) else e.answer
             fb = e.check(shown)
             assert fb.correct and fb.message.startswith("Right. ")
@@ -312,18 +371,50 @@ def test_rb_steps_name_nodes_as_the_view_does() -> None:
         rotation_exercise(k, execve, "")
 
 
+def test_vma_changes_groups_the_munmap_and_names_the_renamed_vma() -> None:
+    """§5's printout: two splits (new_below 0, then 1, whose old VMA's start moves up), then
+    the detach with its erase; the renamed VMA is written as the lesson says."""
+    k = Kernel()
+    mm = k.spawn("cat").mm
+    rw, anon = PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS
+    mm.mmap(0, 3 * PAGE, rw, anon)
+    more = mm.mmap(0, 2 * PAGE, rw, anon)
+    mm.munmap(more + 2 * PAGE, 2 * PAGE)
+    text = vma_changes(k, k.timeline.operations[-1])
+    heads = [line for line in text.splitlines() if not line.startswith(" ")]
+    assert heads == [
+        "split_vma at b7e9f000, new_below=0: the old VMA keeps the part below, the new one the part above",
+        "split_vma at b7ea1000, new_below=1: the old VMA keeps the part above, the new one the part below",
+        "detach_vmas_to_be_unmapped: the VMAs inside the range leave the tree and the list",
+    ]
+    detach = text.split(heads[2])[1]
+    assert "rb_erase" in detach and "b7e9f000-b7ea1000" in detach and "rb_erase" not in text.split(heads[2])[0]
+    assert "shrinks to b7ea1000-b7ea2000: old b7e9f000, now b7ea1000" in text
+    assert "b7ea1000 (was b7e9f000)→red" in text
+    assert "b7ea1000 (was b7e9f000)" in rb_steps(k, k.timeline.operations[-1])
+
+
 def test_the_lesson_scenario() -> None:
     """What the notebook's prose says about its own process."""
     k = Kernel()
     task = k.spawn("cat")
     mm = task.mm
     execve = k.timeline.operations[0]
+    linked = [ev.vm_start for ev in k.timeline[execve.start : execve.end] if ev.kind == "VmaLinked"]
+    assert linked[:3] == [0x08048000, 0x0804C000, 0xBFFEB000]  # the model's order: program, then stack
+    for pos, name in ((21, "0804c000-0804d000"), (24, None), (35, "bffeb000-c0000000")):
+        text = narration_html(k.timeline[pos - 1], pos, len(k.timeline), execve, k.timeline.seek(pos))
+        assert "0x1" not in text.replace("0x1000", "")  # nodes are named by range, not id
+        assert name is None or name in text
+        if name is None:
+            assert "mm/mmap.c:find_vma" in text  # the forward pointer to §8 (steps 24–26)
     steps = {int(line.split()[1]): line for line in rb_steps(k, execve).splitlines()}
     assert "insert case 3" in steps[22] and "rotate left" in steps[23] and "bffeb000" in steps[21]
     assert "insert case 1" in steps[29] and "b7fe5000" in steps[28]
     assert "insert case 2" in steps[33] and "rotate right" in steps[35] and "b8000000" in steps[32]
     assert len(steps) >= 13 and sorted(steps)[12] == 35
-    assert mm.mmap_base == 0xB8000000
+    assert mm.mmap_base == 0xB8000000 and mm.free_area_cache == 0xB7FE5000  # §4's first try fails there
+    assert mm.find_vma(0xB7FE2000).vm_start == 0xB7FE2000  # libc's bss
     rw, anon = PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS
     before = tree_text(mm)
     assert mm.mmap(0, 3 * PAGE, rw, anon) == 0xB7E9F000
@@ -334,6 +425,7 @@ def test_the_lesson_scenario() -> None:
     count = mm.map_count
     more = mm.mmap(0, 2 * PAGE, rw, anon)
     assert more == 0xB7E9D000 and mm.map_count == count  # merged
+    assert mm.find_vma(more).vm_pgoff == 0xB7E9D  # 0xb7e9d + 2 pages = the old vm_pgoff 0xb7e9f
     mm.munmap(more + 2 * PAGE, 2 * PAGE)
     assert mm.map_count == count + 1
     buf = mm.mmap(0x40000000, 4 * PAGE, rw, anon)

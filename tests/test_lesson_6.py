@@ -38,7 +38,7 @@ def test_lesson_is_registered_with_five_fast_exercises_that_vary_with_the_seed()
     again = l6.LESSON.exercises(3)
     assert [e.prompt for e in again] == [e.prompt for e in sets[3]]  # the same seed, the same questions
     for e in sets[0]:
-        assert e.hint and e.explain and "\n" not in e.prompt and "`" not in e.prompt
+        assert e.hint and e.explain and "`" not in e.prompt and "\n\n" not in e.prompt
 
 
 @pytest.mark.parametrize("seed", range(0, 30))
@@ -105,6 +105,19 @@ def test_fault_or_not_follows_do_page_fault_and_the_mmu(seed: int) -> None:
         why = {"text_write": "without VM_WRITE", "hole": "hole below a VMA", "kernel": "kernel address",
                "stack_far": "too far below"}[c.kind]  # fmt: skip
         assert why in c.reason
+
+
+def test_the_maps_excerpt_has_one_vma_a_line_and_folds_the_libraries() -> None:
+    for seed in range(12):
+        c = l6.outcome_case(seed)
+        lines = c.maps.splitlines()
+        assert len(lines) == 5 and all(line.startswith("  ") for line in lines)
+        assert lines[0].split()[1] == "r-xp" and lines[-1].endswith("[stack]")
+        assert lines[2].startswith(f"  {c.buf:08x}-") and "anonymous mapping" in lines[2]
+        assert "5 VMAs of the shared libraries" in lines[3]
+        assert f"  {c.stack_start:08x}-c0000000 rw-p [stack]" == lines[-1]
+        prompt = l6.outcome_exercise(c).prompt
+        assert prompt.splitlines()[-1].startswith("What happens when")
 
 
 def test_every_kind_of_access_is_asked_for_some_seed_and_era() -> None:
@@ -176,6 +189,16 @@ def test_cow_refcount_is_the_number_of_processes_still_mapping_the_frame(seed: i
     assert len(mapping) == c.answer
 
 
+def test_cow_prompt_reads_well_for_one_writer_and_for_many() -> None:
+    cases = [l6.cow_case(s) for s in SEEDS]
+    one = next(c for c in cases if len(c.writers) == 1)
+    assert "writes to the page, once." in l6.cow_exercise(one).prompt
+    assert "in this order" not in l6.cow_exercise(one).prompt
+    many = next(c for c in cases if len(c.writers) > 1 and len(set(c.writers)) < len(c.writers))
+    prompt = l6.cow_exercise(many).prompt
+    assert f"Then {len(many.writers)} writes to the page follow, in this order: " in prompt and " again" in prompt
+
+
 def test_cow_feedback_for_the_count_after_fork_and_for_zero() -> None:
     cases = [l6.cow_case(s) for s in SEEDS]
     c = next(c for c in cases if c.answer != c.after_fork)
@@ -210,11 +233,18 @@ def test_pte_after_fork_on_a_twin_kernel(seed: int) -> None:
     assert k.translate(c.addr, pgd=child.mm.pgd).steps[-1].entry == c.child
 
 
+def test_pte_mistakes_name_the_other_processs_value() -> None:
+    e = l6.pte_fork_exercise(l6.pte_fork_case(0))
+    c = l6.pte_fork_case(0)
+    assert set(e.mistakes["child"]) == {c.before, c.parent} and "pte_mkold" in e.mistakes["child"][c.parent]
+    assert set(e.mistakes["parent"]) == {c.before, c.child}
+
+
 def test_pte_feedback_is_per_field() -> None:
     c = l6.pte_fork_case(0)
     fb = l6.pte_fork_exercise(c).check(f"parent={c.parent:#x} child={c.before:#x}")
-    assert not fb.correct and fb.message.startswith("parent is right; child is not right yet (")
-    assert "pte_mkold" in fb.message
+    assert not fb.correct and fb.message.startswith("parent is right; child: ")  # the slip's own message
+    assert "writable" in fb.message and not fb.message.endswith("..")
     fb = l6.pte_fork_exercise(c).check(f"parent={c.before:#x} child={c.child:#x}")
     assert "ptep_set_wrprotect" in fb.message
 
@@ -274,3 +304,67 @@ def test_the_lessons_claims_about_the_model() -> None:
         tv = kv.spawn("cat")
         a = kv.vmalloc(2 * PAGE)
         assert tv.access(a, user=False).faulted == synced
+
+
+def test_the_lessons_player_steps_and_names() -> None:
+    k = Kernel()
+    t = k.spawn("cat")
+    buf = t.mm.mmap(0, 3 * PAGE, RW, ANON)
+    first = len(k.timeline.operations)
+    for addr, write in [(buf, False), (buf + 0x10, True), (buf + PAGE + 8, True)]:
+        t.access(addr, write=write)
+    ops = k.timeline.operations
+    assert k.timeline[ops[first].start - 1].kind == "OperationEnded"  # the player waits after mmap returns
+    fns = [e.fn for e in k.timeline[ops[first].start : ops[first].end]]
+    assert fns[0] == fns[1] == fns[-1] == "x86 MMU:page walk"
+    assert fns[2] == "arch/x86/mm/fault_32.c:do_page_fault"  # 2.6.24's file
+    order = ["mm/mmap.c:find_vma", "mm/memory.c:__pte_alloc", "mm/page_alloc.c:expand", "mm/memory.c:do_anonymous_page"]
+    assert [fns.index(f) for f in order] == sorted(fns.index(f) for f in order)
+    assert fns.count("mm/page_alloc.c:expand") == 10  # a 4 MB HighMem block halved ten times
+    assert fns.index("mm/page_alloc.c:buffered_rmqueue") < fns.index("mm/memory.c:__pte_alloc")
+    assert not any("handle_mm_fault" in f for f in fns)  # no step of its own
+    second = {e.fn for e in k.timeline[ops[first + 1].start : ops[first + 1].end]}
+    assert second == {"x86 MMU:page walk"}  # no fault, no do_page_fault step
+    third = [e for e in k.timeline[ops[first + 2].start : ops[first + 2].end]]
+    assert not any(e.kind == "PageTableAllocated" or e.kind == "VmaVisited" for e in third)
+    # 2.6.32 names the merged file
+    k32 = Kernel(Config(era="2.6.32"))
+    t32 = k32.spawn("cat")
+    t32.access(t32.mm.mmap(0, PAGE, RW, ANON))
+    assert any(e.fn == "arch/x86/mm/fault.c:do_page_fault" for e in k32.timeline)
+
+
+def test_the_lessons_claims_about_fork_and_file_pages() -> None:
+    k = Kernel()
+    cat = k.spawn("cat")
+    r, w = cat.access(0x0804C000), cat.access(0x0804C000, write=True)  # a private file page, read then written
+    assert r.phys != w.phys and k.page(r.phys >> 12).count == 1
+    assert any(e.fn == "mm/memory.c:do_wp_page" for e in k.timeline[k.timeline.operations[-1].start :])
+    # the child's read sets ACCESSED in its PTE: 0x45 after fork, 0x65 after the read
+    k2 = Kernel()
+    bash = k2.spawn("bash")
+    heap = bash.mm.mmap(0, 2 * PAGE, RW, ANON)
+    bash.access(heap, write=True)
+    child = k2.fork(bash)
+    fork_op = k2.timeline.operations[-1]
+    installed = [e for e in k2.timeline[fork_op.start : fork_op.end] if e.kind == "PteInstalled"]
+    assert [e.entry & 0xFFF for e in installed] == [0x045]  # only the written page: text and data have no anon_vma
+    child.access(heap)
+    read_op = k2.timeline.operations[-1]
+    changed = [e for e in k2.timeline[read_op.start : read_op.end] if e.kind == "PteChanged"]
+    assert [(e.old & 0xFFF, e.new & 0xFFF) for e in changed] == [(0x045, 0x065)]
+
+
+def test_the_lessons_vmalloc_fault_steps() -> None:
+    k = Kernel()
+    top = k.spawn("top")
+    area = k.vmalloc(2 * PAGE)
+    first = len(k.timeline.operations)
+    assert top.access(area, user=False).ok
+    events = list(k.timeline[k.timeline.operations[first].start : k.timeline.operations[first].end])
+    kinds = [(e.kind, e.fn) for e in events]
+    i = kinds.index(("PageFaulted", "arch/x86/mm/fault_32.c:do_page_fault"))
+    assert kinds[i + 1] == ("PteChanged", "arch/x86/mm/fault_32.c:vmalloc_sync_one")  # no find_vma between
+    assert events[i + 1].index == 994
+    guard = top.access(area + 2 * PAGE, user=False)
+    assert guard.signal == "Oops" and "nothing mapped there" in guard.reason

@@ -34,7 +34,8 @@ def test_registered_fast_and_complete() -> None:
         assert [e.id for e in ex] == ["lazy_reuse", "lazy_count", "find_vma_64", "vma_structure", "hole_search"]
         for e in ex:
             assert e.check(e.answer_text()).correct, (seed, e.id)
-            assert e.prompt and e.hint and e.explain and "\n" not in e.prompt
+            assert e.prompt and e.hint and e.explain
+            assert "\n" not in e.prompt or e.id == "find_vma_64"  # that one lists three VMAs, one a line
     assert (time.perf_counter() - t) / len(SEEDS) < 0.5
     numbers = {tuple(e.answer for e in LESSON.exercises(s) if isinstance(e, NumberExercise)) for s in SEEDS}
     assert len(numbers) >= len(SEEDS) - 1  # seeds give different numbers
@@ -122,7 +123,9 @@ def test_find_vma_64_against_the_maps_text(seed: int) -> None:
     assert e.answer < 1 << 47  # never the [vsyscall] gate VMA
     below = max(s for s, end in rows if end <= addr)
     assert "first VMA whose vm_end is above addr" in e.check(hex(below)).message
-    assert "NULL" in e.check("0").message
+    assert "NULL only comes back when no VMA at all ends above addr" in e.check("0").message
+    assert "addr < vm_end" in e.hint and "inside a VMA" not in e.hint  # the rule, no nudge towards NULL
+    assert len(e.prompt.splitlines()) == 5  # the three VMAs on lines of their own
     for s, _ in rows:  # the three VMAs the prompt lists include the answer
         if s == e.answer:
             assert f"{s:x}-" in e.prompt
@@ -185,3 +188,41 @@ def test_the_tiny_vmalloc_area_purges_then_reuses() -> None:
     assert d == a and kinds.count("TlbFlushed") == 1 and kinds.count("PteCleared") == 4
     assert kinds.index("TlbFlushed") < kinds.index("VmapAreaFreed") < kinds.index("VmStructLinked")
     assert lazy_pages(k) == 0
+
+
+def test_the_purge_steps_the_notebook_prints() -> None:
+    """d's vmalloc: the overflow step ("no hole ... purge, then search again") comes before the one TLB flush."""
+    k = Kernel(Config(era="2.6.32", vmalloc_reserve=64 << 10))
+    a = k.vmalloc(4 * P)
+    k.vmalloc(4 * P)
+    k.vfree(a)
+    k.vmalloc(2 * P)
+    k.vmalloc(4 * P)
+    op = k.timeline.operations[-1]
+    steps = k.timeline[op.start : op.end]
+    texts = [e.text for e in steps]
+    overflow = next(i for i, t in enumerate(texts) if t.startswith("No hole is left below VMALLOC_END"))
+    assert "purge the lazily freed areas, then search again" in texts[overflow]
+    kinds = [e.kind for e in steps]
+    assert overflow < kinds.index("PteCleared") < kinds.index("TlbFlushed") < kinds.index("RbNodeErased")
+    visits = [i for i, e in enumerate(steps) if e.kind == "VmapAreaVisited"]
+    assert [v for v in visits if v <= overflow] == list(range(visits[0], overflow + 1))  # first search
+    assert any(v > kinds.index("VmapAreaFreed") for v in visits)  # the second search
+
+
+def test_the_vmalloc_room_in_the_then_and_now_table() -> None:
+    """Section 4's table: 111 MB (0xf8800000-0xff7fe000) in 2.6.24, 120 MB (0xf7ffe000-0xff7fe000) in 2.6.32."""
+    for era, start, mb in (("2.6.24", 0xF8800000, 111), ("2.6.32", 0xF7FFE000, 120)):
+        lay = Kernel(Config(era=era)).layout
+        assert (lay.vmalloc_start, lay.vmalloc_end) == (start, 0xFF7FE000)
+        assert (lay.vmalloc_end - lay.vmalloc_start) >> 20 == mb
+        assert f"vmalloc : {start:#010x} - 0xff7fe000   ( {mb} MB)" in lay.table()
+
+
+def test_find_vma_on_the_64_bit_sample() -> None:
+    """The public find_vma takes 64-bit addresses: the two examples of section 1."""
+    mm = from_proc_maps(SAMPLE_MAPS, name="cat")
+    libc = mm.find_vma(0x7F5E1C712345)
+    assert (libc.vm_start, libc.vm_end) == (0x7F5E1C711000, 0x7F5E1C866000)
+    heap = mm.find_vma(0x5581D7A0C000)  # in the hole between /usr/bin/cat and [heap]
+    assert (heap.vm_start, heap.vm_end) == (0x5581D8C3E000, 0x5581D8C5F000)

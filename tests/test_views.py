@@ -414,3 +414,17 @@ def test_a_vmalloc_fault_is_a_fault_and_sets_a_pgd_entry() -> None:
     sync = next(e for e in k.timeline if e.kind == "PteChanged" and e.fn.endswith("vmalloc_sync_one"))
     assert sync.level == "pgd" and sync.explain().startswith("PGD entry")
     assert sync.fn == "arch/x86/mm/fault_32.c:vmalloc_sync_one"  # 2.6.24: before fault.c was merged
+
+
+def test_a_cleared_pte_is_marked_in_its_table() -> None:
+    k = Kernel()
+    a = k.vmalloc(4096)
+    k.vfree(a)
+    view = PageTableView(k)
+    player = Player(k, [view])
+    i = index_of(k.timeline, "PteCleared", vaddr=a)
+    ev = k.timeline[i]
+    player.seek(i + 1)
+    table = node(view.scene.scene, f"t{ev.table:x}")
+    (row,) = [r for r in table["rows"] if isinstance(r, dict) and r["c"][0] == str(ev.index)]
+    assert row["cls"] == "hl" and row["c"][1] == "empty (just cleared)"

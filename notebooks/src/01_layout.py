@@ -26,7 +26,7 @@ CELLS = [
 
     A **physical address** names a byte of RAM. A **virtual address** is what the CPU's
     instructions use; the MMU translates it to a physical address through the **page tables**,
-    one 4 kB **page** at a time (lesson 3 walks them). A 4 kB piece of physical RAM is a
+    usually one 4 kB **page** at a time (lesson 3 walks them). A 4 kB piece of physical RAM is a
     **page frame**; its number (physical address ÷ 4096) is its **pfn**.
 
     Linux cuts the 4 GB of virtual addresses at **`PAGE_OFFSET`** = 0xC0000000 (the kernel option
@@ -108,6 +108,12 @@ CELLS = [
     print(k.translate(v))
     """),
     md("""
+    The walk ends after one step, at the page directory: that entry has the **PSE** bit, so it maps
+    a whole 4 MB page by itself instead of pointing to a table of 4 kB pages. At boot the kernel maps
+    lowmem with such large pages when the CPU supports PSE (lesson 3 §5 explains it). Here the entry
+    0x8001e3 gives the page's start, physical 0x800000, and the address's low 22 bits (0x1234) are
+    the offset inside it.
+
     The kernel's macros do not check their argument: `__pa` of an address that is *not* in
     lowmem quietly returns a meaningless number. The model refuses instead, so the mistake shows.
     Two classic mistakes: `__pa` of a vmalloc address (vmalloc memory is not in the direct map;
@@ -128,14 +134,16 @@ CELLS = [
     ## 3. Why lowmem stops near 896 MB
 
     The kernel's gigabyte must hold more than the direct map: vmalloc, pkmap and fixmap need
-    room too. So the kernel keeps **`__VMALLOC_RESERVE`** = 128 MB at the top and lets the direct
-    map have at most what is left, **`MAXMEM`**:
+    room too. So the kernel keeps **`__VMALLOC_RESERVE`** (128 MB by default; the `vmalloc=` boot
+    option changes it, §5) out of the direct map and lets the direct map have at most what is left,
+    **`MAXMEM`**:
 
     - **up to 2.6.27**: `MAXMEM` = 4 GB − `PAGE_OFFSET` − 128 MB = 1024 MB − 128 MB = **896 MB** exactly
       (`include/asm-x86/page_32.h`);
     - **from 2.6.28**: `MAXMEM` = `VMALLOC_END` − `PAGE_OFFSET` − 128 MB
       (`arch/x86/include/asm/pgtable_32_types.h`). `VMALLOC_END` sits a few MB below 4 GB, under
-      pkmap and fixmap, so `MAXMEM` is a little smaller: typically **883–889 MB**.
+      pkmap and fixmap, so `MAXMEM` is a little smaller: **883 to 891 MB** in the boot logs below,
+      depending on where pkmap sits (a bigger fixmap pushes pkmap, and so `VMALLOC_END`, down).
 
     At boot the kernel counts the RAM (`max_pfn`, the pfn after the last frame), then
     `max_low_pfn` = min(`max_pfn`, `MAXMEM` ÷ 4096) and `high_memory` = `PAGE_OFFSET` +
@@ -160,20 +168,34 @@ CELLS = [
     md("""
     **What about "962 MB"?** Some texts give 962 MB as the lowmem limit. A default kernel does
     not give it. In both eras lowmem is at most `MAXMEM`: exactly 896 MB up to 2.6.27, a little
-    less from 2.6.28. The lowmem lines of the 19 real boot logs in this project agree: none is
-    above 896 MB; the ones well below it come from machines with less RAM, or from two kernels
-    booted with a bigger `vmalloc=`. (Even a comment in the kernel's own `page_32.h` speaks of
-    "about 950MB"; the code, `MAXMEM`, is what decides.)
+    less from 2.6.28. Check it on the 19 real boot logs in this project, grouped by kernel version
+    below (a `?` marks a version the log does not state, guessed from its contents). Up to 2.6.27,
+    every machine with 896 MB of RAM or more shows exactly 896 MB. From 2.6.28, those with enough
+    RAM show 883 to 891 MB: log 04's large fixmap (3616 kB) pushes pkmap down to 0xff400000, hence
+    883 MB; log 15 is a PAE 2.6.38 kernel whose pkmap sits higher, at 0xffc00000, hence 891 MB. The
+    rest come from machines with less RAM (all of it is lowmem) or from two kernels booted with a
+    bigger `vmalloc=`. None is above 896 MB. (Even a comment in the kernel's own `page_32.h` speaks
+    of "about 950MB"; the code, `MAXMEM`, is what decides.)
     """),
     code("""
-    logs = sorted(Path("../tests/data/bootlogs").glob("*.txt"))
-    print("log  RAM (MB)  the lowmem line")
-    for path in logs:
+    rows = []
+    for path in Path("../tests/data/bootlogs").glob("*.txt"):
         text = path.read_text()
+        head = dict(re.findall(r"^# (\\w+): (.*)$", text, re.M))  # the notes at the top of each log
+        minor = int(re.search(r"2\\.6\\.(\\d+)", head["version"]).group(1))
+        guessed = "unknown" in head["version"] or "not stated" in head["version"]
         line = next(ln for ln in text.splitlines() if "lowmem  :" in ln).split("]")[-1].strip()
         ram_mb = int(re.search(r"Memory: \\d+k/(\\d+)k", text).group(1)) // 1024
-        vm = "vmalloc=" in text.split("# cmdline:")[1].splitlines()[0]
-        print(f"{path.name.split('-')[0]:4} {ram_mb:8}  {line}{'   booted with vmalloc=' if vm else ''}")
+        note = "booted with vmalloc=" if "vmalloc=" in head["cmdline"] else ""
+        if head["highmem"].startswith("no"):
+            note = "kernel without highmem support"
+        rows.append((minor, path.name.split("-")[0], f"2.6.{minor}{'?' if guessed else ''}", ram_mb, line, note))
+    for title, group in (("up to 2.6.27: MAXMEM = 896 MB", [r for r in rows if r[0] <= 27]),
+                         ("from 2.6.28: MAXMEM = VMALLOC_END - PAGE_OFFSET - 128 MB", [r for r in rows if r[0] >= 28])):
+        print(f"{title}\\nlog  version  RAM (MB)  the lowmem line")
+        for _, name, version, ram_mb, line, note in sorted(group):
+            print(f"{name:4} {version:8} {ram_mb:8}  {line}   {note}".rstrip())
+        print()
     """),
     md("""
     In the model, lowmem reaches 962 MB only if the reserve shrinks to 1024 − 962 = 62 MB, that is
@@ -189,11 +211,14 @@ CELLS = [
 
     - **The `VMALLOC_OFFSET` gap** (8 MB, never mapped). A read or write that runs past the end of
       the direct map lands on nothing and faults, instead of silently hitting other data. In
-      2.6.24 `VMALLOC_START` = (`high_memory` + 2 × 8 MB − 1) rounded down to 8 MB, so the gap is 8
-      to 16 MB; from 2.6.28 `VMALLOC_START` = `high_memory` + 8 MB exactly.
+      2.6.24 `VMALLOC_START` = (`high_memory` + 2 × 8 MB − 1) rounded down to a multiple of 8 MB,
+      which is the same number as `high_memory` + 8 MB rounded *up* to a multiple of 8 MB (the
+      printout below says it that way), so the gap is 8 to 16 MB; from 2.6.28 `VMALLOC_START` =
+      `high_memory` + 8 MB exactly.
     - **The vmalloc area**, `VMALLOC_START`–`VMALLOC_END`: memory that is contiguous in virtual
       addresses but built from any free frames, including highmem ones (`vmalloc`, `ioremap`,
-      module code; lesson 4). `VMALLOC_END` = `PKMAP_BASE` − 2 pages: a two-page guard.
+      module code; lesson 4). `VMALLOC_END` = `PKMAP_BASE` − 2 pages: a two-page guard band
+      between vmalloc and pkmap.
     - **pkmap**, the *persistent kernel map*: `LAST_PKMAP` slots of one page (1024 without PAE, 512
       with PAE) from `PKMAP_BASE`. `kmap()` maps a highmem page into a free slot for as long as the
       kernel needs it (`mm/highmem.c:kmap_high`). `PKMAP_BASE` is aligned to 4 MB (2 MB under PAE)
@@ -207,7 +232,7 @@ CELLS = [
     """),
     code("""
     print(f"high_memory    = {lay.high_memory:#010x}   PAGE_OFFSET + min(RAM, MAXMEM)")
-    print(f"VMALLOC_START  = {lay.vmalloc_start:#010x}   high_memory + 8 MB, rounded up to 8 MB (2.6.24)")
+    print(f"VMALLOC_START  = {lay.vmalloc_start:#010x}   high_memory + 8 MB, rounded up to a multiple of 8 MB (2.6.24)")
     print(f"VMALLOC_END    = {lay.vmalloc_end:#010x}   PKMAP_BASE - 2 pages")
     print(f"PKMAP_BASE     = {lay.pkmap_base:#010x}   {lay.last_pkmap} slots, to {lay.pkmap_end:#010x}")
     print(f"FIXADDR_START  = {lay.fixaddr_start:#010x}   FIXADDR_TOP - {size(lay.fixaddr_top - lay.fixaddr_start)}")
@@ -219,12 +244,17 @@ CELLS = [
     A second machine: Linux 2.6.24, **700 MB** of RAM. All of it fits under `MAXMEM`, so it is all
     lowmem and there is no highmem. A driver then calls `vmalloc(8192)`, the first vmalloc since
     boot. The search for room is first-fit from the bottom of the vmalloc area
-    (`mm/vmalloc.c:__get_vm_area_node`).
+    (`mm/vmalloc.c:__get_vm_area_node`). Two words it uses: each vmalloc'ed area is described by a
+    **`struct vm_struct`** (its start address, its size, the frames behind it; lesson 4 goes through
+    it field by field), and the kernel keeps them on the list `vmlist`, sorted by address. Each area
+    also gets one unmapped **guard page** after it, counted in its size, so that a write past the end
+    of *this* buffer faults; this is not the two-page guard band at `VMALLOC_END`.
 
     Type your prediction in the box and press **Commit and reveal** *before* you look at the view
-    below it (its labels give the answer away). After you commit, the player jumps to the step
-    where the new `vm_struct` is linked: the area appears, outlined in amber, at the bottom of the
-    vmalloc band. Then step with ▶ (or →) through the rest of the call: frames are taken from the
+    below it (its labels give the answer away). Until you commit, the player stays at the start.
+    After you commit, it jumps to the step where the new `vm_struct` is linked: the area
+    appears, outlined in amber, at the bottom of the vmalloc band (12288 bytes: your 8192 and the
+    guard page). Then step with ▶ (or →) through the rest of the call: frames are taken from the
     buddy allocator, a page table is created and one PTE is filled per page.
     """),
     code("""
@@ -271,7 +301,11 @@ CELLS = [
     Read the table column by column:
 
     - **RAM.** With 512 MB everything is lowmem; `high_memory` moves down and the vmalloc area grows
-      to fill the space, to almost 500 MB. The 128 MB reserve is a minimum, not a size.
+      to fill the space, to 495 MB. So `__VMALLOC_RESERVE` is not the size of the vmalloc area: it only
+      caps lowmem (`MAXMEM`) when RAM is large. Even then the vmalloc area gets less than 128 MB: in
+      2.6.24 the reserve is counted from the top of the 4 GB, so the gap, pkmap, fixmap and the
+      small spaces between them come out of it too (111 MB left); from 2.6.28 it is counted from
+      `VMALLOC_END`, so only the 8 MB gap does (120 MB left). And `vmalloc=` can set the reserve below 128 MB, as `vmalloc=62M` did in §3.
     - **Kernel version.** 2.6.32 measures `MAXMEM` from `VMALLOC_END`, so lowmem is 887 MB, not 896;
       and `VMALLOC_START` is `high_memory` + 8 MB without rounding (0xf7ffe000).
     - **PAE** (three-level page tables with 8-byte entries, for more than 4 GB of RAM; lesson 3).
@@ -343,6 +377,9 @@ CELLS = [
       this log (2.6.24) and from a 2.6.3x PAE log.
     - `k.layout.pa` and `k.layout.va` check that the address is in lowmem; the kernel's macros do not.
     - The `highmem=` and `mem=` boot options are not modelled (a smaller `ram` plays `mem=`).
+    - The model has no `kmap` or `kmap_atomic`: pkmap and fixmap get their (empty) page tables at
+      boot, as in the kernel, but no page is ever mapped into them, so what they do is only
+      described here, not stepped through.
 
     ## 7. Exercises
 
@@ -361,8 +398,8 @@ CELLS = [
     - Lowmem is a direct map: virtual = physical + `PAGE_OFFSET` (`__va`), physical = virtual −
       `PAGE_OFFSET` (`__pa`). It ends at `high_memory`.
     - Lowmem is at most `MAXMEM`, the gigabyte minus the 128 MB `__VMALLOC_RESERVE`: 896 MB up to
-      2.6.27, about 883–889 MB from 2.6.28. RAM above it is highmem, mapped only when needed. A default
-      kernel never gives 962 MB.
+      2.6.27, 883–891 MB in the logs from 2.6.28 (it depends on where pkmap sits). RAM above it is
+      highmem, mapped only when needed. A default kernel never gives 962 MB.
     - Above lowmem: an unmapped 8 MB gap (8–16 MB in 2.6.24), the vmalloc area, two guard pages, pkmap
       (1024 or 512 slots) and fixmap, ending at 0xfffff000.
     - RAM, PAE, the kernel version and `vmalloc=` move these boundaries; the boot log's "virtual kernel

@@ -21,7 +21,7 @@ CELLS = [
     4. compute a block's buddy as `pfn ^ (1 << order)` and tell how far `free_pages` will
        merge it;
     5. explain why a freshly booted machine hands out neighbouring frames and a machine
-       that has been running for a while hands out scattered ones.
+       that has been running for a while hands out frames that lie far apart.
     """),
     md("""
     ## 1. Page frames and their numbers
@@ -106,11 +106,17 @@ CELLS = [
     model follows the fallback order of `mm/page_alloc.c:__alloc_pages`, which walks a
     list of zones from the best one down:
 
-    | flags | used for | zones tried, in order |
-    |---|---|---|
-    | `GFP_KERNEL` | kernel data structures | Normal, then DMA |
-    | `GFP_HIGHUSER` | pages of user processes | HighMem, Normal, DMA |
-    | `GFP_DMA` | buffers for old ISA devices | DMA only |
+    | flags | value | used for | zones tried, in order |
+    |---|---|---|---|
+    | `GFP_KERNEL` | 0xd0 | kernel data structures | Normal, then DMA |
+    | `GFP_HIGHUSER` | 0x200d2 | pages of user processes | HighMem, Normal, DMA |
+    | `GFP_DMA` | 0x01 | buffers for old ISA devices | DMA only |
+
+    The flags are bits (`include/linux/gfp.h`). `GFP_KERNEL` = 0xd0 is `__GFP_WAIT` (0x10,
+    the caller may sleep) | `__GFP_IO` (0x40) | `__GFP_FS` (0x80): the kernel may start disk
+    and file system I/O to free memory. It has no zone bit (`__GFP_DMA` 0x01,
+    `__GFP_HIGHMEM` 0x02), so it gets Normal, then DMA. The player prints the raw value:
+    `alloc_pages(gfp_mask=0xd0, order=8)` is a `GFP_KERNEL` request.
 
     ## 3. The buddy allocator's free lists
 
@@ -138,12 +144,28 @@ CELLS = [
     dma = k.zones[0]
     blocks = sorted((pfn, order) for order, area in enumerate(dma.free_area) for pfn in area.free_list)
     for pfn, order in blocks:
-        print(f"pfn {pfn:#06x}-{pfn + (1 << order) - 1:#06x}  order {order:2}  ({1 << order} frames)")
+        print(f"pfn {pfn:#06x}-{pfn + (1 << order) - 1:#06x}  order {order:2}  ({1 << order} frame{'s' if order else ''})")
     """),
     md("""
     The stretch from pfn 0x1 (after the BIOS page) to 0x9e (before the ISA hole at 640 kB)
     becomes 0x1 (order 0), 0x2 (order 1), 0x4 (order 2) … 0x40 (order 6): each block is as big
     as its start address allows. Then the blocks shrink again to end exactly at 0x9e.
+
+    **Which block comes first on a list?** Boot (`mm/bootmem.c:free_all_bootmem_core`) hands
+    the free frames to the allocator in ascending pfn order, and `__free_one_page` puts every
+    block it frees at the **head** of its list. So the block freed last, the highest one,
+    ends up first:
+    """),
+    code("""
+    heads = k.zones[1].free_area[10].free_list  # ZONE_NORMAL's order-10 list, head first
+    print("head first:", " ".join(hex(p) for p in heads[:4]), "...", hex(heads[-1]))
+    """),
+    md("""
+    The head is 0x37c00, the top 4 MB of ZONE_NORMAL; the tail is 0x1800, just above
+    `mem_map`. A free list is a stack, not a list sorted by address: the allocator never
+    searches for the lowest free block (as the vmalloc search of lesson 1 does, first-fit
+    from the bottom). It takes the block at the head, the one freed last. That is why the
+    first allocations on a fresh machine come from the **top** of ZONE_NORMAL.
 
     ## 4. Allocating: `alloc_pages` splits a bigger block
 
@@ -162,7 +184,7 @@ CELLS = [
     name comes from.
 
     Ask the fresh machine for 256 frames (order 8) from ZONE_NORMAL. Only `free_area[10]`
-    has blocks, so its head, pfn 0x37c00, is split twice:
+    has blocks, so its head, pfn 0x37c00 (the highest block, as §3 showed), is split twice:
     """),
     code("""
     k = Kernel()
@@ -184,6 +206,8 @@ CELLS = [
     button (or click the player and press →) one step at a time. The frames a step touches
     are marked amber in the grid, and the free list it changes is marked too:
 
+    - step 1: `__alloc_pages` begins `alloc_pages(gfp_mask=0xd0, order=8)`; 0xd0 is
+      `GFP_KERNEL` (§2), so ZONE_NORMAL is tried first;
     - step 2: `__rmqueue_smallest` takes pfn 0x37c00 off ZONE_NORMAL's `free_area[10]`
       (`nr_free` 218 → 217);
     - steps 3 and 4: `expand` puts the upper half 0x37e00 on `free_area[9]`, then 0x37d00
@@ -219,8 +243,10 @@ CELLS = [
         )
     """),
     md("""
-    Which pfn will the call return? Type your prediction and click **Commit and reveal**:
-    the player then jumps to the end of the call. Step back through it to see why.
+    Which pfn will the call return? Type your prediction (in hex) and click **Commit and
+    reveal**. Until you do, the player below waits just before the call: it will not step
+    into it. Once you commit, it jumps to the end of the call; step back through it to see
+    why.
     """),
     code("""
     from vmwidgets.exercises.l2_buddy import predict_alloc
@@ -283,8 +309,9 @@ CELLS = [
     """),
     md("""
     Now `b` is freed. Before you reveal it: how far will it merge? Give the order of the
-    block that finally goes back on a free list. Then step back through the call and
-    watch the merges climb ZONE_NORMAL's `free_area` rows, from order 0 upwards.
+    block that finally goes back on a free list (the player waits before the call until
+    you commit). Then step back through the call and watch the merges climb ZONE_NORMAL's
+    `free_area` rows, from order 0 upwards.
     """),
     code("""
     from vmwidgets.exercises.l2_buddy import predict_free
@@ -312,27 +339,45 @@ CELLS = [
 
     A machine that has been running for a while is different. `Config(aged=True, seed=…)`
     boots the model that way: before the recording starts it makes 6,000 allocations of
-    order 0 to 3 and frees two thirds of them in random order. A freed block whose buddy is
-    still in use cannot merge, so the small-order lists fill up with hundreds of blocks
-    spread over the whole zone, the most recently freed at the head. Each request takes a
-    head, wherever it lies: consecutive requests get **scattered frames**. (This is why
+    order 0 to 3 (30% `GFP_KERNEL`, served from ZONE_NORMAL; the rest `GFP_HIGHUSER`,
+    served from HighMem) and frees two thirds of them in random order.
+
+    Those allocations followed the rules of §4: whenever the small lists ran dry, they split
+    the head of `free_area[10]`, the highest order-10 block left. So in ZONE_NORMAL they
+    used only the top five order-10 blocks, pfn 0x36c00 to 0x37fff (the top 20 MB), and
+    the other 213 blocks were never touched. Inside those 20 MB, though, the frees left a
+    mess: a freed block whose buddy is still in use cannot merge, so the small-order lists
+    fill up with hundreds of blocks in no particular order, the most recently freed at the
+    head:
+    """),
+    code("""
+    aged = Kernel(Config(aged=True, seed=1))
+    print(aged.buddyinfo(), end="")
+    normal = aged.zones[1]
+    for order in range(5):
+        fl = normal.free_area[order].free_list
+        print(f"free_area[{order}]: {len(fl):3} blocks, all between pfn {min(fl):#x} and {max(fl):#x}")
+    """),
+    md("""
+    Each request takes the head, wherever it lies inside those 20 MB: consecutive requests
+    get frames that lie hundreds or thousands of frames apart, not neighbours. (This is why
     `vmalloc` memory, one frame at a time, is scattered in physical memory: lesson 4.)
     """),
     code("""
     fresh = Kernel()
-    aged = Kernel(Config(aged=True, seed=1))
     for name, machine in (("fresh", fresh), ("aged", aged)):
         pfns = [machine.alloc_pages(GFP_KERNEL, 0).pfn for _ in range(6)]
         print(f"{name:6} {' '.join(hex(p) for p in pfns)}")
-    print()
-    print(aged.buddyinfo(), end="")
     """),
     md("""
-    Step through the aged machine's six calls with the **step forward** button. Each call
-    takes four steps; in the second and third (the block taken off `free_area[0]`, the
-    frame handed out) an amber cell marks the frame, and it jumps around the ZONE_NORMAL
-    grid from call to call. The grid is shaded unevenly: the machine's earlier users still
-    hold frames everywhere.
+    Step through the aged machine's six calls with the **step forward** button and look at
+    the ZONE_NORMAL grid (880 cells of 1 MB, 64 to a row). Only two places stand out: cells
+    0–7, the first 8 cells of the top row (pale amber: `mem_map`, reserved at boot), and
+    cells 860–879, the last 20 cells of the bottom row (light green: the top 20 MB, partly
+    in use). Every grey cell between them is free. Each call takes four steps; in the second
+    and third (the block taken off `free_area[0]`, the frame handed out) a bright amber cell
+    marks the frame. It hops between cells 878, 879, 874 and 867: always inside those last
+    20 cells, and never next to the frame before.
     """),
     code("""
     view4 = PhysicalMemoryView(aged)
@@ -348,7 +393,7 @@ CELLS = [
     """),
     code("""
     small = Kernel(Config(ram=64 << 20, aged=True, seed=1))
-    print("\\n".join(small.buddyinfo().splitlines()[:2]))
+    print(small.buddyinfo(), end="")  # no HighMem on 64 MB: buddyinfo prints no line for it
     print("free frames in ZONE_NORMAL:", small.zones[1].free_pages)
     print("alloc_pages(GFP_KERNEL, 9) ->", small.alloc_pages(GFP_KERNEL, 9))
     print(small.timeline[-2].text)
@@ -369,11 +414,13 @@ CELLS = [
     - **No watermarks, no reclaim.** A real kernel keeps some frames free in every zone and,
       when memory runs short, frees page cache or swaps before it gives up. The model fails
       at once (returns `None`, the kernel's NULL) when no allowed zone has a big enough block.
-    - **The boot result is computed.** Boot gives the free frames to the allocator in
-      ascending pfn order (`mm/bootmem.c:free_all_bootmem_core`), merging as it goes. The
-      model computes the end result directly: each free stretch split into the biggest
-      aligned blocks, the highest block at the head of its list. A test checks that this
-      equals freeing the frames one by one.
+    - **The boot result is computed.** Boot hands the free frames to the allocator in
+      ascending pfn order, merging as it goes (§3). The model computes the end result directly: each
+      free stretch split into the biggest aligned blocks, the highest block at the head of
+      its list. A test checks that this equals freeing the frames one by one.
+    - **A short, simple past.** The aged machine's history is 6,000 allocations in one go,
+      so it only used the top of each zone. A real machine that has run for days has used
+      and freed its whole zone many times over, and its small free blocks lie all over it.
 
     ## Exercises
 
@@ -403,8 +450,10 @@ CELLS = [
     - `free_pages` merges a block with its buddy at `pfn ^ (1 << order)` as long as the
       buddy is a free block of the same order in the same zone, then puts the result at
       the head of its list.
-    - A fresh machine hands out neighbouring frames; on a machine that has been running,
-      free memory is fragmented and frames come back scattered.
+    - Free lists are stacks: boot leaves the highest block at the head, so a fresh machine
+      hands out neighbouring frames from the top of ZONE_NORMAL. On a machine that has been
+      running, the small lists hold blocks freed in random order, and consecutive frames
+      come back far apart (in the model, within the part of the zone it has used).
 
     ## Read the source
 

@@ -76,17 +76,30 @@ CELLS = [
         addr = 0xC0801234
         print(f"{addr:#010x} = {addr >> 22:010b} {(addr >> 12) & 0x3FF:010b} {addr & 0xFFF:012b}")
         pgd, pte, offset = addr >> 22, (addr >> 12) & 0x3FF, addr & 0xFFF
-        print(f"pgd = {pgd}, pte = {pte}, offset = {offset:#x}")
+        print(f"mine:      pgd = {pgd} ({pgd:#x}), pte = {pte} ({pte:#x}), offset = {offset} ({offset:#x})")
 
         k = Kernel()  # 1 GB of RAM, no PAE, Linux 2.6.24
-        print("the model:", k.split(addr))
+        print("the model:", ", ".join(f"{name} = {v} ({v:#x})" for name, v in k.split(addr).items()))
         """
     ),
     md(
         """
+        Each number is printed in decimal with its hex in brackets: 770 (0x302). This lesson
+        counts table entries in decimal, as `translate` and the player's narration do
+        (`PGD[ 770]`, "PGD entry 770"); only the coloured boxes of the page-table view below
+        print the fields in hex (`pgd 0x302`). Addresses, offsets and frame numbers are
+        given in hex.
+
         PGD entry 770 = 768 + 2. The kernel's gigabyte starts at `PAGE_OFFSET` = 0xc0000000, and
         0xc0000000 >> 22 = 768: PGD entries 768–1023 cover the kernel's top 1 GB, entries 0–767
         the 3 GB of user space. (The kernel calls 768 `KERNEL_PGD_BOUNDARY`.)
+
+        One catch with this particular address: the split above is what the MMU uses for a
+        4 kB page, but the kernel maps its lowmem with **4 MB large pages** (section 5 says
+        why). PGD entry 770 maps a whole 4 MB page by itself, so the walk of 0xc0801234 stops
+        there and never reads a PTE table: pte = 1 is not used, and the offset inside the
+        4 MB page is the low 22 bits, 0x1234. A vmalloc address (section 4) uses all three
+        fields.
         """
     ),
     md(
@@ -102,12 +115,22 @@ CELLS = [
         | 0 | 0x001 | PRESENT | the entry is valid; if clear, any access faults |
         | 1 | 0x002 | RW | writes are allowed (clear: read-only) |
         | 2 | 0x004 | USER | user mode may use it (clear: kernel only) |
-        | 5 | 0x020 | ACCESSED | the CPU sets it when it uses the entry |
-        | 6 | 0x040 | DIRTY | the CPU sets it when the page is written |
+        | 5 | 0x020 | ACCESSED | the CPU sets it (if clear) when it uses the entry |
+        | 6 | 0x040 | DIRTY | the CPU sets it (if clear) when the page is written |
         | 7 | 0x080 | PSE | in a PGD entry: this entry maps a **4 MB page itself**; there is no PTE table below |
         | 8 | 0x100 | GLOBAL | the TLB (the CPU's cache of translations) keeps it when `cr3` changes |
 
         (Bits 3 and 4, PWT and PCD, control caching; they are not used in these lessons.)
+
+        Yet every kernel entry printed in this lesson already has ACCESSED and DIRTY, even a
+        table linked a moment before: the kernel **presets** them in the values it writes.
+        `_PAGE_TABLE` = 0x067 (PRESENT RW USER ACCESSED DIRTY) is what links a PTE table,
+        `PAGE_KERNEL` = 0x163 (PRESENT RW ACCESSED DIRTY GLOBAL) maps a kernel page, and a
+        lowmem large page is 0x163 + PSE = 0x1e3. The kernel never swaps its own pages out,
+        so it has no use for these two bits there, and the CPU never has to set them. The
+        CPU's part shows on user pages, after the kernel has cleared a bit: `fork` clears
+        ACCESSED in the child's PTEs, and the CPU sets it again on the next access (lesson 6).
+
         The model names the bits of any entry with `pte_flag_names`. Here are four entries
         you will meet in this lesson:
         """
@@ -138,7 +161,8 @@ CELLS = [
           allow it, so the PTE below decides.
         - `0x163` (`PAGE_KERNEL`): present, writable, kernel only, global: a kernel page.
         - `0x025`: present, user, **not RW**: program code that user mode may read and run
-          but not write.
+          but not write. ACCESSED is already in the value the page-fault handler wrote
+          (0x025 is x86's `PAGE_READONLY`); DIRTY is clear: nobody has written the page.
         """
     ),
     md(
@@ -151,14 +175,15 @@ CELLS = [
         offset to that frame's address. If an entry on the way is not PRESENT, the walk stops:
         the CPU raises a page fault.
 
-        The MMU does this in hardware. The kernel does the same walk in software when it
-        prints an oops (the `*pde = …` and `*pte = …` lines): in 2.6.32 that is
+        The MMU does this in hardware; no kernel function runs. The model's `k.translate(addr)`
+        does the same walk and prints every step, and the player names those steps
+        `x86 MMU:page walk`. To read the walk in C, use the kernel's software copy of it, which
+        prints the `*pde = …` and `*pte = …` lines of an oops: in 2.6.32
         `arch/x86/mm/fault.c:dump_pagetable`; in 2.6.24 the same lines sit inline at the end of
         `do_page_fault` in `arch/x86/mm/fault_32.c`. Look for how it reads `cr3`, takes the
         entry the top bits select, stops on a not-present or PSE entry, and otherwise reads the
-        PTE. The model's `k.translate(addr)` follows it (under the 2.6.32 name) and prints
-        every step. Let us give the kernel one vmalloc area (lesson 4
-        explains vmalloc) and walk a lowmem address and a vmalloc address:
+        PTE. Let us give the kernel one vmalloc area (lesson 4 explains vmalloc) and walk a
+        lowmem address and a vmalloc address:
         """
     ),
     code(
@@ -172,8 +197,16 @@ CELLS = [
         """
         The lowmem address takes **one** step: PGD entry 770 has PSE set, so it maps the 4 MB
         from physical 0x800000 directly, and the offset inside that page is the low **22** bits
-        (`0xc0801234 & 0x3fffff` = 0x1234). The vmalloc address takes **two**: PGD entry 994
-        points to the PTE table in frame 0x37c00, whose entry 1 points to frame 0x3fc01.
+        (`0xc0801234 & 0x3fffff` = 0x1234). The vmalloc address takes **two**: PGD entry
+        994 (0x3e2) points to the PTE table in frame 0x37c00, whose entry 1 points to frame
+        0x3fc01.
+
+        Frame 0x3fc01 (physical 0x3fc01000, near 1020 MB) is above 896 MB: it is **HighMem**,
+        which the kernel does not map permanently (lesson 1). That is on purpose: `vmalloc` asks
+        the buddy allocator for `GFP_KERNEL | __GFP_HIGHMEM` frames, because it maps each one
+        through its own PTE and does not need it in lowmem; the buddy allocator then tries
+        HighMem first. The PTE table itself, frame 0x37c00 (892 MB), is lowmem: the kernel's
+        page tables are allocated with plain `GFP_KERNEL` (section 7).
 
         Now watch those two walks. The player below starts just before the first one.
         Press **→** (step forward) one step at a time and watch the view:
@@ -183,7 +216,16 @@ CELLS = [
         - the line under the player says what was read, and names the kernel function.
 
         The PGD is drawn with only its used entries; empty ranges and long runs (the 224 large
-        pages of lowmem) are folded into one row.
+        pages of lowmem) are folded into one row. Rows are numbered in decimal; the coloured
+        boxes on top give the same fields in hex (`pgd 0x302` is entry 770).
+
+        Two PGD entries are not from our scenario: **1022** and **1023** point to tables
+        0x4f2 and 0x4f1. They are the PTE tables of **pkmap** (0xff800000–0xffbfffff, where
+        `kmap` maps a HighMem page into a free slot) and of the top 4 MB, which holds the
+        **fixmap** (compile-time addresses filled with `set_fixmap`; lesson 1 shows both
+        bands). Boot creates both tables empty (`page_table_range_init` and
+        `permanent_kmaps_init` in `arch/x86/mm/init_32.c`), so that `kmap` and `set_fixmap`
+        later only have to write a PTE.
         """
     ),
     code(
@@ -255,7 +297,7 @@ CELLS = [
     code(
         """
         pae = Kernel(Config(pae=True, ram=2 << 30))  # 2 GB of RAM, PAE
-        print("split:", pae.split(0xC0801234))
+        print("split:", ", ".join(f"{name} = {v} ({v:#x})" for name, v in pae.split(0xC0801234).items()))
         print(pae.translate(0xC0801234))  # lowmem data: a 2 MB page with NX
         print(pae.translate(0xC0100000))  # kernel code: no NX
         b = pae.vmalloc(2 * 4096, caller="demo")
@@ -266,12 +308,18 @@ CELLS = [
         """
         The PAE PGD entries hold only PRESENT (`0x...001`): the model, like the kernel, sets no
         other bit at that level. The vmalloc PTE reads `0x800000007fc00163`: NX, then the frame
-        at 0x7fc00000 (above 896 MB, in highmem: `vmalloc` asks for
-        `GFP_KERNEL | __GFP_HIGHMEM` frames), then `0x163`. To get an
+        at 0x7fc00000 (HighMem again, as in section 4), then `0x163`. To get an
         address out of a PAE entry, mask bits 51–12: the NX bit is a flag, not an address bit.
 
         Step through the PAE walk: press **→** and watch the three colours (PGD, PMD, PTE)
-        light up one level at a time.
+        light up one level at a time. Two things in this view:
+
+        - PGD entries **0–2** (user space) all point to the same table, and it is empty.
+          Under PAE the kernel does not leave them not-present: `zap_low_mappings` points
+          them at `empty_zero_page`, a page of zeros, so read as a PMD every entry is empty
+          and a walk of a user address stops there. Each process gets its own PMDs.
+        - In the kernel's PMD, entries 509–511 are the pkmap and fixmap PTE tables, the same
+          boot tables as PGD entries 1022–1023 without PAE.
         """
     ),
     code(
@@ -341,9 +389,10 @@ CELLS = [
         Next the same kernel calls `vmalloc(4 MB)`. The new area starts right after the first
         one and its guard page, at 0xf8804000. It maps 1024 pages. **How many new PTE tables
         will the call allocate?** Think about which 4 MB blocks its pages touch, and which of
-        those already have a table. Type your answer and press **Commit and reveal**: the player
-        then jumps to the step where the answer shows (the last new table linked, or the end of
-        the call if none is needed). Step around it to see why.
+        those already have a table. The player waits at the start of the call until you answer.
+        Type your answer and press **Commit and reveal**: the player then jumps to the step
+        where the answer shows (the last new table linked, or the end of the call if none is
+        needed). Step around it to see why.
         """
     ),
     code(
@@ -364,8 +413,8 @@ CELLS = [
         """
         ## Where the model simplifies
 
-        - There is no TLB. `translate` is the walk `dump_pagetable` does; the MMU does the same
-          walk in hardware and caches the result.
+        - There is no TLB. `translate` (the `x86 MMU:page walk` steps) walks the tables every
+          time; a real MMU keeps the result in the TLB and walks only on a TLB miss.
         - `translate` only reads entries; it does not set ACCESSED or DIRTY (a process's
           accesses in lesson 6 do).
         - NX is assumed supported under PAE. A real kernel clears it from its entries when the
@@ -382,7 +431,9 @@ CELLS = [
         ## Exercises
 
         New numbers: change the seed or press **new numbers**. Numbers can be typed in decimal
-        or hex (`0x…`). A teacher can print the answers with `python -m vmwidgets.exercises 3 SEED`.
+        or hex (`0x…`). A value with a letter a–f, such as `c0801234`, is read as hex even
+        without the `0x`, and so is an 8-digit answer to an address question. A teacher can
+        print the answers with `python -m vmwidgets.exercises 3 SEED`.
         """
     ),
     code(
@@ -403,7 +454,8 @@ CELLS = [
           With PAE: 2 + 9 + 9 + 12, PGD (4 × 1 GB) → PMD (512 × 2 MB) → PTE table (512 × 4 kB),
           64-bit entries with NX in bit 63.
         - An entry is a frame (or table) address plus flags: PRESENT, RW, USER, ACCESSED, DIRTY,
-          PSE, GLOBAL (NX under PAE).
+          PSE, GLOBAL (NX under PAE). The kernel presets ACCESSED and DIRTY in its own entries
+          (`_PAGE_TABLE` 0x067, `PAGE_KERNEL` 0x163); the CPU sets one only where it is clear.
         - Lowmem is mapped with PSE large pages (4 MB, or 2 MB under PAE): the walk ends at the
           PGD (PMD) and the offset has 22 (21) bits. `Config(pse=False)` shows the 4 kB way.
         - vmalloc installs one PTE per page, never for the guard page, and allocates a PTE table

@@ -37,9 +37,10 @@ CELLS = [
     neighbouring frames**: one block from the buddy allocator.
 
     That is a hard request. The buddy allocator's largest block is 1024 pages (4 MB,
-    order 10), and on a machine that has run for a while the free memory is cut into small
-    pieces, so big blocks are rare. Yet many users only need addresses that are contiguous
-    *for the CPU*: a loaded module's code, a large table, a buffer a driver fills.
+    order 10), and on a machine that has run for a while the free memory can be cut into
+    small pieces: many frames are free, but no big block is left (external fragmentation,
+    lesson 2). Yet many users only need addresses that are contiguous *for the CPU*: a
+    loaded module's code, a large table, a buffer a driver fills.
 
     `vmalloc(size)` serves them. It reserves a range of addresses in the **vmalloc area**
     (from `VMALLOC_START` to `VMALLOC_END`, above lowmem), takes **one frame per page** from
@@ -48,17 +49,42 @@ CELLS = [
     them. The price: a PTE per page, and memory that is reachable only through this new
     mapping.
 
-    The machine below is *aged* (`Config(aged=True, seed=7)`): its free lists are
-    fragmented, as on a system that has been running. Compare a 4-page block from the
-    buddy allocator with a 4-page `vmalloc`:
+    See the difference on a small machine that has been running for a while: 64 MB of RAM,
+    *aged* (`Config(ram=64 << 20, aged=True, seed=1)`), so its free lists are fragmented.
+    Over 10,000 frames are free, but no free block of order 9 (512 frames, 2 MB) is left,
+    so `alloc_pages` fails. `vmalloc` of the same 2 MB succeeds with 512 single frames:
     """),
     code("""
     from ipywidgets import VBox
     from traitlets import link
 
     from vmwidgets import GFP_KERNEL, Config, Kernel
-    from vmwidgets.widgets import ExerciseWidget, LayoutView, PhysicalMemoryView, Player, VmlistView
+    from vmwidgets.widgets import ExerciseWidget, LayoutView, PageTableView, PhysicalMemoryView, Player, VmlistView
 
+    small = Kernel(Config(ram=64 << 20, aged=True, seed=1))  # 64 MB, running for a while
+    print(small.buddyinfo(), end="")
+    print("free frames:", sum(z.free_pages for z in small.zones))
+    print("alloc_pages(GFP_KERNEL, 9) ->", small.alloc_pages(GFP_KERNEL, 9))
+    print(small.timeline[-2].text)
+    big = small.vmalloc(2 << 20, caller="big_table")
+    pfns = [p.pfn for p in small.find_vm_area(big).pages]
+    runs = 1 + sum(pfns[i + 1] != pfns[i] + 1 for i in range(len(pfns) - 1))
+    print(f"vmalloc(2 MB) = {big:#010x}: {len(pfns)} frames in {runs} separate runs, the first",
+          [hex(p) for p in pfns[:4]])  # fmt: skip
+    """),
+    md("""
+    Each column of `buddyinfo` after the zone name counts the free blocks of one order,
+    from 0 to 10: both zones have nothing from order 8 up. The 512 frames of the `vmalloc`
+    area are single free frames from all over ZONE_NORMAL (64 MB has no highmem). The area
+    starts at `0xc4800000` here: the vmalloc area begins 8 MB above the end of lowmem
+    (lesson 1), so `VMALLOC_START` moves with the amount of RAM.
+
+    The rest of the lesson uses a 1 GB machine, also aged (`Config(aged=True, seed=7)`).
+    With 1 GB it still has big free blocks, but its free frames are scattered, as on any
+    system that has been running. Compare a 4-page block from the buddy allocator with a
+    4-page `vmalloc`:
+    """),
+    code("""
     k = Kernel(Config(aged=True, seed=7))  # 1 GB, non-PAE, Linux 2.6.24, running for a while
     lay = k.layout
     size_mb = (lay.vmalloc_end - lay.vmalloc_start) >> 20
@@ -133,9 +159,18 @@ CELLS = [
     1. round the size up to whole pages and **add one guard page**:
        `size = PAGE_ALIGN(size) + PAGE_SIZE`;
     2. start with a candidate address `addr = VMALLOC_START`;
-    3. walk `vmlist` from its head. An area that overlaps the candidate pushes it to just
-       after that area's end (`area->addr + area->size`). The first area that starts at
-       or after `addr + size` means the gap before it is big enough: **first fit**;
+    3. walk `vmlist` from its head. The candidate range is `addr` to `addr + size`; each
+       area `tmp` (from `tmp->addr` to `tmp->addr + tmp->size`) falls into one of three
+       cases:
+       - **(a) the area starts below the candidate** (`tmp->addr < addr`): if it reaches
+         up to the candidate, the candidate moves to the area's end; either way the walk
+         goes on. This happens only when an alignment (§7) has pushed the candidate past
+         the start of the next area;
+       - **(b) the area starts at or after the candidate's end** (`addr + size <= tmp->addr`):
+         the gap before it is big enough, the search stops: **first fit**;
+       - **(c) otherwise the area overlaps the candidate range** (it starts inside
+         `addr` … `addr + size`): the candidate moves to just after the area's end
+         (`tmp->addr + tmp->size`) and the walk goes on;
     4. link the new `vm_struct` into the list just before that area, so the list stays
        sorted (or at the end if no gap was found and there is still room before
        `VMALLOC_END`; otherwise the call fails with "out of vmalloc space").
@@ -180,11 +215,12 @@ CELLS = [
     `demo_buffer` area is in the way, so the candidate moves to its end. The hole left by
     `usb_probe` is only 2 pages (1 page plus its old guard page), too small for 3, so
     `snd_init` pushes the candidate past its own end. The list ends there, and the new
-    area goes after `snd_init`. The events of the search, as the player narrates them:
+    area goes after `snd_init`. The steps of the search, numbered as the player numbers
+    them (at step *n* the player shows the state after that step):
     """),
     code("""
     for i in range(call.start + 1, linked + 1):
-        print(f"{i:3} {t[i].fn:34} {t[i].text}")
+        print(f"step {i + 1:3} {t[i].fn:34} {t[i].text}")
     """),
     md("""
     A 1-page request needs only 2 pages with its guard page: exactly the hole's size. First
@@ -202,8 +238,10 @@ CELLS = [
     (the guard page, with a comment saying a guard page is always allocated) and the `for`
     loop over `vmlist` with a pointer-to-pointer `p`: it keeps the address of the `next`
     field to update, so linking is just `area->next = *p; *p = area;`. The three tests in the
-    loop are the three cases above: an area below the candidate, a gap that fits
-    (`goto found`), and an area in the way. The function starts with
+    loop are the three cases (a), (b), (c) listed above: `if (tmp->addr < addr)` then
+    `continue` (a); `if (size + addr <= tmp->addr) goto found` (b); otherwise the candidate
+    moves past the area (c), and the call fails if it is now too close to `VMALLOC_END`.
+    In our search both moves were case (c). The function starts with
     `BUG_ON(in_interrupt())`: `vmalloc` may not be called from an interrupt handler.
 
     ## 4. `vfree`: unlink, unmap, give the frames back
@@ -216,20 +254,31 @@ CELLS = [
     and the `vm_struct` itself are freed. The address range is free again at once: the
     next search simply finds a gap there.
 
-    The player below starts just before `vfree(usb)`. Step forward with **→**: the walk to
-    the record, the cleared PTE (amber), the unlink, then the frame going back to the free
-    list.
+    The player below starts just before `vfree(usb)`, with three views: `vmlist`, the
+    kernel's page tables, and physical memory. Step forward with **→** and watch:
+
+    - the walk to the record (dashed outline in the vmlist view);
+    - the cleared PTE: in the page-table view the address `usb_probe` had is selected, so
+      its walk is coloured; at this step the coloured row of entry 5 (its frame) disappears
+      from the PTE table and joins the empty entries around it;
+    - the unlink: the record leaves the list, and `demo_buffer`'s `next` now points to
+      `snd_init`;
+    - the frame going back to the buddy allocator: an amber cell in HighMem and the
+      `free_area[0]` row marked in the physical-memory view.
     """),
     code("""
     freeing = next(o for o in t.operations if o.name == "vfree")
     vfree_view = VmlistView(k)
-    vfree_player = Player(k, [vfree_view])
+    vfree_tables = PageTableView(k)
+    vfree_tables.selected = f"addr:{usb:#x}"  # colour the walk of the address being freed
+    vfree_frames = PhysicalMemoryView(k)
+    vfree_player = Player(k, [vfree_view, vfree_tables, vfree_frames])
     vfree_player.seek(freeing.start)
     for i in range(freeing.start, freeing.end):
-        print(f"{i:3} {t[i].kind:16} {t[i].text}")
+        print(f"step {i + 1:3} {t[i].kind:16} {t[i].text}")
     """),
     code("""
-    VBox([vfree_player, vfree_view])
+    VBox([vfree_player, vfree_view, vfree_tables, vfree_frames])
     """),
     md("""
     ## 5. Contiguous virtually, scattered physically
@@ -286,14 +335,20 @@ CELLS = [
     - a range inside the old ISA window (640 kB–1 MB) is already in the direct map and is
       returned from there, with no new area;
     - lowmem RAM that the kernel hands out may not be remapped (it returns NULL);
+    - mappings are made of whole pages: `offset = phys_addr & ~PAGE_MASK` is kept aside,
+      `phys_addr &= PAGE_MASK` goes down to the start of its page, and
+      `size = PAGE_ALIGN(last_addr + 1) - phys_addr` (with `last_addr = phys_addr + size - 1`)
+      runs up to the end of the page that holds the last byte;
     - the area gets `VM_IOREMAP`, its `phys_addr` is set, and **no frames are allocated**:
       the PTEs point straight at the device's addresses;
-    - the returned pointer keeps the offset within the page, so it lands on the register.
+    - the returned pointer is the area's start plus `offset`, so it lands on the register.
 
     One more rule comes from `__get_vm_area_node`: a `VM_IOREMAP` area is **aligned** to
-    `1 << fls(size)` (`fls` is the position of the highest set bit, counting from 1), clamped to at least one
-    page and at most 512 kB. A one-page mapping is therefore aligned to 8 kB, which can
-    leave a gap before it.
+    `1 << fls(size)`, where `size` is the whole-page size above (without the guard page)
+    and `fls` is the position of the highest set bit, counting from 1. That is the smallest
+    power of two *greater than* the size, clamped to at least one page and at most 512 kB:
+    a one-page mapping (`fls(0x1000)` = 13) is aligned to 8 kB, a two- or three-page one to
+    16 kB. The alignment can leave a gap before the area.
     """),
     code("""
     io = k.ioremap(0xFEBF0010, 0x100, caller="mydev_probe")  # 256 bytes of registers at 0xfebf0010
@@ -305,6 +360,21 @@ CELLS = [
     print(f"  {ia.addr:#010x} is a multiple of 8 kB: {ia.addr % 0x2000 == 0}; the vmap area ended at "
           f"{va.addr + va.size:#010x}, so the alignment left a {gap}-page gap")  # fmt: skip
     print(f"ioremap(0xb8000, 4096) = {k.ioremap(0xB8000, 4096):#010x}  (the ISA window: the direct map, no area)")
+    """),
+    md("""
+    The registers above fit in one page. When they start near the end of a page, they
+    spill into the next ones, and the mapping grows. `ioremap(0xfebe0100, 0x2000)` asks for
+    8 kB, but the bytes run from `0xfebe0100` to `0xfebe20ff`: that touches **three** pages
+    (`0xfebe0000`, `0xfebe1000`, `0xfebe2000`), so `size` becomes `0x3000`, the alignment
+    `1 << fls(0x3000)` = 16 kB, and the area 4 pages with its guard page:
+    """),
+    code("""
+    io2 = k.ioremap(0xFEBE0100, 0x2000, caller="mydev_probe")
+    ia2 = k.find_vm_area(io2 & ~0xFFF)
+    print(f"ioremap(0xfebe0100, 0x2000) = {io2:#010x}: offset {io2 & 0xFFF:#x} in the page")
+    print(f"  area {ia2.addr:#010x}, size {ia2.size} ({ia2.size // 4096 - 1} mapped pages + 1 guard page), "
+          f"phys_addr={ia2.phys_addr:#x}")  # fmt: skip
+    print(f"  {ia2.addr:#010x} is a multiple of 16 kB: {ia2.addr % 0x4000 == 0}")
     """),
     md("""
     ## 8. `/proc/vmallocinfo`
@@ -350,13 +420,18 @@ CELLS = [
       array come from `kmalloc`; here they cost no frames. A `pages[]` array bigger than a
       page is `vmalloc`'ed, with `VM_VPAGES`, as in the kernel (try `k.vmalloc(5 << 20)`).
     - There is one CPU, and a TLB flush is one step.
-    - For `ioremap` the player names the 2.6.28+ function (`__ioremap_caller`) in every era.
+    - For `ioremap` the player names a later kernel's function
+      (`arch/x86/mm/ioremap.c:__ioremap_caller`) in every era; 2.6.24 has
+      `arch/x86/mm/ioremap_32.c:__ioremap`, which does the same steps.
 
     ## Exercises
 
     Each question has a **Hint** button, and a wrong answer tells you what it probably
     mixed up. Change the **seed** (or press **new numbers**) for the same questions with
-    other numbers. In the prompts, each area is written `start-end (size bytes)`.
+    other numbers. In the prompts, each area is written `start-end (size bytes)`. The
+    questions boot machines with different amounts of RAM (256 MB to 2 GB), so
+    `VMALLOC_START` differs from one question to the next (it sits 8 MB above the end of
+    lowmem, as in §1); each prompt gives the RAM and the resulting `VMALLOC_START`.
     """),
     code("""
     from vmwidgets.exercises.l4_vmalloc import LESSON
@@ -376,7 +451,9 @@ CELLS = [
       gap that holds the pages **plus the guard page**; `vfree` unlinks the area and leaves
       a gap that later calls reuse.
     - `vmap` (`VM_MAP`) maps frames the caller owns; `ioremap` (`VM_IOREMAP`, `phys_addr`
-      set, no `pages`, aligned to its size) maps device addresses.
+      set, no `pages`) maps device addresses: whole pages from the one holding `phys_addr`
+      to the one holding the last byte, aligned to `1 << fls(size)`, the smallest power of
+      two above that size (8 kB for one page), and the offset in the page added back.
     - `/proc/vmallocinfo` lists the areas with their size (guard page included), caller,
       pages and flags. From 2.6.28 a red-black tree of `vmap_area`s finds the holes.
 
@@ -399,7 +476,8 @@ CELLS = [
     - `mm/vmalloc.c:__vunmap` and `__remove_vm_area`: the exact-address lookup, the unlink
       `*p = tmp->next`, `tmp->size -= PAGE_SIZE`, `__free_page` per page.
     - `mm/vmalloc.c:vmap`: `get_vm_area` plus `map_vm_area`, and nothing stored in `pages`.
-    - `arch/x86/mm/ioremap_32.c:__ioremap`: the ISA shortcut, the RAM check, the offset
-      kept in the returned pointer, `area->phys_addr`.
+    - `arch/x86/mm/ioremap_32.c:__ioremap`: the ISA shortcut, the RAM check, the page
+      rounding (`PAGE_ALIGN(last_addr+1) - phys_addr`), the offset kept in the returned
+      pointer, `area->phys_addr`.
     """),
 ]

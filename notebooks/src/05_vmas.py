@@ -51,7 +51,7 @@ CELLS = [
 
     from vmwidgets import MAP_ANONYMOUS, MAP_PRIVATE, PAGE_SIZE, PROT_READ, PROT_WRITE, Kernel
     from vmwidgets.exercises import NumberExercise
-    from vmwidgets.exercises.l5_vmas import rb_events, rb_steps, rotation_exercise, tree_text
+    from vmwidgets.exercises.l5_vmas import rb_events, rb_steps, rotation_exercise, tree_text, vma_changes
     from vmwidgets.model.constants import pte_flag_names
     from vmwidgets.widgets import ExerciseWidget, Player, Quiz, VmaView
 
@@ -189,9 +189,11 @@ CELLS = [
     does not change, only the shape. So a repair uses no rotation, one (case 3), or two (case 2,
     then case 3).
 
-    `execve` built this process's tree while it mapped the program, the stack and `ld.so`. The
-    steps of the first five insertions (the player's step numbers, and each node named by its
-    VMA's `vm_start`):
+    `execve` built this process's tree while it mapped the program, the stack and `ld.so`. (That
+    order is the model's: real 2.6.24 inserts a one-page stack VMA first, in
+    `fs/exec.c:bprm_mm_init`, and moves and grows it later, so a real trace of these inserts
+    differs.) The steps of the first five insertions (the player's step numbers, and each node
+    named by its VMA's `vm_start`):
     """),
     code("""
     execve = k.timeline.operations[0]
@@ -206,10 +208,19 @@ CELLS = [
     the player and press →) and watch the `mm_rb` tree on the left of the view: the node each step
     changes is outlined in amber, nodes are lettered **R** and **B** as well as coloured, and a
     rotation glides nodes up and down (each node keeps its column, because the columns are the
-    address order). The line under the buttons names the kernel function of each step, and the
-    panel beside it shows that function with the current line marked. Use the slider to reach the
-    other steps above. (The narration names tree nodes by an internal number; use the step list
-    above to match them to addresses.)
+    address order). The line under the buttons names the kernel function of each step and each
+    node by its VMA's range (`0804c000-0804d000`); the panel beside it shows that function with
+    the current line marked. Use the slider to reach the other steps above.
+
+    Between the inserts you will also meet steps in `mm/mmap.c:find_vma` (24–26, 36–39 and later
+    ones): an `mmap` of `ld.so` or libc looking for a free hole. The nodes they outline in dashed
+    blue are the path of `find_vma`'s search, explained in §8; skip over them for now.
+
+    The rest of the view: at the top, the VMA list in `vm_next` order (solid arrows); the dashed
+    arrows back are `vm_prev`, which the title says is from 2.6.36 — the model keeps it, but a
+    2.6.24 VMA has only `vm_next` (§2). On the right, the maps panel prints the columns of
+    `show_map` plus each VMA's size: an anonymous VMA shows `vm_pgoff << 12` as its offset, as
+    2.6.24's `show_map` does (§1), and no name, except the stack's `[stack]`.
     """),
     code("""
     tree1 = VmaView(task)
@@ -225,15 +236,22 @@ CELLS = [
 
     1. round `length` up to whole pages;
     2. `get_unmapped_area` picks the address. With no hint (`addr` = 0), x86 uses the
-       **top-down** layout of `mm/mmap.c:arch_get_unmapped_area_topdown`: start at `mmap_base`,
-       which `arch/x86/mm/mmap_32.c` puts below `TASK_SIZE` by the stack's size limit, but at least
-       128 MB, to leave room for the stack (0xb8000000 here), and go *down*, asking `find_vma` for the VMA above each candidate, until a
-       **hole** (a gap between two VMAs) is big enough. The mapping goes at the *top* of that
-       hole. `free_area_cache` remembers where the last search ended, so the next one can start
-       there;
+       **top-down** layout of `mm/mmap.c:arch_get_unmapped_area_topdown`. The area ends at
+       `mmap_base`, which `arch/x86/mm/mmap_32.c` puts below `TASK_SIZE` by the stack's size
+       limit, but at least 128 MB, to leave room for the stack (0xb8000000 here).
+       `free_area_cache` remembers where free space may begin below it: the address the last
+       search returned, or the top of a hole a `munmap` left. The search **first tries the
+       `length` bytes just below `free_area_cache`**; if something is mapped there, it starts
+       again just below `mmap_base` and goes *down*, asking `find_vma` for the VMA above each
+       candidate, until a **hole** (a gap between two VMAs) is big enough. Either way the mapping
+       goes at the *top* of the free space (`cached_hole_size`, the largest hole a walk
+       skipped, sends a request that fits in it straight back to `mmap_base`);
     3. `mmap_region` then tries `vma_merge` (can a neighbour simply grow?) and otherwise allocates
        a new VMA and links it into the list and the tree (`vma_link`).
 
+    Here `free_area_cache` is 0xb7fe5000 (§2): `ld.so` mapped libc's data and bss with
+    `MAP_FIXED` over libc's image, each such `mmap` first unmaps what is there, and each `munmap`
+    raised it. The 3 pages below it are libc's bss, so the search starts again at `mmap_base`.
     Below `mmap_base`: `ld.so`'s code, libc's bss, data and code, down to libc's start at
     0xb7ea2000. The first hole with room for 3 pages is just below it, so the new VMA is
     0xb7e9f000–0xb7ea2000.
@@ -274,6 +292,12 @@ CELLS = [
     just made, and that VMA has the same flags, no file and a matching `vm_pgoff`, so
     `mm/mmap.c:vma_merge` simply moves its `vm_start` down (`vma_adjust`). No new VMA, no tree
     change: `map_count` stays the same.
+
+    *Matching `vm_pgoff`* means the offsets run on without a jump, as if the two ranges were one
+    mapping: the new range's `vm_pgoff` plus its length in pages must equal the `vm_pgoff` of the
+    VMA above it (or the VMA below's `vm_pgoff` plus its pages must equal the new range's). For a
+    file that means the next pages of the same file. For anonymous memory `vm_pgoff` is the
+    address divided by 4096, so neighbours always match: here 0xb7e9d + 2 = 0xb7e9f.
     """),
     code("""
     count = mm.map_count
@@ -288,8 +312,16 @@ CELLS = [
     A VMA is one contiguous range, so unmapping pages from the *middle* of one cannot just shrink
     it. `mm/mmap.c:do_munmap` calls `split_vma` at the start of the range and again at its end
     (each split is a `vma_adjust` of the old VMA plus a new VMA linked into list and tree), then
-    `detach_vmas_to_be_unmapped` takes the VMAs inside the range out of list and tree,
+    `detach_vmas_to_be_unmapped` takes the VMAs inside the range out of tree and list,
     `unmap_region` clears their page table entries, and `remove_vma_list` frees them.
+
+    `split_vma(mm, vma, addr, new_below)` copies the VMA into a new `vm_area_struct` and cuts both
+    at `addr`. With `new_below` = 0 the new VMA takes the part above `addr` and the old one keeps
+    the part below; with `new_below` = 1 the new VMA takes the part below, so the old one keeps the
+    part above and its `vm_start` moves up. `do_munmap` passes 0 for the cut at the start of the
+    range and 1 for the cut at its end: the VMA being cut always keeps its piece *outside* the
+    range, and the new VMA gets the piece that reaches into it. (Its comment gives the reason:
+    `mremap` relies on a partly unmapped VMA staying in use.)
 
     **Predict, then check.** We unmap 2 of the 5 pages of `b7e9d000-b7ea2000`, starting at its
     third page. The player is held before the call; answer, and it jumps to the end of the
@@ -318,18 +350,15 @@ CELLS = [
     w.VBox([ExerciseWidget(q2, player=p3, reveal=unmap.end), p3, tree3])
     """),
     md("""
-    The list and tree changes of the `munmap` (the red-black repairs of each new node are the
-    indented lines):
+    The list and tree changes of the `munmap`, under the function that makes them (the red-black
+    repair of each new node is indented under its link). The second cut is made in the VMA the
+    first cut created, `b7e9f000-b7ea2000`: with `new_below` = 1 it keeps the upper page and
+    becomes `b7ea1000-b7ea2000`, while the *new* VMA `b7e9f000-b7ea1000` is the one detached. So
+    two different VMAs start at `b7e9f000` during this call; the renamed one is written
+    `b7ea1000 (was b7e9f000)`:
     """),
     code("""
-    repairs = {int(line.split()[1]): line for line in rb_steps(k, unmap).splitlines()}
-    for i, ev in enumerate(k.timeline[unmap.start : unmap.end], start=unmap.start + 1):
-        if ev.kind == "VmaLinked":
-            print(f"step {i:4}  {ev.fn:36} VMA {ev.vm_start:08x}-{ev.vm_end:08x} joins the list and the tree")
-        elif ev.kind in ("VmaAdjusted", "VmaUnlinked"):
-            print(f"step {i:4}  {ev.fn:36} {ev.text}")
-        elif i in repairs:
-            print("      " + repairs[i])
+    print(vma_changes(k, unmap))
     print()
     print(mm.maps(), end="")
     """),
@@ -426,8 +455,14 @@ CELLS = [
       only the fallback when top-down finds no hole).
     - Files are taken to be open read-write and have no `vm_ops`; two mappings share a `struct
       file` only when they come from the same `mmap`, so separate file mappings never merge.
+    - `spawn` maps the program, then the stack, then `ld.so` and libc. Real 2.6.24 inserts the
+      stack VMA first (`fs/exec.c:bprm_mm_init`, one page, moved and grown by `setup_arg_pages`),
+      so the tree steps of §3 follow the model's order, not a real trace.
     - One CPU and no locks: the kernel holds `mmap_sem` while it changes the VMAs.
-    - The model's VMA has `vm_prev` (2.6.36, backported to 2.6.32.y); 2.6.24's has only `vm_next`.
+    - The model's VMA has `vm_prev` (2.6.36, backported to 2.6.32.y), and the view draws it; 2.6.24's
+      has only `vm_next`.
+    - The view's maps panel leaves the heap's name blank; `mm.maps()`, like `show_map`, prints
+      `[heap]` (§7).
     """),
     md("""
     ## Exercises

@@ -109,21 +109,32 @@ CELLS = [
 
     ### Watch it step by step
 
-    The player below waits at the start of the first access. Press **→** (click the player
+    The player below stands at the last step of the `mmap` call ("The call to mmap returns
+    0xb7e9f000"). The next step is the first of the read. Press **→** (click the player
     first) or the step button, one step at a time, and watch the page tables of `cat`:
 
-    1. `dump_pagetable`: the MMU reads PGD entry 735: not present, the walk stops.
-    2. `do_page_fault`: the fault is entered with the address (from `CR2`) and the cause,
-       *not present*.
-    3. `find_vma`: the VMA lookup in the red-black tree of lesson 5.
-    4. `__pte_alloc`: a frame for a new PTE table, linked into PGD entry 735 (in amber).
-    5. A frame for the data: the buddy allocator first halves a 4 MB HighMem block ten times
-       (lesson 2; drag the slider past these steps if you like). Then `do_anonymous_page`
-       writes PTE 671 (amber) with `PRESENT RW USER ACCESSED DIRTY`.
-    6. The walk is retried and now reaches the frame.
+    1. `x86 MMU:page walk` (the CPU, not kernel code): the access begins and the MMU reads
+       PGD entry 735: not present, the walk stops.
+    2. `arch/x86/mm/fault_32.c:do_page_fault`: the fault is entered with the address (from
+       `CR2`) and the cause, *not present*. In 2.6.24 the 32-bit handler has its own file;
+       from 2.6.25 it is `fault.c`, the name a 2.6.32 player shows.
+    3. `find_vma`: `mmap_cache` (the last VMA found) misses, so the red-black tree of lesson 5
+       is walked, down to the VMA `b7e9f000-b7ea2000`.
+    4. `handle_mm_fault` has no step of its own: the next steps are its work. First it needs a
+       PTE table. The buddy allocator takes a free page from the Normal zone
+       (`__rmqueue_smallest`, then `buffered_rmqueue` hands out frame `0x37c01`), and
+       `__pte_alloc` links it into PGD entry 735 (in amber).
+    5. Then a frame for the data: the buddy allocator takes a 4 MB HighMem block and halves it
+       ten times (`expand`, lesson 2; drag the slider past these steps if you like), then hands
+       out frame `0x3fc00`. `do_anonymous_page` writes PTE 671 (amber) with
+       `PRESENT RW USER ACCESSED DIRTY`.
+    6. `x86 MMU:page walk` again: the CPU retries the instruction, the walk now reaches the
+       frame, and the access returns.
 
-    Press **⏩** to jump to the end of each of the next two accesses. The second has only
-    the walk. The third has a fault, but no new PTE table this time.
+    Press **⏩** (or PageDown) to jump to the end of each of the next two accesses. The second
+    is only a page walk: it does not fault, so no `do_page_fault` step appears at all. The
+    third faults on PTE 672; `find_vma` finds the VMA in `mmap_cache` without a tree walk, and
+    the PTE table already exists, so only the data frame is allocated.
     """),
     code("""
     tables = PageTableView(cat)
@@ -132,8 +143,8 @@ CELLS = [
     VBox([player, tables])
     """),
     md("""
-    **Read the source.** The x86 handler is `arch/x86/mm/fault.c:do_page_fault`
-    (`fault_32.c` in 2.6.24). Look for `read_cr2()`, the test `address >= TASK_SIZE`, the call
+    **Read the source.** The x86 handler is `arch/x86/mm/fault_32.c:do_page_fault` in 2.6.24
+    (`fault.c` from 2.6.25). Look for `read_cr2()`, the test `address >= TASK_SIZE`, the call
     to `find_vma`, the label `good_area:` and the call to `handle_mm_fault`. In
     `mm/memory.c`, `handle_mm_fault` allocates the missing table levels (`pte_alloc_map`). It
     then calls `handle_pte_fault`, which picks the case. An **empty** PTE in a VMA without a
@@ -182,8 +193,11 @@ CELLS = [
     """),
     md("""
     The text page is `r-xp`, so a write is refused whatever the page tables hold. Address
-    `0x10` and `0x40000000` lie in holes below VMAs that do not grow down. The kernel's entries
-    have no `USER` bit, so user mode cannot touch them. The write 100 bytes below the stack
+    `0x10` and `0x40000000` lie in holes below VMAs that do not grow down. The kernel maps its
+    pages without the `USER` bit: its PTEs, and the 4 MB PGD entries of its lowmem (as
+    `0xc0100000` here), lack it. Some kernel PGD entries do have `USER` (section 6 prints one),
+    but the MMU allows a user-mode access only if *every* level of the walk has it (lesson 3),
+    so user mode cannot touch kernel memory. The write 100 bytes below the stack
     **grew** the stack VMA by one page. The write 128 kB below it is too far to be a push.
 
     *Where the model simplifies:* it has no registers, so it takes the stack pointer to sit
@@ -218,6 +232,13 @@ CELLS = [
     print(f"page-cache frame {r.phys >> 12:#x} _count: {k.page(r.phys >> 12).count} (the cache alone)")
     """),
     md("""
+    The read mapped the page-cache frame read-only, and took a reference to it. The write is
+    then a *protection* fault, handled by `do_wp_page` (section 4 shows it step by step): it
+    copies the page into a new frame for `cat` alone, points the PTE at the copy, and drops
+    `cat`'s reference to the page-cache frame (`put_page`). That leaves the cache's own
+    reference: 1.
+    """),
+    md("""
     *Where the model simplifies:* there are no disks, so the first read of a file page costs
     just a free frame. In a real kernel that read waits for the disk: a **major** fault. A
     fault served from RAM is a **minor** one. The model's page cache never shrinks. Its files
@@ -243,7 +264,9 @@ CELLS = [
       reference to the old frame (`put_page`);
     - if this process is the **only** user left: no copy. Just set `RW` again (*reuse*).
 
-    (2.6.24 skips VMAs that have no anonymous pages yet: their PTEs can be faulted in again.)
+    One exception: `copy_page_range` copies no PTEs at all for a VMA without an `anon_vma`
+    (a VMA that has never had a private anonymous page, such as a program's text). A fault can
+    bring those pages back from the page cache or as zeros, so the child faults them in later.
 
     A `bash` process writes one page, then forks:
     """),
@@ -264,17 +287,25 @@ CELLS = [
         elif e.kind == "PteInstalled":
             print(f"  {e.fn:27} child's PTE  {e.entry:#010x}")
     print("the child reads:", child.access(heap))
+    read_op = k2.timeline.operations[-1]
+    for e in k2.timeline[read_op.start : read_op.end]:
+        if e.kind == "PteChanged":  # the MMU marks the PTE it used
+            print(f"  {e.fn}: child's PTE {e.old:#010x} -> {e.new:#010x}")
     """),
     md("""
     The parent's PTE ended in `0x67` (`PRESENT RW USER ACCESSED DIRTY`) and now ends in `0x65`
-    (no `RW`). The child's PTE maps the same frame with `0x45` (no `RW`, no `ACCESSED`). The frame's `_count` is 2. The
-    child's read needs no fault: a read-only PTE is enough for a read.
+    (no `RW`). The child's PTE maps the same frame with `0x45` (no `RW`, no `ACCESSED`). The
+    frame's `_count` is 2. The child's read needs no fault: a read-only PTE is enough for a
+    read. But the MMU sets `ACCESSED` in every PTE it uses, so the read turned the child's PTE
+    into `0x65`. That is why the player below shows `0x65`, not `0x45`, for the child before
+    its write.
 
     ### Predict, then check
 
     The child now writes to `heap`, and after it the parent. The cell below has already run
-    both writes, but the player is held just **before** the child's write. Type your answer
-    and press **Commit and reveal**. The player then jumps to the end of the child's write.
+    both writes, but the player is held just **before** the child's write: it cannot go
+    further until you answer. Type your answer and press **Commit and reveal**. The player
+    is then released and jumps to the end of the child's write.
     Step back with **←** to watch: the walk finds the PTE present but without `RW`; the fault
     (cause *protection*); `do_wp_page` takes a new frame and rewrites the child's PTE; then
     `put_page`. Then press **⏩** for the parent's write: `do_wp_page` again, but this time
@@ -370,7 +401,8 @@ CELLS = [
     reads cost only the table. The write then costs one frame.
 
     Step through the 2.6.32 write below. The PTE holds frame `0x9ff` without `RW`, so the fault's
-    cause is *protection*. `do_wp_page` allocates a frame and changes the PTE
+    cause is *protection* (in 2.6.32 the player names the handler
+    `arch/x86/mm/fault.c:do_page_fault`). `do_wp_page` allocates a frame and changes the PTE
     (`+DIRTY, +RW`, new frame). The zero frame itself is never written.
     """),
     code("""
@@ -424,11 +456,18 @@ CELLS = [
     print("top's PGD:     ", pgd_entry(top.mm.pgd))
     print("the same read again:", top.access(area, user=False))
     print("a user-mode read by top:", top.access(area))
+    print("a kernel-mode read of the guard page:", top.access(area + 2 * PAGE, user=False))
     """),
     md("""
-    Step through the fault below: the walk stops at PGD entry 994 of `top`'s directory. The
-    next step is `vmalloc_sync_one` copying the entry: watch entry 994 appear in amber. (The
-    model's narration calls it "the PTE"; it is the PGD entry.) Then the walk is retried.
+    Step through the fault below: the walk stops at PGD entry 994 of `top`'s directory, and
+    `do_page_fault` is entered (a read, *not present*). There is no `find_vma` step: a kernel
+    address goes to `vmalloc_fault` first. The next step is `vmalloc_sync_one` copying the
+    entry ("PGD entry 994 … is set"): watch entry 994 appear in amber. Then the walk is
+    retried and reaches the page.
+
+    The last line above shows the other side: `vmalloc_fault` only repairs what the master
+    table maps. The guard page after the area is mapped nowhere, so the kernel's own read of
+    it is an Oops.
     """),
     code("""
     top_tables = PageTableView(top)
@@ -484,12 +523,13 @@ CELLS = [
 
     ## Read the source
 
-    - `arch/x86/mm/fault.c:do_page_fault` (`fault_32.c` in 2.6.24): `read_cr2()`; the
+    - `arch/x86/mm/fault_32.c:do_page_fault` (`fault.c` from 2.6.25): `read_cr2()`; the
       `address >= TASK_SIZE` branch with `vmalloc_fault`; `find_vma`; the `VM_GROWSDOWN` test
       and `address + 65536 + 32 * sizeof(unsigned long) < regs->esp`; `good_area:` and the
       `switch (error_code & 3)`; `bad_area:` and `force_sig_info_fault(SIGSEGV, …)`.
-    - `arch/x86/mm/fault_32.c:vmalloc_fault` and `vmalloc_sync_one`: the entry copied from
-      `init_mm.pgd` into the table that `CR3` points at.
+    - `arch/x86/mm/fault_32.c:vmalloc_fault` and `vmalloc_sync_one` (`fault.c` from 2.6.25):
+      the entry copied from `init_mm.pgd` into the table that `CR3` points at; the
+      `pte_present` test that makes a fault on an unmapped page fail.
     - `mm/mmap.c:expand_stack`: how the stack VMA's `vm_start` moves down, and the
       `RLIMIT_STACK` check.
     - `mm/memory.c:handle_mm_fault` and `handle_pte_fault`: the missing table levels allocated

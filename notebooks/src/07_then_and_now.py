@@ -64,7 +64,8 @@ THEN_AND_NOW = [
         "guard page",
         "1 per area",
         "1 per area + 1 extra page between areas",
-        "1 per area (`VMAP_GUARD_PAGES`; `VM_NO_GUARD` opts out) [9]; a 2011 patch dropped the extra page [10]",
+        "1 per area (`__get_vm_area_node` adds a page unless `VM_NO_GUARD`) [9]; a 2011 commit dropped the extra "
+        "page [10]",
     ),
     (
         "freeing",
@@ -73,7 +74,12 @@ THEN_AND_NOW = [
         "PTEs cleared at `vfree`; addresses and the TLB flush still lazy, same `lazy_max_pages()`; the purge "
         "runs in a work queue [9]",
     ),
-    ("room for vmalloc", "about 120 MB on a 1 GB machine", "about 120 MB", "32 TB on x86-64, 4-level page tables [11]"),
+    (
+        "room for vmalloc",
+        "111 MB on a 1 GB machine (`0xf8800000`–`0xff7fe000`, lesson 4)",
+        "120 MB on a 1 GB machine (`0xf7ffe000`–`0xff7fe000`: `VMALLOC_START` moved down, lesson 1)",
+        "32 TB on x86-64, 4-level page tables [11]",
+    ),
 ]
 
 CELLS = [
@@ -126,9 +132,8 @@ CELLS = [
         4-level page tables, user space runs from `0` to `0x00007fffffffffff` (128 TB) instead of
         2.6.24's 3 GB, and the kernel's half starts at `0xffff800000000000`
         ([Documentation/arch/x86/x86_64/mm.rst](https://docs.kernel.org/arch/x86/x86_64/mm.html)).
-        The name column starts at a fixed width that grows with the pointer size
-        (`show_vma_header_prefix` sets it to `25 + sizeof(void *) * 6 - 1` characters), so the
-        16-digit `[vsyscall]` line gets fewer padding spaces.
+        The spaces before the name only line the names up in one column (the kernel pads each
+        line to a fixed width), so read a line as five fields and a name, not by character position.
 
         The lesson stores a sample maps file of `cat` (made-up addresses, real layout), so the
         numbers below are the same on every machine:
@@ -182,6 +187,22 @@ CELLS = [
     ),
     md(
         """
+        The tree is there for `find_vma(mm, addr)` (lesson 5). Its rule: return the **first VMA
+        with `addr < vm_end`**. That is the VMA holding `addr` if there is one; if `addr` falls in a
+        hole, it is the next VMA above the hole, and NULL only when no VMA ends above `addr`.
+        The model's `find_vma` takes 64-bit addresses too:
+        """
+    ),
+    code(
+        """
+        for addr in (0x7F5E1C712345, 0x5581D7A0C000):
+            vma = cat.find_vma(addr)
+            inside = "inside it" if vma.vm_start <= addr else "in the hole below it"
+            print(f"find_vma({addr:#x}) = {vma.vm_start:x}-{vma.vm_end:x}  ({inside})")
+        """
+    ),
+    md(
+        """
         ### Your own process
 
         Now the real thing: this notebook's Python process reads its own maps file. Its lines
@@ -204,7 +225,8 @@ CELLS = [
         The explorer below is your own process. Click a VMA in the list, the tree or the maps
         table and it is selected everywhere. Only the VMA view shows your real process: the
         layout, page-table and physical-memory panels belong to the simulated 32-bit machine
-        the model runs on, and your process's pages are not in it.
+        the model runs on. The layout panel leaves out your mappings (they lie above 4 GB),
+        and the address box takes only 32-bit addresses, so select VMAs by clicking.
         """
     ),
     code(
@@ -239,8 +261,10 @@ CELLS = [
            a gap fits. `vmlist` is still kept sorted (`insert_vmalloc_vm`), but only so that
            `/proc/vmallocinfo` and lookups can use it.
         2. **An extra page.** When an area is in the way, `alloc_vmap_area` tries again one page
-           *after* its end. So besides each area's own guard page, 2.6.28 to 2.6.3x leave one
-           more unmapped page between areas.
+           *after* its end. So besides each area's own guard page, 2.6.28 and later leave one
+           more unmapped page between areas, up to at least 2.6.38: Johannes Weiner's commit
+           "mm/vmalloc: remove guard page from between vmap blocks" dropped it in April 2011
+           (source [10] in section 4).
         3. **Lazy freeing.** `vfree` does not give the addresses back at once (section 3).
 
         The same calls, on a 1 GB machine in each era:
@@ -302,8 +326,9 @@ CELLS = [
     ),
     md(
         """
-        **Predict, then check.** Type your answer and press *Commit and reveal*: the player
-        jumps to the end of `c`'s allocation, so the views show what the kernel did.
+        **Predict, then check.** Type your answer and press *Commit and reveal*. Until you do,
+        the player cannot step past the start of `c`'s `vmalloc`; then it jumps to the end of
+        `c`'s allocation, so the views show what the kernel did.
         """
     ),
     code(
@@ -394,8 +419,8 @@ CELLS = [
     md(
         """
         d needs 4 pages and a guard page, 5 in all, and only 1 page is left after c. What will
-        the kernel do? Commit to an answer first; the player then jumps to the end of d's
-        `vmalloc`.
+        the kernel do? The player below waits at the start of d's `vmalloc` until you commit
+        to an answer; then it jumps to the end of the call.
         """
     ),
     code(
@@ -428,15 +453,29 @@ CELLS = [
     ),
     md(
         """
-        After you commit, press ⏪ to go to the start of d's `vmalloc` and step with →:
-        `alloc_vmap_area` visits a's and b's nodes (dashed) and finds no room; then
-        `__purge_vmap_area_lazy` clears a's 4 PTEs (`vunmap_pte_range`), flushes the TLB once
-        (`TlbFlushed`), erases a's node from the tree (`rb_erase`, `__free_vmap_area`); the
-        second search succeeds at `VMALLOC_START`.
+        After you commit, press ⏪ to go to the start of d's `vmalloc` and step with →. The
+        steps are listed below with the numbers the player shows (the page allocations that
+        fill d afterwards are left out). Look for three things:
+
+        - the first search: `alloc_vmap_area` descends to a's node (dashed), skips a's area and
+          b's area, one page after each, and then says **"No hole is left below VMALLOC_END …:
+          purge the lazily freed areas, then search again"**: this is the `overflow:` label of
+          `alloc_vmap_area`, which purges once and jumps back to `retry:`;
+        - the purge, `__purge_vmap_area_lazy`: a's 4 PTEs are cleared (`vunmap_pte_range`), the
+          TLB is flushed **once** for a's whole range, and a's node leaves the tree (`rb_erase`,
+          `__free_vmap_area`);
+        - the second search, which finds room at `VMALLOC_START` (the view highlights only the
+          search in progress, so the first search's dashes are gone).
         """
     ),
     code(
         """
+        for i in range(d_op.start, d_op.end):
+            step = tiny.timeline[i]
+            if step.kind in ("VmStructUpdated", "VmPageStored", "PteInstalled") or step.fn.startswith("mm/page_alloc"):
+                continue  # filling d's pages: lesson 4
+            print(f"step {i + 1:3}  {step.fn.split(':')[1]:24} {step.text}")
+        print()
         print(f"d = {td:#x} = a's old address: {td == ta}")
         print(tiny.vmallocinfo(), end="")
         """
@@ -446,17 +485,29 @@ CELLS = [
         ## 4. What today's kernels use instead
 
         Both structures kept changing after 2.6.32. Each line of the table gives its source; a
-        commit is named by its id and title.
+        commit is named by its id and title. Four words in it are new:
 
+        - **augmented red-black tree**: a red-black tree in which every node also stores a
+          summary of its subtree. In `free_vmap_area_root` that summary is the size of the
+          largest free block below the node, so a search skips every subtree whose largest
+          block is too small.
+        - **`struct vmap_node`**: today's vmalloc splits its bookkeeping into several nodes, each
+          with its own lock and its own trees of busy and lazily freed areas (an area's node is
+          picked from its address), so CPUs working on different nodes do not wait for one lock.
+        - **work queue**: a list of jobs that kernel worker threads run later. Today `vfree` only
+          queues the purge there instead of running it itself.
+        - **RCU-safe** (RCU = read-copy-update): readers may search the structure without taking
+          a lock while a writer changes it; the writer puts in new nodes and frees the old ones
+          only after every reader that might still see them has finished.
         """
     ),
     md(table(("", "2.6.24 (this model)", "2.6.32 (this model)", "today (Linux 6.x)"), THEN_AND_NOW)),
     md(
         """
         Why a maple tree for VMAs? A red-black tree node holds one key and two children; a
-        maple tree node holds many ranges, so the tree is much shallower and a lookup touches
-        fewer cache lines. It is RCU-safe, so readers can search it while a writer changes it,
-        and moving to the previous or next VMA needs no separate linked list [1, 3, 4]. A
+        maple tree node holds up to 16 ranges (10 children in an inner node), so the tree is much
+        shallower and a lookup touches fewer cache lines. It can run RCU-safe, so readers can search it while a writer changes
+        it, and moving to the previous or next VMA needs no separate linked list [1, 3, 4]. A
         proposal to move vmalloc's trees to the maple tree too was still a request for comments
         in June 2026 [12].
 
@@ -466,31 +517,36 @@ CELLS = [
         2. Documentation/mm/process_addrs.rst ("Each mm object contains a maple tree data structure
            which describes all VMAs"): https://docs.kernel.org/mm/process_addrs.html
         3. LWN, "Introducing maple trees" (2021): https://lwn.net/Articles/845507/
-        4. The commit message of "Maple Tree: add new data structure" (the augmented rbtree, the vma
-           cache and the linked list of VMAs are replaced):
-           https://www.infradead.org/git/?a=commit&h=6db3afb0c980bdb2743cb644b4365dfdb04e7715&p=users%2Fjedix%2Flinux-maple.git
-           the commits 524e00b36e8c "mm: remove rb tree.":
-           https://github.com/ctrliq/kernel-src-tree/commit/524e00b36e8c547f5582eef3fb645a8d9fc5e3df
-           and 763ecb035029 "mm: remove the vma linked list" (in v6.1, as drgn's maintainer notes):
-           https://github.com/osandov/drgn/issues/261
+        4. Commit 54a611b60590 "Maple Tree: add new data structure", whose message says the
+           augmented rbtree, the VMA cache and the linked list of VMAs are replaced:
+           https://github.com/torvalds/linux/commit/54a611b605901c7d5d05b6b8f5d04a6ceb0962aa ;
+           commit 524e00b36e8c "mm: remove rb tree.":
+           https://github.com/torvalds/linux/commit/524e00b36e8c547f5582eef3fb645a8d9fc5e3df ;
+           and commit 763ecb035029 "mm: remove the vma linked list":
+           https://github.com/torvalds/linux/commit/763ecb035029f500d7e6dc99acd1ad299b7726a1
+           (all three in v6.1)
         5. Commit be8432e7166e "mm/mmap: use the maple tree in find_vma() instead of the rbtree.":
-           https://git.zx2c4.com/linux-dev/commit/tools/perf/scripts/python?id=be8432e7166ef8cc5647d6d350e73897d48a9659
+           https://github.com/torvalds/linux/commit/be8432e7166ef8cc5647d6d350e73897d48a9659
         6. Commit 68ad4a330433 "mm/vmalloc.c: keep track of free blocks for vmap allocation":
            https://github.com/torvalds/linux/commit/68ad4a3304335358f95a417f2a2b0c909e5119c4
-        7. Commit 72210662c5a2 "mm: vmalloc: offload free_vmap_area_lock lock":
-           http://git.maquefel.me/?a=commit&h=72210662c5a2b6005f6daea7fe293a0dc573e1a5&p=linux.git
+        7. Commit 72210662c5a2 "mm: vmalloc: offload free_vmap_area_lock lock" (the vmap nodes):
+           https://github.com/torvalds/linux/commit/72210662c5a2b6005f6daea7fe293a0dc573e1a5
            and LWN, "Mitigating vmap lock contention" (2023): https://lwn.net/Articles/932396/
         8. Commit 4341fa454796 "mm, vmalloc: remove list management of vmlist after initializing
-           vmalloc": https://github.com/ctrliq/kernel-src-tree/commit/4341fa454796b8a37efd5db98112524e85e7114e
-        9. `mm/vmalloc.c` (`free_unmap_vmap_area`, `free_vmap_area_noflush`, `lazy_max_pages`, and
-           `vm_unmap_aliases`: "lazily flushes ... to amortize TLB flushing overheads") and
-           `include/linux/vmalloc.h` of a recent tree: https://github.com/linux-mm/linux-mm
-        10. Johannes Weiner, "mm: vmalloc: remove guard pages from between basic vmap areas"
-            (linux-mm, 2011-03-21), quoted in the project's kernel notes, §3
+           vmalloc": https://github.com/torvalds/linux/commit/4341fa454796b8a37efd5db98112524e85e7114e
+        9. `mm/vmalloc.c` of today's tree (`__get_vm_area_node`, `free_unmap_vmap_area`,
+           `free_vmap_area_noflush`, `lazy_max_pages`, and `vm_unmap_aliases`: "lazily flushes
+           ... to amortize TLB flushing overheads"):
+           https://github.com/torvalds/linux/blob/master/mm/vmalloc.c
+        10. Commit 248ac0e1943a "mm/vmalloc: remove guard page from between vmap blocks" (Johannes
+            Weiner, April 2011; "vmalloc and the old vmap interface enforce a guard page on their
+            own at a higher level"):
+            https://github.com/torvalds/linux/commit/248ac0e1943ad1796393d281b096184719eb3f97
         11. Documentation/arch/x86/x86_64/mm.rst ("vmalloc/ioremap space", 32 TB):
             https://docs.kernel.org/arch/x86/x86_64/mm.html
-        12. "[PATCH RFC 00/12] mm/vmalloc: migrate vmap_area indexing from rb-tree to maple-tree":
-            http://lists.infradead.org/pipermail/maple-tree/2026-June/005087.html
+        12. "[PATCH RFC 00/12] mm/vmalloc: migrate vmap_area indexing from rb-tree to maple-tree"
+            (June 2026):
+            https://lore.kernel.org/all/20260613-vmalloc_maple-v1-0-0aa740bb944b@oss.qualcomm.com/
         """
     ),
     md(
@@ -503,8 +559,8 @@ CELLS = [
           work queue.
         - `from_proc_maps` builds the `[vsyscall]` gate VMA as if it were a VMA of the process
           (section 1), and takes every `VM_MAY*` flag as set.
-        - `MmStruct.find_vma` accepts only 32-bit addresses, so this lesson does not call it on
-          the 64-bit process.
+        - The explorer's address box and the layout panel cover only the 32-bit machine, so a
+          64-bit process is explored through its VMA view alone (section 1).
         """
     ),
     md(
@@ -529,10 +585,11 @@ CELLS = [
         ## Summary
 
         - `/proc/PID/maps` shows one line per VMA; a 64-bit process has 12-digit user addresses
-          (up to 128 TB on x86-64), and `from_proc_maps` rebuilds its VMA list and tree.
+          (up to 128 TB on x86-64), and `from_proc_maps` rebuilds its VMA list and tree. In any of
+          them `find_vma` returns the first VMA with `addr < vm_end`.
         - 2.6.24 finds vmalloc room by walking `vmlist`. From 2.6.28, `alloc_vmap_area` searches
-          the `vmap_area_root` red-black tree and leaves one extra page between areas; `vmlist`
-          is only kept in order.
+          the `vmap_area_root` red-black tree and leaves one extra page between areas (until a
+          2011 commit); `vmlist` is only kept in order.
         - 2.6.28+ free vmalloc areas lazily: the addresses (and, in 2.6.32, the PTEs) stay until
           a purge, which flushes the TLB once for many areas. A purge runs above
           `lazy_max_pages()` or when no gap is left.

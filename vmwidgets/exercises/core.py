@@ -44,7 +44,9 @@ def parse_number(text: Any, units: bool = False) -> int | None:
     m = re.fullmatch(r"(0x[0-9a-f]+|0b[01]+|0o[0-7]+|\d+)\s*([a-z]*)", t)
     if not m or (m.group(2) and (not units or m.group(2) not in _UNITS)):
         return None
-    return int(m.group(1), 0) * _UNITS[m.group(2)]
+    digits = m.group(1)
+    value = int(digits, 0) if digits[:2] in ("0x", "0b", "0o") else int(digits, 10)  # "08048000" is not octal
+    return value * _UNITS[m.group(2)]
 
 
 def _size(n: int) -> str:
@@ -162,13 +164,14 @@ class FieldsExercise(Exercise):
     fields: Mapping[str, int] = field(default_factory=dict)
     why: Mapping[str, str] = field(default_factory=dict)  # field -> how to compute it
     mistakes: Mapping[str, Mapping[int, str]] = field(default_factory=dict)  # field -> wrong value -> meaning
+    hex: bool = True  # False for counts: the key prints decimal
 
     @property
     def answer(self) -> dict[str, int]:
         return dict(self.fields)
 
     def answer_text(self) -> str:
-        return " ".join(f"{k}={v:#x}" if v >= 10 else f"{k}={v}" for k, v in self.fields.items())
+        return " ".join(f"{k}={v:#x}" if self.hex and v >= 10 else f"{k}={v}" for k, v in self.fields.items())
 
     def parse(self, reply: Any) -> dict[str, int | None]:
         if isinstance(reply, Mapping):
@@ -192,14 +195,17 @@ class FieldsExercise(Exercise):
         for k in self.fields:
             if k in wrong:
                 how = self.why.get(k, "")
-                parts.append(
-                    f"{k} is not right yet" + (f" ({how})" if how else "")
-                    if got.get(k) is not None
-                    else f"{k} is missing"
-                )
+                slip = self.mistakes.get(k, {}).get(got.get(k))
+                if got.get(k) is None:
+                    parts.append(f"{k} is missing")
+                elif slip:
+                    parts.append(f"{k}: {slip}")
+                else:
+                    parts.append(f"{k} is not right yet" + (f" ({how})" if how else ""))
             else:
                 parts.append(f"{k} is right")
-        return Feedback(False, "; ".join(parts) + ".")
+        text = "; ".join(p.rstrip(".") for p in parts)
+        return Feedback(False, text + ".")
 
 
 @dataclass

@@ -152,8 +152,9 @@ def first_vmalloc(cfg: Config, pages: int = 2, id: str = "first_vmalloc") -> tup
         _add(mistakes, rounded, "That rounds to an 8 MB boundary as 2.6.24 did. From 2.6.28 VMALLOC_START is "
              "exactly high_memory + 8 MB.", value)  # fmt: skip
     else:
-        _add(mistakes, hm + VMALLOC_OFFSET, "Close: 2.6.24 also rounds up to an 8 MB boundary: VMALLOC_START = "
-             "(high_memory + 2*8 MB - 1) & ~(8 MB - 1), so the gap is 8 to 16 MB.", value)  # fmt: skip
+        _add(mistakes, hm + VMALLOC_OFFSET, "Close: 2.6.24 also rounds up to an 8 MB boundary. VMALLOC_START = "
+             "(high_memory + 2*8 MB - 1) & ~(8 MB - 1), which is high_memory + 8 MB rounded up to a multiple "
+             "of 8 MB, so the gap is 8 to 16 MB.", value)  # fmt: skip
     _add(mistakes, value + PAGE_SIZE, "The guard page comes after the area, not before it: the first area "
          "starts right at VMALLOC_START.", value)  # fmt: skip
     _add(mistakes, lay.vmalloc_end - (pages + 1) * PAGE_SIZE, "vmalloc searches first-fit from the bottom "

@@ -12,6 +12,8 @@ the call's :class:`~vmwidgets.timeline.Operation`, so a player can reveal it.
 from __future__ import annotations
 
 import random
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from ..events import BuddyMerged, BuddyNotMerged, FreeBlockAdded, FreeBlockTaken
@@ -20,7 +22,7 @@ from ..model.constants import GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER, GFP_KERNEL, GFP
 from ..model.kernel import Kernel
 from ..model.page import Page
 from . import register
-from .core import ChoiceExercise, Exercise, FieldsExercise, Lesson, NumberExercise
+from .core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson, NumberExercise, parse_number
 
 RAMS_MB = (256, 384, 512, 768, 1024, 1536, 2048)
 NORMAL = 1  # index of ZONE_NORMAL in kernel.zones
@@ -48,6 +50,56 @@ def _frames(order: int) -> str:
     return f"{n} frame" + ("s" if n > 1 else "")
 
 
+def _lists(lo: int, hi: int) -> str:
+    """free_area[lo], or free_area[lo] to free_area[hi]."""
+    return f"free_area[{lo}]" if lo == hi else f"free_area[{lo}] to free_area[{hi}]"
+
+
+def _empty(lo: int, hi: int) -> str:
+    """'free_area[4] is empty' or 'free_area[4] to free_area[6] are all empty'."""
+    return f"{_lists(lo, hi)} " + ("is empty" if lo == hi else "are all empty")
+
+
+def _kb(frames: int) -> str:
+    kb = frames * 4
+    return f"{kb >> 10} MB" if kb >= 1024 and kb % 1024 == 0 else f"{kb} kB"
+
+
+@dataclass
+class PfnExercise(NumberExercise):
+    """A pfn.  Pfns are always written in hex, so bare digits (37400) are read as hex, and a
+    wrong answer's distance is given in frames (NumberExercise would call it bytes)."""
+
+    def check(self, reply: Any) -> Feedback:
+        if isinstance(reply, str) and re.fullmatch(r"\s*\d+\s*", reply):
+            reply = "0x" + reply.strip()
+        n = parse_number(reply)
+        if n is None or n == self.value or n in self.mistakes:
+            return super().check(reply)
+        d = abs(n - self.value)
+        return Feedback(
+            False,
+            f"Not yet: your answer is {d:#x} frame{'s' if d > 1 else ''} ({_kb(d)}) too "
+            f"{'high' if n > self.value else 'low'}. Hint: {self.hint}",
+        )
+
+
+def _alloc_story(order: int, m: int, taken: int, pfn: int) -> str:
+    """How alloc_pages(order) went when the head ``taken`` of free_area[m] served it."""
+    if m == order:
+        return f"free_area[{order}] has a block, so its head {pfn:#x} is handed out without a split."
+    halves = (
+        f"puts the upper half, {taken + (1 << order):#x}, on free_area[{order}]"
+        if m == order + 1
+        else f"puts one upper half on each of {_lists(order, m - 1)}"
+    )
+    return (
+        f"{_empty(order, m - 1)}, so __rmqueue_smallest takes the head of free_area[{m}], {taken:#x}. "
+        f"expand halves it {_times(m - order)}, {halves}, and returns the lower half, which starts where "
+        f"the order-{m} block starts: {pfn:#x}."
+    )
+
+
 def _used_machine(rng: random.Random) -> tuple[Kernel, int]:
     """A fresh machine after a few seeded alloc_pages/free_pages calls in ZONE_NORMAL."""
     ram_mb = rng.choice(RAMS_MB)
@@ -67,16 +119,17 @@ def _first_nonempty(nr: list[int], order: int) -> int | None:
 
 
 def _lists_text(zone: Any, orders: range, skip_empty: bool = False) -> str:
+    """One line per list: '  free_area[3]: 2 blocks: 0x37c08, 0x37c18' (head first)."""
     parts = []
     for o in orders:
         fl = zone.free_area[o].free_list
         if not fl:
             if not skip_empty:
-                parts.append(f"free_area[{o}]: empty")
+                parts.append(f"  free_area[{o:2}]: empty")
             continue
         heads = ", ".join(f"{p:#x}" for p in fl[:3]) + (f" and {len(fl) - 3} more" if len(fl) > 3 else "")
-        parts.append(f"free_area[{o}]: {len(fl)} block{'s' if len(fl) > 1 else ''}, head first {heads}")
-    return "; ".join(parts)
+        parts.append(f"  free_area[{o:2}]: {len(fl)} block{'s' if len(fl) > 1 else ''}: {heads}")
+    return "\n".join(parts)
 
 
 # -- 1. which zone --------------------------------------------------------------------------
@@ -152,7 +205,7 @@ def _buddy(rng: random.Random) -> Exercise:
         )
     mistakes = {v: m for v, m in mistakes.items() if v != buddy and v >= 0}
     where = "after" if buddy > pfn else "before"
-    return NumberExercise(
+    return PfnExercise(
         "buddy",
         f"A machine that has been running for a while frees a block of {_frames(order)} (order {order}) that "
         f"starts at pfn {pfn:#x}. __free_one_page first looks at the block's buddy: the other half of the "
@@ -216,27 +269,33 @@ def _split(rng: random.Random) -> Exercise:
 def _alloc_mistakes(before: list[list[int]], order: int, m: int, pfn: int) -> dict[int, str]:
     """Wrong pfns a student often predicts for alloc_pages(order) when free_area[m] served it."""
     out: dict[int, str] = {}
-    if m > order:
-        out[pfn + (1 << (m - 1))] = (
-            f"That is the upper half of the first split: expand puts upper halves back on the free lists and "
-            f"keeps the lower half, which starts where the order-{m} block starts."
+    if m == order + 1:
+        out[pfn + (1 << order)] = (
+            f"That is the upper half, which expand puts on free_area[{order}]. The caller gets the lower half, "
+            f"which starts where the order-{m} block starts."
         )
-        out.setdefault(
-            pfn + (1 << order),
-            f"That is the last upper half, which expand puts on free_area[{order}]; the caller gets the lower half.",
+    elif m > order:
+        out[pfn + (1 << (m - 1))] = (
+            f"That is the upper half of the first split, which expand puts on free_area[{m - 1}]. expand keeps "
+            f"the lower half every time, so the caller's block starts where the order-{m} block starts."
+        )
+        out[pfn + (1 << order)] = (
+            f"That is the upper half of the last split, which expand puts on free_area[{order}]; the caller "
+            "gets the lower half."
         )
     for p in before[m][1:3]:
         out.setdefault(
             p, f"That block is further down free_area[{m}]: __rmqueue_smallest takes the first block, the head."
         )
     low = min(before[m][:3])
-    out.setdefault(low, "Not the lowest pfn on the list: the allocator takes the head of the list.")
+    out.setdefault(
+        low, "That is the lowest pfn on the list, but the allocator does not look for the lowest: it takes the head."
+    )
     for o in range(m + 1, MAX_ORDER):
         if before[o]:
             out.setdefault(
                 before[o][0],
-                f"free_area[{o}] is only used when every list from order {order} to {o - 1} is empty, "
-                f"but free_area[{m}] has a block.",
+                f"free_area[{o}] is only used when {_empty(order, o - 1)}, but free_area[{m}] has a block.",
             )
     return {v: msg for v, msg in out.items() if v != pfn}
 
@@ -253,20 +312,13 @@ def _next_pfn(rng: random.Random) -> Exercise:
     before = [fa.free_list[:3] for fa in zone.free_area]
     pfn = k.alloc_pages(GFP_KERNEL, order).pfn
     taken = next(e for e in _events(k) if isinstance(e, FreeBlockTaken))
-    how = (
-        f"free_area[{order}] has a block, so its head {pfn:#x} is handed out without a split."
-        if taken.order == order
-        else f"free_area[{order}] to free_area[{taken.order - 1}] are empty, so __rmqueue_smallest takes the head "
-        f"of free_area[{taken.order}], {taken.pfn:#x}; expand halves it {_times(taken.order - order)}, freeing the "
-        f"upper halves, and the lower half, at {pfn:#x}, is returned."
-    )
-    return NumberExercise(
+    return PfnExercise(
         "next-pfn",
-        f"On a {ram_mb} MB machine (Linux 2.6.24) the free lists of ZONE_NORMAL are, head first: {lists}. "
-        f"Which pfn does alloc_pages(GFP_KERNEL, {order}) return?",
+        f"On a {ram_mb} MB machine (Linux 2.6.24) the free lists of ZONE_NORMAL are (head first):\n{lists}\n"
+        f"Which pfn does alloc_pages(GFP_KERNEL, {order}) return? (in hex, like 0x37c00)",
         hint=f"Start at free_area[{order}] and go up to the first list that is not empty; take its head. "
         "If it is bigger than asked for, expand keeps the lower half.",
-        explain=how,
+        explain=_alloc_story(order, taken.order, taken.pfn, pfn),
         value=pfn,
         mistakes=_alloc_mistakes(before, order, m, pfn),
     )
@@ -291,10 +343,11 @@ def _free_verdict(k: Kernel, label: str, pfn: int, order: int) -> tuple[int, dic
             )
         elif v > final and stop is not None:
             mistakes[v] = f"Merging stops at order {final}: the buddy at pfn {stop.buddy:#x} {stop.reason}."
-    steps = ", ".join(f"{e.buddy:#x} (order {o})" for o, e in sorted(merged.items()))
-    why = f" It merges with {steps}." if merged else " No merge."
+    steps = ", then with ".join(f"{e.buddy:#x} (order {o})" for o, e in sorted(merged.items()))
+    why = f" It merges with its buddy {steps}." if merged else ""
     end = (
-        f" It stops because the buddy at pfn {stop.buddy:#x} (= {stop.pfn:#x} ^ {1 << stop.order:#x}) {stop.reason}."
+        f" {'It stops' if merged else 'It cannot merge'}: the buddy at pfn {stop.buddy:#x} "
+        f"(= {stop.pfn:#x} ^ {1 << stop.order:#x}) {stop.reason}."
         if stop is not None
         else " It stops at order 10, the largest order (MAX_ORDER - 1)."
     )
@@ -328,9 +381,10 @@ def _merge(rng: random.Random) -> Exercise:
     return NumberExercise(
         "merge",
         f"A {ram_mb} MB machine (Linux 2.6.24) has just booted. The free lists of ZONE_NORMAL that are not "
-        f"empty are, head first: {boot}. These calls run in order: {'; '.join(calls)}. "
-        f"Then free_pages({target}, {order}) runs. What is the order of the "
-        f"block that __free_one_page finally puts on a free list?",
+        f"empty are (head first):\n{boot}\nThese calls run in order:\n"
+        + "".join(f"  {c}\n" for c in calls)
+        + f"Then free_pages({target}, {order}) runs. What is the order of the block that __free_one_page "
+        "finally puts on a free list?",
         hint="Work out what each split left free (expand frees the upper halves), then merge from "
         f"{target}'s order up: buddy = pfn ^ (1 << order); stop at the first buddy that is not a free block "
         "of the same order.",
@@ -342,7 +396,7 @@ def _merge(rng: random.Random) -> Exercise:
 
 
 # -- predict-then-check questions for the lesson ------------------------------------------
-def predict_alloc(kernel: Kernel, gfp_mask: int, order: int) -> tuple[NumberExercise, Any]:
+def predict_alloc(kernel: Kernel, gfp_mask: int, order: int) -> tuple[PfnExercise, Any]:
     """Run ``kernel.alloc_pages(gfp_mask, order)`` and return the question "which pfn?"
     with the call's operation (``.start``: before it, ``.end``: after it)."""
     before = {z.index: [fa.free_list[:3] for fa in z.free_area] for z in kernel.zones}
@@ -352,20 +406,13 @@ def predict_alloc(kernel: Kernel, gfp_mask: int, order: int) -> tuple[NumberExer
         raise ValueError(f"alloc_pages(order={order}) failed on this kernel: nothing to predict")
     taken = next(e for e in _events(kernel) if isinstance(e, FreeBlockTaken))
     m = taken.order
-    how = (
-        f"free_area[{order}] has a block, so its head {page.pfn:#x} is handed out without a split."
-        if m == order
-        else f"The smallest non-empty list from order {order} up is free_area[{m}]: its head {taken.pfn:#x} is "
-        f"taken, and expand halves it {_times(m - order)}, putting each upper half on a free list and keeping "
-        f"the lower half, {page.pfn:#x}."
-    )
-    ex = NumberExercise(
+    ex = PfnExercise(
         "predict-alloc",
         f"Which pfn does alloc_pages({_gfp_name(gfp_mask)}, {order}) return? (It is served from "
-        f"ZONE_{page.zone.upper()}.)",
+        f"ZONE_{page.zone.upper()}; answer in hex, like 0x37c00.)",
         hint=f"Go up from free_area[{order}] to the first list that is not empty and take its head; "
         "expand keeps the lower half.",
-        explain=how,
+        explain=_alloc_story(order, m, taken.pfn, page.pfn),
         value=page.pfn,
         mistakes=_alloc_mistakes(before[taken.zone], order, m, page.pfn),
     )

@@ -325,8 +325,11 @@ def _new_tables(rng: random.Random) -> Exercise:
 _FLAG_FIELDS = ("present", "rw", "user", "pse", "global")
 
 
-def _entry(rng: random.Random, pae: bool) -> tuple[str, int]:
-    """A real entry of a small seeded scenario: (what it is, value)."""
+def _entry(rng: random.Random, pae: bool) -> tuple[str, str, int]:
+    """A real entry of a small seeded scenario: (kind, what it is, value).
+
+    kind is "kernel" (maps a kernel page), "table" (points to a PTE table) or "user"
+    (maps a process's page)."""
     k = Kernel(Config(pae=pae, ram=rng.choice([512, 1024, 2048]) * MB, aged=True, seed=rng.randrange(1 << 16)))
     lay = k.layout
     kind = rng.choice(["lowmem", "text", "table", "vmalloc", "heap", "code"])
@@ -336,15 +339,19 @@ def _entry(rng: random.Random, pae: bool) -> tuple[str, int]:
         else:
             what, addr = "lowmem", lay.page_offset + rng.randrange(64 * MB, lay.high_memory - lay.page_offset)
         entry = k.translate(addr).steps[-1].entry
-        return f"the entry that maps {what} at {addr:#010x} (the last entry of its walk)", entry
+        return "kernel", f"the entry that maps {what} at {addr:#010x} (the last entry of its walk)", entry
     if kind in ("table", "vmalloc"):
         n = rng.randrange(1, 9)
         addr = k.vmalloc(n * PAGE, caller="drv") + rng.randrange(n) * PAGE
         steps = k.translate(addr).steps
         if kind == "table":
             upper = steps[-2]
-            return f"the {upper.level.upper()} entry on the walk of the vmalloc address {addr:#010x}", upper.entry
-        return f"the PTE for the vmalloc address {addr:#010x}", steps[-1].entry
+            return (
+                "table",
+                f"the {upper.level.upper()} entry on the walk of the vmalloc address {addr:#010x}",
+                upper.entry,
+            )
+        return "kernel", f"the PTE for the vmalloc address {addr:#010x}", steps[-1].entry
     task = k.spawn("cat")
     if kind == "heap":
         addr = task.mm.mmap(0, PAGE, 3, 0x22)  # PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS
@@ -356,12 +363,12 @@ def _entry(rng: random.Random, pae: bool) -> tuple[str, int]:
         addr = 0x08048000 + rng.randrange(4) * PAGE
         task.access(addr)
         what = f"the PTE of a process's program text at {addr:#010x}, after a read"
-    return what, k.translate(addr, pgd=task.mm.pgd).steps[-1].entry
+    return "user", what, k.translate(addr, pgd=task.mm.pgd).steps[-1].entry
 
 
 def _flags(rng: random.Random) -> Exercise:
     pae = rng.random() < 0.4
-    what, entry = _entry(rng, pae)
+    kind, what, entry = _entry(rng, pae)
     names = pte_flag_names(entry)
     fields = {f: int(f.upper() in names) for f in _FLAG_FIELDS}
     if pae:
@@ -369,7 +376,29 @@ def _flags(rng: random.Random) -> Exercise:
     bit = {"present": 0, "rw": 1, "user": 2, "pse": 7, "global": 8, "nx": 63}
     why = {f: f"{f.upper()} is bit {b} (value {1 << b:#x}): is it set in {entry:#x}?" for f, b in bit.items()}
     width = 16 if pae else 8
-    return FieldsExercise(
+    if kind == "table":
+        user = (
+            "USER set, yet this entry only points to a PTE table: the kernel links every PTE table with "
+            "_PAGE_TABLE (0x67, which includes USER). The CPU allows an access only if every level allows "
+            "it, so the PTE below decides, and a vmalloc PTE has USER clear: user mode still cannot touch "
+            "the page. "
+        )
+    elif "USER" in names:
+        user = "USER set: user mode may use this page. "
+    else:
+        user = "USER clear: kernel only. "
+    if kind != "user":
+        preset = "ACCESSED and DIRTY are preset by the kernel in its own entries; the CPU does not need to set them. "
+    else:
+        used = " and ".join(n for n in ("ACCESSED", "DIRTY") if n in names)
+        preset = f"{used} came with the PTE: the page-fault handler installed it with them set. " if used else ""
+    slips: dict[str, dict[int, str]] = {}
+    if kind == "table":
+        slips["user"] = {
+            0: "a kernel table entry still has USER: _PAGE_TABLE is 0x67 = PRESENT RW USER ACCESSED DIRTY; "
+            "the PTE below keeps user mode out."
+        }
+    return SlipFieldsExercise(
         id="flags",
         prompt=(
             f"A {'PAE (64-bit)' if pae else 'non-PAE (32-bit)'} page-table entry holds {entry:#0{width + 2}x}: "
@@ -382,11 +411,13 @@ def _flags(rng: random.Random) -> Exercise:
         explain=(
             f"{entry:#x} & 0xfff = {entry & 0xFFF:#x}: {' '.join(names)}. "
             + ("PSE set: this entry maps a large page itself. " if "PSE" in names else "")
-            + ("USER set: user mode may use it. " if "USER" in names else "USER clear: kernel only. ")
+            + user
             + ("GLOBAL: the TLB keeps it across process switches. " if "GLOBAL" in names else "")
+            + preset
         ).strip(),
         fields=fields,
         why={f: why[f] for f in fields},
+        slips=slips,
     )
 
 

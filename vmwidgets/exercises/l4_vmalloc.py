@@ -13,7 +13,7 @@ import random
 from ..model.config import Config
 from ..model.constants import GFP_KERNEL, PAGE_SIZE, VM_ALLOC, VM_IOREMAP, VM_MAP
 from ..model.kernel import Kernel
-from ..model.vmalloc import first_fit
+from ..model.vmalloc import VmStruct, first_fit
 from . import register
 from .core import ChoiceExercise, Exercise, Lesson, NumberExercise
 
@@ -31,10 +31,24 @@ def _pages(n: int) -> str:
 
 
 def vmlist_text(k: Kernel) -> str:
-    """vmlist on one line, as the prompts show it: ``start-end (size bytes)`` per area."""
+    """vmlist as the prompts show it: one ``start-end (size bytes)`` line per area."""
     if k.vmlist is None:
-        return "vmlist is empty"
-    return "; ".join(f"{a.addr:#010x}-{a.addr + a.size:#010x} ({a.size} bytes)" for a in k.vmlist)
+        return "vmlist is empty."
+    lines = (f"  {a.addr:#010x}-{a.addr + a.size:#010x} ({a.size} bytes)" for a in k.vmlist)
+    return "vmlist, sorted by address (each size includes the area's guard page):\n" + "\n".join(lines)
+
+
+def machine_text(k: Kernel) -> str:
+    """The prompt's first line: the RAM, and so where lowmem ends and VMALLOC_START lies.
+
+    The questions boot machines with different RAM, so VMALLOC_START moves from one
+    question to the next; the prompt says why."""
+    lay = k.layout
+    return (
+        f"Linux 2.6.24 on a machine with {k.config.ram >> 20} MB of RAM: lowmem ends at "
+        f"{lay.high_memory:#010x}, so VMALLOC_START = {lay.vmalloc_start:#010x} "
+        f"({(lay.vmalloc_start - lay.high_memory) >> 20} MB above it)."
+    )
 
 
 def _boot(ram: int) -> Kernel:
@@ -80,18 +94,16 @@ def where_next(k: Kernel, size: int, caller: str = "my_module_init", id: str = "
     The kernel's timeline (if it records) then ends with that vmalloc, so a player can
     reveal the search.  The prompt shows vmlist as it was before the call.
     """
-    lay = k.layout
     areas = list(k.vmlist) if k.vmlist is not None else []
     no_guard = _first_fit_no_guard(k, size)
-    listing = vmlist_text(k)
+    listing = machine_text(k) + "\n" + vmlist_text(k)
     addr = k.vmalloc(size, caller=caller)
     if addr is None:  # pragma: no cover - the scenarios stay far from VMALLOC_END
         raise RuntimeError("the scenario ran out of vmalloc space")
     n = _page_align(size) // PAGE_SIZE
     return NumberExercise(
         id,
-        f"Linux 2.6.24, VMALLOC_START = {lay.vmalloc_start:#010x}. vmlist, sorted by address (each size includes "
-        f"the area's guard page): {listing}. Where does vmalloc({size}) put its new area? Give the start address.",
+        f"{listing}\nWhere does vmalloc({size}) put its new area? Give the start address.",
         hint=f"The area needs {_pages(n)} plus one guard page. Walk the list from VMALLOC_START and look at the "
         "gap before each area: the first gap that is big enough wins.",
         explain=f"The request becomes {n + 1} pages with the guard page ({(n + 1) * PAGE_SIZE} bytes); the first "
@@ -183,7 +195,7 @@ def _after_vfree(rng: random.Random) -> Exercise:
     k = _boot(rng.choice(RAMS))
     callers = rng.sample(CALLERS, rng.randint(3, 5))
     addrs = [k.vmalloc(rng.randint(1, 4) * PAGE_SIZE, caller=c) for c in callers]
-    listing = vmlist_text(k)
+    listing = machine_text(k) + "\n" + vmlist_text(k)
     i = rng.randrange(len(addrs) - 1)
     hole = k.find_vm_area(addrs[i]).size
     n = rng.choice((hole // PAGE_SIZE - 1, hole // PAGE_SIZE, rng.randint(1, 4)))
@@ -206,9 +218,8 @@ def _after_vfree(rng: random.Random) -> Exercise:
     mistakes.pop(addr, None)
     return NumberExercise(
         "after_vfree",
-        f"Linux 2.6.24, VMALLOC_START = {k.layout.vmalloc_start:#010x}. vmlist, sorted by address (each size "
-        f"includes the guard page): {listing}. A driver calls vfree({addrs[i]:#010x}), then "
-        f"vmalloc({n * PAGE_SIZE}). Where does the new area start?",
+        f"{listing}\nA driver calls vfree({addrs[i]:#010x}), then vmalloc({n * PAGE_SIZE}). "
+        "Where does the new area start?",
         hint="vfree unlinks the area and leaves a hole as big as its size field (guard page included). The new "
         f"area needs {n + 1} pages with its guard page: does it fit into that hole?",
         explain=(
@@ -229,9 +240,28 @@ _KIND_OPTIONS = {
     "nor nr_pages, nor phys_addr.",
     "VM_IOREMAP": "ioremap areas have VM_IOREMAP: phys_addr holds the device's physical address, and there is no "
     "pages[] array because no RAM frames were allocated.",
-    "VM_USERMAP": "VM_USERMAP marks vmalloc memory that may be mapped into a process (vmalloc_user); it comes "
-    "together with VM_ALLOC and a pages[] array.",
+    "VM_USERMAP": "VM_USERMAP is added only by vmalloc_user (memory a process may map), and always on top of "
+    "VM_ALLOC, with a pages[] array.",
 }
+
+
+def _kind_clue(correct: str, area: VmStruct, pages: str) -> str:
+    """The field that decides the flag, said for the area of the question."""
+    if correct == "VM_IOREMAP":
+        return (
+            f"The deciding field is phys_addr = {area.phys_addr:#x}: only ioremap stores a physical address in a "
+            "vm_struct (pages = NULL alone does not decide it: a vmap area has no pages[] either)."
+        )
+    if correct == "VM_MAP":
+        return (
+            "The deciding fields are pages = NULL and phys_addr = 0 together: no frames of its own (vmalloc would "
+            "have filled pages[]) and no device address (ioremap would have set phys_addr), so the frames belong "
+            "to whoever called vmap."
+        )
+    return (
+        f"The deciding field is pages = {pages} (nr_pages = {area.nr_pages}): only vmalloc fills pages[], with "
+        "frames it allocated itself; phys_addr = 0 rules out ioremap."
+    )
 
 
 def _area_kind(seed: int, rng: random.Random) -> Exercise:
@@ -249,47 +279,66 @@ def _area_kind(seed: int, rng: random.Random) -> Exercise:
     correct = next(f for f, bit in (("VM_IOREMAP", VM_IOREMAP), ("VM_ALLOC", VM_ALLOC), ("VM_MAP", VM_MAP))
                    if area.flags & bit)  # fmt: skip
     pages = "NULL" if area.pages is None else f"an array of {len(area.pages)} struct page pointers"
-    options = {
-        o: ("Right: " if o == correct else "No: ") + why + ("" if o == correct else f" Here pages is {pages}.")
-        for o, why in _KIND_OPTIONS.items()
-    }
+    clue = _kind_clue(correct, area, pages)
+    options = {o: ("Right: " + why) if o == correct else f"No: {why} {clue}" for o, why in _KIND_OPTIONS.items()}
     return ChoiceExercise(
         "area_kind",
-        f"Linux 2.6.24. A vm_struct on vmlist has addr = {area.addr:#010x}, size = {area.size}, pages = {pages}, "
-        f"nr_pages = {area.nr_pages}, phys_addr = {area.phys_addr:#x}. Which flag is set in its flags field?",
+        f"Linux 2.6.24. A vm_struct on vmlist has\n  addr = {area.addr:#010x}, size = {area.size}, "
+        f"pages = {pages},\n  nr_pages = {area.nr_pages}, phys_addr = {area.phys_addr:#x}.\n"
+        "Which flag is set in its flags field?",
         hint="Who owns the memory behind the area: frames vmalloc allocated (pages[]), frames the caller passed in, "
-        "or a device's physical addresses (phys_addr)?",
-        explain=_KIND_OPTIONS[correct],
+        "or a device's physical addresses (phys_addr)? Look at pages and phys_addr together.",
+        explain=_KIND_OPTIONS[correct] + " " + clue,
         options=options,
         correct=correct,
     )
 
 
 def _ioremap_addr(rng: random.Random) -> Exercise:
-    """Where does ioremap put a device's registers? Alignment to the size, and the offset in the page."""
+    """Where does ioremap put a device's registers? Page rounding, alignment, and the offset in the page."""
     k = _boot(rng.choice(RAMS))
     for c in rng.sample(CALLERS, rng.randint(1, 3)):
         k.vmalloc(rng.randint(1, 4) * PAGE_SIZE, caller=c)
     lay = k.layout
-    listing = vmlist_text(k)
+    listing = machine_text(k) + "\n" + vmlist_text(k)
     areas = list(k.vmlist)
     offset = rng.choice((0, 0x20, 0x100, 0x800))
     phys = 0xFE000000 + rng.randrange(0x10, 0x400) * PAGE_SIZE + offset
     size = rng.choice((0x20, 0x100, 0x1000, 0x2000, 0x3000))
-    mapped = _page_align(offset + size)  # whole pages from the page holding phys
-    align = 1 << min(max(mapped.bit_length(), 12), 19)
+    last = phys + size - 1
+    mapped = _page_align(offset + size)  # PAGE_ALIGN(last_addr + 1) - (phys_addr & PAGE_MASK)
+    bit = min(max(mapped.bit_length(), 12), 19)
+    align = 1 << bit
     addr = k.ioremap(phys, size, caller="mydev_probe")
     base = k.find_vm_area(addr & ~(PAGE_SIZE - 1)).addr
-    unaligned = first_fit(
-        [a.addr for a in areas], [a.size for a in areas], lay.vmalloc_start, mapped + PAGE_SIZE, lay.vmalloc_end, 1
-    )[2]
+
+    def fit(nbytes: int, a: int) -> int:
+        return first_fit(
+            [x.addr for x in areas], [x.size for x in areas], lay.vmalloc_start, nbytes + PAGE_SIZE,
+            lay.vmalloc_end, a,
+        )[2]  # fmt: skip
+
+    pages = (
+        f"the registers run from {phys:#x} to {last:#x} (phys_addr + size - 1), so the mapping covers the whole "
+        f"pages {phys & ~(PAGE_SIZE - 1):#x}-{(last | (PAGE_SIZE - 1)):#x}: {_pages(mapped // PAGE_SIZE)}, "
+        f"{mapped:#x} bytes"
+    )
     mistakes = {}
+    unaligned = fit(mapped, 1)
     if unaligned != base:
         mistakes[unaligned] = "That forgets both the alignment of ioremap areas and the offset within the page."
         mistakes[unaligned + offset] = (
-            f"That skips the alignment: an ioremap area starts at a multiple of {align:#x}, the power of two "
-            f"above its {mapped:#x}-byte size (1 << fls(size), at least one page, at most 512 kB)."
+            f"That skips the alignment: an ioremap area starts at a multiple of 1 << fls({mapped:#x}) = {align:#x}, "
+            f"the smallest power of two above its {mapped:#x}-byte mapping (at least one page, at most 512 kB)."
         )
+    rounded = _page_align(size)  # forgetting that the offset can push the end into one more page
+    if rounded != mapped:
+        short = fit(rounded, 1 << min(max(rounded.bit_length(), 12), 19))
+        if short != base:
+            mistakes[short + offset] = (
+                f"That maps only PAGE_ALIGN({size:#x}) = {rounded:#x} bytes. But phys_addr starts {offset:#x} into "
+                f"its page: {pages}."
+            )
     mistakes[base] = (
         "That is where the area starts; ioremap returns that address plus the offset of phys_addr within its "
         f"page ({offset:#x}), so the pointer lands on the register itself."
@@ -297,14 +346,14 @@ def _ioremap_addr(rng: random.Random) -> Exercise:
     mistakes.pop(addr, None)
     return NumberExercise(
         "ioremap_addr",
-        f"Linux 2.6.24, VMALLOC_START = {lay.vmalloc_start:#010x}. vmlist, sorted by address (each size includes "
-        f"the guard page): {listing}. A driver calls ioremap({phys:#x}, {size:#x}) for a device's registers. "
+        f"{listing}\nA driver calls ioremap({phys:#x}, {size:#x}) for a device's registers. "
         "Which virtual address does ioremap return?",
-        hint=f"The mapping covers whole pages: {mapped:#x} bytes here, plus a guard page. For VM_IOREMAP, "
-        "__get_vm_area_node aligns the start to 1 << fls(size) (at least 4 kB, at most 512 kB). Then add the "
-        "offset of phys_addr within its page.",
-        explain=f"{_pages(mapped // PAGE_SIZE)} plus the guard page, aligned to {align:#x}: the first such hole "
-        f"starts at {base:#010x}; adding the offset {offset:#x} gives {addr:#010x}.",
+        hint="The mapping covers every page from the one holding phys_addr to the one holding the last byte, "
+        "phys_addr + size - 1; the area adds a guard page. For VM_IOREMAP, __get_vm_area_node aligns the start to "
+        "1 << fls(mapped size) (at least 4 kB, at most 512 kB). Then add the offset of phys_addr within its page.",
+        explain=f"{pages[0].upper()}{pages[1:]}. With the guard page the area needs {(mapped + PAGE_SIZE):#x} "
+        f"bytes, at a multiple of 1 << fls({mapped:#x}) = {align:#x}: the first such hole starts at "
+        f"{base:#010x}; adding the offset {offset:#x} gives {addr:#010x}.",
         value=addr,
         mistakes=mistakes,
     )

@@ -2,14 +2,16 @@
 
 Every answer comes from the model: a seeded scenario is run on a fresh :class:`Kernel`
 and the result (an address, ``map_count``, the rotations ``rb_insert_color`` emitted) is
-read back.  The helpers :func:`tree_text`, :func:`rb_steps`, :func:`rotations` and
-:func:`rotation_exercise` are also used by the lesson notebook.
+read back.  The helpers :func:`tree_text`, :func:`rb_steps`, :func:`vma_changes`,
+:func:`rotations` and :func:`rotation_exercise` are also used by the lesson notebook.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
+import re
 from typing import Any
 
 from ..errors import InvalidArgument
@@ -25,6 +27,20 @@ ANON = MAP_PRIVATE | MAP_ANONYMOUS
 RW = PROT_READ | PROT_WRITE
 PROGRAMS = ("cat", "ls", "grep", "sort", "less", "head", "wc", "tail")
 FILES = ("/usr/share/dict/words", "/var/log/syslog", "/etc/services", "/usr/lib/locale/locale-archive")
+
+
+class _AddressExercise(NumberExercise):
+    """A NumberExercise for an address a student may copy as /proc prints it (``08048000``).
+
+    Work-around: the shared parser hands ``08048000`` (no hex letter, a leading 0) to
+    ``int(text, 0)``, which raises before the eight-digit rule reads it as hex; such a reply
+    is passed on as ``0x08048000`` here.
+    """
+
+    def check(self, reply: Any) -> Any:
+        if isinstance(reply, str) and re.fullmatch(r"\s*0[0-9]{7}\s*", reply):
+            reply = "0x" + reply.strip()
+        return super().check(reply)
 
 
 # -- helpers shared with the notebook ---------------------------------------------------------
@@ -76,31 +92,108 @@ def rb_events(kernel: Kernel, op: Any) -> list[tuple[int, Any, dict[int, int]]]:
     return out
 
 
-def rb_steps(kernel: Kernel, op: Any) -> str:
+def _rb_text(ev: Any, n: Any, short: bool = False) -> str:
+    """One mm_rb step in words, ``n(id)`` naming each node; ``short`` keeps only the case's name."""
+    case = ev.case.split(":")[0] if short and hasattr(ev, "case") else getattr(ev, "case", "")
+    if ev.kind == "RbNodeLinked":
+        where = "as the root" if ev.side == "root" else f"as the {ev.side} child of {n(ev.parent)}"
+        return f"link     {n(ev.node)} hangs red {where}"
+    if ev.kind == "RbRecolored":
+        cols = ", ".join(f"{n(c[0])}→{'red' if c[2][3] == RB_RED else 'black'}" for c in ev.changes)
+        return f"recolour {cols}  ({case})"
+    if ev.kind == "RbNodeErased":
+        return f"erase    {n(ev.node)}"
+    way = "left " if ev.kind == "RbRotatedLeft" else "right"
+    return f"rotate {way} at {n(ev.node)}: {n(ev.pivot)} takes its place  ({case})"
+
+
+def _namer(kernel: Kernel, op: Any) -> Any:
+    """``name(id, names)`` for the steps of ``op``: a node's vm_start, and for a VMA whose
+    vm_start moved during ``op`` (split_vma with new_below=1), ``new (was old)``."""
+    first = _labels(kernel, op.start)
+
+    def name(x: int | None, names: dict[int, int]) -> str:
+        if x is None:
+            return "NULL"
+        now = names.get(x, x)
+        first.setdefault(x, now)  # a node linked during op is first named by its link
+        return f"{now:08x}" if first[x] == now else f"{now:08x} (was {first[x]:08x})"
+
+    return name
+
+
+def rb_steps(kernel: Kernel, op: Any, short: bool = False) -> str:
     """The tree steps of ``op`` as lines naming each node by its VMA's vm_start.
 
-    The player's narration names mm_rb nodes by an internal id; this prints the same
-    steps with the addresses the VmaView shows.  ``step`` is the player position that
-    shows the state just after the step.
+    The player's narration names mm_rb nodes by their VMA's range (``08048000-0804c000``);
+    these lines use the start only, and write ``new (was old)`` for a VMA whose start moved
+    during ``op``.  ``step`` is the player position that shows the state just after the step.
     """
+    name = _namer(kernel, op)
     lines = []
-    for i, ev, name in rb_events(kernel, op):
-
-        def n(x: int | None, name: dict[int, int] = name) -> str:
-            return "NULL" if x is None else f"{name.get(x, x):08x}"
-
-        if ev.kind == "RbNodeLinked":
-            where = "as the root" if ev.side == "root" else f"as the {ev.side} child of {n(ev.parent)}"
-            text = f"link     {n(ev.node)} hangs red {where}"
-        elif ev.kind == "RbRecolored":
-            cols = ", ".join(f"{n(c[0])}→{'red' if c[2][3] == RB_RED else 'black'}" for c in ev.changes)
-            text = f"recolour {cols}  ({ev.case})"
-        elif ev.kind == "RbNodeErased":
-            text = f"erase    {n(ev.node)}"
-        else:
-            way = "left " if ev.kind == "RbRotatedLeft" else "right"
-            text = f"rotate {way} at {n(ev.node)}: {n(ev.pivot)} takes its place  ({ev.case})"
+    for i, ev, names in rb_events(kernel, op):
+        text = _rb_text(ev, lambda x, names=names: name(x, names), short)
         lines.append(f"step {i + 1:4}  {text}")
+    return "\n".join(lines)
+
+
+def vma_changes(kernel: Kernel, op: Any) -> str:
+    """The list and tree changes of ``op`` (a munmap, an mprotect), grouped under the kernel
+    function that makes them: each ``split_vma`` (its ``vma_adjust`` of the old VMA, then the
+    new VMA's link and the red-black repair) and ``detach_vmas_to_be_unmapped`` (erase,
+    unlink).  Player step numbers as in :func:`rb_steps`."""
+    name = _namer(kernel, op)
+    labels = _labels(kernel, op.start)
+    events = list(enumerate(kernel.timeline[op.start : op.end], start=op.start))
+    lines: list[str] = []
+    group = ""
+
+    def head(text: str) -> None:
+        nonlocal group
+        if text != group:
+            lines.append(text)
+            group = text
+
+    def span(a: int, b: int) -> str:
+        return f"{a:08x}-{b:08x}"
+
+    for j, (i, ev) in enumerate(events):
+        _label(labels, ev)
+        step = f"  step {i + 1:4}  "
+        if ev.kind == "VmaAdjusted":
+            (a, b, _), (c, d, _) = ev.old, ev.new
+            split = next((e for _, e in events[j + 1 :] if e.kind in ("VmaLinked", "VmaAdjusted", "VmaUnlinked")), None)
+            if split is not None and split.kind == "VmaLinked" and c == a:
+                head(f"split_vma at {d:08x}, new_below=0: the old VMA keeps the part below, the new one the part above")
+                lines.append(f"{step}vma_adjust       {span(a, b)} shrinks to {span(c, d)}")
+            elif split is not None and split.kind == "VmaLinked" and d == b:
+                head(f"split_vma at {c:08x}, new_below=1: the old VMA keeps the part above, the new one the part below")
+                lines.append(f"{step}vma_adjust       {span(a, b)} shrinks to {span(c, d)}: old {a:08x}, now {c:08x}")
+            else:
+                head("vma_adjust")
+                lines.append(f"{step}vma_adjust       {span(a, b)} now spans {span(c, d)}")
+        elif ev.kind == "VmaLinked":
+            if not group.startswith("split_vma"):
+                head("vma_link")
+            lines.append(
+                f"{step}__vma_link_list  the new VMA {span(ev.vm_start, ev.vm_end)} joins the list, then the tree:"
+            )
+        elif ev.kind == "VmaUnlinked":
+            head(ev.fn.split(":")[-1] + ": the VMAs inside the range leave the tree and the list")
+            lines.append(
+                f"{step}list             {span(ev.vm_start, ev.vm_end)} leaves the list (prev->vm_next skips it)"
+            )
+        elif ev.kind == "RbNodeErased" and ev.tree.startswith("mm_rb:"):
+            gone = next((e for _, e in events[j + 1 :] if e.kind == "VmaUnlinked" and e.vma == ev.node), None)
+            what = name(ev.node, labels)
+            if gone is not None:
+                head(gone.fn.split(":")[-1] + ": the VMAs inside the range leave the tree and the list")
+                what = f"the node of {span(gone.vm_start, gone.vm_end)}"
+            lines.append(f"{step}rb_erase         {what} leaves mm_rb")
+        elif ev.kind in ("RbNodeLinked", "RbRecolored", "RbRotatedLeft", "RbRotatedRight") and ev.tree.startswith(
+            "mm_rb:"
+        ):
+            lines.append(f"{step}  {_rb_text(ev, lambda x: name(x, labels), short=True)}")
     return "\n".join(lines)
 
 
@@ -116,7 +209,9 @@ def rotations(kernel: Kernel, op: Any) -> str:
 
 def _insert_story(kernel: Kernel, op: Any) -> tuple[str, str, dict[str, Any]]:
     """What rb_insert_color did in ``op`` (one insert), in words; where the node hung; and
-    facts for the feedback."""
+    facts for the feedback: ``case1`` (how often case 1 moved up), ``up`` (the sentence for
+    those moves), ``red`` (the red node that meets a red parent under a black uncle, after
+    the moves), ``parent``, ``grand``, ``inner`` and ``side`` (where the red pair hangs)."""
     steps = rb_events(kernel, op)
     links = [ev for _, ev, _ in steps if ev.kind == "RbNodeLinked"]
     if len(links) != 1 or any(ev.kind == "RbNodeErased" for _, ev, _ in steps):
@@ -131,25 +226,39 @@ def _insert_story(kernel: Kernel, op: Any) -> tuple[str, str, dict[str, Any]]:
     side = "the root" if link.side == "root" else f"the {link.side} child of {n(link.parent)}"
     where = f"{n(link.node)} hangs red as {side}"
     parts: list[str] = []
-    facts: dict[str, Any] = {"case1": 0, "parent_black": False, "inner": False}
+    facts: dict[str, Any] = {"case1": 0, "parent_black": False, "inner": False, "up": "", "red": n(link.node)}
     lifted: tuple[int, int] | None = None  # case 3's recolour: (parent, grandparent)
     for ev in events:
         way = "left" if ev.kind == "RbRotatedLeft" else "right"
         if ev.kind == "RbRecolored" and ev.case.startswith("insert case 1"):
             u, p, g = ev.nodes
             facts["case1"] += 1
+            facts["red"] = n(g)
             parts.append(
                 f"case 1: the uncle {n(u)} is red, so {n(p)} and {n(u)} turn black and the grandparent {n(g)} "
                 f"red; the check moves up to {n(g)}"
             )
+            facts["up"] += (
+                f"the new node's uncle {n(u)} is red, so case 1 first recolours and moves the check up to {n(g)}"
+                if facts["case1"] == 1
+                else f"; there the uncle {n(u)} is red again, and case 1 moves the check up to {n(g)}"
+            )
+        elif ev.kind == "RbRecolored" and ev.case.startswith("the root"):
+            facts["root"] = True  # the check reached the root, which had turned red
+            if facts["case1"]:
+                parts.append(f"{n(ev.nodes[0])} is the root, so it turns black")
         elif ev.kind.startswith("RbRotated") and ev.case.startswith("insert case 2"):
             facts["inner"] = True
+            facts["parent"] = n(ev.node)
+            facts["shape"] = "a right child of a left child" if way == "left" else "a left child of a right child"
             parts.append(f"case 2: {n(ev.pivot)} is an inner child of {n(ev.node)}, so rotate {way} at {n(ev.node)}")
         elif ev.kind == "RbRecolored" and ev.case.startswith("insert case 3"):
             lifted = ev.nodes
         elif ev.kind.startswith("RbRotated") and ev.case.startswith("insert case 3"):
             facts["side"] = "right" if way == "left" else "left"
+            facts["grand"] = n(ev.node)
             p = lifted[0] if lifted else ev.pivot
+            facts.setdefault("parent", n(p))
             parts.append(
                 f"case 3: {n(p)} turns black and {n(ev.node)} red, and a {way} rotation at {n(ev.node)} lifts "
                 f"{n(ev.pivot)} into its place"
@@ -167,55 +276,62 @@ def _insert_story(kernel: Kernel, op: Any) -> tuple[str, str, dict[str, Any]]:
 def rotation_exercise(kernel: Kernel, op: Any, before: str, eid: str = "rb_rotation") -> ChoiceExercise:
     """ "Which rotations fix this insert?" for the mmap (or other insert) ``op``.
 
-    ``before`` is :func:`tree_text` of the tree just before ``op``.
+    ``before`` is :func:`tree_text` of the tree just before ``op``.  Each wrong option's
+    feedback follows the cases as they fire (case 1 first, when it does).
     """
     answer = rotations(kernel, op)
     where, story, facts = _insert_story(kernel, op)
+    up = facts["up"]
+    then = f"{up[0].upper()}{up[1:]}. Then " if up else ""  # case 1's moves, before the rotations
+    but = f"{up}, but then " if up else ""
     if answer == "none":
         if facts["case1"]:
-            why = "No: the uncle is red, so case 1 fixes it by recolouring alone (moving up); no rotation is needed."
+            end = (
+                f"{facts['red']} is the root, which simply turns black"
+                if facts.get("root")
+                else f"the parent of {facts['red']} is black"
+            )
+            why = f"No: {up}, and there {end}. Recolouring alone fixed it: no rotation is needed."
         else:
             why = "No: the new node's parent is black, so two reds never meet and rb_insert_color has nothing to do."
         options = {o: why for o in ("left", "right", "left-right", "right-left")}
         options["none"] = ""
-    elif "-" in answer:
-        first, second = answer.split("-")
-        single = (
-            "Not quite: one rotation fixes an outer child, but the red node here is an inner child (a right child "
-            "of a left child, or the mirror), so case 2 first rotates at the parent and case 3 then at the "
-            "grandparent."
-        )
+    else:
+        red, parent, grand = facts["red"], facts["parent"], facts["grand"]
+        many = "rotations are" if "-" in answer else "a rotation is"
         options = {
-            "none": "No: a red node ends up under a red parent whose sibling (the uncle) is black, and recolouring "
-            "alone cannot fix that: rotations are needed.",
-            "left": single,
-            "right": single,
+            "none": f"No: {but}{red}'s parent {parent} is red too and its uncle is black: recolouring alone "
+            f"cannot fix that, {many} needed.",
+            "left": "",
+            "right": "",
             "left-right": "",
             "right-left": "",
         }
-        options["-".join((second, first))] = (
-            f"The directions are swapped: the inner child is lifted with a {first} rotation at its parent, then "
-            f"the grandparent turns {second}."
-        )
-    else:
-        side = facts.get("side", "left")
-        options = {
-            "none": "No: a red node ends up under a red parent whose sibling (the uncle) is black, and recolouring "
-            "alone cannot fix that: a rotation is needed.",
-            "left": "",
-            "right": "",
-            "left-right": "Too many: a double rotation is for an inner child; here the red pair leans outward "
-            f"(both on the {side}), so case 3's single rotation at the grandparent does it.",
-            "right-left": "Too many: a double rotation is for an inner child; here the red pair leans outward "
-            f"(both on the {side}), so case 3's single rotation at the grandparent does it.",
-        }
-        other = "right" if answer == "left" else "left"
-        options[other] = (
-            f"Wrong way: the red pair sits on the grandparent's {side} side, so the grandparent rotates towards "
-            f"the other side ({answer}), lifting its {side} child."
-        )
+        if "-" in answer:
+            one, two = answer.split("-")
+            shape = facts["shape"]
+            single = (
+                f"Not quite: one rotation fixes an outer child. {then}{red} is red under the red {parent} with a "
+                f"black uncle, and it is an inner child ({shape}), so it takes two: case 2 rotates {one} at {parent}, "
+                f"then case 3 rotates {two} at the grandparent {grand}."
+            )
+            options["left"] = options["right"] = single
+            options[f"{two}-{one}"] = (
+                f"The directions are swapped. {then}{red} is {shape}, so case 2 first rotates {one} at its parent "
+                f"{parent} (making it an outer child), then case 3 rotates {two} at the grandparent {grand}."
+            )
+        else:
+            side = facts["side"]
+            options["left-right"] = options["right-left"] = (
+                f"Too many: a double rotation is for an inner child. {then}{red} and its red parent {parent} lean "
+                f"outward (both are {side} children), so case 3's single rotation at the grandparent {grand} does it."
+            )
+            options["right" if answer == "left" else "left"] = (
+                f"Wrong way. {then + 'the' if then else 'The'} red pair {red}, {parent} sits on the {side} side of "
+                f"the grandparent {grand}, so {grand} rotates {answer}, lifting its {side} child {parent}."
+            )
     prompt = (
-        f"mm_rb before the insert, written colour start(left child, right child) with - for no child: {before}. "
+        f"mm_rb before the insert, written colour start(left child, right child) with - for no child:\n{before}\n"
         f"A new VMA is inserted: {where}. Which rotations does rb_insert_color make to restore the red-black "
         "rules? (none, left, right, left-right = left then right, right-left = right then left)"
     )
@@ -340,40 +456,53 @@ def _mmap_topdown(rng: random.Random) -> Exercise:
     n = rng.randint(1, hole) if fits else rng.randint(hole + 1, hole + 6)
     ranges = ", ".join(reversed(vma_ranges(mm, mm.mmap_base)))
     lowest = min(v.vm_start for v in mm if v.vm_start >= 0x10000000)
+    cache = mm.free_area_cache  # the munmap above left it at the top of the hole
     addr = mm.mmap(0, n * PAGE, RW, ANON)
+    pl = "s" * (n > 1)
     small = (
-        f"The hole {hole_lo:08x}-{hole_hi:08x} is only {hole} page{'s' * (hole > 1)}: {n} pages do not fit, so the "
-        "search goes on down."
+        f"The hole {hole_lo:08x}-{hole_hi:08x} is only {hole} page{'s' * (hole > 1)}: {n} pages do not fit. The "
+        f"first try, just below free_area_cache, fails, so the search starts again at mmap_base and goes on down."
     )
     mistakes = {
-        lowest - n * PAGE: "There is a hole higher up that is big enough: the top-down search starts at mmap_base "
-        "and takes the first (highest) hole that fits.",
+        lowest - n * PAGE: f"The search first tries the {n} page{pl} just below free_area_cache ({cache:#010x}), "
+        "and they are free: the hole there is big enough, so the search stops at once.",
         hole_hi - n * PAGE: small,
         hole_lo: small
         if n > hole
         else "Top-down puts the new mapping at the top of the hole: it ends where the VMA above the hole starts.",
         mm.mmap_base - n * PAGE: "That range is taken: ld.so's text ends exactly at mmap_base.",
+        cache: "That is where the free space ends: the new mapping ends there, so it starts the length below it.",
         lowest: "The new mapping ends where the lowest VMA starts: subtract the length.",
     }
     mistakes.pop(addr, None)
     prompt = (
-        f"A process's mmap_base is {mm.mmap_base:#010x}. Its VMAs below mmap_base, from the top down: {ranges}; "
-        f"nothing is mapped between 0804d000 and {lowest:08x}. It calls "
-        f"mmap(NULL, {n * PAGE:#x}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS) ({n} page{'s' * (n > 1)}). "
+        f"A process's mmap_base is {mm.mmap_base:#010x} and its free_area_cache is {cache:#010x}.\n"
+        f"Its VMAs below mmap_base, from the top down: {ranges}; nothing is mapped between 0804d000 and "
+        f"{lowest:08x}.\n"
+        f"It calls mmap(NULL, {n * PAGE:#x}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS) ({n} page{pl}). "
         "At which address does the new mapping start?"
     )
-    where = (
-        f"the hole {hole_lo:08x}-{hole_hi:08x} is the highest one with room for {n} page{'s' * (n > 1)}"
-        if addr == hole_hi - n * PAGE
-        else f"the only hole, {hole_lo:08x}-{hole_hi:08x}, is too small, so it goes just below {lowest:08x}"
-    )
-    return NumberExercise(
+    if addr == hole_hi - n * PAGE:
+        where = (
+            f"arch_get_unmapped_area_topdown first tries the {n} page{pl} just below free_area_cache ({cache:#010x}, "
+            f"the top of the hole {hole_lo:08x}-{hole_hi:08x}: the munmap that made the hole moved it there). "
+            f"Nothing is mapped there, so the mapping goes there"
+        )
+    else:
+        where = (
+            f"arch_get_unmapped_area_topdown first tries the {n} page{pl} just below free_area_cache "
+            f"({cache:#010x}), but the hole {hole_lo:08x}-{hole_hi:08x} is only {hole} page{'s' * (hole > 1)}: the "
+            f"VMA below it is in the way. So the search starts again at mmap_base and walks down; no gap is big "
+            f"enough until the free space below {lowest:08x}"
+        )
+    return _AddressExercise(
         "mmap_topdown",
         prompt,
-        hint="Walk down from mmap_base: look for the first gap between two VMAs that is at least the length. The "
-        "mapping is placed at the top of that gap (its end touches the VMA above).",
-        explain=f"arch_get_unmapped_area_topdown searches down from mmap_base: {where}. "
-        f"{addr:#010x} + {n * PAGE:#x} = {addr + n * PAGE:#010x}.",
+        hint="arch_get_unmapped_area_topdown first tries the length just below free_area_cache: if nothing is "
+        "mapped there, it takes it. Otherwise it starts again just below mmap_base and walks down to the first "
+        "gap between two VMAs that is at least the length. Either way the mapping ends where the free space ends "
+        "(it touches the VMA above).",
+        explain=f"{where}. {addr:#010x} + {n * PAGE:#x} = {addr + n * PAGE:#010x}.",
         value=addr,
         mistakes=mistakes,
     )
@@ -421,12 +550,12 @@ def _find_vma(rng: random.Random) -> Exercise:
     mistakes.pop(value, None)
     ranges = ", ".join(vma_ranges(mm))
     prompt = (
-        f"A process has these VMAs: {ranges}. What does find_vma(mm, {addr:#010x}) return? Give the vm_start of "
-        "the VMA it returns, or 0 for NULL."
+        f"A process has these VMAs: {ranges}.\nWhat does find_vma(mm, {addr:#010x}) return? Give the vm_start of "
+        "the VMA it returns, in hex as in the list (b7ea2000 or 0xb7ea2000 are both fine), or 0 for NULL."
     )
     if kind == "null":
         explain = (
-            f"no VMA ends above {addr:#010x} (the stack ends at TASK_SIZE, {mm.task_size:#010x}), so find_vma "
+            f"No VMA ends above {addr:#010x} (the stack ends at TASK_SIZE, {mm.task_size:#010x}), so find_vma "
             "returns NULL."
         )
     elif vma.vm_start <= addr:
@@ -438,7 +567,7 @@ def _find_vma(rng: random.Random) -> Exercise:
             f"{addr:#010x} is in a hole; find_vma returns the first VMA with addr < vm_end, the one just above the "
             f"hole, {value:08x}-{vma.vm_end:08x}, even though it does not contain the address."
         )
-    return NumberExercise(
+    return _AddressExercise(
         "find_vma",
         prompt,
         hint="find_vma returns the first VMA (lowest address) with addr < vm_end. It need not contain addr.",
@@ -465,10 +594,10 @@ def _insert_base(seed: int, attempt: int) -> tuple[Kernel, Any, list[tuple[int, 
     return k, mm, holes
 
 
-def _dry_insert(mm: Any, key: int) -> tuple[str, int, int]:
+def _dry_insert(mm: Any, key: int) -> tuple[str, int, int, tuple[int, bool]]:
     """Insert ``key`` into a copy of mm_rb with the model's rb_link_node/rb_insert_color:
-    the rotations made, the root's key and the new node's colour afterwards (the real mm
-    is not touched)."""
+    the rotations made, the root's key and the new node's colour afterwards, and where the
+    node hung (the parent's key, whether on the left); the real mm is not touched."""
 
     def copy(n: Any, parent: Any) -> Any:
         if n is None:
@@ -491,9 +620,23 @@ def _dry_insert(mm: Any, key: int) -> tuple[str, int, int]:
             dirs.append("left" if cls is RbRotatedLeft else "right")
 
     node = RbNode(key, -1)
+    hung = (parent.owner if parent is not None else 0, left)
     rb_link_node(node, parent, left, root, emit)
     rb_insert_color(node, root, emit)
-    return "-".join(dirs) or "none", root.rb_node.owner, node.rb_color
+    return "-".join(dirs) or "none", root.rb_node.owner, node.rb_color, hung
+
+
+@functools.cache
+def lesson_question() -> tuple[str, tuple[int, bool]]:
+    """The insert the lesson itself asks about (§4: the first anonymous mmap after spawn):
+    the tree before it and where the new node hangs.  The seeded questions avoid it, since
+    the lesson reveals its answer."""
+    k = Kernel()
+    mm = k.spawn("cat").mm
+    before = tree_text(mm)
+    mm.mmap(0, 3 * PAGE, RW, ANON)
+    _, link, names = next(x for x in rb_events(k, k.timeline.operations[-1]) if x[1].kind == "RbNodeLinked")
+    return before, (names[link.parent], link.side == "left")
 
 
 def insert_scenario(seed: int) -> tuple[Kernel, Any, Any, str]:
@@ -502,21 +645,26 @@ def insert_scenario(seed: int) -> tuple[Kernel, Any, Any, str]:
     The seed picks the rotations to aim for (and, for two rotations, whether the new node
     itself is lifted, ending black); seeded processes and holes are tried on a copy of the
     tree until one gives them, then the mmap runs for real on a fresh kernel, whose events
-    are the answer.
+    are the answer.  The lesson's own question (same tree, node hung at the same place) is
+    never chosen.
     """
     rng = random.Random(seed)
     target = _CATEGORIES[rng.randrange(len(_CATEGORIES))]
     want = RB_BLACK if "-" in target and rng.random() < 0.5 else RB_RED
     offset = rng.randint(0, 15)
+    shown_tree, shown_hung = lesson_question()
     choice = fallback = None
     for attempt in range(12):
         _, mm, holes = _insert_base(seed, attempt)
+        bare = tree_text(mm) == shown_tree
         order = list(range(len(holes)))
         rng.shuffle(order)
         for i in order:
             lo, hi = holes[i]
             addr = lo + min(offset, (hi - lo) // PAGE - 1) * PAGE
-            rot, _, colour = _dry_insert(mm, addr)
+            rot, _, colour, hung = _dry_insert(mm, addr)
+            if bare and hung == shown_hung:
+                continue
             if rot == target and colour == want:
                 choice = (attempt, addr)
                 break
@@ -552,7 +700,7 @@ def _rb_exercises(seed: int) -> list[Exercise]:
                  "that was not the new node: look at which nodes the cases recolour."}  # fmt: skip
     options = {"red": "", "black": "", **wrong}
     prompt = (
-        f"mm_rb before the insert, written colour start(left child, right child) with - for no child: {before}. "
+        f"mm_rb before the insert, written colour start(left child, right child) with - for no child:\n{before}\n"
         f"A new VMA is inserted: {where}. After rb_insert_color has restored the rules, what colour is the new "
         "VMA's node?"
     )
@@ -561,7 +709,7 @@ def _rb_exercises(seed: int) -> list[Exercise]:
         prompt,
         hint="Follow rb_insert_color from the new node: which nodes does each case recolour? In case 2 the node "
         "and its parent swap roles before case 3 runs.",
-        explain=f"{story} {end}",
+        explain=f"{story[0].upper()}{story[1:]} {end}",
         options=options,
         correct=colour,
     )

@@ -82,14 +82,24 @@ def _does(write: bool) -> str:
     return "writes to" if write else "reads"
 
 
-def maps_line(task) -> str:
-    """The task's /proc/PID/maps on one line: ``start-end perms name`` per VMA, ``;`` between."""
-    out = []
+def maps_excerpt(task, buf: int) -> str:
+    """What the outcome question needs of the task's /proc/PID/maps, one VMA a line
+    (``start-end perms name``): the program, the anonymous mapping at ``buf``, the stack.
+    The shared libraries, which no question touches, are folded into one line."""
+    lines, libs = [], []
     for line in task.mm.maps().splitlines():
         f = line.split()
-        name = f[5] if len(f) > 5 else "(anonymous)"
-        out.append(f"{f[0]} {f[1]} {name}")
-    return "; ".join(out)
+        start, end = (int(x, 16) for x in f[0].split("-"))
+        name = f[5] if len(f) > 5 else ""
+        if name.startswith("/lib/") or (libs and not name and start != buf):
+            libs.append((start, end))
+            continue
+        if libs:
+            lines.append(f"  {libs[0][0]:08x}-{libs[-1][1]:08x} ({len(libs)} VMAs of the shared libraries)")
+            libs = []
+        note = "  <- the anonymous mapping" if start == buf else ""
+        lines.append(f"  {f[0]} {f[1]} {name}".rstrip() + note)
+    return "\n".join(lines)
 
 
 def _history_text(buf: int, history: tuple[tuple[int, bool], ...], offsets: tuple[int, ...]) -> str:
@@ -115,7 +125,7 @@ class OutcomeCase:
     write: bool
     answer: str
     reason: str  # the SIGSEGV reason, if any
-    maps: str  # /proc/PID/maps on one line, before the access
+    maps: str  # an excerpt of /proc/PID/maps, one VMA a line, before the access
     stack_start: int
 
 
@@ -178,7 +188,7 @@ def outcome_case(seed: int) -> OutcomeCase:
         write = True
     elif kind in ("text_read", "hole", "kernel", "fork_child_read"):
         write = False
-    maps = maps_line(task)
+    maps = maps_excerpt(task, buf)
     stack_start = task.mm.find_vma(task.mm.start_stack).vm_start
     for (p, w), o in zip(history, offsets, strict=True):
         task.access(buf + p * PAGE + o, write=w)
@@ -238,7 +248,9 @@ def _outcome_texts(c: OutcomeCase) -> tuple[str, str, dict[str, str]]:
         "hole": "No VMA contains this address: find_vma returns the next VMA above it, which starts higher "
         "and does not grow down, so do_page_fault sends SIGSEGV.",
         "kernel": "The address is in the kernel's gigabyte (at or above PAGE_OFFSET 0xc0000000). The kernel "
-        "entries have no USER bit, so a user-mode access faults and do_page_fault sends SIGSEGV.",
+        "maps its pages without the USER bit (its PTEs and the 4 MB PGD entries of its lowmem lack it), and the "
+        "MMU allows a user-mode access only if every level of the walk has USER. So the access faults, and "
+        "do_page_fault sends SIGSEGV for a user-mode access to an address at or above TASK_SIZE.",
         "stack_near": f"The address lies just below the stack VMA, within the slack: {stack_rule}. "
         "expand_stack moves vm_start down and do_anonymous_page fills the PTE.",
         "stack_far": f"The address lies below the stack VMA, too far to be a push: {stack_rule}. "
@@ -287,8 +299,9 @@ def outcome_exercise(c: OutcomeCase) -> ChoiceExercise:
     )
     prompt = (
         f"Linux {c.era}, no PAE. Process {c.comm} has mapped {c.pages} pages of anonymous memory at {c.buf:#010x} "
-        f"with mmap(PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS). Its /proc/PID/maps is now: {c.maps}. "
-        f"{_history_text(c.buf, c.history, c.offsets)}{fork}{sp} "
+        f"with mmap(PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS). Its /proc/PID/maps is now "
+        f"(start-end, permissions, file):\n{c.maps}\n"
+        f"{_history_text(c.buf, c.history, c.offsets)}{fork}{sp}\n"
         f"What happens when {actor} {_does(c.write)} {c.addr:#010x} (in user mode)?"
     )
     hint, explain, why = _outcome_texts(c)
@@ -416,12 +429,16 @@ def cow_case(seed: int) -> CowCase:
 
 def cow_exercise(c: CowCase) -> NumberExercise:
     name = {0: "the parent"} | {i: f"child {i}" for i in range(1, c.children + 1)}
-    order = ", then ".join(name[i] for i in c.writers)
-    kids = "one child" if c.children == 1 else f"{c.children} children (child 1 first)"
+    kids = "one child (child 1)" if c.children == 1 else f"{c.children} children (child 1 first)"
+    if len(c.writers) == 1:
+        writes = f"Then {name[c.writers[0]]} writes to the page, once."
+    else:
+        order = [name[i] + (" again" if i in c.writers[:n] else "") for n, i in enumerate(c.writers)]
+        writes = f"Then {len(c.writers)} writes to the page follow, in this order: " + ", then ".join(order) + "."
     prompt = (
         f"Linux {c.era}, no PAE. A parent process maps one page of private anonymous memory at {c.buf:#010x} and "
         f"writes to it, so the page gets frame {c.frame:#x} with _count 1. It then forks {kids}; each fork shares "
-        f"the page copy-on-write. Then these processes write to the page, in this order: {order}. "
+        f"the page copy-on-write.\n{writes}\n"
         f"What is frame {c.frame:#x}'s reference count (_count) now?"
     )
     mistakes = {
@@ -511,6 +528,18 @@ def pte_fork_exercise(c: PteForkCase) -> FieldsExercise:
             "child": "the child gets the parent's entry write-protected (no RW) and old (pte_mkold clears "
             "ACCESSED, 0x20), pointing at the same frame",
         },
+        mistakes={
+            "parent": {
+                c.before: "fork does change the parent's PTE: ptep_set_wrprotect clears RW (0x2), so the "
+                "parent's next write faults too.",
+                c.child: "That is the child's value: only the child's copy is made old (pte_mkold).",
+            },
+            "child": {
+                c.before: "The child's copy cannot stay writable: both processes must fault on their next write.",
+                c.parent: "That is the parent's new value; the child's copy is also made old: pte_mkold clears "
+                "ACCESSED (0x20).",
+            },
+        },
     )
 
 
@@ -588,7 +617,8 @@ def vmalloc_exercise(c: VmallocCase) -> ChoiceExercise:
         "user": "vmalloc PTEs have no USER bit: a user-mode access to a kernel address faults and do_page_fault "
         "sends SIGSEGV. vmalloc_fault only runs for kernel-mode faults.",
         "guard": "That address is the area's guard page, which is never mapped. vmalloc_fault copies the PGD "
-        "entry, but the PTE is still not present, so it fails; a kernel-mode fault nobody can fix is an Oops.",
+        "entry, but the PTE is still not present (swapper_pg_dir does not map it either), so it fails. A "
+        "kernel-mode access to a kernel address with nothing mapped there, and no exception fixup, is an Oops.",
         "same_pde": "Both areas lie in the same 4 MB range, so they share one PGD entry, and that entry existed "
         "(from the first vmalloc) when the process copied the kernel part: the second area's PTEs are reached "
         "through it and nothing faults.",

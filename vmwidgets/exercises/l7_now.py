@@ -3,9 +3,9 @@
 The numeric answers are read off the model: a kernel of the right era is booted, the
 calls of the question are run on it, and the address or page count it gives is the key.
 The find_vma question builds the lesson's 64-bit sample process with
-:func:`~vmwidgets.from_proc_maps` and asks the model's ``find_vma``.  The two choice
-questions are about which kernel uses which structure; their facts and sources are in
-the lesson (notebooks/src/07_then_and_now.py).
+:func:`~vmwidgets.from_proc_maps` and asks the model's ``find_vma``, which takes 64-bit
+addresses.  The two choice questions are about which kernel uses which structure; their
+facts and sources are in the lesson (notebooks/src/07_then_and_now.py).
 """
 
 from __future__ import annotations
@@ -192,8 +192,7 @@ def find_vma_64(seed: int) -> NumberExercise:
     prev, nxt = rng.choice(holes)
     pages = (nxt.vm_start - prev.vm_end) // PAGE_SIZE
     addr = prev.vm_end + rng.randrange(pages) * PAGE_SIZE + rng.randrange(0, PAGE_SIZE, 8)
-    # MmStruct.find_vma only accepts 32-bit addresses, so walk mm_rb with the model's own _find_vma
-    found = mm._find_vma(addr)
+    found = mm.find_vma(addr)  # the model's find_vma takes 64-bit addresses (up to task_size)
     value = found.vm_start if found is not None else 0
     after = vmas[vmas.index(nxt) + 1]
     names = {}  # vm_start -> the name column of its maps line ([heap], a path, or nothing)
@@ -209,15 +208,22 @@ def find_vma_64(seed: int) -> NumberExercise:
             "That VMA lies below the address and ends before it. find_vma does not look for the VMA below: it "
             "returns the first VMA whose vm_end is above addr, even when addr falls in a hole."
         ),
-        0: "NULL only comes back when no VMA ends above addr; here the next VMA does.",
+        0: (
+            "NULL only comes back when no VMA at all ends above addr. Here the address is in a hole, and the VMA "
+            "after the hole ends above it: find_vma returns that one (the caller then checks vm_start <= addr)."
+        ),
         after.vm_start: "That VMA is further up: find_vma returns the lowest VMA that ends above addr.",
     }
     mistakes.pop(value, None)
     return NumberExercise(
         "find_vma_64",
-        f"The lesson's 64-bit sample process (cat) has, among others, these three VMAs in a row: {line(prev)}; "
-        f"{line(nxt)}; {line(after)}. What vm_start does find_vma(mm, {addr:#x}) return? (Answer 0 for NULL.)",
-        hint="find_vma returns the first VMA with addr < vm_end. Is the address inside a VMA at all?",
+        "The lesson's 64-bit sample process (cat) has, among others, these three VMAs in a row:\n"
+        f"  {line(prev)}\n  {line(nxt)}\n  {line(after)}\n"
+        f"What vm_start does find_vma(mm, {addr:#x}) return? (Answer 0 for NULL.)",
+        hint=(
+            "find_vma returns the first VMA, in address order, with addr < vm_end; it does not need "
+            "vm_start <= addr. Compare the address with each vm_end, from the lowest VMA up."
+        ),
         explain=(
             f"{addr:#x} lies in the hole between {prev.vm_end:#x} and {nxt.vm_start:#x}. The first VMA ending "
             f"above it starts at {value:#x}; a caller that needs addr inside the VMA must also check "
@@ -247,7 +253,7 @@ def vma_structure(seed: int) -> ChoiceExercise:
         "searches?",
         hint="Linux 6.1 replaced three structures (a tree, a list and a cache) with one B-tree for ranges.",
         explain=(
-            "Each mm_struct holds its VMAs in a maple tree, an RCU-safe B-tree of non-overlapping ranges "
+            "Each mm_struct holds its VMAs in a maple tree (mm->mm_mt), a B-tree of non-overlapping ranges "
             "(Documentation/mm/process_addrs.rst); find_vma walks it with mt_find."
         ),
         options=_shuffled(rng, options),

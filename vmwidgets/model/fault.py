@@ -228,7 +228,10 @@ class Faults:
         self._pt[mm.pgd.pfn][i] = src
         fn = self._fault_fn().replace("do_page_fault", "vmalloc_sync_one")
         self._emit(PteChanged, fn, mm.pgd.pfn, i, addr & ~((1 << 22) - 1), old, src, "pgd")
-        return True
+        # vmalloc_fault then checks the kernel's own PTE: nothing mapped there (a guard page)
+        # means the fault was not a vmalloc fault after all, and do_page_fault goes on
+        pte = self._pt.get((src & self._addr_mask) >> 12, {}).get((addr >> 12) & 1023, 0)
+        return bool(pte & _PAGE_PRESENT)
 
     def _do_page_fault(
         self: Kernel, mm: MmStruct, addr: int, write: bool, exec_: bool, user: bool, present: bool

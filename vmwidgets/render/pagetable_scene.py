@@ -82,7 +82,8 @@ def pagetable_scene(
         vaddr = f.walk[-1][0]
         x = 0.0
         for name, cls, value, width in index_bits(vaddr, pae):
-            text = f"{name} {value:#x}" if name != "offset" else f"offset {value:#05x}"
+            # indices in decimal as the tables, translate and the narration print them
+            text = f"{name} {value}" if name != "offset" else f"offset {value:#05x}"
             bits = f"{value:0{width}b}"
             node = box(f"bits:{name}", x, 0, [[text], [bits]], cls, w=max(80, len(bits) * 6.7 + 12))
             nodes.append(node)
@@ -107,7 +108,19 @@ def pagetable_scene(
             chosen |= {i for i, e in entries.items() if (e & frame_mask(pae)) >> 12 in sel_pfns}
         keep = {i for t, i in f.entries if t == pfn} | {w[2] for w in f.walk if w[1] == pfn}
         keep |= set(sorted(chosen)[:8])
-        rows = table_rows(state, pfn, pae, tables, frozenset(keep))
+        rows = []
+        for r in table_rows(state, pfn, pae, tables, frozenset(keep)):
+            inside = sorted(i for i in keep if r.kind == "empty" and r.first <= i <= r.last)
+            at = r.first
+            for i in inside:  # an entry the step just cleared gets a row of its own
+                if i > at:
+                    rows.append(r._replace(first=at, last=i - 1))
+                rows.append(r._replace(first=i, last=i))
+                at = i + 1
+            if not inside:
+                rows.append(r)
+            elif at <= r.last:
+                rows.append(r._replace(first=at, last=r.last))
         shown = _fold_rows(rows, keep, max_rows)
         head = f"{level.upper()} {pfn:#x}" + ("" if level == "pgd" else f"  (from {base:#010x})")
         out_rows: list[Any] = [{"c": [head, "", ""], "cls": "head"}]
@@ -118,7 +131,9 @@ def pagetable_scene(
                 continue
             index = f"{r.first}" if r.first == r.last else f"{r.first}–{r.last}"
             if r.kind == "empty":
-                out_rows.append({"c": [index, "empty", ""], "cls": "muted"})
+                cleared = r.first == r.last and (pfn, r.first) in f.entries
+                out_rows.append({"c": [index, "empty (just cleared)" if cleared else "empty", ""],
+                                 "cls": "hl" if cleared else "muted"})  # fmt: skip
                 continue
             cls = ""
             for i in range(r.first, r.last + 1):

@@ -277,14 +277,15 @@ def current_line(event: Any) -> int | None:
 def pseudocode_html(event: Any, fallback: str | None = None) -> str:
     """The function of ``event`` (or ``fallback``) as an HTML listing, the current line marked."""
     fn = getattr(event, "fn", None) or fallback or ""
-    lines = PSEUDOCODE.get(fn)
-    if lines is None and fallback:
-        fn, lines = fallback, PSEUDOCODE.get(fallback)
+    lines = lines_for(fn)[1]
+    own = bool(lines)
+    if not lines and fallback:
+        fn, lines = fallback, lines_for(fallback)[1]
     if not lines:
         return (
             f'<div class="vmw-code"><div class="vmw-fn">{escape(fn)}</div><i>(no pseudo-code for this step)</i></div>'
         )
-    at = current_line(event) if getattr(event, "fn", None) == fn else None
+    at = current_line(event) if own else None
     body = "".join(
         f'<div class="vmw-line{" vmw-at" if i == at else ""}">{escape(text)}</div>' for i, (text, _) in enumerate(lines)
     )
