@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Install the Debian packages vmwidgets needs (graphviz's `dot` for static SVG export),
+# Install the Debian packages vmwidgets needs (graphviz's `dot` for static SVG export,
+# chromium for the browser tests, driven by Playwright: never `playwright install`),
 # with apt-get when we are root and they are missing; otherwise say exactly what to run.
 set -euo pipefail
 need=()
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages: ${need[*]}"

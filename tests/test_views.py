@@ -428,3 +428,12 @@ def test_a_cleared_pte_is_marked_in_its_table() -> None:
     table = node(view.scene.scene, f"t{ev.table:x}")
     (row,) = [r for r in table["rows"] if isinstance(r, dict) and r["c"][0] == str(ev.index)]
     assert row["cls"] == "hl" and row["c"][1] == "empty (just cleared)"
+
+
+def test_play_and_slider_agree_so_a_fresh_page_keeps_the_position() -> None:
+    k = Kernel()
+    k.vmalloc(4096)
+    player = Player(k)
+    assert player.play.value == player.slider.value == len(k.timeline)
+    player.seek(3)
+    assert player.play.value == 3

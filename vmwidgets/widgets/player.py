@@ -166,6 +166,9 @@ class Player(w.VBox):
     def _moved(self, change: dict) -> None:
         if self.slider.value != change["new"]:
             self.slider.value = change["new"]
+        # Play and slider are linked in the browser, and a freshly rendered link copies Play's
+        # value to the slider (Voila, a reopened notebook): keep them equal here too
+        self.play.value = change["new"]
         self._render()
 
     def _grew(self, tl: Any) -> None:
