@@ -52,6 +52,21 @@ def check_common(page, player, scene, artifacts, name: str) -> None:
     )
     play.click()  # pause
     assert readout(player) >= start + 2 or readout(player) == back
+    # the keyboard: with the player focused, arrows step (keys.js sends them to Python)
+    pos = readout(player)
+    player.locator(".vmw-narration").click()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(
+        "([el, p]) => +el.textContent.trim() === p - 1",
+        arg=[player.locator(".widget-readout").first.element_handle(), pos],
+        timeout=10_000,
+    )
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([el, p]) => +el.textContent.trim() === p",
+        arg=[player.locator(".widget-readout").first.element_handle(), pos],
+        timeout=10_000,
+    )
     # select a node: the click goes to Python and comes back as the 'sel' class
     node = scene.locator("g.vmw-node[data-sel]").first
     node.scroll_into_view_if_needed()
