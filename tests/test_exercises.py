@@ -126,3 +126,10 @@ def test_predict_then_check_holds_the_player_until_the_answer() -> None:
     assert player.limit is None and player.position == op.end and player.slider.max == len(k.timeline)
     player.seek(len(k.timeline))
     assert player.position == len(k.timeline)
+
+
+def test_hex_typed_without_0x_gets_its_own_feedback() -> None:
+    e = FieldsExercise("walk", "walk it", fields={"pgd": 0x302, "pte": 1, "offset": 0x455})
+    assert "455 was read as decimal; did you mean 0x455?" in e.check("pgd=0x302 pte=1 offset=455").message
+    n = NumberExercise("n", "?", value=0x979)
+    assert "did you mean 0x979" in n.check("979").message

@@ -437,3 +437,12 @@ def test_play_and_slider_agree_so_a_fresh_page_keeps_the_position() -> None:
     assert player.play.value == player.slider.value == len(k.timeline)
     player.seek(3)
     assert player.play.value == 3
+
+
+def test_a_large_page_walk_shows_a_22_bit_offset() -> None:
+    k = Kernel()
+    k.translate(0xC0801234)
+    view = PageTableView(k)
+    Player(k, [view]).seek(len(k.timeline) - 1)
+    bits = {n["id"]: n["rows"][0][0] for n in view.scene.scene["nodes"] if n["id"].startswith("bits:")}
+    assert bits == {"bits:addr": "walk of 0xc0801234", "bits:pgd": "pgd 770", "bits:offset": "offset 0x001234"}

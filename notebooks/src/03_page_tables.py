@@ -86,9 +86,8 @@ CELLS = [
         """
         Each number is printed in decimal with its hex in brackets: 770 (0x302). This lesson
         counts table entries in decimal, as `translate` and the player's narration do
-        (`PGD[ 770]`, "PGD entry 770"); only the coloured boxes of the page-table view below
-        print the fields in hex (`pgd 0x302`). Addresses, offsets and frame numbers are
-        given in hex.
+        (`PGD[ 770]`, "PGD entry 770"), and so do the coloured boxes of the page-table view
+        below (`pgd 770`). Addresses, offsets and frame numbers are given in hex.
 
         PGD entry 770 = 768 + 2. The kernel's gigabyte starts at `PAGE_OFFSET` = 0xc0000000, and
         0xc0000000 >> 22 = 768: PGD entries 768–1023 cover the kernel's top 1 GB, entries 0–767
@@ -216,8 +215,9 @@ CELLS = [
         - the line under the player says what was read, and names the kernel function.
 
         The PGD is drawn with only its used entries; empty ranges and long runs (the 224 large
-        pages of lowmem) are folded into one row. Rows are numbered in decimal; the coloured
-        boxes on top give the same fields in hex (`pgd 0x302` is entry 770).
+        pages of lowmem) are folded into one row. Rows are numbered in decimal, like the coloured
+        boxes on top (`pgd 770` is entry 770). For a large page the boxes show the split the
+        MMU really uses: the PGD index, then a 22-bit offset (`offset 0x001234`): no PTE index.
 
         Two PGD entries are not from our scenario: **1022** and **1023** point to tables
         0x4f2 and 0x4f1. They are the PTE tables of **pkmap** (0xff800000–0xffbfffff, where
@@ -368,7 +368,9 @@ CELLS = [
     ),
     md(
         """
-        Watch the whole call: press **▶** (play) or **→** repeatedly. First `vmalloc` links a
+        Watch the whole call: press **▶** (play) or **→** repeatedly (the page-table view
+        stays still through the buddy allocator's steps; it changes from the step where the PTE
+        table is allocated, about step 36, so you may drag the slider there). First `vmalloc` links a
         `vm_struct`; then the buddy allocator hands out three frames (lesson 2); then a fourth
         frame comes from lowmem (`GFP_KERNEL`) for the PTE table. Watch for the amber outline:
         PGD entry 994 and the new table appear, then the three PTEs, one per step.
@@ -422,8 +424,8 @@ CELLS = [
         - 2.6.24 maps all of lowmem with large pages, its last one reaching past `high_memory`.
           From 2.6.28 (`Config(era="2.6.32")`) the first large page's worth and a tail that is
           not large-page aligned use 4 kB pages; the model does that too.
-        - The model installs the PTEs page by page through `_pte_alloc_kernel`; the kernel
-          looks up the table once per 4 MB (2 MB) and loops. The tables and entries are the same.
+        - The model calls its version of `pte_alloc_kernel` once per page; the kernel's
+          `vmap_pte_range` looks up the table once per 4 MB (2 MB) and loops. The tables and entries are the same.
         """
     ),
     md(

@@ -329,7 +329,7 @@ CELLS = [
     A device's registers or memory sit at physical addresses that are not RAM (here
     `0xfebf0000`, far above the 1 GB of RAM). The kernel cannot use a physical address
     directly, so `ioremap(phys_addr, size)` maps it into the vmalloc area. In 2.6.24 it is
-    `arch/x86/mm/ioremap_32.c:__ioremap` (the player names the later
+    `arch/x86/mm/ioremap_32.c:__ioremap` (the model's steps carry the later name
     `arch/x86/mm/ioremap.c:__ioremap_caller`). What to look for there:
 
     - a range inside the old ISA window (640 kB–1 MB) is already in the direct map and is
@@ -410,6 +410,11 @@ CELLS = [
         kk = Kernel(Config(era=era))
         got = [kk.vmalloc(4096, caller=f"area{i}") for i in range(3)]
         print(era, [hex(a) for a in got], "step", hex(got[1] - got[0]))
+    """),
+    md("""
+    The 2.6.32 areas also start lower, at 0xf7ffe000: from 2.6.28 `MAXMEM` is measured down
+    from `VMALLOC_END`, so lowmem ends a little earlier (`high_memory` 0xf77fe000 here), and
+    `VMALLOC_START` is `high_memory` + 8 MB exactly, without 2.6.24's rounding (lesson 1, §4).
     """),
     md("""
     ## 10. Where the model simplifies

@@ -249,6 +249,10 @@ CELLS = [
     3. `mmap_region` then tries `vma_merge` (can a neighbour simply grow?) and otherwise allocates
        a new VMA and links it into the list and the tree (`vma_link`).
 
+    (`ld.so`'s own data at 0xb8000000–0xb8002000 sits *above* `mmap_base`: 2.6.24's
+    `fs/binfmt_elf.c:load_elf_interp` maps ld.so's text top-down, just below `mmap_base`,
+    then its data with `MAP_FIXED` right after the text, wherever that lands.)
+
     Here `free_area_cache` is 0xb7fe5000 (§2): `ld.so` mapped libc's data and bss with
     `MAP_FIXED` over libc's image, each such `mmap` first unmaps what is there, and each `munmap`
     raised it. The 3 pages below it are libc's bss, so the search starts again at `mmap_base`.

@@ -49,6 +49,11 @@ def parse_number(text: Any, units: bool = False) -> int | None:
     return value * _UNITS[m.group(2)]
 
 
+def _hex_misread(got: int | None, want: int) -> bool:
+    """A reply typed as hex digits without 0x (``455`` for 0x455) and so read as decimal."""
+    return got is not None and got != want and str(got) == f"{want:x}"
+
+
 def _size(n: int) -> str:
     if n % (1 << 20) == 0 and n:
         return f"{n >> 20} MB"
@@ -118,6 +123,8 @@ class NumberExercise(Exercise):
             return self._right()
         if n in self.mistakes:
             return Feedback(False, self.mistakes[n])
+        if self.hex and _hex_misread(n, self.value):
+            return Feedback(False, f"{n} was read as decimal; did you mean {self.value:#x}? Write hex with 0x.")
         msg = "Not yet."
         if self.show_distance:
             d = n - self.value
@@ -196,6 +203,8 @@ class FieldsExercise(Exercise):
             if k in wrong:
                 how = self.why.get(k, "")
                 slip = self.mistakes.get(k, {}).get(got.get(k))
+                if slip is None and _hex_misread(got.get(k), self.fields[k]):
+                    slip = f"{got[k]} was read as decimal; did you mean {self.fields[k]:#x}? Write hex with 0x"
                 if got.get(k) is None:
                     parts.append(f"{k} is missing")
                 elif slip:

@@ -348,10 +348,12 @@ def _entry(rng: random.Random, pae: bool) -> tuple[str, str, int]:
             upper = steps[-2]
             return (
                 "table",
-                f"the {upper.level.upper()} entry on the walk of the vmalloc address {addr:#010x}",
+                f"the {upper.level.upper()} entry on the walk of the vmalloc address {addr:#010x} "
+                f"(a {k.config.ram >> 20} MB machine: its vmalloc area starts at {lay.vmalloc_start:#010x})",
                 upper.entry,
             )
-        return "kernel", f"the PTE for the vmalloc address {addr:#010x}", steps[-1].entry
+        where = f"(a {k.config.ram >> 20} MB machine: its vmalloc area starts at {lay.vmalloc_start:#010x})"
+        return "kernel", f"the PTE for the vmalloc address {addr:#010x} {where}", steps[-1].entry
     task = k.spawn("cat")
     if kind == "heap":
         addr = task.mm.mmap(0, PAGE, 3, 0x22)  # PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS

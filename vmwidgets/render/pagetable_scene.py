@@ -15,16 +15,20 @@ SPAN = {False: {"pgd": 1 << 22, "pte": 1 << 12}, True: {"pgd": 1 << 30, "pmd": 1
 WALK_CLS = ("walk0", "walk1", "walk2")
 
 
-def index_bits(vaddr: int, pae: bool) -> list[tuple[str, str, int, int]]:
-    """How x86 splits a linear address: (name, css class, value, width in bits), high bits first."""
+def index_bits(vaddr: int, pae: bool, large_at: str | None = None) -> list[tuple[str, str, int, int]]:
+    """How x86 splits a linear address: (name, css class, value, width in bits), high bits first.
+
+    ``large_at``: the level whose entry maps a large page (PSE); the bits below it are all
+    offset (22 bits for a 4 MB page, 21 for a 2 MB one)."""
     if pae:
         parts = (("pgd", 30, 2), ("pmd", 21, 9), ("pte", 12, 9))
     else:
         parts = (("pgd", 22, 10), ("pte", 12, 10))
-    out = [
-        (name, WALK_CLS[i], (vaddr >> shift) & ((1 << width) - 1), width)
-        for i, (name, shift, width) in enumerate(parts)
-    ]
+    out = []
+    for i, (name, shift, width) in enumerate(parts):
+        out.append((name, WALK_CLS[i], (vaddr >> shift) & ((1 << width) - 1), width))
+        if name == large_at:
+            return [*out, ("offset", "walkoff", vaddr & ((1 << shift) - 1), shift)]
     return [*out, ("offset", "walkoff", vaddr & 0xFFF, 12)]
 
 
@@ -81,9 +85,12 @@ def pagetable_scene(
     if f.walk:
         vaddr = f.walk[-1][0]
         x = 0.0
-        for name, cls, value, width in index_bits(vaddr, pae):
+        last = f.walk[-1]
+        entry = tables.get(last[1], {}).get(last[2], 0)
+        large_at = last[3] if entry & 1 and entry & 0x80 and last[3] != "pte" else None
+        for name, cls, value, width in index_bits(vaddr, pae, large_at):
             # indices in decimal as the tables, translate and the narration print them
-            text = f"{name} {value}" if name != "offset" else f"offset {value:#05x}"
+            text = f"{name} {value}" if name != "offset" else f"offset {value:#0{2 + (width + 3) // 4}x}"
             bits = f"{value:0{width}b}"
             node = box(f"bits:{name}", x, 0, [[text], [bits]], cls, w=max(80, len(bits) * 6.7 + 12))
             nodes.append(node)
