@@ -446,3 +446,15 @@ def test_a_large_page_walk_shows_a_22_bit_offset() -> None:
     Player(k, [view]).seek(len(k.timeline) - 1)
     bits = {n["id"]: n["rows"][0][0] for n in view.scene.scene["nodes"] if n["id"].startswith("bits:")}
     assert bits == {"bits:addr": "walk of 0xc0801234", "bits:pgd": "pgd 770", "bits:offset": "offset 0x001234"}
+
+
+def test_a_malformed_selection_key_selects_nothing_and_breaks_nothing() -> None:
+    k = Kernel()
+    k.vmalloc(4096)
+    ex = explore(k)
+    for key in ("vm:zz", "vma:1:x", "pfn:", "nonsense"):
+        ex.selected = key
+        assert ex.views[3].lit() == ([], "")
+        assert not [
+            n for v in ex.views for sw in v.scenes for n in sw.scene.get("nodes", []) if "sel" in n.get("cls", "")
+        ]

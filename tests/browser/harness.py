@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -106,11 +105,6 @@ def widget_errors(page) -> list[str]:
     """What a broken widget shows in the page: JupyterLab's and anywidget's error texts."""
     found = page.get_by_text(BROKEN)
     return [found.nth(i).text_content() or "" for i in range(found.count())]
-
-
-def copy_dir_clean(base: Path) -> None:
-    shutil.rmtree(base, ignore_errors=True)
-    base.mkdir(parents=True)
 
 
 def run_all(page, url: str) -> None:

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from playwright.sync_api import expect
 
-from .harness import ROOT, Server, check_rendered, run_all, run_all_in_lab, widget_errors
+from .harness import Server, check_rendered, run_all, run_all_in_lab, widget_errors
 
 
 def test_a_lesson_in_notebook_7(notebook7, page, artifacts) -> None:
@@ -120,4 +120,3 @@ def test_servers_leave_nothing_behind(tmp_path) -> None:
 
     with pytest.raises(ProcessLookupError):
         os.killpg(pid, 0)
-    assert ROOT.exists()

@@ -9,6 +9,7 @@ from typing import Any
 from ..state import ViewState
 from .focus import Focus
 from .scene import ROW, box, label, line, mb, scene
+from .selection import parse_key
 
 GB = 1 << 30
 FULL_X, FULL_W, BAND_X, BAND_W, HEIGHT = 0, 56, 170, 180, 620
@@ -105,9 +106,9 @@ def layout_scene(
     label_y = -1e9
     shown = 0
     special = set(f.areas) | {f.visiting, *state.vmap_lazy}
-    kind, value = selected.partition(":")[0], selected.partition(":")[2]
+    kind, value = parse_key(selected)
     if kind == "vm":
-        special.add(int(value, 16))
+        special.add(value)
     group: list[int] = []
 
     def flush() -> None:  # areas sharing a pixel row are drawn as one box

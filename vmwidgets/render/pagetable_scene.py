@@ -80,7 +80,6 @@ def pagetable_scene(
     touched_tables = {t for t, _ in f.entries} | f.tables | {t for _, t, _, _ in f.walk}
     nodes: list[dict] = []
     edges: list[dict] = []
-    y_next = [0.0] * (len(levels) + 1)
     top = 0.0
     if f.walk:
         vaddr = f.walk[-1][0]

@@ -10,6 +10,7 @@ from .dot import escape
 from .focus import Focus
 from .fold import keep_indices
 from .scene import ROW, box, curve, mb, scene
+from .selection import parse_key
 
 W, GAP_X, GAP_Y, HEAD_W = 176, 40, 34, 86
 
@@ -43,10 +44,9 @@ def vma_list_scene(
     changed = f.vmas.get(mm, set())
     path = set(f.rb_path.get("mm_rb:" + mm, []))
     focus_idx = [where[v] for v in (*changed, *path) if v in where]
-    if selected.startswith(f"vma:{mm}:"):
-        sel = int(selected.rsplit(":", 1)[1])
-        if sel in where:
-            focus_idx.append(where[sel])
+    kind, value = parse_key(selected)
+    if kind == "vma" and value[0] == mm and value[1] in where:
+        focus_idx.append(where[value[1]])
     nodes = [box("mmap", 0, 0, [{"c": ["mm->mmap"], "cls": "head"}], w=HEAD_W)]
     edges: list[dict] = []
     prev: tuple[str, float, float] | None = None

@@ -9,6 +9,7 @@ from ..state import ViewState
 from .focus import Focus
 from .fold import keep_indices
 from .scene import ROW, box, curve, label, mb, scene
+from .selection import parse_key
 
 W, H, GAP_X, GAP_Y, HEAD_W = 214, 9 * ROW + 6, 46, 30, 70
 FIELDS = ("next", "addr", "size", "flags", "pages", "nr_pages", "phys_addr", "caller")
@@ -53,7 +54,8 @@ def vmlist_scene(
     order = state.vmlist
     where = {a: i for i, a in enumerate(order)}
     focus_idx = [where[a] for a in (*f.areas, f.visiting, *f.visited[-1:]) if a in where]
-    sel_addr = int(selected[3:], 16) if selected.startswith("vm:") else None
+    kind, value = parse_key(selected)
+    sel_addr = value if kind == "vm" else None
     if sel_addr in where:
         focus_idx.append(where[sel_addr])
     nodes: list[dict] = [box("vmlist", 0, 0, [{"c": ["vmlist"], "cls": "head"}], w=HEAD_W)]

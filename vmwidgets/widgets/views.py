@@ -19,26 +19,13 @@ from ..render.layout_scene import layout_scene
 from ..render.pagetable_scene import pagetable_scene
 from ..render.physmem_scene import physmem_scene
 from ..render.rbtree_scene import rbtree_scene
+from ..render.selection import parse_key
 from ..render.tables import mapped_frames, walk_path
 from ..render.vma_scene import maps_html, vma_list_scene
 from ..render.vmlist_scene import area_key, vmlist_scene
 from ..state import ViewState
 from .scene import SceneWidget
 from .source import Source, source_of
-
-
-def parse_key(key: str) -> tuple[str, Any]:
-    """``"vm:0xf8800000"`` → ``("vm", 0xf8800000)``; ``"vma:1:4"`` → ``("vma", ("1", 4))``."""
-    kind, _, rest = key.partition(":")
-    try:
-        if kind in ("vm", "addr", "pfn"):
-            return kind, int(rest, 16)
-        if kind == "vma":
-            mm, _, vma = rest.rpartition(":")
-            return kind, (mm, int(vma))
-    except ValueError:
-        pass
-    return "", None
 
 
 class View(w.VBox):
