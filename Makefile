@@ -1,22 +1,33 @@
 # The two set-up commands of the README: `make lab` and `make test`.
-# Both create .venv with everything the project needs; system packages come from apt-get.
+# Both create .venv with pip. `make lab` needs nothing but Python >= 3.10 (no root, apt,
+# Chromium or Graphviz); `make test` also installs Debian's chromium and graphviz
+# (apt-get as root, or it prints the line to run).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+LAB_STAMP := $(VENV)/.lab-installed
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test lint format bench system clean notebooks
+.PHONY: lab test lint format bench system clean notebooks lite
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "vmwidgets needs Python 3.10 or newer; try: make lab PY=python3.12" >&2; exit 1; }
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(LAB_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[lab]'
+	touch $@
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,lab]'
-	touch $(STAMP)
+	touch $@
 
 system:
 	@bash .ci/system-packages.sh
 
-lab: system $(STAMP)
+lab: $(LAB_STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 test: system $(STAMP)

@@ -1,6 +1,6 @@
 """The layout reproduces real boot logs of both eras character for character.
 
-Each file in tests/data/bootlogs is a published dmesg excerpt (source in its header).  The
+Each file in vmwidgets/data/bootlogs is a published dmesg excerpt (source in its header).  The
 inputs a log tells us (version, PAE, highmem, top of RAM, fixmap size, vmalloc=, image
 sections) go into a Config; every printed layout line must come out identical.
 """
@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from vmwidgets import Config, Kernel, KernelImage, Layout
+from vmwidgets import Config, Kernel, KernelImage, Layout, data
 
-LOGS = sorted((Path(__file__).parent / "data" / "bootlogs").glob("*.txt"))
+BOOTLOGS = Path(data.__file__).parent / "bootlogs"
+
+LOGS = sorted(BOOTLOGS.glob("*.txt"))
 # Logs whose version line is missing: the era their other lines and dates place them in.
 ASSUMED_ERA = {"05": "2.6.20", "10": "2.6.24", "00a": "2.6.32"}
 LAYOUT_LINE = re.compile(r"^\s{4}(fixmap  |pkmap   |vmalloc |lowmem  |  \.init |  \.data |  \.text ): .*$")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from vmwidgets import Config, Kernel, Layout
+from vmwidgets import Config, Kernel, Layout, data
 from vmwidgets.exercises import LESSONS, ChoiceExercise, NumberExercise
 from vmwidgets.exercises.l1_layout import (
     LESSON,
@@ -28,6 +28,7 @@ from vmwidgets.exercises.l1_layout import (
     va_exercise,
 )
 
+BOOTLOGS = Path(data.__file__).parent / "bootlogs"
 MB = 1 << 20
 PAGE_OFFSET = 0xC0000000
 SEEDS = range(40)
@@ -255,7 +256,7 @@ def test_default_kernels_never_give_962_mb_of_lowmem() -> None:
 
 
 def test_the_notebooks_boot_log_is_reproduced() -> None:
-    log = (Path(__file__).parent / "data" / "bootlogs" / "00g-ubuntu-2.6.24-19-1GB.txt").read_text()
+    log = (BOOTLOGS / "00g-ubuntu-2.6.24-19-1GB.txt").read_text()
     ram_kb = int(re.search(r"Memory: \d+k/(\d+)k", log).group(1))
     real = [ln for ln in log.splitlines() if re.match(r"\s{4}(fixmap|pkmap|vmalloc|lowmem|  \.)", ln)]
     k = Kernel(Config(ram=ram_kb * 1024, era="2.6.24", pae=False, fixmap_kb=720))
@@ -280,7 +281,7 @@ def test_the_notebooks_machine_table() -> None:
 def test_the_notebooks_boot_log_ranges_by_era() -> None:
     """§3: 896 MB exactly up to 2.6.27, 883 to 891 MB from 2.6.28, on the logs with RAM to spare."""
     old, new = set(), set()
-    for path in (Path(__file__).parent / "data" / "bootlogs").glob("*.txt"):
+    for path in BOOTLOGS.glob("*.txt"):
         text = path.read_text()
         head = dict(re.findall(r"^# (\w+): (.*)$", text, re.M))
         minor = int(re.search(r"2\.6\.(\d+)", head["version"]).group(1))

@@ -9,7 +9,7 @@ import pytest
 from helpers import check_timeline
 from test_mmap import CAT_MAPS
 
-from vmwidgets import InvalidArgument, Kernel, from_proc_maps, validate_mm
+from vmwidgets import InvalidArgument, Kernel, data, from_proc_maps, validate_mm
 
 
 def test_the_running_process_round_trips() -> None:
@@ -69,3 +69,20 @@ def test_a_maps_built_heap_grows_like_a_real_one() -> None:
     assert mm.find_vma(0x0804D000).vm_end == 0x08070000  # merged: VM_ACCOUNT and pgoff as the kernel's
     assert "[heap]" in mm.maps()
     validate_mm(mm)
+
+
+def test_a_real_i386_listing_with_its_vdso_reads_back_as_a_32_bit_kernel_prints_it() -> None:
+    text = data.i386_maps()  # 2.6.21 i386: [vdso] at 0xffffe000, above PAGE_OFFSET
+    mm = from_proc_maps(text, name="cat")
+    validate_mm(mm)
+    assert mm.task_size == 1 << 32 and mm.map_count == 13
+    # names at column 49 (32-bit pointers); the published copy lost show_map's trailing "0 " space
+    assert [line.rstrip() for line in mm.maps().splitlines()] == text.splitlines()
+    assert mm.find_vma(0xBFBF7000).vm_flags & 0x100  # VM_GROWSDOWN: the stack
+
+
+def test_own_maps_falls_back_to_the_stored_sample_where_there_is_no_proc() -> None:
+    mine = data.own_maps()
+    assert mine.own and "/proc/self/maps" in mine.where and from_proc_maps(mine.text).map_count > 5
+    missing = data.own_maps("/nonexistent/maps")
+    assert not missing.own and missing.text == data.i386_maps() and "32-bit" in missing.where

@@ -17,7 +17,7 @@ PAGE_OFFSETS = {
     0x40000000: "VMSPLIT_1G",
 }
 
-# Size of the permanent fixmap in kB, read off real boot logs of the era (tests/data/bootlogs):
+# Size of the permanent fixmap in kB, read off real boot logs of the era (vmwidgets/data/bootlogs):
 # it depends on NR_CPUS, KM_TYPE_NR, MAX_IO_APICS and options, so a config picks one.
 DEFAULT_FIXMAP_KB = {(False, False): 720, (False, True): 3612, (True, False): 904, (True, True): 3744}
 

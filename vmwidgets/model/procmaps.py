@@ -3,7 +3,9 @@
 Each line becomes a ``vm_area_struct`` linked with the kernel's own code (find_vma_prepare,
 __vma_link_list, __vma_link_rb), so the tree a lesson shows is the one Linux would build
 for those mappings.  Works for 64-bit processes too (the notebook's own Python): the mm's
-TASK_SIZE is then 2**64.  The permissions give VM_READ/WRITE/EXEC and VM_SHARED|VM_MAYSHARE;
+TASK_SIZE is then 2**64.  A 32-bit listing whose last line lies above PAGE_OFFSET (the
+fixed ``[vdso]`` page at 0xffffe000 of 2.6 i386 kernels) gets TASK_SIZE 2**32, so that
+page fits; ``maps()`` still pads for a 32-bit kernel.  The permissions give VM_READ/WRITE/EXEC and VM_SHARED|VM_MAYSHARE;
 the VM_MAY* bits, which maps does not show, are taken as all set, and private writable
 VMAs get VM_ACCOUNT and anonymous ones ``vm_pgoff = vm_start >> PAGE_SHIFT``, as
 mmap_region would have given them.  Special mappings
@@ -93,8 +95,11 @@ def from_proc_maps(text: str, kernel=None, name: str = "proc"):
     with kernel._operation("from_proc_maps", f"{len(rows)} lines", "fs/proc/task_mmu.c:show_map") as op:
         mm = MmStruct(kernel, name, None)
         kernel.mms.append(mm)
-        if rows[-1][1] > kernel.layout.page_offset:
+        top = rows[-1][1]
+        if top > 1 << 32:  # a 64-bit process
             mm.task_size = mm.mmap_base = mm.free_area_cache = 1 << 64
+        elif top > kernel.layout.page_offset:  # i386's [vdso] page at 0xffffe000, above TASK_SIZE
+            mm.task_size = 1 << 32
         # newer kernels print offset 0 for anonymous VMAs; print them back the same way
         mm.maps_anon_offset = not any(
             off == 0 and start and (path is None or path in ("[heap]", "[stack]"))
