@@ -48,11 +48,11 @@ CELLS = [
     """),
     code("""
     import re
-    from pathlib import Path
 
     from ipywidgets import HBox, VBox
 
     from vmwidgets import AddressError, Config, Kernel
+    from vmwidgets.data import bootlog, bootlogs
     from vmwidgets.exercises.l1_layout import LESSON, first_vmalloc
     from vmwidgets.widgets import ExerciseWidget, LayoutView, Player, Quiz
 
@@ -168,7 +168,7 @@ CELLS = [
     md("""
     **What about "962 MB"?** Some texts give 962 MB as the lowmem limit. A default kernel does
     not give it. In both eras lowmem is at most `MAXMEM`: exactly 896 MB up to 2.6.27, a little
-    less from 2.6.28. Check it on the 19 real boot logs in this project, grouped by kernel version
+    less from 2.6.28. Check it on the 19 real boot logs that ship with vmwidgets (`vmwidgets.data.bootlogs()`), grouped by kernel version
     below (a `?` marks a version the log does not state, guessed from its contents). Up to 2.6.27,
     every machine with 896 MB of RAM or more shows exactly 896 MB. From 2.6.28, those with enough
     RAM show 883 to 891 MB: log 04's large fixmap (3616 kB) pushes pkmap down to 0xff400000, hence
@@ -179,8 +179,7 @@ CELLS = [
     """),
     code("""
     rows = []
-    for path in Path("../tests/data/bootlogs").glob("*.txt"):
-        text = path.read_text()
+    for name, text in bootlogs().items():
         head = dict(re.findall(r"^# (\\w+): (.*)$", text, re.M))  # the notes at the top of each log
         minor = int(re.search(r"2\\.6\\.(\\d+)", head["version"]).group(1))
         guessed = "unknown" in head["version"] or "not stated" in head["version"]
@@ -189,7 +188,7 @@ CELLS = [
         note = "booted with vmalloc=" if "vmalloc=" in head["cmdline"] else ""
         if head["highmem"].startswith("no"):
             note = "kernel without highmem support"
-        rows.append((minor, path.name.split("-")[0], f"2.6.{minor}{'?' if guessed else ''}", ram_mb, line, note))
+        rows.append((minor, name.split("-")[0], f"2.6.{minor}{'?' if guessed else ''}", ram_mb, line, note))
     for title, group in (("up to 2.6.27: MAXMEM = 896 MB", [r for r in rows if r[0] <= 27]),
                          ("from 2.6.28: MAXMEM = VMALLOC_END - PAGE_OFFSET - 128 MB", [r for r in rows if r[0] >= 28])):
         print(f"{title}\\nlog  version  RAM (MB)  the lowmem line")
@@ -332,11 +331,11 @@ CELLS = [
     Every 32-bit kernel of these versions prints its layout at boot, in
     `arch/x86/mm/init_32.c:mem_init` (look at the `printk` with "virtual kernel memory layout" and the
     `BUG_ON` checks after it: they verify that the bands do not overlap). Here is one from a real
-    machine with 1 GB of RAM running Ubuntu's 2.6.24-19 kernel, as this project stores it (the `#`
+    machine with 1 GB of RAM running Ubuntu's 2.6.24-19 kernel, as vmwidgets stores it (the `#`
     lines are our notes on where it comes from):
     """),
     code("""
-    log = Path("../tests/data/bootlogs/00g-ubuntu-2.6.24-19-1GB.txt").read_text()
+    log = bootlog("00g-ubuntu-2.6.24-19-1GB.txt")
     print(log)
     """),
     md("""
@@ -353,7 +352,7 @@ CELLS = [
     Sizes are printed truncated to whole kB or MB. To reproduce the log, give the model what the log
     tells about the machine: RAM from the `Memory:` line, the version (2.6.24), no PAE (pkmap is 4 MB),
     highmem on, the fixmap size (720 kB, this era's default) and no `vmalloc=` —
-    the matching that `tests/test_bootlogs.py` does for all 19 logs.
+    the matching that the test suite (`tests/test_bootlogs.py` in the repository) does for all 19 logs.
     """),
     code("""
     ram_kb = int(re.search(r"Memory: \\d+k/(\\d+)k", log).group(1))

@@ -142,11 +142,11 @@ CELLS = [
     code(
         """
         import math
-        from pathlib import Path
 
         from ipywidgets import VBox
 
         from vmwidgets import Config, Kernel, explore, from_proc_maps
+        from vmwidgets.data import own_maps
         from vmwidgets.exercises.l7_now import SAMPLE_MAPS, lazy_pages, reuse_mistakes
         from vmwidgets.widgets import ExerciseWidget, Player, Quiz, VmaView, VmlistView
 
@@ -208,14 +208,22 @@ CELLS = [
         Now the real thing: this notebook's Python process reads its own maps file. Its lines
         differ from machine to machine (and from run to run: address space layout
         randomisation moves them), so we print only facts that hold everywhere.
+
+        Not every system has a `/proc/self/maps`: macOS, Windows and a notebook running in the
+        browser (JupyterLite, where Python runs on WebAssembly) have none. There,
+        `vmwidgets.data.own_maps()` gives a stored real listing instead: `cat /proc/self/maps` on
+        a 32-bit x86 Linux 2.6.21 kernel (3G/1G split, published in 2008; its source is in
+        `vmwidgets/data/SOURCES.md`), and the first line printed says which one you are looking at.
         """
     ),
     code(
         """
-        text = Path("/proc/self/maps").read_text()
-        me = from_proc_maps(text, name="python")
-        print("one VMA per line:", me.map_count == len(text.splitlines()))
-        print("maps() prints the same text back:", me.maps() == text)
+        maps = own_maps()  # /proc/self/maps where it exists, else the stored 32-bit process
+        print("showing:", maps.where)
+        me = from_proc_maps(maps.text, name="python" if maps.own else "cat-i386")
+        print("one VMA per line:", me.map_count == len(maps.text.splitlines()))
+        same = [line.rstrip() for line in me.maps().splitlines()] == [line.rstrip() for line in maps.text.splitlines()]
+        print("maps() prints the same lines back:", same)
         print("addresses above 4 GB (a 64-bit process):", any(vma.vm_end > 1 << 32 for vma in me))
         print("tree height within 2*log2(n+1):", me.mm_rb.height() <= 2 * math.log2(me.map_count + 1))
         """
@@ -225,7 +233,7 @@ CELLS = [
         The explorer below is your own process. Click a VMA in the list, the tree or the maps
         table and it is selected everywhere. Only the VMA view shows your real process: the
         layout, page-table and physical-memory panels belong to the simulated 32-bit machine
-        the model runs on. The layout panel leaves out your mappings (they lie above 4 GB),
+        the model runs on. The layout panel leaves out a 64-bit process's mappings (they lie above 4 GB),
         and the address box takes only 32-bit addresses, so select VMAs by clicking.
         """
     ),
@@ -241,7 +249,9 @@ CELLS = [
         last line, `[vsyscall]`, is no VMA of the process at all: it is the *gate VMA*, one
         static object shared by every process, which the maps file prints after the real VMAs
         ([Documentation/mm/process_addrs.rst](https://docs.kernel.org/mm/process_addrs.html);
-        `[vdso]` and `[vvar]` are ordinary VMAs). The model links it into the tree anyway.
+        `[vdso]` and `[vvar]` are ordinary VMAs). The model links it into the tree anyway. In the
+        stored 32-bit listing, `[vdso]` sits at 0xffffe000, inside the kernel's gigabyte (the
+        fixmap, lesson 1); the model accepts it by giving that mm a `TASK_SIZE` of 4 GB.
         The maps file does not show the `VM_MAY*` flags, so they are taken as all set.
         """
     ),
