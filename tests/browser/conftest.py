@@ -44,10 +44,9 @@ def browser():
 
 
 def _root(tmp: Path) -> Path:
-    """The repository's layout (lessons read ../tests/data), with clean copies of the notebooks."""
+    """A folder of clean copies of the notebooks (lessons read only package data, no repository file)."""
     root = tmp / "root"
     (root / "notebooks").mkdir(parents=True)
-    (root / "tests").symlink_to(ROOT / "tests")
     for nb in [*LESSONS, NOTEBOOKS / "demo-widgets.ipynb"]:
         clean_copy(nb, root / "notebooks")
     return root
