@@ -1,13 +1,106 @@
-// Keyboard shortcuts for the player: listens on the player's box (the nearest
-// .vmw-player ancestor) and sends the key to Python, which moves the timeline.
+// The player's helper, placed inside its box (the nearest .vmw-player ancestor):
+// - keyboard shortcuts, sent to Python, which moves the timeline;
+// - names for its controls: ipywidgets draws icon-only buttons (the Player's carry a
+//   tooltip, Play's carry nothing) and an unnamed slider handle;
+// - its text colours checked against the background actually behind the box (see scene.css).
 const KEYS = new Set(["ArrowLeft", "ArrowRight", "PageUp", "PageDown", "Home", "End", " ", "k", "j"]);
+// Play's buttons, by icon (ipywidgets 7 and 8)
+const ICONS = { "fa-play": "play (space)", "fa-pause": "pause (space)", "fa-stop": "stop", "fa-retweet": "repeat", "fa-repeat": "repeat" };
+
+// -- names ------------------------------------------------------------------------------------
+// Names set here are marked, so that they follow the icon (play ⇄ pause); a host's own stay.
+function nameButton(b) {
+  if (b.textContent.trim()) return;
+  const ourLabel = b.dataset.vmwLabel === "1";
+  const ourTitle = b.dataset.vmwTitle === "1";
+  const icon = b.querySelector("i, .fa, [class*='fa-']");
+  const key = icon ? Object.keys(ICONS).find((k) => icon.classList.contains(k)) : undefined;
+  const name =
+    (!ourTitle && b.getAttribute("title")) || (key && ICONS[key]) || (!ourLabel && b.getAttribute("aria-label")) || "";
+  if (!name) return;
+  if (ourLabel || !b.getAttribute("aria-label")) {
+    b.setAttribute("aria-label", name);
+    b.dataset.vmwLabel = "1";
+  }
+  if (ourTitle || !b.getAttribute("title")) {
+    b.setAttribute("title", name);
+    b.dataset.vmwTitle = "1";
+  }
+}
+
+// A slider handle or a select without a name takes its widget's description ("step", "speed").
+function nameControl(c) {
+  if (c.getAttribute("aria-label") || c.getAttribute("aria-labelledby") || (c.labels && c.labels.length)) return;
+  const box = c.closest(".widget-slider, .widget-dropdown, .widget-inline-hbox, .jupyter-widgets");
+  const label = box && box.querySelector(".widget-label");
+  const name = (label && label.textContent.trim()) || (c.getAttribute("role") === "slider" ? "step" : "");
+  if (name) c.setAttribute("aria-label", name);
+}
+
+function nameAll(box) {
+  box.querySelectorAll("button").forEach(nameButton);
+  box.querySelectorAll("[role='slider'], .ui-slider-handle, select").forEach(nameControl);
+}
+
+// -- colours (the same checks as scene.js's; an anywidget module stands alone) ---------------
+let pixel = null;
+function rgba(colour) {
+  pixel = pixel || document.createElement("canvas").getContext("2d", { willReadFrequently: true });
+  pixel.clearRect(0, 0, 1, 1);
+  pixel.fillStyle = "rgba(0, 0, 0, 0)";
+  pixel.fillStyle = colour;
+  pixel.fillRect(0, 0, 1, 1);
+  const d = pixel.getImageData(0, 0, 1, 1).data;
+  return [d[0], d[1], d[2], d[3] / 255];
+}
+const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+const mix = (a, b, t) => [0, 1, 2].map((i) => a[i] * t + b[i] * (1 - t)).concat(1);
+function luminance(c) {
+  const [r, g, b] = c.slice(0, 3).map((v) => (v <= 10 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+function contrast(a, b) {
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+function backdrop(el) {
+  const layers = [];
+  for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0) layers.push(c);
+    if (c[3] > 0.99) return layers.reverse().reduce((under, top) => over(top, under));
+  }
+  return null;
+}
+// The player's text is drawn on the host's background: keep the host's text, muted text and
+// link colours if they contrast with the background actually behind the box; otherwise the
+// fixed palette that suits it. Where nothing opaque is behind it (an output frame over its
+// host's page), the host's colours are trusted.
+function settleColours(box, probe) {
+  const behind = backdrop(box);
+  let scheme = "";
+  if (behind) {
+    const s = getComputedStyle(probe);
+    const ink = over(rgba(s.color), behind);
+    const page = over(rgba(s.borderTopColor), behind);
+    const link = over(rgba(s.outlineColor), behind);
+    if ([ink, mix(ink, page, 0.72), link].some((c) => contrast(c, behind) < 4.5))
+      scheme = contrast([31, 31, 31, 1], behind) >= contrast([227, 227, 227, 1], behind) ? "light" : "dark";
+  }
+  if ((box.dataset.vmwScheme || "") === scheme) return;
+  if (scheme) box.dataset.vmwScheme = scheme;
+  else delete box.dataset.vmwScheme;
+}
 
 function render({ model, el }) {
   el.className = "vmw-keys";
   const hint = document.createElement("span");
   hint.textContent = "keys: ← → step · PgUp PgDn operation · Home End · space play";
-  el.appendChild(hint);
+  const probe = document.createElement("span");
+  probe.className = "vmw-probe";
+  el.append(hint, probe);
   let box = null;
+  let queued = false;
   const onKey = (e) => {
     if (!KEYS.has(e.key) || e.altKey || e.ctrlKey || e.metaKey) return;
     const t = e.target;
@@ -17,14 +110,41 @@ function render({ model, el }) {
     e.stopPropagation();
     model.send({ key: e.key });
   };
+  // ipywidgets draws the box's children one by one, and Play swaps its icon: name them as
+  // they come, and check the colours again, at most once a frame
+  const update = () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      if (!box) return;
+      nameAll(box);
+      settleColours(box, probe);
+    });
+  };
+  const watchBox = new MutationObserver(update);
+  const watchPage = new MutationObserver(update);
+  const dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
   const attach = () => {
     box = el.closest(".vmw-player");
     if (!box) return requestAnimationFrame(attach);
     if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+    if (!box.getAttribute("role")) box.setAttribute("role", "group");
+    if (!box.getAttribute("aria-label")) box.setAttribute("aria-label", "player");
     box.addEventListener("keydown", onKey);
+    nameAll(box);
+    settleColours(box, probe);
+    watchBox.observe(box, { childList: true, subtree: true, attributes: true, attributeFilter: ["class"] });
+    for (const e of [document.documentElement, document.body]) if (e) watchPage.observe(e, { attributes: true });
+    if (dark && dark.addEventListener) dark.addEventListener("change", update);
   };
   requestAnimationFrame(attach);
-  return () => box && box.removeEventListener("keydown", onKey);
+  return () => {
+    watchBox.disconnect();
+    watchPage.disconnect();
+    if (dark && dark.removeEventListener) dark.removeEventListener("change", update);
+    if (box) box.removeEventListener("keydown", onKey);
+  };
 }
 
 export default { render };

@@ -5,6 +5,77 @@
 const NS = "http://www.w3.org/2000/svg";
 const ROW = 14;
 
+// -- colours that read in any host (see scene.css) ------------------------------------------
+// Any CSS colour to [r, g, b, a] through a 1-pixel canvas (rgb(), color(srgb …), names).
+let pixel = null;
+function rgba(colour) {
+  pixel = pixel || document.createElement("canvas").getContext("2d", { willReadFrequently: true });
+  pixel.clearRect(0, 0, 1, 1);
+  pixel.fillStyle = "rgba(0, 0, 0, 0)";
+  pixel.fillStyle = colour;
+  pixel.fillRect(0, 0, 1, 1);
+  const d = pixel.getImageData(0, 0, 1, 1).data;
+  return [d[0], d[1], d[2], d[3] / 255];
+}
+const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+const mix = (a, b, t) => [0, 1, 2].map((i) => a[i] * t + b[i] * (1 - t)).concat(1);
+function luminance(c) {
+  const [r, g, b] = c.slice(0, 3).map((v) => (v <= 10 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+function contrast(a, b) {
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+// The colour actually behind el: its and its ancestors' backgrounds, from the first opaque
+// one up; null when none is opaque (an output frame over its host's page: not known here).
+function backdrop(el) {
+  const layers = [];
+  for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0) layers.push(c);
+    if (c[3] > 0.99) return layers.reverse().reduce((under, top) => over(top, under));
+  }
+  return null;
+}
+// Which fixed palette suits a background: the one whose text contrasts more with it.
+const schemeFor = (bg) => (contrast([31, 31, 31, 1], bg) >= contrast([227, 227, 227, 1], bg) ? "light" : "dark");
+function setScheme(el, scheme) {
+  if ((el.dataset.vmwScheme || "") === scheme) return;
+  if (scheme) el.dataset.vmwScheme = scheme;
+  else delete el.dataset.vmwScheme;
+}
+// A view paints its own background: keep the host's text and background colours (read from a
+// probe that our palettes do not reach) if they contrast, text and muted text alike;
+// otherwise the fixed palette that suits what is behind the view (or the host's text).
+function settleColours(root, probe) {
+  const s = getComputedStyle(probe);
+  const bg = over(rgba(s.backgroundColor), [255, 255, 255, 1]);
+  const fg = over(rgba(s.color), bg);
+  let scheme = "";
+  if (contrast(fg, bg) < 4.5 || contrast(mix(fg, bg, 0.72), bg) < 4.5) {
+    const behind = backdrop(root.parentElement);
+    scheme = behind ? schemeFor(behind) : luminance(fg) > 0.4 ? "dark" : "light";
+  }
+  setScheme(root, scheme);
+}
+// Call back (once a frame at most) when the page's theme may have changed.
+function onThemeChange(callback) {
+  let queued = false;
+  const later = () => {
+    if (!queued) requestAnimationFrame(() => ((queued = false), callback()));
+    queued = true;
+  };
+  const watch = new MutationObserver(later);
+  for (const e of [document.documentElement, document.body]) if (e) watch.observe(e, { attributes: true });
+  const dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  if (dark && dark.addEventListener) dark.addEventListener("change", later);
+  return () => {
+    watch.disconnect();
+    if (dark && dark.removeEventListener) dark.removeEventListener("change", later);
+  };
+}
+
 function svgEl(tag, cls) {
   const e = document.createElementNS(NS, tag);
   if (cls) e.setAttribute("class", cls);
@@ -43,6 +114,13 @@ function drawRows(g, n) {
     title.textContent = n.tip;
     g.appendChild(title);
   } else if (old) old.remove();
+}
+
+// What a screen reader says for a box: its tip, or its rows' text.
+function boxName(n) {
+  if (n.tip) return n.tip;
+  const rows = (n.rows || []).map((r) => (Array.isArray(r) ? r : r.c).filter((t) => t !== null && t !== "").join(" "));
+  return rows.filter(Boolean).join(", ").slice(0, 160) || n.sel;
 }
 
 function keyed(layer, items, make, update, duration) {
@@ -84,20 +162,24 @@ function render({ model, el }) {
   title.className = "vmw-title";
   bar.appendChild(title);
   const buttons = {};
-  for (const [name, label, tip] of [
-    ["out", "−", "zoom out"],
-    ["in", "+", "zoom in"],
-    ["fit", "fit", "fit to the view (or double-click the background)"],
+  for (const [name, label, aria, tip] of [
+    ["out", "−", "zoom out", "zoom out (or ctrl + wheel)"],
+    ["in", "+", "zoom in", "zoom in (or ctrl + wheel)"],
+    ["fit", "fit", "fit to the view", "fit to the view (or double-click the background)"],
   ]) {
     const b = document.createElement("button");
+    b.type = "button";
     b.className = "vmw-zoom";
     b.textContent = label;
     b.title = tip;
+    b.setAttribute("aria-label", aria);
     bar.appendChild(b);
     buttons[name] = b;
   }
+  // a group, not an img: its boxes can be focused and selected
   const svg = svgEl("svg", "vmw-svg");
-  svg.setAttribute("role", "img");
+  svg.setAttribute("role", "group");
+  svg.setAttribute("aria-roledescription", "diagram");
   const vp = svgEl("g", "vmw-viewport");
   const gridLayer = svgEl("g");
   const edgeLayer = svgEl("g");
@@ -113,7 +195,12 @@ function render({ model, el }) {
   defs.appendChild(marker);
   svg.append(defs, vp);
   root.append(bar, svg);
-  el.appendChild(root);
+  // the host's colours, read where our palettes cannot reach (see settleColours)
+  const probe = document.createElement("span");
+  probe.className = "vmw-probe";
+  el.append(root, probe);
+  const settle = () => settleColours(root, probe);
+  const unwatch = onThemeChange(settle);
 
   let view = { k: 1, x: 0, y: 0 };
   let fitted = false;
@@ -200,6 +287,7 @@ function render({ model, el }) {
     const scene = model.get("scene") || {};
     const duration = model.get("duration");
     root.style.setProperty("--vmw-duration", duration + "ms");
+    settle();
     title.textContent = scene.title || "";
     size = { w: scene.w || 100, h: scene.h || 100 };
     svg.setAttribute("aria-label", scene.title || "vmwidgets view");
@@ -215,11 +303,15 @@ function render({ model, el }) {
         g.setAttribute("class", "vmw-node " + (n.cls || ""));
         g.style.transform = `translate(${n.x}px, ${n.y}px)`;
         if (n.sel) {
+          // a box that can be selected: a toggle button named by its tip or its text
           g.dataset.sel = n.sel;
           g.setAttribute("tabindex", "0");
-        } else {
+          g.setAttribute("role", "button");
+          g.setAttribute("aria-pressed", String(n.sel === model.get("selected")));
+          g.setAttribute("aria-label", boxName(n));
+        } else if (g.dataset.sel) {
           delete g.dataset.sel;
-          g.removeAttribute("tabindex");
+          for (const a of ["tabindex", "role", "aria-pressed", "aria-label"]) g.removeAttribute(a);
         }
         const sig = JSON.stringify([n.w, n.h, n.rows, n.cols, n.tip]);
         if (g.dataset.sig !== sig) {
@@ -279,6 +371,7 @@ function render({ model, el }) {
   return () => {
     model.off("change:scene", draw);
     model.off("change:max_height", fit);
+    unwatch();
   };
 }
 
