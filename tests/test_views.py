@@ -458,3 +458,15 @@ def test_a_malformed_selection_key_selects_nothing_and_breaks_nothing() -> None:
         assert not [
             n for v in ex.views for sw in v.scenes for n in sw.scene.get("nodes", []) if "sel" in n.get("cls", "")
         ]
+
+
+def test_the_marked_address_and_the_steps_span_labels_do_not_overlap() -> None:
+    from vmwidgets.render.focus import Focus
+    from vmwidgets.render.layout_scene import layout_scene
+
+    k = Kernel()
+    a = k.vmalloc(4 * 4096, caller="drv")
+    view = LayoutView(k)
+    scene = layout_scene(view.source.regions, k.timeline.seek(len(k.timeline)), Focus(span=(a, a + 4096)), mark=a + 0x234)
+    ys = [node(scene, key)["y"] for key in ("mark:t", "span:t")]
+    assert abs(ys[0] - ys[1]) >= 12, ys

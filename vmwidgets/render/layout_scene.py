@@ -191,16 +191,21 @@ def layout_scene(
         tip = f"VMA {start:#010x}–{end:#010x}"
         nodes.append(box(f"v:{vma}", FULL_X + 8, y1, [], cls, w=FULL_W - 16, h=max(2.0, y0 - y1), sel=key, tip=tip))
     flush_vmas()
+    taken: list[tuple[bool, float]] = []  # labels drawn so far (side, y): the second moves a row down
     for key, addr, cls in (("mark", mark, "k-mark"), ("span", f.span[0] if f.span else None, "k-mark hl")):
         if addr is None:
             continue
         y = sc.y(addr) if addr >= page_offset else full_y(addr)
         kernel_side = addr >= page_offset
+        ly = y - ROW / 2 - 3
+        if any(side == kernel_side and abs(ly - other) < ROW for side, other in taken):
+            ly += ROW + 2
+        taken.append((kernel_side, ly))
         x = BAND_X - 4 if kernel_side else FULL_X + FULL_W + 2
         text = f"{addr:#010x} ▶" if key == "mark" else "this step ▶"
         if not kernel_side:
             text = "◀ " + text[:-2]
         nodes.append(box(key, x - 2, y - 2, [], cls, w=6, h=4))
         tx = x - len(text) * 6.7 - 14 if kernel_side else x + 4
-        nodes.append(label(f"{key}:t", tx, y - ROW / 2 - 3, text, cls))
+        nodes.append(label(f"{key}:t", tx, ly, text, cls))
     return scene("virtual address space (3G/1G split)", nodes, edges)
