@@ -50,5 +50,5 @@ def test_boot_logs_ship_as_package_data() -> None:
     logs = data.bootlogs()
     assert len(logs) == 19 and all(t.startswith("# source:") for t in logs.values())
     assert "virtual kernel memory layout:" in data.bootlog("00g-ubuntu-2.6.24-19-1GB.txt")
-    with pytest.raises(InvalidArgument, match="name='nope.txt': expected one of the stored boot logs"):
+    with pytest.raises(InvalidArgument, match=r"name=.nope\.txt.: expected one of the stored boot logs"):
         data.bootlog("nope.txt")

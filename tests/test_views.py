@@ -467,6 +467,8 @@ def test_the_marked_address_and_the_steps_span_labels_do_not_overlap() -> None:
     k = Kernel()
     a = k.vmalloc(4 * 4096, caller="drv")
     view = LayoutView(k)
-    scene = layout_scene(view.source.regions, k.timeline.seek(len(k.timeline)), Focus(span=(a, a + 4096)), mark=a + 0x234)
+    scene = layout_scene(
+        view.source.regions, k.timeline.seek(len(k.timeline)), Focus(span=(a, a + 4096)), mark=a + 0x234
+    )
     ys = [node(scene, key)["y"] for key in ("mark:t", "span:t")]
     assert abs(ys[0] - ys[1]) >= 12, ys

@@ -5,7 +5,8 @@ __vma_link_list, __vma_link_rb), so the tree a lesson shows is the one Linux wou
 for those mappings.  Works for 64-bit processes too (the notebook's own Python): the mm's
 TASK_SIZE is then 2**64.  A 32-bit listing whose last line lies above PAGE_OFFSET (the
 fixed ``[vdso]`` page at 0xffffe000 of 2.6 i386 kernels) gets TASK_SIZE 2**32, so that
-page fits; ``maps()`` still pads for a 32-bit kernel.  The permissions give VM_READ/WRITE/EXEC and VM_SHARED|VM_MAYSHARE;
+page fits; ``maps()`` still pads for a 32-bit kernel.  The permissions give
+VM_READ/WRITE/EXEC and VM_SHARED|VM_MAYSHARE;
 the VM_MAY* bits, which maps does not show, are taken as all set, and private writable
 VMAs get VM_ACCOUNT and anonymous ones ``vm_pgoff = vm_start >> PAGE_SHIFT``, as
 mmap_region would have given them.  Special mappings

@@ -1,4 +1,4 @@
-"""Jupyter widgets: the player and the views (ipywidgets 8 + one anywidget front end).
+"""Jupyter widgets: the player and the views (ipywidgets 7.7 or 8, and one anywidget front end).
 
 Each view draws a scene from :mod:`vmwidgets.render` (pure functions of the timeline's
 view state and the current step), so everything here is thin.

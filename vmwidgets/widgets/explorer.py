@@ -9,6 +9,7 @@ import traitlets
 
 from ..errors import InvalidArgument
 from ..render.dot import escape
+from .compat import set_titles
 from .player import Player
 from .source import source_of
 from .views import LayoutView, PageTableView, PhysicalMemoryView, VmaView, VmlistView, parse_key
@@ -45,7 +46,7 @@ class Explorer(w.VBox):
         self.info.add_class("vmw-selinfo")
         main, layout, tables, phys = views
         tabs = w.Tab([tables, phys])
-        tabs.titles = ("page tables", "physical memory")
+        set_titles(tabs, ("page tables", "physical memory"))
         right = w.VBox([main, tabs], layout=w.Layout(flex="1 1 auto", min_width="0"))
         layout.layout.width = "440px"
         layout.layout.flex = "0 0 440px"

@@ -13,6 +13,7 @@ from ..errors import InvalidArgument
 from ..render.focus import Focus, focus
 from ..render.narrate import narration_html
 from ..render.pseudocode import pseudocode_html
+from .compat import is_playing, set_playing
 from .scene import CSS
 from .source import Source, source_of
 
@@ -60,7 +61,9 @@ class Player(w.VBox):
             layout=w.Layout(flex="1 1 auto", min_width="240px"),
         )
         self.play = w.Play(0, 0, len(tl), interval=SPEEDS[speed], show_repeat=False, description="play")
-        w.jslink((self.play, "value"), (self.slider, "value"))
+        # a Python-side link: Play's front end steps its value, the kernel copies it to the slider
+        # (and the views follow); unlike jslink it needs nothing of the front end (Colab, VS Code)
+        w.link((self.play, "value"), (self.slider, "value"))
         self.speed = w.Dropdown(options=list(SPEEDS), value=speed, description="speed", layout=w.Layout(width="150px"))
         self.speed.observe(lambda ch: setattr(self.play, "interval", SPEEDS[ch["new"]]), "value")
         b = {
@@ -154,7 +157,7 @@ class Player(w.VBox):
             "PageDown": self.next_operation,
             "Home": lambda: self.seek(0),
             "End": lambda: self.seek(len(self.timeline)),
-            " ": lambda: setattr(self.play, "playing", not self.play.playing),
+            " ": lambda: set_playing(self.play, not is_playing(self.play)),
         }
         if key in actions:
             actions[key]()
@@ -165,10 +168,7 @@ class Player(w.VBox):
     @traitlets.observe("position")
     def _moved(self, change: dict) -> None:
         if self.slider.value != change["new"]:
-            self.slider.value = change["new"]
-        # Play and slider are linked in the browser, and a freshly rendered link copies Play's
-        # value to the slider (Voila, a reopened notebook): keep them equal here too
-        self.play.value = change["new"]
+            self.slider.value = change["new"]  # the link moves Play too
         self._render()
 
     def _grew(self, tl: Any) -> None:

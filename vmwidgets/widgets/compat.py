@@ -1,0 +1,44 @@
+"""The few places where ipywidgets 7.7 (Colab's, preinstalled) and ipywidgets 8 differ.
+
+Every branch is a feature test on the installed classes, never a version string, so a
+7.x or 8.x that has (or lacks) a feature gets the right path.  Everything else the
+widgets use exists, with the same meaning, in ipywidgets 7.7 and 8.1, traitlets 5.7
+and anywidget 0.9:
+
+- ``Button(icon=…, tooltip=…)``: both versions have ``tooltip`` on a Button (8 moved it
+  to every DOM widget), and the player's icons (``step-forward``, ``fast-backward`` …)
+  are FontAwesome 4 names, which both versions' front ends draw;
+- ``widgets.link``, which is :func:`traitlets.link` in both: a Python-side link works
+  wherever the kernel does, whereas ``jslink`` depends on the front end's widget manager
+  (it has been broken in Colab);
+- ``add_class``, ``Layout`` keys, ``continuous_update`` on Text and IntSlider,
+  ``Play(show_repeat=…)``, and anywidget's ``_esm``/``_css`` (a Path or a string),
+  ``on_msg`` and ``send``.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+#: Play's "is it playing" trait: ``playing`` in ipywidgets 8, ``_playing`` in 7.x.
+PLAYING = "playing" if w.Play.class_traits().get("playing") is not None else "_playing"
+
+
+def is_playing(play: w.Play) -> bool:
+    """Whether ``play`` is running (its front end steps the value)."""
+    return bool(getattr(play, PLAYING))
+
+
+def set_playing(play: w.Play, playing: bool) -> None:
+    """Start or stop ``play`` from Python (the front end follows)."""
+    setattr(play, PLAYING, bool(playing))
+
+
+def set_titles(tab: w.Tab, titles: tuple[str, ...] | list[str]) -> None:
+    """Give ``tab``'s pages their titles, in order: one ``titles`` tuple in ipywidgets 8,
+    ``set_title`` page by page in 7 (where an attribute ``titles`` would show nothing)."""
+    if tab.has_trait("titles"):
+        tab.titles = tuple(titles)
+    else:
+        for i, title in enumerate(titles):
+            tab.set_title(i, title)
