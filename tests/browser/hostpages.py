@@ -256,7 +256,11 @@ JSON.parse(document.getElementById("scenes").textContent).forEach((s, i) =>
 
 def build_site(root: Path) -> list[str]:
     """Write the front end and one page per host into ``root``; returns the page names."""
-    for f in ("scene.js", "keys.js", "scene.css", "player.css"):
+    shared = WIDGETS / "colours.js"  # put in front of each module, as the widgets' Python side does
+    head = shared.read_bytes() if shared.exists() else b""
+    for f in ("scene.js", "keys.js"):
+        (root / f).write_bytes(head + (WIDGETS / f).read_bytes())
+    for f in ("scene.css", "player.css"):
         (root / f).write_bytes((WIDGETS / f).read_bytes())
     data = content()
     for name in HOSTS:

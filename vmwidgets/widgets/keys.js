@@ -42,36 +42,7 @@ function nameAll(box) {
   box.querySelectorAll("[role='slider'], .ui-slider-handle, select").forEach(nameControl);
 }
 
-// -- colours (the same checks as scene.js's; an anywidget module stands alone) ---------------
-let pixel = null;
-function rgba(colour) {
-  pixel = pixel || document.createElement("canvas").getContext("2d", { willReadFrequently: true });
-  pixel.clearRect(0, 0, 1, 1);
-  pixel.fillStyle = "rgba(0, 0, 0, 0)";
-  pixel.fillStyle = colour;
-  pixel.fillRect(0, 0, 1, 1);
-  const d = pixel.getImageData(0, 0, 1, 1).data;
-  return [d[0], d[1], d[2], d[3] / 255];
-}
-const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
-const mix = (a, b, t) => [0, 1, 2].map((i) => a[i] * t + b[i] * (1 - t)).concat(1);
-function luminance(c) {
-  const [r, g, b] = c.slice(0, 3).map((v) => (v <= 10 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-function contrast(a, b) {
-  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
-  return (x + 0.05) / (y + 0.05);
-}
-function backdrop(el) {
-  const layers = [];
-  for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
-    const c = rgba(getComputedStyle(e).backgroundColor);
-    if (c[3] > 0) layers.push(c);
-    if (c[3] > 0.99) return layers.reverse().reduce((under, top) => over(top, under));
-  }
-  return null;
-}
+// -- colours (rgba, over, mix, contrast, backdrop, schemeFor, setScheme: colours.js) --------
 // The player's text is drawn on the host's background: keep the host's text, muted text and
 // link colours if they contrast with the background actually behind the box; otherwise the
 // fixed palette that suits it. Where nothing opaque is behind it (an output frame over its
@@ -85,11 +56,9 @@ function settleColours(box, probe) {
     const page = over(rgba(s.borderTopColor), behind);
     const link = over(rgba(s.outlineColor), behind);
     if ([ink, mix(ink, page, 0.72), link].some((c) => contrast(c, behind) < 4.5))
-      scheme = contrast([31, 31, 31, 1], behind) >= contrast([227, 227, 227, 1], behind) ? "light" : "dark";
+      scheme = schemeFor(behind);
   }
-  if ((box.dataset.vmwScheme || "") === scheme) return;
-  if (scheme) box.dataset.vmwScheme = scheme;
-  else delete box.dataset.vmwScheme;
+  setScheme(box, scheme);
 }
 
 function render({ model, el }) {

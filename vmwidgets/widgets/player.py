@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -14,7 +13,7 @@ from ..render.focus import Focus, focus
 from ..render.narrate import narration_html
 from ..render.pseudocode import pseudocode_html
 from .compat import is_playing, set_playing
-from .scene import CSS
+from .scene import CSS, esm
 from .source import Source, source_of
 
 SPEEDS = {"¼×": 1600, "½×": 800, "1×": 400, "2×": 200, "4×": 100, "8×": 50}
@@ -23,7 +22,7 @@ SPEEDS = {"¼×": 1600, "½×": 800, "1×": 400, "2×": 200, "4×": 100, "8×": 
 class _Keys(anywidget.AnyWidget):
     """Keyboard shortcuts on the player's box (see keys.js)."""
 
-    _esm = Path(__file__).parent / "keys.js"
+    _esm = esm("keys.js")
     _css = CSS
 
 

@@ -12,6 +12,12 @@ _HERE = Path(__file__).parent
 CSS = (_HERE / "scene.css").read_text() + (_HERE / "player.css").read_text()
 
 
+def esm(name: str) -> str:
+    """The module anywidget loads for ``name`` (scene.js, keys.js): colours.js, which both use,
+    in front of it (an anywidget module is one file; it cannot import a neighbour)."""
+    return (_HERE / "colours.js").read_text() + (_HERE / name).read_text()
+
+
 class SceneWidget(anywidget.AnyWidget):
     """Draws a scene from :mod:`vmwidgets.render.scene` as SVG with zoom, pan and animated changes.
 
@@ -19,7 +25,7 @@ class SceneWidget(anywidget.AnyWidget):
     synced both ways, so Python can select too.
     """
 
-    _esm = _HERE / "scene.js"
+    _esm = esm("scene.js")
     _css = CSS
     scene = traitlets.Dict().tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
