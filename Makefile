@@ -47,3 +47,7 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+.PHONY: lite
+lite:  # the zero-install JupyterLite site of the lessons in build/lite/ (Python >= 3.11, Node.js, npm)
+	$(PY) lite/build.py

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import CHROMIUM, ROOT, Server, clean_copy
+from .harness import CHROMIUM, ROOT, Server, clean_copy, watched_page
 
 ARTIFACTS = Path(os.environ.get("VMW_ARTIFACTS", ROOT / "artifacts" / "browser"))
 NOTEBOOKS = ROOT / "notebooks"
@@ -89,18 +89,7 @@ def notebook7(tmp_path_factory):
 @pytest.fixture
 def page(browser, artifacts, request):
     """A fresh page; on failure a screenshot named after the test is kept."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
-    pg.errors = []
-    pg.console_errors = []
-    pg.on("pageerror", lambda e: pg.errors.append(f"{e}\n{e.stack or ''}"))
-    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
-    yield pg
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        pg.screenshot(path=str(artifacts / f"FAILED-{request.node.name}.png"), full_page=True)
-    ctx.close()
+    yield from watched_page(browser.new_context(viewport={"width": 1400, "height": 1000}), artifacts, request)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -241,3 +241,18 @@ def drive_until(page, pairs, changed, max_steps: int = 80):
                 return player, scene, before, after
             before = after
     raise AssertionError("no player showed the expected change")
+
+
+def watched_page(ctx, artifacts: Path, request):
+    """A page of ``ctx`` that collects page errors and console errors (``pg.errors``,
+    ``pg.console_errors``); on a failed test a screenshot named after it is kept. Closes ``ctx``."""
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    pg.errors, pg.console_errors = [], []
+    pg.on("pageerror", lambda e: pg.errors.append(f"{e}\n{e.stack or ''}"))
+    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
+    yield pg
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        pg.screenshot(path=str(artifacts / f"FAILED-{request.node.name}.png"), full_page=True)
+    ctx.close()
