@@ -40,3 +40,19 @@ function setScheme(el, scheme) {
   if (scheme) el.dataset.vmwScheme = scheme;
   else delete el.dataset.vmwScheme;
 }
+// Call back (once a frame at most) when the page's theme may have changed.
+function onThemeChange(callback) {
+  let queued = false;
+  const later = () => {
+    if (!queued) requestAnimationFrame(() => ((queued = false), callback()));
+    queued = true;
+  };
+  const watch = new MutationObserver(later);
+  for (const e of [document.documentElement, document.body]) if (e) watch.observe(e, { attributes: true });
+  const dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  if (dark && dark.addEventListener) dark.addEventListener("change", later);
+  return () => {
+    watch.disconnect();
+    if (dark && dark.removeEventListener) dark.removeEventListener("change", later);
+  };
+}

@@ -42,7 +42,7 @@ function nameAll(box) {
   box.querySelectorAll("[role='slider'], .ui-slider-handle, select").forEach(nameControl);
 }
 
-// -- colours (rgba, over, mix, contrast, backdrop, schemeFor, setScheme: colours.js) --------
+// -- colours (rgba, over, mix, contrast, backdrop, schemeFor, setScheme, onThemeChange: colours.js)
 // The player's text is drawn on the host's background: keep the host's text, muted text and
 // link colours if they contrast with the background actually behind the box; otherwise the
 // fixed palette that suits it. Where nothing opaque is behind it (an output frame over its
@@ -92,8 +92,7 @@ function render({ model, el }) {
     });
   };
   const watchBox = new MutationObserver(update);
-  const watchPage = new MutationObserver(update);
-  const dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  let unwatch = () => {};
   const attach = () => {
     box = el.closest(".vmw-player");
     if (!box) return requestAnimationFrame(attach);
@@ -104,14 +103,12 @@ function render({ model, el }) {
     nameAll(box);
     settleColours(box, probe);
     watchBox.observe(box, { childList: true, subtree: true, attributes: true, attributeFilter: ["class"] });
-    for (const e of [document.documentElement, document.body]) if (e) watchPage.observe(e, { attributes: true });
-    if (dark && dark.addEventListener) dark.addEventListener("change", update);
+    unwatch = onThemeChange(update);
   };
   requestAnimationFrame(attach);
   return () => {
     watchBox.disconnect();
-    watchPage.disconnect();
-    if (dark && dark.removeEventListener) dark.removeEventListener("change", update);
+    unwatch();
     if (box) box.removeEventListener("keydown", onKey);
   };
 }

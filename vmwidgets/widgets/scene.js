@@ -5,7 +5,7 @@
 const NS = "http://www.w3.org/2000/svg";
 const ROW = 14;
 
-// -- colours: rgba, over, mix, contrast, backdrop, schemeFor, setScheme come from colours.js --
+// -- colours: rgba, over, mix, contrast, backdrop, schemeFor, setScheme, onThemeChange: colours.js
 // A view paints its own background: keep the host's text and background colours (read from a
 // probe that our palettes do not reach) if they contrast, text and muted text alike;
 // otherwise the fixed palette that suits what is behind the view (or the host's text).
@@ -20,23 +20,6 @@ function settleColours(root, probe) {
   }
   setScheme(root, scheme);
 }
-// Call back (once a frame at most) when the page's theme may have changed.
-function onThemeChange(callback) {
-  let queued = false;
-  const later = () => {
-    if (!queued) requestAnimationFrame(() => ((queued = false), callback()));
-    queued = true;
-  };
-  const watch = new MutationObserver(later);
-  for (const e of [document.documentElement, document.body]) if (e) watch.observe(e, { attributes: true });
-  const dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-  if (dark && dark.addEventListener) dark.addEventListener("change", later);
-  return () => {
-    watch.disconnect();
-    if (dark && dark.removeEventListener) dark.removeEventListener("change", later);
-  };
-}
-
 function svgEl(tag, cls) {
   const e = document.createElementNS(NS, tag);
   if (cls) e.setAttribute("class", cls);
@@ -162,6 +145,7 @@ function render({ model, el }) {
   el.append(root, probe);
   const settle = () => settleColours(root, probe);
   const unwatch = onThemeChange(settle);
+  let settled = false;
 
   let view = { k: 1, x: 0, y: 0 };
   let fitted = false;
@@ -248,7 +232,7 @@ function render({ model, el }) {
     const scene = model.get("scene") || {};
     const duration = model.get("duration");
     root.style.setProperty("--vmw-duration", duration + "ms");
-    settle();
+    if (!settled && root.isConnected) settled = (settle(), true); // then only when the theme changes
     title.textContent = scene.title || "";
     size = { w: scene.w || 100, h: scene.h || 100 };
     svg.setAttribute("aria-label", scene.title || "vmwidgets view");
