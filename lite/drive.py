@@ -66,12 +66,12 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 class SiteServer:
-    """The site on http://127.0.0.1:PORT/ from a thread; with ``use_gzip`` it compresses text and
-    wasm as a static host does. Use as a context manager, or call :meth:`stop`."""
+    """A folder (the JupyterLite site by default) on http://127.0.0.1:PORT/ from a thread; with
+    ``use_gzip`` it compresses text and wasm as a static host does. Use as a context manager, or call :meth:`stop`."""
 
     def __init__(self, site: Path = SITE, use_gzip: bool = False) -> None:
-        if not (site / "jupyter-lite.json").exists():
-            raise FileNotFoundError(f"{site} is not built: run make lite")
+        if not site.is_dir():
+            raise FileNotFoundError(f"{site} is missing (the JupyterLite site: run make lite)")
         attrs = {"use_gzip": use_gzip, "gzipped": {}}
         handler = partial(type("Handler", (_Handler,), attrs), directory=str(site))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -96,7 +96,8 @@ class SiteServer:
 
 def offline_context(browser, **kw):
     """A browser context where only 127.0.0.1 answers; what else was asked for is in ``ctx.offsite``."""
-    ctx = browser.new_context(service_workers="block", viewport={"width": 1400, "height": 1000}, **kw)
+    kw.setdefault("viewport", {"width": 1400, "height": 1000})
+    ctx = browser.new_context(service_workers="block", **kw)
     ctx.offsite = []
 
     def abort(route) -> None:

@@ -256,3 +256,13 @@ def watched_page(ctx, artifacts: Path, request):
     if report is not None and report.failed:
         pg.screenshot(path=str(artifacts / f"FAILED-{request.node.name}.png"), full_page=True)
     ctx.close()
+
+
+def lite_drive():
+    """lite/drive.py (the loopback server and offline browser context), loaded by path: lite/ is no package."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lite_drive", ROOT / "lite" / "drive.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

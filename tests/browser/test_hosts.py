@@ -7,14 +7,12 @@ colour scheme, names for every icon-only control, and nothing fetched from outsi
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-from urllib.parse import urlparse
-
 import pytest
 
+from .harness import lite_drive
 from .hostpages import BUTTONS, HOSTS, MEASURE, NAMES, build_site
+
+drive = lite_drive()
 
 WCAG_AA = 4.5
 
@@ -24,37 +22,18 @@ def site(tmp_path_factory):
     """The pages, served from a temporary folder on loopback; the server stopped after."""
     root = tmp_path_factory.mktemp("hosts")
     build_site(root)
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with drive.SiteServer(root) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
 def tab(browser):
-    """One page for every host (a fresh one each would double the time), with every request off
-    this machine aborted and recorded, and errors recorded."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    """One page for every host (a fresh one each would double the time), in a context where every
+    request off this machine is aborted and recorded (``ctx.offsite``), and errors recorded."""
+    ctx = drive.offline_context(browser, viewport={"width": 1280, "height": 900})
     pg = ctx.new_page()
     pg.set_default_timeout(15_000)
-    pg.outside, pg.errors = [], []
-
-    def route(r) -> None:
-        if urlparse(r.request.url).hostname in ("127.0.0.1", "localhost"):
-            r.continue_()
-        else:
-            pg.outside.append(r.request.url)
-            r.abort()
-
-    pg.route("**/*", route)
+    pg.outside, pg.errors = ctx.offsite, []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     yield pg
     ctx.close()

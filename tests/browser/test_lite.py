@@ -5,7 +5,6 @@ the vmalloc, page-table and VMA lessons. The site is built first if an input cha
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -14,11 +13,19 @@ import shutil
 import pytest
 
 from .conftest import NOTEBOOKS
-from .harness import BACK, ROOT, boxes_with_view, check_rendered, drive_until, picture, press, run_all, watched_page
+from .harness import (
+    BACK,
+    boxes_with_view,
+    check_rendered,
+    drive_until,
+    lite_drive,
+    picture,
+    press,
+    run_all,
+    watched_page,
+)
 
-_spec = importlib.util.spec_from_file_location("lite_drive", ROOT / "lite" / "drive.py")
-drive = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(drive)
+drive = lite_drive()
 
 LESSONS = [*sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")), NOTEBOOKS / "demo-widgets.ipynb"]
 # a lesson's player with a view of this title, stepped until that view changes
