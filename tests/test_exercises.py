@@ -95,12 +95,19 @@ def test_exercise_widget_checks_and_reveals_once() -> None:
     player.seek(0)
     e = NumberExercise("next", "Where will vmalloc(4096) put the area?", value=a)
     wdg = ExerciseWidget(e, player=player, reveal=k.timeline.operations[0].end)
+    end = k.timeline.operations[0].end
     assert wdg.check("").message == "Type an answer first." and player.position == 0
+    assert "could not read" in wdg.check("hello").message and not wdg.attempts  # not an answer
+    assert wdg.show_me.layout.display == "none"
     fb = wdg.check("0xf8900000")
-    assert not fb.correct and player.position == k.timeline.operations[0].end
-    assert "now shows" in wdg.feedback.value
-    player.seek(0)
+    assert not fb.correct and player.position == 0 and player.limit == 0  # wrong: still held
+    assert wdg.show_me.layout.display is None and "now shows" not in wdg.feedback.value
+    wdg._hint()
     wdg.reply.value = hex(a)
+    assert wdg.check().correct and player.position == end and player.limit is None
+    assert "now shows" in wdg.feedback.value and "✔" in wdg.feedback.value  # the hint does not replace it
+    assert wdg.show_me.layout.display == "none"
+    player.seek(0)
     assert wdg.check().correct and player.position == 0  # revealed once only
     with pytest.raises(InvalidArgument, match="exercise"):
         ExerciseWidget("a question")
@@ -122,7 +129,9 @@ def test_predict_then_check_holds_the_player_until_the_answer() -> None:
     assert player.position == op.start and player.slider.max == op.start  # no peeking
     k.vmalloc(4096)
     assert player.slider.max == op.start
-    wdg.check("0x0")  # a committed answer, even a wrong one, reveals
+    wdg.check("0x0")  # a wrong answer keeps it held ...
+    assert player.limit == op.start and player.position == op.start
+    assert wdg.show()  # ... until Show me
     assert player.limit is None and player.position == op.end and player.slider.max == len(k.timeline)
     player.seek(len(k.timeline))
     assert player.position == len(k.timeline)

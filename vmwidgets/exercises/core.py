@@ -85,8 +85,48 @@ class Exercise:
     def answer_text(self) -> str:
         return str(self.answer)
 
+    def understood(self, reply: Any) -> bool:
+        """Whether ``reply`` could be read at all (a number that parses, one of the options,
+        at least one field), right or wrong: an unreadable reply is not a committed answer.
+
+        Each kind reads the reply as its ``check`` does.  When the class whose ``check`` is
+        used does not define ``understood`` itself (a teacher's subclass with its own check),
+        any reply that is not blank counts.
+        """
+        return reply is not None and bool(str(reply).strip())
+
+    def page_spec(self) -> dict[str, Any] | None:
+        """What ``vmwidgets/widgets/check.js`` needs to check this exercise in a browser, as JSON.
+
+        ``kind`` (``"number"``, ``"choice"`` or ``"fields"``), ``id``, ``prompt``, ``hint``,
+        ``explain`` and the kind's data; the script then gives the same feedback as
+        :meth:`check`.  None when the checking needs Python: when the class whose ``check``
+        is used does not define ``page_spec`` itself (a teacher's subclass with its own
+        check, say).  A static page then says that this question needs the live notebook.
+        """
+        if not self._own("page_spec") or self._checker() is Exercise:
+            return None
+        return {"id": self.id, "prompt": self.prompt, "hint": self.hint, "explain": self.explain}
+
+    def _checker(self) -> type:
+        """The class whose ``check`` this exercise uses."""
+        return next(c for c in type(self).__mro__ if "check" in c.__dict__)
+
+    def _own(self, name: str) -> bool:
+        """Whether the class whose ``check`` is used defines ``name`` too (so it matches that check)."""
+        return name in self._checker().__dict__
+
     def _right(self) -> Feedback:
         return Feedback(True, "Right. " + self.explain if self.explain else "Right.")
+
+
+def _js_int(n: int) -> int | str:
+    """An int for JSON that JavaScript reads exactly: beyond 2**53 it is sent as a string."""
+    return n if abs(n) < 1 << 53 else str(n)
+
+
+def _pairs(mapping: Mapping[int, str]) -> list[list[Any]]:
+    return [[_js_int(k), v] for k, v in mapping.items()]
 
 
 @dataclass
@@ -111,10 +151,32 @@ class NumberExercise(Exercise):
     def answer_text(self) -> str:
         return f"{self.value:#x}" if self.hex else str(self.value)
 
-    def check(self, reply: Any) -> Feedback:
+    def _read(self, reply: Any) -> int | None:
         n = parse_number(reply, self.units)
         if self.hex and isinstance(reply, str) and re.fullmatch(r"\s*\d{8}\s*", reply):
             n = int(reply, 16)  # eight digits: an address printed without 0x, as /proc does
+        return n
+
+    def understood(self, reply: Any) -> bool:
+        if not self._own("understood"):
+            return super().understood(reply)
+        return self._read(reply) is not None
+
+    def page_spec(self) -> dict[str, Any] | None:
+        spec = super().page_spec()
+        if spec is not None:
+            spec.update(
+                kind="number",
+                value=_js_int(self.value),
+                hex=self.hex,
+                units=self.units,
+                mistakes=_pairs(self.mistakes),
+                show_distance=self.show_distance,
+            )
+        return spec
+
+    def check(self, reply: Any) -> Feedback:
+        n = self._read(reply)
         if n is None:
             example = "0xc0801234" if self.hex else "42"
             extra = ", or with a unit such as 8 kB or 3 pages" if self.units else ""
@@ -150,9 +212,23 @@ class ChoiceExercise(Exercise):
     def answer(self) -> str:
         return self.correct
 
-    def check(self, reply: Any) -> Feedback:
+    def _match(self, reply: Any) -> list[str]:
         key = str(reply).strip() if reply is not None else ""
-        match = [o for o in self.options if o.lower() == key.lower()]
+        return [o for o in self.options if o.lower() == key.lower()]
+
+    def understood(self, reply: Any) -> bool:
+        if not self._own("understood"):
+            return super().understood(reply)
+        return bool(self._match(reply))
+
+    def page_spec(self) -> dict[str, Any] | None:
+        spec = super().page_spec()
+        if spec is not None:
+            spec.update(kind="choice", options=[[o, why] for o, why in self.options.items()], correct=self.correct)
+        return spec
+
+    def check(self, reply: Any) -> Feedback:
+        match = self._match(reply)
         if not match:
             return Feedback(False, f"Choose one of: {', '.join(self.options)}.")
         if match[0] == self.correct:
@@ -189,6 +265,23 @@ class FieldsExercise(Exercise):
             m = re.search(rf"\b{re.escape(k)}\s*[=:]\s*(\S+)", text, re.I)
             got[k] = parse_number(m.group(1)) if m else None
         return got
+
+    def understood(self, reply: Any) -> bool:
+        if not self._own("understood"):
+            return super().understood(reply)
+        return any(v is not None for v in self.parse(reply).values())
+
+    def page_spec(self) -> dict[str, Any] | None:
+        spec = super().page_spec()
+        if spec is not None:
+            spec.update(
+                kind="fields",
+                fields=[[k, _js_int(v)] for k, v in self.fields.items()],
+                why=dict(self.why),
+                mistakes={k: _pairs(m) for k, m in self.mistakes.items()},
+                hex=self.hex,
+            )
+        return spec
 
     def check(self, reply: Any) -> Feedback:
         got = self.parse(reply)

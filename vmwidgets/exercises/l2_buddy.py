@@ -70,9 +70,26 @@ class PfnExercise(NumberExercise):
     """A pfn.  Pfns are always written in hex, so bare digits (37400) are read as hex, and a
     wrong answer's distance is given in frames (NumberExercise would call it bytes)."""
 
-    def check(self, reply: Any) -> Feedback:
+    @staticmethod
+    def _as_hex(reply: Any) -> Any:
         if isinstance(reply, str) and re.fullmatch(r"\s*\d+\s*", reply):
-            reply = "0x" + reply.strip()
+            return "0x" + reply.strip()
+        return reply
+
+    def understood(self, reply: Any) -> bool:
+        if not self._own("understood"):
+            return Exercise.understood(self, reply)
+        reply = self._as_hex(reply)
+        return parse_number(reply) is not None or super().understood(reply)
+
+    def page_spec(self) -> dict[str, Any] | None:
+        spec = super().page_spec()
+        if spec is not None:
+            spec["pfn"] = True
+        return spec
+
+    def check(self, reply: Any) -> Feedback:
+        reply = self._as_hex(reply)
         n = parse_number(reply)
         if n is None or n == self.value or n in self.mistakes:
             return super().check(reply)

@@ -21,7 +21,7 @@ from ..model.constants import pte_flag_names
 from ..model.kernel import Kernel
 from ..timeline import Operation
 from . import register
-from .core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson, NumberExercise
+from .core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson, NumberExercise, _pairs
 
 PAGE = 4096
 MB = 1 << 20
@@ -37,6 +37,15 @@ class SlipFieldsExercise(FieldsExercise):
     """
 
     slips: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+
+    def understood(self, reply: Any) -> bool:
+        return super().understood(reply)  # the same fields are read; defined here to match check
+
+    def page_spec(self) -> dict[str, Any] | None:
+        spec = super().page_spec()
+        if spec is not None:
+            spec["slips"] = {k: _pairs(m) for k, m in self.slips.items()}
+        return spec
 
     def check(self, reply: Any) -> Feedback:
         fb = super().check(reply)

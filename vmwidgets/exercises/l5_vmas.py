@@ -37,10 +37,25 @@ class _AddressExercise(NumberExercise):
     is passed on as ``0x08048000`` here.
     """
 
-    def check(self, reply: Any) -> Any:
+    @staticmethod
+    def _as_hex(reply: Any) -> Any:
         if isinstance(reply, str) and re.fullmatch(r"\s*0[0-9]{7}\s*", reply):
-            reply = "0x" + reply.strip()
-        return super().check(reply)
+            return "0x" + reply.strip()
+        return reply
+
+    def understood(self, reply: Any) -> bool:
+        if not self._own("understood"):
+            return Exercise.understood(self, reply)
+        return super().understood(self._as_hex(reply))
+
+    def page_spec(self) -> dict[str, Any] | None:
+        spec = super().page_spec()
+        if spec is not None:
+            spec["address"] = True
+        return spec
+
+    def check(self, reply: Any) -> Any:
+        return super().check(self._as_hex(reply))
 
 
 # -- helpers shared with the notebook ---------------------------------------------------------

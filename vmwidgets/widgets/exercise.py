@@ -1,8 +1,11 @@
 """`ExerciseWidget` and `Quiz`: answer boxes with a Check button and feedback that explains.
 
 Predict, then check: given a ``player`` and ``reveal`` (a step index, or a callable), the
-widget holds the player before the step until the student commits to an answer, then
-checks it and plays the step, so the views show whether the prediction was right.
+widget holds the player before the step until the student commits to an answer.  A right
+answer plays the step, so the views show why it is right; a wrong one gets its feedback
+and the player stays held, so the student can try again, or press *Show me* to see the
+step anyway.  A reply that cannot be read (not a number, no option) is not an answer.
+Replay pages (page.js) behave the same.
 """
 
 from __future__ import annotations
@@ -53,39 +56,63 @@ class ExerciseWidget(w.VBox):
         self.button.on_click(lambda _: self.check())
         self.hint_button = w.Button(description="Hint", layout=w.Layout(width="auto"), disabled=not exercise.hint)
         self.hint_button.on_click(lambda _: self._hint())
+        self.show_me = w.Button(
+            description="Show me", tooltip="reveal the step without the right answer", layout=w.Layout(width="auto")
+        )
+        self.show_me.layout.display = "none"
+        self.show_me.on_click(lambda _: self.show())
         self.feedback = w.HTML()
-        super().__init__([self.prompt, w.HBox([self.reply, self.button, self.hint_button]), self.feedback])
+        self.hint = w.HTML()
+        self.revealed = False
+        super().__init__(
+            [self.prompt, w.HBox([self.reply, self.button, self.hint_button, self.show_me]), self.feedback, self.hint]
+        )
         self.add_class("vmw-exercise")
         if player is not None and isinstance(reveal, int) and player.position < reveal:
             player.hold(player.position)  # no peeking: the player waits for the answer
 
     def check(self, reply: Any = None) -> Feedback:
-        """Check ``reply`` (default: what is in the box), show the feedback, reveal the step once."""
+        """Check ``reply`` (default: what is in the box) and show the feedback.  A right answer
+        reveals the step (once); a wrong one leaves the player held and offers *Show me*."""
         if reply is None:
             reply = self.reply.value
         if isinstance(self.reply, w.Text) and not str(reply or "").strip():
-            fb = Feedback(False, "Type an answer first.")
-            self.feedback.value = feedback_html(fb)
-            return fb
+            return self._say(Feedback(False, "Type an answer first."))
         if reply is None:
-            fb = Feedback(False, "Choose an answer first.")
-            self.feedback.value = feedback_html(fb)
-            return fb
+            return self._say(Feedback(False, "Choose an answer first."))
         fb = self.exercise.check(reply)
+        if not self.exercise.understood(reply):
+            return self._say(fb)  # not an answer yet: nothing is committed
         self.attempts.append((str(reply), fb))
         html = feedback_html(fb)
-        if self.reveal is not None and len(self.attempts) == 1:
-            if callable(self.reveal):
-                self.reveal()
-            else:
-                self.player.release()
-                self.player.seek(self.reveal)
+        if fb.correct and self.show():
             html += REVEALED
+        elif not fb.correct and self.reveal is not None and not self.revealed:
+            self.show_me.layout.display = None
         self.feedback.value = html
         return fb
 
+    def show(self) -> bool:
+        """Reveal the step (the *Show me* button); False if there is none or it is shown."""
+        if self.reveal is None or self.revealed:
+            return False
+        self.revealed = True
+        self.show_me.layout.display = "none"
+        if callable(self.reveal):
+            self.reveal()
+        else:
+            self.player.release()
+            self.player.seek(self.reveal)
+        if self.attempts and not self.attempts[-1][1].correct:
+            self.feedback.value += REVEALED
+        return True
+
+    def _say(self, fb: Feedback) -> Feedback:
+        self.feedback.value = feedback_html(fb)
+        return fb
+
     def _hint(self) -> None:
-        self.feedback.value = f'<div class="vmw-feedback"><b>Hint:</b> {escape(self.exercise.hint)}</div>'
+        self.hint.value = f'<div class="vmw-feedback"><b>Hint:</b> {escape(self.exercise.hint)}</div>'
 
 
 class Quiz(w.VBox):
