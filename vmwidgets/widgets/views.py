@@ -8,6 +8,8 @@ Selection keys are shared by all views: ``vm:0x…`` (a vm_struct), ``vma:MM:ID`
 
 from __future__ import annotations
 
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -20,6 +22,7 @@ from ..render.pagetable_scene import pagetable_scene
 from ..render.physmem_scene import physmem_scene
 from ..render.rbtree_scene import rbtree_scene
 from ..render.selection import parse_key
+from ..render.svg import maps_scene, stack_svg, svg_to_png
 from ..render.tables import mapped_frames, walk_path
 from ..render.vma_scene import maps_html, vma_list_scene
 from ..render.vmlist_scene import area_key, vmlist_scene
@@ -71,6 +74,44 @@ class View(w.VBox):
 
     def draw(self) -> None:  # pragma: no cover - every view overrides it
         raise NotImplementedError
+
+    def picture_scenes(self) -> list[dict]:
+        """The scenes of the view's current drawing, top to bottom (those with something in them)."""
+        return [sw.scene for sw in self.scenes if sw.scene and (sw.scene.get("nodes") or sw.scene.get("grids"))]
+
+    def to_svg(self, dark: bool = False) -> str:
+        """The view's current drawing as a standalone SVG document, for slides and handouts.
+
+        The picture holds what the view shows at this step, highlights and selection included:
+        each of its diagrams at full size (not the zoomed or scrolled part in the page), in the
+        widgets' light palette (or the dark one with ``dark=True``), on a plain background.  A
+        view of several diagrams (the vmlist and the vmap_area tree, the VMA list and mm_rb)
+        gives them under one another, each below its title in bold; a view of one gives just
+        that diagram, its title as the document's ``<title>``.
+        """
+        parts = self.picture_scenes()
+        return stack_svg(parts, dark=dark, captions=len(parts) > 1)
+
+    def save(self, path: str | PathLike, dark: bool = False, scale: float = 2.0) -> Path:
+        """Write :meth:`to_svg`'s picture to ``path``: ``.svg`` as it is, ``.png`` rendered at ``scale``
+        times its size (2: sharp on a projector) with cairosvg (``pip install cairosvg``, or
+        ``pip install 'vmwidgets[png]'``; without it :class:`~vmwidgets.render.dot.RenderError`).
+        Returns the path written; a ``path`` ending otherwise raises :class:`~vmwidgets.errors.InvalidArgument`.
+        """
+        if not isinstance(path, (str, PathLike)):
+            raise InvalidArgument("path", path, "a file name ending in .svg or .png")
+        out = Path(path)
+        kind = out.suffix.lower()
+        if kind not in (".svg", ".png"):
+            raise InvalidArgument("path", str(path), "a file name ending in .svg or .png")
+        if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not 0 < scale <= 16:
+            raise InvalidArgument("scale", scale, "a number above 0, at most 16")
+        svg = self.to_svg(dark=dark)
+        if kind == ".svg":
+            out.write_text(svg, encoding="utf-8")
+            return out
+        out.write_bytes(svg_to_png(svg, scale))
+        return out
 
 
 class LayoutView(View):
@@ -202,7 +243,10 @@ class VmlistView(View):
 
 
 class VmaView(View):
-    """An address space's VMAs: the vm_next/vm_prev list, the mm_rb red-black tree and /proc/PID/maps."""
+    """An address space's VMAs: the vm_next/vm_prev list, the mm_rb red-black tree and /proc/PID/maps.
+
+    Its picture (:meth:`to_svg`) holds all three: the list, the tree, and the maps table drawn
+    as rows of monospace text, the step's rows amber and the selected one blue."""
 
     def __init__(self, source: Any, limit: int = 30, **kwargs: Any) -> None:
         super().__init__(source, **kwargs)
@@ -226,3 +270,7 @@ class VmaView(View):
             s, "mm_rb:" + mm, f, self.selected, key=key, title=f"mm_rb of {self.source.name}"
         )
         self.maps.value = maps_html(s, mm, f, self.selected)
+
+    def picture_scenes(self) -> list[dict]:
+        """The VMA list, the mm_rb tree and the /proc/PID/maps table as a scene of text rows."""
+        return [*super().picture_scenes(), maps_scene(self._state, self.source.mm, self._focus, self.selected)]
