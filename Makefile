@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 LAB_STAMP := $(VENV)/.lab-installed
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test lint format bench system clean notebooks lite
+.PHONY: lab test lint format bench system clean notebooks lite site
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -51,3 +51,6 @@ clean:
 .PHONY: lite
 lite:  # the zero-install JupyterLite site of the lessons in build/lite/ (Python >= 3.11, Node.js, npm)
 	$(PY) lite/build.py
+
+site: $(STAMP)  # the course website in build/site/: every lesson a replay page, the guide and the API reference (Python >= 3.11)
+	$(BIN)/python website/build.py

@@ -69,3 +69,8 @@ def test_the_front_end_never_parses_text_as_markup() -> None:
         text = path.read_text()
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in text, f"{path.name} uses {sink}"
+        # the replay page's HTML panels (built and escaped by Python) are parsed inert and
+        # copied through an allowlist of tags and attributes, in one place
+        assert ("DOMParser" in text) == (path.name == "page.js"), path.name
+    page = (PKG / "widgets" / "page.js").read_text()
+    assert page.count("new DOMParser()") == 1 and "copySafe(new DOMParser()" in page

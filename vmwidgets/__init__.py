@@ -70,6 +70,13 @@ def explore(obj):
     return _explore(obj)
 
 
+def export_html(obj, path, title=None):
+    """One standalone replay page of a widget: see :func:`vmwidgets.widgets.export_html`."""
+    from .widgets import export_html as _export_html
+
+    return _export_html(obj, path, title)
+
+
 __all__ = [
     "MAP_ANONYMOUS",
     "MAP_DENYWRITE",
@@ -127,4 +134,5 @@ __all__ = [
     "event_from_dict",
     "event_from_json",
     "explore",
+    "export_html",
 ]

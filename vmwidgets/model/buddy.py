@@ -59,7 +59,7 @@ class BuddyAllocator:
     def alloc_pages(self: Kernel, gfp_mask: int, order: int = 0) -> Page | None:
         """Allocate ``2**order`` contiguous frames; follows mm/page_alloc.c:__alloc_pages.
 
-        Zones are tried from the highest the GFP flags allow down (``K__GFP_HIGHMEM``:
+        Zones are tried from the highest the GFP flags allow down (``__GFP_HIGHMEM``:
         HighMem, Normal, DMA; ``GFP_KERNEL``: Normal, DMA; ``GFP_DMA``: DMA).  Returns the
         first page, or None (the kernel's NULL) with an ``AllocationFailed`` event.
 

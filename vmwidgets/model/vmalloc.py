@@ -207,7 +207,7 @@ class Vmalloc:
     def vmalloc(self: Kernel, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
         """``vmalloc(size)``: virtually contiguous memory from scattered frames.
 
-        Follows mm/vmalloc.c:__vmalloc_node with ``GFP_KERNEL | K__GFP_HIGHMEM``: reserve an
+        Follows mm/vmalloc.c:__vmalloc_node with ``GFP_KERNEL | __GFP_HIGHMEM``: reserve an
         area (guard page included), allocate one frame per page (highmem first), map them
         in ``swapper_pg_dir``.  Returns the address, or None (NULL) with an
         ``AllocationFailed`` event when the space or the memory runs out.

@@ -6,6 +6,7 @@ view state and the current step), so everything here is thin.
 
 from .exercise import ExerciseWidget, Quiz
 from .explorer import Explorer, explore
+from .page import export_html
 from .player import Player
 from .scene import SceneWidget
 from .source import Source, source_of
@@ -25,5 +26,6 @@ __all__ = [
     "VmaView",
     "VmlistView",
     "explore",
+    "export_html",
     "source_of",
 ]

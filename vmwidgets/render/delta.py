@@ -1,0 +1,236 @@
+"""Scene changes: what differs between two scenes, as plain JSON-able data.
+
+A replay page carries each view's scenes as a few whole scenes (*keyframes*) and, for
+every other step, only what changed since the step before: the front end (``page.js``)
+applies the change to the scene it holds, exactly as :func:`apply_delta` does here.
+
+A change is a dict:
+
+- ``"s"``: top-level fields set (``title``, ``w``, ``h`` …), ``"x"``: fields removed;
+- for each keyed list (``nodes``, ``edges``, ``grids``; items carry an ``id``) under its
+  own name: ``{"u": [...], "r": [...], "o": [...]}``: items added or changed (``id`` plus
+  the fields that changed, ``"-"`` naming fields removed, ``"~"`` patching long strings
+  such as a grid's cell values as ``[keep_head, keep_tail, middle]``), ids removed, and the
+  new order of ids, sent only when it is not the old order with removals dropped and new
+  items appended.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_PATCH_MIN = 48  # strings at least this long change by a middle patch, not whole
+
+
+def _keyed(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(i, dict) and "id" in i for i in value) and bool(value)
+
+
+def _patch(old: str, new: str) -> list[Any]:
+    head = 0
+    top = min(len(old), len(new))
+    while head < top and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < top - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return [head, tail, new[head : len(new) - tail]]
+
+
+def _item_delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
+    out: dict[str, Any] = {}
+    gone = [k for k in old if k not in new]
+    patches: dict[str, Any] = {}
+    for k, v in new.items():
+        if k in old and old[k] == v:
+            continue
+        ov = old.get(k)
+        if isinstance(v, str) and isinstance(ov, str) and len(v) >= _PATCH_MIN:
+            patches[k] = _patch(ov, v)
+        else:
+            out[k] = v
+    if not out and not gone and not patches:
+        return None
+    if gone:
+        out["-"] = gone
+    if patches:
+        out["~"] = patches
+    out["id"] = new["id"]
+    return out
+
+
+def _list_delta(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, Any] | None:
+    before = {i["id"]: i for i in old}
+    ids = [i["id"] for i in new]
+    now = set(ids)
+    removed = [i["id"] for i in old if i["id"] not in now]
+    upd = []
+    for item in new:
+        prev = before.get(item["id"])
+        if prev is None:
+            upd.append(item)
+        else:
+            d = _item_delta(prev, item)
+            if d is not None:
+                upd.append(d)
+    expected = [i["id"] for i in old if i["id"] in now] + [i for i in ids if i not in before]
+    out: dict[str, Any] = {}
+    if upd:
+        out["u"] = upd
+    if removed:
+        out["r"] = removed
+    if ids != expected:
+        out["o"] = ids
+    return out or None
+
+
+def scene_delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
+    """What turns ``old`` into ``new``; None when they are equal."""
+    out: dict[str, Any] = {}
+    sets = {}
+    for k, v in new.items():
+        ov = old.get(k)
+        if (_keyed(v) or v == []) and isinstance(ov, list) and (_keyed(ov) or ov == []):
+            d = _list_delta(ov, v)
+            if d is not None:
+                out[k] = d
+        elif ov != v or k not in old:
+            sets[k] = v
+    if sets:
+        out["s"] = sets
+    gone = [k for k in old if k not in new]
+    if gone:
+        out["x"] = gone
+    return out or None
+
+
+def _apply_item(old: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
+    item = {**old, **{k: v for k, v in d.items() if k not in ("-", "~")}}
+    for k in d.get("-", ()):
+        item.pop(k, None)
+    for k, (head, tail, mid) in d.get("~", {}).items():
+        s = old[k]
+        item[k] = s[:head] + mid + s[len(s) - tail :]
+    return item
+
+
+def _apply_list(old: list[dict[str, Any]], d: dict[str, Any]) -> list[dict[str, Any]]:
+    items = {i["id"]: i for i in old}
+    order = [i["id"] for i in old]
+    for rid in d.get("r", ()):
+        items.pop(rid, None)
+    order = [i for i in order if i in items]
+    for u in d.get("u", ()):
+        if u["id"] in items:
+            items[u["id"]] = _apply_item(items[u["id"]], u)
+        else:
+            items[u["id"]] = u
+            order.append(u["id"])
+    if "o" in d:
+        order = d["o"]
+    return [items[i] for i in order]
+
+
+def apply_delta(old: dict[str, Any], delta: dict[str, Any] | None) -> dict[str, Any]:
+    """``old`` changed by ``delta`` (a new dict; ``old`` is left as it was)."""
+    if not delta:
+        return old
+    new = dict(old)
+    for k in delta.get("x", ()):
+        new.pop(k, None)
+    new.update(delta.get("s", {}))
+    for k, d in delta.items():
+        if k not in ("s", "x"):
+            new[k] = _apply_list(old.get(k) or [], d)
+    return new
+
+
+def size(value: Any) -> int:
+    """Bytes of ``value`` as compact JSON (how much a page carries for it)."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def encode_track(scenes: list[dict[str, Any]]) -> list[Any]:
+    """A view's scenes at every step as keyframes and changes: each entry is ``0`` (as the
+    step before), ``{"d": change}`` or ``{"k": whole scene}``.  A keyframe is written when the
+    changes since the last one would cost more than the scene itself, so a page stays
+    small and reaching any step replays no more than about one scene's worth of changes."""
+    out: list[Any] = []
+    prev: dict[str, Any] | None = None
+    since = 0
+    for scene in scenes:
+        if prev is None:
+            out.append({"k": scene})
+            since = 0
+        else:
+            d = scene_delta(prev, scene)
+            if d is None:
+                out.append(0)
+            else:
+                cost = size(d)
+                if since + cost > size(scene):
+                    out.append({"k": scene})
+                    since = 0
+                else:
+                    out.append({"d": d})
+                    since += cost
+        prev = scene
+    return out
+
+
+def decode_track(track: list[Any], index: int) -> dict[str, Any]:
+    """The scene at ``index`` of an :func:`encode_track` track (as page.js finds it)."""
+    k = index
+    while not (isinstance(track[k], dict) and "k" in track[k]):
+        k -= 1
+    scene = track[k]["k"]
+    for entry in track[k + 1 : index + 1]:
+        if entry:
+            scene = apply_delta(scene, entry["d"])
+    return scene
+
+
+def encode_text(texts: list[str]) -> Any:
+    """An HTML panel's text at every step.  Few distinct texts (the pseudo-code: one block
+    per function, one line lit) give ``{"t": [texts], "i": [index per step]}``; otherwise a
+    list like :func:`encode_track`: ``0`` (as before), ``{"k": text}`` or
+    ``{"p": [keep_head, keep_tail, middle]}`` (a text that changes a little)."""
+    table: dict[str, int] = {}
+    index = [table.setdefault(t, len(table)) for t in texts]
+    if len(table) * 4 <= len(texts):
+        return {"t": list(table), "i": index}
+    out: list[Any] = []
+    prev: str | None = None
+    since = 0
+    for text in texts:
+        if prev is None:
+            out.append({"k": text})
+        elif text == prev:
+            out.append(0)
+        else:
+            patch = _patch(prev, text)
+            cost = len(patch[2]) + 12
+            if since + cost > len(text):
+                out.append({"k": text})
+                since = 0
+            else:
+                out.append({"p": patch})
+                since += cost
+        prev = text
+    return out
+
+
+def decode_text(track: Any, index: int) -> str:
+    """The text at ``index`` of an :func:`encode_text` track."""
+    if isinstance(track, dict):
+        return str(track["t"][track["i"][index]])
+    k = index
+    while not (isinstance(track[k], dict) and "k" in track[k]):
+        k -= 1
+    text: str = track[k]["k"]
+    for entry in track[k + 1 : index + 1]:
+        if entry:
+            head, tail, mid = entry["p"]
+            text = text[:head] + mid + text[len(text) - tail :]
+    return text
