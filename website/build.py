@@ -145,10 +145,25 @@ def build(out: Path, names: list[str] | None = None, lite: Path | None = None) -
             shutil.rmtree(out)
         t0 = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(src), str(out)], check=True
+            [
+                sys.executable,
+                "-m",
+                "sphinx",
+                "-W",
+                "--keep-going",
+                "-q",
+                "-b",
+                "html",
+                "-d",
+                str(Path(tmp) / "doctrees"),
+            ]
+            + [str(src), str(out)],
+            check=True,
         )
         print(f"sphinx: {time.perf_counter() - t0:.1f} s")
         shutil.rmtree(out.parent / "jupyter_execute", ignore_errors=True)  # myst-nb's scratch folder
+        if (out / "_sources").is_dir() and not any((out / "_sources").iterdir()):
+            (out / "_sources").rmdir()
     if lite:
         shutil.copytree(lite, out / "live")
     (out / ".nojekyll").touch()

@@ -250,8 +250,9 @@ CELLS = [
     of *this* buffer faults; this is not the two-page guard band at `VMALLOC_END`.
 
     Type your prediction in the box and press **Commit and reveal** *before* you look at the view
-    below it (its labels give the answer away). Until you commit, the player stays at the start.
-    After you commit, it jumps to the step where the new `vm_struct` is linked: the area
+    below it (its labels give the answer away). Until you are right, the player stays at the start
+    (a wrong answer gets feedback that says why: try again, or press **Show me**). Then it
+    jumps to the step where the new `vm_struct` is linked: the area
     appears, outlined in amber, at the bottom of the vmalloc band (12288 bytes: your 8192 and the
     guard page). Then step with ▶ (or →) through the rest of the call: frames are taken from the
     buddy allocator, a page table is created and one PTE is filled per page.

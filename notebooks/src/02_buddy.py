@@ -245,8 +245,8 @@ CELLS = [
     md("""
     Which pfn will the call return? Type your prediction (in hex) and click **Commit and
     reveal**. Until you do, the player below waits just before the call: it will not step
-    into it. Once you commit, it jumps to the end of the call; step back through it to see
-    why.
+    into it. When you are right it jumps to the end of the call (a wrong answer gets feedback
+    that says why: try again, or press **Show me**); step back through it to see why.
     """),
     code("""
     from vmwidgets.exercises.l2_buddy import predict_alloc
@@ -310,7 +310,7 @@ CELLS = [
     md("""
     Now `b` is freed. Before you reveal it: how far will it merge? Give the order of the
     block that finally goes back on a free list (the player waits before the call until
-    you commit). Then step back through the call and watch the merges climb ZONE_NORMAL's
+    you are right, or press **Show me**). Then step back through the call and watch the merges climb ZONE_NORMAL's
     `free_area` rows, from order 0 upwards.
     """),
     code("""

@@ -392,8 +392,8 @@ CELLS = [
         one and its guard page, at 0xf8804000. It maps 1024 pages. **How many new PTE tables
         will the call allocate?** Think about which 4 MB blocks its pages touch, and which of
         those already have a table. The player waits at the start of the call until you answer.
-        Type your answer and press **Commit and reveal**: the player then jumps to the step
-        where the answer shows (the last new table linked, or the end of the call if none is
+        Type your answer and press **Commit and reveal**: if you are right, the player jumps to the
+        step where the answer shows (if not, the feedback says why: try again, or press **Show me**) (the last new table linked, or the end of the call if none is
         needed). Step around it to see why.
         """
     ),

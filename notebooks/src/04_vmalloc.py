@@ -192,8 +192,9 @@ CELLS = [
 
     The next call is `vmalloc(8192)`. The cell below has already run it on the model, but the
     player is held just **before** the call. Type where you think the new area starts and
-    press **Commit and reveal**: the player then jumps to the step where the new
-    `vm_struct` is linked into `vmlist`. Step back with **←** (click the player first, or use
+    press **Commit and reveal**: if you are right, the player jumps to the step where the new
+    `vm_struct` is linked into `vmlist` (if not, the feedback says why: try again, or press
+    **Show me**). Step back with **←** (click the player first, or use
     the step buttons) to watch the search visit the records one by one (dashed outline),
     then forward again. The line under the controls names the kernel function of each step.
     """),

@@ -271,8 +271,8 @@ CELLS = [
     **Predict, then check.** The new VMA's node hangs red as the left child of `b7ea2000`. Which
     rotations will `rb_insert_color` make? Look at the tree (the player below is held just before
     this `mmap`; the *tree before* is also written out in the question), apply the cases one by one,
-    choose, and press **Commit and reveal**. The player then jumps to the moment the node has just
-    been hung. Press → a few times to watch each case fire.
+    choose, and press **Commit and reveal**. If you are right (or press **Show me** after a wrong
+    try), the player jumps to the moment the node has just been hung. Press → a few times to watch each case fire.
     """),
     code("""
     tree2 = VmaView(task)

@@ -304,8 +304,9 @@ CELLS = [
 
     The child now writes to `heap`, and after it the parent. The cell below has already run
     both writes, but the player is held just **before** the child's write: it cannot go
-    further until you answer. Type your answer and press **Commit and reveal**. The player
-    is then released and jumps to the end of the child's write.
+    further until you answer. Type your answer and press **Commit and reveal**. If you are right
+    (or press **Show me** after a wrong try), the player is released and jumps to the end of
+    the child's write.
     Step back with **←** to watch: the walk finds the PTE present but without `RW`; the fault
     (cause *protection*); `do_wp_page` takes a new frame and rewrites the child's PTE; then
     `put_page`. Then press **⏩** for the parent's write: `do_wp_page` again, but this time

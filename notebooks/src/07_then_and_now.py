@@ -337,7 +337,8 @@ CELLS = [
     md(
         """
         **Predict, then check.** Type your answer and press *Commit and reveal*. Until you do,
-        the player cannot step past the start of `c`'s `vmalloc`; then it jumps to the end of
+        the player cannot step past the start of `c`'s `vmalloc`; when you are right (or press
+        **Show me** after a wrong try) it jumps to the end of
         `c`'s allocation, so the views show what the kernel did.
         """
     ),
