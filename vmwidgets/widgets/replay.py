@@ -68,6 +68,18 @@ def _leaves(view: View) -> list[Any]:
     return out
 
 
+def _nodes(tree: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every node of a page tree."""
+    out, stack = [], [tree]
+    while stack:
+        t = stack.pop()
+        out.append(t)
+        stack.extend(t.get("c", ()))
+        if "box" in t:
+            stack.append(t["box"])
+    return out
+
+
 def _style(wd: Any) -> dict[str, str]:
     lay = getattr(wd, "layout", None)
     out = {}
@@ -137,8 +149,8 @@ class PageData:
             else:
                 kids.append(self.tree(c, when))
         out: dict[str, Any] = {"t": kind, "c": kids, "style": _style(wd)}
-        if view is not None:  # scenes a view adds later (VmlistView's tree) are there too, hidden until drawn
-            drawn = {k.get("id") for k in kids}
+        if view is not None and wd is view:  # scenes it adds later (VmlistView's tree), hidden until drawn
+            drawn = {leaf.get("id") for leaf in _nodes(out)}
             for sw in view.scenes:
                 ident = self.ident(sw, "s")
                 if ident not in drawn:
