@@ -113,7 +113,7 @@ def test_recorded_tracks_are_what_the_live_views_draw_at_every_step() -> None:
 def test_a_held_player_stays_held_on_the_page(tmp_path: Path) -> None:
     from vmwidgets.exercises import NumberExercise
 
-    k, player, view = _scenario()
+    k, player, _view = _scenario()
     op = k.timeline.operations[-1]
     player.seek(op.start)
     ex = ExerciseWidget(NumberExercise("next", "Where?", value=1), player=player, reveal=op.end)

@@ -145,19 +145,7 @@ def build(out: Path, names: list[str] | None = None, lite: Path | None = None) -
             shutil.rmtree(out)
         t0 = time.perf_counter()
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sphinx",
-                "-W",
-                "--keep-going",
-                "-q",
-                "-b",
-                "html",
-                "-d",
-                str(Path(tmp) / "doctrees"),
-            ]
-            + [str(src), str(out)],
+            [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-d", str(Path(tmp) / "doctrees"), str(src), str(out)],
             check=True,
         )
         print(f"sphinx: {time.perf_counter() - t0:.1f} s")
