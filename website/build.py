@@ -144,10 +144,8 @@ def build(out: Path, names: list[str] | None = None, lite: Path | None = None) -
         if out.exists():
             shutil.rmtree(out)
         t0 = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-d", str(Path(tmp) / "doctrees"), str(src), str(out)],
-            check=True,
-        )
+        sphinx = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
+        subprocess.run([*sphinx, "-d", str(Path(tmp) / "doctrees"), str(src), str(out)], check=True)
         print(f"sphinx: {time.perf_counter() - t0:.1f} s")
         shutil.rmtree(out.parent / "jupyter_execute", ignore_errors=True)  # myst-nb's scratch folder
         if (out / "_sources").is_dir() and not any((out / "_sources").iterdir()):
