@@ -30,6 +30,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 from vmwidgets.widgets.page import bundle_css, bundle_js, fragment, players_in, tracks_of
 
@@ -50,26 +51,30 @@ def execute(path: Path, live: str) -> tuple[nbformat.NotebookNode, dict]:
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    client = NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(NOTEBOOKS)}})
-    client.reset_execution_trackers()
-    os.environ["VMWIDGETS_STORED_MAPS"] = "1"  # the kernel inherits it: a page cannot show its reader's own process
-    nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP))  # nbclient writes each cell back at its index
-    with tempfile.TemporaryDirectory() as tmp, client.setup_kernel():
-        client.wait_for_reply(client.kc.kernel_info())
-        for i, cell in enumerate(nb.cells):
-            client.execute_cell(cell, i)
-        del nb.cells[0]
-        wanted = [
-            [cell.execution_count, out["data"][WIDGET]["model_id"], f"c{i}o{j}"]
-            for i, cell in enumerate(nb.cells)
-            for j, out in enumerate(cell.get("outputs", []))
-            if WIDGET in out.get("data", {})
-        ]
-        dump = Path(tmp) / "replay.json"
-        nb.cells.append(nbformat.v4.new_code_cell(f"_vmw_rec.dump({str(dump)!r}, {wanted!r}, {live!r})"))
-        client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
-        del nb.cells[-1]
-        data = json.loads(dump.read_text())
+    with tempfile.TemporaryDirectory() as tmp:
+        sockets = Config({"AsyncKernelManager": {"transport": "ipc", "ip": str(Path(tmp) / "kernel")}})
+        client = NotebookClient(  # local sockets, not TCP: nothing listens on a port
+            nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(NOTEBOOKS)}}, config=sockets
+        )
+        client.reset_execution_trackers()
+        os.environ["VMWIDGETS_STORED_MAPS"] = "1"  # the kernel inherits it: a page cannot show its reader's process
+        nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP))  # nbclient writes each cell back at its index
+        with client.setup_kernel():
+            client.wait_for_reply(client.kc.kernel_info())
+            for i, cell in enumerate(nb.cells):
+                client.execute_cell(cell, i)
+            del nb.cells[0]
+            wanted = [
+                [cell.execution_count, out["data"][WIDGET]["model_id"], f"c{i}o{j}"]
+                for i, cell in enumerate(nb.cells)
+                for j, out in enumerate(cell.get("outputs", []))
+                if WIDGET in out.get("data", {})
+            ]
+            dump = Path(tmp) / "replay.json"
+            nb.cells.append(nbformat.v4.new_code_cell(f"_vmw_rec.dump({str(dump)!r}, {wanted!r}, {live!r})"))
+            client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
+            del nb.cells[-1]
+            data = json.loads(dump.read_text())
     return nb, data
 
 
