@@ -151,43 +151,48 @@ def size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
+def _chain(values: list[Any], change: Any, cost: Any, tag: str) -> list[Any]:
+    """Keyframes and changes: a keyframe when the changes since the last one would cost
+    more than the value itself (so reaching any step replays about one value's worth)."""
+    out: list[Any] = []
+    prev: Any = None
+    since = 0
+    for i, value in enumerate(values):
+        d = change(prev, value) if i else None
+        if i and d is None:
+            out.append(0)
+        elif i and since + cost(d) <= cost(value):
+            out.append({tag: d})
+            since += cost(d)
+        else:
+            out.append({"k": value})
+            since = 0
+        prev = value
+    return out
+
+
+def _replay(track: list[Any], index: int, apply: Any, tag: str) -> Any:
+    k = index
+    while not (isinstance(track[k], dict) and "k" in track[k]):
+        k -= 1
+    value = track[k]["k"]
+    for entry in track[k + 1 : index + 1]:
+        if entry:
+            value = apply(value, entry[tag])
+    return value
+
+
 def encode_track(scenes: list[dict[str, Any]]) -> list[Any]:
     """A view's scenes at every step as keyframes and changes: each entry is ``0`` (as the
     step before), ``{"d": change}`` or ``{"k": whole scene}``.  A keyframe is written when the
     changes since the last one would cost more than the scene itself, so a page stays
     small and reaching any step replays no more than about one scene's worth of changes."""
-    out: list[Any] = []
-    prev: dict[str, Any] | None = None
-    since = 0
-    for scene in scenes:
-        if prev is None:
-            out.append({"k": scene})
-            since = 0
-        else:
-            d = scene_delta(prev, scene)
-            if d is None:
-                out.append(0)
-            else:
-                cost = size(d)
-                if since + cost > size(scene):
-                    out.append({"k": scene})
-                    since = 0
-                else:
-                    out.append({"d": d})
-                    since += cost
-        prev = scene
-    return out
+    return _chain(scenes, scene_delta, size, "d")
 
 
 def decode_track(track: list[Any], index: int) -> dict[str, Any]:
     """The scene at ``index`` of an :func:`encode_track` track (as page.js finds it)."""
-    k = index
-    while not (isinstance(track[k], dict) and "k" in track[k]):
-        k -= 1
-    scene = track[k]["k"]
-    for entry in track[k + 1 : index + 1]:
-        if entry:
-            scene = apply_delta(scene, entry["d"])
+    scene: dict[str, Any] = _replay(track, index, apply_delta, "d")
     return scene
 
 
@@ -200,37 +205,21 @@ def encode_text(texts: list[str]) -> Any:
     index = [table.setdefault(t, len(table)) for t in texts]
     if len(table) * 4 <= len(texts):
         return {"t": list(table), "i": index}
-    out: list[Any] = []
-    prev: str | None = None
-    since = 0
-    for text in texts:
-        if prev is None:
-            out.append({"k": text})
-        elif text == prev:
-            out.append(0)
-        else:
-            patch = _patch(prev, text)
-            cost = len(patch[2]) + 12
-            if since + cost > len(text):
-                out.append({"k": text})
-                since = 0
-            else:
-                out.append({"p": patch})
-                since += cost
-        prev = text
-    return out
+    return _chain(texts, _text_change, lambda v: len(v[2]) + 12 if isinstance(v, list) else len(v), "p")
+
+
+def _text_change(old: str, new: str) -> list[Any] | None:
+    return None if old == new else _patch(old, new)
+
+
+def _apply_text(text: str, patch: list[Any]) -> str:
+    head, tail, mid = patch
+    return text[:head] + mid + text[len(text) - tail :]
 
 
 def decode_text(track: Any, index: int) -> str:
     """The text at ``index`` of an :func:`encode_text` track."""
     if isinstance(track, dict):
         return str(track["t"][track["i"][index]])
-    k = index
-    while not (isinstance(track[k], dict) and "k" in track[k]):
-        k -= 1
-    text: str = track[k]["k"]
-    for entry in track[k + 1 : index + 1]:
-        if entry:
-            head, tail, mid = entry["p"]
-            text = text[:head] + mid + text[len(text) - tail :]
+    text: str = _replay(track, index, _apply_text, "p")
     return text
