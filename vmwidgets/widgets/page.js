@@ -216,7 +216,7 @@ function mountPlayer(node) {
     o.value = name;
     speed.appendChild(o);
   }
-  speed.value = node.speed || "1×";
+  speed.value = p.d.speed || node.speed || "1×";
   speed.addEventListener("change", () => {
     if (timer !== null) {
       stopPlay();
