@@ -65,6 +65,12 @@ def test_delta_js_decodes_as_python_does() -> None:
         {"title": "u", "nodes": [{"id": "b", "rows": [["😀", str(j)]]}, {"id": "a", "vals": "y" * 50}]}
         for j in range(3)
     ]
+    rows = [[f"row {r}", "x" * 12] for r in range(12)]
+    seq += [
+        {"title": "v", "nodes": [{"id": "a", "rows": rows[: 6 + j] + [["😀", str(j)]] + rows[6 + j :]}]}
+        for j in range(5)
+    ]
+    assert any("=" in str(e) for e in encode_track(seq))  # a box's rows patched, not resent
     strs = [f"<b>step</b> 😀{'é' * i} {i % 2}" * 3 for i in range(10)]
     cases = [
         ("s", encode_track(seq), seq),
@@ -105,7 +111,8 @@ def test_recorded_tracks_are_what_the_live_views_draw_at_every_step() -> None:
         for sw in view.scenes:
             key = data["tracks"][page.ident(sw, "s")]
             assert decode_track(page.tracks[key], pos) == sw.scene, pos
-        narr = decode_text(page.tracks[data["narr"]], pos).replace(STEP, f"step {pos} of {data['n']}", 1)
+        narr = decode_text(page.tracks[data["narr"]], pos) + decode_text(page.tracks[data["say"]], pos)
+        narr = narr.replace(STEP, f"step {pos} of {data['n']}", 1)
         assert narr == player.narration.value
         assert decode_text(page.tracks[data["code"]], pos) == player.code.value
 

@@ -10,7 +10,8 @@ A change is a dict:
 - for each keyed list (``nodes``, ``edges``, ``grids``; items carry an ``id``) under its
   own name: ``{"u": [...], "r": [...], "o": [...]}``: items added or changed (``id`` plus
   the fields that changed, ``"-"`` naming fields removed, ``"~"`` patching long strings
-  such as a grid's cell values as ``[keep_head, keep_tail, middle]``), ids removed, and the
+  such as a grid's cell values as ``[keep_head, keep_tail, middle]``, ``"="`` patching lists
+  such as a box's rows as ``[new_length, [[index, entry], ...]]``), ids removed, and the
   new order of ids, sent only when it is not the old order with removals dropped and new
   items appended.
 """
@@ -38,24 +39,36 @@ def _patch(old: str, new: str) -> list[Any]:
     return [head, tail, new[head : len(new) - tail]]
 
 
+def _list_patch(old: list[Any], new: list[Any]) -> list[Any] | None:
+    """``[len(new), [[i, new[i]], ...]]`` for the entries that differ, if that is smaller."""
+    changed = [[i, v] for i, v in enumerate(new) if i >= len(old) or old[i] != v]
+    patch = [len(new), changed]
+    return patch if size(patch) < size(new) else None
+
+
 def _item_delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     gone = [k for k in old if k not in new]
     patches: dict[str, Any] = {}
+    lists: dict[str, Any] = {}
     for k, v in new.items():
         if k in old and old[k] == v:
             continue
         ov = old.get(k)
         if isinstance(v, str) and isinstance(ov, str) and len(v) >= _PATCH_MIN:
             patches[k] = _patch(ov, v)
+        elif isinstance(v, list) and isinstance(ov, list) and (lp := _list_patch(ov, v)) is not None:
+            lists[k] = lp
         else:
             out[k] = v
-    if not out and not gone and not patches:
+    if not out and not gone and not patches and not lists:
         return None
     if gone:
         out["-"] = gone
     if patches:
         out["~"] = patches
+    if lists:
+        out["="] = lists
     out["id"] = new["id"]
     return out
 
@@ -106,12 +119,18 @@ def scene_delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | No
 
 
 def _apply_item(old: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
-    item = {**old, **{k: v for k, v in d.items() if k not in ("-", "~")}}
+    item = {**old, **{k: v for k, v in d.items() if k not in ("-", "~", "=")}}
     for k in d.get("-", ()):
         item.pop(k, None)
     for k, (head, tail, mid) in d.get("~", {}).items():
         s = old[k]
         item[k] = s[:head] + mid + s[len(s) - tail :]
+    for k, (length, changed) in d.get("=", {}).items():
+        entries = list(old[k][:length])
+        entries.extend([None] * (length - len(entries)))
+        for i, v in changed:
+            entries[i] = v
+        item[k] = entries
     return item
 
 

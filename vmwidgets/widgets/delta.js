@@ -2,9 +2,15 @@
 // both on the same tracks): a classic script, part of the replay pages' bundle (page.py).
 function applyItem(old, d) {
   const item = Object.assign({}, old);
-  for (const [k, v] of Object.entries(d)) if (k !== "-" && k !== "~") item[k] = v;
+  for (const [k, v] of Object.entries(d)) if (k !== "-" && k !== "~" && k !== "=") item[k] = v;
   for (const k of d["-"] || []) delete item[k];
   for (const [k, patch] of Object.entries(d["~"] || {})) item[k] = patchText(old[k], patch);
+  for (const [k, [length, changed]] of Object.entries(d["="] || {})) {
+    const entries = old[k].slice(0, length);
+    while (entries.length < length) entries.push(null);
+    for (const [i, v] of changed) entries[i] = v;
+    item[k] = entries;
+  }
   return item;
 }
 // Python counts characters (code points); JavaScript's slice counts UTF-16 units

@@ -108,6 +108,7 @@ class PlayerRuntime {
   }
   // what the view part `leaf` (or "narr", "code") shows at `pos`
   value(leaf, pos) {
+    if (leaf === "narr") return track(this.d.narr).at(pos) + track(this.d.say).at(pos);
     const key = leaf === "narr" || leaf === "code" ? this.d[leaf] : this.d.tracks[leaf];
     return key === undefined ? undefined : track(key).at(pos);
   }

@@ -88,7 +88,7 @@ def _ids(tree: Any) -> set[str]:
 
 def tracks_of(player: dict[str, Any]) -> list[str]:
     """The keys of the tracks a player's data refers to."""
-    return [player["narr"], player["code"], *player["tracks"].values()]
+    return [player["narr"], player["say"], player["code"], *player["tracks"].values()]
 
 
 def players_in(tree: Any) -> list[str]:

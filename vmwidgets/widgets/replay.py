@@ -231,6 +231,12 @@ def _walk(p: Player, n: int, leaves: list, frames: dict, narr: list, code: list)
             frames[ident].append(_value(leaf))
 
 
+def _head(narration: str) -> int:
+    """Where a narration's sentence begins (after its line of step, operation and function)."""
+    at = narration.find("<br>")
+    return len(narration) if at < 0 else at
+
+
 def record(p: Player, page: PageData) -> dict[str, Any]:
     """Move ``p`` through every position and read what it and its views show; the tracks
     go to ``page`` (one copy of each, however many players show the same)."""
@@ -261,7 +267,9 @@ def record(p: Player, page: PageData) -> dict[str, Any]:
     return {
         "n": n,
         "ops": [[o.start, o.end] for o in tl.operations if o.end >= 0],
-        "narr": page.track(encode_text(narr)),
+        # the line's head (operation, function) repeats; its sentence changes every step
+        "narr": page.track(encode_text([t[: _head(t)] for t in narr])),
+        "say": page.track(encode_text([t[_head(t) :] for t in narr])),
         "code": page.track(encode_text(code)),
         "tracks": tracks,
         "speeds": SPEEDS,
