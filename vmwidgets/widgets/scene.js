@@ -114,6 +114,113 @@ function put(e, name, value) {
   else e.setAttribute(name, value);
 }
 
+// -- pictures: the drawing as a standalone SVG (and PNG), as the page shows it now --------------
+const PAINTED = ["fill", "stroke"];
+const SHAPE = ["stroke-width", "stroke-dasharray"];
+const LETTERS = ["font-weight", "font-style"];
+// A computed colour as an SVG 1.1 paint and its opacity ("none" when fully transparent).
+function paint(value) {
+  if (!value || value === "none" || value.startsWith("url")) return [value || "none", null];
+  const [r, g, b, a] = rgba(value);
+  if (a === 0) return ["none", null];
+  return [`rgb(${r},${g},${b})`, a < 1 ? a.toFixed(3) : null];
+}
+function slug(text) {
+  return (text || "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "vmwidgets-view";
+}
+// The scene's whole drawing (not the zoomed part): a copy of the live <svg> with every colour,
+// line and font the page's style sheets give it written onto the elements, over a background.
+function svgPicture(root, svg, scene) {
+  const margin = 8;
+  const w = (scene.w || 100) + margin, h = (scene.h || 100) + margin;
+  // the final state of any running animation: transitions off while the styles are read
+  root.classList.add("vmw-still");
+  for (const e of svg.querySelectorAll(".vmw-enter")) e.classList.remove("vmw-enter");
+  void svg.getBoundingClientRect();
+  const copy = svg.cloneNode(true);
+  const live = [svg, ...svg.querySelectorAll("*")];
+  const copies = [copy, ...copy.querySelectorAll("*")];
+  const gone = [];
+  live.forEach((e, i) => {
+    const c = copies[i];
+    if (e.classList.contains("vmw-exit")) return gone.push(c);
+    for (const a of Array.from(c.attributes))
+      if (a.name.startsWith("data-") || a.name.startsWith("aria-") || a.name === "tabindex" || a.name === "role" || a.name === "style")
+        c.removeAttribute(a.name);
+    if (i === 0) return;
+    const s = getComputedStyle(e);
+    const tag = e.tagName.toLowerCase();
+    if (tag === "g" && s.transform && s.transform !== "none") c.setAttribute("transform", s.transform);
+    if (+s.opacity < 1) c.setAttribute("opacity", (+s.opacity).toFixed(3));
+    if (tag === "rect" || tag === "path" || tag === "text") {
+      for (const p of PAINTED) {
+        const [v, o] = paint(s.getPropertyValue(p));
+        c.setAttribute(p, v);
+        if (o !== null) c.setAttribute(p + "-opacity", o);
+      }
+      for (const p of tag === "text" ? LETTERS : SHAPE) {
+        const v = s.getPropertyValue(p);
+        if (v && v !== "none" && v !== "normal") c.setAttribute(p, v.replace(/px/g, ""));
+      }
+      if (tag === "rect" && s.rx && s.rx !== "auto") c.setAttribute("rx", parseFloat(s.rx) || 0);
+      if (tag === "path" && s.markerEnd && s.markerEnd !== "none") c.setAttribute("marker-end", "url(#vmw-arrow)");
+    }
+  });
+  const rs = getComputedStyle(root);
+  root.classList.remove("vmw-still");
+  gone.forEach((c) => c.remove());
+  copy.querySelector(".vmw-viewport").removeAttribute("transform");
+  for (const a of Array.from(copy.attributes)) if (a.name !== "xmlns") copy.removeAttribute(a.name);
+  copy.setAttribute("version", "1.1");
+  copy.setAttribute("width", w);
+  copy.setAttribute("height", h);
+  copy.setAttribute("viewBox", `${-margin} ${-margin} ${w} ${h}`);
+  copy.setAttribute("font-family", rs.fontFamily);
+  copy.setAttribute("font-size", rs.fontSize);
+  copy.setAttributeNS("http://www.w3.org/XML/1998/namespace", "xml:space", "preserve");
+  let bg = rgba(rs.backgroundColor);
+  if (bg[3] < 1) bg = over(bg, backdrop(root.parentElement) || [255, 255, 255, 1]);
+  const back = document.createElementNS(NS, "rect");
+  for (const [k, v] of Object.entries({ x: -margin, y: -margin, width: w, height: h, fill: `rgb(${bg.slice(0, 3).map(Math.round)})` }))
+    back.setAttribute(k, v);
+  const title = document.createElementNS(NS, "title");
+  title.textContent = scene.title || "vmwidgets view";
+  copy.insertBefore(back, copy.firstChild);
+  copy.insertBefore(title, copy.firstChild);
+  return { text: '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(copy), w, h };
+}
+function download(blob, name, el) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.style.display = "none";
+  el.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+}
+function savePicture(kind, root, svg, scene) {
+  const pic = svgPicture(root, svg, scene);
+  const name = slug(scene.title);
+  const blob = new Blob([pic.text], { type: "image/svg+xml" });
+  if (kind === "svg") return download(blob, name + ".svg", root);
+  // PNG: the same picture drawn at twice its size
+  const img = new Image();
+  const url = URL.createObjectURL(blob);
+  img.onload = () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.ceil(pic.w * 2);
+    canvas.height = Math.ceil(pic.h * 2);
+    const ctx = canvas.getContext("2d");
+    ctx.scale(2, 2);
+    ctx.drawImage(img, 0, 0, pic.w, pic.h);
+    URL.revokeObjectURL(url);
+    canvas.toBlob((png) => png && download(png, name + ".png", root), "image/png");
+  };
+  img.onerror = () => URL.revokeObjectURL(url);
+  img.src = url;
+}
+
 function render({ model, el }) {
   const root = document.createElement("div");
   root.className = "vmw-scene";
