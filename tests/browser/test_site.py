@@ -1,11 +1,12 @@
-"""The course website (`make site`) as a reader meets it: built once (``website/build.py
---no-lite``), served on 127.0.0.1 with every other host aborted and counted (there must be
+"""The course website (`make site`) as a reader meets it: built once with the JupyterLite
+site of `make lite` beside it (``website/build.py --lite build/lite``), served on 127.0.0.1 with every other host aborted and counted (there must be
 none), no page or console error. In the page-table, vmalloc and VMA lessons a player is
 stepped with its buttons, keys, play/pause and slider, and at each stop what the page draws
 (every view's boxes and their texts, the narration) is what the same lesson's widgets show in
 Python at that step: the lesson's code cells are run in this process for that. Lesson 4's
 predict-then-check question is answered wrong, then right; one page is opened from
-``file://``; the API reference and its search work; every relative link of the site resolves.
+``file://``; the API reference and its search work; every relative link of the site resolves,
+and each lesson links to itself in the JupyterLite copy.
 
 ``VMW_SITE=DIR`` tests a site already built there instead of building one (about 50 s).
 """
@@ -56,7 +57,8 @@ def site(tmp_path_factory, artifacts) -> Path:
     if os.environ.get("VMW_SITE"):
         return Path(os.environ["VMW_SITE"])
     out = tmp_path_factory.mktemp("site") / "site"
-    cmd = [sys.executable, str(ROOT / "website" / "build.py"), "--no-lite", "--out", str(out)]
+    drive.build_site(artifacts / "lite-build.log")  # at once when test_lite built it: the pages link to it
+    cmd = [sys.executable, str(ROOT / "website" / "build.py"), "--lite", str(drive.SITE), "--out", str(out)]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     (artifacts / "site-build.log").write_text(done.stdout + done.stderr)
     assert done.returncode == 0, f"website/build.py failed:\n{(done.stdout + done.stderr)[-3000:]}"
@@ -437,7 +439,7 @@ class _Links(HTMLParser):
 
 
 def test_every_relative_link_resolves(site) -> None:
-    pages = sorted(site.rglob("*.html"))
+    pages = sorted(p for p in site.rglob("*.html") if p.relative_to(site).parts[0] != "live")  # JupyterLite's own
     assert len(pages) >= 10
     broken, remote = [], []
     for path in pages:
@@ -461,3 +463,15 @@ def test_every_relative_link_resolves(site) -> None:
                 broken.append(f"{path.relative_to(site)}: {value}")
     assert not remote, f"pages load from other hosts: {remote[:5]}"
     assert not broken, f"{len(broken)} broken links: {broken[:10]}"
+
+
+def test_each_lesson_links_to_itself_in_jupyterlite(site) -> None:
+    """With build/lite beside it, the site carries it as live/ and each lesson page links to
+    the same notebook there."""
+    lessons = sorted((site / "lessons").glob("[0-9][0-9]-*.html"))
+    assert len(lessons) == 8
+    for page in lessons:
+        link = f'href="../live/lab/index.html?path={page.stem}.ipynb"'
+        assert link in page.read_text(encoding="utf-8"), page.name
+        assert (site / "live" / "files" / f"{page.stem}.ipynb").is_file()
+    assert (site / "live" / "lab" / "index.html").is_file()
