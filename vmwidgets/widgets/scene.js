@@ -83,7 +83,6 @@ function keyed(layer, items, make, update, duration) {
     e.classList.add("vmw-exit");
     setTimeout(() => e.remove(), duration);
   }
-  const fresh = [];
   let cursor = layer.firstChild;
   for (const item of items) {
     let e = have.get(item.id);
@@ -91,18 +90,17 @@ function keyed(layer, items, make, update, duration) {
       e = make(item);
       e.dataset.id = item.id;
       e.classList.add("vmw-enter");
-      fresh.push(e);
+      e.addEventListener("animationend", () => entered(e), { once: true });
     }
     update(e, item);
     while (cursor && cursor !== e && cursor.classList.contains("vmw-exit")) cursor = cursor.nextSibling;
     if (cursor === e) cursor = e.nextSibling;
     else layer.insertBefore(e, cursor); // keeps document order = scene order
   }
-  if (fresh.length) {
-    // force a style pass so the fade-in transition starts from opacity 0
-    void layer.getBoundingClientRect();
-    requestAnimationFrame(() => fresh.forEach((e) => e.classList.remove("vmw-enter")));
-  }
+}
+// a new item fades in once (vmw-enter's animation); moving it later must not replay that
+function entered(e) {
+  e.classList.remove("vmw-enter");
 }
 
 // set an attribute or a style property only when it changes
