@@ -126,8 +126,13 @@ def test_a_held_player_stays_held_on_the_page(tmp_path: Path) -> None:
     ex = ExerciseWidget(NumberExercise("next", "Where?", value=1), player=player, reveal=op.end)
     page = PageData()
     tree = page.tree(ex)
+    page.steps()
     assert tree["reveal"] == op.end and tree["spec"]["kind"] == "number"
     assert page.players[tree["player"]]["limit"] == op.start
+    alone = PageData()  # the player without its question: nothing on the page could release it
+    alone.tree(player)
+    alone.steps()
+    assert alone.players["p0"]["limit"] is None and alone.players["p0"]["start"] == op.start
 
 
 def test_export_html_writes_a_standalone_page_with_labels_kept_as_data(tmp_path: Path) -> None:

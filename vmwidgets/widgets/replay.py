@@ -101,6 +101,7 @@ class PageData:
         self.live = live  # where the live notebook is, for what needs Python
         self._ids: dict[int, str] = {}
         self._player_objs: dict[str, Player] = {}
+        self._asked: set[str] = set()  # players an exercise on this page holds and releases
 
     def ident(self, obj: Any, prefix: str) -> str:
         key = id(obj)
@@ -190,6 +191,7 @@ class PageData:
         out: dict[str, Any] = {"t": "exercise", "spec": self._spec(wd.exercise), "label": wd.button.description}
         if wd.player is not None:
             out["player"] = self.player(wd.player, when)
+            self._asked.add(out["player"])
         if isinstance(wd.reveal, int):
             out["reveal"] = wd.reveal
         elif wd.reveal is not None:
@@ -211,6 +213,8 @@ class PageData:
         for pid, p in self._player_objs.items():
             if "n" not in self.players[pid]:
                 self.players[pid].update(record(p, self))
+            if pid not in self._asked:  # held for a question that is not on the page: nothing could release it
+                self.players[pid]["limit"] = None
 
 
 STEP = "\ue000"  # stands for "step N of TOTAL" in a stored narration (page.js puts it back)
