@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
 import os
 import re
 import statistics
@@ -40,12 +39,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.lite import drive  # noqa: E402  (lite/drive.py: the loopback server, the offline context)
 from benchmarks.run import log  # noqa: E402
 from tests.browser.harness import ARGS, CHROMIUM  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("lite_drive", ROOT / "lite" / "drive.py")
-drive = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(drive)
 
 KB = 1000
 DATA_TARGET_KB, LOAD_TARGET_MS, STEP_TARGET_MS = 100, 1000, 16

@@ -67,7 +67,7 @@ def test_delta_js_decodes_as_python_does() -> None:
     ]
     rows = [[f"row {r}", "x" * 12] for r in range(12)]
     seq += [
-        {"title": "v", "nodes": [{"id": "a", "rows": rows[: 6 + j] + [["😀", str(j)]] + rows[6 + j :]}]}
+        {"title": "v", "nodes": [{"id": "a", "rows": [*rows[: 6 + j], ["😀", str(j)], *rows[6 + j :]]}]}
         for j in range(5)
     ]
     assert any("=" in str(e) for e in encode_track(seq))  # a box's rows patched, not resent

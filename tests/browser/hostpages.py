@@ -175,6 +175,19 @@ BUTTONS = [
 ]
 
 
+# a stand-in for the anywidget model: what scene.js and keys.js ask of it
+MODEL_JS = """function model(values) {
+  const handlers = {};
+  return {
+    get: (k) => values[k],
+    set: (k, v) => { values[k] = v; (handlers["change:" + k] || []).forEach((f) => f()); },
+    save_changes() {}, send() {},
+    on: (e, f) => (handlers[e] = handlers[e] || []).push(f),
+    off: (e, f) => { handlers[e] = (handlers[e] || []).filter((g) => g !== f); },
+  };
+}"""
+
+
 def content() -> dict:
     """Real scenes and HTML from the render layer: a kernel with three vmallocs at the step
     of a first-fit search, an address selected (so a page-table walk is coloured) and a
@@ -237,16 +250,7 @@ def page(name: str, data: dict) -> str:
 <script type="module">
 import scene from "./scene.js";
 import keys from "./keys.js";
-function model(values) {{
-  const handlers = {{}};
-  return {{
-    get: (k) => values[k],
-    set: (k, v) => {{ values[k] = v; (handlers["change:" + k] || []).forEach((f) => f()); }},
-    save_changes() {{}}, send() {{}},
-    on: (e, f) => (handlers[e] = handlers[e] || []).push(f),
-    off: (e, f) => {{ handlers[e] = (handlers[e] || []).filter((g) => g !== f); }},
-  }};
-}}
+{MODEL_JS}
 keys.render({{ model: model({{}}), el: document.getElementById("keys") }});
 JSON.parse(document.getElementById("scenes").textContent).forEach((s, i) =>
   scene.render({{ model: model({{ scene: s, selected: "", duration: 0, max_height: 700, refit: false }}),

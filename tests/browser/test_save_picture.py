@@ -14,7 +14,7 @@ from vmwidgets import Kernel
 from vmwidgets.widgets import PhysicalMemoryView, VmlistView
 
 from .harness import lite_drive
-from .hostpages import WIDGETS
+from .hostpages import MODEL_JS, WIDGETS
 
 drive = lite_drive()
 SVG = "{http://www.w3.org/2000/svg}"
@@ -27,16 +27,7 @@ PAGE = """<!doctype html>
 <script type="application/json" id="scenes">{scenes}</script>
 <script type="module">
 import scene from "./scene.js";
-function model(values) {{
-  const handlers = {{}};
-  return {{
-    get: (k) => values[k],
-    set: (k, v) => {{ values[k] = v; (handlers["change:" + k] || []).forEach((f) => f()); }},
-    save_changes() {{}},
-    on: (e, f) => (handlers[e] = handlers[e] || []).push(f),
-    off: (e, f) => {{ handlers[e] = (handlers[e] || []).filter((g) => g !== f); }},
-  }};
-}}
+{model}
 JSON.parse(document.getElementById("scenes").textContent).forEach((s, i) =>
   scene.render({{ model: model({{ scene: s, selected: "", duration: 350, max_height: 300, refit: false }}),
                   el: document.getElementById("view" + i) }}));
@@ -51,7 +42,7 @@ def site(tmp_path_factory):
     k = Kernel()
     k.vmalloc(8192, caller=CALLER)
     scenes = [VmlistView(k).scene.scene, PhysicalMemoryView(k).scene.scene]
-    page = PAGE.format(scenes=json.dumps(scenes).replace("</", "<\\/"))
+    page = PAGE.format(scenes=json.dumps(scenes).replace("</", "<\\/"), model=MODEL_JS)
     (root / "index.html").write_text(page, encoding="utf-8")
     with drive.SiteServer(root) as server:
         yield server.url, scenes

@@ -1,6 +1,6 @@
 """The course website (`make site`) as a reader meets it: built once with the JupyterLite
-site of `make lite` beside it (``website/build.py --lite build/lite``), served on 127.0.0.1 with every other host aborted and counted (there must be
-none), no page or console error. In the page-table, vmalloc and VMA lessons a player is
+site of `make lite` beside it (``website/build.py --lite build/lite``), served on 127.0.0.1
+with every other host aborted and counted (there must be none), no page or console error. In the page-table, vmalloc and VMA lessons a player is
 stepped with its buttons, keys, play/pause and slider, and at each stop what the page draws
 (every view's boxes and their texts, the narration) is what the same lesson's widgets show in
 Python at that step: the lesson's code cells are run in this process for that. Lesson 4's
