@@ -1,12 +1,13 @@
-"""The course website (`make site`) as a reader meets it: built once with the JupyterLite
-site of `make lite` beside it (``website/build.py --lite build/lite``), served on 127.0.0.1
-with every other host aborted and counted (there must be none), no page or console error. In the page-table, vmalloc and VMA lessons a player is
-stepped with its buttons, keys, play/pause and slider, and at each stop what the page draws
-(every view's boxes and their texts, the narration) is what the same lesson's widgets show in
-Python at that step: the lesson's code cells are run in this process for that. Lesson 4's
-predict-then-check question is answered wrong, then right; one page is opened from
-``file://``; the API reference and its search work; every relative link of the site resolves,
-and each lesson links to itself in the JupyterLite copy.
+"""The course website (`make site`) as a reader meets it: built once with the JupyterLite site of
+`make lite` beside it (``website/build.py --lite build/lite``), served on 127.0.0.1 with every
+other host aborted and counted (there must be none), no page or console error. In the page-
+table, vmalloc and VMA lessons a player is stepped with its buttons, keys, play/pause and
+slider, and at each stop what the page draws (every view's boxes and their texts, the
+narration) is what the same lesson's widgets show in Python at that step: the lesson's code
+cells are run in this process for that. Lesson 4's predict-then-check question is answered
+wrong, then right; one page is opened from ``file://``; the API reference and its search work;
+every relative link of the site resolves, and each lesson links to itself in the JupyterLite
+copy.
 
 ``VMW_SITE=DIR`` tests a site already built there instead of building one (about 50 s).
 """
