@@ -7,7 +7,21 @@ nothing: neither the model nor its timeline.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
+
+_SHOWN = 60  # characters of a value a message shows
+
+
+def shorten(value: Any) -> str:
+    """``repr(value)`` cut to about 60 characters (a 5,000-digit number must not flood a message)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"<an integer of {value.bit_length()} bits>"
+    try:
+        text = repr(value)
+    except Exception:  # a hostile __repr__ must not hide the error being reported
+        text = f"<{type(value).__name__} object>"
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 12] + "…" + text[-10:]
 
 
 class VmError(Exception):
@@ -22,7 +36,7 @@ class InvalidArgument(VmError, ValueError):
         self.value = value
         self.allowed = allowed
         big = isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 4096
-        shown = f"{value:#x}" if big else repr(value)
+        shown = f"{value:#x}" if big and value.bit_length() <= 200 else shorten(value)
         super().__init__(f"{name}={shown}: expected {allowed}")
 
 
@@ -60,4 +74,28 @@ def check_int(name: str, value: Any, lo: int, hi: int, allowed: str | None = Non
         if allowed is None:
             allowed = f"an integer from {lo} to {hi}" if hi < 4096 else f"an integer from {lo:#x} to {hi:#x}"
         raise InvalidArgument(name, value, allowed)
+    return value
+
+
+# Characters that forge lines or hide text: C0/C1 controls (Cc), format characters such as
+# the bidirectional overrides and zero-width joiners (Cf), lone surrogates (Cs, unencodable),
+# private use and unassigned code points.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def check_text(name: str, value: Any, allowed: str = "text", *, max_len: int = 255, empty: bool = False) -> str:
+    """Return ``value`` if it is a str safe to print in /proc-style text, DOT, SVG and HTML.
+
+    Refused, with :class:`InvalidArgument` naming the character: control characters
+    (a newline would forge a line of ``/proc/vmallocinfo``), unpaired surrogates (not
+    encodable, so a front end could not even receive the label), bidirectional and
+    zero-width characters (text that reads differently from what it is), and text over
+    ``max_len`` characters.  Escaping for each output format stays the renderer's job.
+    """
+    what = f"{allowed} (at most {max_len} printable characters{'' if empty else ', not empty'})"
+    if not isinstance(value, str) or len(value) > max_len or (not value and not empty):
+        raise InvalidArgument(name, value, what)
+    for i, ch in enumerate(value):
+        if unicodedata.category(ch) in _REFUSED_CATEGORIES:
+            raise InvalidArgument(name, value, f"{what}; character {i} is U+{ord(ch):04X}, which is not allowed")
     return value
