@@ -16,7 +16,7 @@ def frame_owners(k: Kernel) -> list[int]:
                 assert pfn % (1 << order) == 0, "free block not aligned to its order"
                 for p in range(pfn, pfn + (1 << order)):
                     owners[p] += 1
-    for pfn, order in k._alloc_order.items():
+    for pfn, order in k.alloc_order.items():
         for p in range(pfn, pfn + (1 << order)):
             owners[p] += 1
     for s, e, _ in k.reserved:
@@ -49,11 +49,11 @@ def check_vmlist(k: Kernel, mapped: dict[int, list[int]] | None = None) -> None:
         else:
             want = (mapped or {}).get(a.addr)
         for i in range(npages):
-            t = k._walk(k._swapper, a.addr + i * PAGE_SIZE)
+            t = k.walk(k.swapper, a.addr + i * PAGE_SIZE)
             assert t.ok and t.page_size == PAGE_SIZE, f"{a.addr + i * PAGE_SIZE:#x} not mapped"
             if want is not None:
                 assert t.phys >> PAGE_SHIFT == want[i]
-        assert not k._walk(k._swapper, a.addr + a.size - PAGE_SIZE).ok, "guard page is mapped"
+        assert not k.walk(k.swapper, a.addr + a.size - PAGE_SIZE).ok, "guard page is mapped"
 
 
 def check_timeline(k: Kernel) -> None:

@@ -16,8 +16,8 @@ RW = PROT_READ | PROT_WRITE
 
 
 def pte(k: Kernel, mm, addr: int) -> int:
-    slot = k._user_slot(mm, addr, alloc=False)
-    return 0 if slot is None else k._pt[slot[0]].get(slot[1], 0)
+    slot = k.user_slot(mm, addr)
+    return 0 if slot is None else k.page_tables[slot[0]].get(slot[1], 0)
 
 
 def test_demand_paging_fills_the_table_on_first_touch() -> None:
@@ -41,9 +41,9 @@ def test_2_6_32_maps_the_zero_page_for_reads_then_copies_on_write() -> None:
     t = k.spawn("a")
     a = t.mm.mmap(0, PAGE, RW, ANON)
     read = t.access(a)
-    assert read.phys >> 12 == k._zero_pfn and not pte(k, t.mm, a) & _PAGE_RW
+    assert read.phys >> 12 == k.zero_pfn and not pte(k, t.mm, a) & _PAGE_RW
     write = t.access(a, write=True)
-    assert write.faulted and write.phys >> 12 != k._zero_pfn and pte(k, t.mm, a) & _PAGE_RW
+    assert write.faulted and write.phys >> 12 != k.zero_pfn and pte(k, t.mm, a) & _PAGE_RW
     check_frames(k)
 
 
@@ -100,12 +100,12 @@ def test_exit_and_munmap_give_every_anonymous_frame_and_table_back() -> None:
     for i in range(16):
         t.access(a + i * PAGE, write=True)
     t.mm.munmap(a, 16 * PAGE)
-    assert pte(k, t.mm, a) == 0 and k._user_slot(t.mm, a, alloc=False) is None  # the PTE table went too
+    assert pte(k, t.mm, a) == 0 and k.user_slot(t.mm, a) is None  # the PTE table went too
     child = k.fork(t)
     t.access(0x0804C000, write=True)
     k.exit(child)
     k.exit(t)
-    assert sum(z.free_pages for z in k.zones) + len(k._cache_pfns) == free  # only the page cache stays
+    assert sum(z.free_pages for z in k.zones) + len(k.cache_pfns) == free  # only the page cache stays
     check_frames(k)
     check_timeline(k)
 
@@ -180,9 +180,9 @@ def test_a_kernel_access_to_vmalloc_takes_vmalloc_fault() -> None:
     k = Kernel()
     t = k.spawn("a")
     addr = k.vmalloc(PAGE)  # a new PGD entry in swapper_pg_dir that t's pgd lacks
-    assert not k._pt[t.mm.pgd.pfn].get(addr >> 22)
+    assert not k.page_tables[t.mm.pgd.pfn].get(addr >> 22)
     out = t.access(addr, user=False)
-    assert out.ok and k._pt[t.mm.pgd.pfn][addr >> 22] == k._pt[k.swapper_pg_dir.pfn][addr >> 22]
+    assert out.ok and k.page_tables[t.mm.pgd.pfn][addr >> 22] == k.page_tables[k.swapper_pg_dir.pfn][addr >> 22]
     assert any(e.fn.endswith("vmalloc_sync_one") for e in k.timeline)
     assert t.access(addr).signal == "SIGSEGV"  # not from user mode
 
@@ -241,20 +241,20 @@ class Procs(RuleBasedStateMachine):
                 for addr in range(v.vm_start, v.vm_end, PAGE):
                     e = pte(k, t.mm, addr)
                     if e:  # present, or PROT_NONE'd: the page is still referenced
-                        pfn = (e & k._addr_mask) >> 12
+                        pfn = (e & k.addr_mask) >> 12
                         maps[pfn] = maps.get(pfn, 0) + 1
         for t in k.tasks:  # every present user PTE lies inside a VMA of its mm
-            for table, (level, base) in k._pt_meta.items():
+            for table, (level, base) in k.table_meta.items():
                 if level != "pte" or table not in self._tables_of(t.mm):
                     continue
-                for index, e in k._pt[table].items():
+                for index, e in k.page_tables[table].items():
                     addr = base + index * PAGE
                     inside = any(v.vm_start <= addr < v.vm_end for v in t.mm)
                     assert inside, f"PTE {e:#x} for {addr:#x} outside every VMA"
         for pfn, n in maps.items():
-            if pfn == k._zero_pfn:
+            if pfn == k.zero_pfn:
                 continue
-            want = n + (1 if pfn in k._cache_pfns else 0)
+            want = n + (1 if pfn in k.cache_pfns else 0)
             assert k.mem_map.count[pfn] == want, f"pfn {pfn:#x}: _count {k.mem_map.count[pfn]}, {want} users"
         check_frames(k)
         check_timeline(k)
@@ -263,18 +263,18 @@ class Procs(RuleBasedStateMachine):
         k, out = self.k, set()
         parents = [mm.pgd.pfn]
         if k.config.pae:
-            parents = [(k._pt[mm.pgd.pfn][i] & k._addr_mask) >> 12 for i in range(3)]
+            parents = [(k.page_tables[mm.pgd.pfn][i] & k.addr_mask) >> 12 for i in range(3)]
         for parent in parents:
-            for i, e in k._pt[parent].items():
+            for i, e in k.page_tables[parent].items():
                 if (not k.config.pae and i >= 768) or not e & 1:
                     continue
-                out.add((e & k._addr_mask) >> 12)
+                out.add((e & k.addr_mask) >> 12)
         return out
 
     def teardown(self) -> None:
         for t in list(self.k.tasks):
             self.k.exit(t)
-        assert sum(z.free_pages for z in self.k.zones) + len(self.k._cache_pfns) == self.free
+        assert sum(z.free_pages for z in self.k.zones) + len(self.k.cache_pfns) == self.free
 
 
 Procs.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
@@ -320,14 +320,14 @@ def test_out_of_memory_spawn_and_fork_leave_nothing_behind() -> None:
             hoard.append(p)
         for p in hoard[-3:]:  # a little room: enough for a pgd, not for all of a child
             k.free_pages(p, 0)
-        free, tables, tasks = sum(z.free_pages for z in k.zones), set(k._pt), list(k.tasks)
+        free, tables, tasks = sum(z.free_pages for z in k.zones), set(k.page_tables), list(k.tasks)
         results = [k.fork(t) for _ in range(3)]
         assert None in results
         for child in results:
             if child is not None:
                 k.exit(child)
         # no frame, table or task leaked (the parent's PTEs may stay write-protected, as in the kernel)
-        assert sum(z.free_pages for z in k.zones) == free and set(k._pt) == tables and k.tasks == tasks
+        assert sum(z.free_pages for z in k.zones) == free and set(k.page_tables) == tables and k.tasks == tasks
         check_frames(k)
         check_timeline(k)
         for p in hoard[:-3]:

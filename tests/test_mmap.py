@@ -49,17 +49,17 @@ def test_spawn_lays_out_a_dynamically_linked_program() -> None:
     assert mm.map_count == 8 and mm.mmap.vm_start == 0x08048000
     stack = mm.find_vma(mm.start_stack)
     assert stack.vm_flags & VM_GROWSDOWN and stack.vm_flags & VM_ACCOUNT
-    swapper = k._pt[k.swapper_pg_dir.pfn]
-    assert {i: e for i, e in k._pt[mm.pgd.pfn].items()} == {i: e for i, e in swapper.items() if i >= 768}
+    swapper = k.page_tables[k.swapper_pg_dir.pfn]
+    assert {i: e for i, e in k.page_tables[mm.pgd.pfn].items()} == {i: e for i, e in swapper.items() if i >= 768}
     check_timeline(k)
 
 
 def test_pae_processes_get_their_user_pmds_and_share_the_kernel_one() -> None:
     k = Kernel(Config(pae=True))
     mm = k.spawn("sh").mm
-    pgd = k._pt[mm.pgd.pfn]
-    assert pgd[3] == k._pt[k.swapper_pg_dir.pfn][3]  # SHARED_KERNEL_PMD
-    assert all(pgd[i] & 1 and k._pt_meta[pgd[i] >> 12] == ("pmd", i << 30) for i in range(3))
+    pgd = k.page_tables[mm.pgd.pfn]
+    assert pgd[3] == k.page_tables[k.swapper_pg_dir.pfn][3]  # SHARED_KERNEL_PMD
+    assert all(pgd[i] & 1 and k.table_meta[pgd[i] >> 12] == ("pmd", i << 30) for i in range(3))
     check_timeline(k)
 
 

@@ -84,7 +84,7 @@ def test_page_tables_are_frames() -> None:
     assert any(s <= k.swapper_pg_dir.pfn < e and "page tables" in w for s, e, w in k.reserved)
     addr = k.vmalloc(4096)
     table = k.translate(addr).steps[-1].table
-    assert table in k._alloc_order and k.page(table).count == 1
+    assert table in k.alloc_order and k.page(table).count == 1
 
 
 def test_translate_checks_its_arguments() -> None:

@@ -34,7 +34,7 @@ class Tree:
         self.root = RbRoot("t")
         self.nodes: dict[int, RbNode] = {}
         self.events: list = []
-        self.emit = (lambda cls, fn, *a: self.events.append(cls(0, fn, *a))) if record else None
+        self.emit = (lambda cls, fn, **kw: self.events.append(cls(op=0, fn=fn, **kw))) if record else None
 
     def insert(self, key: int) -> None:
         node, parent, link, left = RbNode(None, key), None, self.root.rb_node, False

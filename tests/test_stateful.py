@@ -34,7 +34,7 @@ class KernelMachine(RuleBasedStateMachine):
     def boot(self, cfg: Config) -> None:
         self.k = Kernel(cfg, checkpoint_every=64)
         self.boot_free = {(z.index, o): fa.free_list[:] for z in self.k.zones for o, fa in enumerate(z.free_area)}
-        self.boot_tables = set(self.k._pt)
+        self.boot_tables = set(self.k.page_tables)
 
     @rule(target=vm, size=st.integers(1, 3 << 20))
     def vmalloc(self, size: int) -> int | None:
@@ -86,7 +86,7 @@ class KernelMachine(RuleBasedStateMachine):
     def consistent(self) -> None:
         if self.k.config.era_minor >= 28:  # the vmap_area tree and list agree with vmlist
             validate_rbtree(self.k.vmap_area_root, key=lambda n: n.owner.va_start)
-            assert [n.owner for n in self.k.vmap_area_root] == self.k._vmap_list
+            assert [n.owner for n in self.k.vmap_area_root] == list(self.k.vmap_area_list)
         check_frames(self.k)
         check_vmlist(self.k, self.mapped)
         check_timeline(self.k)
@@ -100,13 +100,13 @@ class KernelMachine(RuleBasedStateMachine):
         while k.vmlist is not None:  # VM_VPAGES arrays go with their owner
             a = next(x for x in k.vmlist if not x.flags & VM_VPAGES or x.flags & VM_IOREMAP)
             (k.iounmap if a.flags & VM_IOREMAP else k.vfree)(a.addr)
-        tables = [p for p in k._pt if p not in self.boot_tables]
-        for pfn, order in list(k._alloc_order.items()):
+        tables = [p for p in k.page_tables if p not in self.boot_tables]
+        for pfn, order in list(k.alloc_order.items()):
             if pfn not in tables:
                 k.free_pages(k.page(pfn), order)
-        assert set(k._alloc_order) == set(tables), "only vmalloc's page tables stay allocated"
+        assert set(k.alloc_order) == set(tables), "only vmalloc's page tables stay allocated"
         for pfn in tables:  # as in the kernel they stay; hand them back to compare with boot
-            k._free_pages(pfn, 0)
+            k.page_alloc.free(pfn, 0)
         now = {(z.index, o): sorted(fa.free_list) for z in k.zones for o, fa in enumerate(z.free_area)}
         assert now == {key: sorted(v) for key, v in self.boot_free.items()}
 

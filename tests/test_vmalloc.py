@@ -97,7 +97,7 @@ def test_vfree_returns_every_frame() -> None:
     addr = k.vmalloc(10 * 4096)
     table = k.translate(addr).steps[0].entry >> 12
     k.vfree(addr)
-    k._free_pages(table, 0)  # vmalloc's page table stays, as in the kernel
+    k.page_alloc.free(table, 0)  # vmalloc's page table stays, as in the kernel
     after = {(z.index, o): sorted(fa.free_list) for z in k.zones for o, fa in enumerate(z.free_area)}
     assert after == before
     assert not k.translate(addr).ok
@@ -150,24 +150,24 @@ def test_2_6_32_says_out_of_space_as_alloc_vmap_area_does() -> None:
 
 def test_out_of_memory_undoes_the_half_built_area() -> None:
     k = Kernel(Config(ram=40 << 20), record=False)
-    free_before, boot_tables = sum(z.free_pages for z in k.zones), set(k._pt)
+    free_before, boot_tables = sum(z.free_pages for z in k.zones), set(k.page_tables)
     assert k.vmalloc(free_before * 4096 - 4096) is None  # fits the space, not the memory
     assert k.vmlist is None
-    new_tables = set(k._pt) - boot_tables  # the pages[] array was mapped; its table stays
+    new_tables = set(k.page_tables) - boot_tables  # the pages[] array was mapped; its table stays
     assert sum(z.free_pages for z in k.zones) + len(new_tables) == free_before
     check_frames(k)
 
 
 def test_ioremap_maps_device_memory_without_frames() -> None:
     k = Kernel()
-    frames = dict(k._alloc_order)
+    frames = dict(k.alloc_order)
     addr = k.ioremap(0xFEC00000, 4096)
     area = k.find_vm_area(addr)
     assert area.size == 8192 and area.addr % 8192 == 0  # 4 kB ioremap: 8 kB alignment
     assert area.phys_addr == 0xFEC00000 and area.nr_pages == 0 and area.pages is None
     t = k.translate(addr + 0x20)
     assert t.phys == 0xFEC00020 and t.steps[-1].entry & 0xFFF == 0x063  # 2.6.24 ioremap(): cached, not global
-    assert set(k._alloc_order) - set(frames) == {t.steps[-1].table}  # only a page table
+    assert set(k.alloc_order) - set(frames) == {t.steps[-1].table}  # only a page table
     off = k.ioremap(0xE0001234, 16)
     assert off & 0xFFF == 0x234 and k.translate(off).phys == 0xE0001234
     k.iounmap(off)

@@ -14,8 +14,8 @@ PAGE = 4096
 
 def check_tree(k: Kernel) -> None:
     validate_rbtree(k.vmap_area_root, key=lambda n: n.owner.va_start)
-    assert [n.owner for n in k.vmap_area_root] == k._vmap_list
-    live = [va.va_start for va in k._vmap_list if not va.flags & VM_LAZY_FREE]
+    assert [n.owner for n in k.vmap_area_root] == list(k.vmap_area_list)
+    live = [va.va_start for va in k.vmap_area_list if not va.flags & VM_LAZY_FREE]
     assert live == [a.addr for a in k.vmlist or ()]
 
 
@@ -53,7 +53,7 @@ def test_the_purge_unmaps_all_lazy_areas_with_one_flush_then_reuses_them() -> No
     first = k.vmalloc(size)
     k.vfree(first)
     freed = 1
-    while k._vmap_lazy_nr:  # keep freeing until the lazy pages pass lazy_max_pages()
+    while k.vmap_lazy_nr:  # keep freeing until the lazy pages pass lazy_max_pages()
         k.vfree(k.vmalloc(size))
         freed += 1
     assert freed * 257 > LAZY_MAX_PAGES
@@ -74,9 +74,9 @@ def test_a_full_vmalloc_area_purges_and_retries_before_failing() -> None:
     k = Kernel(Config(era="2.6.32", ram=4 << 30, pae=True))
     big = k.vmalloc(60 << 20)
     k.vfree(big)  # lazy: still in the tree
-    assert k._vmap_lazy_nr < LAZY_MAX_PAGES
+    assert k.vmap_lazy_nr < LAZY_MAX_PAGES
     again = k.vmalloc(100 << 20)  # does not fit beside the lazy area: purge, retry
-    assert again == big and not k._vmap_lazy_nr
+    assert again == big and not k.vmap_lazy_nr
     assert k.vmalloc(100 << 20) is None
     assert k.dmesg().splitlines()[-1].startswith("vmap allocation for size ")
     check_tree(k)

@@ -51,12 +51,14 @@ from .model.mm_types import (
     Task,
     VmAreaStruct,
 )
-from .model.mmap import MmStruct, validate_mm
+from .model.mmap import MmStruct
 from .model.page import Page
 from .model.pgtable import Translation
 from .model.procmaps import from_proc_maps
 from .model.rbtree import RB_BLACK, RB_RED, validate_rbtree
+from .model.validate import validate_mm
 from .model.vmalloc import VmStruct
+from .recording import attach_timeline
 from .state import ViewState
 from .timeline import Timeline
 
@@ -97,6 +99,7 @@ __all__ = [
     "Task",
     "VmAreaStruct",
     "validate_mm",
+    "attach_timeline",
     "from_proc_maps",
     "validate_rbtree",
     "AddressError",

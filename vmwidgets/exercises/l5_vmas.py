@@ -630,7 +630,7 @@ def _dry_insert(mm: Any, key: int) -> tuple[str, int, int, tuple[int, bool]]:
         cur = cur.rb_left if left else cur.rb_right
     dirs: list[str] = []
 
-    def emit(cls: type, *_: Any) -> None:
+    def emit(cls: type, *_: Any, **__: Any) -> None:
         if cls in (RbRotatedLeft, RbRotatedRight):
             dirs.append("left" if cls is RbRotatedLeft else "right")
 

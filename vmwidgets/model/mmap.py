@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import InvalidArgument, InvariantError, check_int
+from ..errors import InvalidArgument, check_int
 from ..events import MmapCacheChecked, VmaAdjusted, VmaFlagsChanged, VmaLinked, VmaUnlinked, VmaVisited
 from .constants import _PAGE_ACCESSED, _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, PAGE_SHIFT, PAGE_SIZE
 from .mm_types import (
@@ -44,7 +44,7 @@ from .mm_types import (
     File,
     VmAreaStruct,
 )
-from .rbtree import RbRoot, rb_erase, rb_insert_color, rb_link_node, validate_rbtree
+from .rbtree import RbRoot, rb_erase, rb_insert_color, rb_link_node
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -123,7 +123,7 @@ class MmStruct:
         mmap_cache is tried first; a miss walks mm_rb and updates the cache.
         """
         check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
-        with self._k._operation("find_vma", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma") as op:
+        with self._k.emitter.operation("find_vma", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma") as op:
             vma = self._find_vma(addr)
             op.result = "NULL" if vma is None else repr(vma)
             return vma
@@ -131,7 +131,7 @@ class MmStruct:
     def find_vma_prev(self, addr: int) -> tuple[VmAreaStruct | None, VmAreaStruct | None]:
         """mm/mmap.c:find_vma_prev — ``(vma, prev)``: find_vma's answer and the VMA before it."""
         check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
-        with self._k._operation("find_vma_prev", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma_prev"):
+        with self._k.emitter.operation("find_vma_prev", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma_prev"):
             return self._find_vma_prev(addr)
 
     @property
@@ -164,7 +164,7 @@ class MmStruct:
         if flags & allowed != flags or bool(flags & MAP_SHARED) == bool(flags & MAP_PRIVATE):
             raise InvalidArgument("flags", flags, "exactly one of MAP_SHARED and MAP_PRIVATE, plus known MAP_* bits")
         if isinstance(file, str):
-            file = self._k._open(file)
+            file = self._k.files.open(file)
         if file is not None and not isinstance(file, File):
             raise InvalidArgument("file", file, "None, a path or a vmwidgets File")
         if file is not None and flags & MAP_GROWSDOWN:
@@ -177,7 +177,9 @@ class MmStruct:
                 "addr", addr, f"a page-aligned MAP_FIXED address with addr+length <= {self.task_size:#x}"
             )
         args = f"addr={addr:#x}, length={length:#x}, prot={prot}, flags={flags:#x}"
-        with self._k._operation("mmap", args + (f", file={file.path}" if file else ""), _MMAP + "do_mmap_pgoff") as op:
+        with self._k.emitter.operation(
+            "mmap", args + (f", file={file.path}" if file else ""), _MMAP + "do_mmap_pgoff"
+        ) as op:
             flags &= ~(MAP_EXECUTABLE | MAP_DENYWRITE)  # sys_mmap2: only execve may set these
             out = self._do_mmap_pgoff(file, addr, length, prot, flags, pgoff)
             op.result = "-ENOMEM" if out is None else f"{out:#010x}"
@@ -189,7 +191,7 @@ class MmStruct:
         if addr & (PAGE_SIZE - 1):
             raise InvalidArgument("addr", addr, "a page-aligned address")
         check_int("length", length, 1, self.task_size - addr, f"a length from 1 to {self.task_size - addr:#x}")
-        with self._k._operation("munmap", f"addr={addr:#010x}, length={length:#x}", _MMAP + "do_munmap") as op:
+        with self._k.emitter.operation("munmap", f"addr={addr:#010x}, length={length:#x}", _MMAP + "do_munmap") as op:
             self._do_munmap(addr, length)
             op.result = "0"
 
@@ -234,7 +236,7 @@ class MmStruct:
     def sys_brk(self, brk: int) -> int:
         """mm/mmap.c:sys_brk — grow the heap with do_brk, shrink it with do_munmap."""
         check_int("brk", brk, 0, self.task_size, f"an address from 0 to {self.task_size:#x}")
-        with self._k._operation("brk", f"mm={self.name}, brk={brk:#010x}", _MMAP + "sys_brk") as op:
+        with self._k.emitter.operation("brk", f"mm={self.name}, brk={brk:#010x}", _MMAP + "sys_brk") as op:
             if brk >= self.end_code:
                 new, old = _page_up(brk), _page_up(self._brk)
                 if new == old:
@@ -263,7 +265,7 @@ class MmStruct:
         check_int("length", length, 0, self.task_size - start, f"a length from 0 to {self.task_size - start:#x}")
         check_int("prot", prot, 0, PROT_READ | PROT_WRITE | PROT_EXEC, "a combination of PROT_READ/WRITE/EXEC")
         args = f"start={start:#010x}, length={length:#x}, prot={prot}"
-        with self._k._operation("mprotect", args, "mm/mprotect.c:sys_mprotect") as op:
+        with self._k.emitter.operation("mprotect", args, "mm/mprotect.c:sys_mprotect") as op:
             out = self._mprotect(start, length, prot)
             op.result = str(out)
             return out
@@ -315,9 +317,11 @@ class MmStruct:
         old = vma.vm_flags
         vma.vm_flags, vma.vm_page_prot = flags, self._prot[flags & 0xF]
         if old != flags:
-            self._k._emit(VmaFlagsChanged, "mm/mprotect.c:mprotect_fixup", self.name, vma.id, old, flags)
+            self._k.emitter.emit(
+                VmaFlagsChanged, "mm/mprotect.c:mprotect_fixup", mm=self.name, vma=vma.id, old=old, new=flags
+            )
         if self.pgd is not None:
-            self._k._change_protection(self, vma, vma.vm_page_prot)
+            self._k.memory.change_protection(self, vma, vma.vm_page_prot)
 
     def _intersects(self, start: int, end: int) -> bool:
         """find_vma_intersection: does any VMA overlap [start, end)?"""
@@ -340,10 +344,10 @@ class MmStruct:
 
     # -- find_vma and friends -------------------------------------------------------------------
     def _find_vma(self, addr: int) -> VmAreaStruct | None:
-        k, name = self._k, self.name
+        emit, name = self._k.emitter.emit, self.name
         vma = self.mmap_cache
         hit = vma is not None and vma.vm_start <= addr < vma.vm_end
-        k._emit(MmapCacheChecked, _MMAP + "find_vma", name, addr, vma.id if vma else None, hit)
+        emit(MmapCacheChecked, _MMAP + "find_vma", mm=name, addr=addr, vma=vma.id if vma else None, hit=hit)
         if hit:
             return vma
         node, vma = self.mm_rb.rb_node, None
@@ -352,12 +356,39 @@ class MmStruct:
             if tmp.vm_end > addr:
                 vma = tmp
                 if tmp.vm_start <= addr:
-                    k._emit(VmaVisited, _MMAP + "find_vma", name, tmp.id, tmp.vm_start, tmp.vm_end, addr, "contains")
+                    emit(
+                        VmaVisited,
+                        _MMAP + "find_vma",
+                        mm=name,
+                        vma=tmp.id,
+                        vm_start=tmp.vm_start,
+                        vm_end=tmp.vm_end,
+                        addr=addr,
+                        verdict="contains",
+                    )
                     break
-                k._emit(VmaVisited, _MMAP + "find_vma", name, tmp.id, tmp.vm_start, tmp.vm_end, addr, "left")
+                emit(
+                    VmaVisited,
+                    _MMAP + "find_vma",
+                    mm=name,
+                    vma=tmp.id,
+                    vm_start=tmp.vm_start,
+                    vm_end=tmp.vm_end,
+                    addr=addr,
+                    verdict="left",
+                )
                 node = node.rb_left
             else:
-                k._emit(VmaVisited, _MMAP + "find_vma", name, tmp.id, tmp.vm_start, tmp.vm_end, addr, "right")
+                emit(
+                    VmaVisited,
+                    _MMAP + "find_vma",
+                    mm=name,
+                    vma=tmp.id,
+                    vm_start=tmp.vm_start,
+                    vm_end=tmp.vm_end,
+                    addr=addr,
+                    verdict="right",
+                )
                 node = node.rb_right
         if vma is not None:
             self.mmap_cache = vma
@@ -369,14 +400,28 @@ class MmStruct:
         while node is not None:
             tmp = node.owner
             if addr < tmp.vm_end:
-                self._k._emit(
-                    VmaVisited, _MMAP + "find_vma_prev", self.name, tmp.id, tmp.vm_start, tmp.vm_end, addr, "left"
+                self._k.emitter.emit(
+                    VmaVisited,
+                    _MMAP + "find_vma_prev",
+                    mm=self.name,
+                    vma=tmp.id,
+                    vm_start=tmp.vm_start,
+                    vm_end=tmp.vm_end,
+                    addr=addr,
+                    verdict="left",
                 )
                 node = node.rb_left
             else:
                 prev = tmp
-                self._k._emit(
-                    VmaVisited, _MMAP + "find_vma_prev", self.name, tmp.id, tmp.vm_start, tmp.vm_end, addr, "right"
+                self._k.emitter.emit(
+                    VmaVisited,
+                    _MMAP + "find_vma_prev",
+                    mm=self.name,
+                    vma=tmp.id,
+                    vm_start=tmp.vm_start,
+                    vm_end=tmp.vm_end,
+                    addr=addr,
+                    verdict="right",
                 )
                 if prev.vm_next is None or addr < prev.vm_next.vm_end:
                     break
@@ -411,9 +456,21 @@ class MmStruct:
             prev.vm_next = vma
         if nxt is not None:
             nxt.vm_prev = vma
-        k = self._k
-        k._emit(VmaLinked, _MMAP + "__vma_link_list", self.name, vma.id, *vma.record, prev.id if prev else None)
-        emit = k._emit if k._sink is not None else None
+        emitter = self._k.emitter
+        start, end, flags, pgoff, path = vma.record
+        emitter.emit(
+            VmaLinked,
+            _MMAP + "__vma_link_list",
+            mm=self.name,
+            vma=vma.id,
+            vm_start=start,
+            vm_end=end,
+            vm_flags=flags,
+            vm_pgoff=pgoff,
+            file=path,
+            prev=prev.id if prev else None,
+        )
+        emit = emitter.emit if emitter.active else None
         rb_link_node(vma.vm_rb, parent, left, self.mm_rb, emit, vma.label)
         rb_insert_color(vma.vm_rb, self.mm_rb, emit)
         self.map_count += 1
@@ -427,10 +484,21 @@ class MmStruct:
             prev.vm_next = nxt
         if nxt is not None:
             nxt.vm_prev = prev
-        k = self._k
-        emit = k._emit if k._sink is not None else None
+        emitter = self._k.emitter
+        emit = emitter.emit if emitter.active else None
         rb_erase(vma.vm_rb, self.mm_rb, emit)
-        k._emit(VmaUnlinked, fn, self.name, vma.id, *vma.record)
+        start, end, flags, pgoff, path = vma.record
+        emitter.emit(
+            VmaUnlinked,
+            fn,
+            mm=self.name,
+            vma=vma.id,
+            vm_start=start,
+            vm_end=end,
+            vm_flags=flags,
+            vm_pgoff=pgoff,
+            file=path,
+        )
         vma.vm_prev = vma.vm_next = None
         if self.mmap_cache is vma:
             self.mmap_cache = prev
@@ -441,7 +509,7 @@ class MmStruct:
         if old != (start, end, pgoff):
             vma.vm_start, vma.vm_end, vma.vm_pgoff = start, end, pgoff
             vma.vm_rb.label = vma.label
-            self._k._emit(VmaAdjusted, fn, self.name, vma.id, old, (start, end, pgoff))
+            self._k.emitter.emit(VmaAdjusted, fn, mm=self.name, vma=vma.id, old=old, new=(start, end, pgoff))
 
     def _vma_adjust(
         self, vma: VmAreaStruct, start: int, end: int, pgoff: int, insert: VmAreaStruct | None = None
@@ -610,11 +678,11 @@ class MmStruct:
         if addr is None:
             from ..events import AllocationFailed
 
-            self._k._emit(
+            self._k.emitter.emit(
                 AllocationFailed,
                 _MMAP + "get_unmapped_area",
-                f"mmap({length:#x})",
-                "no hole in the user address space is big enough (-ENOMEM)",
+                what=f"mmap({length:#x})",
+                reason="no hole in the user address space is big enough (-ENOMEM)",
             )
             return None
         vm_flags = _prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
@@ -623,7 +691,7 @@ class MmStruct:
         if flags & MAP_SHARED:
             vm_flags |= VM_SHARED | VM_MAYSHARE
             if file is None:  # shmem_zero_setup: every shared anonymous mapping gets its own file
-                file, pgoff = self._k._open("/dev/zero (deleted)", unique=True, dev=(0, 7)), 0
+                file, pgoff = self._k.files.open("/dev/zero (deleted)", unique=True, dev=(0, 7)), 0
         elif file is None:
             pgoff = addr >> PAGE_SHIFT  # "set pgoff according to addr for anon_vma"
         return self._mmap_region(file, addr, length, flags, vm_flags, pgoff)
@@ -675,8 +743,8 @@ class MmStruct:
         for v in doomed:
             self._vma_unlink(v, _MMAP + "detach_vmas_to_be_unmapped")
         if self.pgd is not None:  # unmap_region: zap the PTEs, free the page tables no VMA needs
-            self._k._zap_range(self, start, end)
-            self._k._free_pgtables(self, start, end)
+            self._k.memory.zap_range(self, start, end)
+            self._k.memory.free_pgtables(self, start, end)
         for v in doomed:
             self.total_vm -= (v.vm_end - v.vm_start) >> PAGE_SHIFT  # remove_vma_list
         addr = vma.vm_start if vma is not None else self.mmap_base  # arch_unmap_area_topdown
@@ -748,29 +816,4 @@ class _MmapHead:
         return f"mm->mmap = {self._mm._mmap!r}"
 
 
-def validate_mm(mm: MmStruct) -> None:
-    """Check the VMA list and tree agree: order, no overlap, vm_prev, map_count, total_vm."""
-
-    def fail(msg: str) -> None:
-        raise InvariantError("mm", mm.name, msg)
-
-    prev, count, pages = None, 0, 0
-    for vma in mm:
-        if vma.vm_prev is not prev:
-            fail(f"vm_prev of {vma.label} to be the VMA before it")
-        if not vma.vm_start < vma.vm_end or vma.vm_start & (PAGE_SIZE - 1) or vma.vm_end & (PAGE_SIZE - 1):
-            fail(f"page-aligned, non-empty VMAs ({vma.label})")
-        if prev is not None and prev.vm_end > vma.vm_start:
-            fail(f"sorted, non-overlapping VMAs ({prev.label} then {vma.label})")
-        if vma.vm_end > mm.task_size:
-            fail(f"VMAs below TASK_SIZE ({vma.label})")
-        prev, count, pages = vma, count + 1, pages + ((vma.vm_end - vma.vm_start) >> PAGE_SHIFT)
-    if count != mm.map_count:
-        fail(f"map_count {mm.map_count} to equal the {count} VMAs on the list")
-    if pages != mm.total_vm:
-        fail(f"total_vm {mm.total_vm} to equal the {pages} pages mapped")
-    validate_rbtree(mm.mm_rb, key=lambda n: n.owner.vm_start)
-    if [n.owner for n in mm.mm_rb] != list(mm):
-        fail("an in-order walk of mm_rb to equal the VMA list")
-    if mm.mmap_cache is not None and mm.mmap_cache not in list(mm):
-        fail("mmap_cache to be NULL or a VMA of this mm")
+from .validate import validate_mm  # noqa: E402, F401  (moved to validate.py; still importable here)

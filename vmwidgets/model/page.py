@@ -14,16 +14,40 @@ from .constants import MAX_ORDER, PAGE_FLAG_NAMES, PAGE_SHIFT, ZONE_NAMES, PG_bu
 if TYPE_CHECKING:
     from .kernel import Kernel
 
+__all__ = ["MAPPING_ANON", "MAPPING_FILE", "MAPPING_NAMES", "MAPPING_VMALLOC", "FreeArea", "MemMap", "Page", "Zone"]
+
+# What ``page->mapping`` says a frame belongs to, as codes (the kernel stores a pointer:
+# an anon_vma with bit 0 set, or an address_space).  vmalloc's pages have none in the
+# kernel; the model marks them so free_pages can say whose they are.
+MAPPING_ANON = 1
+MAPPING_FILE = 2
+MAPPING_VMALLOC = 3
+MAPPING_NAMES = {
+    MAPPING_ANON: "an anonymous page of a process",
+    MAPPING_FILE: "a page-cache page",
+    MAPPING_VMALLOC: "a page of a vmalloc area",
+}
+
 
 class MemMap:
-    """The ``mem_map`` array: one entry per page frame, in three parallel arrays."""
+    """The ``mem_map`` array: one entry per page frame, in parallel arrays.
 
-    __slots__ = ("flags", "count", "private")
+    ``flags``, ``count`` (``page->_count``) and ``private`` (the buddy order) belong to the
+    page allocator; the owners of a frame mark it as the kernel's do: ``mapcount`` counts
+    the page-table entries that map it (``page_mapcount()``, that is ``_mapcount + 1``),
+    ``mapping`` holds a ``MAPPING_*`` code and ``pagetable`` is 1 while the frame is a page
+    table (later kernels' ``PageTable()``).
+    """
+
+    __slots__ = ("flags", "count", "private", "mapcount", "mapping", "pagetable")
 
     def __init__(self, nr: int) -> None:
         self.flags = array("I", bytes(4 * nr))
         self.count = array("i", bytes(4 * nr))
         self.private = bytearray(nr)
+        self.mapcount = array("i", bytes(4 * nr))
+        self.mapping = bytearray(nr)
+        self.pagetable = bytearray(nr)
 
     def __len__(self) -> int:
         return len(self.private)
@@ -80,8 +104,13 @@ class Page:
         return bool(self.flags >> PG_reserved & 1)
 
     @property
+    def mapcount(self) -> int:
+        """``page_mapcount()``: how many page-table entries map this frame."""
+        return self._k.mem_map.mapcount[self.pfn]
+
+    @property
     def zone(self) -> str:
-        return ZONE_NAMES[self._k._zone_idx(self.pfn)]
+        return ZONE_NAMES[self._k.page_alloc.zone_idx(self.pfn)]
 
     @property
     def virtual(self) -> int | None:
@@ -92,7 +121,7 @@ class Page:
     @property
     def mappings(self) -> tuple[int, ...]:
         v = self.virtual
-        extra = tuple(sorted(self._k._rmap.get(self.pfn, ())))
+        extra = self._k.pgtable.kernel_mappings(self.pfn)
         return ((v,) if v is not None else ()) + extra
 
     def __eq__(self, other: object) -> bool:

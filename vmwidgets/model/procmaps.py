@@ -93,7 +93,7 @@ def from_proc_maps(text: str, kernel=None, name: str = "proc"):
     while name in taken:
         n += 1
         name = f"{base}-{n}"
-    with kernel._operation("from_proc_maps", f"{len(rows)} lines", "fs/proc/task_mmu.c:show_map") as op:
+    with kernel.emitter.operation("from_proc_maps", f"{len(rows)} lines", "fs/proc/task_mmu.c:show_map") as op:
         mm = MmStruct(kernel, name, None)
         kernel.mms.append(mm)
         top = rows[-1][1]

@@ -138,12 +138,12 @@ def _rotate(node: RbNode, root: RbRoot, left: bool, emit: Emit, case: str) -> No
         emit(
             RbRotatedLeft if left else RbRotatedRight,
             fn,
-            root.name,
-            node.id,
-            child.id,
-            case,
-            step.changes(),
-            step.roots(),
+            tree=root.name,
+            node=node.id,
+            pivot=child.id,
+            case=case,
+            changes=step.changes(),
+            root=step.roots(),
         )
 
 
@@ -154,7 +154,15 @@ def _recolor(root: RbRoot, colors: list[tuple[RbNode, int]], emit: Emit, case: s
     if emit:
         changes = step.changes()
         if changes:
-            emit(RbRecolored, _FN + fn, root.name, tuple(n.id for n, _ in colors), case, changes, step.roots())
+            emit(
+                RbRecolored,
+                _FN + fn,
+                tree=root.name,
+                nodes=tuple(n.id for n, _ in colors),
+                case=case,
+                changes=changes,
+                root=step.roots(),
+            )
 
 
 def rb_link_node(
@@ -179,13 +187,13 @@ def rb_link_node(
         emit(
             RbNodeLinked,
             "include/linux/rbtree.h:rb_link_node",
-            root.name,
-            node.id,
-            label,
-            _id(parent),
-            side,
-            (*step.changes(), (node.id, None, _snap(node))),
-            step.roots(),
+            tree=root.name,
+            node=node.id,
+            label=label,
+            parent=_id(parent),
+            side=side,
+            changes=(*step.changes(), (node.id, None, _snap(node))),
+            root=step.roots(),
         )
 
 
@@ -324,7 +332,16 @@ def rb_erase(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
         successor = succ
     if emit:
         changes = (*tuple(c for c in step.changes() if c[0] != old.id), (old.id, step.before[0], None))
-        emit(RbNodeErased, _FN + "rb_erase", root.name, old.id, old.label, _id(successor), changes, step.roots())
+        emit(
+            RbNodeErased,
+            _FN + "rb_erase",
+            tree=root.name,
+            node=old.id,
+            label=old.label,
+            successor=_id(successor),
+            changes=changes,
+            root=step.roots(),
+        )
     old.rb_parent = old.rb_left = old.rb_right = None
     if color == RB_BLACK:
         _erase_color(child, parent, root, emit)

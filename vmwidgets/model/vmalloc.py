@@ -21,9 +21,10 @@ real 2.6.32 would still find the stale area and crash walking vmlist).
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ..errors import InvalidArgument, NotAVmallocArea, check_int
 from ..events import (
@@ -34,6 +35,7 @@ from ..events import (
     VmStructUnlinked,
     VmStructUpdated,
 )
+from .config import Config
 from .constants import (
     __GFP_HIGHMEM,
     __GFP_ZERO,
@@ -53,11 +55,16 @@ from .constants import (
     PG_reserved,
     vm_flag_names,
 )
-from .page import Page
-from .vmap_area import VM_LAZY_FREE, VM_LAZY_FREEING, VM_VM_AREA
+from .emit import Emitter
+from .layout import Layout
+from .page import MAPPING_VMALLOC, Page
+from .page_alloc import PageAllocator
+from .pgtable import PageTables
+from .printk import KernelLog
+from .procfs import vmallocinfo
+from .vmap_area import VM_LAZY_FREE, VM_LAZY_FREEING, VM_VM_AREA, VmapAreas
 
-if TYPE_CHECKING:
-    from .kernel import Kernel
+__all__ = ["DEFAULT_CALLER", "VM_FLAGS_ALL", "Vmalloc", "VmStruct", "first_fit", "lookup", "vmlist_insert"]
 
 _GET = "mm/vmalloc.c:__get_vm_area_node"
 _FIND = "mm/vmalloc.c:__find_vm_area"
@@ -201,10 +208,37 @@ class VmStruct:
 
 
 class Vmalloc:
-    """Mixin of :class:`~vmwidgets.Kernel`: vmalloc/vfree, vmap/vunmap, ioremap/iounmap."""
+    """vmalloc/vfree, vmap/vunmap, ioremap/iounmap over ``vmlist``.
+
+    Owns vmlist (its nodes and their addresses and sizes); calls the page allocator, the
+    page tables and (2.6.28+) the vmap_area allocator below it through their public calls.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        layout: Layout,
+        emitter: Emitter,
+        log: KernelLog,
+        page_alloc: PageAllocator,
+        pgtable: PageTables,
+        vmap: VmapAreas,
+        owner: Any,
+    ) -> None:
+        self.config = config
+        self.layout = layout
+        self._emitter = emitter
+        self._log = log
+        self._page_alloc = page_alloc
+        self._pgtable = pgtable
+        self._vmap = vmap
+        self._owner = owner
+        self._vm_nodes: list[VmStruct] = []  # vmlist in list order, beside the next pointers
+        self._vm_addrs = array("Q")  # their addr and size (with guard page), for the walks
+        self._vm_spans = array("Q")
 
     # -- public API ----------------------------------------------------------------------------
-    def vmalloc(self: Kernel, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
+    def vmalloc(self, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
         """``vmalloc(size)``: virtually contiguous memory from scattered frames.
 
         Follows mm/vmalloc.c:__vmalloc_node with ``GFP_KERNEL | __GFP_HIGHMEM``: reserve an
@@ -219,12 +253,12 @@ class Vmalloc:
         """
         check_int("size", size, 1, 0xFFFFFFFF, "a size in bytes from 1 to 0xffffffff")
         caller = self._check_caller(caller)
-        with self._operation("vmalloc", f"size={size}", "mm/vmalloc.c:vmalloc") as op:
-            addr = self._vmalloc_node(size, GFP_KERNEL | K__GFP_HIGHMEM, self.page_kernel, caller)
+        with self._emitter.operation("vmalloc", f"size={size}", "mm/vmalloc.c:vmalloc") as op:
+            addr = self._vmalloc_node(size, GFP_KERNEL | K__GFP_HIGHMEM, self._pgtable.page_kernel, caller)
             op.result = "NULL" if addr is None else f"{addr:#010x}"
             return addr
 
-    def vfree(self: Kernel, addr: int | None) -> None:
+    def vfree(self, addr: int | None) -> None:
         """``vfree(addr)``: unmap a vmalloc area, free its frames, unlink its vm_struct.
 
         ``vfree(None)`` does nothing, as ``vfree(NULL)``.  An address that is no area gets
@@ -240,13 +274,11 @@ class Vmalloc:
         if addr is None:
             return
         check_int("addr", addr, 0, 0xFFFFFFFF, "a vmalloc address or None")
-        with self._operation("vfree", f"addr={addr:#010x}", "mm/vmalloc.c:vfree") as op:
+        with self._emitter.operation("vfree", f"addr={addr:#010x}", "mm/vmalloc.c:vfree") as op:
             self._vunmap(addr, deallocate_pages=True, who="vfree")
             op.result = "void"
 
-    def vmap(
-        self: Kernel, pages: Sequence[Page], flags: int = VM_MAP, caller: str | None = DEFAULT_CALLER
-    ) -> int | None:
+    def vmap(self, pages: Sequence[Page], flags: int = VM_MAP, caller: str | None = DEFAULT_CALLER) -> int | None:
         """``vmap(pages, count, flags, PAGE_KERNEL)``: map existing frames contiguously.
 
         The frames stay the caller's: ``vunmap`` unmaps without freeing them.  As in 2.6.24,
@@ -255,31 +287,31 @@ class Vmalloc:
         if isinstance(pages, (str, bytes)) or not isinstance(pages, Sequence) or not pages:
             raise InvalidArgument("pages", pages, "a non-empty list of struct pages from alloc_pages")
         for i, p in enumerate(pages):
-            self._check_page(p, f"pages[{i}]")
+            self._page_alloc.check_page(p, f"pages[{i}]")
             if p.count < 1 or p.reserved:
                 raise InvalidArgument(f"pages[{i}]", p, "an allocated (not free, not reserved) page")
         check_int("flags", flags, 0, VM_FLAGS_ALL, "a combination of VM_* flags (VM_MAP usually)")
         caller = self._check_caller(caller)
-        with self._operation("vmap", f"count={len(pages)}, flags={flags:#x}", "mm/vmalloc.c:vmap") as op:
+        with self._emitter.operation("vmap", f"count={len(pages)}, flags={flags:#x}", "mm/vmalloc.c:vmap") as op:
             addr = None
-            if len(pages) <= self._num_physpages:
+            if len(pages) <= self._page_alloc.nr_pages:
                 area = self._get_vm_area(len(pages) << PAGE_SHIFT, flags, caller)
                 if area is not None:
-                    if self._map_vm_area(area, [p.pfn for p in pages], self.page_kernel, _PTE_RANGE):
+                    if self._map_vm_area(area, [p.pfn for p in pages], self._pgtable.page_kernel, _PTE_RANGE):
                         addr = area.addr
                     else:
                         self._vunmap(area.addr, deallocate_pages=False, who="vunmap")
             op.result = "NULL" if addr is None else f"{addr:#010x}"
             return addr
 
-    def vunmap(self: Kernel, addr: int) -> None:
+    def vunmap(self, addr: int) -> None:
         """``vunmap(addr)``: release a mapping made by :meth:`vmap`; the frames are kept."""
         check_int("addr", addr, 0, 0xFFFFFFFF, "an address returned by vmap")
-        with self._operation("vunmap", f"addr={addr:#010x}", "mm/vmalloc.c:vunmap") as op:
+        with self._emitter.operation("vunmap", f"addr={addr:#010x}", "mm/vmalloc.c:vunmap") as op:
             self._vunmap(addr, deallocate_pages=False, who="vunmap")
             op.result = "void"
 
-    def ioremap(self: Kernel, phys_addr: int, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
+    def ioremap(self, phys_addr: int, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
         """``ioremap(phys_addr, size)``: map device memory into the vmalloc area (VM_IOREMAP).
 
         Follows arch/x86/mm/ioremap.c: the ISA range 640 kB–1 MB is already mapped and comes
@@ -300,12 +332,12 @@ class Vmalloc:
         if phys_addr + size - 1 > top:
             raise InvalidArgument("size", size, f"a size that keeps phys_addr+size-1 at most {top:#x}")
         caller = self._check_caller(caller)
-        with self._operation("ioremap", f"phys_addr={phys_addr:#x}, size={size}", _IOREMAP) as op:
+        with self._emitter.operation("ioremap", f"phys_addr={phys_addr:#x}, size={size}", _IOREMAP) as op:
             addr = self._ioremap(phys_addr, size, caller)
             op.result = "NULL" if addr is None else f"{addr:#010x}"
             return addr
 
-    def iounmap(self: Kernel, addr: int) -> None:
+    def iounmap(self, addr: int) -> None:
         """``iounmap(addr)``: undo :meth:`ioremap`; follows arch/x86/mm/ioremap.c:iounmap.
 
         Addresses up to high_memory (the ISA window among them) are left alone, as the
@@ -313,17 +345,17 @@ class Vmalloc:
         as an event, then :class:`~vmwidgets.errors.NotAVmallocArea`.
         """
         check_int("addr", addr, 0, 0xFFFFFFFF, "an address returned by ioremap")
-        with self._operation("iounmap", f"addr={addr:#010x}", _IOUNMAP) as op:
+        with self._emitter.operation("iounmap", f"addr={addr:#010x}", _IOUNMAP) as op:
             op.result = "void"
             if addr <= self.layout.high_memory:
                 return
             base = addr & ~(PAGE_SIZE - 1)
             if self._vmlist_lookup(base, _IOUNMAP)[0] is None:
-                self._warn(_IOUNMAP, f"iounmap: bad address {base:08x}")
+                self._log.warn(_IOUNMAP, f"iounmap: bad address {base:08x}")
                 raise NotAVmallocArea("addr", addr, "an address returned by ioremap and not yet unmapped")
             self._vunmap(base, deallocate_pages=False, who="iounmap")
 
-    def find_vm_area(self: Kernel, addr: int) -> VmStruct | None:
+    def find_vm_area(self, addr: int) -> VmStruct | None:
         """``find_vm_area(addr)``: the vm_struct that starts exactly at ``addr``, or None.
 
         >>> from vmwidgets import Kernel
@@ -335,12 +367,12 @@ class Vmalloc:
         True
         """
         check_int("addr", addr, 0, 0xFFFFFFFF)
-        with self._operation("find_vm_area", f"addr={addr:#010x}", _FIND) as op:
+        with self._emitter.operation("find_vm_area", f"addr={addr:#010x}", _FIND) as op:
             area = self._find_vm_area(addr)
             op.result = "NULL" if area is None else repr(area)
             return area
 
-    def vmalloc_to_page(self: Kernel, addr: int) -> Page | None:
+    def vmalloc_to_page(self, addr: int) -> Page | None:
         """``vmalloc_to_page(addr)``: walk swapper_pg_dir to the struct page mapped at ``addr``.
 
         >>> from vmwidgets import Kernel
@@ -350,61 +382,43 @@ class Vmalloc:
         True
         """
         check_int("addr", addr, 0, 0xFFFFFFFF)
-        with self._operation("vmalloc_to_page", f"addr={addr:#010x}", "mm/vmalloc.c:vmalloc_to_page") as op:
-            t = self._walk(self._swapper, addr, emit=True)
+        with self._emitter.operation("vmalloc_to_page", f"addr={addr:#010x}", "mm/vmalloc.c:vmalloc_to_page") as op:
+            t = self._pgtable.walk(self._pgtable.swapper, addr, emit=True)
             page = None
-            if t.ok and t.page_size == PAGE_SIZE and (t.phys >> PAGE_SHIFT) < len(self.mem_map):
-                page = Page(self, t.phys >> PAGE_SHIFT)
+            if t.ok and t.page_size == PAGE_SIZE and (t.phys >> PAGE_SHIFT) < len(self._page_alloc.mem_map):
+                page = Page(self._owner, t.phys >> PAGE_SHIFT)
             op.result = "NULL" if page is None else f"page pfn={page.pfn:#x}"
             return page
 
     @property
-    def vmlist(self: Kernel) -> VmStruct | None:
+    def vmlist(self) -> VmStruct | None:
         """The head of ``vmlist`` (None when empty); follow ``.next`` or iterate it."""
         return self._vm_nodes[0] if self._vm_nodes else None
 
-    def vmallocinfo(self: Kernel) -> str:
+    def vmallocinfo(self) -> str:
         """/proc/vmallocinfo as mm/vmalloc.c:s_show prints it (one line per area)."""
-        lines = []
-        for node in self._vm_nodes:
-            s = f"0x{node.addr:08x}-0x{node.addr + node.size:08x} {node.size:7d}"
-            if node.caller:
-                s += f" {node.caller}"
-            if node.nr_pages:
-                s += f" pages={node.nr_pages}"
-            if node.phys_addr:
-                s += f" phys={node.phys_addr:x}"
-            for flag, word in (
-                (VM_IOREMAP, "ioremap"),
-                (VM_ALLOC, "vmalloc"),
-                (VM_MAP, "vmap"),
-                (VM_USERMAP, "user"),
-                (VM_VPAGES, "vpages"),
-            ):
-                if node.flags & flag:
-                    s += f" {word}"
-            lines.append(s)
-        return "".join(line + "\n" for line in lines)
+        return vmallocinfo(self._vm_nodes)
+
+    @property
+    def vm_nodes(self) -> Sequence[VmStruct]:
+        """vmlist's nodes in list order (a read-only copy)."""
+        return tuple(self._vm_nodes)
 
     # -- internals -----------------------------------------------------------------------------
-    def _check_caller(self: Kernel, caller: object) -> str | None:
+    def _check_caller(self, caller: object) -> str | None:
         if caller is not None and (not isinstance(caller, str) or not 0 < len(caller) <= 128):
             raise InvalidArgument("caller", caller, "None or a name of 1 to 128 characters")
         return caller
 
-    @property
-    def _num_physpages(self: Kernel) -> int:
-        return len(self.mem_map)
-
-    def _vmalloc_node(self: Kernel, size: int, gfp: int, prot: int, caller: str | None) -> int | None:
+    def _vmalloc_node(self, size: int, gfp: int, prot: int, caller: str | None) -> int | None:
         """mm/vmalloc.c:__vmalloc_node — reserve the area, then fill it."""
         size = _page_align(size)
-        if not size or size > 0xFFFFFFFF or (size >> PAGE_SHIFT) > self._num_physpages:
-            self._emit(
+        if not size or size > 0xFFFFFFFF or (size >> PAGE_SHIFT) > self._page_alloc.nr_pages:
+            self._emitter.emit(
                 AllocationFailed,
                 _VMALLOC_NODE,
-                f"vmalloc({size})",
-                f"the size is more than the machine's {self._num_physpages} pages",
+                what=f"vmalloc({size})",
+                reason=f"the size is more than the machine's {self._page_alloc.nr_pages} pages",
             )
             return None
         area = self._get_vm_area(size, VM_ALLOC, caller)
@@ -412,7 +426,7 @@ class Vmalloc:
             return None
         return self._vmalloc_area_node(area, gfp, prot)
 
-    def _get_vm_area(self: Kernel, size: int, flags: int, caller: str | None) -> VmStruct | None:
+    def _get_vm_area(self, size: int, flags: int, caller: str | None) -> VmStruct | None:
         """mm/vmalloc.c:__get_vm_area_node — first fit in vmlist, guard page included."""
         lay = self.layout
         start, end = lay.vmalloc_start, lay.vmalloc_end
@@ -426,34 +440,34 @@ class Vmalloc:
             return self._get_vmap_vm_area(size, flags, caller, align)
         addrs, spans = self._vm_addrs, self._vm_spans
         position, visited, addr = first_fit(addrs, spans, addr, size, end, align)
-        if visited and self._sink is not None:
-            self._emit_walk(_GET, first_fit, (addr0, size, end, align), addrs[:visited], spans[:visited])
+        if visited and self._emitter.active:
+            self._emitter.walk(_GET, first_fit, (addr0, size, end, align), addrs[:visited], spans[:visited])
         if addr + size > end:
-            self._emit(
+            self._emitter.emit(
                 AllocationFailed,
                 _GET,
-                f"get_vm_area({size - PAGE_SIZE})",
-                "out of vmalloc space - use vmalloc=<size> to increase size",
+                what=f"get_vm_area({size - PAGE_SIZE})",
+                reason="out of vmalloc space - use vmalloc=<size> to increase size",
             )
-            self._warn(_GET, "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.")
+            self._log.warn(_GET, "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.")
             return None
         area = VmStruct(addr, size, flags, caller)
         self._link(area, position)
-        self._emit(VmStructLinked, _GET, addr, size, flags, caller, position)
+        self._emitter.emit(VmStructLinked, _GET, addr=addr, size=size, flags=flags, caller=caller, position=position)
         return area
 
-    def _get_vmap_vm_area(self: Kernel, size: int, flags: int, caller: str | None, align: int) -> VmStruct | None:
+    def _get_vmap_vm_area(self, size: int, flags: int, caller: str | None, align: int) -> VmStruct | None:
         """2.6.28+ __get_vm_area_node: alloc_vmap_area, then insert_vmalloc_vm keeps vmlist sorted."""
         lay = self.layout
-        va = self._alloc_vmap_area(size, align, lay.vmalloc_start, lay.vmalloc_end)
+        va = self._vmap.alloc_vmap_area(size, align, lay.vmalloc_start, lay.vmalloc_end)
         if va is None:
-            self._emit(
+            self._emitter.emit(
                 AllocationFailed,
                 "mm/vmalloc.c:alloc_vmap_area",
-                f"get_vm_area({size - PAGE_SIZE})",
-                "no hole in the vmalloc area, even after purging lazily freed areas",
+                what=f"get_vm_area({size - PAGE_SIZE})",
+                reason="no hole in the vmalloc area, even after purging lazily freed areas",
             )
-            self._warn(
+            self._log.warn(
                 "mm/vmalloc.c:alloc_vmap_area",
                 f"vmap allocation for size {size} failed: use vmalloc=<size> to increase size.",
             )
@@ -462,13 +476,15 @@ class Vmalloc:
         va.private, va.flags = area, va.flags | VM_VM_AREA
         addrs, spans = self._vm_addrs, self._vm_spans
         position, visited = vmlist_insert(addrs, spans, area.addr)
-        if visited and self._sink is not None:
-            self._emit_walk(_INSERT, vmlist_insert, (area.addr,), addrs[:visited], spans[:visited])
+        if visited and self._emitter.active:
+            self._emitter.walk(_INSERT, vmlist_insert, (area.addr,), addrs[:visited], spans[:visited])
         self._link(area, position)
-        self._emit(VmStructLinked, _INSERT, area.addr, size, flags, caller, position)
+        self._emitter.emit(
+            VmStructLinked, _INSERT, addr=area.addr, size=size, flags=flags, caller=caller, position=position
+        )
         return area
 
-    def _vmalloc_area_node(self: Kernel, area: VmStruct, gfp: int, prot: int) -> int | None:
+    def _vmalloc_area_node(self, area: VmStruct, gfp: int, prot: int) -> int | None:
         """mm/vmalloc.c:__vmalloc_area_node — the pages[] array, one frame per page, the PTEs."""
         nr_pages = (area.size - PAGE_SIZE) >> PAGE_SHIFT
         self._set_field(area, "nr_pages", nr_pages)
@@ -481,55 +497,56 @@ class Vmalloc:
             area._pages_vaddr = arr
         area.pages = []
         for i in range(nr_pages):
-            page = self._alloc_pages(gfp, 0)
+            page = self._page_alloc.alloc(gfp, 0)
             if page is None:
                 self._set_field(area, "nr_pages", i)
                 self._vunmap(area.addr, deallocate_pages=True, who="vfree")
                 return None
             area.pages.append(page)
-            self._emit(VmPageStored, _AREA_NODE, area.addr, i, page.pfn)
+            self._page_alloc.mem_map.mapping[page.pfn] = MAPPING_VMALLOC
+            self._emitter.emit(VmPageStored, _AREA_NODE, addr=area.addr, index=i, pfn=page.pfn)
         if not self._map_vm_area(area, [p.pfn for p in area.pages], prot, _PTE_RANGE):
             self._vunmap(area.addr, deallocate_pages=True, who="vfree")
             return None
         return area.addr
 
-    def _set_field(self: Kernel, area: VmStruct, field: str, value: int) -> None:
+    def _set_field(self, area: VmStruct, field: str, value: int) -> None:
         old = getattr(area, field)
         setattr(area, field, value)
-        self._emit(VmStructUpdated, _AREA_NODE, area.addr, field, old, value)
+        self._emitter.emit(VmStructUpdated, _AREA_NODE, addr=area.addr, field=field, old=old, new=value)
 
-    def _map_vm_area(self: Kernel, area: VmStruct, pfns: list[int], prot: int, fn: str) -> bool:
+    def _map_vm_area(self, area: VmStruct, pfns: list[int], prot: int, fn: str) -> bool:
         """mm/vmalloc.c:map_vm_area — install one PTE per page below the guard page."""
         addr = area.addr
         for pfn in pfns:
-            slot = self._pte_alloc_kernel(addr)
+            slot = self._pgtable.pte_alloc_kernel(addr)
             if slot is None:
                 return False
-            self._set_pte(slot, addr, pfn, prot, fn)
+            self._pgtable.set_pte(slot, addr, pfn, prot, fn)
             addr += PAGE_SIZE
         return True
 
-    def _find_vm_area(self: Kernel, addr: int) -> VmStruct | None:
+    def _find_vm_area(self, addr: int) -> VmStruct | None:
         """mm/vmalloc.c:__find_vm_area — the area starting exactly at ``addr``.
 
         2.6.28+ asks the vmap_area tree (find_vmap_area); a lazily freed area is not found.
         """
         if self.config.era_minor >= 28:
-            va = self._find_vmap_area(addr)
+            va = self._vmap.find_vmap_area(addr)
             live = va is not None and va.flags & VM_VM_AREA and not va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING)
             return va.private if live else None
         return self._vmlist_lookup(addr, _FIND)[0]
 
-    def _vmlist_lookup(self: Kernel, addr: int, fn: str) -> tuple[VmStruct | None, int]:
+    def _vmlist_lookup(self, addr: int, fn: str) -> tuple[VmStruct | None, int]:
         """Walk vmlist for the area starting at ``addr``: (node or None, its position)."""
         addrs, spans = self._vm_addrs, self._vm_spans
         position, visited = lookup(addrs, spans, addr)
-        if visited and self._sink is not None:
-            self._emit_walk(fn, lookup, (addr,), addrs[:visited], spans[:visited])
+        if visited and self._emitter.active:
+            self._emitter.walk(fn, lookup, (addr,), addrs[:visited], spans[:visited])
         nodes = self._vm_nodes
         return (nodes[position] if position < len(nodes) else None), position
 
-    def _link(self: Kernel, area: VmStruct, position: int) -> None:
+    def _link(self, area: VmStruct, position: int) -> None:
         """Link ``area`` into vmlist before the node at ``position`` (``*p = area``)."""
         nodes = self._vm_nodes
         area.next = nodes[position] if position < len(nodes) else None
@@ -539,7 +556,7 @@ class Vmalloc:
         self._vm_addrs.insert(position, area.addr)
         self._vm_spans.insert(position, area.size)
 
-    def _unlink(self: Kernel, position: int) -> None:
+    def _unlink(self, position: int) -> None:
         """``*p = tmp->next``: take the node at ``position`` out of vmlist."""
         nodes = self._vm_nodes
         area = nodes.pop(position)
@@ -548,18 +565,18 @@ class Vmalloc:
             nodes[position - 1].next = area.next
         area.next = None
 
-    def _vunmap(self: Kernel, addr: int, deallocate_pages: bool, who: str, given: int | None = None) -> None:
+    def _vunmap(self, addr: int, deallocate_pages: bool, who: str, given: int | None = None) -> None:
         """mm/vmalloc.c:__vunmap — remove_vm_area, then free the frames (vfree only).
 
         ``given`` is the address the caller passed, when it differs (iounmap rounds down).
         """
         shown = addr if given is None else given
         if addr & (PAGE_SIZE - 1):
-            self._warn(_VUNMAP, f"Trying to vfree() bad address ({addr:08x})")  # whoever called __vunmap
+            self._log.warn(_VUNMAP, f"Trying to vfree() bad address ({addr:08x})")  # whoever called __vunmap
             hint = " (an ioremap'ed address is released with iounmap)" if who == "vfree" else ""
             raise NotAVmallocArea("addr", shown, "the page-aligned start of a vmalloc area" + hint)
         if self.config.era_minor >= 28:  # remove_vm_area: find the vmap_area first
-            va = self._find_vmap_area(addr)
+            va = self._vmap.find_vmap_area(addr)
             if va is None or not va.flags & VM_VM_AREA or va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING):
                 node = None
             else:
@@ -567,7 +584,7 @@ class Vmalloc:
         else:
             node, position = self._vmlist_lookup(addr, _REMOVE)
         if node is None:
-            self._warn(_VUNMAP, f"Trying to vfree() nonexistent vm area ({addr:08x})")
+            self._log.warn(_VUNMAP, f"Trying to vfree() nonexistent vm area ({addr:08x})")
             raise NotAVmallocArea(
                 "addr",
                 shown,
@@ -575,33 +592,33 @@ class Vmalloc:
             )
         area = node
         if self.config.era_minor >= 28:  # free_unmap_vmap_area: the PTEs stay until a purge
-            self._free_vmap_area_lazy(va)
+            self._vmap.free_vmap_area_lazy(va)
         else:  # unmap_vm_area: clear the PTEs, flush the TLB
             for page_addr in range(area.addr, area.addr + area.size, PAGE_SIZE):
-                self._clear_pte(page_addr, _UNMAP)
-            self._emit(TlbFlushed, _FLUSH, area.addr, area.addr + area.size)
+                self._pgtable.clear_pte(page_addr, _UNMAP)
+            self._emitter.emit(TlbFlushed, _FLUSH, start=area.addr, end=area.addr + area.size)
         self._unlink(position)
         pages = tuple(p.pfn for p in area.pages) if area.pages else ()
-        self._emit(
+        self._emitter.emit(
             VmStructUnlinked,
             _REMOVE,
-            area.addr,
-            area.size,
-            area.flags,
-            area.nr_pages,
-            area.phys_addr,
-            area.caller,
-            position,
-            pages,
+            addr=area.addr,
+            size=area.size,
+            flags=area.flags,
+            nr_pages=area.nr_pages,
+            phys_addr=area.phys_addr,
+            caller=area.caller,
+            position=position,
+            pages=pages,
         )
         area.size -= PAGE_SIZE
         if deallocate_pages and area.pages:
             for i in range(area.nr_pages):
-                self._free_pages(area.pages[i].pfn, 0)
+                self._page_alloc.free(area.pages[i].pfn, 0)
             if area.flags & VM_VPAGES:
                 self._vunmap(area._pages_vaddr, deallocate_pages=True, who="vfree")
 
-    def _ioremap(self: Kernel, phys_addr: int, size: int, caller: str | None) -> int | None:
+    def _ioremap(self, phys_addr: int, size: int, caller: str | None) -> int | None:
         """arch/x86/mm/ioremap_32.c:__ioremap (2.6.24), arch/x86/mm/ioremap.c:__ioremap_caller (2.6.28+).
 
         The RAM check differs by era, and the model keeps both quirks: 2.6.24 checks only
@@ -621,12 +638,16 @@ class Vmalloc:
         else:
             pfns = range(0)
         for pfn in pfns:
-            if pfn < len(self.mem_map) and self._is_ram(pfn) and not self.mem_map.flags[pfn] >> PG_reserved & 1:
-                self._emit(
+            if (
+                pfn < len(self._page_alloc.mem_map)
+                and self._page_alloc.is_ram(pfn)
+                and not self._page_alloc.mem_map.flags[pfn] >> PG_reserved & 1
+            ):
+                self._emitter.emit(
                     AllocationFailed,
                     _IOREMAP,
-                    f"ioremap({phys_addr:#x}, {size})",
-                    f"pfn {pfn:#x} is RAM the page allocator owns and may not be remapped",
+                    what=f"ioremap({phys_addr:#x}, {size})",
+                    reason=f"pfn {pfn:#x} is RAM the page allocator owns and may not be remapped",
                 )
                 return None
         offset = phys_addr & (PAGE_SIZE - 1)
@@ -636,13 +657,9 @@ class Vmalloc:
         if area is None:
             return None
         self._set_field(area, "phys_addr", base)
-        prot = (self.page_kernel | _PAGE_PCD) if new else _KERNPG_TABLE
+        prot = (self._pgtable.page_kernel | _PAGE_PCD) if new else _KERNPG_TABLE
         pfns = list(range(base >> PAGE_SHIFT, (base + size) >> PAGE_SHIFT))
         if not self._map_vm_area(area, pfns, prot, _IOREMAP_PTE):
             self._vunmap(area.addr, deallocate_pages=False, who="iounmap")
             return None
         return area.addr + offset
-
-    def _is_ram(self: Kernel, pfn: int) -> bool:
-        """``page_is_ram``: the e820 map says this frame is RAM (not a hole such as 640 kB-1 MB)."""
-        return not any(s <= pfn < e for s, e in self._holes)

@@ -13,15 +13,20 @@ are waiting or an allocation finds no room.  The model has one CPU, so
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..events import TlbFlushed, VmapAreaFreed, VmapAreaLazyFreed, VmapAreaVisited
 from .constants import PAGE_SHIFT, PAGE_SIZE
+from .emit import Emitter
+from .pgtable import PageTables
+from .printk import KernelLog
 from .rbtree import RbNode, RbRoot, rb_erase, rb_insert_color, rb_link_node, rb_next, rb_prev
 
 if TYPE_CHECKING:
-    from .kernel import Kernel
     from .vmalloc import VmStruct
+
+__all__ = ["LAZY_MAX_PAGES", "VM_LAZY_FREE", "VM_LAZY_FREEING", "VM_VM_AREA", "VmapArea", "VmapAreas"]
 
 VM_LAZY_FREE = 0x01
 VM_LAZY_FREEING = 0x02
@@ -54,16 +59,39 @@ class VmapArea:
 
 
 class VmapAreas:
-    """Mixin of :class:`~vmwidgets.Kernel`: the vmap_area allocator of era 2.6.28+."""
+    """The vmap_area allocator of era 2.6.28+: ``vmap_area_root``, ``vmap_area_list``, lazy frees.
 
-    def _init_vmap(self: Kernel) -> None:
+    Below it: the page tables (a purge clears the stale PTEs).  It does not know the
+    vm_structs above it; ``va.private`` is vmalloc's to fill.
+    """
+
+    def __init__(self, emitter: Emitter, pgtable: PageTables, log: KernelLog) -> None:
+        self._emitter = emitter
+        self._pgtable = pgtable
+        self._log = log
         self.vmap_area_root = RbRoot("vmap_area_root")
         self._vmap_list: list[VmapArea] = []  # vmap_area_list, by address
         self._vmap_starts: list[int] = []
-        self._vmap_lazy_nr = 0
+        self._lazy_nr = 0
 
-    def _alloc_vmap_area(self: Kernel, size: int, align: int, vstart: int, vend: int) -> VmapArea | None:
+    @property
+    def vmap_area_list(self) -> Sequence[VmapArea]:
+        """``vmap_area_list``: every area by address (a read-only copy)."""
+        return tuple(self._vmap_list)
+
+    @property
+    def lazy_nr(self) -> int:
+        """``vmap_lazy_nr``: pages of lazily freed areas waiting for a purge."""
+        return self._lazy_nr
+
+    @staticmethod
+    def is_lazy(va: VmapArea) -> bool:
+        """Freed lazily and not purged yet (its PTEs may still be there)."""
+        return bool(va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING))
+
+    def alloc_vmap_area(self, size: int, align: int, vstart: int, vend: int) -> VmapArea | None:
         """mm/vmalloc.c:alloc_vmap_area — first fit in the tree, purge and retry once."""
+        emit = self._emitter.emit
         purged = False
         while True:
             addr = _align(vstart, align)
@@ -73,33 +101,55 @@ class VmapAreas:
                 if tmp.va_end >= addr:
                     if first is None and tmp.va_start < addr + size:
                         first = tmp
-                    self._emit(VmapAreaVisited, _ALLOC, tmp.va_start, tmp.va_end, addr, "left")
+                    emit(
+                        VmapAreaVisited,
+                        _ALLOC,
+                        va_start=tmp.va_start,
+                        va_end=tmp.va_end,
+                        candidate=addr,
+                        verdict="left",
+                    )
                     n = n.rb_left
                 else:
                     first = tmp
-                    self._emit(VmapAreaVisited, _ALLOC, tmp.va_start, tmp.va_end, addr, "right")
+                    emit(
+                        VmapAreaVisited,
+                        _ALLOC,
+                        va_start=tmp.va_start,
+                        va_end=tmp.va_end,
+                        candidate=addr,
+                        verdict="right",
+                    )
                     n = n.rb_right
             if first is not None and first.va_end < addr:
                 nxt = rb_next(first.rb_node)
                 first = nxt.owner if nxt is not None else None
             while first is not None and addr + size > first.va_start and addr + size <= vend:
                 addr = _align(first.va_end + PAGE_SIZE, align)
-                self._emit(VmapAreaVisited, _ALLOC, first.va_start, first.va_end, addr, "skip")
+                emit(
+                    VmapAreaVisited,
+                    _ALLOC,
+                    va_start=first.va_start,
+                    va_end=first.va_end,
+                    candidate=addr,
+                    verdict="skip",
+                )
                 nxt = rb_next(first.rb_node)
                 first = nxt.owner if nxt is not None else None
             if addr + size <= vend:
                 break
-            self._emit(VmapAreaVisited, _ALLOC, vend, vend, addr, "overflow" if not purged else "fail")
+            verdict = "overflow" if not purged else "fail"
+            emit(VmapAreaVisited, _ALLOC, va_start=vend, va_end=vend, candidate=addr, verdict=verdict)
             if purged:
-                self._warn(_ALLOC, f"vmap allocation for size {size} failed: use vmalloc=<size> to increase size.")
+                self._log.warn(_ALLOC, f"vmap allocation for size {size} failed: use vmalloc=<size> to increase size.")
                 return None
-            self._purge_vmap_area_lazy()
+            self.purge_vmap_area_lazy()
             purged = True
         va = VmapArea(addr, addr + size)
         self._insert_vmap_area(va)
         return va
 
-    def _insert_vmap_area(self: Kernel, va: VmapArea) -> None:
+    def _insert_vmap_area(self, va: VmapArea) -> None:
         """mm/vmalloc.c:__insert_vmap_area — descend by address, link, rebalance, list."""
         parent, link, left = None, self.vmap_area_root.rb_node, False
         while link is not None:
@@ -107,7 +157,7 @@ class VmapAreas:
             parent = link
             left = va.va_start < tmp.va_end
             link = link.rb_left if left else link.rb_right
-        emit = self._emit if self._sink is not None else None
+        emit = self._emitter.emit if self._emitter.active else None
         label = f"{va.va_start:08x}-{va.va_end:08x}"
         rb_link_node(va.rb_node, parent, left, self.vmap_area_root, emit, label)
         rb_insert_color(va.rb_node, self.vmap_area_root, emit)
@@ -116,49 +166,55 @@ class VmapAreas:
         self._vmap_list.insert(i, va)
         self._vmap_starts.insert(i, va.va_start)
 
-    def _find_vmap_area(self: Kernel, addr: int) -> VmapArea | None:
+    def find_vmap_area(self, addr: int) -> VmapArea | None:
         """mm/vmalloc.c:__find_vmap_area — binary search of the tree by start address."""
+        emit = self._emitter.emit
         n = self.vmap_area_root.rb_node
         while n is not None:
             va = n.owner
             if addr == va.va_start:
-                self._emit(VmapAreaVisited, _FIND, va.va_start, va.va_end, addr, "match")
+                emit(VmapAreaVisited, _FIND, va_start=va.va_start, va_end=va.va_end, candidate=addr, verdict="match")
                 return va
             left = addr < va.va_start
-            self._emit(VmapAreaVisited, _FIND, va.va_start, va.va_end, addr, "left" if left else "right")
+            verdict = "left" if left else "right"
+            emit(VmapAreaVisited, _FIND, va_start=va.va_start, va_end=va.va_end, candidate=addr, verdict=verdict)
             n = n.rb_left if left else n.rb_right
         return None
 
-    def _live_mapping(self: Kernel, vaddr: int) -> bool:
-        """True unless ``vaddr``'s PTE is a stale one left by a lazily freed vmap_area."""
-        i = bisect_left(self._vmap_starts, vaddr + 1) - 1
-        if i < 0:
-            return True
-        va = self._vmap_list[i]
-        return not (va.va_start <= vaddr < va.va_end and va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING))
+    def free_vmap_area_lazy(self, va: VmapArea) -> None:
+        """free_unmap_vmap_area_noflush: mark it lazy; purge when too many pages wait.
 
-    def _free_vmap_area_lazy(self: Kernel, va: VmapArea) -> None:
-        """free_unmap_vmap_area_noflush: mark it lazy; purge when too many pages wait."""
+        The PTEs stay until the purge, but they no longer count as mappings of their frames
+        (vfree hands the frames back at once)."""
+        self._pgtable.unaccount_kernel_range(va.va_start, va.va_end)
         va.flags |= VM_LAZY_FREE
-        self._vmap_lazy_nr += (va.va_end - va.va_start) >> PAGE_SHIFT
-        self._emit(VmapAreaLazyFreed, _LAZY, va.va_start, va.va_end, self._vmap_lazy_nr, LAZY_MAX_PAGES)
-        if self._vmap_lazy_nr > LAZY_MAX_PAGES:
-            self._purge_vmap_area_lazy()
+        self._lazy_nr += (va.va_end - va.va_start) >> PAGE_SHIFT
+        self._emitter.emit(
+            VmapAreaLazyFreed,
+            _LAZY,
+            va_start=va.va_start,
+            va_end=va.va_end,
+            lazy_pages=self._lazy_nr,
+            lazy_max=LAZY_MAX_PAGES,
+        )
+        if self._lazy_nr > LAZY_MAX_PAGES:
+            self.purge_vmap_area_lazy()
 
-    def _purge_vmap_area_lazy(self: Kernel) -> None:
+    def purge_vmap_area_lazy(self) -> None:
         """mm/vmalloc.c:__purge_vmap_area_lazy — unmap every lazy area, one TLB flush, free them."""
         lazy = [va for va in self._vmap_list if va.flags & VM_LAZY_FREE]
         if not lazy:
             return
         for va in lazy:
             for addr in range(va.va_start, va.va_end, PAGE_SIZE):  # unmap_vmap_area
-                self._clear_pte(addr, _UNMAP)
+                self._pgtable.clear_pte(addr, _UNMAP, counted=False)
             va.flags = (va.flags & ~VM_LAZY_FREE) | VM_LAZY_FREEING
-            self._vmap_lazy_nr -= (va.va_end - va.va_start) >> PAGE_SHIFT
-        self._emit(TlbFlushed, _PURGE, min(va.va_start for va in lazy), max(va.va_end for va in lazy))
-        emit = self._emit if self._sink is not None else None
+            self._lazy_nr -= (va.va_end - va.va_start) >> PAGE_SHIFT
+        start, end = min(va.va_start for va in lazy), max(va.va_end for va in lazy)
+        self._emitter.emit(TlbFlushed, _PURGE, start=start, end=end)
+        emit = self._emitter.emit if self._emitter.active else None
         for va in lazy:  # __free_vmap_area
             rb_erase(va.rb_node, self.vmap_area_root, emit)
             i = bisect_left(self._vmap_starts, va.va_start)
             del self._vmap_list[i], self._vmap_starts[i]
-            self._emit(VmapAreaFreed, "mm/vmalloc.c:__free_vmap_area", va.va_start, va.va_end)
+            self._emitter.emit(VmapAreaFreed, "mm/vmalloc.c:__free_vmap_area", va_start=va.va_start, va_end=va.va_end)

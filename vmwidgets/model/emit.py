@@ -1,0 +1,165 @@
+"""The emitter: how every subsystem of the core reports its steps.
+
+One :class:`Emitter` per kernel is handed to every subsystem.  A step is reported as
+``emit(EventClass, "file.c:function", field=value, ...)``; the event is built only when
+someone listens.  Listeners are a *recorder* (the replay layer attaches one; the core
+never imports it) and any number of *subscribers*.  A subscriber that raises is isolated:
+the model finishes the operation, the error is kept in :attr:`Emitter.subscriber_errors`
+and reported as a :class:`SubscriberWarning` once the operation is over.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from ..errors import InvalidArgument
+from ..events import OperationBegan, OperationEnded, walk_events
+
+__all__ = ["Emitter", "OpResult", "Recorder", "SubscriberError", "SubscriberWarning"]
+
+
+class Recorder(Protocol):
+    """What the emitter needs from a recorder (the replay layer's timeline adapter)."""
+
+    def begin(self, name: str, args: str) -> int: ...
+
+    def end(self, op: int, result: str) -> None: ...
+
+    def append(self, event: Any) -> None: ...
+
+    def append_walk(self, op: int, fn: str, walker: Callable, args: tuple, addrs: Any, spans: Any) -> None: ...
+
+
+class SubscriberWarning(RuntimeWarning):
+    """A subscriber raised; the kernel operation went on without it."""
+
+
+class SubscriberError:
+    """One isolated failure: which ``callback`` raised ``error`` on which ``event``."""
+
+    __slots__ = ("callback", "error", "event")
+
+    def __init__(self, callback: Callable[[Any], None], event: Any, error: Exception) -> None:
+        self.callback, self.event, self.error = callback, event, error
+
+    def __repr__(self) -> str:
+        return f"<subscriber {self.callback!r} raised {self.error!r} on {type(self.event).__name__}>"
+
+
+class OpResult:
+    """What an operation bracket reports when it ends (``op.result = "NULL"`` …)."""
+
+    __slots__ = ("result",)
+
+    def __init__(self) -> None:
+        self.result = ""
+
+
+class Emitter:
+    """The event bus of one kernel: operation brackets, events, list walks, subscribers."""
+
+    def __init__(self) -> None:
+        self.subscribers: list[Callable[[Any], None]] = []
+        self.subscriber_errors: list[SubscriberError] = []
+        self.recorder: Recorder | None = None
+        self.active = False  # anyone listening: build events only then
+        self.op = -1  # the current top-level operation's index
+        self._depth = 0
+        self._nr_ops = 0
+        self._unreported = 0
+
+    # -- listeners -------------------------------------------------------------------------
+    def attach(self, recorder: Recorder | None) -> None:
+        """Make ``recorder`` receive every operation and event from now on (None detaches)."""
+        self.recorder = recorder
+        self.active = recorder is not None or bool(self.subscribers)
+
+    def subscribe(self, callback: Callable[[Any], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` for every event from now on; returns an unsubscribe function."""
+        if not callable(callback):
+            raise InvalidArgument("callback", callback, "a callable taking one event")
+        self.subscribers.append(callback)
+        self.active = True
+
+        def unsubscribe() -> None:
+            if callback in self.subscribers:
+                self.subscribers.remove(callback)
+                self.active = self.recorder is not None or bool(self.subscribers)
+
+        return unsubscribe
+
+    # -- reporting -------------------------------------------------------------------------
+    def emit(self, cls: type, fn: str, **fields: Any) -> None:
+        """Report one step: ``cls(op=<current operation>, fn=fn, **fields)``."""
+        if self.active:
+            self._dispatch(cls(op=self.op, fn=fn, **fields))
+
+    def _dispatch(self, event: Any) -> None:
+        if self.recorder is not None:
+            self.recorder.append(event)
+        for callback in tuple(self.subscribers):
+            self._call(callback, event)
+
+    def _call(self, callback: Callable[[Any], None], event: Any) -> None:
+        try:
+            callback(event)
+        except Exception as exc:  # isolated: the model must not stop half-way
+            self.subscriber_errors.append(SubscriberError(callback, event, exc))
+            self._unreported += 1
+
+    def walk(self, fn: str, walker: Callable, args: tuple, addrs: Any, spans: Any) -> None:
+        """Report a list walk as one ``VmlistVisited`` per node.
+
+        The recorder stores the walk as ``walker``, its arguments and the visited nodes'
+        addresses and sizes (two array slices, not an object per node) and replays
+        ``walker`` when the events are read; subscribers get the events at once.
+        """
+        if self.recorder is not None:
+            self.recorder.append_walk(self.op, fn, walker, args, addrs, spans)
+        if self.subscribers:
+            for event in walk_events(self.op, fn, walker, args, addrs, spans):
+                for callback in tuple(self.subscribers):
+                    self._call(callback, event)
+
+    @contextmanager
+    def operation(self, name: str, args: str, fn: str) -> Iterator[OpResult]:
+        """Bracket a public call with OperationBegan/OperationEnded (nested calls join the outer one)."""
+        res = OpResult()
+        if self._depth:
+            self._depth += 1
+            try:
+                yield res
+            finally:
+                self._depth -= 1
+            return
+        recorder = self.recorder
+        self.op = recorder.begin(name, args) if recorder is not None else self._nr_ops
+        self._nr_ops += 1
+        self._depth = 1
+        self.emit(OperationBegan, fn, name=name, args=args)
+        try:
+            yield res
+        except BaseException as exc:
+            res.result = f"error: {type(exc).__name__}"
+            raise
+        finally:
+            self._depth = 0
+            self.emit(OperationEnded, fn, name=name, result=res.result)
+            if recorder is not None:
+                recorder.end(self.op, res.result)
+            if self._unreported:
+                self._report()
+
+    def _report(self) -> None:
+        """Warn about subscribers that failed during the operation just finished."""
+        new, self._unreported = self.subscriber_errors[-self._unreported :], 0
+        for failure in new:
+            warnings.warn(
+                f"a subscriber raised {failure.error!r} on {type(failure.event).__name__}; "
+                "the operation went on without it (see Kernel.subscriber_errors)",
+                SubscriberWarning,
+                stacklevel=4,
+            )

@@ -1,0 +1,54 @@
+"""The /proc text formats of the memory subsystems (mm/vmstat.c, mm/vmalloc.c).
+
+Pure functions of the structures they print; ``/proc/PID/maps`` is ``MmStruct.maps``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from .constants import VM_ALLOC, VM_IOREMAP, VM_MAP, VM_USERMAP, VM_VPAGES
+
+if TYPE_CHECKING:
+    from .page import Zone
+    from .vmalloc import VmStruct
+
+__all__ = ["buddyinfo", "vmallocinfo"]
+
+_VM_WORDS = (
+    (VM_IOREMAP, "ioremap"),
+    (VM_ALLOC, "vmalloc"),
+    (VM_MAP, "vmap"),
+    (VM_USERMAP, "user"),
+    (VM_VPAGES, "vpages"),
+)
+
+
+def buddyinfo(zones: Sequence[Zone]) -> str:
+    """/proc/buddyinfo: free blocks per order for each zone (mm/vmstat.c:frag_show_print)."""
+    lines = []
+    for z in zones:
+        if not z.spanned_pages:  # walk_zones_in_node skips zones that are not populated
+            continue
+        counts = "".join(f"{fa.nr_free:6d} " for fa in z.free_area)
+        lines.append(f"Node 0, zone {z.name:>8s} {counts}")
+    return "\n".join(lines) + "\n"
+
+
+def vmallocinfo(vmlist: Iterable[VmStruct]) -> str:
+    """/proc/vmallocinfo as mm/vmalloc.c:s_show prints it (one line per area)."""
+    lines = []
+    for node in vmlist:
+        s = f"0x{node.addr:08x}-0x{node.addr + node.size:08x} {node.size:7d}"
+        if node.caller:
+            s += f" {node.caller}"
+        if node.nr_pages:
+            s += f" pages={node.nr_pages}"
+        if node.phys_addr:
+            s += f" phys={node.phys_addr:x}"
+        for flag, word in _VM_WORDS:
+            if node.flags & flag:
+                s += f" {word}"
+        lines.append(s)
+    return "".join(line + "\n" for line in lines)

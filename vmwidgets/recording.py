@@ -1,0 +1,100 @@
+"""Recording a kernel: the replay layer attaches a :class:`~vmwidgets.Timeline` to the core.
+
+The core model never imports this module.  Importing :mod:`vmwidgets` installs it in
+:class:`~vmwidgets.model.kernel.Kernel`, so ``Kernel(config)`` records into
+``k.timeline`` (unless ``record=False``) and ``k.view_state()`` snapshots the model as a
+:class:`~vmwidgets.ViewState` built from the subsystems' public accessors.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from .errors import ConfigError
+from .model.kernel import Kernel
+from .model.rbtree import rb_links
+from .model.vmap_area import VmapAreas
+from .state import AreaRecord, ViewState
+from .timeline import Timeline
+
+__all__ = ["attach_timeline", "view_state"]
+
+
+def view_state(k: Kernel) -> ViewState:
+    """A :class:`ViewState` of kernel ``k`` as it is now (the timeline's boot snapshot)."""
+    free = {(z.index, o): fa.free_list[:] for z in k.zones for o, fa in enumerate(z.free_area) if fa.free_list}
+    pt = k.page_tables
+    static_pfns = k.pgtable.static_tables
+    tables = {p: dict(t) for p, t in pt.items() if p not in static_pfns}
+    static = {p: pt[p] for p in static_pfns}  # never change: shared, not copied
+    areas, pages, vml = {}, {}, []
+    for a in k.mm_vmalloc.vm_nodes:
+        vml.append(a.addr)
+        areas[a.addr] = AreaRecord(a.addr, a.size, a.flags, a.nr_pages, a.phys_addr, a.caller)
+        pages[a.addr] = [p.pfn for p in a.pages] if a.pages else []
+    rb, labels, roots = {}, {}, {}
+    for t in [k.vmap_area_root, *(mm.mm_rb for mm in k.mms)]:
+        if t.rb_node is None:
+            continue  # an empty tree is no entry
+        rb[t.name] = rb_links(t)
+        labels[t.name] = {n.id: n.label for n in t}
+        roots[t.name] = t.rb_node.id
+    vmas = {mm.name: {v.id: v.record for v in mm} for mm in k.mms if mm.map_count}
+    lazy = {va.va_start for va in k.vmap_area_list if VmapAreas.is_lazy(va)}
+    return ViewState(
+        rb=rb,
+        rb_labels=labels,
+        rb_root=roots,
+        vmap_lazy=lazy,
+        vmas=vmas,
+        free=free,
+        allocated=dict(k.alloc_order),
+        reserved=k.reserved,
+        tables=tables,
+        table_meta=dict(k.table_meta),
+        static_tables=static,
+        vmlist=vml,
+        areas=areas,
+        area_pages=pages,
+    )
+
+
+class _TimelineRecorder:
+    """The emitter's recorder interface, onto a Timeline's recording calls."""
+
+    __slots__ = ("append", "append_walk", "begin", "end")
+
+    def __init__(self, timeline: Timeline) -> None:
+        self.begin = timeline._begin
+        self.end = timeline._end
+        self.append = timeline._append
+        self.append_walk = timeline._append_walk
+
+
+def attach_timeline(k: Kernel, checkpoint_every: int = 8192, max_events: int | None = None) -> Timeline:
+    """Start recording ``k`` into a new :class:`Timeline` (its initial state is ``k`` now)."""
+    params = inspect.signature(Timeline).parameters
+    kwargs: dict[str, Any] = {}
+    if max_events is not None:
+        if "max_events" not in params:
+            raise ConfigError("max_events", max_events, "None (this Timeline cannot bound its events)")
+        kwargs["max_events"] = max_events
+    if "snapshot" in params:
+        snapshot: Callable[[], ViewState] = lambda: view_state(k)  # noqa: E731
+        kwargs["snapshot"] = snapshot
+    timeline = Timeline(view_state(k), checkpoint_every, **kwargs)
+    k.emitter.attach(_TimelineRecorder(timeline))
+    return timeline
+
+
+class _Replay:
+    def record(self, kernel: Kernel, checkpoint_every: int, max_events: int | None) -> Timeline:
+        return attach_timeline(kernel, checkpoint_every, max_events)
+
+    def snapshot(self, kernel: Kernel) -> ViewState:
+        return view_state(kernel)
+
+
+Kernel.install_replay(_Replay())
