@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import check_frames, check_timeline
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from vmwidgets import MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE, Config, Kernel, validate_mm
+from vmwidgets import (
+    MAP_ANONYMOUS,
+    MAP_PRIVATE,
+    MAP_SHARED,
+    PROT_READ,
+    PROT_WRITE,
+    Config,
+    Kernel,
+    PageStateError,
+    validate_mm,
+)
 from vmwidgets.model.constants import _PAGE_DIRTY, _PAGE_RW, _PAGE_USER
+from vmwidgets.model.validate import validate_struct_pages
 
 PAGE = 4096
 ANON = MAP_PRIVATE | MAP_ANONYMOUS
@@ -231,9 +243,23 @@ class Procs(RuleBasedStateMachine):
     def munmap(self, i: int, page: int, n: int) -> None:
         self.k.tasks[i % len(self.k.tasks)].mm.munmap(0x40000000 + page * PAGE, n * PAGE)
 
+    @precondition(lambda self: self.k.tasks)
+    @rule(i=st.integers(0, 7), page=st.integers(0, 35), file=st.booleans())
+    def free_a_frame_in_use(self, i: int, page: int, file: bool) -> None:
+        """free_pages of a mapped, cached, shared or page-table frame: refused, nothing changes."""
+        k = self.k
+        t = k.tasks[i % len(k.tasks)]
+        e = pte(k, t.mm, (0x50000000 if file else 0x40000000) + (page % (4 if file else 32)) * PAGE)
+        pfn = (e & k.addr_mask) >> 12 if e else t.mm.pgd.pfn
+        before, n, counts = k.view_state(), len(k.timeline), k.mem_map.count.tolist()
+        with pytest.raises(PageStateError):
+            k.free_pages(k.page(pfn), 0)
+        assert k.view_state() == before and len(k.timeline) == n and k.mem_map.count.tolist() == counts
+
     @invariant()
     def counted(self) -> None:
         k = self.k
+        validate_struct_pages(k)
         maps: dict[int, int] = {}
         for t in k.tasks:
             validate_mm(t.mm)

@@ -3,13 +3,15 @@ free_pages keep every invariant after every step, and freeing everything restore
 
 from __future__ import annotations
 
+import pytest
 from helpers import check_frames, check_timeline, check_vmlist
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule
 
-from vmwidgets import GFP_DMA, GFP_HIGHUSER, GFP_KERNEL, VM_IOREMAP, VM_VPAGES, Config, Kernel
+from vmwidgets import GFP_DMA, GFP_HIGHUSER, GFP_KERNEL, VM_IOREMAP, VM_VPAGES, Config, Kernel, PageStateError
 from vmwidgets.model.rbtree import validate_rbtree
+from vmwidgets.model.validate import validate_struct_pages
 
 CONFIGS = [
     Config(ram=48 << 20),  # small: out-of-memory paths are reachable
@@ -82,12 +84,24 @@ class KernelMachine(RuleBasedStateMachine):
         if addr is not None:
             self.k.iounmap(addr)
 
+    @rule(data=st.data())
+    def free_a_frame_in_use(self, data: st.DataObject) -> None:
+        """free_pages of a page table, a vmalloc page or a vmapped page: refused, nothing changes."""
+        k = self.k
+        in_use = set(k.table_meta) | self.in_vmap | {p.pfn for a in k.vmlist or () if a.pages for p in a.pages}
+        pfn = data.draw(st.sampled_from(sorted(p for p in in_use if p < len(k.mem_map))))
+        before, n, counts = k.view_state(), len(k.timeline), k.mem_map.count.tolist()
+        with pytest.raises(PageStateError):
+            k.free_pages(k.page(pfn), k.alloc_order.get(pfn, 0))
+        assert k.view_state() == before and len(k.timeline) == n and k.mem_map.count.tolist() == counts
+
     @invariant()
     def consistent(self) -> None:
         if self.k.config.era_minor >= 28:  # the vmap_area tree and list agree with vmlist
             validate_rbtree(self.k.vmap_area_root, key=lambda n: n.owner.va_start)
             assert [n.owner for n in self.k.vmap_area_root] == list(self.k.vmap_area_list)
         check_frames(self.k)
+        validate_struct_pages(self.k)
         check_vmlist(self.k, self.mapped)
         check_timeline(self.k)
 

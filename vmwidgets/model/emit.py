@@ -157,9 +157,12 @@ class Emitter:
         """Warn about subscribers that failed during the operation just finished."""
         new, self._unreported = self.subscriber_errors[-self._unreported :], 0
         for failure in new:
-            warnings.warn(
-                f"a subscriber raised {failure.error!r} on {type(failure.event).__name__}; "
-                "the operation went on without it (see Kernel.subscriber_errors)",
-                SubscriberWarning,
-                stacklevel=4,
-            )
+            try:
+                warnings.warn(
+                    f"a subscriber raised {failure.error!r} on {type(failure.event).__name__}; "
+                    "the operation went on without it (see Kernel.subscriber_errors)",
+                    SubscriberWarning,
+                    stacklevel=4,
+                )
+            except Exception:  # warnings turned into errors: the call succeeded, the error stays listed
+                pass

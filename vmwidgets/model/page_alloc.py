@@ -138,7 +138,7 @@ class PageAllocator:
             raise PageStateError("page", page, "an allocated page (this one is reserved at boot)")
         got = self._alloc_order.get(pfn)
         if got is None:
-            what = "free" if mm.count[pfn] == 0 else "part of a larger block"
+            what = "part of a larger block" if self._block_head(pfn) is not None else "free"
             raise PageStateError("page", page, f"a page returned by alloc_pages and not yet freed (this one is {what})")
         if got != order:
             raise InvalidArgument("order", order, f"{got}, the order pfn {pfn:#x} was allocated with")
@@ -161,6 +161,14 @@ class PageAllocator:
             raise PageStateError(
                 "page", page, f"a page with one user (this one has _count {mm.count[pfn]}: shared, e.g. after fork)"
             )
+
+    def _block_head(self, pfn: int) -> int | None:
+        """The head of the allocated block ``pfn`` lies inside (compound_head), or None."""
+        for order in range(1, MAX_ORDER):
+            head = pfn & ~((1 << order) - 1)
+            if self._alloc_order.get(head, -1) >= order:
+                return head
+        return None
 
     def buddyinfo(self) -> str:
         """/proc/buddyinfo: free blocks per order for each zone (mm/vmstat.c:frag_show_print).

@@ -12,9 +12,10 @@ from .constants import PAGE_SHIFT, PAGE_SIZE
 from .rbtree import validate_rbtree
 
 if TYPE_CHECKING:
+    from .kernel import Kernel
     from .mmap import MmStruct
 
-__all__ = ["validate_mm", "validate_rbtree"]
+__all__ = ["validate_mm", "validate_rbtree", "validate_struct_pages"]
 
 
 def validate_mm(mm: MmStruct) -> None:
@@ -43,3 +44,38 @@ def validate_mm(mm: MmStruct) -> None:
         fail("an in-order walk of mm_rb to equal the VMA list")
     if mm.mmap_cache is not None and mm.mmap_cache not in list(mm):
         fail("mmap_cache to be NULL or a VMA of this mm")
+
+
+def validate_struct_pages(k: Kernel) -> None:
+    """Check what the owners marked in ``struct page`` matches the page tables.
+
+    ``mapcount`` of every frame equals the user PTEs mapping it (empty_zero_page aside)
+    plus the kernel PTEs of live (not lazily freed) vmap areas; ``pagetable`` is set
+    exactly on the frames that are page tables.
+    """
+
+    def fail(msg: str) -> None:
+        raise InvariantError("kernel", k, msg)
+
+    mem_map, meta, nr = k.mem_map, k.table_meta, len(k.mem_map)
+    stale = [(va.va_start, va.va_end) for va in k.vmap_area_list if va.flags & 0x3]  # VM_LAZY_FREE(ING)
+    static = k.pgtable.static_tables
+    want: dict[int, int] = {}
+    for pfn, table in k.page_tables.items():
+        level, base = meta[pfn]
+        if level != "pte" or pfn in static:
+            continue
+        for index, entry in table.items():
+            frame = (entry & k.addr_mask) >> PAGE_SHIFT
+            vaddr = base + index * PAGE_SIZE
+            if frame >= nr or frame == k.zero_pfn or any(s <= vaddr < e for s, e in stale):
+                continue
+            want[frame] = want.get(frame, 0) + 1
+    have = {pfn: n for pfn, n in enumerate(mem_map.mapcount) if n}
+    if have != want:
+        bad = sorted(set(have.items()) ^ set(want.items()))[0][0]
+        fail(f"mapcount of pfn {bad:#x} ({have.get(bad, 0)}) to equal the PTEs mapping it ({want.get(bad, 0)})")
+    tables = {pfn for pfn in k.page_tables if pfn < nr}
+    marked = {pfn for pfn, flag in enumerate(mem_map.pagetable) if flag}
+    if tables != marked:
+        fail(f"PageTable set on exactly the page-table frames (differ at {sorted(tables ^ marked)[:3]})")

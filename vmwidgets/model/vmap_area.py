@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ..events import TlbFlushed, VmapAreaFreed, VmapAreaLazyFreed, VmapAreaVisited
 from .constants import PAGE_SHIFT, PAGE_SIZE
@@ -22,9 +22,6 @@ from .emit import Emitter
 from .pgtable import PageTables
 from .printk import KernelLog
 from .rbtree import RbNode, RbRoot, rb_erase, rb_insert_color, rb_link_node, rb_next, rb_prev
-
-if TYPE_CHECKING:
-    from .vmalloc import VmStruct
 
 __all__ = ["LAZY_MAX_PAGES", "VM_LAZY_FREE", "VM_LAZY_FREEING", "VM_VM_AREA", "VmapArea", "VmapAreas"]
 
@@ -52,7 +49,7 @@ class VmapArea:
     def __init__(self, va_start: int, va_end: int) -> None:
         self.va_start, self.va_end, self.flags = va_start, va_end, 0
         self.rb_node = RbNode(self, va_start)
-        self.private: VmStruct | None = None
+        self.private: Any = None  # the vm_struct it backs: vmalloc's, above this layer
 
     def __repr__(self) -> str:
         return f"<vmap_area {self.va_start:#010x}-{self.va_end:#010x} flags={self.flags:#x}>"
