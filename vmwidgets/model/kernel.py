@@ -31,7 +31,7 @@ from .fault import Faults
 from .fork import Processes
 from .layout import Layout
 from .memory import Memory
-from .mm_types import File, Task
+from .mm_types import Task
 from .mmap import MmStruct
 from .page import MemMap, Page, Zone
 from .page_alloc import PageAllocator
@@ -268,10 +268,6 @@ class Kernel:
     # -- for mm_types (a VMA asks its kernel for an id) ---------------------------------------------
     def _next_vma_id(self) -> int:
         return self.processes.next_vma_id()
-
-    def open_file(self, path: str) -> File:
-        """A ``struct file`` for ``path`` (the same path keeps its inode)."""
-        return self.files.open(path)
 
     # -- helpers for lessons and views ---------------------------------------------------------
     def pa(self, vaddr: int) -> int:

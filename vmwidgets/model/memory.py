@@ -197,9 +197,9 @@ class Memory:
         cow = vma.vm_flags & (VM_SHARED | VM_MAYWRITE) == VM_MAYWRITE
         for addr in range(vma.vm_start, vma.vm_end, PAGE_SIZE):
             src = self.user_slot(parent, addr, alloc=False)
-            if src is None or not pt.entry(*src):  # copy all but pte_none
+            entry = pt.entry(*src) if src is not None else 0
+            if not entry:  # copy all but pte_none
                 continue
-            entry = pt.entry(*src)
             if cow and entry & _PAGE_RW:  # ptep_set_wrprotect in the parent too
                 pt.set_entry(src[0], src[1], entry & ~_PAGE_RW)
                 self._emitter.emit(
@@ -229,9 +229,9 @@ class Memory:
         pt = self._pgtable
         for addr in range(vma.vm_start, vma.vm_end, PAGE_SIZE):
             slot = self.user_slot(mm, addr, alloc=False)
-            if slot is None or not pt.entry(*slot):
+            old = pt.entry(*slot) if slot is not None else 0
+            if not old:
                 continue
-            old = pt.entry(*slot)
             new = (old & (pt.addr_mask | _PAGE_ACCESSED | _PAGE_DIRTY)) | prot  # pte_modify
             if new != old:
                 pt.set_entry(slot[0], slot[1], new)
