@@ -147,3 +147,17 @@ def test_validate_struct_pages_catches_a_wrong_mark() -> None:
     k.mem_map.pagetable[frame] = 1
     with pytest.raises(InvariantError, match="PageTable"):
         validate_struct_pages(k)
+
+
+def test_a_raising_timeline_observer_does_not_lose_the_result() -> None:
+    k = Kernel()
+
+    def broken(_timeline) -> None:
+        raise KeyError("view gone")
+
+    k.timeline.observe(broken)
+    with pytest.warns(SubscriberWarning, match="view gone"):
+        addr = k.vmalloc(PAGE)
+    assert addr is not None and k.timeline.operations[-1].result == f"{addr:#010x}"
+    assert "the end of vmalloc" in repr(k.subscriber_errors[-1])
+    check_frames(k)

@@ -38,7 +38,8 @@ class SubscriberWarning(RuntimeWarning):
 
 
 class SubscriberError:
-    """One isolated failure: which ``callback`` raised ``error`` on which ``event``."""
+    """One isolated failure: which ``callback`` raised ``error`` on which ``event``
+    (a string when a timeline observer failed at the end of an operation)."""
 
     __slots__ = ("callback", "error", "event")
 
@@ -46,7 +47,11 @@ class SubscriberError:
         self.callback, self.event, self.error = callback, event, error
 
     def __repr__(self) -> str:
-        return f"<subscriber {self.callback!r} raised {self.error!r} on {type(self.event).__name__}>"
+        return f"<subscriber {self.callback!r} raised {self.error!r} on {_what(self.event)}>"
+
+
+def _what(event: Any) -> str:
+    return event if isinstance(event, str) else type(event).__name__
 
 
 class OpResult:
@@ -149,7 +154,11 @@ class Emitter:
             self._depth = 0
             self.emit(OperationEnded, fn, name=name, result=res.result)
             if recorder is not None:
-                recorder.end(self.op, res.result)
+                try:  # the recorder tells its observers (views): they may fail, the model is done
+                    recorder.end(self.op, res.result)
+                except Exception as exc:
+                    self.subscriber_errors.append(SubscriberError(recorder.end, f"the end of {name}", exc))
+                    self._unreported += 1
             if self._unreported:
                 self._report()
 
@@ -159,7 +168,7 @@ class Emitter:
         for failure in new:
             try:
                 warnings.warn(
-                    f"a subscriber raised {failure.error!r} on {type(failure.event).__name__}; "
+                    f"a subscriber raised {failure.error!r} on {_what(failure.event)}; "
                     "the operation went on without it (see Kernel.subscriber_errors)",
                     SubscriberWarning,
                     stacklevel=4,
