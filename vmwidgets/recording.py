@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from .errors import ConfigError
 from .model.kernel import Kernel
@@ -28,13 +28,15 @@ def view_state(k: Kernel) -> ViewState:
     pt = k.page_tables
     static_pfns = k.pgtable.static_tables
     tables = {p: dict(t) for p, t in pt.items() if p not in static_pfns}
-    static = {p: pt[p] for p in static_pfns}  # never change: shared, not copied
+    static = {p: cast(dict[int, int], pt[p]) for p in static_pfns}  # never change: shared, not copied
     areas, pages, vml = {}, {}, []
     for a in k.mm_vmalloc.vm_nodes:
         vml.append(a.addr)
         areas[a.addr] = AreaRecord(a.addr, a.size, a.flags, a.nr_pages, a.phys_addr, a.caller)
         pages[a.addr] = [p.pfn for p in a.pages] if a.pages else []
-    rb, labels, roots = {}, {}, {}
+    rb: dict[str, Any] = {}
+    labels: dict[str, dict[Any, str]] = {}
+    roots: dict[str, int | None] = {}
     for t in [k.vmap_area_root, *(mm.mm_rb for mm in k.mms)]:
         if t.rb_node is None:
             continue  # an empty tree is no entry

@@ -43,7 +43,7 @@ class SubscriberError:
 
     __slots__ = ("callback", "error", "event")
 
-    def __init__(self, callback: Callable[[Any], None], event: Any, error: Exception) -> None:
+    def __init__(self, callback: Callable[..., Any], event: Any, error: Exception) -> None:
         self.callback, self.event, self.error = callback, event, error
 
     def __repr__(self) -> str:

@@ -55,7 +55,7 @@ def validate_struct_pages(k: Kernel) -> None:
     """
 
     def fail(msg: str) -> None:
-        raise InvariantError("kernel", k, msg)
+        raise InvariantError("kernel", repr(k), msg)
 
     mem_map, meta, nr = k.mem_map, k.table_meta, len(k.mem_map)
     stale = [(va.va_start, va.va_end) for va in k.vmap_area_list if va.flags & 0x3]  # VM_LAZY_FREE(ING)
