@@ -88,8 +88,9 @@ def test_stale_handles_double_frees_tails_and_wrong_orders_are_refused() -> None
     k.free_pages(page, 0)
     _refused(k, page, 0, "this one is free")
     t = k.spawn("sh")  # pgd_alloc takes the frame just freed: the old handle now names a pgd
-    assert t.mm.pgd.pfn == page.pfn
-    _refused(k, page, 0, "page table")
+    assert t.mm.pgd.pfn == page.pfn and page.stale and not t.mm.pgd.stale
+    _refused(k, page, 0, "stale")
+    _refused(k, k.page(page.pfn), 0, "page table")  # a fresh handle: what the frame is now
     block = k.alloc_pages(GFP_KERNEL, 2)
     _refused(k, k.page(block.pfn + 1), 0, "part of a larger block")
     _refused(k, block, 1, "2, the order", InvalidArgument)

@@ -36,10 +36,11 @@ class MemMap:
     page allocator; the owners of a frame mark it as the kernel's do: ``mapcount`` counts
     the page-table entries that map it (``page_mapcount()``, that is ``_mapcount + 1``),
     ``mapping`` holds a ``MAPPING_*`` code and ``pagetable`` is 1 while the frame is a page
-    table (later kernels' ``PageTable()``).
+    table (later kernels' ``PageTable()``).  ``gen`` (the model's own) counts the frame's
+    allocations, so a handle kept past a free and a new allocation is known as stale.
     """
 
-    __slots__ = ("flags", "count", "private", "mapcount", "mapping", "pagetable")
+    __slots__ = ("flags", "count", "private", "mapcount", "mapping", "pagetable", "gen")
 
     def __init__(self, nr: int) -> None:
         self.flags = array("I", bytes(4 * nr))
@@ -48,6 +49,7 @@ class MemMap:
         self.mapcount = array("i", bytes(4 * nr))
         self.mapping = bytearray(nr)
         self.pagetable = bytearray(nr)
+        self.gen = array("I", bytes(4 * nr))  # allocations of the frame so far: tells stale handles
 
     def __len__(self) -> int:
         return len(self.private)
@@ -67,11 +69,17 @@ class Page:
     lowmem, and every kernel PTE pointing at it).
     """
 
-    __slots__ = ("_k", "pfn")
+    __slots__ = ("_gen", "_k", "pfn")
 
-    def __init__(self, kernel: Kernel, pfn: int) -> None:
+    def __init__(self, kernel: Kernel, pfn: int, gen: int | None = None) -> None:
         self._k = kernel
         self.pfn = pfn
+        self._gen = kernel.mem_map.gen[pfn] if gen is None else gen  # which allocation it names
+
+    @property
+    def stale(self) -> bool:
+        """The frame was freed and allocated again since this handle was taken."""
+        return self._gen != self._k.mem_map.gen[self.pfn]
 
     @property
     def phys_addr(self) -> int:

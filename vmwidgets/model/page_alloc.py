@@ -112,8 +112,9 @@ class PageAllocator:
 
         ``order`` must be the order the block was allocated with.  The real kernel trusts
         the caller: freeing a frame that is still a page table, still mapped, in the page
-        cache or shared, or not allocated at that order corrupts memory there (the frame
-        is handed out again while in use, ``_count`` goes negative).  The model reads the
+        cache or shared, not allocated at that order, or through a stale handle (the frame
+        was freed and allocated again since) corrupts memory there (the frame is handed
+        out again while in use, ``_count`` goes negative).  The model reads the
         frame's ``struct page`` first and refuses with :class:`~vmwidgets.PageStateError`
         naming what the frame is, changing nothing.
 
@@ -136,6 +137,12 @@ class PageAllocator:
         mm, pfn = self.mem_map, page.pfn
         if mm.flags[pfn] & _RESERVED:
             raise PageStateError("page", page, "an allocated page (this one is reserved at boot)")
+        if page._gen != mm.gen[pfn]:
+            raise PageStateError(
+                "page",
+                page,
+                "the handle alloc_pages returned (this one is stale: the frame was freed and allocated again since)",
+            )
         got = self._alloc_order.get(pfn)
         if got is None:
             what = "part of a larger block" if self._block_head(pfn) is not None else "free"
@@ -226,9 +233,10 @@ class PageAllocator:
             pfn = self._rmqueue_smallest(zone, order)
             if pfn is not None:
                 self.mem_map.count[pfn] = 1  # set_page_refcounted
+                self.mem_map.gen[pfn] += 1
                 self._alloc_order[pfn] = order
                 self._emitter.emit(FrameAllocated, _BUFFERED, zone=zone.index, order=order, pfn=pfn, gfp=gfp_mask)
-                return Page(self._owner, pfn)
+                return Page(self._owner, pfn, self.mem_map.gen[pfn])
         names = ", ".join(z.name for z in self._zonelist(gfp_mask))
         self._emitter.emit(
             AllocationFailed,
