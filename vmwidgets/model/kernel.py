@@ -299,10 +299,10 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
 
             self._sink = fan_out
 
-    def _emit(self, cls: type, fn: str, *args: Any) -> None:
+    def _emit(self, cls: Any, fn: str, *args: Any, **fields: Any) -> None:
         sink = self._sink
-        if sink is not None:
-            sink(cls(self._op, fn, *args))
+        if sink is not None:  # positional values name the fields in order, until every caller uses keywords
+            sink(cls(op=self._op, fn=fn, **dict(zip(cls._fields[2:], args, strict=False)), **fields))
 
     def _open(self, path: str, unique: bool = False, dev: tuple[int, int] = (8, 1)) -> File:
         """A new ``struct file`` for ``path``; the same path keeps its inode (unless unique)."""
@@ -435,13 +435,7 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
         for i, entry in self._pt[self._swapper].items():
             if i >= first_kernel:
                 self._pt[page.pfn][i] = entry
-        self._emit(
-            PgdCreated,
-            "arch/x86/mm/pgtable_32.c:pgd_ctor",
-            f"{pid}",
-            page.pfn,
-            tuple(sorted(self._pt[page.pfn].items())),
-        )
+        self._emit(PgdCreated, "arch/x86/mm/pgtable_32.c:pgd_ctor", mm=f"{pid}", pfn=page.pfn)
         task = Task(pid, comm, MmStruct(self, f"{pid}", page))
         self.tasks.append(task)
         self.mms.append(task.mm)
@@ -512,6 +506,8 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
             vmlist=vml,
             areas=areas,
             area_pages=pages,
+            swapper_pgd=self._swapper,
+            kernel_pgd_first=self.pgd_index(self.layout.page_offset),
         )
 
     def __repr__(self) -> str:
