@@ -12,13 +12,20 @@ from collections.abc import Callable
 from typing import Any
 
 from .events import (
+    AllocationFailed,
     BuddyMerged,
+    BuddyNotMerged,
     BuddySplit,
     Event,
     FrameAllocated,
     FrameFreed,
     FreeBlockAdded,
     FreeBlockTaken,
+    MmapCacheChecked,
+    OperationBegan,
+    OperationEnded,
+    PageFaulted,
+    PageRefChanged,
     PageTableAllocated,
     PageTableFreed,
     PgdCreated,
@@ -31,20 +38,27 @@ from .events import (
     RbRecolored,
     RbRotatedLeft,
     RbRotatedRight,
+    SignalSent,
+    TableEntryRead,
+    TlbFlushed,
     VmaAdjusted,
     VmaFlagsChanged,
     VmaLinked,
     VmapAreaFreed,
     VmapAreaLazyFreed,
+    VmapAreaVisited,
     VmaUnlinked,
+    VmaVisited,
+    VmlistVisited,
     VmPageStored,
     VmStructLinked,
     VmStructUnlinked,
     VmStructUpdated,
+    WarningPrinted,
 )
 from .state import AreaRecord, ViewState
 
-Reducer = Callable[[Any, ViewState], None]
+Reducer = Callable[[Any, ViewState], object]
 APPLY: dict[type[Event], Reducer] = {}
 REVERT: dict[type[Event], Reducer] = {}
 
@@ -148,7 +162,8 @@ _reducer(
 def _pgd_ctor(ev: Any, s: ViewState) -> None:
     """pgd_ctor: the new directory gets swapper_pg_dir's kernel entries as they are at this step."""
     first = s.kernel_pgd_first
-    s.tables[ev.pfn] = {i: e for i, e in s.tables.get(s.swapper_pgd, {}).items() if i >= first}
+    swapper = s.tables[s.swapper_pgd] if s.swapper_pgd is not None else {}
+    s.tables[ev.pfn] = {i: e for i, e in swapper.items() if i >= first}
     s.table_meta[ev.pfn] = ("pgd", 0)
 
 
@@ -280,16 +295,50 @@ def _unlabel(ev: Any, s: ViewState) -> None:
 
 for _cls in (RbRecolored, RbRotatedLeft, RbRotatedRight):
     _reducer(_cls, _rb_forward, _rb_backward)
-_reducer(
-    RbNodeLinked,
-    lambda ev, s: (_rb_forward(ev, s), _label(ev, s)),
-    lambda ev, s: (_rb_backward(ev, s), _unlabel(ev, s)),
-)
-_reducer(
-    RbNodeErased,
-    lambda ev, s: (_rb_forward(ev, s), _unlabel(ev, s)),
-    lambda ev, s: (_rb_backward(ev, s), _label(ev, s)),
-)
+
+
+def _link_node(ev: Any, s: ViewState) -> None:
+    _rb_set(s, ev, True)
+    _label(ev, s)
+
+
+def _unlink_node(ev: Any, s: ViewState) -> None:
+    _rb_set(s, ev, False)
+    _unlabel(ev, s)
+
+
+def _erase_node(ev: Any, s: ViewState) -> None:
+    _rb_set(s, ev, True)
+    _unlabel(ev, s)
+
+
+def _unerase_node(ev: Any, s: ViewState) -> None:
+    _rb_set(s, ev, False)
+    _label(ev, s)
+
+
+_reducer(RbNodeLinked, _link_node, _unlink_node)
+_reducer(RbNodeErased, _erase_node, _unerase_node)
 
 MUTATING: frozenset[type[Event]] = frozenset(APPLY)
-"""The event classes that change a :class:`~vmwidgets.state.ViewState` (the others only read it)."""
+"""The event classes that change a :class:`~vmwidgets.state.ViewState`."""
+
+READ_ONLY: frozenset[type[Event]] = frozenset(
+    {
+        OperationBegan,
+        OperationEnded,
+        AllocationFailed,
+        WarningPrinted,
+        BuddyNotMerged,
+        PageFaulted,
+        PageRefChanged,  # _count is not drawn
+        SignalSent,
+        TlbFlushed,
+        TableEntryRead,
+        VmlistVisited,
+        VmapAreaVisited,
+        MmapCacheChecked,
+        VmaVisited,
+    }
+)
+"""The event classes that change nothing the views draw (a new kind must be in one of the two)."""

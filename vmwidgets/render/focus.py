@@ -7,7 +7,7 @@ view highlights the same things for the same step, forward or back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,7 +101,7 @@ def _path_walk(f: Focus, ev: Any) -> None:
     f.walk.append((ev.vaddr, ev.table, ev.index, ev.level))
 
 
-_Rule = Callable[[Focus, Any], None]
+_Rule = Callable[[Focus, Any], object]
 # kind -> (forget the path when a new search of this kind starts, extend it)
 PATHS: dict[type, tuple[_Rule, _Rule]] = {
     VmlistVisited: (lambda f, ev: f.visited.clear(), _path_vmlist),
@@ -243,7 +243,7 @@ RULES: dict[type, _Rule] = {
 """Each event kind's highlights (tests/test_event_coverage.py checks every kind has one)."""
 
 
-def focus(event: Any, earlier: list[Any] = ()) -> Focus:
+def focus(event: Any, earlier: Sequence[Any] = ()) -> Focus:
     """The highlights of ``event``, given the ``earlier`` events of its operation."""
     f = Focus(event)
     prev = None

@@ -127,7 +127,7 @@ PSEUDOCODE: dict[str, tuple[_L, ...]] = {
     ),
     "arch/x86/mm/ioremap.c:iounmap": (
         ("if addr is below high_memory: return  /* a lowmem address: nothing mapped */", ()),
-        ("find the vm_struct of the page-aligned address on vmlist", ()),
+        ("walk vmlist to the vm_struct of the page-aligned address", (VmlistVisited,)),
         ('if !p: WARN "bad address"; return', (WarningPrinted,)),
         ("free_vm_area(p)                        /* unmap and unlink */", ()),
     ),
