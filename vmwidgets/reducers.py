@@ -65,16 +65,16 @@ REVERT: dict[type[Event], Reducer] = {}
 
 def apply(ev: Event, state: ViewState) -> None:
     """Move ``state`` forward over ``ev`` (nothing for an event that changes no state)."""
-    fn = APPLY.get(type(ev))
-    if fn is not None:
-        fn(ev, state)
+    APPLY.get(type(ev), _unchanged)(ev, state)
 
 
 def revert(ev: Event, state: ViewState) -> None:
     """Move ``state`` back over ``ev``: the state before ``ev`` was applied."""
-    fn = REVERT.get(type(ev))
-    if fn is not None:
-        fn(ev, state)
+    REVERT.get(type(ev), _unchanged)(ev, state)
+
+
+def _unchanged(ev: Event, state: ViewState) -> None:
+    return None
 
 
 def _reducer(cls: type[Event], forward: Reducer, backward: Reducer) -> None:

@@ -301,8 +301,11 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
 
     def _emit(self, cls: Any, fn: str, *args: Any, **fields: Any) -> None:
         sink = self._sink
-        if sink is not None:  # positional values name the fields in order, until every caller uses keywords
-            sink(cls(op=self._op, fn=fn, **dict(zip(cls._fields[2:], args, strict=False)), **fields))
+        if sink is not None:  # positional values fill the fields in order, until every caller uses keywords
+            if fields:
+                sink(cls(op=self._op, fn=fn, **dict(zip(cls._fields[2:], args, strict=False)), **fields))
+            else:
+                sink(cls._make(self._op, fn, *args))
 
     def _open(self, path: str, unique: bool = False, dev: tuple[int, int] = (8, 1)) -> File:
         """A new ``struct file`` for ``path``; the same path keeps its inode (unless unique)."""
