@@ -136,3 +136,14 @@ def test_any_dict_is_an_event_or_invalid_argument(kind: str, changes: dict) -> N
     except InvalidArgument:
         return
     assert type(ev) is cls and event_from_json(ev.to_json()) == ev
+
+
+def test_events_are_data_below_the_replay_and_render_layers() -> None:
+    import ast
+    from pathlib import Path
+
+    import vmwidgets.events as module
+
+    tree = ast.parse(Path(module.__file__).read_text())
+    local = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level}
+    assert local == {"errors"}, local  # no state, reducers, timeline, render or model
