@@ -43,7 +43,7 @@ except ImportError:  # run from a checkout without installing: use the package b
     import vmwidgets
 
 from vmwidgets import Config, Kernel
-from vmwidgets.events import MUTATING
+from vmwidgets.reducers import MUTATING
 
 PAGE = 4096
 MB = 1 << 20

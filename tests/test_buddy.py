@@ -15,6 +15,7 @@ from vmwidgets import (
     PageStateError,
 )
 from vmwidgets.events import BuddyMerged, BuddySplit, FrameAllocated, FrameFreed, FreeBlockAdded, FreeBlockTaken
+from vmwidgets.render.narration import explain
 
 
 def lists(k: Kernel) -> dict:
@@ -97,7 +98,7 @@ def test_out_of_memory_returns_null_and_says_so() -> None:
     while k.alloc_pages(GFP_DMA, 3) is not None:
         pass
     assert k.timeline[-2].kind == "AllocationFailed"
-    assert "order 3" in k.timeline[-2].explain() and "DMA" in k.timeline[-2].reason
+    assert "order 3" in explain(k.timeline[-2]) and "DMA" in k.timeline[-2].reason
 
 
 def test_bad_frees_raise_and_change_nothing() -> None:
@@ -147,4 +148,4 @@ def test_a_free_without_merge_says_why() -> None:
     k.free_pages(a, 0)
     (ev,) = [e for e in list(k.timeline)[start:] if e.kind == "BuddyNotMerged"]
     assert (ev.pfn, ev.buddy, ev.order, ev.reason) == (a.pfn, b.pfn, 0, "is in use")
-    assert "no merge" in ev.text
+    assert "no merge" in explain(ev)

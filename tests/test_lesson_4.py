@@ -13,6 +13,7 @@ import pytest
 from vmwidgets import GFP_KERNEL, VM_ALLOC, VM_IOREMAP, VM_MAP, Config, Kernel
 from vmwidgets.exercises import LESSONS, ChoiceExercise, NumberExercise
 from vmwidgets.exercises.l4_vmalloc import LESSON, where_next
+from vmwidgets.render.narration import explain
 
 SEEDS = range(12)
 PAGE = 4096
@@ -184,7 +185,7 @@ def test_where_next_agrees_with_a_twin_kernel_and_leaves_the_search_on_the_timel
     kinds = [ev.kind for ev in k.timeline[op.start : op.end]]
     assert "VmlistVisited" in kinds and "VmStructLinked" in kinds
     linked = next(ev for ev in k.timeline[op.start : op.end] if ev.kind == "VmStructLinked")
-    assert str(e.answer_text()) in linked.text
+    assert str(e.answer_text()) in explain(linked)
     # the freed 1-page hole holds 2 pages with a guard page: 2 pages + guard do not fit
     assert "guard page" in e.check(hex(twin.layout.vmalloc_start + 3 * PAGE)).message
 

@@ -12,6 +12,7 @@ from vmwidgets import Config, Kernel, from_proc_maps, validate_mm
 from vmwidgets.exercises import LESSONS, ChoiceExercise, NumberExercise
 from vmwidgets.exercises.l7_now import LESSON, SAMPLE_MAPS, lazy_pages
 from vmwidgets.model.vmap_area import LAZY_MAX_PAGES, VM_LAZY_FREE
+from vmwidgets.render.narration import explain
 
 P = 4096
 SEEDS = range(12)
@@ -200,7 +201,7 @@ def test_the_purge_steps_the_notebook_prints() -> None:
     k.vmalloc(4 * P)
     op = k.timeline.operations[-1]
     steps = k.timeline[op.start : op.end]
-    texts = [e.text for e in steps]
+    texts = [explain(e) for e in steps]
     overflow = next(i for i, t in enumerate(texts) if t.startswith("No hole is left below VMALLOC_END"))
     assert "purge the lazily freed areas, then search again" in texts[overflow]
     kinds = [e.kind for e in steps]

@@ -24,6 +24,7 @@ from vmwidgets.model.rbtree import (
     rb_prev,
     validate_rbtree,
 )
+from vmwidgets.reducers import apply, revert
 from vmwidgets.state import ViewState
 
 
@@ -47,6 +48,10 @@ class Tree:
 
     def erase(self, key: int) -> None:
         rb_erase(self.nodes.pop(key), self.root, self.emit)
+
+    def _emit(self, cls: type, fn: str, *values: object, **fields: object) -> None:
+        # positional values name the fields in order, as the model's own emitter reads them
+        self.events.append(cls(op=0, fn=fn, **dict(zip(cls._fields[2:], values, strict=False)), **fields))
 
     def snapshot(self) -> dict:
         def i(n):
@@ -87,11 +92,11 @@ def test_events_replay_the_tree_forward_and_back(seq: list) -> None:
     done = 0
     for count, snap in shots:
         for e in t.events[done:count]:
-            e.apply(state)
+            apply(e, state)
         done = count
         assert state.rb.get("t", {}) == snap
     for e in reversed(t.events):
-        e.revert(state)
+        revert(e, state)
         assert event_from_json(e.to_json()) == e
     assert state.rb.get("t", {}) == {} and state.rb_root.get("t") is None
 

@@ -19,6 +19,7 @@ from vmwidgets import (
     explore,
     from_proc_maps,
 )
+from vmwidgets.render.narration import explain
 from vmwidgets.widgets import (
     Explorer,
     LayoutView,
@@ -362,7 +363,7 @@ def test_hostile_names_stay_text() -> None:
     from vmwidgets.render.narrate import narration_html
     from vmwidgets.render.pseudocode import pseudocode_html
 
-    ev = WarningPrinted(0, evil, evil)
+    ev = WarningPrinted(op=0, fn=evil, message=evil)
     for html in (narration_html(ev, 1, 2), pseudocode_html(ev)):
         assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#x27;" in html
     ex = explore(k)
@@ -412,7 +413,7 @@ def test_a_vmalloc_fault_is_a_fault_and_sets_a_pgd_entry() -> None:
     kinds = [(e.kind, e.fn.rpartition(":")[2]) for e in k.timeline[k.timeline.operations[-1].start :]]
     assert ("PageFaulted", "do_page_fault") in kinds and ("PteChanged", "vmalloc_sync_one") in kinds
     sync = next(e for e in k.timeline if e.kind == "PteChanged" and e.fn.endswith("vmalloc_sync_one"))
-    assert sync.level == "pgd" and sync.explain().startswith("PGD entry")
+    assert sync.level == "pgd" and explain(sync).startswith("PGD entry")
     assert sync.fn == "arch/x86/mm/fault_32.c:vmalloc_sync_one"  # 2.6.24: before fault.c was merged
 
 

@@ -46,6 +46,8 @@ def view_state(k: Kernel) -> ViewState:
     vmas = {mm.name: {v.id: v.record for v in mm} for mm in k.mms if mm.map_count}
     lazy = {va.va_start for va in k.vmap_area_list if VmapAreas.is_lazy(va)}
     return ViewState(
+        swapper_pgd=k.swapper,
+        kernel_pgd_first=k.pgd_index(k.layout.page_offset),
         rb=rb,
         rb_labels=labels,
         rb_root=roots,

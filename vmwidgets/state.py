@@ -40,6 +40,9 @@ class ViewState:
     - ``vmas[mm][vma]``: ``(vm_start, vm_end, vm_flags, vm_pgoff, file)`` of each VMA of
       each address space (its tree is ``rb["mm_rb:" + mm]``).
     - ``vmap_lazy``: start addresses of vmap_areas freed lazily and not yet purged (2.6.28+).
+    - ``swapper_pgd``: pfn of ``swapper_pg_dir``; ``kernel_pgd_first``: its first kernel entry
+      (``pgd_index(PAGE_OFFSET)``).  A new process's directory starts as a copy of its
+      entries from there on (pgd_ctor), so ``PgdCreated`` need not carry them.
     """
 
     free: dict[tuple[int, int], list[int]] = field(default_factory=dict)
@@ -56,6 +59,8 @@ class ViewState:
     rb_labels: dict[str, dict[int, str]] = field(default_factory=dict)
     vmap_lazy: set[int] = field(default_factory=set)
     vmas: dict[str, dict[int, tuple]] = field(default_factory=dict)
+    swapper_pgd: int | None = None
+    kernel_pgd_first: int = 0
 
     def copy(self) -> ViewState:
         """An independent copy (records are immutable, containers are copied)."""
@@ -74,6 +79,8 @@ class ViewState:
             rb_labels={k: v.copy() for k, v in self.rb_labels.items()},
             vmap_lazy=self.vmap_lazy.copy(),
             vmas={k: v.copy() for k, v in self.vmas.items()},
+            swapper_pgd=self.swapper_pgd,
+            kernel_pgd_first=self.kernel_pgd_first,
         )
 
     def __repr__(self) -> str:

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidArgument
-from .events import MUTATING, walk_events
+from .events import walk_events
+from .reducers import MUTATING, apply, revert
 from .state import ViewState
 
 
@@ -84,7 +85,7 @@ class Timeline(Sequence):
         self._start.append(self._len)
         self._len += 1
         if type(ev) in MUTATING:
-            ev.apply(self._head)
+            apply(ev, self._head)
         if len(self._entries) % self._every == 0:
             self._checkpoints.append(self._head.copy())
 
@@ -196,13 +197,13 @@ class Timeline(Sequence):
         while done < target:
             e = entries[done]
             if type(e) in MUTATING:
-                e.apply(st)
+                apply(e, st)
             done += 1
         while done > target:
             done -= 1
             e = entries[done]
             if type(e) in MUTATING:
-                e.revert(st)
+                revert(e, st)
         self._done, self._pos = done, index
         return st
 

@@ -48,6 +48,7 @@ CELLS = [
     """),
     code("""
     from vmwidgets import GFP_KERNEL, Config, Kernel
+    from vmwidgets.render.narration import explain  # one sentence per event
 
     k = Kernel()  # 1 GB, non-PAE, Linux 2.6.24, just booted
     print(f"{len(k.mem_map)} frames: pfn 0x0 to {len(k.mem_map) - 1:#x}")
@@ -192,7 +193,7 @@ CELLS = [
     print(f"a: pfn {a.pfn:#x} in {a.zone}, _count {a.count}")
     call = k.timeline.operations[-1]
     for event in k.timeline[call.start + 1 : call.end - 1]:  # the steps inside the call
-        print(f"{event.fn:34} {event.text}")
+        print(f"{event.fn:34} {explain(event)}")
     print()
     print(k.buddyinfo(), end="")
     """),
@@ -303,7 +304,7 @@ CELLS = [
     k.free_pages(a, 0)
     call = k.timeline.operations[-1]
     for event in k.timeline[call.start + 1 : call.end - 1]:
-        print(f"{event.fn:34} {event.text}")
+        print(f"{event.fn:34} {explain(event)}")
     print()
     print(k.buddyinfo(), end="")
     """),
@@ -396,7 +397,7 @@ CELLS = [
     print(small.buddyinfo(), end="")  # no HighMem on 64 MB: buddyinfo prints no line for it
     print("free frames in ZONE_NORMAL:", small.zones[1].free_pages)
     print("alloc_pages(GFP_KERNEL, 9) ->", small.alloc_pages(GFP_KERNEL, 9))
-    print(small.timeline[-2].text)
+    print(explain(small.timeline[-2]))
     """),
     md("""
     ## Where the model simplifies

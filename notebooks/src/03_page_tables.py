@@ -72,6 +72,7 @@ CELLS = [
     code(
         """
         from vmwidgets import Config, Kernel
+        from vmwidgets.render.narration import explain  # one sentence per event
 
         addr = 0xC0801234
         print(f"{addr:#010x} = {addr >> 22:010b} {(addr >> 12) & 0x3FF:010b} {addr & 0xFFF:012b}")
@@ -363,7 +364,7 @@ CELLS = [
         op = fresh.timeline.operations[0]
         for e in fresh.timeline[op.start : op.end]:
             if e.kind in ("PageTableAllocated", "PteInstalled"):
-                print(f"{e.fn:32} {e.text}")
+                print(f"{e.fn:32} {explain(e)}")
         """
     ),
     md(

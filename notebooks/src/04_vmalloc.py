@@ -59,13 +59,14 @@ CELLS = [
     from traitlets import link
 
     from vmwidgets import GFP_KERNEL, Config, Kernel
+    from vmwidgets.render.narration import explain  # one sentence per event
     from vmwidgets.widgets import ExerciseWidget, LayoutView, PageTableView, PhysicalMemoryView, Player, VmlistView
 
     small = Kernel(Config(ram=64 << 20, aged=True, seed=1))  # 64 MB, running for a while
     print(small.buddyinfo(), end="")
     print("free frames:", sum(z.free_pages for z in small.zones))
     print("alloc_pages(GFP_KERNEL, 9) ->", small.alloc_pages(GFP_KERNEL, 9))
-    print(small.timeline[-2].text)
+    print(explain(small.timeline[-2]))
     big = small.vmalloc(2 << 20, caller="big_table")
     pfns = [p.pfn for p in small.find_vm_area(big).pages]
     runs = 1 + sum(pfns[i + 1] != pfns[i] + 1 for i in range(len(pfns) - 1))
@@ -221,7 +222,7 @@ CELLS = [
     """),
     code("""
     for i in range(call.start + 1, linked + 1):
-        print(f"step {i + 1:3} {t[i].fn:34} {t[i].text}")
+        print(f"step {i + 1:3} {t[i].fn:34} {explain(t[i])}")
     """),
     md("""
     A 1-page request needs only 2 pages with its guard page: exactly the hole's size. First
@@ -276,7 +277,7 @@ CELLS = [
     vfree_player = Player(k, [vfree_view, vfree_tables, vfree_frames])
     vfree_player.seek(freeing.start)
     for i in range(freeing.start, freeing.end):
-        print(f"step {i + 1:3} {t[i].kind:16} {t[i].text}")
+        print(f"step {i + 1:3} {t[i].kind:16} {explain(t[i])}")
     """),
     code("""
     VBox([vfree_player, vfree_view, vfree_tables, vfree_frames])

@@ -146,6 +146,7 @@ CELLS = [
         from ipywidgets import VBox
 
         from vmwidgets import Config, Kernel, explore, from_proc_maps
+        from vmwidgets.render.narration import explain  # one sentence per event
         from vmwidgets.data import own_maps
         from vmwidgets.exercises.l7_now import SAMPLE_MAPS, lazy_pages, reuse_mistakes
         from vmwidgets.widgets import ExerciseWidget, Player, Quiz, VmaView, VmlistView
@@ -485,7 +486,7 @@ CELLS = [
             step = tiny.timeline[i]
             if step.kind in ("VmStructUpdated", "VmPageStored", "PteInstalled") or step.fn.startswith("mm/page_alloc"):
                 continue  # filling d's pages: lesson 4
-            print(f"step {i + 1:3}  {step.fn.split(':')[1]:24} {step.text}")
+            print(f"step {i + 1:3}  {step.fn.split(':')[1]:24} {explain(step)}")
         print()
         print(f"d = {td:#x} = a's old address: {td == ta}")
         print(tiny.vmallocinfo(), end="")

@@ -373,7 +373,6 @@ class PageTables:
             "arch/x86/mm/pgtable_32.c:pgd_ctor",
             mm=mm_name,
             pfn=page.pfn,
-            entries=tuple(sorted(pgd.items())),
         )
         return page
 

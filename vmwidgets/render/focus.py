@@ -7,8 +7,54 @@ view highlights the same things for the same step, forward or back.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..events import (
+    AllocationFailed,
+    BuddyMerged,
+    BuddyNotMerged,
+    BuddySplit,
+    FrameAllocated,
+    FrameFreed,
+    FreeBlockAdded,
+    FreeBlockTaken,
+    MmapCacheChecked,
+    OperationBegan,
+    OperationEnded,
+    PageFaulted,
+    PageRefChanged,
+    PageTableAllocated,
+    PageTableFreed,
+    PgdCreated,
+    PgdFreed,
+    PteChanged,
+    PteCleared,
+    PteInstalled,
+    RbNodeErased,
+    RbNodeLinked,
+    RbRecolored,
+    RbRotatedLeft,
+    RbRotatedRight,
+    SignalSent,
+    TableEntryRead,
+    TlbFlushed,
+    VmaAdjusted,
+    VmaFlagsChanged,
+    VmaLinked,
+    VmapAreaFreed,
+    VmapAreaLazyFreed,
+    VmapAreaVisited,
+    VmaUnlinked,
+    VmaVisited,
+    VmlistVisited,
+    VmPageStored,
+    VmStructLinked,
+    VmStructUnlinked,
+    VmStructUpdated,
+    WarningPrinted,
+)
 
 
 @dataclass
@@ -37,88 +83,182 @@ def _rb(f: Focus, tree: str, *nodes: int | None) -> None:
     f.rb.setdefault(tree, set()).update(n for n in nodes if n is not None)
 
 
-def focus(event: Any, earlier: list[Any] = ()) -> Focus:
+# --- a search in progress: the earlier events of the operation draw its path so far ------------
+def _path_vmlist(f: Focus, ev: Any) -> None:
+    f.visited.append(ev.addr)
+
+
+def _path_vma(f: Focus, ev: Any) -> None:
+    f.rb_path.setdefault("mm_rb:" + ev.mm, []).append(ev.vma)
+
+
+def _path_vmap(f: Focus, ev: Any) -> None:
+    if ev.verdict not in ("overflow", "fail"):
+        f.rb_path.setdefault("vmap_area_root", []).append(ev.va_start)
+
+
+def _path_walk(f: Focus, ev: Any) -> None:
+    f.walk.append((ev.vaddr, ev.table, ev.index, ev.level))
+
+
+_Rule = Callable[[Focus, Any], object]
+# kind -> (forget the path when a new search of this kind starts, extend it)
+PATHS: dict[type, tuple[_Rule, _Rule]] = {
+    VmlistVisited: (lambda f, ev: f.visited.clear(), _path_vmlist),
+    VmaVisited: (lambda f, ev: f.rb_path.pop("mm_rb:" + ev.mm, None), _path_vma),
+    VmapAreaVisited: (lambda f, ev: f.rb_path.pop("vmap_area_root", None), _path_vmap),
+    TableEntryRead: (lambda f, ev: f.walk.clear(), _path_walk),
+}
+
+
+# --- the step itself ---------------------------------------------------------------------------
+def _area(f: Focus, ev: Any) -> None:
+    f.areas.add(ev.addr)
+    size = getattr(ev, "size", None)
+    if size:
+        f.span = (ev.addr, ev.addr + size)
+
+
+def _vmlist_visit(f: Focus, ev: Any) -> None:
+    f.visiting = ev.addr
+    f.visited.append(ev.addr)
+    f.span = (ev.addr, ev.addr + ev.size)
+
+
+def _block(f: Focus, ev: Any) -> None:
+    f.frames.add((ev.pfn, ev.order))
+
+
+def _listed_block(f: Focus, ev: Any) -> None:
+    f.frames.add((ev.pfn, ev.order))
+    f.free_area.add((ev.zone, ev.order))
+
+
+def _buddies(f: Focus, ev: Any) -> None:
+    f.frames.update({(ev.pfn, ev.order), (ev.buddy, ev.order)})
+    f.free_area.add((ev.zone, ev.order))
+
+
+def _pte(f: Focus, ev: Any) -> None:
+    f.entries.add((ev.table, ev.index))
+    f.span = (ev.vaddr, ev.vaddr + 4096)
+
+
+def _table(f: Focus, ev: Any) -> None:
+    f.tables.add(ev.pfn)
+    f.entries.add((ev.parent, ev.index))
+
+
+def _pgd(f: Focus, ev: Any) -> None:
+    f.tables.add(ev.pfn)
+
+
+def _entry_read(f: Focus, ev: Any) -> None:
+    f.walk.append((ev.vaddr, ev.table, ev.index, ev.level))
+    f.entries.add((ev.table, ev.index))
+
+
+def _vma(f: Focus, ev: Any) -> None:
+    f.vmas.setdefault(ev.mm, set()).add(ev.vma)
+    _rb(f, "mm_rb:" + ev.mm, ev.vma)
+    if hasattr(ev, "vm_start"):
+        f.span = (ev.vm_start, ev.vm_end)
+
+
+def _vma_visit(f: Focus, ev: Any) -> None:
+    f.rb_path.setdefault("mm_rb:" + ev.mm, []).append(ev.vma)
+    _rb(f, "mm_rb:" + ev.mm)
+    f.vmas.setdefault(ev.mm, set())
+    f.span = (ev.vm_start, ev.vm_end)
+
+
+def _mmap_cache(f: Focus, ev: Any) -> None:
+    if ev.vma is not None:
+        f.vmas.setdefault(ev.mm, set()).add(ev.vma)
+
+
+def _vmap_visit(f: Focus, ev: Any) -> None:
+    if ev.verdict not in ("overflow", "fail"):
+        f.rb_path.setdefault("vmap_area_root", []).append(ev.va_start)
+        f.span = (ev.va_start, ev.va_end)
+
+
+def _vmap_area(f: Focus, ev: Any) -> None:
+    _rb(f, "vmap_area_root", ev.va_start)
+    f.span = (ev.va_start, ev.va_end)
+
+
+def _address(f: Focus, ev: Any) -> None:
+    f.span = (ev.addr & ~0xFFF, (ev.addr & ~0xFFF) + 4096)
+
+
+def _nothing(f: Focus, ev: Any) -> None:
+    """Steps that change nothing drawn (an operation's bracket, a warning, a TLB flush, a _count)."""
+
+
+RULES: dict[type, _Rule] = {
+    OperationBegan: _nothing,
+    OperationEnded: _nothing,
+    AllocationFailed: _nothing,
+    WarningPrinted: _nothing,
+    TlbFlushed: _nothing,
+    PageRefChanged: _nothing,
+    VmStructLinked: _area,
+    VmStructUpdated: _area,
+    VmPageStored: _area,
+    VmStructUnlinked: _area,
+    VmlistVisited: _vmlist_visit,
+    FrameAllocated: _block,
+    FrameFreed: _block,
+    FreeBlockTaken: _listed_block,
+    FreeBlockAdded: _listed_block,
+    BuddySplit: _buddies,
+    BuddyMerged: _buddies,
+    BuddyNotMerged: _buddies,
+    PteInstalled: _pte,
+    PteCleared: _pte,
+    PteChanged: _pte,
+    PageTableAllocated: _table,
+    PageTableFreed: _table,
+    PgdCreated: _pgd,
+    PgdFreed: _pgd,
+    TableEntryRead: _entry_read,
+    VmaLinked: _vma,
+    VmaUnlinked: _vma,
+    VmaAdjusted: _vma,
+    VmaFlagsChanged: _vma,
+    VmaVisited: _vma_visit,
+    MmapCacheChecked: _mmap_cache,
+    VmapAreaVisited: _vmap_visit,
+    VmapAreaLazyFreed: _vmap_area,
+    VmapAreaFreed: _vmap_area,
+    RbNodeLinked: lambda f, ev: _rb(f, ev.tree, ev.node),
+    RbNodeErased: lambda f, ev: _rb(f, ev.tree, ev.node),
+    RbRecolored: lambda f, ev: _rb(f, ev.tree, *ev.nodes),
+    RbRotatedLeft: lambda f, ev: _rb(f, ev.tree, ev.node, ev.pivot),
+    RbRotatedRight: lambda f, ev: _rb(f, ev.tree, ev.node, ev.pivot),
+    PageFaulted: _address,
+    SignalSent: _address,
+}
+"""Each event kind's highlights (tests/test_event_coverage.py checks every kind has one)."""
+
+
+def focus(event: Any, earlier: Sequence[Any] = ()) -> Focus:
     """The highlights of ``event``, given the ``earlier`` events of its operation."""
     f = Focus(event)
     prev = None
     for ev in [*earlier, event] if event is not None else earlier:
         # an operation may search several times (mmap calls find_vma more than once):
         # a path shows only the search in progress
-        k = type(ev).__name__
-        if k != prev or (k == "TableEntryRead" and ev.level == "pgd"):
-            if k == "VmlistVisited":
-                f.visited.clear()
-            elif k == "VmaVisited":
-                f.rb_path.pop("mm_rb:" + ev.mm, None)
-            elif k == "VmapAreaVisited":
-                f.rb_path.pop("vmap_area_root", None)
-            elif k == "TableEntryRead":
-                f.walk.clear()
+        k = type(ev)
+        path = PATHS.get(k)
+        if path is not None and (k is not prev or (k is TableEntryRead and ev.level == "pgd")):
+            path[0](f, ev)
         prev = k
         if ev is event:
             break
-        if k == "VmlistVisited":
-            f.visited.append(ev.addr)
-        elif k == "VmaVisited":
-            f.rb_path.setdefault("mm_rb:" + ev.mm, []).append(ev.vma)
-        elif k == "VmapAreaVisited" and ev.verdict not in ("overflow", "fail"):
-            f.rb_path.setdefault("vmap_area_root", []).append(ev.va_start)
-        elif k == "TableEntryRead":
-            f.walk.append((ev.vaddr, ev.table, ev.index, ev.level))
-    if event is None:
-        return f
-    k = type(event).__name__
-    if k in ("VmStructLinked", "VmStructUpdated", "VmPageStored", "VmStructUnlinked"):
-        f.areas.add(event.addr)
-        size = getattr(event, "size", None)
-        if size:
-            f.span = (event.addr, event.addr + size)
-    elif k == "VmlistVisited":
-        f.visiting = event.addr
-        f.visited.append(event.addr)
-        f.span = (event.addr, event.addr + event.size)
-    elif k in ("FreeBlockTaken", "FrameAllocated", "FrameFreed", "FreeBlockAdded"):
-        f.frames.add((event.pfn, event.order))
-        if k in ("FreeBlockTaken", "FreeBlockAdded"):
-            f.free_area.add((event.zone, event.order))
-    elif k in ("BuddySplit", "BuddyMerged", "BuddyNotMerged"):
-        f.frames.update({(event.pfn, event.order), (event.buddy, event.order)})
-        f.free_area.add((event.zone, event.order))
-    elif k in ("PteInstalled", "PteCleared", "PteChanged"):
-        f.entries.add((event.table, event.index))
-        f.span = (event.vaddr, event.vaddr + 4096)
-    elif k in ("PageTableAllocated", "PageTableFreed"):
-        f.tables.add(event.pfn)
-        f.entries.add((event.parent, event.index))
-    elif k in ("PgdCreated", "PgdFreed"):
-        f.tables.add(event.pfn)
-    elif k == "TableEntryRead":
-        f.walk.append((event.vaddr, event.table, event.index, event.level))
-        f.entries.add((event.table, event.index))
-    elif k in ("VmaLinked", "VmaUnlinked", "VmaAdjusted", "VmaFlagsChanged"):
-        f.vmas.setdefault(event.mm, set()).add(event.vma)
-        _rb(f, "mm_rb:" + event.mm, event.vma)
-        if hasattr(event, "vm_start"):
-            f.span = (event.vm_start, event.vm_end)
-    elif k == "VmaVisited":
-        f.rb_path.setdefault("mm_rb:" + event.mm, []).append(event.vma)
-        _rb(f, "mm_rb:" + event.mm)
-        f.vmas.setdefault(event.mm, set())
-        f.span = (event.vm_start, event.vm_end)
-    elif k == "MmapCacheChecked" and event.vma is not None:
-        f.vmas.setdefault(event.mm, set()).add(event.vma)
-    elif k == "VmapAreaVisited" and event.verdict not in ("overflow", "fail"):
-        f.rb_path.setdefault("vmap_area_root", []).append(event.va_start)
-        f.span = (event.va_start, event.va_end)
-    elif k in ("VmapAreaLazyFreed", "VmapAreaFreed"):
-        _rb(f, "vmap_area_root", event.va_start)
-        f.span = (event.va_start, event.va_end)
-    elif k == "RbNodeLinked" or k == "RbNodeErased":
-        _rb(f, event.tree, event.node)
-    elif k == "RbRecolored":
-        _rb(f, event.tree, *event.nodes)
-    elif k in ("RbRotatedLeft", "RbRotatedRight"):
-        _rb(f, event.tree, event.node, event.pivot)
-    elif k in ("PageFaulted", "SignalSent"):
-        f.span = (event.addr & ~0xFFF, (event.addr & ~0xFFF) + 4096)
+        if path is not None:
+            path[1](f, ev)
+    if event is not None:
+        RULES[type(event)](f, event)
     return f

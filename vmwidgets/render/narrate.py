@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .dot import escape
+from .narration import explain
 
 
 def tree_names(event: Any, state: Any) -> dict | None:
@@ -26,11 +27,6 @@ def narration_html(event: Any, position: int, total: int, operation: Any = None,
         if position and position == total:
             text = "The end of the recording."
     else:
-        names = tree_names(event, state)
-        try:
-            text = event.explain(names) if names else event.explain()
-        except TypeError:  # an event whose sentence names no tree node
-            text = event.explain()
-        fn = event.fn
+        text, fn = explain(event, tree_names(event, state)), event.fn
     code = f' <code class="vmw-fnname">{escape(fn)}</code>' if fn else ""
     return f'<div class="vmw-narration"><span class="vmw-where">{escape(where)}</span>{code}<br>{escape(text)}</div>'
