@@ -77,9 +77,18 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
     ['DMA', 'Normal', 'HighMem']
 
     ``record=False`` keeps no timeline (for speed); subscribers still see every event.
+    ``max_events=N`` keeps at most N events, dropping the oldest operations (see
+    :mod:`vmwidgets.timeline`); ``k.timeline.pause()``/``resume()`` stop and restart recording.
     """
 
-    def __init__(self, config: Config | None = None, *, record: bool = True, checkpoint_every: int = 8192) -> None:
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        record: bool = True,
+        checkpoint_every: int = 8192,
+        max_events: int | None = None,
+    ) -> None:
         if config is None:
             config = Config()
         if not isinstance(config, Config):
@@ -88,6 +97,10 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
             raise InvalidArgument("record", record, "True or False")
         if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int) or checkpoint_every < 16:
             raise InvalidArgument("checkpoint_every", checkpoint_every, "an integer of at least 16")
+        if max_events is not None and (
+            isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 16
+        ):
+            raise InvalidArgument("max_events", max_events, "None or an integer of at least 16")
         self.config = config
         self.layout = Layout.compute(config)
         self._subscribers: list[Callable[[Any], None]] = []
@@ -104,7 +117,11 @@ class Kernel(BuddyAllocator, PageTables, Vmalloc, VmapAreas, Faults):
         self._inodes: dict[str, int] = {}
         self._boot()
         self._log = self._boot_log()
-        self.timeline: Timeline | None = Timeline(self.view_state(), checkpoint_every) if record else None
+        self.timeline: Timeline | None = (
+            Timeline(self.view_state(), checkpoint_every, snapshot=self.view_state, max_events=max_events)
+            if record
+            else None
+        )
         self._rewire()
 
     # -- boot ----------------------------------------------------------------------------------
