@@ -341,6 +341,7 @@ class Timeline(Sequence):
         self._skipped = 0  # operations run while paused
         self.dropped_operations = 0
         self.dropped_events = 0
+        self._shifted = 0  # positions every kept event has moved down by drops, in all
         self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
         self._default = Cursor(self)
 
@@ -448,6 +449,7 @@ class Timeline(Sequence):
         self._entries = [TimelineMarker(-1, "OperationsDropped", text), *self._entries[e_cut:]]
         self._start = array("q", [0, *(s - shift for s in self._start[e_cut:])])
         self._len -= shift
+        self._shifted += shift
         self._expanded = (-1, [])
         later = [(at - e_shift, cp) for at, cp in zip(self._cp_at, self._checkpoints, strict=True) if at > e_cut]
         self._cp_at = [0] + [at for at, _ in later]
