@@ -9,6 +9,7 @@ import ipywidgets as w
 import traitlets
 
 from ..errors import InvalidArgument
+from ..render.dot import escape
 from ..render.focus import Focus, focus
 from ..render.narrate import narration_html
 from ..render.pseudocode import pseudocode_html
@@ -17,6 +18,7 @@ from .compat import _nothing, close_tree, is_playing, set_playing
 from .scene import CSS, esm
 from .source import Source, source_of
 
+_BOOTED = escape("The machine has just booted: press ▶ or step forward.")  # narration_html's step 0
 SPEEDS = {"¼×": 1600, "½×": 800, "1×": 400, "2×": 200, "4×": 100, "8×": 50}
 
 
@@ -236,7 +238,10 @@ class Player(w.VBox):
         op = tl.operation_at(pos - 1) if pos else None
         earlier = tl[op.start : pos - 1] if op is not None else []
         self.step_focus = focus(event, earlier)
-        self.narration.value = narration_html(event, pos, len(tl), op, state)
+        text = narration_html(event, pos, len(tl), op, state)
+        if pos == 0 and tl.dropped_operations:  # not the boot: the state after the dropped operations
+            text = text.replace(_BOOTED, escape(tl[0].explain()))
+        self.narration.value = text
         begun = tl[op.start] if op is not None else None
         self.code.value = pseudocode_html(event, getattr(begun, "fn", None))
         for v in self.views:
