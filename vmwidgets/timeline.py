@@ -89,10 +89,10 @@ class _Walk:
 
     __slots__ = ("addrs", "args", "fn", "op", "spans", "walker")
 
-    def __init__(self, op: int, fn: str, walker: Any, args: tuple, addrs: Any, spans: Any) -> None:
+    def __init__(self, op: int, fn: str, walker: Any, args: tuple[Any, ...], addrs: Any, spans: Any) -> None:
         self.op, self.fn, self.walker, self.args, self.addrs, self.spans = op, fn, walker, args, addrs, spans
 
-    def events(self) -> list:
+    def events(self) -> list[Any]:
         return walk_events(self.op, self.fn, self.walker, self.args, self.addrs, self.spans)
 
 
@@ -131,7 +131,7 @@ class TimelineMarker:
         return f"TimelineMarker(op={self.op}, kind={self.kind!r}, message={self.message!r})"
 
 
-def _replay(entries: list, st: ViewState, done: int, target: int) -> int:
+def _replay(entries: list[Any], st: ViewState, done: int, target: int) -> int:
     """Apply or revert ``entries`` to move ``st`` from after ``done`` entries to after ``target``."""
     while done < target:
         e = entries[done]
@@ -289,7 +289,7 @@ class _Listener:
         self.get = get
 
 
-class Timeline(Sequence):
+class Timeline(Sequence[Any]):
     """The recorded events of one kernel, read through cursors.
 
     ``initial`` is the state at position 0 (default: ``snapshot()``); ``snapshot`` takes a
@@ -323,7 +323,7 @@ class Timeline(Sequence):
         self._entries: list[Any] = []
         self._start = array("q")
         self._len = 0
-        self._expanded: tuple[int, list] = (-1, [])
+        self._expanded: tuple[int, list[Any]] = (-1, [])
         self.operations: list[Operation] = []
         self._op_offset = 0  # operations[i] has index i + _op_offset (markers aside)
         self._nr_ops = 0  # operations begun and recorded, dropped ones included
@@ -356,7 +356,7 @@ class Timeline(Sequence):
             ev.apply(self._head)
         self._checkpoint()
 
-    def _append_walk(self, op: int, fn: str, walker: Any, args: tuple, addrs: Any, spans: Any) -> None:
+    def _append_walk(self, op: int, fn: str, walker: Any, args: tuple[Any, ...], addrs: Any, spans: Any) -> None:
         if not self._on:
             return
         self._entries.append(_Walk(op, fn, walker, args, addrs, spans))
@@ -652,7 +652,7 @@ class Timeline(Sequence):
         """The operation that event ``index`` belongs to."""
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < self._len:
             return None
-        op = self[index].op
+        op: int = self[index].op
         if op < 0:  # the marker of dropped operations
             return self.operations[0]
         return self.operations[op - self._op_offset]

@@ -16,7 +16,7 @@ from typing import Any
 
 __all__ = ["adopt", "made_by_cell"]
 
-_made: dict[str, list[weakref.ref]] = {}
+_made: dict[str, list[weakref.ref[Any]]] = {}
 _hooked: list[Any] = []  # the shells whose pre_run_cell event calls _rerun
 
 

@@ -84,6 +84,12 @@ class View(w.VBox):
         if self._state is not None:
             self.draw()
 
+    def _now(self) -> ViewState:
+        """The state to draw: the player's (or, alone, the newest)."""
+        if self._state is None:
+            self._state = self.cursor.state
+        return self._state
+
     def _ensure_state(self) -> None:
         if self._state is None:
             self._state = self.cursor.state
@@ -156,7 +162,7 @@ class LayoutView(View):
 
     @traitlets.observe("mark")
     def _marked(self, _change: dict) -> None:
-        if self._state is not None:
+        if self._now() is not None:
             self.draw()
 
     def draw(self) -> None:
@@ -166,7 +172,7 @@ class LayoutView(View):
         if kind == "pfn" and lowmem is not None and value << 12 < lowmem.end - lowmem.start:
             mark = lowmem.start + (value << 12)  # __va(): where the direct map shows this frame
         self.scene.scene = layout_scene(
-            self.source.regions, self._state, self._focus, self.selected, mark, self.source.mm
+            self.source.regions, self._now(), self._focus, self.selected, mark, self.source.mm
         )
 
 
@@ -184,7 +190,7 @@ class PhysicalMemoryView(View):
 
     def lit(self) -> tuple[list[int], str]:
         """The frames of the selection and what they are."""
-        s, (kind, value) = self._state, parse_key(self.selected)
+        s, (kind, value) = self._now(), parse_key(self.selected)
         if kind == "vm" and value in s.areas:
             return s.area_pages.get(value, []), f"the pages[] of vm_struct {value:#010x}"
         if kind == "vma":
@@ -200,7 +206,7 @@ class PhysicalMemoryView(View):
 
     def draw(self) -> None:
         lit, what = self.lit()
-        self.scene.scene = physmem_scene(self._state, self.source.zones, self._focus, lit, what)
+        self.scene.scene = physmem_scene(self._now(), self.source.zones, self._focus, lit, what)
 
 
 class PageTableView(View):
@@ -234,9 +240,10 @@ class PageTableView(View):
         kind, value = parse_key(self.selected)
         if kind == "addr" and not f.walk:
             f = Focus(event=f.event, entries=f.entries, tables=f.tables)
-            f.walk = walk_path(self._state, self.root, value, self.source.pae)
-        sel_range, sel_pfns = None, frozenset()
-        s = self._state
+            f.walk = walk_path(self._now(), self.root, value, self.source.pae)
+        sel_range: tuple[int, int] | None = None
+        sel_pfns: frozenset[int] = frozenset()
+        s = self._now()
         if kind == "vm" and value in s.areas:
             sel_range = (value, value + s.areas[value].size)
         elif kind == "vma" and value[1] in s.vmas.get(value[0], {}):
@@ -264,7 +271,7 @@ class VmlistView(View):
         self.draw()
 
     def draw(self) -> None:
-        s = self._state
+        s = self._now()
         self.scene.scene = vmlist_scene(s, self._focus, self.selected, self.limit)
         if "vmap_area_root" in s.rb or "vmap_area_root" in self._focus.rb_path:
             self.tree.scene = rbtree_scene(s, "vmap_area_root", self._focus, self.selected, key=area_key)
@@ -294,7 +301,7 @@ class VmaView(View):
         self.draw()
 
     def draw(self) -> None:
-        s, f, mm = self._state, self._focus, self.source.mm
+        s, f, mm = self._now(), self._focus, self._mm()
         self.list.scene = vma_list_scene(s, mm, f, self.selected, self.limit)
         key = lambda node: f"vma:{mm}:{node}"  # noqa: E731
         self.tree.scene = rbtree_scene(
@@ -304,4 +311,9 @@ class VmaView(View):
 
     def picture_scenes(self) -> list[dict]:
         """The VMA list, the mm_rb tree and the /proc/PID/maps table as a scene of text rows."""
-        return [*super().picture_scenes(), maps_scene(self._state, self.source.mm, self._focus, self.selected)]
+        return [*super().picture_scenes(), maps_scene(self._now(), self._mm(), self._focus, self.selected)]
+
+    def _mm(self) -> str:
+        mm = self.source.mm
+        assert mm is not None  # checked in __init__
+        return mm
