@@ -20,6 +20,7 @@ from vmwidgets.widgets import (
     VmaView,
     VmlistView,
     explore,
+    export_html,
 )
 
 
@@ -206,6 +207,9 @@ def test_widget_constructors_refuse_bad_arguments_with_vm_errors() -> None:
         lambda: Quiz("lesson 1"),
         lambda: Quiz(LESSON_1, seed=-1),
         lambda: PhysicalMemoryView(object()),
+        lambda: export_html(p0, 5),
+        lambda: p0.hold(-1),
+        lambda: p0.seek(10**9),
     ]
     n = k.timeline.nr_observers
     for make in bad:
