@@ -374,14 +374,34 @@ def test_checkpoints_stay_under_the_cap_whatever_checkpoint_every() -> None:
     t = k.timeline
     snaps = [(0, k.view_state())]
     tasks = []
-    for i in range(12):  # process-heavy: spawn, fork, touch, exit
+    for i in range(60):  # process-heavy: spawn, fork, touch, exit
         task = k.spawn(f"p{i}")
         child = k.fork(task)
         child.access(0x08048000)
-        tasks.append(task)
         k.exit(child)
-        snaps.append((len(t), k.view_state()))
+        if i % 4:
+            k.exit(task)
+        else:
+            tasks.append(task)
+        if i % 6 == 0:
+            snaps.append((len(t), k.view_state()))
         assert t.nr_checkpoints <= MAX_CHECKPOINTS
     assert len(t._entries) > 4 * 16 * MAX_CHECKPOINTS  # so the spacing had to double, more than once
     assert t._every >= 4 * 16
+    _fresh_seeks_agree(t, snaps)
+
+
+def test_checkpoints_are_thinned_by_their_size_too(monkeypatch) -> None:
+    import vmwidgets.timeline as timeline
+
+    k = Kernel(Config(ram=64 << 20), checkpoint_every=16)
+    cap = 20 * k.view_state().size()
+    monkeypatch.setattr(timeline, "MAX_CHECKPOINT_ENTRIES", cap)
+    t = k.timeline
+    snaps = [(0, k.view_state())]
+    for i in range(30):
+        k.vfree(k.vmalloc(4096 * (1 + i % 5)))
+        assert sum(cp.size() for cp in t._checkpoints) <= cap * 1.2
+        snaps.append((len(t), k.view_state()))
+    assert t._every > 16 and t.nr_checkpoints < len(t._entries) // 16
     _fresh_seeks_agree(t, snaps)

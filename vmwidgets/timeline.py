@@ -47,10 +47,12 @@ event: after a drop every position moves down by the number of events removed (l
 marker), and a cursor whose position was dropped moves to 0.  ``Operation.start``/``end``
 move likewise; ``Operation.index`` (the ``op`` of its events) never changes.
 
-Memory.  Entries, plus at most ``max_checkpoints`` (default 32) state copies whatever
-``checkpoint_every`` is: when there would be more, every other checkpoint is dropped and the
-spacing doubles, so a seek applies at most about ``entries / max_checkpoints`` entries.  A
-pause gap holds two state copies (before and after), freed when its operation is dropped.
+Memory.  Entries, plus at most ``max_checkpoints`` (default 128) state copies whatever
+``checkpoint_every`` is, and no more than about 2^24 state entries (``ViewState.size()``) in
+all: when there would be more, every other checkpoint is dropped and the spacing doubles,
+so a seek applies at most about ``2 * entries / max_checkpoints`` entries.  (10^6 events
+at the default spacing make 122 checkpoints: nothing is thinned.)  A pause gap holds two
+state copies (before and after), freed when its operation is dropped.
 
 Position ``p`` means "after the first ``p`` events": 0 is the first recorded state, ``len``
 the end.
@@ -71,9 +73,10 @@ from .errors import InvalidArgument
 from .events import MUTATING, walk_events
 from .state import ViewState
 
-__all__ = ["MAX_CHECKPOINTS", "Cursor", "Operation", "Timeline", "TimelineMarker"]
+__all__ = ["MAX_CHECKPOINT_ENTRIES", "MAX_CHECKPOINTS", "Cursor", "Operation", "Timeline", "TimelineMarker"]
 
-MAX_CHECKPOINTS = 32  # state copies a timeline keeps at most, whatever checkpoint_every is
+MAX_CHECKPOINTS = 128  # state copies a timeline keeps at most, whatever checkpoint_every is
+MAX_CHECKPOINT_ENTRIES = 1 << 24  # and their entries (ViewState.size()) in all, roughly
 PAUSED = "(recording paused)"
 DROPPED = "(earlier operations dropped)"
 
@@ -354,7 +357,8 @@ class Timeline(Sequence[Any]):
         self._len += 1
         if type(ev) in MUTATING:
             ev.apply(self._head)
-        self._checkpoint()
+        if len(self._entries) - self._cp_at[-1] >= self._every:
+            self._checkpoint()
 
     def _append_walk(self, op: int, fn: str, walker: Any, args: tuple[Any, ...], addrs: Any, spans: Any) -> None:
         if not self._on:
@@ -362,7 +366,8 @@ class Timeline(Sequence[Any]):
         self._entries.append(_Walk(op, fn, walker, args, addrs, spans))
         self._start.append(self._len)
         self._len += len(addrs)
-        self._checkpoint()
+        if len(self._entries) - self._cp_at[-1] >= self._every:
+            self._checkpoint()
 
     def _checkpoint(self) -> None:
         n = len(self._entries)
@@ -370,7 +375,9 @@ class Timeline(Sequence[Any]):
             return
         self._checkpoints.append(self._head.copy())
         self._cp_at.append(n)
-        if len(self._checkpoints) > self._max_cp:  # thin out: every other one, twice the spacing
+        count = len(self._checkpoints)
+        if count > self._max_cp or (count > 2 and count * self._head.size() > MAX_CHECKPOINT_ENTRIES):
+            # thin out: every other one, twice the spacing
             self._checkpoints, self._cp_at = self._checkpoints[::2], self._cp_at[::2]
             self._every *= 2
 
