@@ -202,3 +202,206 @@ def test_reprs_show_addresses_in_hex() -> None:
 def test_no_event_field_hides_the_kind() -> None:
     for cls in EVENT_KINDS.values():
         assert "kind" not in cls._fields and "v" not in cls._fields, cls
+
+
+# -- pausing, bounding, checkpoints ------------------------------------------------------
+def _fresh_seeks_agree(t, snaps) -> None:
+    for pos, want in snaps:
+        assert t.cursor().seek(pos) == want, pos
+    c = t.cursor()
+    for pos, want in [*reversed(snaps), *snaps]:
+        assert c.seek(pos) == want, pos
+
+
+def test_pausing_records_nothing_and_resuming_leaves_a_gap_with_the_right_states() -> None:
+    k = Kernel(Config(ram=64 << 20), checkpoint_every=16)
+    t = k.timeline
+    snaps = [(0, k.view_state())]
+    a = k.vmalloc(4096)
+    snaps.append((len(t), k.view_state()))
+    n, ops = len(t), len(t.operations)
+    assert t.recording
+    t.pause()
+    assert not t.recording
+    k.vmalloc(8192)
+    k.vfree(a)
+    task = k.spawn("init")
+    assert len(t) == n and len(t.operations) == ops and t.head == snaps[-1][1]
+    t.resume()
+    gap = t.operations[-1]
+    assert t.recording and gap.name == "(recording paused)" and "3 operations" in gap.args
+    assert (gap.start, gap.end) == (n, n + 1) == (n, len(t))
+    marker = t[gap.start]
+    assert marker.kind == "RecordingResumed" and t.operation_at(gap.start) is gap and "paused" in marker.explain()
+    assert t.head == k.view_state()
+    snaps.append((len(t), k.view_state()))
+    with t.paused():
+        task.access(0x08048000)
+    with t.paused():  # nothing ran: no gap
+        pass
+    k.vmalloc(4096)
+    snaps.append((len(t), k.view_state()))
+    assert [o.name for o in t.operations].count("(recording paused)") == 2
+    _fresh_seeks_agree(t, snaps)
+    assert t.seek(len(t)) == k.view_state() and t.following
+
+
+def test_pausing_inside_an_operation_does_not_split_it() -> None:
+    k = Kernel()
+    t = k.timeline
+    asked: list[str] = []
+
+    def pause_on_first_event(ev) -> None:
+        if ev.kind == "OperationBegan" and not asked:
+            asked.append(ev.name)
+            t.pause()
+
+    stop = k.subscribe(pause_on_first_event)
+    k.vmalloc(4096)  # paused while it runs: recorded whole all the same
+    stop()
+    op = t.operations[-1]
+    assert op.name == "vmalloc" and t[op.end - 1].kind == "OperationEnded" and op.end == len(t)
+    assert not t.recording
+    k.vmalloc(4096)
+    assert t.operations[-1] is op
+
+    def resume_inside(ev) -> None:
+        if ev.kind == "OperationBegan":
+            t.resume()
+
+    stop = k.subscribe(resume_inside)
+    k.vmalloc(4096)  # resumed while it runs unrecorded: recording starts after it, with a gap
+    stop()
+    assert t.operations[-1].name == "(recording paused)" and "2 operations" in t.operations[-1].args
+    assert t.head == k.view_state() and t.seek(op.end) != k.view_state()
+    k.vmalloc(4096)
+    assert t.operations[-1].name == "vmalloc" and t.seek(len(t)) == k.view_state()
+
+
+def test_a_timeline_without_a_snapshot_cannot_pause() -> None:
+    from vmwidgets.timeline import Timeline
+
+    t = Timeline(Kernel().view_state())
+    with pytest.raises(InvalidArgument, match="snapshot"):
+        t.pause()
+    assert t.recording
+    with pytest.raises(InvalidArgument, match="snapshot"):
+        Timeline(snapshot=42)
+    with pytest.raises(InvalidArgument, match="initial"):
+        Timeline()
+
+
+def test_max_events_drops_the_oldest_whole_operations_with_a_marker() -> None:
+    k = Kernel(Config(ram=64 << 20), checkpoint_every=16, max_events=400)
+    t = k.timeline
+    emitted: list = []
+    k.subscribe(emitted.append)
+    after: dict[int, object] = {}
+    early = t.cursor()
+    live: list[int] = []
+    for i in range(60):
+        live.append(k.vmalloc(4096 * (1 + i % 3)))
+        after[t.operations[-1].index] = k.view_state()
+        if i % 3 == 2:
+            k.vfree(live.pop(0))
+            after[t.operations[-1].index] = k.view_state()
+        if i == 1:
+            early.seek(5)
+        assert len(t) <= 400
+    assert t.dropped_operations > 0 and len(t) > 400 // 2
+    head = t.operations[0]
+    assert head.name == "(earlier operations dropped)" and t[0].kind == "OperationsDropped"
+    assert str(t.dropped_operations) in t[0].explain() and t.operation_at(0) is head
+    assert t.dropped_events + len(t) - 1 == len(emitted)
+    assert t.dropped_operations + len(t.operations) - 1 == len(after)
+    kept = t.operations[1:]
+    assert kept[0].index == t.dropped_operations and kept[-1].index == len(after) - 1
+    assert t.seek(0) == after[kept[0].index - 1]  # the new start: the state after the dropped ones
+    assert early.position == 0 and early.state == after[kept[0].index - 1]
+    for o in kept:
+        assert {e.op for e in t[o.start : o.end]} == {o.index} and t[o.start].name == o.name
+        assert t.operation_at(o.start) is o
+    _fresh_seeks_agree(t, [(o.end, after[o.index]) for o in kept])
+    assert t.seek(len(t)) == k.view_state()
+
+
+def test_a_cursor_on_a_kept_position_keeps_its_step_when_older_ones_are_dropped() -> None:
+    k = Kernel(max_events=200)
+    t = k.timeline
+    while t.dropped_operations == 0:
+        k.vfree(k.vmalloc(4096))
+    c = t.cursor()
+    op = t.operations[-1]
+    state = c.seek(op.start + 2).copy()
+    event = t[op.start + 2]
+    while t.operations[1].index <= op.index - 1:  # until operations before op are dropped again
+        k.vfree(k.vmalloc(4096))
+    assert t.operations[1].index <= op.index
+    assert c.state == state and t[c.position] == event and c.position == op.start + 2
+
+
+def test_players_follow_positions_moved_by_a_drop() -> None:
+    from vmwidgets.widgets import Player, VmlistView
+
+    k = Kernel(max_events=200)
+    k.vmalloc(4096)
+    end, back = Player(k, [VmlistView(k)]), Player(k)
+    back.seek(3)
+    while k.timeline.dropped_operations == 0:
+        k.vfree(k.vmalloc(4096))
+    t = k.timeline
+    assert end.position == len(t) == end.slider.max and end.cursor.state == k.view_state()
+    assert back.position == 0 and back.cursor.state == t.cursor().seek(0)
+    assert end.views[0]._state == k.view_state()
+    for p in range(len(t) + 1):  # every step draws, the marker's too
+        back.seek(p)
+    back.seek(0)
+    assert "were dropped" in back.narration.value and "just booted" not in back.narration.value
+    back.seek(1)
+    assert "(earlier operations dropped)" in back.narration.value
+
+
+@pytest.mark.parametrize("bad", [0, 15, -1, "100", True, 2.5])
+def test_max_events_must_be_a_sensible_int(bad) -> None:
+    with pytest.raises(InvalidArgument, match="max_events"):
+        Kernel(max_events=bad)
+
+
+def test_checkpoints_stay_under_the_cap_whatever_checkpoint_every() -> None:
+    from vmwidgets.timeline import MAX_CHECKPOINTS
+
+    k = Kernel(Config(ram=64 << 20), checkpoint_every=16)
+    t = k.timeline
+    snaps = [(0, k.view_state())]
+    tasks = []
+    for i in range(60):  # process-heavy: spawn, fork, touch, exit
+        task = k.spawn(f"p{i}")
+        child = k.fork(task)
+        child.access(0x08048000)
+        k.exit(child)
+        if i % 4:
+            k.exit(task)
+        else:
+            tasks.append(task)
+        if i % 6 == 0:
+            snaps.append((len(t), k.view_state()))
+        assert t.nr_checkpoints <= MAX_CHECKPOINTS
+    assert len(t._entries) > 4 * 16 * MAX_CHECKPOINTS  # so the spacing had to double, more than once
+    assert t._every >= 4 * 16
+    _fresh_seeks_agree(t, snaps)
+
+
+def test_checkpoints_are_thinned_by_their_size_too(monkeypatch) -> None:
+    import vmwidgets.timeline as timeline
+
+    k = Kernel(Config(ram=64 << 20), checkpoint_every=16)
+    cap = 20 * k.view_state().size()
+    monkeypatch.setattr(timeline, "MAX_CHECKPOINT_ENTRIES", cap)
+    t = k.timeline
+    snaps = [(0, k.view_state())]
+    for i in range(30):
+        k.vfree(k.vmalloc(4096 * (1 + i % 5)))
+        assert sum(cp.size() for cp in t._checkpoints) <= cap * 1.2
+        snaps.append((len(t), k.view_state()))
+    assert t._every > 16 and t.nr_checkpoints < len(t._entries) // 16
+    _fresh_seeks_agree(t, snaps)

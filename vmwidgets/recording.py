@@ -8,11 +8,8 @@ The core model never imports this module.  Importing :mod:`vmwidgets` installs i
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
 from typing import Any, cast
 
-from .errors import ConfigError
 from .model.kernel import Kernel
 from .model.rbtree import rb_links
 from .model.vmap_area import VmapAreas
@@ -79,16 +76,7 @@ class _TimelineRecorder:
 
 def attach_timeline(k: Kernel, checkpoint_every: int = 8192, max_events: int | None = None) -> Timeline:
     """Start recording ``k`` into a new :class:`Timeline` (its initial state is ``k`` now)."""
-    params = inspect.signature(Timeline).parameters
-    kwargs: dict[str, Any] = {}
-    if max_events is not None:
-        if "max_events" not in params:
-            raise ConfigError("max_events", max_events, "None (this Timeline cannot bound its events)")
-        kwargs["max_events"] = max_events
-    if "snapshot" in params:
-        snapshot: Callable[[], ViewState] = lambda: view_state(k)  # noqa: E731
-        kwargs["snapshot"] = snapshot
-    timeline = Timeline(view_state(k), checkpoint_every, **kwargs)
+    timeline = Timeline(view_state(k), checkpoint_every, snapshot=lambda: view_state(k), max_events=max_events)
     k.emitter.attach(_TimelineRecorder(timeline))
     return timeline
 

@@ -1,4 +1,4 @@
-"""`Timeline`: every recorded event, and the view state at any position.
+"""`Timeline` records every event of a kernel; each `Cursor` reads it at a position of its own.
 
 Design (for 10^6 events and more):
 
@@ -10,25 +10,63 @@ Design (for 10^6 events and more):
   visit changes no state) and nothing to the garbage collector (arrays hold no objects).
   ``_start[e]`` is the event index where entry ``e`` begins.
 - A *head* state follows the end (each entry is applied once as it is recorded) and
-  every ``checkpoint_every`` entries a copy of it is kept.
+  every ``checkpoint_every`` entries a copy of it is kept as a checkpoint.
 - The state at position ``p`` is the state after the entries that begin before ``p``.
-  ``seek(p)`` starts from whichever is nearest — the cursor, the checkpoint below or the
-  one above — and applies or reverts the entries in between: one state copy plus at
-  most ``checkpoint_every / 2`` entry steps wherever ``p`` lies.  Memory is the entries
-  plus ``entries / checkpoint_every`` state copies.
+  A cursor's ``seek(p)`` starts from whichever is nearest — its own state, the checkpoint
+  below or the one above — and applies or reverts the entries in between.
 
-Position ``p`` means "after the first ``p`` events": 0 is the boot state, ``len`` the end.
-A cursor at the end *follows* it: new operations move it along and its state is the head
-itself, so watching a running kernel costs nothing extra.  Seeking anywhere else gives
-the cursor its own copy; seeking to ``len`` makes it follow again.
+Cursors.  The timeline records; a :class:`Cursor` (``timeline.cursor()``) reads.  Each
+player has its own, so two players of one kernel show two moments.  A cursor at the end
+*follows* it: new operations move it along and its state is the head itself, so watching
+a running kernel costs nothing extra; seeking anywhere else gives it its own copy, and
+seeking to ``len`` makes it follow again.  ``timeline.seek``/``state``/``position`` and the
+other moves are those of a default cursor, kept for scripts and lessons.
+
+Observers.  ``observe(callback)`` returns a function that unsubscribes; ``weak=True`` holds
+the callback weakly (a bound method through :class:`weakref.WeakMethod`), so a widget that
+is collected stops being called.  An observer that raises does not keep the others from
+running; the kernel's emitter keeps its error in ``Kernel.subscriber_errors`` and warns
+(``SubscriberWarning``): a drawing bug never breaks the model.
+
+Pausing.  ``pause()``/``resume()`` (or ``with timeline.paused():``): while paused the model
+runs and nothing is recorded.  Resuming takes a fresh snapshot of the kernel (the
+``snapshot`` callable given at construction) and records a gap: an operation named
+``(recording paused)`` whose one step, a :class:`TimelineMarker`, turns the state before the
+pause into the snapshot (and back when stepping back), so seeking on either side of it
+gives the right states.  Both take effect between operations: pausing inside an operation
+(a subscriber may) lets it finish recording, resuming inside one starts with the next; an
+operation is recorded whole or not at all.  ``recording`` is what was asked last.
+
+Bounding.  With ``max_events=N``, once more than N events are kept the oldest whole
+operations are dropped, in one batch down to about 7/8 of N (so dropping costs O(1) an
+event, amortised); the newest operation is always kept whole, even if it alone is longer.
+The first kept step is then a :class:`TimelineMarker` in an operation named
+``(earlier operations dropped)`` that says how many; ``dropped_operations`` and
+``dropped_events`` count them all.  The state at position 0 becomes the state after the
+dropped operations (the new first checkpoint).  Positions count from the first kept
+event: after a drop every position moves down by the number of events removed (less the
+marker), and a cursor whose position was dropped moves to 0.  ``Operation.start``/``end``
+move likewise; ``Operation.index`` (the ``op`` of its events) never changes.
+
+Memory.  Entries, plus at most ``max_checkpoints`` (default 128) state copies whatever
+``checkpoint_every`` is, and no more than about 2^24 state entries (``ViewState.size()``) in
+all: when there would be more, every other checkpoint is dropped and the spacing doubles,
+so a seek applies at most about ``2 * entries / max_checkpoints`` entries.  (10^6 events
+at the default spacing make 122 checkpoints: nothing is thinned.)  A pause gap holds two
+state copies (before and after), freed when its operation is dropped.
+
+Position ``p`` means "after the first ``p`` events": 0 is the first recorded state, ``len``
+the end.
 """
 
 from __future__ import annotations
 
+import weakref
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from typing import Any
 
 from .errors import InvalidArgument
@@ -36,22 +74,92 @@ from .events import walk_events
 from .reducers import MUTATING, apply, revert
 from .state import ViewState
 
+__all__ = ["MAX_CHECKPOINT_ENTRIES", "MAX_CHECKPOINTS", "Cursor", "Operation", "Timeline", "TimelineMarker"]
+
+MAX_CHECKPOINTS = 128  # state copies a timeline keeps at most, whatever checkpoint_every is
+MAX_CHECKPOINT_ENTRIES = 1 << 24  # and their entries (ViewState.size()) in all, roughly
+PAUSED = "(recording paused)"
+DROPPED = "(earlier operations dropped)"
+
+
+def _assign(dst: ViewState, src: ViewState) -> None:
+    """Make ``dst`` (an object others hold) equal to ``src``, which it takes over."""
+    for f in fields(ViewState):
+        setattr(dst, f.name, getattr(src, f.name))
+
 
 class _Walk:
     """A recorded list walk: replayed into ``VmlistVisited`` events when read."""
 
     __slots__ = ("addrs", "args", "fn", "op", "spans", "walker")
 
-    def __init__(self, op: int, fn: str, walker: Any, args: tuple, addrs: Any, spans: Any) -> None:
+    def __init__(self, op: int, fn: str, walker: Any, args: tuple[Any, ...], addrs: Any, spans: Any) -> None:
         self.op, self.fn, self.walker, self.args, self.addrs, self.spans = op, fn, walker, args, addrs, spans
 
-    def events(self) -> list:
+    def events(self) -> list[Any]:
         return walk_events(self.op, self.fn, self.walker, self.args, self.addrs, self.spans)
+
+
+class TimelineMarker:
+    """A step the timeline adds itself, not the kernel: ``RecordingResumed`` (the gap left by a
+    pause: the state jumps from ``before`` to a fresh snapshot ``after``) or ``OperationsDropped``
+    (older operations were dropped to keep ``max_events``; the state does not change)."""
+
+    __slots__ = ("_after", "_before", "fn", "kind", "message", "op")
+
+    def __init__(
+        self, op: int, kind: str, message: str, before: ViewState | None = None, after: ViewState | None = None
+    ) -> None:
+        self.op, self.fn, self.kind, self.message = op, "", kind, message
+        self._before, self._after = before, after
+
+    @property
+    def text(self) -> str:
+        return self.message
+
+    def explain(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "op": self.op, "fn": self.fn, "message": self.message}
+
+    def forward(self, state: ViewState) -> None:
+        if self._after is not None:
+            _assign(state, self._after.copy())
+
+    def back(self, state: ViewState) -> None:
+        if self._before is not None:
+            _assign(state, self._before.copy())
+
+    def __repr__(self) -> str:
+        return f"TimelineMarker(op={self.op}, kind={self.kind!r}, message={self.message!r})"
+
+
+def _replay(entries: list[Any], st: ViewState, done: int, target: int) -> int:
+    """Apply or revert ``entries`` to move ``st`` from after ``done`` entries to after ``target``."""
+    while done < target:
+        e = entries[done]
+        if type(e) in MUTATING:
+            apply(e, st)
+        elif type(e) is TimelineMarker:
+            e.forward(st)
+        done += 1
+    while done > target:
+        done -= 1
+        e = entries[done]
+        if type(e) in MUTATING:
+            revert(e, st)
+        elif type(e) is TimelineMarker:
+            e.back(st)
+    return done
 
 
 @dataclass
 class Operation:
-    """One top-level call (``vmalloc``, ``vfree`` …) and the events ``[start, end)`` it emitted."""
+    """One top-level call (``vmalloc``, ``vfree`` …) and the events ``[start, end)`` it emitted.
+
+    ``index`` is the ``op`` of its events (it stays when older operations are dropped;
+    ``start`` and ``end`` are positions and move down with the rest)."""
 
     index: int
     name: str
@@ -61,55 +169,395 @@ class Operation:
     result: str = ""
 
 
-class Timeline(Sequence):
-    """The recorded events of one kernel, seekable in both directions."""
+def _check_position(index: Any, n: int) -> int:
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= n:
+        raise InvalidArgument("index", index, f"a position from 0 to {n} (len of the timeline)")
+    return index
 
-    def __init__(self, initial: ViewState, checkpoint_every: int = 8192) -> None:
+
+class Cursor:
+    """A reader of a :class:`Timeline`: a position and the view state there, its own.
+
+    Made by :meth:`Timeline.cursor`; each player has one, so players of one kernel move
+    independently.  At the end it *follows* new operations (its state is the head).
+    """
+
+    def __init__(self, timeline: Timeline) -> None:
+        self._tl = timeline
+        self._state = timeline._head
+        self._following = True
+        self._pos = 0
+        self._done = 0  # entries the state includes
+        timeline._cursors.add(self)
+
+    @property
+    def timeline(self) -> Timeline:
+        return self._tl
+
+    @property
+    def position(self) -> int:
+        """Where the cursor is: the number of events applied to :attr:`state`."""
+        return self._tl._len if self._following else self._pos
+
+    @property
+    def following(self) -> bool:
+        """True while the cursor sits at the end and moves with each new operation."""
+        return self._following
+
+    @property
+    def state(self) -> ViewState:
+        """The view state at :attr:`position` (read it; do not change it)."""
+        return self._tl._head if self._following else self._state
+
+    def seek(self, index: int) -> ViewState:
+        """Move to ``index`` (0 … ``len``) and return the state there.
+
+        The state returned is the cursor's own: it changes when the cursor moves again
+        (``copy()`` it to keep a picture); other cursors never change it.
+
+        >>> from vmwidgets import Kernel
+        >>> k = Kernel()
+        >>> addr = k.vmalloc(4096)
+        >>> k.vfree(addr)
+        >>> a, b = k.timeline.cursor(), k.timeline.cursor()
+        >>> [hex(x) for x in a.seek(k.timeline.operations[0].end).vmlist]   # just after vmalloc
+        ['0xf8800000']
+        >>> b.seek(len(k.timeline)).vmlist, len(a.state.vmlist)             # b moves, a stays
+        ([], 1)
+        """
+        tl = self._tl
+        n = tl._len
+        _check_position(index, n)
+        if index == n:
+            self._following, self._pos, self._done = True, n, len(tl._entries)
+            return tl._head
+        if self._following:  # leave the end: the cursor needs a state of its own
+            self._state, self._following = tl._head.copy(), False
+            self._pos, self._done = n, len(tl._entries)
+        target = bisect_left(tl._start, index)  # entries that begin before `index`
+        at = tl._cp_at
+        below = bisect_right(at, target) - 1
+        options = [(abs(target - self._done), -1), (target - at[below], below)]
+        if below + 1 < len(at):
+            options.append((at[below + 1] - target, below + 1))
+        _, cp = min(options, key=lambda o: o[0])
+        if cp >= 0:
+            self._state, self._done = tl._checkpoints[cp].copy(), at[cp]
+        self._done, self._pos = _replay(tl._entries, self._state, self._done, target), index
+        return self._state
+
+    def step_forward(self) -> ViewState:
+        """Apply the next event (no-op at the end)."""
+        return self.seek(min(self.position + 1, self._tl._len))
+
+    def step_back(self) -> ViewState:
+        """Revert the last applied event (no-op at the start)."""
+        return self.seek(max(self.position - 1, 0))
+
+    def operation_at(self, index: int) -> Operation | None:
+        """The operation that event ``index`` belongs to."""
+        return self._tl.operation_at(index)
+
+    def seek_operation_start(self, op: int) -> ViewState:
+        """Jump to just before ``timeline.operations[op]``'s first event."""
+        return self.seek(self._tl._op(op).start)
+
+    def seek_operation_end(self, op: int) -> ViewState:
+        """Jump to just after ``timeline.operations[op]``'s last event."""
+        o = self._tl._op(op)
+        return self.seek(o.end if o.end >= 0 else self._tl._len)
+
+    def next_operation(self) -> ViewState:
+        """Jump to the end of the operation after the cursor (or of the one it is inside)."""
+        for o in self._tl.operations:
+            if o.end > self.position:
+                return self.seek(o.end)
+        return self.seek(self._tl._len)
+
+    def prev_operation(self) -> ViewState:
+        """Jump to the start of the operation before the cursor (or of the one it is inside)."""
+        for o in reversed(self._tl.operations):
+            if o.start < self.position:
+                return self.seek(o.start)
+        return self.seek(0)
+
+    def __repr__(self) -> str:
+        where = "following the end" if self._following else f"at {self._pos} of {self._tl._len}"
+        return f"<Cursor {where}>"
+
+
+class _Listener:
+    __slots__ = ("get",)
+
+    def __init__(self, get: Callable[[], Any]) -> None:
+        self.get = get
+
+
+class Timeline(Sequence[Any]):
+    """The recorded events of one kernel, read through cursors.
+
+    ``initial`` is the state at position 0 (default: ``snapshot()``); ``snapshot`` takes a
+    fresh one (``Kernel.view_state``), needed to :meth:`pause`; ``max_events`` bounds the
+    events kept and ``max_checkpoints`` the state copies (see the module's docstring).
+    """
+
+    def __init__(
+        self,
+        initial: ViewState | None = None,
+        checkpoint_every: int = 8192,
+        *,
+        snapshot: Callable[[], ViewState] | None = None,
+        max_events: int | None = None,
+        max_checkpoints: int = MAX_CHECKPOINTS,
+    ) -> None:
+        if snapshot is not None and not callable(snapshot):
+            raise InvalidArgument("snapshot", snapshot, "None or a callable returning a ViewState")
+        if initial is None and snapshot is not None:
+            initial = snapshot()
+        if not isinstance(initial, ViewState):
+            raise InvalidArgument("initial", initial, "a ViewState (or give snapshot=)")
+        if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int) or checkpoint_every < 1:
+            raise InvalidArgument("checkpoint_every", checkpoint_every, "an integer of at least 1")
+        if max_events is not None and (isinstance(max_events, bool) or not isinstance(max_events, int)):
+            raise InvalidArgument("max_events", max_events, "None or an integer of at least 16")
+        if max_events is not None and max_events < 16:
+            raise InvalidArgument("max_events", max_events, "None or an integer of at least 16")
+        if isinstance(max_checkpoints, bool) or not isinstance(max_checkpoints, int) or max_checkpoints < 2:
+            raise InvalidArgument("max_checkpoints", max_checkpoints, "an integer of at least 2")
         self._entries: list[Any] = []
         self._start = array("q")
         self._len = 0
-        self._done = 0  # entries the cursor state includes
-        self._expanded: tuple[int, list] = (-1, [])
+        self._expanded: tuple[int, list[Any]] = (-1, [])
         self.operations: list[Operation] = []
+        self._op_offset = 0  # operations[i] has index i + _op_offset (markers aside)
+        self._nr_ops = 0  # operations begun and recorded, dropped ones included
         self._every = checkpoint_every
+        self._max_cp = max_checkpoints
+        self._max_events = max_events
+        self._snapshot = snapshot
         self._head = initial.copy()
         self._checkpoints: list[ViewState] = [initial.copy()]
-        self._cursor = self._head  # following the end: the cursor's state is the head
-        self._following = True
-        self._pos = 0
-        self._listeners: list[Any] = []
+        self._cp_at: list[int] = [0]  # entry index of each checkpoint
+        self._listeners: list[_Listener] = []
+        self._want = True  # recording, as last asked
+        self._on = True  # recording, in effect (changes between operations only)
+        self._open: int | None = None  # the operation being run (-1: not recorded)
+        self._skipped = 0  # operations run while paused
+        self.dropped_operations = 0
+        self.dropped_events = 0
+        self._shifted = 0  # positions every kept event has moved down by drops, in all
+        self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
+        self._default = Cursor(self)
 
     # -- recording (called by the model) --------------------------------------------------
     def _append(self, ev: Any) -> None:
+        if not self._on:
+            return
         self._entries.append(ev)
         self._start.append(self._len)
         self._len += 1
         if type(ev) in MUTATING:
             apply(ev, self._head)
-        if len(self._entries) % self._every == 0:
-            self._checkpoints.append(self._head.copy())
+        if len(self._entries) - self._cp_at[-1] >= self._every:
+            self._checkpoint()
 
-    def _append_walk(self, op: int, fn: str, walker: Any, args: tuple, addrs: Any, spans: Any) -> None:
+    def _append_walk(self, op: int, fn: str, walker: Any, args: tuple[Any, ...], addrs: Any, spans: Any) -> None:
+        if not self._on:
+            return
         self._entries.append(_Walk(op, fn, walker, args, addrs, spans))
         self._start.append(self._len)
         self._len += len(addrs)
-        if len(self._entries) % self._every == 0:
-            self._checkpoints.append(self._head.copy())
+        if len(self._entries) - self._cp_at[-1] >= self._every:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        n = len(self._entries)
+        if n - self._cp_at[-1] < self._every:
+            return
+        self._checkpoints.append(self._head.copy())
+        self._cp_at.append(n)
+        count = len(self._checkpoints)
+        if count > self._max_cp or (count > 2 and count * self._head.size() > MAX_CHECKPOINT_ENTRIES):
+            # thin out: every other one, twice the spacing
+            self._checkpoints, self._cp_at = self._checkpoints[::2], self._cp_at[::2]
+            self._every *= 2
 
     def _begin(self, name: str, args: str) -> int:
-        op = Operation(len(self.operations), name, args, self._len)
+        if self._on != self._want and self._open is None:
+            self._switch()
+        if not self._on:
+            self._open = -1
+            self._skipped += 1
+            return -1
+        op = Operation(self._nr_ops, name, args, self._len)
+        self._nr_ops += 1
         self.operations.append(op)
+        self._open = op.index
         return op.index
 
     def _end(self, index: int, result: str) -> None:
-        op = self.operations[index]
-        op.end, op.result = self._len, result
-        for fn in self._listeners:
-            fn(self)
+        self._open = None
+        if index >= 0:
+            op = self.operations[index - self._op_offset]
+            op.end, op.result = self._len, result
+        changed = index >= 0
+        if self._on != self._want:
+            changed = self._switch() or changed
+        if self._max_events is not None and self._len > self._max_events:
+            self._drop()
+        if changed:
+            self._notify()
 
-    def observe(self, callback: Any) -> None:
-        """Call ``callback(timeline)`` after every operation that is recorded."""
-        self._listeners.append(callback)
+    def _switch(self) -> bool:
+        """Pause or resume now (between operations); True if a gap was recorded."""
+        if not self._want:
+            self._on = False
+            return False
+        self._on = True
+        if not self._skipped:
+            return False
+        after = self._snapshot() if self._snapshot is not None else self._head.copy()
+        before = self._head.copy()
+        n, self._skipped = self._skipped, 0
+        ops = "1 operation" if n == 1 else f"{n} operations"
+        op = Operation(self._nr_ops, PAUSED, f"{ops} not recorded", self._len)
+        self._nr_ops += 1
+        self.operations.append(op)
+        _assign(self._head, after.copy())
+        text = f"Recording was paused here: {ops} ran unrecorded; the state jumps to the kernel's as it resumed."
+        self._entries.append(TimelineMarker(op.index, "RecordingResumed", text, before, after))
+        self._start.append(self._len)
+        self._len += 1
+        op.end = self._len
+        self._checkpoint()
+        return True
+
+    def _drop(self) -> None:
+        """Drop the oldest whole operations, down to about 7/8 of max_events (see the docstring)."""
+        assert self._max_events is not None
+        goal = self._max_events - self._max_events // 8
+        ops = self.operations
+        first = 1 if self.dropped_operations else 0  # a marker operation heads the list
+        keep = next((j for j in range(first, len(ops)) if self._len - ops[j].start + 1 <= goal), len(ops) - 1)
+        if keep <= first:
+            return
+        cut = ops[keep].start
+        e_cut = bisect_left(self._start, cut)
+        b = bisect_right(self._cp_at, e_cut) - 1
+        base = self._checkpoints[b]  # owned by the timeline: rolled forward in place
+        _replay(self._entries, base, self._cp_at[b], e_cut)
+        self.dropped_operations += keep - first
+        self.dropped_events += cut - first
+        d, n = self.dropped_operations, self.dropped_events
+        text = (
+            f"{d} earlier operation{'s' if d != 1 else ''} ({n} events) were dropped to keep at most "
+            f"{self._max_events} events: the recording starts from the state after them."
+        )
+        shift, e_shift = cut - 1, e_cut - 1  # the marker takes one position
+        self._entries = [TimelineMarker(-1, "OperationsDropped", text), *self._entries[e_cut:]]
+        self._start = array("q", [0, *(s - shift for s in self._start[e_cut:])])
+        self._len -= shift
+        self._shifted += shift
+        self._expanded = (-1, [])
+        later = [(at - e_shift, cp) for at, cp in zip(self._cp_at, self._checkpoints, strict=True) if at > e_cut]
+        self._cp_at = [0] + [at for at, _ in later]
+        self._checkpoints = [base] + [cp for _, cp in later]
+        for o in ops[keep:]:
+            o.start -= shift
+            if o.end >= 0:
+                o.end -= shift
+        self.operations = [Operation(-1, DROPPED, f"{d} operations, {n} events", 0, 1), *ops[keep:]]
+        self._op_offset = ops[keep].index - 1
+        for c in list(self._cursors):
+            if c._following:
+                continue
+            c._pos -= shift
+            c._done -= e_shift
+            if c._pos <= 0:  # its position was dropped: to the new start
+                c._state, c._pos, c._done = base.copy(), 0, 0
+
+    def _notify(self) -> None:
+        """Call every observer; the first error is raised once all have run (the kernel's
+        emitter keeps it in ``Kernel.subscriber_errors`` and warns: the model is never stopped)."""
+        failed: Exception | None = None
+        for listener in list(self._listeners):
+            fn = listener.get()
+            if fn is None:  # a weakly held observer was collected
+                self._forget(listener)
+                continue
+            try:
+                fn(self)
+            except Exception as exc:  # a drawing bug must not keep the other views from drawing
+                failed = failed or exc
+        if failed is not None:
+            raise failed
+
+    def _forget(self, listener: _Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def observe(self, callback: Callable[[Timeline], Any], *, weak: bool = False) -> Callable[[], None]:
+        """Call ``callback(timeline)`` after every operation that is recorded; returns a function
+        that stops it.  With ``weak=True`` the callback is held weakly (a bound method through
+        :class:`weakref.WeakMethod`): once its object is collected it is dropped."""
+        if not callable(callback):
+            raise InvalidArgument("callback", callback, "a callable taking the timeline")
+        if not isinstance(weak, bool):
+            raise InvalidArgument("weak", weak, "True or False")
+        if weak and hasattr(callback, "__self__") and hasattr(callback, "__func__"):
+            get: Callable[[], Any] = weakref.WeakMethod(callback)
+        elif weak:
+            get = weakref.ref(callback)
+        else:
+            get = lambda: callback  # noqa: E731
+        listener = _Listener(get)
+        self._listeners.append(listener)
+        me = weakref.ref(self)
+
+        def unobserve() -> None:
+            tl = me()
+            if tl is not None:
+                tl._forget(listener)
+
+        return unobserve
+
+    @property
+    def nr_observers(self) -> int:
+        """How many observers are registered and alive."""
+        for listener in [x for x in self._listeners if x.get() is None]:
+            self._forget(listener)
+        return len(self._listeners)
+
+    # -- pausing ----------------------------------------------------------------------------
+    @property
+    def recording(self) -> bool:
+        """False after :meth:`pause`, True after :meth:`resume` (in effect between operations)."""
+        return self._want
+
+    def pause(self) -> None:
+        """Stop recording: the model runs on, nothing is kept (see the module's docstring)."""
+        if self._snapshot is None:
+            raise InvalidArgument("snapshot", None, "a snapshot callable given to Timeline() to pause recording")
+        self._want = False
+        if self._open is None:
+            self._switch()
+
+    def resume(self) -> None:
+        """Record again, from a fresh snapshot, after a gap marker (see the module's docstring)."""
+        self._want = True
+        if self._open is None and not self._on and self._switch():
+            self._notify()
+
+    @contextmanager
+    def paused(self) -> Iterator[Timeline]:
+        """``with timeline.paused(): …``: pause, and resume on leaving (if it was recording)."""
+        was = self._want
+        self.pause()
+        try:
+            yield self
+        finally:
+            if was:
+                self.resume()
 
     # -- reading --------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -140,30 +588,42 @@ class Timeline(Sequence):
                 yield entry
 
     @property
-    def position(self) -> int:
-        """Where the cursor is: the number of events applied to :attr:`state`."""
-        return self._len if self._following else self._pos
-
-    @property
-    def following(self) -> bool:
-        """True while the cursor sits at the end and moves with each new operation."""
-        return self._following
-
-    @property
-    def state(self) -> ViewState:
-        """The view state at :attr:`position` (read it; do not change it)."""
-        return self._cursor
-
-    @property
     def head(self) -> ViewState:
         """The view state at the end of the timeline (read it; do not change it)."""
         return self._head
 
-    def seek(self, index: int) -> ViewState:
-        """Move the cursor to ``index`` (0 … ``len``) and return the state there.
+    @property
+    def nr_checkpoints(self) -> int:
+        """State copies kept for seeking (at most ``max_checkpoints``)."""
+        return len(self._checkpoints)
 
-        The state returned is the cursor's own: it changes when the cursor moves again
-        (``copy()`` it to keep a picture).
+    @property
+    def max_events(self) -> int | None:
+        return self._max_events
+
+    def cursor(self) -> Cursor:
+        """A new :class:`Cursor`, following the end: a player's own position and state."""
+        return Cursor(self)
+
+    # the default cursor, for scripts and lessons
+    @property
+    def position(self) -> int:
+        """Where the default cursor is: the number of events applied to :attr:`state`."""
+        return self._default.position
+
+    @property
+    def following(self) -> bool:
+        """True while the default cursor sits at the end and moves with each new operation."""
+        return self._default.following
+
+    @property
+    def state(self) -> ViewState:
+        """The view state at the default cursor's :attr:`position` (read it; do not change it)."""
+        return self._default.state
+
+    def seek(self, index: int) -> ViewState:
+        """Move the default cursor to ``index`` (0 … ``len``) and return the state there
+        (:meth:`Cursor.seek`; players have cursors of their own).
 
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
@@ -175,79 +635,45 @@ class Timeline(Sequence):
         >>> t.seek(len(t)).vmlist                                  # after vfree
         []
         """
-        n = self._len
-        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= n:
-            raise InvalidArgument("index", index, f"a position from 0 to {n} (len of the timeline)")
-        if index == n:
-            self._cursor, self._following, self._pos, self._done = self._head, True, n, len(self._entries)
-            return self._head
-        if self._following:  # leave the end: the cursor needs a state of its own
-            self._cursor, self._following = self._head.copy(), False
-            self._pos, self._done = n, len(self._entries)
-        target = bisect_left(self._start, index)  # entries that begin before `index`
-        k = self._every
-        below = target // k
-        options = [(abs(target - self._done), None), (target - below * k, below)]
-        if below + 1 < len(self._checkpoints):
-            options.append(((below + 1) * k - target, below + 1))
-        _, cp = min(options, key=lambda o: o[0])
-        if cp is not None:
-            self._cursor, self._done = self._checkpoints[cp].copy(), cp * k
-        entries, st, done = self._entries, self._cursor, self._done
-        while done < target:
-            e = entries[done]
-            if type(e) in MUTATING:
-                apply(e, st)
-            done += 1
-        while done > target:
-            done -= 1
-            e = entries[done]
-            if type(e) in MUTATING:
-                revert(e, st)
-        self._done, self._pos = done, index
-        return st
+        return self._default.seek(index)
 
     def step_forward(self) -> ViewState:
         """Apply the next event (no-op at the end)."""
-        return self.seek(min(self.position + 1, self._len))
+        return self._default.step_forward()
 
     def step_back(self) -> ViewState:
         """Revert the last applied event (no-op at the start)."""
-        return self.seek(max(self.position - 1, 0))
+        return self._default.step_back()
+
+    def seek_operation_start(self, op: int) -> ViewState:
+        """Jump to just before operation ``op``'s first event."""
+        return self._default.seek_operation_start(op)
+
+    def seek_operation_end(self, op: int) -> ViewState:
+        """Jump to just after operation ``op``'s last event."""
+        return self._default.seek_operation_end(op)
+
+    def next_operation(self) -> ViewState:
+        """Jump to the end of the operation after the cursor (or of the one it is inside)."""
+        return self._default.next_operation()
+
+    def prev_operation(self) -> ViewState:
+        """Jump to the start of the operation before the cursor (or of the one it is inside)."""
+        return self._default.prev_operation()
 
     def operation_at(self, index: int) -> Operation | None:
         """The operation that event ``index`` belongs to."""
-        if not 0 <= index < self._len:
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < self._len:
             return None
-        return self.operations[self[index].op]
+        op: int = self[index].op
+        if op < 0:  # the marker of dropped operations
+            return self.operations[0]
+        return self.operations[op - self._op_offset]
 
     def _op(self, op: int) -> Operation:
         if isinstance(op, bool) or not isinstance(op, int) or not 0 <= op < len(self.operations):
             raise InvalidArgument("op", op, f"an operation index from 0 to {len(self.operations) - 1}")
         return self.operations[op]
-
-    def seek_operation_start(self, op: int) -> ViewState:
-        """Jump to just before operation ``op``'s first event."""
-        return self.seek(self._op(op).start)
-
-    def seek_operation_end(self, op: int) -> ViewState:
-        """Jump to just after operation ``op``'s last event."""
-        o = self._op(op)
-        return self.seek(o.end if o.end >= 0 else self._len)
-
-    def next_operation(self) -> ViewState:
-        """Jump to the end of the operation after the cursor (or of the one it is inside)."""
-        for o in self.operations:
-            if o.end > self.position:
-                return self.seek(o.end)
-        return self.seek(self._len)
-
-    def prev_operation(self) -> ViewState:
-        """Jump to the start of the operation before the cursor (or of the one it is inside)."""
-        for o in reversed(self.operations):
-            if o.start < self.position:
-                return self.seek(o.start)
-        return self.seek(0)
 
     def memory_bytes(self) -> int:
         """Bytes of the containers holding the events (int and str objects, mostly shared

@@ -77,7 +77,8 @@ class Kernel:
     ['DMA', 'Normal', 'HighMem']
 
     ``record=False`` keeps no timeline (for speed); subscribers still see every event.
-    ``checkpoint_every`` and ``max_events`` go to the timeline.
+    ``max_events=N`` keeps at most N events, dropping the oldest operations (see
+    :mod:`vmwidgets.timeline`); ``k.timeline.pause()``/``resume()`` stop and restart recording.
     """
 
     _replay: ClassVar[Replay | None] = None
@@ -104,9 +105,9 @@ class Kernel:
         if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int) or checkpoint_every < 16:
             raise InvalidArgument("checkpoint_every", checkpoint_every, "an integer of at least 16")
         if max_events is not None and (
-            isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1
+            isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 16
         ):
-            raise InvalidArgument("max_events", max_events, "None or a positive number of events")
+            raise InvalidArgument("max_events", max_events, "None or an integer of at least 16")
         self.config = config
         self.layout = Layout.compute(config)
         self.emitter = Emitter()

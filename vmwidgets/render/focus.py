@@ -55,6 +55,7 @@ from ..events import (
     VmStructUpdated,
     WarningPrinted,
 )
+from ..timeline import TimelineMarker
 
 
 @dataclass
@@ -259,6 +260,6 @@ def focus(event: Any, earlier: Sequence[Any] = ()) -> Focus:
             break
         if path is not None:
             path[1](f, ev)
-    if event is not None:
+    if event is not None and type(event) is not TimelineMarker:  # a marker is the timeline's, not the kernel's
         RULES[type(event)](f, event)
     return f

@@ -56,6 +56,7 @@ from ..events import (
     WarningPrinted,
 )
 from ..model.constants import PAGE_SHIFT, VM_VPAGES, ZONE_NAMES, pte_flag_names, vm_flag_names
+from ..timeline import TimelineMarker
 
 Sentence = Callable[[Any, "dict | None"], str]
 SENTENCES: dict[type[Event], Sentence] = {}
@@ -68,6 +69,8 @@ def explain(ev: Event, names: dict | None = None) -> str:
     >>> explain(FrameFreed(op=0, fn="mm/page_alloc.c:__free_pages", zone=1, order=0, pfn=0x1234))
     'The last reference to pfn 0x1234 is dropped: 1 page goes back to the buddy allocator.'
     """
+    if type(ev) is TimelineMarker:  # a step the timeline adds itself (a pause's gap, dropped operations)
+        return ev.message
     return SENTENCES[type(ev)](ev, names)
 
 

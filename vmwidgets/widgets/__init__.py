@@ -2,6 +2,11 @@
 
 Each view draws a scene from :mod:`vmwidgets.render` (pure functions of the timeline's
 view state and the current step), so everything here is thin.
+
+Each player (and each view alone) reads the timeline through a cursor of its own, so
+players of one kernel move independently.  ``close()`` on a player, view or explorer
+unsubscribes it from the timeline and closes the widgets inside; re-running a notebook
+cell closes the widgets its earlier run made (:mod:`vmwidgets.widgets.cells`).
 """
 
 from .exercise import ExerciseWidget, Quiz

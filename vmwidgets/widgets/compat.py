@@ -42,3 +42,19 @@ def set_titles(tab: w.Tab, titles: tuple[str, ...] | list[str]) -> None:
     else:
         for i, title in enumerate(titles):
             tab.set_title(i, title)
+
+
+def close_tree(widget: w.Widget) -> None:
+    """Close ``widget`` and every widget in it (boxes, tabs; views and players through their
+    own ``close``).  ipywidgets keeps each open widget in a registry for good, so a widget
+    left open keeps alive whatever its callbacks refer to."""
+    for child in list(getattr(widget, "children", ())):
+        if type(child).close is w.Widget.close:
+            close_tree(child)
+        else:
+            child.close()
+    w.Widget.close(widget)
+
+
+def _nothing() -> None:
+    """What a widget whose ``__init__`` failed has to unsubscribe: nothing."""

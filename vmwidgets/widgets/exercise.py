@@ -15,7 +15,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, check_int
 from ..exercises.core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson
 from ..render.dot import escape
 
@@ -34,8 +34,16 @@ class ExerciseWidget(w.VBox):
     def __init__(self, exercise: Exercise, player: Any = None, reveal: int | Callable[[], Any] | None = None) -> None:
         if not isinstance(exercise, Exercise):
             raise InvalidArgument("exercise", exercise, "a vmwidgets.exercises.Exercise")
-        if reveal is not None and player is None and not callable(reveal):
-            raise InvalidArgument("reveal", reveal, "a step index together with player=, or a callable")
+        from .player import Player
+
+        if player is not None and not isinstance(player, Player):
+            raise InvalidArgument("player", player, "None or a vmwidgets Player")
+        if reveal is not None and not callable(reveal):
+            if player is None:
+                raise InvalidArgument("reveal", reveal, "a step index together with player=, or a callable")
+            check_int(
+                "reveal", reveal, 0, len(player.timeline), f"a step from 0 to {len(player.timeline)}, or a callable"
+            )
         self.exercise = exercise
         self.player = player
         self.reveal = reveal
@@ -119,6 +127,9 @@ class Quiz(w.VBox):
     """A lesson's exercises for a seed, with a box to get new numbers (another seed)."""
 
     def __init__(self, lesson: Lesson, seed: int = 0) -> None:
+        if not isinstance(lesson, Lesson):
+            raise InvalidArgument("lesson", lesson, "a vmwidgets.exercises Lesson")
+        check_int("seed", seed, 0, 10**6)
         self.lesson = lesson
         self.seed_box = w.BoundedIntText(
             value=seed, min=0, max=10**6, description="seed", layout=w.Layout(width="160px")

@@ -9,7 +9,8 @@ import traitlets
 
 from ..errors import InvalidArgument
 from ..render.dot import escape
-from .compat import set_titles
+from .cells import adopt
+from .compat import close_tree, set_titles
 from .player import Player
 from .source import source_of
 from .views import LayoutView, PageTableView, PhysicalMemoryView, VmaView, VmlistView, parse_key
@@ -34,8 +35,7 @@ class Explorer(w.VBox):
             views = [VmlistView(src), LayoutView(src), PageTableView(src), PhysicalMemoryView(src)]
         self.views = views
         self.player = Player(src, views)
-        for v in views:
-            traitlets.link((self, "selected"), (v, "selected"))
+        self._links = [traitlets.link((self, "selected"), (v, "selected")) for v in views]
         self.address = w.Text(
             placeholder="0xc0801234", description="address", continuous_update=False, layout=w.Layout(width="260px")
         )
@@ -53,6 +53,19 @@ class Explorer(w.VBox):
         super().__init__([self.player, w.HBox([self.address, clear, self.info]), w.HBox([layout, right])])
         self.add_class("vmw-explorer")
         self._describe()
+        adopt(self)  # closed when its cell runs again
+
+    def close(self) -> None:
+        """Close the player, the views and every widget inside: nothing of the explorer stays
+        subscribed to the kernel, and the explorer can be collected."""
+        for link in getattr(self, "_links", ()):
+            link.unlink()
+        self._links = []
+        if hasattr(self, "player"):
+            self.player.close()
+        for v in getattr(self, "views", ()):
+            v.close()
+        close_tree(self)
 
     def _typed(self, change: dict) -> None:
         text = change["new"].strip()

@@ -125,6 +125,8 @@ def export_html(obj: Any, path: str | os.PathLike[str], title: str | None = None
 
     if not isinstance(obj, Widget):
         raise InvalidArgument("obj", obj, "a vmwidgets widget (Player, Explorer, a view, an exercise) or a box of them")
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidArgument("path", path, "a file name ending in .html")
     out = Path(path)
     if out.suffix.lower() not in (".html", ".htm"):
         raise InvalidArgument("path", str(path), "a file name ending in .html")

@@ -9,13 +9,16 @@ import ipywidgets as w
 import traitlets
 
 from ..errors import InvalidArgument
+from ..render.dot import escape
 from ..render.focus import Focus, focus
 from ..render.narrate import narration_html
 from ..render.pseudocode import pseudocode_html
-from .compat import is_playing, set_playing
+from .cells import adopt
+from .compat import _nothing, close_tree, is_playing, set_playing
 from .scene import CSS, esm
 from .source import Source, source_of
 
+_BOOTED = escape("The machine has just booted: press ▶ or step forward.")  # narration_html's step 0
 SPEEDS = {"¼×": 1600, "½×": 800, "1×": 400, "2×": 200, "4×": 100, "8×": 50}
 
 
@@ -24,6 +27,20 @@ class _Keys(anywidget.AnyWidget):
 
     _esm = esm("keys.js")
     _css = CSS
+
+
+def _check_views(views: Any, timeline: Any) -> list[Any]:
+    from .views import View
+
+    if isinstance(views, (str, bytes)) or not hasattr(views, "__iter__"):
+        raise InvalidArgument("views", views, "a list of views (LayoutView, VmlistView …)")
+    out = list(views)
+    for v in out:
+        if not isinstance(v, View):
+            raise InvalidArgument("views", v, "a list of views (LayoutView, VmlistView …)")
+        if v.source.timeline is not timeline:
+            raise InvalidArgument("views", v, "views of the player's own kernel (the same timeline)")
+    return out
 
 
 def _button(icon: str, tip: str) -> w.Button:
@@ -43,11 +60,15 @@ class Player(w.VBox):
     position = traitlets.Int(0, help="how many events of the timeline the views show")
 
     def __init__(self, source: Any, views: Any = (), speed: str = "1×") -> None:
-        self.source: Source = source_of(source)
-        if speed not in SPEEDS:
+        if not isinstance(speed, str) or speed not in SPEEDS:
             raise InvalidArgument("speed", speed, "one of " + ", ".join(SPEEDS))
-        tl = self.source.timeline
+        src = source_of(source)
+        tl = src.timeline
+        views = _check_views(views, tl)
+        self.source: Source = src
         self.timeline = tl
+        self._shifted = tl._shifted
+        self.cursor = tl.cursor()  # this player's own position: other players of the kernel move theirs
         self.views: list[Any] = []
         self.step_focus = Focus()
         self.limit: int | None = None  # set by hold(): the student predicts before seeing further
@@ -97,11 +118,12 @@ class Player(w.VBox):
         )
         self.add_class("vmw-player")
         self.slider.observe(self._slid, "value")
-        tl.observe(self._grew)
+        self._unobserve = tl.observe(self._grew, weak=True)
         for v in views:
             self.add(v)
         self.position = len(tl)
         self._render()
+        adopt(self)  # closed when its cell runs again
 
     # -- moving -------------------------------------------------------------------------
     def seek(self, index: int) -> None:
@@ -171,30 +193,55 @@ class Player(w.VBox):
         self._render()
 
     def _grew(self, tl: Any) -> None:
+        moved, self._shifted = tl._shifted - self._shifted, tl._shifted  # positions a max_events drop took
         if self.limit is not None:  # held for a question: new steps stay hidden too
+            if moved:
+                self.limit = max(self.limit - moved, 0)
+                self.slider.value = max(self.position - moved, 0)
+                self.slider.max = self.play.max = self.limit
+                self._render()
             return
         at_end = self.position == self.slider.max
-        self.slider.max = self.play.max = len(tl)
-        if at_end:  # a player at the end follows new operations, like the timeline's cursor
-            self.seek(len(tl))
+        target = len(tl) if at_end else max(self.position - moved, 0)  # a player at the end follows
+        if target <= self.slider.value:
+            self.slider.value = target
+            self.slider.max = self.play.max = len(tl)
+        else:
+            self.slider.max = self.play.max = len(tl)
+            self.slider.value = target
+        if moved:  # the same number may now be another step
+            self._render()
 
     # -- drawing ------------------------------------------------------------------------
     def add(self, view: Any) -> Any:
         """Let ``view`` follow this player; returns it."""
+        _check_views([view], self.timeline)
         if view not in self.views:
             self.views.append(view)
             view.player = self
-            view.show(self.timeline.seek(self.position), self.step_focus)
+            view.show(self.cursor.seek(self.position), self.step_focus)
         return view
+
+    def close(self) -> None:
+        """Stop following the timeline, let the views go, and close the player's widgets."""
+        getattr(self, "_unobserve", _nothing)()  # (also called for one whose __init__ raised)
+        for v in getattr(self, "views", ()):
+            if v.player is self:
+                v.player = None
+        self.views = []
+        close_tree(self)
 
     def _render(self) -> None:
         tl, pos = self.timeline, self.position
-        state = tl.seek(pos)
+        state = self.cursor.seek(pos)
         event = tl[pos - 1] if pos else None
         op = tl.operation_at(pos - 1) if pos else None
         earlier = tl[op.start : pos - 1] if op is not None else []
         self.step_focus = focus(event, earlier)
-        self.narration.value = narration_html(event, pos, len(tl), op, state)
+        text = narration_html(event, pos, len(tl), op, state)
+        if pos == 0 and tl.dropped_operations:  # not the boot: the state after the dropped operations
+            text = text.replace(_BOOTED, escape(tl[0].explain()))
+        self.narration.value = text
         begun = tl[op.start] if op is not None else None
         self.code.value = pseudocode_html(event, getattr(begun, "fn", None))
         for v in self.views:

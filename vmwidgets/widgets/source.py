@@ -49,6 +49,8 @@ def source_of(obj: Any) -> Source:
         kernel = obj
     else:
         raise InvalidArgument("obj", obj, "a Kernel, a Task, an MmStruct (from spawn or from_proc_maps) or a Timeline")
+    if kernel.timeline is None:
+        raise InvalidArgument("obj", obj, "a Kernel, Task or MmStruct of a kernel that records (Kernel(record=True))")
     lay = kernel.layout
     return Source(
         timeline=kernel.timeline,

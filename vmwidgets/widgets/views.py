@@ -15,7 +15,7 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, check_int
 from ..render.focus import Focus
 from ..render.layout_scene import layout_scene
 from ..render.pagetable_scene import pagetable_scene
@@ -27,6 +27,8 @@ from ..render.tables import mapped_frames, walk_path
 from ..render.vma_scene import maps_html, vma_list_scene
 from ..render.vmlist_scene import area_key, vmlist_scene
 from ..state import ViewState
+from .cells import adopt
+from .compat import _nothing, close_tree
 from .scene import SceneWidget
 from .source import Source, source_of
 
@@ -42,9 +44,23 @@ class View(w.VBox):
         self.scenes: list[SceneWidget] = []
         self._state: ViewState | None = None
         self._focus = Focus()
+        # alone, the view follows the end with a cursor of its own; under a player it draws the player's
+        self.cursor = self.source.timeline.cursor()
         super().__init__(**kwargs)
         self.add_class("vmw-view")
-        self.source.timeline.observe(self._recorded)
+        self._unobserve = self.source.timeline.observe(self._recorded, weak=True)
+        adopt(self)  # closed when its cell runs again
+
+    def close(self) -> None:
+        """Stop following the timeline (and any player) and close the view's widgets."""
+        getattr(self, "_unobserve", _nothing)()  # (also called for one whose __init__ raised)
+        player = getattr(self, "player", None)
+        if player is not None and self in player.views:
+            player.views.remove(self)
+        self.player = None
+        for sw in getattr(self, "scenes", ()):  # a scene not shown yet (VmlistView's tree) is in no box
+            sw.close()
+        close_tree(self)
 
     def _scene(self, **kwargs: Any) -> SceneWidget:
         sw = SceneWidget(**kwargs)
@@ -54,7 +70,7 @@ class View(w.VBox):
 
     def _recorded(self, tl: Any) -> None:
         if self.player is None:  # alone: follow the newest state
-            self.show(tl.head, Focus())
+            self.show(self.cursor.state, Focus())
 
     def show(self, state: ViewState, focus: Focus) -> None:
         """Draw ``state`` with ``focus``'s highlights (the player calls this at each step)."""
@@ -68,9 +84,15 @@ class View(w.VBox):
         if self._state is not None:
             self.draw()
 
+    def _now(self) -> ViewState:
+        """The state to draw: the player's (or, alone, the newest)."""
+        if self._state is None:
+            self._state = self.cursor.state
+        return self._state
+
     def _ensure_state(self) -> None:
         if self._state is None:
-            self._state = self.source.timeline.head
+            self._state = self.cursor.state
 
     def draw(self) -> None:  # pragma: no cover - every view overrides it
         raise NotImplementedError
@@ -120,9 +142,11 @@ class LayoutView(View):
     mark = traitlets.Int(None, allow_none=True, help="an address to point at")
 
     def __init__(self, source: Any, mark: int | None = None, **kwargs: Any) -> None:
-        super().__init__(source, **kwargs)
-        if not self.source.regions:
+        if mark is not None:
+            check_int("mark", mark, 0, (1 << 32) - 1, "None or an address from 0 to 0xffffffff")
+        if not source_of(source).regions:
             raise InvalidArgument("source", source, "a Kernel, Task or MmStruct (a bare Timeline has no layout)")
+        super().__init__(source, **kwargs)
         self.scene = self._scene(max_height=700)
         self.children = [self.scene]
         self.mark = mark
@@ -132,13 +156,13 @@ class LayoutView(View):
     @traitlets.validate("mark")
     def _check_mark(self, proposal: dict) -> int | None:
         v = proposal["value"]
-        if v is not None and not 0 <= v < 1 << 32:
-            raise InvalidArgument("mark", v, "None or an address from 0 to 0xffffffff")
+        if v is not None:
+            check_int("mark", v, 0, (1 << 32) - 1, "None or an address from 0 to 0xffffffff")
         return v
 
     @traitlets.observe("mark")
     def _marked(self, _change: dict) -> None:
-        if self._state is not None:
+        if self._now() is not None:
             self.draw()
 
     def draw(self) -> None:
@@ -148,7 +172,7 @@ class LayoutView(View):
         if kind == "pfn" and lowmem is not None and value << 12 < lowmem.end - lowmem.start:
             mark = lowmem.start + (value << 12)  # __va(): where the direct map shows this frame
         self.scene.scene = layout_scene(
-            self.source.regions, self._state, self._focus, self.selected, mark, self.source.mm
+            self.source.regions, self._now(), self._focus, self.selected, mark, self.source.mm
         )
 
 
@@ -156,9 +180,9 @@ class PhysicalMemoryView(View):
     """Frames by zone, in use or free, the selection's frames lit, and each zone's free_area lists."""
 
     def __init__(self, source: Any, **kwargs: Any) -> None:
-        super().__init__(source, **kwargs)
-        if not self.source.zones:
+        if not source_of(source).zones:
             raise InvalidArgument("source", source, "a Kernel, Task or MmStruct (a bare Timeline has no zones)")
+        super().__init__(source, **kwargs)
         self.scene = self._scene(max_height=640)
         self.children = [self.scene]
         self._ensure_state()
@@ -166,7 +190,7 @@ class PhysicalMemoryView(View):
 
     def lit(self) -> tuple[list[int], str]:
         """The frames of the selection and what they are."""
-        s, (kind, value) = self._state, parse_key(self.selected)
+        s, (kind, value) = self._now(), parse_key(self.selected)
         if kind == "vm" and value in s.areas:
             return s.area_pages.get(value, []), f"the pages[] of vm_struct {value:#010x}"
         if kind == "vma":
@@ -182,7 +206,7 @@ class PhysicalMemoryView(View):
 
     def draw(self) -> None:
         lit, what = self.lit()
-        self.scene.scene = physmem_scene(self._state, self.source.zones, self._focus, lit, what)
+        self.scene.scene = physmem_scene(self._now(), self.source.zones, self._focus, lit, what)
 
 
 class PageTableView(View):
@@ -191,11 +215,21 @@ class PageTableView(View):
     Selecting an address (``addr:0x…``) shows its walk when no recorded walk is in focus."""
 
     def __init__(self, source: Any, root: int | None = None, **kwargs: Any) -> None:
+        src = source_of(source)
+        if root is None:
+            root = src.pgd if src.pgd is not None else src.swapper
+            if root is None:
+                raise InvalidArgument(
+                    "source", source, "a Kernel, Task or MmStruct (a bare Timeline has no page tables)"
+                )
+        elif (
+            isinstance(root, bool)
+            or not isinstance(root, int)
+            or (root not in src.timeline.head.tables and root not in src.timeline.head.static_tables)
+        ):
+            raise InvalidArgument("root", root, "None or the pfn of a page directory of the source's kernel")
         super().__init__(source, **kwargs)
-        src = self.source
-        self.root = root if root is not None else (src.pgd if src.pgd is not None else src.swapper)
-        if self.root is None:
-            raise InvalidArgument("source", source, "a Kernel, Task or MmStruct (a bare Timeline has no page tables)")
+        self.root = root
         self.scene = self._scene(max_height=560)
         self.children = [self.scene]
         self._ensure_state()
@@ -206,9 +240,10 @@ class PageTableView(View):
         kind, value = parse_key(self.selected)
         if kind == "addr" and not f.walk:
             f = Focus(event=f.event, entries=f.entries, tables=f.tables)
-            f.walk = walk_path(self._state, self.root, value, self.source.pae)
-        sel_range, sel_pfns = None, frozenset()
-        s = self._state
+            f.walk = walk_path(self._now(), self.root, value, self.source.pae)
+        sel_range: tuple[int, int] | None = None
+        sel_pfns: frozenset[int] = frozenset()
+        s = self._now()
         if kind == "vm" and value in s.areas:
             sel_range = (value, value + s.areas[value].size)
         elif kind == "vma" and value[1] in s.vmas.get(value[0], {}):
@@ -225,6 +260,8 @@ class VmlistView(View):
     """``vmlist`` record by record; from 2.6.28 also the vmap_area rb-tree that finds the holes."""
 
     def __init__(self, source: Any, limit: int = 40, **kwargs: Any) -> None:
+        check_int("limit", limit, 1, 10_000, "a number of records to draw, from 1 to 10000")
+        source_of(source)
         super().__init__(source, **kwargs)
         self.limit = limit
         self.scene = self._scene(max_height=480)
@@ -234,7 +271,7 @@ class VmlistView(View):
         self.draw()
 
     def draw(self) -> None:
-        s = self._state
+        s = self._now()
         self.scene.scene = vmlist_scene(s, self._focus, self.selected, self.limit)
         if "vmap_area_root" in s.rb or "vmap_area_root" in self._focus.rb_path:
             self.tree.scene = rbtree_scene(s, "vmap_area_root", self._focus, self.selected, key=area_key)
@@ -249,9 +286,10 @@ class VmaView(View):
     as rows of monospace text, the step's rows amber and the selected one blue."""
 
     def __init__(self, source: Any, limit: int = 30, **kwargs: Any) -> None:
-        super().__init__(source, **kwargs)
-        if self.source.mm is None:
+        check_int("limit", limit, 1, 10_000, "a number of VMAs to draw, from 1 to 10000")
+        if source_of(source).mm is None:
             raise InvalidArgument("source", source, "a Task or an MmStruct (a kernel has many address spaces)")
+        super().__init__(source, **kwargs)
         self.limit = limit
         self.list = self._scene(max_height=300)
         self.tree = self._scene(max_height=360)
@@ -263,7 +301,7 @@ class VmaView(View):
         self.draw()
 
     def draw(self) -> None:
-        s, f, mm = self._state, self._focus, self.source.mm
+        s, f, mm = self._now(), self._focus, self._mm()
         self.list.scene = vma_list_scene(s, mm, f, self.selected, self.limit)
         key = lambda node: f"vma:{mm}:{node}"  # noqa: E731
         self.tree.scene = rbtree_scene(
@@ -273,4 +311,9 @@ class VmaView(View):
 
     def picture_scenes(self) -> list[dict]:
         """The VMA list, the mm_rb tree and the /proc/PID/maps table as a scene of text rows."""
-        return [*super().picture_scenes(), maps_scene(self._state, self.source.mm, self._focus, self.selected)]
+        return [*super().picture_scenes(), maps_scene(self._now(), self._mm(), self._focus, self.selected)]
+
+    def _mm(self) -> str:
+        mm = self.source.mm
+        assert mm is not None  # checked in __init__
+        return mm
