@@ -32,9 +32,12 @@ from .model.constants import (
     VM_USERMAP,
     VM_VPAGES,
 )
+from .model.errno import EACCES, EBADF, EINVAL, ENOMEM, EOVERFLOW, EPERM
 from .model.kernel import Kernel
 from .model.layout import Layout
 from .model.mm_types import (
+    FMODE_READ,
+    FMODE_WRITE,
     MAP_ANONYMOUS,
     MAP_DENYWRITE,
     MAP_EXECUTABLE,
@@ -44,8 +47,11 @@ from .model.mm_types import (
     MAP_PRIVATE,
     MAP_SHARED,
     PROT_EXEC,
+    PROT_GROWSDOWN,
+    PROT_GROWSUP,
     PROT_NONE,
     PROT_READ,
+    PROT_SEM,
     PROT_WRITE,
     File,
     Task,
@@ -78,6 +84,17 @@ def export_html(obj, path, title=None):
 
 
 __all__ = [
+    "EACCES",
+    "EBADF",
+    "EINVAL",
+    "ENOMEM",
+    "EOVERFLOW",
+    "EPERM",
+    "FMODE_READ",
+    "FMODE_WRITE",
+    "PROT_GROWSDOWN",
+    "PROT_GROWSUP",
+    "PROT_SEM",
     "MAP_ANONYMOUS",
     "MAP_DENYWRITE",
     "MAP_EXECUTABLE",

@@ -108,7 +108,7 @@ class Faults:
                 "start_data",
                 "end_data",
                 "start_brk",
-                "_brk",
+                "brk",
                 "start_stack",
                 "mmap_base",
                 "free_area_cache",
@@ -434,7 +434,7 @@ class Faults:
         span = 1 << self.levels[-2].shift
         lo, hi = start & ~(span - 1), min((end + span - 1) & ~(span - 1), mm.task_size)
         for base in range(lo, hi, span):
-            vma = mm._find_vma(base) if mm._mmap is not None else None
+            vma = mm._find_vma(base) if mm.mmap is not None else None
             if vma is not None and vma.vm_start < base + span:
                 continue
             if self.config.pae:

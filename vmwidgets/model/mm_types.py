@@ -14,6 +14,10 @@ PROT_NONE = 0x0
 PROT_READ = 0x1
 PROT_WRITE = 0x2
 PROT_EXEC = 0x4
+PROT_SEM = 0x8  # accepted by mprotect, no effect on x86
+PROT_GROWSDOWN = 0x01000000  # mprotect: extend the change down to the start of a VM_GROWSDOWN VMA
+PROT_GROWSUP = 0x02000000  # mprotect: the same upwards (no VM_GROWSUP VMA on x86: always -EINVAL)
+MAP_TYPE = 0x0F  # the mapping type: exactly MAP_SHARED or MAP_PRIVATE
 MAP_SHARED = 0x01
 MAP_PRIVATE = 0x02
 MAP_FIXED = 0x10
@@ -50,21 +54,26 @@ VMA_FLAG_NAMES = {
     VM_ACCOUNT: "VM_ACCOUNT",
 }
 
+FMODE_READ = 0x1  # include/linux/fs.h: struct file's f_mode bits
+FMODE_WRITE = 0x2
+
 MIN_GAP = 128 << 20  # arch/x86/mm/mmap_32.c: the stack gets at least 128 MB
 STACK_RLIMIT = 8 << 20  # ulimit -s 8192
 
 
 class File(NamedTuple):
-    """An open file (``struct file``) as /proc/PID/maps shows it: path, device and inode.
+    """An open file (``struct file``) as /proc/PID/maps shows it: path, device, inode, ``f_mode``.
 
     Two mappings share a ``struct file`` only when they are made from the same object, as
-    in the kernel (vma_merge compares the pointers): ``Kernel._open`` hands out a new one
-    per mmap() of a path, with the same inode for the same path.
+    in the kernel (vma_merge compares the pointers): ``task.mmap(..., file="/path")`` opens
+    the path read-write, a new ``struct file`` per call with the same inode for the same
+    path.  Pass a ``File(path, f_mode=FMODE_READ)`` to map a file opened read-only.
     """
 
     path: str
     dev: tuple[int, int] = (8, 1)
     ino: int = 0
+    f_mode: int = FMODE_READ | FMODE_WRITE
 
 
 class VmAreaStruct:
@@ -133,10 +142,66 @@ class VmAreaStruct:
 
 
 class Task:
-    """``struct task_struct``, reduced to what memory needs: ``pid``, ``comm`` and ``mm``."""
+    """``struct task_struct``, reduced to what memory needs: ``pid``, ``comm`` and ``mm``.
+
+    The memory system calls are its methods, named as the calls.  They return what the
+    kernel returns to user space: an address or 0 on success, a negative errno
+    (``-ENOMEM``, ``-EINVAL``, ``-EACCES`` …) on a failure the real call reports; brk returns
+    the break.  Each call, failed or not, is one operation of the timeline.  Python values
+    the real call could not even express (a str address, a number outside 32 bits, a task
+    that has exited) raise :class:`~vmwidgets.InvalidArgument` before anything changes.
+    """
 
     def __init__(self, pid: int, comm: str, mm: Any) -> None:
         self.pid, self.comm, self.mm = pid, comm, mm
+
+    def mmap(
+        self, addr: int, length: int, prot: int, flags: int, file: File | str | None = None, pgoff: int = 0
+    ) -> int:
+        """``mmap2(addr, length, prot, flags, fd, pgoff)``: arch/x86/kernel/sys_i386_32.c:sys_mmap2
+        → mm/mmap.c:do_mmap_pgoff → mmap_region.
+
+        ``unsigned long addr, len, prot, flags, pgoff``; ``file`` stands for the fd: a path
+        (opened read-write), a :class:`File`, or None.  Returns the mapping's address, or
+        -EINVAL (``length`` 0, neither or both of MAP_SHARED/MAP_PRIVATE, an unaligned
+        MAP_FIXED address, MAP_GROWSDOWN on a file), -ENOMEM (too long, no hole, MAP_FIXED
+        past TASK_SIZE), -EOVERFLOW (``pgoff`` + pages wraps), -EBADF (no file without
+        MAP_ANONYMOUS), -EACCES (a file opened without the access asked for).
+        """
+        from .mmap import sys_mmap_pgoff
+
+        return sys_mmap_pgoff(self, addr, length, prot, flags, file, pgoff)
+
+    def munmap(self, addr: int, length: int) -> int:
+        """``munmap(addr, len)``: mm/mmap.c:sys_munmap → do_munmap, splitting VMAs at the edges.
+
+        Returns 0 (also when nothing was mapped there), or -EINVAL for an unaligned
+        ``addr``, a ``length`` of 0 or a range past TASK_SIZE.
+        """
+        from .mmap import sys_munmap
+
+        return sys_munmap(self, addr, length)
+
+    def mprotect(self, start: int, length: int, prot: int) -> int:
+        """``mprotect(start, len, prot)``: mm/mprotect.c:sys_mprotect → mprotect_fixup.
+
+        Returns 0, -EINVAL (unaligned ``start``, unknown ``prot`` bits), -ENOMEM (part of
+        the range is not mapped; VMAs before the hole have changed, as in the kernel) or
+        -EACCES (a VMA may not take the protection: its VM_MAY* bits).
+        """
+        from .mmap import sys_mprotect
+
+        return sys_mprotect(self, start, length, prot)
+
+    def brk(self, brk: int) -> int:
+        """``brk(brk)``: mm/mmap.c:sys_brk — grow the heap with do_brk, shrink it with do_munmap.
+
+        Returns the new break, or the old one when the move is refused (below
+        ``end_code``, a mapping in the way, past TASK_SIZE): sys_brk reports no errno.
+        """
+        from .mmap import sys_brk
+
+        return sys_brk(self, brk)
 
     def access(self, addr: int, write: bool = False, exec: bool = False, user: bool = True):
         """Touch ``addr`` as this task would (see :meth:`Kernel.access`): do_page_fault on a miss."""
