@@ -308,16 +308,17 @@ def fig_mm(sz: Sizes) -> list[Row]:
     rng = random.Random(2)
     for record in (True, False):
         k = Kernel(Config(), record=record)
-        mm = k.spawn("bench").mm
+        task = k.spawn("bench")
+        mm = task.mm
         base = 0x10000000
         for i in range(vmas):  # alternate protections so neighbours do not merge
-            mm.mmap(base + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), flags)
+            task.mmap(base + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), flags)
         n = sz.churn_iters
         t0 = time.perf_counter()
         for _ in range(n):
             i = rng.randrange(vmas)
-            mm.munmap(base + 2 * i * PAGE, PAGE)
-            mm.mmap(base + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), flags)
+            task.munmap(base + 2 * i * PAGE, PAGE)
+            task.mmap(base + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), flags)
         dt = time.perf_counter() - t0
         rows.append(Row(sec, f"mmap+munmap ops/s, record={record}", f"{2 * n / dt:,.0f}", "ops/s"))
         lookups = [base + rng.randrange(2 * vmas) * PAGE for _ in range(10 * n)]
@@ -328,9 +329,10 @@ def fig_mm(sz: Sizes) -> list[Row]:
         rows.append(Row(sec, f"find_vma lookups/s, record={record}", f"{len(lookups) / dt:,.0f}", "ops/s"))
     big = 10_000
     k = Kernel(Config(), record=False)
-    mm = k.spawn("tall").mm
+    task = k.spawn("tall")
+    mm = task.mm
     for i in range(big):
-        mm.mmap(0x10000000 + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), flags)
+        task.mmap(0x10000000 + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), flags)
     n = mm.map_count
     bound = 2 * math.log2(n + 1)
     rows.append(
@@ -347,7 +349,7 @@ def scenario(n: int) -> tuple[Kernel, object]:
     task = k.spawn("bench")
     flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED
     for i in range(n):
-        task.mm.mmap(0x10000000 + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), flags)
+        task.mmap(0x10000000 + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), flags)
         k.vmalloc(PAGE * (1 + i % 3))
     task.access(0x10000000, write=True)
     k.translate(k.timeline.state.vmlist[-1])

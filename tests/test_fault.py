@@ -35,7 +35,7 @@ def pte(k: Kernel, mm, addr: int) -> int:
 def test_demand_paging_fills_the_table_on_first_touch() -> None:
     k = Kernel()
     t = k.spawn("a")
-    a = t.mm.mmap(0, 2 * PAGE, RW, ANON)
+    a = t.mmap(0, 2 * PAGE, RW, ANON)
     assert pte(k, t.mm, a) == 0
     first = t.access(a)
     assert first.faulted and first.ok
@@ -51,7 +51,7 @@ def test_demand_paging_fills_the_table_on_first_touch() -> None:
 def test_2_6_32_maps_the_zero_page_for_reads_then_copies_on_write() -> None:
     k = Kernel(Config(era="2.6.32"))
     t = k.spawn("a")
-    a = t.mm.mmap(0, PAGE, RW, ANON)
+    a = t.mmap(0, PAGE, RW, ANON)
     read = t.access(a)
     assert read.phys >> 12 == k.zero_pfn and not pte(k, t.mm, a) & _PAGE_RW
     write = t.access(a, write=True)
@@ -87,7 +87,7 @@ def test_the_stack_grows_down_to_an_access_just_below_it() -> None:
 def test_fork_shares_pages_until_a_write_copies_them() -> None:
     k = Kernel()
     parent = k.spawn("a")
-    a = parent.mm.mmap(0, PAGE, RW, ANON)
+    a = parent.mmap(0, PAGE, RW, ANON)
     frame = parent.access(a, write=True).phys >> 12
     child = k.fork(parent)
     assert child.mm.maps() == parent.mm.maps()
@@ -108,10 +108,10 @@ def test_exit_and_munmap_give_every_anonymous_frame_and_table_back() -> None:
     k = Kernel()
     free = sum(z.free_pages for z in k.zones)
     t = k.spawn("a")
-    a = t.mm.mmap(0x40000000, 16 * PAGE, RW, ANON)
+    a = t.mmap(0x40000000, 16 * PAGE, RW, ANON)
     for i in range(16):
         t.access(a + i * PAGE, write=True)
-    t.mm.munmap(a, 16 * PAGE)
+    t.munmap(a, 16 * PAGE)
     assert pte(k, t.mm, a) == 0 and k.user_slot(t.mm, a) is None  # the PTE table went too
     child = k.fork(t)
     t.access(0x0804C000, write=True)
@@ -125,12 +125,12 @@ def test_exit_and_munmap_give_every_anonymous_frame_and_table_back() -> None:
 def test_mprotect_write_protects_present_ptes() -> None:
     k = Kernel()
     t = k.spawn("a")
-    a = t.mm.mmap(0x40000000, PAGE, RW, ANON)
+    a = t.mmap(0x40000000, PAGE, RW, ANON)
     t.access(a, write=True)
-    t.mm.mprotect(a, PAGE, PROT_READ)
+    t.mprotect(a, PAGE, PROT_READ)
     assert not pte(k, t.mm, a) & _PAGE_RW
     assert t.access(a, write=True).signal == "SIGSEGV"
-    t.mm.mprotect(a, PAGE, RW)
+    t.mprotect(a, PAGE, RW)
     frame = pte(k, t.mm, a) >> 12
     assert not pte(k, t.mm, a) & _PAGE_RW  # PAGE_COPY: still read-only until written
     assert t.access(a, write=True).phys >> 12 == frame  # do_wp_page reuses the only mapping
@@ -139,10 +139,10 @@ def test_mprotect_write_protects_present_ptes() -> None:
 def test_files_share_the_page_cache_and_copy_on_private_writes() -> None:
     k = Kernel()
     t, u = k.spawn("a"), k.spawn("b")
-    f1 = t.mm.mmap(0, PAGE, PROT_READ, MAP_PRIVATE, file="/lib/libz.so")
-    f2 = u.mm.mmap(0, PAGE, RW, MAP_SHARED, file="/lib/libz.so")
+    f1 = t.mmap(0, PAGE, PROT_READ, MAP_PRIVATE, file="/lib/libz.so")
+    f2 = u.mmap(0, PAGE, RW, MAP_SHARED, file="/lib/libz.so")
     assert t.access(f1).phys == u.access(f2).phys  # one page-cache frame
-    g = t.mm.mmap(0, PAGE, RW, MAP_PRIVATE, file="/lib/libz.so")
+    g = t.mmap(0, PAGE, RW, MAP_PRIVATE, file="/lib/libz.so")
     assert t.access(g, write=True).phys != t.access(f1).phys  # a private write copies
     assert u.access(f2, write=True).phys == t.access(f1).phys  # a shared write goes to the cache page
     check_frames(k)
@@ -153,18 +153,18 @@ def test_review_points_exec_after_mprotect_write_only_reads_prot_none_fork() -> 
 
     k = Kernel(Config(pae=True))
     t = k.spawn("a")
-    a = t.mm.mmap(0x40000000, PAGE, PROT_READ, ANON)
+    a = t.mmap(0x40000000, PAGE, PROT_READ, ANON)
     assert t.access(a).ok
     assert t.access(a, exec=True).signal == "SIGSEGV"  # NX page: a present fetch is a bad_area
-    t.mm.mprotect(a, PAGE, PROT_READ | PROT_EXEC)
+    t.mprotect(a, PAGE, PROT_READ | PROT_EXEC)
     assert t.access(a, exec=True).ok  # pte_modify dropped NX
-    w = t.mm.mmap(0x40010000, PAGE, PROT_WRITE, ANON)
+    w = t.mmap(0x40010000, PAGE, PROT_WRITE, ANON)
     assert t.access(w).ok  # x86 cannot make a page write-only: reads of PROT_WRITE memory work
-    b = t.mm.mmap(0x40020000, PAGE, RW, ANON)
+    b = t.mmap(0x40020000, PAGE, RW, ANON)
     frame = t.access(b, write=True).phys >> 12
-    t.mm.mprotect(b, PAGE, PROT_NONE)
+    t.mprotect(b, PAGE, PROT_NONE)
     child = k.fork(t)
-    child.mm.mprotect(b, PAGE, PROT_READ)
+    child.mprotect(b, PAGE, PROT_READ)
     assert child.access(b).phys >> 12 == frame  # the PROT_NONE'd page was shared, not lost
     assert t.access(b, user=False).signal == "Oops"  # a kernel-mode fault with no fixup
     check_frames(k)
@@ -207,8 +207,8 @@ class Procs(RuleBasedStateMachine):
         self.k = Kernel(Config(ram=64 << 20, era=era, pae=pae))
         self.free = sum(z.free_pages for z in self.k.zones)
         t = self.k.spawn("a")
-        t.mm.mmap(0x40000000, 32 * PAGE, RW, ANON)
-        t.mm.mmap(0x50000000, 4 * PAGE, RW, MAP_PRIVATE, file="/data")
+        t.mmap(0x40000000, 32 * PAGE, RW, ANON)
+        t.mmap(0x50000000, 4 * PAGE, RW, MAP_PRIVATE, file="/data")
 
     @precondition(lambda self: self.k.tasks)
     @rule(i=st.integers(0, 7), page=st.integers(0, 35), write=st.booleans(), file=st.booleans())
@@ -220,8 +220,8 @@ class Procs(RuleBasedStateMachine):
     @rule()
     def spawn(self) -> None:
         t = self.k.spawn("b")
-        t.mm.mmap(0x40000000, 32 * PAGE, RW, ANON)
-        t.mm.mmap(0x50000000, 4 * PAGE, RW, MAP_PRIVATE, file="/data")
+        t.mmap(0x40000000, 32 * PAGE, RW, ANON)
+        t.mmap(0x50000000, 4 * PAGE, RW, MAP_PRIVATE, file="/data")
 
     @precondition(lambda self: 0 < len(self.k.tasks) < 5)
     @rule(i=st.integers(0, 7))
@@ -236,12 +236,12 @@ class Procs(RuleBasedStateMachine):
     @precondition(lambda self: self.k.tasks)
     @rule(i=st.integers(0, 7), page=st.integers(0, 31), n=st.integers(1, 8), prot=st.sampled_from([0, 1, 3, 5]))
     def mprotect(self, i: int, page: int, n: int, prot: int) -> None:
-        self.k.tasks[i % len(self.k.tasks)].mm.mprotect(0x40000000 + page * PAGE, n * PAGE, prot)
+        self.k.tasks[i % len(self.k.tasks)].mprotect(0x40000000 + page * PAGE, n * PAGE, prot)
 
     @precondition(lambda self: self.k.tasks)
     @rule(i=st.integers(0, 7), page=st.integers(0, 31), n=st.integers(1, 8))
     def munmap(self, i: int, page: int, n: int) -> None:
-        self.k.tasks[i % len(self.k.tasks)].mm.munmap(0x40000000 + page * PAGE, n * PAGE)
+        self.k.tasks[i % len(self.k.tasks)].munmap(0x40000000 + page * PAGE, n * PAGE)
 
     @precondition(lambda self: self.k.tasks)
     @rule(i=st.integers(0, 7), page=st.integers(0, 35), file=st.booleans())
@@ -338,7 +338,7 @@ def test_out_of_memory_spawn_and_fork_leave_nothing_behind() -> None:
     for cfg in (Config(ram=40 << 20), Config(ram=40 << 20, pae=True)):
         k = Kernel(cfg)
         t = k.spawn("a")
-        a = t.mm.mmap(0x40000000, 4 * PAGE, RW, ANON)
+        a = t.mmap(0x40000000, 4 * PAGE, RW, ANON)
         for i in range(4):
             t.access(a + i * PAGE, write=True)
         hoard = []

@@ -80,6 +80,7 @@ def test_the_front_end_never_parses_text_as_markup() -> None:
 # rank or below.  Type-only imports (under ``if TYPE_CHECKING:``) are not counted: mm/memory.c
 # and mm/mmap.c name each other's structures, as in the kernel.
 MODEL_RANKS = {
+    "errno": 0,
     "constants": 0,
     "config": 0,
     "layout": 0,
@@ -89,6 +90,7 @@ MODEL_RANKS = {
     "page": 0,
     "procfs": 0,
     "mm_types": 0,
+    "sched": 7,
     "page_alloc": 1,
     "pgtable": 2,
     "vmap_area": 3,

@@ -375,11 +375,11 @@ def test_vma_changes_groups_the_munmap_and_names_the_renamed_vma() -> None:
     """§5's printout: two splits (new_below 0, then 1, whose old VMA's start moves up), then
     the detach with its erase; the renamed VMA is written as the lesson says."""
     k = Kernel()
-    mm = k.spawn("cat").mm
+    task = k.spawn("cat")
     rw, anon = PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS
-    mm.mmap(0, 3 * PAGE, rw, anon)
-    more = mm.mmap(0, 2 * PAGE, rw, anon)
-    mm.munmap(more + 2 * PAGE, 2 * PAGE)
+    task.mmap(0, 3 * PAGE, rw, anon)
+    more = task.mmap(0, 2 * PAGE, rw, anon)
+    task.munmap(more + 2 * PAGE, 2 * PAGE)
     text = vma_changes(k, k.timeline.operations[-1])
     heads = [line for line in text.splitlines() if not line.startswith(" ")]
     assert heads == [
@@ -417,27 +417,27 @@ def test_the_lesson_scenario() -> None:
     assert mm.find_vma(0xB7FE2000).vm_start == 0xB7FE2000  # libc's bss
     rw, anon = PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS
     before = tree_text(mm)
-    assert mm.mmap(0, 3 * PAGE, rw, anon) == 0xB7E9F000
+    assert task.mmap(0, 3 * PAGE, rw, anon) == 0xB7E9F000
     op = k.timeline.operations[-1]
     q = rotation_exercise(k, op, before)
     assert q.answer == "left-right" and "as the left child of b7ea2000" in q.prompt
     assert mm.mm_rb.rb_node.owner.vm_start == 0xB7FDF000  # the root changed
     count = mm.map_count
-    more = mm.mmap(0, 2 * PAGE, rw, anon)
+    more = task.mmap(0, 2 * PAGE, rw, anon)
     assert more == 0xB7E9D000 and mm.map_count == count  # merged
     assert mm.find_vma(more).vm_pgoff == 0xB7E9D  # 0xb7e9d + 2 pages = the old vm_pgoff 0xb7e9f
-    mm.munmap(more + 2 * PAGE, 2 * PAGE)
+    task.munmap(more + 2 * PAGE, 2 * PAGE)
     assert mm.map_count == count + 1
-    buf = mm.mmap(0x40000000, 4 * PAGE, rw, anon)
+    buf = task.mmap(0x40000000, 4 * PAGE, rw, anon)
     n = mm.map_count
-    mm.mprotect(buf + PAGE, 2 * PAGE, PROT_READ)
+    task.mprotect(buf + PAGE, 2 * PAGE, PROT_READ)
     assert mm.map_count == n + 2
-    mm.mprotect(buf + PAGE, 2 * PAGE, rw)
+    task.mprotect(buf + PAGE, 2 * PAGE, rw)
     assert mm.map_count == n
     n = mm.map_count
-    mm.brk(0x0806E123)
+    task.brk(0x0806E123)
     assert mm.map_count == n + 1 and "[heap]" in mm.maps()
-    mm.brk(0x08080000)
+    task.brk(0x08080000)
     assert mm.map_count == n + 1
     assert mm.find_vma(0x20000000).vm_start == 0x40000000
     assert mm.find_vma(0xBF000000).vm_start == 0xBFFEB000

@@ -78,7 +78,7 @@ def replay_outcome(c: l6.OutcomeCase):
     """The case on a fresh kernel, stopped just before the access: (kernel, the task that accesses)."""
     k = Kernel(Config(era=c.era))
     task = k.spawn(c.comm)
-    assert task.mm.mmap(0, c.pages * PAGE, RW, ANON) == c.buf
+    assert task.mmap(0, c.pages * PAGE, RW, ANON) == c.buf
     for (p, w), off in zip(c.history, c.offsets, strict=True):
         task.access(c.buf + p * PAGE + off, write=w)
     return k, (k.fork(task) if c.fork else task)
@@ -143,7 +143,7 @@ def test_frames_are_pages_touched_in_2_6_24_and_pages_written_in_2_6_32(seed: in
     # the buddy allocator's side: free pages drop by the data frames plus the table
     k = Kernel(Config(era=c.era))
     task = k.spawn("frames")
-    buf = task.mm.mmap(0, c.pages * PAGE, RW, ANON)
+    buf = task.mmap(0, c.pages * PAGE, RW, ANON)
     free = sum(z.free_pages for z in k.zones)
     for p, w in c.accesses:
         task.access(buf + p * PAGE, write=w)
@@ -180,7 +180,7 @@ def test_cow_refcount_is_the_number_of_processes_still_mapping_the_frame(seed: i
     # the page tables' side, on a twin: count the PTEs that point at the frame
     k = Kernel(Config(era=c.era))
     parent = k.spawn("server")
-    parent.mm.mmap(0, PAGE, RW, ANON)
+    parent.mmap(0, PAGE, RW, ANON)
     parent.access(c.buf, write=True)
     tasks = [parent] + [k.fork(parent) for _ in range(c.children)]
     for i in c.writers:
@@ -225,7 +225,7 @@ def test_pte_after_fork_on_a_twin_kernel(seed: int) -> None:
     c = l6.pte_fork_case(seed)
     k = Kernel(Config(era=c.era, aged=True, seed=seed))  # the same machine, so the same frames
     task = k.spawn(c.comm)
-    assert task.mm.mmap(c.addr, PAGE, RW, ANON | MAP_FIXED) == c.addr
+    assert task.mmap(c.addr, PAGE, RW, ANON | MAP_FIXED) == c.addr
     task.access(c.addr, write=True)
     assert k.translate(c.addr, pgd=task.mm.pgd).steps[-1].entry == c.before
     child = k.fork(task)
@@ -281,7 +281,7 @@ def test_the_lessons_claims_about_the_model() -> None:
     # demand paging: the VMA comes first, the PTE only on the first touch
     k = Kernel()
     t = k.spawn("cat")
-    buf = t.mm.mmap(0, 3 * PAGE, RW, ANON)
+    buf = t.mmap(0, 3 * PAGE, RW, ANON)
     assert not k.translate(buf, pgd=t.mm.pgd).ok
     assert t.access(buf).faulted and not t.access(buf + 8, write=True).faulted  # 2.6.24: writable at once
     # a page-cache page: one reference for the cache, one per mapping
@@ -295,7 +295,7 @@ def test_the_lessons_claims_about_the_model() -> None:
     # 2.6.32 maps the ZERO_PAGE for a read; the write after it copies
     k32 = Kernel(Config(era="2.6.32"))
     t32 = k32.spawn("cat")
-    b32 = t32.mm.mmap(0, PAGE, RW, ANON)
+    b32 = t32.mmap(0, PAGE, RW, ANON)
     zero = t32.access(b32).phys >> 12
     assert k32.page(zero).reserved and t32.access(b32, write=True).phys >> 12 != zero
     # vmalloc_fault: without PAE only
@@ -309,7 +309,7 @@ def test_the_lessons_claims_about_the_model() -> None:
 def test_the_lessons_player_steps_and_names() -> None:
     k = Kernel()
     t = k.spawn("cat")
-    buf = t.mm.mmap(0, 3 * PAGE, RW, ANON)
+    buf = t.mmap(0, 3 * PAGE, RW, ANON)
     first = len(k.timeline.operations)
     for addr, write in [(buf, False), (buf + 0x10, True), (buf + PAGE + 8, True)]:
         t.access(addr, write=write)
@@ -330,7 +330,7 @@ def test_the_lessons_player_steps_and_names() -> None:
     # 2.6.32 names the merged file
     k32 = Kernel(Config(era="2.6.32"))
     t32 = k32.spawn("cat")
-    t32.access(t32.mm.mmap(0, PAGE, RW, ANON))
+    t32.access(t32.mmap(0, PAGE, RW, ANON))
     assert any(e.fn == "arch/x86/mm/fault.c:do_page_fault" for e in k32.timeline)
 
 
@@ -343,7 +343,7 @@ def test_the_lessons_claims_about_fork_and_file_pages() -> None:
     # the child's read sets ACCESSED in its PTE: 0x45 after fork, 0x65 after the read
     k2 = Kernel()
     bash = k2.spawn("bash")
-    heap = bash.mm.mmap(0, 2 * PAGE, RW, ANON)
+    heap = bash.mmap(0, 2 * PAGE, RW, ANON)
     bash.access(heap, write=True)
     child = k2.fork(bash)
     fork_op = k2.timeline.operations[-1]

@@ -175,7 +175,7 @@ def test_each_part_of_a_view_is_on_the_page_once(era: str) -> None:
 
     k = Kernel(Config(era=era))
     task = k.spawn("cat")
-    task.mm.do_mmap(0, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS)
+    task.mmap(0, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS)
     vma, vml = VmaView(task), VmlistView(k)
     k.vmalloc(4096)
     page = PageData()

@@ -60,12 +60,30 @@ def test_names_stay_unique_on_one_kernel() -> None:
     check_timeline(k)
 
 
+def test_mm_names_never_collide_with_the_tasks() -> None:
+    k = Kernel()
+    with pytest.raises(InvalidArgument, match="number"):
+        from_proc_maps(CAT_MAPS, kernel=k, name="1")
+    with pytest.raises(InvalidArgument, match="name"):
+        from_proc_maps(CAT_MAPS, kernel=k, name="a\nb")
+    assert len(k.mms) == 0 and len(k.timeline.operations) == 0
+    a = from_proc_maps(CAT_MAPS, kernel=k, name="cat-1")
+    t = k.spawn("cat")
+    b = from_proc_maps(CAT_MAPS, kernel=k, name="cat-1")
+    names = [m.name for m in k.mms]
+    assert names == ["cat-1", "1", "cat-1-2"] and len(set(names)) == len(names)
+    assert (a.name, t.mm.name, b.name) == tuple(names)
+    assert set(k.view_state().vmas) == set(names)  # the view state keeps every mm's VMAs apart
+    check_timeline(k)
+
+
 def test_a_maps_built_heap_grows_like_a_real_one() -> None:
     heap = "0804d000-0806e000 rw-p 0804d000 00:00 0          [heap]\n"
     k = Kernel()
     mm = from_proc_maps(CAT_MAPS.replace("b7ea2000", heap + "b7ea2000", 1), kernel=k)
-    mm.end_code = 0x0804C000
-    assert mm.brk(0x08070000) == 0x08070000
+    count = mm.map_count
+    mm._do_brk(0x0806E000, 0x2000)  # what sys_brk would do; a maps-built mm has no task to call it
+    assert mm.map_count == count
     assert mm.find_vma(0x0804D000).vm_end == 0x08070000  # merged: VM_ACCOUNT and pgoff as the kernel's
     assert "[heap]" in mm.maps()
     validate_mm(mm)

@@ -43,10 +43,10 @@ def scenario(checkpoint_every: int = 8192) -> tuple[Kernel, list]:
     step(k.vmalloc_to_page, 0xC0000000)
     task = step(k.spawn, "init")
     mm = task.mm
-    m = step(mm.mmap, 0, 3 * 4096, 3, 0x22)
+    m = step(task.mmap, 0, 3 * 4096, 3, 0x22)
     step(task.access, m, True)
-    step(mm.munmap, m + 4096, 4096)
-    step(mm.mprotect, m, 4096, 1)
+    step(task.munmap, m + 4096, 4096)
+    step(task.mprotect, m, 4096, 1)
     step(mm.find_vma, m)
     step(task.access, m, True)  # SIGSEGV now
     child = step(k.fork, task)

@@ -38,7 +38,7 @@ def small() -> tuple[Kernel, object]:
     for i in range(3):
         k.vmalloc(4096 * (i + 1))
     task = k.spawn("cat")
-    x = task.mm.mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)
+    x = task.mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)
     task.access(x, write=True)
     return k, task
 
@@ -49,7 +49,7 @@ def large() -> tuple[Kernel, object]:
     k = Kernel(Config())
     task = k.spawn("big")
     for i in range(1000):
-        task.mm.mmap(0x10000000 + 2 * i * 4096, 4096, PROT_READ | (PROT_WRITE if i % 2 else 0), FLAGS)
+        task.mmap(0x10000000 + 2 * i * 4096, 4096, PROT_READ | (PROT_WRITE if i % 2 else 0), FLAGS)
         k.vmalloc(4096)
     return k, task
 

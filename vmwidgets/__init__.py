@@ -32,9 +32,12 @@ from .model.constants import (
     VM_USERMAP,
     VM_VPAGES,
 )
+from .model.errno import EACCES, EBADF, EINVAL, ENOMEM, EOVERFLOW, EPERM
 from .model.kernel import Kernel
 from .model.layout import Layout
 from .model.mm_types import (
+    FMODE_READ,
+    FMODE_WRITE,
     MAP_ANONYMOUS,
     MAP_DENYWRITE,
     MAP_EXECUTABLE,
@@ -44,11 +47,13 @@ from .model.mm_types import (
     MAP_PRIVATE,
     MAP_SHARED,
     PROT_EXEC,
+    PROT_GROWSDOWN,
+    PROT_GROWSUP,
     PROT_NONE,
     PROT_READ,
+    PROT_SEM,
     PROT_WRITE,
     File,
-    Task,
     VmAreaStruct,
 )
 from .model.mmap import MmStruct
@@ -56,6 +61,7 @@ from .model.page import Page
 from .model.pgtable import Translation
 from .model.procmaps import from_proc_maps
 from .model.rbtree import RB_BLACK, RB_RED, validate_rbtree
+from .model.sched import Task
 from .model.validate import validate_mm
 from .model.vmalloc import VmStruct
 from .recording import attach_timeline
@@ -80,6 +86,17 @@ def export_html(obj, path, title=None):
 
 
 __all__ = [
+    "EACCES",
+    "EBADF",
+    "EINVAL",
+    "ENOMEM",
+    "EOVERFLOW",
+    "EPERM",
+    "FMODE_READ",
+    "FMODE_WRITE",
+    "PROT_GROWSDOWN",
+    "PROT_GROWSUP",
+    "PROT_SEM",
     "MAP_ANONYMOUS",
     "MAP_DENYWRITE",
     "MAP_EXECUTABLE",

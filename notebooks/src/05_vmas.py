@@ -249,6 +249,11 @@ CELLS = [
     3. `mmap_region` then tries `vma_merge` (can a neighbour simply grow?) and otherwise allocates
        a new VMA and links it into the list and the tree (`vma_link`).
 
+    In vmwidgets the system calls are methods of the task, named as the calls
+    (`task.mmap`, `task.munmap`, `task.mprotect`, `task.brk`), and return what the kernel
+    returns to the program: the address, or a negative error number such as `-ENOMEM` (no
+    hole) or `-EINVAL` (say, `length` 0). The mm is a struct: `mm.mmap` is the list head.
+
     (`ld.so`'s own data at 0xb8000000–0xb8002000 sits *above* `mmap_base`: 2.6.24's
     `fs/binfmt_elf.c:load_elf_interp` maps ld.so's text top-down, just below `mmap_base`,
     then its data with `MAP_FIXED` right after the text, wherever that lands.)
@@ -262,7 +267,7 @@ CELLS = [
     """),
     code("""
     before = tree_text(mm)  # the tree just before the call, one line
-    anon = mm.mmap(0, 3 * PAGE_SIZE, RW, ANON)
+    anon = task.mmap(0, 3 * PAGE_SIZE, RW, ANON)
     first_mmap = k.timeline.operations[-1]
     print(f"mmap(NULL, 3 pages) = {anon:#010x}")
     print("mm_rb before it:", before)
@@ -305,7 +310,7 @@ CELLS = [
     """),
     code("""
     count = mm.map_count
-    more = mm.mmap(0, 2 * PAGE_SIZE, RW, ANON)
+    more = task.mmap(0, 2 * PAGE_SIZE, RW, ANON)
     merged = mm.find_vma(more)
     print(f"mmap(NULL, 2 pages) = {more:#010x}; map_count {count} -> {mm.map_count}")
     print(f"the VMA there is now {merged.vm_start:08x}-{merged.vm_end:08x}, vm_pgoff {merged.vm_pgoff:#x}")
@@ -333,7 +338,7 @@ CELLS = [
     """),
     code("""
     count = mm.map_count
-    mm.munmap(more + 2 * PAGE_SIZE, 2 * PAGE_SIZE)
+    task.munmap(more + 2 * PAGE_SIZE, 2 * PAGE_SIZE)
     unmap = k.timeline.operations[-1]
     q2 = NumberExercise(
         "munmap_middle",
@@ -379,12 +384,12 @@ CELLS = [
         print("".join(line + "\\n" for line in mm.maps().splitlines() if start <= int(line[:8], 16) < end), end="")
 
 
-    buf = mm.mmap(0x40000000, 4 * PAGE_SIZE, RW, ANON)
+    buf = task.mmap(0x40000000, 4 * PAGE_SIZE, RW, ANON)
     print(f"mmap(0x40000000, 4 pages) = {buf:#010x}, map_count {mm.map_count}")
-    print("mprotect(middle two pages, PROT_READ) =", mm.mprotect(buf + PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ))
+    print("mprotect(middle two pages, PROT_READ) =", task.mprotect(buf + PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ))
     show(buf, buf + 4 * PAGE_SIZE)
     print("map_count", mm.map_count)
-    print("mprotect(middle two pages, PROT_READ|PROT_WRITE) =", mm.mprotect(buf + PAGE_SIZE, 2 * PAGE_SIZE, RW))
+    print("mprotect(middle two pages, PROT_READ|PROT_WRITE) =", task.mprotect(buf + PAGE_SIZE, 2 * PAGE_SIZE, RW))
     show(buf, buf + 4 * PAGE_SIZE)
     print("map_count", mm.map_count)
     """),
@@ -397,9 +402,9 @@ CELLS = [
     `do_munmap`. `brk` itself need not be page-aligned; the VMA is.
     """),
     code("""
-    print(f"start_brk = brk = {int(mm.brk):#010x}")
-    print(f"brk(0x0806e123) -> {mm.brk(0x0806E123):#010x}, map_count {mm.map_count}")
-    print(f"brk(0x08080000) -> {mm.brk(0x08080000):#010x}, map_count {mm.map_count} (the heap VMA grew)")
+    print(f"start_brk = brk = {mm.brk:#010x}")
+    print(f"brk(0x0806e123) -> {task.brk(0x0806E123):#010x}, map_count {mm.map_count}")
+    print(f"brk(0x08080000) -> {task.brk(0x08080000):#010x}, map_count {mm.map_count} (the heap VMA grew)")
     show(0x08000000, 0x09000000)
     """),
     md("""

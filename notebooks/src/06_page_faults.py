@@ -75,7 +75,7 @@ CELLS = [
 
     k = Kernel()  # 1 GB, no PAE, Linux 2.6.24
     cat = k.spawn("cat")
-    buf = cat.mm.mmap(0, 3 * PAGE, RW, ANON)
+    buf = cat.mmap(0, 3 * PAGE, RW, ANON)
     print(f"mmap returned {buf:#010x}; /proc/{cat.pid}/maps is now:")
     print(cat.mm.maps(), end="")
     """),
@@ -273,7 +273,7 @@ CELLS = [
     code("""
     k2 = Kernel()
     bash = k2.spawn("bash")
-    heap = bash.mm.mmap(0, 2 * PAGE, RW, ANON)
+    heap = bash.mmap(0, 2 * PAGE, RW, ANON)
     frame = bash.access(heap, write=True).phys >> 12
     print(f"bash wrote {heap:#010x}: frame {frame:#x}, _count {k2.page(frame).count}")
 
@@ -382,7 +382,7 @@ CELLS = [
     def reads_then_a_write(era):
         kk = Kernel(Config(era=era))
         t = kk.spawn("cat")
-        b = t.mm.mmap(0, 4 * PAGE, RW, ANON)
+        b = t.mmap(0, 4 * PAGE, RW, ANON)
         free = sum(z.free_pages for z in kk.zones)
         frames = [t.access(b + i * PAGE).phys >> 12 for i in range(4)]
         after_reads = free - sum(z.free_pages for z in kk.zones)

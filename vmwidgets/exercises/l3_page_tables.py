@@ -365,7 +365,7 @@ def _entry(rng: random.Random, pae: bool) -> tuple[str, str, int]:
         return "kernel", f"the PTE for the vmalloc address {addr:#010x} {where}", steps[-1].entry
     task = k.spawn("cat")
     if kind == "heap":
-        addr = task.mm.mmap(0, PAGE, 3, 0x22)  # PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS
+        addr = task.mmap(0, PAGE, 3, 0x22)  # PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS
         write = rng.random() < 0.6
         task.access(addr, write=write)
         how = "a write" if write else "a read"

@@ -372,9 +372,9 @@ def _vma_count(rng: random.Random) -> Exercise:
     _, task = _spawn(rng)
     mm = task.mm
     for _ in range(rng.randint(0, 3)):  # a few more files mapped top-down: the count varies
-        mm.mmap(0, rng.randint(1, 6) * PAGE, PROT_READ, MAP_PRIVATE, file=rng.choice(FILES))
+        task.mmap(0, rng.randint(1, 6) * PAGE, PROT_READ, MAP_PRIVATE, file=rng.choice(FILES))
     pages = rng.randint(6, 16)
-    start = mm.mmap(rng.randrange(0x20000, 0x90000) * PAGE, pages * PAGE, RW, ANON)
+    start = task.mmap(rng.randrange(0x20000, 0x90000) * PAGE, pages * PAGE, RW, ANON)
     end = start + pages * PAGE
     before = mm.map_count
     call, where = rng.choice(("munmap", "mprotect")), rng.choice(("middle", "low", "high", "whole"))
@@ -390,10 +390,10 @@ def _vma_count(rng: random.Random) -> Exercise:
         lo, n = 0, pages
     addr, length = start + lo * PAGE, n * PAGE
     if call == "munmap":
-        mm.munmap(addr, length)
+        task.munmap(addr, length)
         text = f"munmap({addr:#x}, {length:#x})"
     else:
-        mm.mprotect(addr, length, PROT_READ)
+        task.mprotect(addr, length, PROT_READ)
         text = f"mprotect({addr:#x}, {length:#x}, PROT_READ)"
     after = mm.map_count
     c = before
@@ -460,19 +460,19 @@ def _mmap_topdown(rng: random.Random) -> Exercise:
     mine = []
     for i in range(rng.randint(1, 3)):  # alternate protections so that they stay separate VMAs
         size = rng.randint(4, 16) * PAGE
-        mine.append((mm.mmap(0, size, RW if i % 2 == 0 else PROT_READ, ANON), size))
+        mine.append((task.mmap(0, size, RW if i % 2 == 0 else PROT_READ, ANON), size))
     base, size = rng.choice(mine)
     pages = size // PAGE
     lo = rng.randint(1, pages - 3)
     hole = rng.randint(1, min(8, pages - lo - 1))
-    mm.munmap(base + lo * PAGE, hole * PAGE)
+    task.munmap(base + lo * PAGE, hole * PAGE)
     hole_lo, hole_hi = base + lo * PAGE, base + (lo + hole) * PAGE
     fits = rng.random() < 0.5
     n = rng.randint(1, hole) if fits else rng.randint(hole + 1, hole + 6)
     ranges = ", ".join(reversed(vma_ranges(mm, mm.mmap_base)))
     lowest = min(v.vm_start for v in mm if v.vm_start >= 0x10000000)
     cache = mm.free_area_cache  # the munmap above left it at the top of the hole
-    addr = mm.mmap(0, n * PAGE, RW, ANON)
+    addr = task.mmap(0, n * PAGE, RW, ANON)
     pl = "s" * (n > 1)
     small = (
         f"The hole {hole_lo:08x}-{hole_hi:08x} is only {hole} page{'s' * (hole > 1)}: {n} pages do not fit. The "
@@ -526,9 +526,9 @@ def _mmap_topdown(rng: random.Random) -> Exercise:
 def _find_vma(rng: random.Random) -> Exercise:
     _, task = _spawn(rng)
     mm = task.mm
-    mm.brk(int(mm.brk) + rng.randint(1, 40) * PAGE)
+    task.brk(mm.brk + rng.randint(1, 40) * PAGE)
     for _ in range(rng.randint(0, 2)):
-        mm.mmap(rng.randrange(0x10000, 0xA0000) * PAGE, rng.randint(1, 8) * PAGE, PROT_READ, MAP_PRIVATE,
+        task.mmap(rng.randrange(0x10000, 0xA0000) * PAGE, rng.randint(1, 8) * PAGE, PROT_READ, MAP_PRIVATE,
                 file=rng.choice(FILES))  # fmt: skip
     vmas = list(mm)
     kind = rng.choice(("inside", "hole", "hole", "null"))
@@ -601,7 +601,7 @@ def _insert_base(seed: int, attempt: int) -> tuple[Kernel, Any, list[tuple[int, 
     k, task = _spawn(rng)
     mm = task.mm
     for _ in range(rng.randint(0, 6)):
-        mm.mmap(rng.randrange(0x10000, 0xB0000) * PAGE, rng.randint(1, 4) * PAGE, PROT_READ | PROT_EXEC,
+        task.mmap(rng.randrange(0x10000, 0xB0000) * PAGE, rng.randint(1, 4) * PAGE, PROT_READ | PROT_EXEC,
                 MAP_PRIVATE, file=rng.choice(FILES))  # fmt: skip
     vmas = list(mm)
     holes = [(0x01000000, vmas[0].vm_start)]
@@ -647,9 +647,10 @@ def lesson_question() -> tuple[str, tuple[int, bool]]:
     the tree before it and where the new node hangs.  The seeded questions avoid it, since
     the lesson reveals its answer."""
     k = Kernel()
-    mm = k.spawn("cat").mm
+    task = k.spawn("cat")
+    mm = task.mm
     before = tree_text(mm)
-    mm.mmap(0, 3 * PAGE, RW, ANON)
+    task.mmap(0, 3 * PAGE, RW, ANON)
     _, link, names = next(x for x in rb_events(k, k.timeline.operations[-1]) if x[1].kind == "RbNodeLinked")
     return before, (names[link.parent], link.side == "left")
 
@@ -690,7 +691,7 @@ def insert_scenario(seed: int) -> tuple[Kernel, Any, Any, str]:
     attempt, addr = choice if choice is not None else fallback[:2]
     k, mm, _ = _insert_base(seed, attempt)
     before = tree_text(mm)
-    mm.mmap(addr, PAGE, PROT_READ, MAP_PRIVATE, file=FILES[seed % len(FILES)])
+    k.tasks[0].mmap(addr, PAGE, PROT_READ, MAP_PRIVATE, file=FILES[seed % len(FILES)])
     return k, mm, k.timeline.operations[-1], before
 
 

@@ -165,8 +165,8 @@ def outcome_case(seed: int) -> OutcomeCase:
     write = rng.random() < 0.5
     k = Kernel(Config(era=era))
     task = k.spawn(comm)
-    buf = task.mm.mmap(0, pages * PAGE, RW, ANON)
-    text = task.mm.mmap_head  # the first VMA: /bin/NAME's text, r-xp
+    buf = task.mmap(0, pages * PAGE, RW, ANON)
+    text = task.mm.mmap  # the first VMA: /bin/NAME's text, r-xp
     text_pages = (text.vm_end - text.vm_start) // PAGE
     page_addr = {
         "untouched": lambda: buf + rng.choice(untouched) * PAGE,
@@ -325,7 +325,7 @@ class FramesCase:
 def _run_frames(era: str, pages: int, accesses: tuple[tuple[int, bool], ...]) -> tuple[int, int, int]:
     k = Kernel(Config(era=era))
     task = k.spawn("frames")
-    buf = task.mm.mmap(0, pages * PAGE, RW, ANON)
+    buf = task.mmap(0, pages * PAGE, RW, ANON)
     first = len(k.timeline.operations)
     for p, w in accesses:
         task.access(buf + p * PAGE, write=w)
@@ -418,7 +418,7 @@ def cow_case(seed: int) -> CowCase:
     writers = tuple(rng.choice(procs) for _ in range(rng.randint(1, children + 2)))
     k = Kernel(Config(era=era))
     parent = k.spawn("server")
-    buf = parent.mm.mmap(0, PAGE, RW, ANON)
+    buf = parent.mmap(0, PAGE, RW, ANON)
     frame = parent.access(buf, write=True).phys >> 12
     tasks = [parent] + [k.fork(parent) for _ in range(children)]
     after_fork = k.page(frame).count
@@ -488,7 +488,7 @@ def pte_fork_case(seed: int) -> PteForkCase:
     k = Kernel(Config(era=era, aged=True, seed=seed))  # an aged machine: the frame differs from seed to seed
     task = k.spawn(comm)
     pages = rng.randint(1, 5)
-    buf = task.mm.mmap(0, pages * PAGE, RW, ANON)
+    buf = task.mmap(0, pages * PAGE, RW, ANON)
     addr = buf + rng.randrange(pages) * PAGE
     first = len(k.timeline.operations)
     task.access(addr + rng.randrange(0, PAGE, 4), write=True)

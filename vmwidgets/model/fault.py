@@ -28,8 +28,9 @@ from .emit import Emitter
 from .fork import Processes
 from .layout import Layout
 from .memory import Memory
-from .mm_types import STACK_RLIMIT, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE, Task
+from .mm_types import STACK_RLIMIT, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE
 from .pgtable import _WALK, PageTables, Translation
+from .sched import Task
 
 if TYPE_CHECKING:
     from .config import Config

@@ -23,11 +23,11 @@ from .mm_types import (
     PROT_READ,
     PROT_WRITE,
     File,
-    Task,
     VmAreaStruct,
 )
 from .mmap import MmStruct
 from .pgtable import PageTables
+from .sched import Task
 
 __all__ = ["Processes"]
 
@@ -38,7 +38,7 @@ _FORK_FIELDS = (
     "start_data",
     "end_data",
     "start_brk",
-    "_brk",
+    "brk",
     "start_stack",
     "mmap_base",
     "free_area_cache",

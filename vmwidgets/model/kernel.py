@@ -31,13 +31,13 @@ from .fault import Faults
 from .fork import Processes
 from .layout import Layout
 from .memory import Memory
-from .mm_types import Task
 from .mmap import MmStruct
 from .page import MemMap, Page, Zone
 from .page_alloc import PageAllocator
 from .pgtable import Level, PageTables
 from .printk import KernelLog
 from .rbtree import RbRoot
+from .sched import Task
 from .vfs import Files
 from .vmalloc import Vmalloc, VmStruct
 from .vmap_area import VmapArea, VmapAreas

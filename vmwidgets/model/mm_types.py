@@ -14,6 +14,10 @@ PROT_NONE = 0x0
 PROT_READ = 0x1
 PROT_WRITE = 0x2
 PROT_EXEC = 0x4
+PROT_SEM = 0x8  # accepted by mprotect, no effect on x86
+PROT_GROWSDOWN = 0x01000000  # mprotect: extend the change down to the start of a VM_GROWSDOWN VMA
+PROT_GROWSUP = 0x02000000  # mprotect: the same upwards (no VM_GROWSUP VMA on x86: always -EINVAL)
+MAP_TYPE = 0x0F  # the mapping type: exactly MAP_SHARED or MAP_PRIVATE
 MAP_SHARED = 0x01
 MAP_PRIVATE = 0x02
 MAP_FIXED = 0x10
@@ -50,21 +54,26 @@ VMA_FLAG_NAMES = {
     VM_ACCOUNT: "VM_ACCOUNT",
 }
 
+FMODE_READ = 0x1  # include/linux/fs.h: struct file's f_mode bits
+FMODE_WRITE = 0x2
+
 MIN_GAP = 128 << 20  # arch/x86/mm/mmap_32.c: the stack gets at least 128 MB
 STACK_RLIMIT = 8 << 20  # ulimit -s 8192
 
 
 class File(NamedTuple):
-    """An open file (``struct file``) as /proc/PID/maps shows it: path, device and inode.
+    """An open file (``struct file``) as /proc/PID/maps shows it: path, device, inode, ``f_mode``.
 
     Two mappings share a ``struct file`` only when they are made from the same object, as
-    in the kernel (vma_merge compares the pointers): ``Kernel._open`` hands out a new one
-    per mmap() of a path, with the same inode for the same path.
+    in the kernel (vma_merge compares the pointers): ``task.mmap(..., file="/path")`` opens
+    the path read-write, a new ``struct file`` per call with the same inode for the same
+    path.  Pass a ``File(path, f_mode=FMODE_READ)`` to map a file opened read-only.
     """
 
     path: str
     dev: tuple[int, int] = (8, 1)
     ino: int = 0
+    f_mode: int = FMODE_READ | FMODE_WRITE
 
 
 class VmAreaStruct:
@@ -132,15 +141,17 @@ class VmAreaStruct:
         return f"<vm_area_struct {self.vm_start:#010x}-{self.vm_end:#010x} {perms}{name}>"
 
 
-class Task:
-    """``struct task_struct``, reduced to what memory needs: ``pid``, ``comm`` and ``mm``."""
+class TaskStruct:
+    """The fields of ``struct task_struct`` memory needs: ``pid``, ``comm`` and ``mm``.
+
+    :class:`vmwidgets.model.sched.Task` adds the system calls; this base lets mm/mmap.c
+    check what it is handed without importing the layer above it.
+    """
+
+    __slots__ = ("comm", "mm", "pid")
 
     def __init__(self, pid: int, comm: str, mm: Any) -> None:
         self.pid, self.comm, self.mm = pid, comm, mm
-
-    def access(self, addr: int, write: bool = False, exec: bool = False, user: bool = True):
-        """Touch ``addr`` as this task would (see :meth:`Kernel.access`): do_page_fault on a miss."""
-        return self.mm._k.access(self, addr, write, exec, user)
 
     def __repr__(self) -> str:
         return f"<task {self.pid} {self.comm!r}>"

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import InvalidArgument, check_int
+from ..errors import InvalidArgument, check_int, check_text
 from ..events import MmapCacheChecked, VmaAdjusted, VmaFlagsChanged, VmaLinked, VmaUnlinked, VmaVisited
 from .constants import _PAGE_ACCESSED, _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, PAGE_SHIFT, PAGE_SIZE
+from .errno import EACCES, EBADF, EINVAL, ENOMEM, EOVERFLOW, errno_name
 from .mm_types import (
+    FMODE_READ,
+    FMODE_WRITE,
     MAP_ANONYMOUS,
     MAP_DENYWRITE,
     MAP_EXECUTABLE,
@@ -24,9 +27,13 @@ from .mm_types import (
     MAP_NORESERVE,
     MAP_PRIVATE,
     MAP_SHARED,
+    MAP_TYPE,
     MIN_GAP,
     PROT_EXEC,
+    PROT_GROWSDOWN,
+    PROT_GROWSUP,
     PROT_READ,
+    PROT_SEM,
     PROT_WRITE,
     STACK_RLIMIT,
     VM_ACCOUNT,
@@ -42,6 +49,7 @@ from .mm_types import (
     VM_SHARED,
     VM_WRITE,
     File,
+    TaskStruct,
     VmAreaStruct,
 )
 from .rbtree import RbRoot, rb_erase, rb_insert_color, rb_link_node
@@ -51,6 +59,7 @@ if TYPE_CHECKING:
     from .page import Page
 
 _MMAP = "mm/mmap.c:"
+ULONG_MAX = 0xFFFFFFFF  # i386's unsigned long: what a system call argument can hold
 _PROTNONE = 0x080  # _PAGE_PROTNONE: the PSE bit, meaning "present but no access" in a PTE
 
 
@@ -86,15 +95,20 @@ def _protection_map(nx: int, shared_nx: int) -> tuple[int, ...]:
 class MmStruct:
     """``struct mm_struct``: the VMA list ``mmap``, the tree ``mm_rb``, ``mmap_cache`` …
 
-    ``pgd`` is the process's page directory (its kernel part copied from swapper_pg_dir
-    by pgd_ctor).  ``free_area_cache``/``cached_hole_size`` are arch_get_unmapped_area's
-    hints; ``mmap_base`` is where the top-down mmap area starts.
+    Its fields are plain attributes with the kernel's names: ``mmap`` is the first
+    ``vm_area_struct`` (None when there is none), ``brk`` the end of the heap, ``map_count``
+    the number of VMAs.  ``pgd`` is the process's page directory (its kernel part copied
+    from swapper_pg_dir by pgd_ctor).  ``free_area_cache``/``cached_hole_size`` are
+    arch_get_unmapped_area's hints; ``mmap_base`` is where the top-down mmap area starts.
+    The mm is a struct, not a process: the system calls that change it are methods of
+    its :class:`~vmwidgets.Task` (``task.mmap``, ``task.munmap``, ``task.mprotect``,
+    ``task.brk``).  Once its task has exited, reading it through a call raises.
     """
 
     def __init__(self, kernel: Kernel, name: str, pgd: Page) -> None:
         self._k = kernel
         self.name = name
-        self._mmap: VmAreaStruct | None = None  # the list head (mm->mmap)
+        self.mmap: VmAreaStruct | None = None  # the list head (mm->mmap), kept by the list code
         self.mm_rb = RbRoot(f"mm_rb:{name}")
         self.mmap_cache: VmAreaStruct | None = None
         self.map_count = 0
@@ -105,7 +119,7 @@ class MmStruct:
         self.free_area_cache = self.mmap_base
         self.cached_hole_size = 0
         self.start_code = self.end_code = self.start_data = self.end_data = 0
-        self.start_brk = self._brk = self.start_stack = 0
+        self.start_brk = self.brk = self.start_stack = 0
         nx = _PAGE_NX if kernel.config.pae else 0
         self._prot = _protection_map(nx, nx if kernel.config.era_minor >= 28 else 0)
         self.maps_anon_offset = True  # show_map prints vm_pgoff for anonymous VMAs (2.6.2x)
@@ -114,14 +128,21 @@ class MmStruct:
         return f"<mm_struct {self.name}: {self.map_count} VMAs, total_vm={self.total_vm} pages>"
 
     def __iter__(self):
-        return iter(self._mmap or ())
+        return iter(self.mmap or ())
+
+    def _check_live(self) -> None:
+        """Refuse a call on an mm its task has torn down (exit_mmap): nothing lists it any more."""
+        if self not in self._k.mms:
+            raise InvalidArgument("mm", self, "the mm of a live task or of from_proc_maps (this one has exited)")
 
     # -- public calls -------------------------------------------------------------------------
     def find_vma(self, addr: int) -> VmAreaStruct | None:
         """mm/mmap.c:find_vma — the first VMA with ``addr < vm_end`` (it need not contain addr).
 
-        mmap_cache is tried first; a miss walks mm_rb and updates the cache.
+        mmap_cache is tried first; a miss walks mm_rb and updates the cache.  Returns the
+        ``struct vm_area_struct *`` or None (NULL) when no VMA ends above ``addr``.
         """
+        self._check_live()
         check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
         with self._k.emitter.operation("find_vma", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma") as op:
             vma = self._find_vma(addr)
@@ -130,73 +151,14 @@ class MmStruct:
 
     def find_vma_prev(self, addr: int) -> tuple[VmAreaStruct | None, VmAreaStruct | None]:
         """mm/mmap.c:find_vma_prev — ``(vma, prev)``: find_vma's answer and the VMA before it."""
+        self._check_live()
         check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
         with self._k.emitter.operation("find_vma_prev", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma_prev"):
             return self._find_vma_prev(addr)
 
-    @property
-    def mmap(self) -> _MmapHead:
-        """``mm->mmap``, the head of the VMA list — and, called, the mmap() system call.
-
-        ``mm.mmap.vm_start``, ``mm.mmap.vm_next`` and ``for vma in mm.mmap`` read the list as
-        in C; ``mm.mmap(addr, length, prot, flags, file=None, pgoff=0)`` maps.  An empty list
-        is falsy (test ``not mm.mmap``; ``mm.mmap_head`` is the plain VMA or None).
-        """
-        return _MmapHead(self)
-
-    @property
-    def mmap_head(self) -> VmAreaStruct | None:
-        return self._mmap
-
-    def do_mmap(
-        self, addr: int, length: int, prot: int, flags: int, file: File | str | None = None, pgoff: int = 0
-    ) -> int | None:
-        """``mmap(addr, length, prot, flags, file, pgoff)``: mm/mmap.c:do_mmap_pgoff.
-
-        Returns the address, or None (the kernel's -ENOMEM) when no hole fits.
-        """
-        check_int("addr", addr, 0, 0xFFFFFFFF, "a user address hint (0 for none)")
-        check_int("length", length, 1, self.task_size, f"a length from 1 to {self.task_size:#x}")
-        check_int("prot", prot, 0, PROT_READ | PROT_WRITE | PROT_EXEC, "a combination of PROT_READ/WRITE/EXEC")
-        allowed = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE
-        allowed |= MAP_EXECUTABLE | MAP_NORESERVE
-        check_int("flags", flags, 0, allowed, "MAP_SHARED or MAP_PRIVATE, with MAP_FIXED/MAP_ANONYMOUS/…")
-        if flags & allowed != flags or bool(flags & MAP_SHARED) == bool(flags & MAP_PRIVATE):
-            raise InvalidArgument("flags", flags, "exactly one of MAP_SHARED and MAP_PRIVATE, plus known MAP_* bits")
-        if isinstance(file, str):
-            file = self._k.files.open(file)
-        if file is not None and not isinstance(file, File):
-            raise InvalidArgument("file", file, "None, a path or a vmwidgets File")
-        if file is not None and flags & MAP_GROWSDOWN:
-            raise InvalidArgument("flags", flags, "no MAP_GROWSDOWN on a file mapping (mmap_region: -EINVAL)")
-        if (file is None) != bool(flags & MAP_ANONYMOUS):
-            raise InvalidArgument("file", file, "a file unless MAP_ANONYMOUS is given, and none with it")
-        check_int("pgoff", pgoff, 0, (1 << 32) - 1)
-        if flags & MAP_FIXED and (addr & (PAGE_SIZE - 1) or addr + length > self.task_size):
-            raise InvalidArgument(
-                "addr", addr, f"a page-aligned MAP_FIXED address with addr+length <= {self.task_size:#x}"
-            )
-        args = f"addr={addr:#x}, length={length:#x}, prot={prot}, flags={flags:#x}"
-        with self._k.emitter.operation(
-            "mmap", args + (f", file={file.path}" if file else ""), _MMAP + "do_mmap_pgoff"
-        ) as op:
-            flags &= ~(MAP_EXECUTABLE | MAP_DENYWRITE)  # sys_mmap2: only execve may set these
-            out = self._do_mmap_pgoff(file, addr, length, prot, flags, pgoff)
-            op.result = "-ENOMEM" if out is None else f"{out:#010x}"
-            return out
-
-    def munmap(self, addr: int, length: int) -> None:
-        """``munmap(addr, length)``: mm/mmap.c:do_munmap, splitting VMAs at the edges."""
-        check_int("addr", addr, 0, self.task_size - 1, f"a page-aligned user address below {self.task_size:#x}")
-        if addr & (PAGE_SIZE - 1):
-            raise InvalidArgument("addr", addr, "a page-aligned address")
-        check_int("length", length, 1, self.task_size - addr, f"a length from 1 to {self.task_size - addr:#x}")
-        with self._k.emitter.operation("munmap", f"addr={addr:#010x}, length={length:#x}", _MMAP + "do_munmap") as op:
-            self._do_munmap(addr, length)
-            op.result = "0"
-
     def maps(self) -> str:
         """/proc/PID/maps, as fs/proc/task_mmu.c:show_map prints it."""
+        self._check_live()
         out = []
         for vma in self:
             f = vma.vm_flags
@@ -211,7 +173,7 @@ class MmStruct:
             line = f"{vma.vm_start:08x}-{vma.vm_end:08x} {perms} {offset:08x} {dev[0]:02x}:{dev[1]:02x} {ino} "
             name = vma.vm_file.path if vma.vm_file else None
             if name is None:
-                if vma.vm_start <= self.start_brk and vma.vm_end >= self._brk:
+                if vma.vm_start <= self.start_brk and vma.vm_end >= self.brk:
                     name = "[heap]"
                 elif vma.vm_start <= self.start_stack and vma.vm_end >= self.start_stack:
                     name = "[stack]"
@@ -220,78 +182,47 @@ class MmStruct:
             out.append(line)
         return "".join(line + "\n" for line in out)
 
-    @property
-    def brk(self) -> _Brk:
-        """``mm->brk``, the end of the heap — and, called, the brk() system call.
-
-        ``hex(mm.brk)`` reads it; ``mm.brk(new)`` moves it (mm/mmap.c:sys_brk) and returns
-        the resulting break, which stays the old one when the move is refused.
-        """
-        return _Brk(self._brk, self)
-
-    @brk.setter
-    def brk(self, value: int) -> None:
-        self._brk = int(value)
-
-    def sys_brk(self, brk: int) -> int:
-        """mm/mmap.c:sys_brk — grow the heap with do_brk, shrink it with do_munmap."""
-        check_int("brk", brk, 0, self.task_size, f"an address from 0 to {self.task_size:#x}")
-        with self._k.emitter.operation("brk", f"mm={self.name}, brk={brk:#010x}", _MMAP + "sys_brk") as op:
-            if brk >= self.end_code:
-                new, old = _page_up(brk), _page_up(self._brk)
-                if new == old:
-                    self._brk = brk
-                elif brk <= self._brk:
-                    self._do_munmap(new, old - new)
-                    self._brk = brk
-                elif self._intersects(old, new + PAGE_SIZE):
-                    pass  # a mapping is in the way: the break stays
-                else:
-                    self._do_brk(old, new - old)
-                    self._brk = brk
-            op.result = f"{self._brk:#010x}"
-            return self._brk
-
-    def mprotect(self, start: int, length: int, prot: int) -> int:
-        """``mprotect(start, length, prot)``: mm/mprotect.c:sys_mprotect.
-
-        Returns 0, or the kernel's -ENOMEM (-12) when part of the range is unmapped and
-        -EACCES (-13) when a VMA may not take the protection (its VM_MAY* bits).  VMAs are
-        split at the edges and merged with equal neighbours (mprotect_fixup).
-        """
-        check_int("start", start, 0, self.task_size - 1, f"a page-aligned user address below {self.task_size:#x}")
-        if start & (PAGE_SIZE - 1):
-            raise InvalidArgument("start", start, "a page-aligned address")
-        check_int("length", length, 0, self.task_size - start, f"a length from 0 to {self.task_size - start:#x}")
-        check_int("prot", prot, 0, PROT_READ | PROT_WRITE | PROT_EXEC, "a combination of PROT_READ/WRITE/EXEC")
-        args = f"start={start:#010x}, length={length:#x}, prot={prot}"
-        with self._k.emitter.operation("mprotect", args, "mm/mprotect.c:sys_mprotect") as op:
-            out = self._mprotect(start, length, prot)
-            op.result = str(out)
-            return out
-
     def _mprotect(self, start: int, length: int, prot: int) -> int:
+        """mm/mprotect.c:sys_mprotect's checks and walk, in its order; the errno or 0."""
+        grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP)
+        prot &= ~grows
+        if grows == PROT_GROWSDOWN | PROT_GROWSUP or start & (PAGE_SIZE - 1):
+            return -EINVAL
         if not length:
             return 0
         end = start + _page_up(length)
+        if end > ULONG_MAX:  # start + len wraps in C: end <= start
+            return -ENOMEM
+        if prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM):
+            return -EINVAL
         vm_flags = _prot_bits(prot)
         vma, prev = self._find_vma_prev(start)
-        if vma is None or vma.vm_start > start:
-            return -12
+        if vma is None:
+            return -ENOMEM
+        if grows & PROT_GROWSDOWN:  # the change reaches down to the start of a stack VMA
+            if vma.vm_start >= end:
+                return -ENOMEM
+            start = vma.vm_start
+            if not vma.vm_flags & VM_GROWSDOWN:
+                return -EINVAL
+        elif vma.vm_start > start:
+            return -ENOMEM
+        elif grows & PROT_GROWSUP:  # no VM_GROWSUP VMA on x86
+            return -EINVAL
         if start > vma.vm_start:
             prev = vma
         nstart = start
         while True:
             newflags = vm_flags | (vma.vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC))
             if (newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC):
-                return -13
+                return -EACCES
             prev = self._mprotect_fixup(vma, prev, nstart, min(vma.vm_end, end), newflags)
             nstart = max(min(vma.vm_end, end), prev.vm_end)
             if nstart >= end:
                 return 0
             vma = prev.vm_next
             if vma is None or vma.vm_start != nstart:
-                return -12
+                return -ENOMEM
 
     def _mprotect_fixup(
         self, vma: VmAreaStruct, prev: VmAreaStruct | None, start: int, end: int, newflags: int
@@ -426,7 +357,7 @@ class MmStruct:
                 if prev.vm_next is None or addr < prev.vm_next.vm_end:
                     break
                 node = node.rb_right
-        return (prev.vm_next if prev else self._mmap), prev
+        return (prev.vm_next if prev else self.mmap), prev
 
     def _find_vma_prepare(self, addr: int):
         """mm/mmap.c:find_vma_prepare — the VMA at/after addr, the one before, and where a new
@@ -448,10 +379,10 @@ class MmStruct:
     # -- linking ---------------------------------------------------------------------------------
     def _vma_link(self, vma: VmAreaStruct, prev: VmAreaStruct | None, parent, left: bool) -> None:
         """mm/mmap.c:vma_link — __vma_link_list, then __vma_link_rb; map_count++."""
-        nxt = prev.vm_next if prev else self._mmap
+        nxt = prev.vm_next if prev else self.mmap
         vma.vm_prev, vma.vm_next = prev, nxt
         if prev is None:
-            self._mmap = vma
+            self.mmap = vma
         else:
             prev.vm_next = vma
         if nxt is not None:
@@ -479,7 +410,7 @@ class MmStruct:
         """__vma_unlink / detach: out of the list and the tree; map_count--."""
         prev, nxt = vma.vm_prev, vma.vm_next
         if prev is None:
-            self._mmap = nxt
+            self.mmap = nxt
         else:
             prev.vm_next = nxt
         if nxt is not None:
@@ -560,7 +491,7 @@ class MmStruct:
     ) -> VmAreaStruct | None:
         """mm/mmap.c:vma_merge — extend prev and/or next instead of adding a VMA (cases 1–8)."""
         pglen = (end - addr) >> PAGE_SHIFT
-        nxt = prev.vm_next if prev else self._mmap
+        nxt = prev.vm_next if prev else self.mmap
         area = nxt
         if nxt is not None and nxt.vm_end == end:  # cases 6, 7, 8
             nxt = nxt.vm_next
@@ -690,6 +621,8 @@ class MmStruct:
         vm_flags |= VM_EXECUTABLE if flags & MAP_EXECUTABLE else 0
         if flags & MAP_SHARED:
             vm_flags |= VM_SHARED | VM_MAYSHARE
+            if file is not None and not file.f_mode & FMODE_WRITE:  # a read-only file: never writable
+                vm_flags &= ~(VM_MAYWRITE | VM_SHARED)
             if file is None:  # shmem_zero_setup: every shared anonymous mapping gets its own file
                 file, pgoff = self._k.files.open("/dev/zero (deleted)", unique=True, dev=(0, 7)), 0
         elif file is None:
@@ -735,7 +668,7 @@ class MmStruct:
         last = self._find_vma(end)
         if last is not None and end > last.vm_start:
             self._split_vma(last, end, new_below=True)
-        vma = prev.vm_next if prev else self._mmap
+        vma = prev.vm_next if prev else self.mmap
         doomed = []
         while vma is not None and vma.vm_start < end:  # detach_vmas_to_be_unmapped
             doomed.append(vma)
@@ -767,53 +700,149 @@ def _prot_bits(prot: int) -> int:
     )
 
 
-class _Brk(int):
-    """``mm.brk``: the break as a number, callable as the brk() system call."""
-
-    def __new__(cls, value: int, mm: MmStruct) -> _Brk:
-        obj = super().__new__(cls, value)
-        obj._mm = mm
-        return obj
-
-    def __call__(self, brk: int) -> int:
-        return self._mm.sys_brk(brk)
-
-    def __repr__(self) -> str:
-        return f"{int(self):#x}"
+# -- the system calls (methods of Task) -------------------------------------------------------------
+def _task_mm(task: TaskStruct) -> MmStruct:
+    """The task's mm, refusing a task that has exited (its mm is gone) or is no Task."""
+    if not isinstance(task, TaskStruct):
+        raise InvalidArgument("task", task, "a vmwidgets Task")
+    mm = task.mm
+    if task not in mm._k.tasks:
+        raise InvalidArgument("task", task, "a live task (from spawn or fork); this one has exited")
+    return mm
 
 
-class _MmapHead:
-    """What ``mm.mmap`` gives: the list head's fields, and the mmap() call."""
+def _check_ulongs(**values: int) -> None:
+    for name, value in values.items():
+        check_int(name, value, 0, ULONG_MAX, "an unsigned long (an integer from 0 to 0xffffffff)")
 
-    __slots__ = ("_mm",)
 
-    def __init__(self, mm: MmStruct) -> None:
-        self._mm = mm
+def _check_file(file: object) -> File | str | None:
+    """The fd of the call: None, a path or a File; refused before anything is opened."""
+    if file is None:
+        return None
+    if isinstance(file, str):
+        return check_text("file", file, "a path", max_len=4096)
+    if isinstance(file, File):
+        check_text("file.path", file.path, "a path", max_len=4096)
+        dev = file.dev
+        if not isinstance(dev, tuple) or len(dev) != 2:
+            raise InvalidArgument("file.dev", dev, "a (major, minor) pair")
+        check_int("file.dev[0]", dev[0], 0, 0xFFF, "a major number from 0 to 0xfff")
+        check_int("file.dev[1]", dev[1], 0, 0xFFFFF, "a minor number from 0 to 0xfffff")
+        check_int("file.ino", file.ino, 0, ULONG_MAX, "an inode number from 0 to 0xffffffff")
+        check_int("file.f_mode", file.f_mode, 0, FMODE_READ | FMODE_WRITE, "FMODE_READ and/or FMODE_WRITE")
+        return file
+    raise InvalidArgument("file", file, "None, a path or a vmwidgets File")
 
-    def __call__(
-        self, addr: int, length: int, prot: int, flags: int, file: File | str | None = None, pgoff: int = 0
-    ) -> int | None:
-        return self._mm.do_mmap(addr, length, prot, flags, file, pgoff)
 
-    def __getattr__(self, name: str):
-        head = self._mm._mmap
-        if head is None:
-            raise AttributeError(f"mm->mmap is NULL (no VMAs), so it has no {name}")
-        return getattr(head, name)
+def sys_mmap_pgoff(
+    task: TaskStruct, addr: int, length: int, prot: int, flags: int, file: File | str | None = None, pgoff: int = 0
+) -> int:
+    """arch/x86/kernel/sys_i386_32.c:sys_mmap2 → mm/mmap.c:do_mmap_pgoff: see :meth:`Task.mmap`.
 
-    def __bool__(self) -> bool:
-        return self._mm._mmap is not None
+    The errno checks run in do_mmap_pgoff's order, except that the MAP_TYPE and file
+    checks (and mmap_region's MAP_GROWSDOWN-on-a-file) come before the hole search, so a
+    failing call changes nothing; a path is opened (its inode registered) only once every
+    check has passed.  The same in 2.6.24 and 2.6.32 (where len > TASK_SIZE moved into
+    get_unmapped_area).  Bits the model does not implement (MAP_LOCKED, MAP_POPULATE …)
+    are ignored; so are unknown ``prot`` bits, as calc_vm_prot_bits ignores them.
+    """
+    mm = _task_mm(task)
+    _check_ulongs(addr=addr, length=length, prot=prot, flags=flags, pgoff=pgoff)
+    file = _check_file(file)
+    path = file if isinstance(file, str) else file.path if file is not None else None
+    args = f"addr={addr:#x}, length={length:#x}, prot={prot}, flags={flags:#x}"
+    with mm._k.emitter.operation("mmap", args + (f", file={path}" if path else ""), _MMAP + "do_mmap_pgoff") as op:
+        out = _mmap_checked(mm, addr, length, prot, flags, file, pgoff)
+        op.result = errno_name(out) if out < 0 else f"{out:#010x}"
+        return out
 
-    def __eq__(self, other: object) -> bool:
-        return self._mm._mmap is (other._mm._mmap if isinstance(other, _MmapHead) else other)
 
-    __hash__ = None  # type: ignore[assignment]
+def _mmap_checked(
+    mm: MmStruct, addr: int, length: int, prot: int, flags: int, file: File | str | None, pgoff: int
+) -> int:
+    flags &= ~(MAP_EXECUTABLE | MAP_DENYWRITE)  # sys_mmap2: only execve may set these
+    if flags & MAP_ANONYMOUS:
+        file = None  # sys_mmap2 ignores the fd
+    elif file is None:
+        return -EBADF  # fget(fd) found no file
+    if not length:
+        return -EINVAL
+    length = _page_up(length)
+    if length > mm.task_size:  # also when PAGE_ALIGN wraps to 0
+        return -ENOMEM
+    if pgoff + (length >> PAGE_SHIFT) > ULONG_MAX:
+        return -EOVERFLOW
+    if flags & MAP_FIXED:  # get_unmapped_area's checks of a fixed address
+        if addr > mm.task_size - length:
+            return -ENOMEM
+        if addr & (PAGE_SIZE - 1):
+            return -EINVAL
+    if flags & MAP_TYPE not in (MAP_SHARED, MAP_PRIVATE):
+        return -EINVAL
+    if file is not None:
+        mode = file.f_mode if isinstance(file, File) else FMODE_READ | FMODE_WRITE
+        if flags & MAP_SHARED and prot & PROT_WRITE and not mode & FMODE_WRITE:
+            return -EACCES
+        if not mode & FMODE_READ:
+            return -EACCES
+        if flags & MAP_GROWSDOWN:  # mmap_region: no growing file mappings
+            return -EINVAL
+        if isinstance(file, str):
+            file = mm._k.files.open(file)
+    out = mm._do_mmap_pgoff(file, addr, length, prot, flags, pgoff)
+    return -ENOMEM if out is None else out
 
-    def __iter__(self):
-        return iter(self._mm._mmap or ())
 
-    def __repr__(self) -> str:
-        return f"mm->mmap = {self._mm._mmap!r}"
+def sys_munmap(task: TaskStruct, addr: int, length: int) -> int:
+    """mm/mmap.c:sys_munmap → do_munmap: see :meth:`Task.munmap`."""
+    mm = _task_mm(task)
+    _check_ulongs(addr=addr, length=length)
+    with mm._k.emitter.operation("munmap", f"addr={addr:#010x}, length={length:#x}", _MMAP + "do_munmap") as op:
+        if addr & (PAGE_SIZE - 1) or addr > mm.task_size or length > mm.task_size - addr or not length:
+            out = -EINVAL
+        else:
+            mm._do_munmap(addr, length)
+            out = 0
+        op.result = errno_name(out)
+        return out
+
+
+def sys_mprotect(task: TaskStruct, start: int, length: int, prot: int) -> int:
+    """mm/mprotect.c:sys_mprotect: see :meth:`Task.mprotect`.
+
+    VMAs are split at the edges and merged with equal neighbours (mprotect_fixup); on
+    -ENOMEM or -EACCES part way, the VMAs already done keep their new protection.
+    """
+    mm = _task_mm(task)
+    _check_ulongs(start=start, length=length, prot=prot)
+    args = f"start={start:#010x}, length={length:#x}, prot={prot}"
+    with mm._k.emitter.operation("mprotect", args, "mm/mprotect.c:sys_mprotect") as op:
+        out = mm._mprotect(start, length, prot)
+        op.result = errno_name(out)
+        return out
+
+
+def sys_brk(task: TaskStruct, brk: int) -> int:
+    """mm/mmap.c:sys_brk: see :meth:`Task.brk`.  The lower limit is ``end_code`` in both eras
+    (2.6.32 with CONFIG_COMPAT_BRK, the distributions' default)."""
+    mm = _task_mm(task)
+    _check_ulongs(brk=brk)
+    with mm._k.emitter.operation("brk", f"mm={mm.name}, brk={brk:#010x}", _MMAP + "sys_brk") as op:
+        if brk >= mm.end_code:
+            new, old = _page_up(brk), _page_up(mm.brk)
+            if new == old:
+                mm.brk = brk
+            elif brk <= mm.brk:
+                mm._do_munmap(new, old - new)
+                mm.brk = brk
+            elif mm._intersects(old, new + PAGE_SIZE) or new > mm.task_size:
+                pass  # a mapping is in the way, or do_brk's -EINVAL past TASK_SIZE: the break stays
+            else:
+                mm._do_brk(old, new - old)
+                mm.brk = brk
+        op.result = f"{mm.brk:#010x}"
+        return mm.brk
 
 
 from .validate import validate_mm  # noqa: E402, F401  (moved to validate.py; still importable here)

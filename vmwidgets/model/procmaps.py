@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, check_text
 from .config import Config
 from .constants import PAGE_SHIFT, PAGE_SIZE
 from .mm_types import (
@@ -72,6 +72,10 @@ def from_proc_maps(text: str, kernel=None, name: str = "proc"):
     before anything is built.  Building runs on ``kernel`` (a fresh default one when None)
     as one operation, so its timeline shows the tree growing.
 
+    mm names are unique in a kernel (the views key VMAs by them).  A task's mm is named
+    by its pid, so ``name`` may not be a number (that name belongs to the task with that
+    pid, now or later); a name another mm already has gets ``-2``, ``-3`` … appended.
+
     >>> mm = from_proc_maps("08048000-0804c000 r-xp 00000000 08:01 1001       /bin/cat\\n")
     >>> mm.map_count, mm.mmap.vm_file.path
     (1, '/bin/cat')
@@ -81,8 +85,9 @@ def from_proc_maps(text: str, kernel=None, name: str = "proc"):
 
     if not isinstance(text, str):
         raise InvalidArgument("text", text, "the text of a /proc/PID/maps file")
-    if not isinstance(name, str) or not name or not name.isprintable():
-        raise InvalidArgument("name", name, "a printable name for the mm")
+    check_text("name", name, "a name for the mm", max_len=64)
+    if name.isdecimal():
+        raise InvalidArgument("name", name, "a name that is not a number (numbers name the tasks' mms by pid)")
     rows = _parse(text)
     if kernel is None:
         kernel = Kernel(Config())

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from ..errors import check_text
 from .mm_types import File
 
 __all__ = ["Files"]
@@ -15,11 +19,13 @@ class Files:
 
     def open(self, path: str, unique: bool = False, dev: tuple[int, int] = (8, 1)) -> File:
         """A new ``struct file`` for ``path``; the same path keeps its inode (unless ``unique``)."""
-        from ..errors import InvalidArgument
-
-        if not isinstance(path, str) or not path or not path.isprintable():
-            raise InvalidArgument("file", path, "a printable path")
+        check_text("file", path, "a path", max_len=4095)  # PATH_MAX, with its NUL
         ino = self._inodes.get(path) if not unique else None
         if ino is None:
             ino = self._inodes[path] = 4096 + len(self._inodes)
         return File(path, dev, ino)
+
+    @property
+    def inodes(self) -> Mapping[str, int]:
+        """Every path opened so far and its inode number (read-only)."""
+        return MappingProxyType(self._inodes)

@@ -30,8 +30,8 @@ class Source:
 def source_of(obj: Any) -> Source:
     """A :class:`Source` for a Kernel, Task, MmStruct, Timeline, Player or view."""
     from ..model.kernel import Kernel
-    from ..model.mm_types import Task
     from ..model.mmap import MmStruct
+    from ..model.sched import Task
 
     if isinstance(obj, Source):
         return obj
