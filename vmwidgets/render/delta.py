@@ -233,7 +233,7 @@ def _text_change(old: str, new: str) -> list[Any] | None:
 
 def _apply_text(text: str, patch: list[Any]) -> str:
     head, tail, mid = patch
-    return text[:head] + mid + text[len(text) - tail :]
+    return text[:head] + str(mid) + text[len(text) - tail :]
 
 
 def decode_text(track: Any, index: int) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from .dot import escape
 
 
-def tree_names(event: Any, state: Any) -> dict | None:
+def tree_names(event: Any, state: Any) -> dict[int, str] | None:
     """The labels of the red-black tree ``event`` is about, so nodes read as the views show them."""
     if state is None:
         return None
