@@ -19,6 +19,18 @@ if TYPE_CHECKING:
     from ..model.kernel import Kernel
     from ..timeline import Timeline
 
+__all__ = [
+    "ChoiceExercise",
+    "Exercise",
+    "Feedback",
+    "FieldsExercise",
+    "Lesson",
+    "NumberExercise",
+    "ok",
+    "parse_number",
+    "recorded",
+]
+
 T = TypeVar("T")
 
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,

@@ -15,6 +15,21 @@ from ..model.kernel import Kernel
 from . import register
 from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok
 
+__all__ = [
+    "LESSON",
+    "PHRASE",
+    "REGION_OPTIONS",
+    "RESERVE",
+    "first_vmalloc",
+    "high_memory_exercise",
+    "lowmem_exercise",
+    "machine",
+    "make",
+    "pa_exercise",
+    "region_exercise",
+    "va_exercise",
+]
+
 RESERVE = 128 * MB  # __VMALLOC_RESERVE without vmalloc=
 REGION_OPTIONS = ("user space", "lowmem (direct map)", "VMALLOC_OFFSET gap", "vmalloc", "pkmap", "fixmap")
 PHRASE = {

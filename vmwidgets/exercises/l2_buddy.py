@@ -24,6 +24,8 @@ from ..model.page import Page
 from . import register
 from .core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson, NumberExercise, ok, parse_number, recorded
 
+__all__ = ["LESSON", "NORMAL", "PfnExercise", "RAMS_MB", "make", "predict_alloc", "predict_free"]
+
 RAMS_MB = (256, 384, 512, 768, 1024, 1536, 2048)
 NORMAL = 1  # index of ZONE_NORMAL in kernel.zones
 

@@ -23,6 +23,8 @@ from ..timeline import Operation
 from . import register
 from .core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson, NumberExercise, _pairs, ok, recorded
 
+__all__ = ["LESSON", "MB", "PAGE", "STOPS", "SlipFieldsExercise", "make", "new_tables_exercise"]
+
 PAGE = 4096
 MB = 1 << 20
 _PTE_ALLOC = "mm/memory.c:__pte_alloc_kernel"

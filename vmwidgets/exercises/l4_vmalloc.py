@@ -17,6 +17,8 @@ from ..model.vmalloc import VmStruct, first_fit
 from . import register
 from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok
 
+__all__ = ["CALLERS", "LESSON", "MB", "RAMS", "machine_text", "make", "vmlist_text", "where_next"]
+
 MB = 1 << 20
 RAMS = (256 * MB, 384 * MB, 512 * MB, 768 * MB, 1024 * MB, 2048 * MB)
 CALLERS = ("snd_init", "usb_probe", "net_setup", "fs_mount", "crypto_init", "video_probe", "raid_start")

@@ -22,6 +22,25 @@ from ..model.rbtree import RB_BLACK, RB_RED, RbNode, RbRoot, rb_insert_color, rb
 from . import register
 from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok, recorded
 
+__all__ = [
+    "ANON",
+    "FILES",
+    "LESSON",
+    "PAGE",
+    "PROGRAMS",
+    "RW",
+    "insert_scenario",
+    "lesson_question",
+    "make",
+    "rb_events",
+    "rb_steps",
+    "rotation_exercise",
+    "rotations",
+    "tree_text",
+    "vma_changes",
+    "vma_ranges",
+]
+
 PAGE = 4096
 ANON = MAP_PRIVATE | MAP_ANONYMOUS
 RW = PROT_READ | PROT_WRITE

@@ -24,6 +24,47 @@ from ..model.mm_types import MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, 
 from . import register
 from .core import ChoiceExercise, Exercise, FieldsExercise, Lesson, NumberExercise, ok, recorded
 
+__all__ = [
+    "ANON",
+    "COMMS",
+    "CowCase",
+    "DEMAND",
+    "ERAS",
+    "FramesCase",
+    "KINDS",
+    "LESSON",
+    "NO_FAULT",
+    "OUTCOMES",
+    "OutcomeCase",
+    "PAGE",
+    "PteForkCase",
+    "RW",
+    "SEGV",
+    "STACK_SLACK",
+    "VM_KINDS",
+    "VM_NONE",
+    "VM_OOPS",
+    "VM_OUTCOMES",
+    "VM_SEGV",
+    "VM_SYNC",
+    "VmallocCase",
+    "WP",
+    "classify",
+    "cow_case",
+    "cow_exercise",
+    "data_frames",
+    "frames_case",
+    "frames_exercise",
+    "make",
+    "maps_excerpt",
+    "outcome_case",
+    "outcome_exercise",
+    "pte_fork_case",
+    "pte_fork_exercise",
+    "vmalloc_case",
+    "vmalloc_exercise",
+]
+
 PAGE = PAGE_SIZE
 ANON = MAP_PRIVATE | MAP_ANONYMOUS
 RW = PROT_READ | PROT_WRITE

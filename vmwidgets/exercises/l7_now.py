@@ -22,6 +22,24 @@ from ..model.vmap_area import VM_LAZY_FREE
 from . import register
 from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok
 
+__all__ = [
+    "CALLERS",
+    "LD",
+    "LESSON",
+    "LIBC",
+    "MB",
+    "RAMS",
+    "SAMPLE_MAPS",
+    "find_vma_64",
+    "hole_search",
+    "lazy_count",
+    "lazy_pages",
+    "lazy_reuse",
+    "make",
+    "reuse_mistakes",
+    "vma_structure",
+]
+
 MB = 1 << 20
 RAMS = (512 * MB, 768 * MB, 1024 * MB, 2048 * MB)
 CALLERS = ("snd_init", "usb_probe", "net_setup", "fs_mount", "crypto_init", "video_probe")

@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+__all__ = ["apply_delta", "decode_text", "decode_track", "encode_text", "encode_track", "scene_delta", "size"]
+
 _PATCH_MIN = 48  # strings at least this long change by a middle patch, not whole
 
 

@@ -14,6 +14,8 @@ from ..model.constants import vm_flag_names
 from ..state import ViewState
 from .tables import all_tables, flags, table_rows
 
+__all__ = ["BLACK", "HIGHLIGHT", "RED", "RenderError", "escape", "pagetable_dot", "rbtree_dot", "to_svg", "vmlist_dot"]
+
 RED, BLACK, HIGHLIGHT = "#c62828", "#212121", "#ffb300"
 
 

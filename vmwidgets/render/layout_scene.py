@@ -11,6 +11,22 @@ from .focus import Focus
 from .scene import ROW, Item, Scene, box, label, line, mb, scene
 from .selection import parse_key
 
+__all__ = [
+    "AREA_X",
+    "BAND_W",
+    "BAND_X",
+    "FULL_W",
+    "FULL_X",
+    "GB",
+    "HEIGHT",
+    "LOWMEM_H",
+    "MIN_H",
+    "Scale",
+    "VMALLOC_H",
+    "band_heights",
+    "layout_scene",
+]
+
 GB = 1 << 30
 FULL_X, FULL_W, BAND_X, BAND_W, HEIGHT = 0, 56, 170, 180, 620
 MIN_H, VMALLOC_H, LOWMEM_H = 28, 250, 190

@@ -9,6 +9,19 @@ from .focus import Focus
 from .scene import ROW, Item, box, curve, scene
 from .tables import TableRow, all_tables, flags, frame_mask, table_rows
 
+__all__ = [
+    "COL_W",
+    "FRAME_W",
+    "Fold",
+    "GAP_Y",
+    "LEVELS",
+    "SPAN",
+    "TABLE_W",
+    "WALK_CLS",
+    "index_bits",
+    "pagetable_scene",
+]
+
 COL_W, TABLE_W, FRAME_W, GAP_Y = 420, 370, 150, 18
 LEVELS = {False: ("pgd", "pte"), True: ("pgd", "pmd", "pte")}
 SPAN = {False: {"pgd": 1 << 22, "pte": 1 << 12}, True: {"pgd": 1 << 30, "pmd": 1 << 21, "pte": 1 << 12}}

@@ -10,6 +10,8 @@ from ..state import ViewState
 from .focus import Focus
 from .scene import ROW, Item, box, label, mb, scene
 
+__all__ = ["CELL", "COLS", "MAX_CELLS", "cell_levels", "frames_per_cell", "physmem_scene"]
+
 COLS, CELL, MAX_CELLS = 64, 9, 1024
 
 

@@ -8,6 +8,8 @@ from ..state import ViewState
 from .focus import Focus
 from .scene import ROW, Item, box, label, line, scene
 
+__all__ = ["NODE_W", "STEP_X", "STEP_Y", "TOP", "inorder", "rbtree_scene"]
+
 NODE_W, STEP_X, STEP_Y, TOP = 82, 88, 44, 26
 
 

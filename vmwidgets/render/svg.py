@@ -25,6 +25,23 @@ from .focus import Focus
 from .scene import ROW, Item, Row, Scene, box, mb, scene
 from .vma_scene import perms, sorted_vmas, vma_key, vma_name
 
+__all__ = [
+    "CAPTION",
+    "FONT",
+    "MARGIN",
+    "PALETTES",
+    "UI_FONT",
+    "clean",
+    "maps_scene",
+    "palette",
+    "scene_svg",
+    "stack_svg",
+    "style",
+    "svg_to_png",
+    "xml_attr",
+    "xml_text",
+]
+
 MARGIN = 8  # left and top, as the widget's "fit" leaves; scenes carry their own right/bottom margin
 CAPTION = 20  # height of a part's title in a stack
 FONT = 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace'

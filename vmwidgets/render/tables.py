@@ -10,6 +10,8 @@ from typing import NamedTuple
 from ..model.constants import pte_flag_names
 from ..state import ViewState
 
+__all__ = ["ENTRIES", "TableRow", "all_tables", "flags", "frame_mask", "mapped_frames", "table_rows", "walk_path"]
+
 _SHORT = {
     "PRESENT": "P",
     "RW": "RW",

@@ -12,6 +12,20 @@ from .fold import keep_indices
 from .scene import ROW, Item, Row, box, curve, mb, scene
 from .selection import parse_key
 
+__all__ = [
+    "GAP_X",
+    "GAP_Y",
+    "HEAD_W",
+    "VmaRecord",
+    "W",
+    "maps_html",
+    "perms",
+    "sorted_vmas",
+    "vma_key",
+    "vma_list_scene",
+    "vma_name",
+]
+
 W, GAP_X, GAP_Y, HEAD_W = 176, 40, 34, 86
 
 VmaRecord = tuple[int, int, int, int, str | None]

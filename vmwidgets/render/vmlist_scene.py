@@ -11,6 +11,8 @@ from .fold import keep_indices
 from .scene import ROW, Item, Row, box, curve, label, mb, scene
 from .selection import parse_key
 
+__all__ = ["FIELDS", "GAP_X", "GAP_Y", "H", "HEAD_W", "W", "area_key", "record_rows", "vmlist_scene"]
+
 W, H, GAP_X, GAP_Y, HEAD_W = 214, 9 * ROW + 6, 46, 30, 70
 FIELDS = ("next", "addr", "size", "flags", "pages", "nr_pages", "phys_addr", "caller")
 
