@@ -41,10 +41,11 @@ test: system $(STAMP)
 	$(LINT)
 	$(BIN)/pytest -q
 
-# the edit loop: no browser, packaging, Binder, site or lesson runs (markers in pyproject), under 90 s
+# the edit loop: no browser, packaging, Binder, site or lesson runs (markers in pyproject), a worker a core.
+# About 80 s of CPU in all; on 2 shared cores 2 workers took 204 s where one took 252 s (CONTRIBUTING.md)
 FAST_MARKS = not slow and not browser and not binder and not lite and not site and not notebook
 fast: $(STAMP)
-	$(BIN)/pytest -q -m "$(FAST_MARKS)" -p no:nbval -o addopts="--doctest-modules --doctest-glob=README.md \
+	$(BIN)/pytest -q -n auto -m "$(FAST_MARKS)" -p no:nbval -o addopts="--doctest-modules --doctest-glob=README.md \
 	  -p no:cacheprovider --strict-markers" tests vmwidgets README.md
 
 notebooks: $(STAMP)  # rebuild and re-execute the lessons from notebooks/src/ (make notebooks N=04)
