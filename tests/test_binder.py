@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.binder, pytest.mark.notebook, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][1-9]-*.ipynb"))

@@ -28,6 +28,8 @@ from types import SimpleNamespace
 import pytest
 from dist_helpers import ROOT, Dists, Venv, failures, norm, run_notebooks, summary
 
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
 CONSTRAINTS = Path(__file__).with_name("colab-constraints.txt")
 PINNED = {
     norm(name): version.split("#")[0].strip()

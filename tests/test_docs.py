@@ -20,6 +20,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+pytestmark = [pytest.mark.site, pytest.mark.slow]
+
 pytest.importorskip("sphinx", minversion="9")
 pytest.importorskip("myst_nb")
 pytest.importorskip("furo")

@@ -11,9 +11,12 @@ import zipfile
 from email.parser import Parser
 from pathlib import Path
 
+import pytest
 from dist_helpers import NOTEBOOKS, ROOT, Dists, Venv, failures, run, run_notebooks, summary
 
 import vmwidgets
+
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 
 def test_sdist_and_wheel_pass_twine_check(dists: Dists) -> None:

@@ -4,6 +4,12 @@ The core model (``vmwidgets.model``) boots a simulated machine and emits an even
 every step of every operation; the timeline records them for stepping back and forth.
 """
 
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     AddressError,
     ConfigError,
@@ -68,17 +74,20 @@ from .recording import attach_timeline
 from .state import ViewState
 from .timeline import Timeline
 
+if TYPE_CHECKING:  # the widgets load on first use only: importing vmwidgets loads no widget library
+    from .widgets.explorer import Explorer
+
 __version__ = "0.1.0"
 
 
-def explore(obj):
+def explore(obj: Any) -> Explorer:
     """The explorer widget for a Kernel, Task or MmStruct: see :func:`vmwidgets.widgets.explore`."""
     from .widgets import explore as _explore
 
     return _explore(obj)
 
 
-def export_html(obj, path, title=None):
+def export_html(obj: Any, path: str | os.PathLike[str], title: str | None = None) -> Path:
     """One standalone replay page of a widget: see :func:`vmwidgets.widgets.export_html`."""
     from .widgets import export_html as _export_html
 

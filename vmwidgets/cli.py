@@ -16,6 +16,8 @@ from pathlib import Path
 
 from . import __version__
 
+__all__ = ["copy_lessons", "lesson_dir", "lessons", "main"]
+
 
 def lesson_dir() -> Path:
     """Where the lesson notebooks are: the installed package's ``lessons/``, or a checkout's ``notebooks/``."""

@@ -10,6 +10,19 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+__all__ = [
+    "AddressError",
+    "ConfigError",
+    "InvalidArgument",
+    "InvariantError",
+    "NotAVmallocArea",
+    "PageStateError",
+    "VmError",
+    "check_int",
+    "check_text",
+    "shorten",
+]
+
 _SHOWN = 60  # characters of a value a message shows
 
 

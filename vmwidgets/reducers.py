@@ -227,7 +227,7 @@ _inverse(VmapAreaLazyFreed, VmapAreaFreed, _mark_lazy, _unmark_lazy)
 
 
 # --- process address spaces ----------------------------------------------------------------------
-def _dict_del(d: dict, key: str, item: int) -> None:
+def _dict_del(d: dict[str, dict[int, Any]], key: str, item: int) -> None:
     del d[key][item]
     if not d[key]:
         del d[key]
@@ -244,7 +244,7 @@ def _unlink_vma(ev: Any, s: ViewState) -> None:
 _inverse(VmaLinked, VmaUnlinked, _link_vma, _unlink_vma)
 
 
-def _vma_span(s: ViewState, ev: Any, span: tuple) -> None:
+def _vma_span(s: ViewState, ev: Any, span: tuple[int, int, int]) -> None:
     rec = s.vmas[ev.mm][ev.vma]
     s.vmas[ev.mm][ev.vma] = (span[0], span[1], rec[2], span[2], rec[4])
     labels = s.rb_labels.get(f"mm_rb:{ev.mm}")

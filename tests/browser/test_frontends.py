@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 
 from .harness import Server, check_rendered, run_all, run_all_in_lab, widget_errors
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 
 def test_a_lesson_in_notebook_7(notebook7, page, artifacts) -> None:
     run_all(page, f"{notebook7.url}/notebooks/notebooks/04-vmalloc.ipynb")

@@ -12,6 +12,8 @@ import pytest
 from .harness import lite_drive
 from .hostpages import BUTTONS, HOSTS, MEASURE, NAMES, build_site
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 drive = lite_drive()
 
 WCAG_AA = 4.5

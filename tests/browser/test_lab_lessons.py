@@ -7,6 +7,8 @@ import pytest
 from .conftest import LESSONS
 from .harness import check_rendered, run_all_in_lab
 
+pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.slow]
+
 
 @pytest.mark.parametrize("name", [p.name for p in LESSONS])
 def test_lesson_runs_and_renders_in_jupyterlab(lab, page, artifacts, name: str) -> None:

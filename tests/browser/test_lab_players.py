@@ -19,6 +19,8 @@ from .harness import (
     run_all_in_lab,
 )
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 
 def new_records(before: dict, after: dict) -> list[str]:
     return [k for k in after if k.startswith("vm:") and k not in before]

@@ -25,6 +25,8 @@ from .harness import (
     watched_page,
 )
 
+pytestmark = [pytest.mark.browser, pytest.mark.lite, pytest.mark.slow]
+
 drive = lite_drive()
 
 LESSONS = [*sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")), NOTEBOOKS / "demo-widgets.ipynb"]

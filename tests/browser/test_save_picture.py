@@ -16,6 +16,8 @@ from vmwidgets.widgets import PhysicalMemoryView, VmlistView
 from .harness import lite_drive
 from .hostpages import MODEL_JS, WIDGETS
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 drive = lite_drive()
 SVG = "{http://www.w3.org/2000/svg}"
 CALLER = '</text><script>alert(1)</script> & "q"'

@@ -33,6 +33,8 @@ import pytest
 from .conftest import NOTEBOOKS
 from .harness import ROOT, lite_drive, watched_page
 
+pytestmark = [pytest.mark.browser, pytest.mark.site, pytest.mark.lite, pytest.mark.slow]
+
 pytest.importorskip("sphinx", reason="the site needs Sphinx (Python >= 3.11)")
 pytest.importorskip("myst_nb", reason="the site needs myst-nb (Python >= 3.11)")
 

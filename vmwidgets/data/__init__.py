@@ -18,6 +18,8 @@ from typing import NamedTuple
 
 from ..errors import InvalidArgument
 
+__all__ = ["Maps", "bootlog", "bootlogs", "i386_maps", "own_maps"]
+
 _HERE = files(__name__)
 
 

@@ -11,12 +11,46 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, InvariantError
+
+if TYPE_CHECKING:
+    from ..model.kernel import Kernel
+    from ..timeline import Timeline
+
+__all__ = [
+    "ChoiceExercise",
+    "Exercise",
+    "Feedback",
+    "FieldsExercise",
+    "Lesson",
+    "NumberExercise",
+    "ok",
+    "parse_number",
+    "recorded",
+]
+
+T = TypeVar("T")
 
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
           "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "page": 4096, "pages": 4096}  # fmt: skip
+
+
+def ok(value: T | None, call: str) -> T:
+    """What ``call`` returned in an exercise's set-up, which is built to succeed (memory to
+    spare, an area that fits): a NULL there is a bug in the exercise, an :class:`InvariantError`."""
+    if value is None:
+        raise InvariantError("exercise set-up:", call, "a result, not NULL")
+    return value
+
+
+def recorded(kernel: Kernel) -> Timeline:
+    """``kernel.timeline``: every exercise boots a kernel that records."""
+    if kernel.timeline is None:
+        raise InvariantError("exercise set-up:", "kernel.timeline", "a recording kernel, not Kernel(record=False)")
+    timeline: Timeline = kernel.timeline  # the core types it loosely: it may not import the replay layer
+    return timeline
 
 
 class Feedback(NamedTuple):
@@ -295,7 +329,8 @@ class FieldsExercise(Exercise):
         for k in self.fields:
             if k in wrong:
                 how = self.why.get(k, "")
-                slip = self.mistakes.get(k, {}).get(got.get(k))
+                got_k = got.get(k)
+                slip = None if got_k is None else self.mistakes.get(k, {}).get(got_k)
                 if slip is None and _hex_misread(got.get(k), self.fields[k]):
                     slip = f"{got[k]} was read as decimal; did you mean {self.fields[k]:#x}? Write hex with 0x"
                 if got.get(k) is None:

@@ -13,7 +13,22 @@ from ..model.config import Config
 from ..model.constants import MB, PAGE_SIZE, VMALLOC_OFFSET
 from ..model.kernel import Kernel
 from . import register
-from .core import ChoiceExercise, Exercise, Lesson, NumberExercise
+from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok
+
+__all__ = [
+    "LESSON",
+    "PHRASE",
+    "REGION_OPTIONS",
+    "RESERVE",
+    "first_vmalloc",
+    "high_memory_exercise",
+    "lowmem_exercise",
+    "machine",
+    "make",
+    "pa_exercise",
+    "region_exercise",
+    "va_exercise",
+]
 
 RESERVE = 128 * MB  # __VMALLOC_RESERVE without vmalloc=
 REGION_OPTIONS = ("user space", "lowmem (direct map)", "VMALLOC_OFFSET gap", "vmalloc", "pkmap", "fixmap")
@@ -142,7 +157,7 @@ def first_vmalloc(cfg: Config, pages: int = 2, id: str = "first_vmalloc") -> tup
     k = Kernel(cfg)
     lay = k.layout
     hm = lay.high_memory
-    value = k.vmalloc(pages * PAGE_SIZE, caller="my_driver_init")
+    value = ok(k.vmalloc(pages * PAGE_SIZE, caller="my_driver_init"), "vmalloc")
     new = cfg.era_minor >= 28
     rounded = (hm + 2 * VMALLOC_OFFSET - 1) & ~(VMALLOC_OFFSET - 1)
     mistakes: dict[int, str] = {}
@@ -269,10 +284,10 @@ def region_exercise(cfg: Config, addr: int, id: str = "region") -> ChoiceExercis
 
 
 # -- the seeded set -------------------------------------------------------------------------
-def _config(rng: random.Random, ram_mb: list[int], **kw: object) -> Config:
+def _config(rng: random.Random, ram_mb: list[int], vmalloc_reserve: int | None = None) -> Config:
     era = rng.choice(["2.6.24", "2.6.32"])
     pae = rng.random() < 0.4
-    return Config(ram=rng.choice(ram_mb) << 20, pae=pae, era=era, **kw)
+    return Config(ram=rng.choice(ram_mb) << 20, pae=pae, era=era, vmalloc_reserve=vmalloc_reserve)
 
 
 def make(seed: int) -> list[Exercise]:

@@ -22,17 +22,19 @@ from ..model.constants import GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER, GFP_KERNEL, GFP
 from ..model.kernel import Kernel
 from ..model.page import Page
 from . import register
-from .core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson, NumberExercise, parse_number
+from .core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson, NumberExercise, ok, parse_number, recorded
+
+__all__ = ["LESSON", "NORMAL", "PfnExercise", "RAMS_MB", "make", "predict_alloc", "predict_free"]
 
 RAMS_MB = (256, 384, 512, 768, 1024, 1536, 2048)
 NORMAL = 1  # index of ZONE_NORMAL in kernel.zones
 
 
-def _events(k: Kernel) -> list:
+def _events(k: Kernel) -> list[Any]:  # events.py gets one Event base class in issue 12
     """The events of the kernel's last operation."""
-    tl = k.timeline
+    tl = recorded(k)
     op = tl.operations[-1]
-    return tl[op.start : op.end]
+    return list(tl[op.start : op.end])
 
 
 def _times(n: int) -> str:
@@ -124,7 +126,7 @@ def _used_machine(rng: random.Random) -> tuple[Kernel, int]:
     got = []
     for _ in range(rng.randint(3, 8)):
         order = rng.choice((0, 0, 1, 1, 2, 3))
-        got.append((k.alloc_pages(GFP_KERNEL, order), order))
+        got.append((ok(k.alloc_pages(GFP_KERNEL, order), "alloc_pages"), order))
     rng.shuffle(got)
     for page, order in got[: rng.randint(0, 3)]:
         k.free_pages(page, order)
@@ -196,7 +198,7 @@ def _buddy(rng: random.Random) -> Exercise:
     k = Kernel(Config(ram=ram_mb << 20, aged=True, seed=rng.randrange(1 << 16)))
     order = rng.choice((0, 1, 1, 2, 2, 3, 4, 5))
     upper = rng.random() < 0.5  # ask about an upper half (bit `order` set) about half the time
-    pages = [k.alloc_pages(GFP_KERNEL, order) for _ in range(6)]
+    pages = [ok(k.alloc_pages(GFP_KERNEL, order), "alloc_pages") for _ in range(6)]
     page = next((p for p in pages if bool(p.pfn >> order & 1) == upper), pages[0])
     pfn = page.pfn
     k.free_pages(page, order)
@@ -244,7 +246,7 @@ def _split(rng: random.Random) -> Exercise:
         if cands:
             break
     else:  # pragma: no cover - 50 tries always found one in testing
-        cands = [(o, _first_nonempty(nr, o)) for o in range(6)]
+        cands = [(o, m) for o in range(6) if (m := _first_nonempty(nr, o)) is not None]
     d = rng.choice(sorted({m - o for o, m in cands}))  # how many halvings: each as likely
     order, m = rng.choice([(o, m) for o, m in cands if m - o == d])
     before = " ".join(str(n) for n in nr)
@@ -324,10 +326,10 @@ def _next_pfn(rng: random.Random) -> Exercise:
     split = rng.random() < 0.65
     orders = [o for o in range(7) if (_first_nonempty(nr, o) != o) == split] or list(range(7))
     order = rng.choice(orders)
-    m = _first_nonempty(nr, order)
+    m = ok(_first_nonempty(nr, order), "_first_nonempty")
     lists = _lists_text(zone, range(order, min(MAX_ORDER, max(m + 1, order + 3) + 1)))
     before = [fa.free_list[:3] for fa in zone.free_area]
-    pfn = k.alloc_pages(GFP_KERNEL, order).pfn
+    pfn = ok(k.alloc_pages(GFP_KERNEL, order), "alloc_pages").pfn
     taken = next(e for e in _events(k) if isinstance(e, FreeBlockTaken))
     return PfnExercise(
         "next-pfn",
@@ -381,7 +383,7 @@ def _merge(rng: random.Random) -> Exercise:
     calls = []
     for name in names:
         order = rng.choice((0, 0, 1, 2))
-        page = k.alloc_pages(GFP_KERNEL, order)
+        page = ok(k.alloc_pages(GFP_KERNEL, order), "alloc_pages")
         blocks[name] = (page, order)
         calls.append(f"{name} = alloc_pages(GFP_KERNEL, {order}) returns pfn {page.pfn:#x}")
     target = rng.choice(names)
@@ -418,7 +420,7 @@ def predict_alloc(kernel: Kernel, gfp_mask: int, order: int) -> tuple[PfnExercis
     with the call's operation (``.start``: before it, ``.end``: after it)."""
     before = {z.index: [fa.free_list[:3] for fa in z.free_area] for z in kernel.zones}
     page = kernel.alloc_pages(gfp_mask, order)
-    op = kernel.timeline.operations[-1]
+    op = recorded(kernel).operations[-1]
     if page is None:
         raise ValueError(f"alloc_pages(order={order}) failed on this kernel: nothing to predict")
     taken = next(e for e in _events(kernel) if isinstance(e, FreeBlockTaken))
@@ -441,7 +443,7 @@ def predict_free(kernel: Kernel, page: Page, order: int, label: str = "the block
     on a free list?" with the call's operation."""
     pfn = page.pfn
     kernel.free_pages(page, order)
-    op = kernel.timeline.operations[-1]
+    op = recorded(kernel).operations[-1]
     final, mistakes, explain = _free_verdict(kernel, label, pfn, order)
     ex = NumberExercise(
         "predict-free",

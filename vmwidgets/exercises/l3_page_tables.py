@@ -21,7 +21,9 @@ from ..model.constants import pte_flag_names
 from ..model.kernel import Kernel
 from ..timeline import Operation
 from . import register
-from .core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson, NumberExercise, _pairs
+from .core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson, NumberExercise, _pairs, ok, recorded
+
+__all__ = ["LESSON", "MB", "PAGE", "STOPS", "SlipFieldsExercise", "make", "new_tables_exercise"]
 
 PAGE = 4096
 MB = 1 << 20
@@ -178,6 +180,7 @@ def _lowmem_phys(rng: random.Random) -> Exercise:
     addr = lay.page_offset + rng.randrange(8 * MB, lay.high_memory - lay.page_offset)
     addr |= rng.randrange(1, PAGE)  # never page aligned, so the offset matters
     t = k.translate(addr)
+    phys = ok(t.phys, "translate")  # lowmem is always mapped
     leaf = t.steps[-1]
     size, mask = t.page_size, (0x000FFFFFFFFFF000 if pae else 0xFFFFF000)
     steps = "; then ".join(f"{s.level.upper()}[{s.index}] = {s.entry:#x} ({' '.join(s.flags)})" for s in t.steps)
@@ -185,19 +188,19 @@ def _lowmem_phys(rng: random.Random) -> Exercise:
     mistakes: dict[int, str] = {}
     _add(
         mistakes,
-        t.phys,
+        phys,
         (leaf.entry & mask) | (addr & 0xFFF),
         "That treats the entry as a 4 kB page. PSE is set: the entry maps a whole "
         f"{size >> 20} MB page, so the offset is the low {size.bit_length() - 1} bits of the address.",
     )
-    _add(mistakes, t.phys, base, f"That is where the {size >> 20} MB page starts; add the offset inside it.")
-    _add(mistakes, t.phys, addr, "That is the virtual address itself: the walk turns it into a physical one.")
-    _add(mistakes, t.phys, t.phys >> 12, "That is the page frame number (pfn); give the byte address.")
-    _add(mistakes, t.phys, addr & (size - 1), "That is only the offset inside the large page; add the page's base.")
+    _add(mistakes, phys, base, f"That is where the {size >> 20} MB page starts; add the offset inside it.")
+    _add(mistakes, phys, addr, "That is the virtual address itself: the walk turns it into a physical one.")
+    _add(mistakes, phys, phys >> 12, "That is the page frame number (pfn); give the byte address.")
+    _add(mistakes, phys, addr & (size - 1), "That is only the offset inside the large page; add the page's base.")
     if pae:
         _add(
             mistakes,
-            t.phys,
+            phys,
             leaf.entry & ~0xFFF & ~(size - 1) | (addr & (size - 1)),
             "Bit 63 of the entry is NX, a flag: it is not part of the physical address.",
         )
@@ -214,10 +217,10 @@ def _lowmem_phys(rng: random.Random) -> Exercise:
         ),
         explain=(
             f"The {size >> 20} MB page starts at {base:#x}; the offset is {addr:#x} & {size - 1:#x} = "
-            f"{addr & (size - 1):#x}; so {t.phys:#x}. That is also __pa({addr:#x}) = {addr:#x} - 0xc0000000: "
+            f"{addr & (size - 1):#x}; so {phys:#x}. That is also __pa({addr:#x}) = {addr:#x} - 0xc0000000: "
             "the direct map puts lowmem at PAGE_OFFSET + physical address."
         ),
-        value=t.phys,
+        value=phys,
         mistakes=mistakes,
     )
 
@@ -225,7 +228,7 @@ def _lowmem_phys(rng: random.Random) -> Exercise:
 # -- 4. how many PTE tables a vmalloc adds ----------------------------------------------------
 def _tables_before(k: Kernel, op: Operation) -> list[int]:
     """Start addresses of the PTE tables vmalloc-type calls linked before ``op``."""
-    return sorted(e.vaddr for e in k.timeline[: op.start] if isinstance(e, PageTableAllocated) and e.fn == _PTE_ALLOC)
+    return sorted(e.vaddr for e in recorded(k)[: op.start] if isinstance(e, PageTableAllocated) and e.fn == _PTE_ALLOC)
 
 
 def new_tables_exercise(k: Kernel, op: Operation, id: str = "new_tables", context: str = "") -> tuple[Exercise, int]:
@@ -234,10 +237,10 @@ def new_tables_exercise(k: Kernel, op: Operation, id: str = "new_tables", contex
     Returns the exercise and the player position that shows the answer: just after the
     last new table is linked (or the end of the call when it needs none).
     """
-    size = int(re.search(r"size=(\d+)", op.args).group(1))
+    size = int(ok(re.search(r"size=(\d+)", op.args), "the size in op.args").group(1))
     addr = int(op.result, 16)
     span = 1 << k.levels[-2].shift  # what one PTE table maps: 4 MB, or 2 MB under PAE
-    events = [(i, e) for i, e in enumerate(k.timeline[op.start : op.end], op.start)]
+    events = [(i, e) for i, e in enumerate(recorded(k)[op.start : op.end], op.start)]
     new = [i for i, e in events if isinstance(e, PageTableAllocated) and e.fn == _PTE_ALLOC]
     answer = len(new)
     before = _tables_before(k, op)
@@ -327,7 +330,7 @@ def _new_tables(rng: random.Random) -> Exercise:
         f"A freshly booted 2.6.24 kernel (1 GB of RAM) has one vmalloc area, from vmalloc({first * PAGE}) at "
         f"{start:#010x}. "
     )
-    return new_tables_exercise(k, k.timeline.operations[-1], context=context)[0]
+    return new_tables_exercise(k, recorded(k).operations[-1], context=context)[0]
 
 
 # -- 5. reading an entry's bits ---------------------------------------------------------------
@@ -351,7 +354,7 @@ def _entry(rng: random.Random, pae: bool) -> tuple[str, str, int]:
         return "kernel", f"the entry that maps {what} at {addr:#010x} (the last entry of its walk)", entry
     if kind in ("table", "vmalloc"):
         n = rng.randrange(1, 9)
-        addr = k.vmalloc(n * PAGE, caller="drv") + rng.randrange(n) * PAGE
+        addr = ok(k.vmalloc(n * PAGE, caller="drv"), "vmalloc") + rng.randrange(n) * PAGE
         steps = k.translate(addr).steps
         if kind == "table":
             upper = steps[-2]
@@ -363,7 +366,7 @@ def _entry(rng: random.Random, pae: bool) -> tuple[str, str, int]:
             )
         where = f"(a {k.config.ram >> 20} MB machine: its vmalloc area starts at {lay.vmalloc_start:#010x})"
         return "kernel", f"the PTE for the vmalloc address {addr:#010x} {where}", steps[-1].entry
-    task = k.spawn("cat")
+    task = ok(k.spawn("cat"), "spawn")
     if kind == "heap":
         addr = task.mmap(0, PAGE, 3, 0x22)  # PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS
         write = rng.random() < 0.6
@@ -440,7 +443,7 @@ def _stop(rng: random.Random) -> Exercise:
     k = Kernel()
     lay = k.layout
     n = rng.randrange(2, 13)
-    a = k.vmalloc(n * PAGE, caller="drv")
+    a = ok(k.vmalloc(n * PAGE, caller="drv"), "vmalloc")
     kind = rng.choice(["lowmem", "mapped", "guard", "beyond", "user"])
     addr = {
         "lowmem": lay.page_offset + rng.randrange(0, lay.high_memory - lay.page_offset),

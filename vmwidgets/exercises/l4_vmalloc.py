@@ -15,7 +15,9 @@ from ..model.constants import GFP_KERNEL, PAGE_SIZE, VM_ALLOC, VM_IOREMAP, VM_MA
 from ..model.kernel import Kernel
 from ..model.vmalloc import VmStruct, first_fit
 from . import register
-from .core import ChoiceExercise, Exercise, Lesson, NumberExercise
+from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok
+
+__all__ = ["CALLERS", "LESSON", "MB", "RAMS", "machine_text", "make", "vmlist_text", "where_next"]
 
 MB = 1 << 20
 RAMS = (256 * MB, 384 * MB, 512 * MB, 768 * MB, 1024 * MB, 2048 * MB)
@@ -64,7 +66,7 @@ def _first_fit_no_guard(k: Kernel, size: int) -> int:
     )[2]
 
 
-def _where_mistakes(areas: list, addr: int, n: int, no_guard: int) -> dict[int, str]:
+def _where_mistakes(areas: list[VmStruct], addr: int, n: int, no_guard: int) -> dict[int, str]:
     """Feedback for the usual wrong starts of a new ``n``-page area that really went to ``addr``."""
     mistakes: dict[int, str] = {}
     if areas:
@@ -130,7 +132,10 @@ def _next_vmalloc(rng: random.Random) -> Exercise:
     page more, so forgetting the guard page gives a wrong answer half the time.
     """
     k = _boot(rng.choice(RAMS))
-    addrs = [k.vmalloc(rng.randint(1, 4) * PAGE_SIZE, caller=c) for c in rng.sample(CALLERS, rng.randint(4, 6))]
+    addrs = [
+        ok(k.vmalloc(rng.randint(1, 4) * PAGE_SIZE, caller=c), "vmalloc")
+        for c in rng.sample(CALLERS, rng.randint(4, 6))
+    ]
     for a in rng.sample(addrs[:-1], 2):
         k.vfree(a)
     first = _holes(k)[0][1] // PAGE_SIZE
@@ -142,7 +147,7 @@ def _size_field(rng: random.Random) -> Exercise:
     """area->size of vmalloc(n): page-aligned, plus the guard page."""
     n = rng.randint(1, 9) * PAGE_SIZE - rng.choice((0, 0, rng.randint(1, PAGE_SIZE - 1)))
     k = _boot(rng.choice(RAMS))
-    area = k.find_vm_area(k.vmalloc(n))
+    area = ok(k.find_vm_area(ok(k.vmalloc(n), "vmalloc")), "find_vm_area")
     aligned = _page_align(n)
     mistakes = {
         n + PAGE_SIZE: "The guard page is there, but the request is first rounded up to whole pages (PAGE_ALIGN).",
@@ -168,7 +173,7 @@ def _nr_pages(rng: random.Random) -> Exercise:
     """area->nr_pages of vmalloc(n): the mapped pages, without the guard page."""
     n = rng.randint(2, 40) * PAGE_SIZE - rng.choice((0, rng.randint(1, PAGE_SIZE - 1)))
     k = _boot(rng.choice(RAMS))
-    area = k.find_vm_area(k.vmalloc(n))
+    area = ok(k.find_vm_area(ok(k.vmalloc(n), "vmalloc")), "find_vm_area")
     nr = area.nr_pages
     mistakes = {
         nr + 1: "That counts the guard page too. nr_pages = (size - PAGE_SIZE) >> PAGE_SHIFT: the guard page gets "
@@ -194,15 +199,15 @@ def _after_vfree(rng: random.Random) -> Exercise:
     """Back-to-back areas; one is vfree'd; does the next vmalloc fit into its hole?"""
     k = _boot(rng.choice(RAMS))
     callers = rng.sample(CALLERS, rng.randint(3, 5))
-    addrs = [k.vmalloc(rng.randint(1, 4) * PAGE_SIZE, caller=c) for c in callers]
+    addrs = [ok(k.vmalloc(rng.randint(1, 4) * PAGE_SIZE, caller=c), "vmalloc") for c in callers]
     listing = machine_text(k) + "\n" + vmlist_text(k)
     i = rng.randrange(len(addrs) - 1)
-    hole = k.find_vm_area(addrs[i]).size
+    hole = ok(k.find_vm_area(addrs[i]), "find_vm_area").size
     n = rng.choice((hole // PAGE_SIZE - 1, hole // PAGE_SIZE, rng.randint(1, 4)))
     k.vfree(addrs[i])
-    areas = list(k.vmlist)
+    areas = list(k.vmlist) if k.vmlist is not None else []
     no_guard = _first_fit_no_guard(k, n * PAGE_SIZE)
-    addr = k.vmalloc(n * PAGE_SIZE, caller="new_driver")
+    addr = ok(k.vmalloc(n * PAGE_SIZE, caller="new_driver"), "vmalloc")
     fits = addr == addrs[i]
     mistakes = _where_mistakes(areas, addr, n, no_guard)
     if fits:
@@ -270,12 +275,18 @@ def _area_kind(seed: int, rng: random.Random) -> Exercise:
     kind = ("ioremap", "vmap", "vmalloc")[seed % 3]
     if kind == "ioremap":
         phys = 0xFE000000 + rng.randrange(0, 0x100) * PAGE_SIZE
-        addr = k.ioremap(phys, rng.choice((1, 2, 4)) * PAGE_SIZE, caller="mydev_probe")
+        addr = ok(k.ioremap(phys, rng.choice((1, 2, 4)) * PAGE_SIZE, caller="mydev_probe"), "ioremap")
     elif kind == "vmap":
-        addr = k.vmap([k.alloc_pages(GFP_KERNEL, 0) for _ in range(rng.randint(2, 5))], caller="mydev_probe")
+        addr = ok(
+            k.vmap(
+                [ok(k.alloc_pages(GFP_KERNEL, 0), "alloc_pages") for _ in range(rng.randint(2, 5))],
+                caller="mydev_probe",
+            ),
+            "vmap",
+        )
     else:
-        addr = k.vmalloc(rng.randint(2, 5) * PAGE_SIZE, caller="mydev_probe")
-    area = k.find_vm_area(addr & ~(PAGE_SIZE - 1))
+        addr = ok(k.vmalloc(rng.randint(2, 5) * PAGE_SIZE, caller="mydev_probe"), "vmalloc")
+    area = ok(k.find_vm_area(addr & ~(PAGE_SIZE - 1)), "find_vm_area")
     correct = next(f for f, bit in (("VM_IOREMAP", VM_IOREMAP), ("VM_ALLOC", VM_ALLOC), ("VM_MAP", VM_MAP))
                    if area.flags & bit)  # fmt: skip
     pages = "NULL" if area.pages is None else f"an array of {len(area.pages)} struct page pointers"
@@ -301,7 +312,7 @@ def _ioremap_addr(rng: random.Random) -> Exercise:
         k.vmalloc(rng.randint(1, 4) * PAGE_SIZE, caller=c)
     lay = k.layout
     listing = machine_text(k) + "\n" + vmlist_text(k)
-    areas = list(k.vmlist)
+    areas = list(k.vmlist) if k.vmlist is not None else []
     offset = rng.choice((0, 0x20, 0x100, 0x800))
     phys = 0xFE000000 + rng.randrange(0x10, 0x400) * PAGE_SIZE + offset
     size = rng.choice((0x20, 0x100, 0x1000, 0x2000, 0x3000))
@@ -309,8 +320,8 @@ def _ioremap_addr(rng: random.Random) -> Exercise:
     mapped = _page_align(offset + size)  # PAGE_ALIGN(last_addr + 1) - (phys_addr & PAGE_MASK)
     bit = min(max(mapped.bit_length(), 12), 19)
     align = 1 << bit
-    addr = k.ioremap(phys, size, caller="mydev_probe")
-    base = k.find_vm_area(addr & ~(PAGE_SIZE - 1)).addr
+    addr = ok(k.ioremap(phys, size, caller="mydev_probe"), "ioremap")
+    base = ok(k.find_vm_area(addr & ~(PAGE_SIZE - 1)), "find_vm_area").addr
 
     def fit(nbytes: int, a: int) -> int:
         return first_fit(

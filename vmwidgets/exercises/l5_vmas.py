@@ -20,7 +20,26 @@ from ..model.kernel import Kernel
 from ..model.mm_types import MAP_ANONYMOUS, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE
 from ..model.rbtree import RB_BLACK, RB_RED, RbNode, RbRoot, rb_insert_color, rb_link_node
 from . import register
-from .core import ChoiceExercise, Exercise, Lesson, NumberExercise
+from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok, recorded
+
+__all__ = [
+    "ANON",
+    "FILES",
+    "LESSON",
+    "PAGE",
+    "PROGRAMS",
+    "RW",
+    "insert_scenario",
+    "lesson_question",
+    "make",
+    "rb_events",
+    "rb_steps",
+    "rotation_exercise",
+    "rotations",
+    "tree_text",
+    "vma_changes",
+    "vma_ranges",
+]
 
 PAGE = 4096
 ANON = MAP_PRIVATE | MAP_ANONYMOUS
@@ -89,7 +108,7 @@ def _label(labels: dict[int, int], ev: Any) -> None:
 def _labels(kernel: Kernel, upto: int) -> dict[int, int]:
     """Node id -> vm_start for every mm_rb node, as the events before ``upto`` leave them."""
     out: dict[int, int] = {}
-    for ev in kernel.timeline[:upto]:
+    for ev in recorded(kernel)[:upto]:
         _label(out, ev)
     return out
 
@@ -100,7 +119,7 @@ def rb_events(kernel: Kernel, op: Any) -> list[tuple[int, Any, dict[int, int]]]:
     kinds = ("RbNodeLinked", "RbRecolored", "RbRotatedLeft", "RbRotatedRight", "RbNodeErased")
     names = _labels(kernel, op.start)
     out = []
-    for i, ev in enumerate(kernel.timeline[op.start : op.end], start=op.start):
+    for i, ev in enumerate(recorded(kernel)[op.start : op.end], start=op.start):
         _label(names, ev)
         if ev.kind in kinds and ev.tree.startswith("mm_rb:"):
             out.append((i, ev, dict(names)))
@@ -159,7 +178,7 @@ def vma_changes(kernel: Kernel, op: Any) -> str:
     unlink).  Player step numbers as in :func:`rb_steps`."""
     name = _namer(kernel, op)
     labels = _labels(kernel, op.start)
-    events = list(enumerate(kernel.timeline[op.start : op.end], start=op.start))
+    events = list(enumerate(recorded(kernel)[op.start : op.end], start=op.start))
     lines: list[str] = []
     group = ""
 
@@ -234,7 +253,7 @@ def _insert_story(kernel: Kernel, op: Any) -> tuple[str, str, dict[str, Any]]:
     name = steps[-1][2]
 
     def n(x: int | None) -> str:
-        return f"{name.get(x, x):08x}"
+        return "NULL" if x is None else f"{name.get(x, x):08x}"
 
     events = [ev for _, ev, _ in steps]
     link = links[0]
@@ -365,7 +384,7 @@ def rotation_exercise(kernel: Kernel, op: Any, before: str, eid: str = "rb_rotat
 # -- seeded scenarios ------------------------------------------------------------------------
 def _spawn(rng: random.Random) -> tuple[Kernel, Any]:
     k = Kernel()
-    return k, k.spawn(rng.choice(PROGRAMS))
+    return k, ok(k.spawn(rng.choice(PROGRAMS)), "spawn")
 
 
 def _vma_count(rng: random.Random) -> Exercise:
@@ -647,11 +666,11 @@ def lesson_question() -> tuple[str, tuple[int, bool]]:
     the tree before it and where the new node hangs.  The seeded questions avoid it, since
     the lesson reveals its answer."""
     k = Kernel()
-    task = k.spawn("cat")
+    task = ok(k.spawn("cat"), "spawn")
     mm = task.mm
     before = tree_text(mm)
     task.mmap(0, 3 * PAGE, RW, ANON)
-    _, link, names = next(x for x in rb_events(k, k.timeline.operations[-1]) if x[1].kind == "RbNodeLinked")
+    _, link, names = next(x for x in rb_events(k, recorded(k).operations[-1]) if x[1].kind == "RbNodeLinked")
     return before, (names[link.parent], link.side == "left")
 
 
@@ -688,11 +707,11 @@ def insert_scenario(seed: int) -> tuple[Kernel, Any, Any, str]:
                 fallback = (attempt, addr, rot)
         if choice is not None:
             break
-    attempt, addr = choice if choice is not None else fallback[:2]
+    attempt, addr = choice if choice is not None else ok(fallback, "a fallback insert")[:2]
     k, mm, _ = _insert_base(seed, attempt)
     before = tree_text(mm)
     k.tasks[0].mmap(addr, PAGE, PROT_READ, MAP_PRIVATE, file=FILES[seed % len(FILES)])
-    return k, mm, k.timeline.operations[-1], before
+    return k, mm, recorded(k).operations[-1], before
 
 
 def _rb_exercises(seed: int) -> list[Exercise]:

@@ -12,15 +12,59 @@ kernel, independently of the model.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..model.config import Config
-from ..model.constants import PAGE_SIZE
+from ..model.constants import PAGE_SIZE, pte_flag_names
+from ..model.fault import Access
 from ..model.kernel import Kernel
 from ..model.mm_types import MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE
-from ..model.pgtable import pte_flag_names
+from ..model.sched import Task
 from . import register
-from .core import ChoiceExercise, Exercise, FieldsExercise, Lesson, NumberExercise
+from .core import ChoiceExercise, Exercise, FieldsExercise, Lesson, NumberExercise, ok, recorded
+
+__all__ = [
+    "ANON",
+    "COMMS",
+    "CowCase",
+    "DEMAND",
+    "ERAS",
+    "FramesCase",
+    "KINDS",
+    "LESSON",
+    "NO_FAULT",
+    "OUTCOMES",
+    "OutcomeCase",
+    "PAGE",
+    "PteForkCase",
+    "RW",
+    "SEGV",
+    "STACK_SLACK",
+    "VM_KINDS",
+    "VM_NONE",
+    "VM_OOPS",
+    "VM_OUTCOMES",
+    "VM_SEGV",
+    "VM_SYNC",
+    "VmallocCase",
+    "WP",
+    "classify",
+    "cow_case",
+    "cow_exercise",
+    "data_frames",
+    "frames_case",
+    "frames_exercise",
+    "make",
+    "maps_excerpt",
+    "outcome_case",
+    "outcome_exercise",
+    "pte_fork_case",
+    "pte_fork_exercise",
+    "vmalloc_case",
+    "vmalloc_exercise",
+]
 
 PAGE = PAGE_SIZE
 ANON = MAP_PRIVATE | MAP_ANONYMOUS
@@ -43,13 +87,13 @@ VM_SEGV = "SIGSEGV"
 VM_OUTCOMES = (VM_NONE, VM_SYNC, VM_OOPS, VM_SEGV)
 
 
-def _ops_events(k: Kernel, first_op: int) -> list:
+def _ops_events(k: Kernel, first_op: int) -> list[Any]:  # one Event base class in issue 12
     """Every event of the operations from ``first_op`` (an index into timeline.operations) on."""
-    ops = k.timeline.operations
-    return list(k.timeline[ops[first_op].start : ops[-1].end]) if first_op < len(ops) else []
+    ops = recorded(k).operations
+    return list(recorded(k)[ops[first_op].start : ops[-1].end]) if first_op < len(ops) else []
 
 
-def classify(k: Kernel, out, first_op: int) -> str:
+def classify(k: Kernel, out: Access, first_op: int) -> str:
     """The kind of one access, read off its events: one of :data:`OUTCOMES`."""
     if not out.faulted:
         return NO_FAULT
@@ -82,11 +126,12 @@ def _does(write: bool) -> str:
     return "writes to" if write else "reads"
 
 
-def maps_excerpt(task, buf: int) -> str:
+def maps_excerpt(task: Task, buf: int) -> str:
     """What the outcome question needs of the task's /proc/PID/maps, one VMA a line
     (``start-end perms name``): the program, the anonymous mapping at ``buf``, the stack.
     The shared libraries, which no question touches, are folded into one line."""
-    lines, libs = [], []
+    lines: list[str] = []
+    libs: list[tuple[int, int]] = []
     for line in task.mm.maps().splitlines():
         f = line.split()
         start, end = (int(x, 16) for x in f[0].split("-"))
@@ -164,11 +209,11 @@ def outcome_case(seed: int) -> OutcomeCase:
     off = rng.randrange(0, PAGE, 4)
     write = rng.random() < 0.5
     k = Kernel(Config(era=era))
-    task = k.spawn(comm)
+    task = ok(k.spawn(comm), "spawn")
     buf = task.mmap(0, pages * PAGE, RW, ANON)
-    text = task.mm.mmap  # the first VMA: /bin/NAME's text, r-xp
+    text = ok(task.mm.mmap, "the first VMA")  # /bin/NAME's text, r-xp
     text_pages = (text.vm_end - text.vm_start) // PAGE
-    page_addr = {
+    page_addr: dict[str, Callable[[], int]] = {
         "untouched": lambda: buf + rng.choice(untouched) * PAGE,
         "again": lambda: buf + rng.choice(written) * PAGE,
         "read_then_write": lambda: buf + rng.choice(only_read) * PAGE,
@@ -193,8 +238,8 @@ def outcome_case(seed: int) -> OutcomeCase:
     for (p, w), o in zip(history, offsets, strict=True):
         task.access(buf + p * PAGE + o, write=w)
     if fork:
-        task = k.fork(task)
-    first = len(k.timeline.operations)
+        task = ok(k.fork(task), "fork")
+    first = len(recorded(k).operations)
     out = task.access(addr, write=write)
     answer = classify(k, out, first)
     return OutcomeCase(
@@ -324,9 +369,9 @@ class FramesCase:
 
 def _run_frames(era: str, pages: int, accesses: tuple[tuple[int, bool], ...]) -> tuple[int, int, int]:
     k = Kernel(Config(era=era))
-    task = k.spawn("frames")
+    task = ok(k.spawn("frames"), "spawn")
     buf = task.mmap(0, pages * PAGE, RW, ANON)
-    first = len(k.timeline.operations)
+    first = len(recorded(k).operations)
     for p, w in accesses:
         task.access(buf + p * PAGE, write=w)
     events = _ops_events(k, first)
@@ -417,10 +462,10 @@ def cow_case(seed: int) -> CowCase:
     procs = list(range(children + 1))
     writers = tuple(rng.choice(procs) for _ in range(rng.randint(1, children + 2)))
     k = Kernel(Config(era=era))
-    parent = k.spawn("server")
+    parent = ok(k.spawn("server"), "spawn")
     buf = parent.mmap(0, PAGE, RW, ANON)
     frame = parent.access(buf, write=True).phys >> 12
-    tasks = [parent] + [k.fork(parent) for _ in range(children)]
+    tasks = [parent] + [ok(k.fork(parent), "fork") for _ in range(children)]
     after_fork = k.page(frame).count
     for i in writers:
         tasks[i].access(buf + 8 * i, write=True)
@@ -486,14 +531,14 @@ def pte_fork_case(seed: int) -> PteForkCase:
     era = rng.choice(ERAS)
     comm = rng.choice(COMMS)
     k = Kernel(Config(era=era, aged=True, seed=seed))  # an aged machine: the frame differs from seed to seed
-    task = k.spawn(comm)
+    task = ok(k.spawn(comm), "spawn")
     pages = rng.randint(1, 5)
     buf = task.mmap(0, pages * PAGE, RW, ANON)
     addr = buf + rng.randrange(pages) * PAGE
-    first = len(k.timeline.operations)
+    first = len(recorded(k).operations)
     task.access(addr + rng.randrange(0, PAGE, 4), write=True)
     before = next(e.entry for e in _ops_events(k, first) if e.kind == "PteInstalled" and e.vaddr == addr)
-    first = len(k.timeline.operations)
+    first = len(recorded(k).operations)
     k.fork(task)
     events = _ops_events(k, first)
     changed = [e.new for e in events if e.kind == "PteChanged" and e.vaddr == addr]
@@ -567,15 +612,15 @@ def vmalloc_case(seed: int) -> VmallocCase:
     sizes = tuple(rng.randint(1, 6) for _ in range(2))
     before, after = {"early": (sizes[:1], ()), "same_pde": (sizes[:1], sizes[1:])}.get(kind, ((), sizes[:1]))
     k = Kernel(Config(pae=pae, ram=rng.choice((512, 768, 1024)) << 20))
-    areas = [k.vmalloc(n * PAGE, caller="drv_init") for n in before]
-    task = k.spawn(rng.choice(COMMS))
-    areas += [k.vmalloc(n * PAGE, caller="drv_probe") for n in after]
-    area = k.find_vm_area(areas[-1])
+    areas = [ok(k.vmalloc(n * PAGE, caller="drv_init"), "vmalloc") for n in before]
+    task = ok(k.spawn(rng.choice(COMMS)), "spawn")
+    areas += [ok(k.vmalloc(n * PAGE, caller="drv_probe"), "vmalloc") for n in after]
+    area = ok(k.find_vm_area(areas[-1]), "find_vm_area")
     mapped = area.size // PAGE - 1  # the pages before the guard page
     page = mapped if kind == "guard" else rng.randrange(mapped)
     addr = area.addr + page * PAGE + rng.randrange(0, PAGE, 4)
     user = kind == "user"
-    first = len(k.timeline.operations)
+    first = len(recorded(k).operations)
     out = task.access(addr, user=user)
     events = _ops_events(k, first)
     if out.signal is not None:
@@ -585,7 +630,7 @@ def vmalloc_case(seed: int) -> VmallocCase:
     else:
         assert not out.faulted, "a vmalloc-area access that faulted without vmalloc_fault or a signal"
         answer = VM_NONE
-    spans = tuple((a, k.find_vm_area(a).size) for a in areas)
+    spans = tuple((a, ok(k.find_vm_area(a), "find_vm_area").size) for a in areas)
     return VmallocCase(seed, kind, pae, before, after, spans, addr, user, answer)
 
 

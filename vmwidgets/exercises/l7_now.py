@@ -16,10 +16,29 @@ import random
 from ..model.config import Config
 from ..model.constants import PAGE_SIZE
 from ..model.kernel import Kernel
+from ..model.mm_types import VmAreaStruct
 from ..model.procmaps import from_proc_maps
 from ..model.vmap_area import VM_LAZY_FREE
 from . import register
-from .core import ChoiceExercise, Exercise, Lesson, NumberExercise
+from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok
+
+__all__ = [
+    "CALLERS",
+    "LD",
+    "LESSON",
+    "LIBC",
+    "MB",
+    "RAMS",
+    "SAMPLE_MAPS",
+    "find_vma_64",
+    "hole_search",
+    "lazy_count",
+    "lazy_pages",
+    "lazy_reuse",
+    "make",
+    "reuse_mistakes",
+    "vma_structure",
+]
 
 MB = 1 << 20
 RAMS = (512 * MB, 768 * MB, 1024 * MB, 2048 * MB)
@@ -106,10 +125,10 @@ def lazy_reuse(seed: int) -> NumberExercise:
     n3 = rng.randint(1, n1)  # fits in a's old hole: 2.6.24 would reuse it
     k = Kernel(Config(era="2.6.32", ram=ram), record=False)
     vs = k.layout.vmalloc_start
-    a = k.vmalloc(n1 * PAGE_SIZE, caller=rng.choice(CALLERS))
-    b = k.vmalloc(n2 * PAGE_SIZE, caller=rng.choice(CALLERS))
+    a = ok(k.vmalloc(n1 * PAGE_SIZE, caller=rng.choice(CALLERS)), "vmalloc")
+    b = ok(k.vmalloc(n2 * PAGE_SIZE, caller=rng.choice(CALLERS)), "vmalloc")
     k.vfree(a)
-    c = k.vmalloc(n3 * PAGE_SIZE, caller=rng.choice(CALLERS))
+    c = ok(k.vmalloc(n3 * PAGE_SIZE, caller=rng.choice(CALLERS)), "vmalloc")
     mistakes = reuse_mistakes(a, b, n2, c)
     return NumberExercise(
         "lazy_reuse",
@@ -138,7 +157,7 @@ def lazy_count(seed: int) -> NumberExercise:
     order = freed[:]
     rng.shuffle(order)
     k = Kernel(Config(era="2.6.32"), record=False)
-    addrs = [k.vmalloc(s, caller=rng.choice(CALLERS)) for s in sizes]
+    addrs = [ok(k.vmalloc(s, caller=rng.choice(CALLERS)), "vmalloc") for s in sizes]
     for i in order:
         k.vfree(addrs[i])
     value = lazy_pages(k)
@@ -200,7 +219,7 @@ def find_vma_64(seed: int) -> NumberExercise:
         parts = row.split(None, 5)
         names[int(parts[0].split("-")[0], 16)] = parts[5] if len(parts) > 5 else "(anonymous)"
 
-    def line(v) -> str:
+    def line(v: VmAreaStruct) -> str:
         return f"{v.vm_start:x}-{v.vm_end:x} {names[v.vm_start]}"
 
     mistakes = {

@@ -6,6 +6,8 @@ import importlib
 import pkgutil
 from pathlib import Path
 
+__all__ = ["load_all"]
+
 
 def load_all() -> None:
     """Import every ``lN_*`` module beside this one; each calls :func:`~vmwidgets.exercises.register`."""

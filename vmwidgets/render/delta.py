@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+__all__ = ["apply_delta", "decode_text", "decode_track", "encode_text", "encode_track", "scene_delta", "size"]
+
 _PATCH_MIN = 48  # strings at least this long change by a middle patch, not whole
 
 
@@ -233,7 +235,7 @@ def _text_change(old: str, new: str) -> list[Any] | None:
 
 def _apply_text(text: str, patch: list[Any]) -> str:
     head, tail, mid = patch
-    return text[:head] + mid + text[len(text) - tail :]
+    return text[:head] + str(mid) + text[len(text) - tail :]
 
 
 def decode_text(track: Any, index: int) -> str:

@@ -14,6 +14,8 @@ from ..model.constants import vm_flag_names
 from ..state import ViewState
 from .tables import all_tables, flags, table_rows
 
+__all__ = ["BLACK", "HIGHLIGHT", "RED", "RenderError", "escape", "pagetable_dot", "rbtree_dot", "to_svg", "vmlist_dot"]
+
 RED, BLACK, HIGHLIGHT = "#c62828", "#212121", "#ffb300"
 
 
@@ -115,7 +117,8 @@ def to_svg(dot: str) -> str:
     import graphviz
 
     try:
-        return graphviz.Source(dot).pipe(format="svg", encoding="utf-8")
+        svg: str = graphviz.Source(dot).pipe(format="svg", encoding="utf-8")
+        return svg
     except graphviz.ExecutableNotFound as exc:
         raise RenderError(
             "static SVG needs Graphviz's dot program: install it with 'apt-get install graphviz' "
@@ -156,9 +159,9 @@ def pagetable_dot(
             lit = any((pfn, i) in steps for i in range(r.first, r.last + 1))
             bg = ' BGCOLOR="#ffe082"' if lit else ""
             port = f' PORT="e{r.first}"' if r.kind == "table" else ""
-            index = f"{r.first}" if r.first == r.last else f"{r.first}–{r.last}"
+            span = f"{r.first}" if r.first == r.last else f"{r.first}–{r.last}"
             rows.append(
-                f'<TR><TD ALIGN="RIGHT"{bg}>{index}</TD><TD ALIGN="LEFT"{bg}>{escape(r.what)}</TD>'
+                f'<TR><TD ALIGN="RIGHT"{bg}>{span}</TD><TD ALIGN="LEFT"{bg}>{escape(r.what)}</TD>'
                 f'<TD ALIGN="LEFT"{bg}{port}>{escape(flags(r.entry))}</TD></TR>'
             )
             if r.kind == "table":

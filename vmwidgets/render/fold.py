@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+__all__ = ["keep_indices"]
+
 
 def keep_indices(n: int, focus: Iterable[int], limit: int, around: int = 2) -> list[int | tuple[int, int]]:
     """Indices 0..n-1 to draw, with folded runs as ``(first, last)`` tuples.

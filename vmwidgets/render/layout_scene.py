@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from typing import Any
 
+from ..model.layout import Region
 from ..state import ViewState
 from .focus import Focus
-from .scene import ROW, box, label, line, mb, scene
+from .scene import ROW, Item, Scene, box, label, line, mb, scene
 from .selection import parse_key
+
+__all__ = [
+    "AREA_X",
+    "BAND_W",
+    "BAND_X",
+    "FULL_W",
+    "FULL_X",
+    "GB",
+    "HEIGHT",
+    "LOWMEM_H",
+    "MIN_H",
+    "Scale",
+    "VMALLOC_H",
+    "band_heights",
+    "layout_scene",
+]
 
 GB = 1 << 30
 FULL_X, FULL_W, BAND_X, BAND_W, HEIGHT = 0, 56, 170, 180, 620
@@ -17,7 +33,7 @@ MIN_H, VMALLOC_H, LOWMEM_H = 28, 250, 190
 AREA_X = BAND_X + BAND_W + 84  # vm_struct labels, right of the boundary addresses
 
 
-def band_heights(regions: Sequence[Any]) -> list[float]:
+def band_heights(regions: Sequence[Region]) -> list[float]:
     """Pixel height of each kernel band: to scale (620 px for 1 GB) where that reads well;
     the vmalloc band at least 250 px so areas show, lowmem at most 190 px, none under 28."""
     out = []
@@ -34,7 +50,7 @@ def band_heights(regions: Sequence[Any]) -> list[float]:
 class Scale:
     """Address → y for the enlarged kernel column: linear inside each band, high addresses on top."""
 
-    def __init__(self, regions: Sequence[Any], top: float) -> None:
+    def __init__(self, regions: Sequence[Region], top: float) -> None:
         self.starts = [r.start for r in regions]
         self.regions = list(regions)
         heights = band_heights(regions)
@@ -53,14 +69,14 @@ class Scale:
 
 
 def layout_scene(
-    regions: Sequence[Any],
+    regions: Sequence[Region],
     state: ViewState,
     f: Focus | None = None,
     selected: str = "",
     mark: int | None = None,
     mm: str | None = None,
     area_labels: int = 20,
-) -> dict[str, Any]:
+) -> Scene:
     """Left: all 4 GB to scale (user space below PAGE_OFFSET, the kernel above); right: the
     kernel's bands with their boundaries in hex and sizes, vm_structs inside the vmalloc
     band as they are created, and ``mark`` (an address) pointed at.  With ``mm`` its VMAs
@@ -77,8 +93,8 @@ def layout_scene(
     def full_y(addr: int) -> float:
         return bottom - full_h * addr / (4 * GB)
 
-    nodes: list[dict] = [label("t:full", FULL_X, 0, "all 4 GB"), label("t:kern", BAND_X, 0, "3G–4G enlarged")]
-    edges: list[dict] = []
+    nodes: list[Item] = [label("t:full", FULL_X, 0, "all 4 GB"), label("t:kern", BAND_X, 0, "3G–4G enlarged")]
+    edges: list[Item] = []
     for r in user:
         y1, y0 = full_y(r.end), full_y(r.start)
         nodes.append(box("full:user", FULL_X, y1, [["user"], [mb(r.size)]], "k-user", w=FULL_W, h=y0 - y1))
@@ -141,16 +157,26 @@ def layout_scene(
             continue
         flush()
         h = max(3.0, y0 - y1)
-        cls = ["k-area"]
+        area_cls = ["k-area"]
         if addr in state.vmap_lazy:
-            cls.append("k-lazy")
+            area_cls.append("k-lazy")
         if addr in f.areas or addr == f.visiting:
-            cls.append("hl")
+            area_cls.append("hl")
         if selected == f"vm:{addr:#x}":
-            cls.append("sel")
+            area_cls.append("sel")
         tip = f"vm_struct {addr:#010x}–{addr + a.size:#010x} ({mb(a.size)}), caller {a.caller or 'NULL'}"
         nodes.append(
-            box(f"a:{addr:x}", BAND_X + 24, y0 - h, [], " ".join(cls), w=BAND_W - 48, h=h, sel=f"vm:{addr:#x}", tip=tip)
+            box(
+                f"a:{addr:x}",
+                BAND_X + 24,
+                y0 - h,
+                [],
+                " ".join(area_cls),
+                w=BAND_W - 48,
+                h=h,
+                sel=f"vm:{addr:#x}",
+                tip=tip,
+            )
         )
         if shown < area_labels:
             ly = max(y0 - h / 2 - ROW / 2 - 3, label_y + ROW)
@@ -166,7 +192,7 @@ def layout_scene(
     # selected) are drawn as one box, so 1,000 small mappings stay a few boxes
     vmas = sorted(state.vmas.get(mm, {}).items(), key=lambda kv: kv[1][0]) if mm else []
     vmas = [kv for kv in vmas if kv[1][1] <= 1 << 32]  # a 64-bit process's mappings lie outside this picture
-    touched = f.vmas.get(mm, set())
+    touched = f.vmas.get(mm, set()) if mm else set()
     run: list[tuple[int, int, int]] = []
 
     def flush_vmas() -> None:
@@ -192,20 +218,20 @@ def layout_scene(
         nodes.append(box(f"v:{vma}", FULL_X + 8, y1, [], cls, w=FULL_W - 16, h=max(2.0, y0 - y1), sel=key, tip=tip))
     flush_vmas()
     taken: list[tuple[bool, float]] = []  # labels drawn so far (side, y): the second moves a row down
-    for key, addr, cls in (("mark", mark, "k-mark"), ("span", f.span[0] if f.span else None, "k-mark hl")):
-        if addr is None:
+    for what, at, mark_cls in (("mark", mark, "k-mark"), ("span", f.span[0] if f.span else None, "k-mark hl")):
+        if at is None:
             continue
-        y = sc.y(addr) if addr >= page_offset else full_y(addr)
-        kernel_side = addr >= page_offset
+        y = sc.y(at) if at >= page_offset else full_y(at)
+        kernel_side = at >= page_offset
         ly = y - ROW / 2 - 3
         if any(side == kernel_side and abs(ly - other) < ROW for side, other in taken):
             ly += ROW + 2
         taken.append((kernel_side, ly))
         x = BAND_X - 4 if kernel_side else FULL_X + FULL_W + 2
-        text = f"{addr:#010x} ▶" if key == "mark" else "this step ▶"
+        text = f"{at:#010x} ▶" if what == "mark" else "this step ▶"
         if not kernel_side:
             text = "◀ " + text[:-2]
-        nodes.append(box(key, x - 2, y - 2, [], cls, w=6, h=4))
+        nodes.append(box(what, x - 2, y - 2, [], mark_cls, w=6, h=4))
         tx = x - len(text) * 6.7 - 14 if kernel_side else x + 4
-        nodes.append(label(f"{key}:t", tx, ly, text, cls))
+        nodes.append(label(f"{what}:t", tx, ly, text, mark_cls))
     return scene("virtual address space (3G/1G split)", nodes, edges)

@@ -7,8 +7,10 @@ from typing import Any
 from .dot import escape
 from .narration import explain
 
+__all__ = ["narration_html", "tree_names"]
 
-def tree_names(event: Any, state: Any) -> dict | None:
+
+def tree_names(event: Any, state: Any) -> dict[int, str] | None:
     """The labels of the red-black tree ``event`` is about, so nodes read as the views show them."""
     if state is None:
         return None

@@ -58,18 +58,18 @@ from ..events import (
 from ..model.constants import PAGE_SHIFT, VM_VPAGES, ZONE_NAMES, pte_flag_names, vm_flag_names
 from ..timeline import TimelineMarker
 
-Sentence = Callable[[Any, "dict | None"], str]
+Sentence = Callable[[Any, "dict[int, str] | None"], str]
 SENTENCES: dict[type[Event], Sentence] = {}
 
 
-def explain(ev: Event, names: dict | None = None) -> str:
+def explain(ev: Event | TimelineMarker, names: dict[int, str] | None = None) -> str:
     """What ``ev`` did, in one sentence (``names``: node labels of the tree it is about).
 
     >>> from vmwidgets.events import FrameFreed
     >>> explain(FrameFreed(op=0, fn="mm/page_alloc.c:__free_pages", zone=1, order=0, pfn=0x1234))
     'The last reference to pfn 0x1234 is dropped: 1 page goes back to the buddy allocator.'
     """
-    if type(ev) is TimelineMarker:  # a step the timeline adds itself (a pause's gap, dropped operations)
+    if isinstance(ev, TimelineMarker):  # a step the timeline adds itself (a pause's gap, dropped operations)
         return ev.message
     return SENTENCES[type(ev)](ev, names)
 
@@ -94,7 +94,7 @@ def _pages(n: int) -> str:
     return "1 page" if n == 1 else f"{n} pages"
 
 
-def _n(x: int | None, names: dict | None = None) -> str:
+def _n(x: int | None, names: dict[int, str] | None = None) -> str:
     """A tree node as the views label it (``names``: the tree's labels), else its id."""
     if x is None:
         return "NULL"
@@ -104,22 +104,22 @@ def _n(x: int | None, names: dict | None = None) -> str:
 
 
 @_says(OperationBegan)
-def _operation_began(ev: Any, names: dict | None) -> str:
+def _operation_began(ev: Any, names: dict[int, str] | None) -> str:
     return f"A call to {ev.name}({ev.args}) begins."
 
 
 @_says(OperationEnded)
-def _operation_ended(ev: Any, names: dict | None) -> str:
+def _operation_ended(ev: Any, names: dict[int, str] | None) -> str:
     return f"The call to {ev.name} returns {ev.result}."
 
 
 @_says(AllocationFailed)
-def _allocation_failed(ev: Any, names: dict | None) -> str:
+def _allocation_failed(ev: Any, names: dict[int, str] | None) -> str:
     return f"{ev.what} failed: {ev.reason}; the caller gets NULL."
 
 
 @_says(WarningPrinted)
-def _warning_printed(ev: Any, names: dict | None) -> str:
+def _warning_printed(ev: Any, names: dict[int, str] | None) -> str:
     return f'The kernel prints a warning: "{ev.message}".'
 
 
@@ -127,7 +127,7 @@ def _warning_printed(ev: Any, names: dict | None) -> str:
 
 
 @_says(FreeBlockTaken)
-def _free_block_taken(ev: Any, names: dict | None) -> str:
+def _free_block_taken(ev: Any, names: dict[int, str] | None) -> str:
     return (
         f"The free block at pfn {ev.pfn:#x} ({_pages(1 << ev.order)}) is taken off "
         f"{_zone(ev.zone)} free_area[{ev.order}]."
@@ -135,7 +135,7 @@ def _free_block_taken(ev: Any, names: dict | None) -> str:
 
 
 @_says(BuddySplit)
-def _buddy_split(ev: Any, names: dict | None) -> str:
+def _buddy_split(ev: Any, names: dict[int, str] | None) -> str:
     return (
         f"The block at pfn {ev.pfn:#x} is halved: its upper half at pfn {ev.buddy:#x} "
         f"goes to the head of free_area[{ev.order}] ({_pages(1 << ev.order)}), the lower half stays."
@@ -143,7 +143,7 @@ def _buddy_split(ev: Any, names: dict | None) -> str:
 
 
 @_says(FrameAllocated)
-def _frame_allocated(ev: Any, names: dict | None) -> str:
+def _frame_allocated(ev: Any, names: dict[int, str] | None) -> str:
     n = 1 << ev.order
     what = "the frame" if n == 1 else f"{n} frames"
     phys = ev.pfn << PAGE_SHIFT
@@ -151,14 +151,14 @@ def _frame_allocated(ev: Any, names: dict | None) -> str:
 
 
 @_says(FrameFreed)
-def _frame_freed(ev: Any, names: dict | None) -> str:
+def _frame_freed(ev: Any, names: dict[int, str] | None) -> str:
     n = 1 << ev.order
     verb = "goes" if n == 1 else "go"
     return f"The last reference to pfn {ev.pfn:#x} is dropped: {_pages(n)} {verb} back to the buddy allocator."
 
 
 @_says(BuddyMerged)
-def _buddy_merged(ev: Any, names: dict | None) -> str:
+def _buddy_merged(ev: Any, names: dict[int, str] | None) -> str:
     return (
         f"Its buddy at pfn {ev.buddy:#x} (= {ev.pfn:#x} ^ {1 << ev.order:#x}) is free too: "
         f"it leaves free_area[{ev.order}] and the two merge into one block of order {ev.order + 1}."
@@ -166,7 +166,7 @@ def _buddy_merged(ev: Any, names: dict | None) -> str:
 
 
 @_says(BuddyNotMerged)
-def _buddy_not_merged(ev: Any, names: dict | None) -> str:
+def _buddy_not_merged(ev: Any, names: dict[int, str] | None) -> str:
     return (
         f"Its buddy at pfn {ev.buddy:#x} (= {ev.pfn:#x} ^ {1 << ev.order:#x}) {ev.reason}: "
         f"no merge, the block stays at order {ev.order}."
@@ -174,12 +174,12 @@ def _buddy_not_merged(ev: Any, names: dict | None) -> str:
 
 
 @_says(FreeBlockAdded)
-def _free_block_added(ev: Any, names: dict | None) -> str:
+def _free_block_added(ev: Any, names: dict[int, str] | None) -> str:
     return f"The block at pfn {ev.pfn:#x} goes to the head of {_zone(ev.zone)} free_area[{ev.order}]."
 
 
 @_says(PageTableAllocated)
-def _page_table_allocated(ev: Any, names: dict | None) -> str:
+def _page_table_allocated(ev: Any, names: dict[int, str] | None) -> str:
     return (
         f"A new {ev.level.upper()} table (frame {ev.pfn:#x}) covering {_h(ev.vaddr)} is linked "
         f"into entry {ev.index} of the table above ({', '.join(pte_flag_names(ev.entry))})."
@@ -187,12 +187,12 @@ def _page_table_allocated(ev: Any, names: dict | None) -> str:
 
 
 @_says(PageTableFreed)
-def _page_table_freed(ev: Any, names: dict | None) -> str:
+def _page_table_freed(ev: Any, names: dict[int, str] | None) -> str:
     return f"The {ev.level.upper()} table at frame {ev.pfn:#x} ({_h(ev.vaddr)}) maps nothing any more: freed."
 
 
 @_says(PteChanged)
-def _pte_changed(ev: Any, names: dict | None) -> str:
+def _pte_changed(ev: Any, names: dict[int, str] | None) -> str:
     gone = set(pte_flag_names(ev.old)) - set(pte_flag_names(ev.new))
     came = set(pte_flag_names(ev.new)) - set(pte_flag_names(ev.old))
     what = ", ".join([f"+{f}" for f in sorted(came)] + [f"-{f}" for f in sorted(gone)]) or "same bits"
@@ -204,28 +204,28 @@ def _pte_changed(ev: Any, names: dict | None) -> str:
 
 
 @_says(PageFaulted)
-def _page_faulted(ev: Any, names: dict | None) -> str:
+def _page_faulted(ev: Any, names: dict[int, str] | None) -> str:
     access = "write to" if ev.write else "read of"
     return f"A {access} {_h(ev.addr)} faults ({ev.cause}): the CPU enters do_page_fault."
 
 
 @_says(PageRefChanged)
-def _page_ref_changed(ev: Any, names: dict | None) -> str:
+def _page_ref_changed(ev: Any, names: dict[int, str] | None) -> str:
     return f"Frame {ev.pfn:#x}'s _count is now {ev.count} ({ev.why})."
 
 
 @_says(SignalSent)
-def _signal_sent(ev: Any, names: dict | None) -> str:
+def _signal_sent(ev: Any, names: dict[int, str] | None) -> str:
     return f"{ev.signal} for the access at {_h(ev.addr)}: {ev.reason}."
 
 
 @_says(PgdFreed)
-def _pgd_freed(ev: Any, names: dict | None) -> str:
+def _pgd_freed(ev: Any, names: dict[int, str] | None) -> str:
     return f"Process {ev.mm}'s page directory (frame {ev.pfn:#x}) is freed."
 
 
 @_says(PteInstalled)
-def _pte_installed(ev: Any, names: dict | None) -> str:
+def _pte_installed(ev: Any, names: dict[int, str] | None) -> str:
     return (
         f"PTE {ev.index} now maps {_h(ev.vaddr)} to frame {(ev.entry & 0xFFFFFFFFF000) >> PAGE_SHIFT:#x} "
         f"({', '.join(pte_flag_names(ev.entry))})."
@@ -233,17 +233,17 @@ def _pte_installed(ev: Any, names: dict | None) -> str:
 
 
 @_says(PteCleared)
-def _pte_cleared(ev: Any, names: dict | None) -> str:
+def _pte_cleared(ev: Any, names: dict[int, str] | None) -> str:
     return f"PTE {ev.index} for {_h(ev.vaddr)} is cleared: the address is no longer mapped."
 
 
 @_says(TlbFlushed)
-def _tlb_flushed(ev: Any, names: dict | None) -> str:
+def _tlb_flushed(ev: Any, names: dict[int, str] | None) -> str:
     return f"The TLB entries for {_h(ev.start)}-{_h(ev.end)} are flushed so no CPU uses the old mapping."
 
 
 @_says(TableEntryRead)
-def _table_entry_read(ev: Any, names: dict | None) -> str:
+def _table_entry_read(ev: Any, names: dict[int, str] | None) -> str:
     if not ev.entry & 1:
         return f"{ev.level.upper()} entry {ev.index} of table {ev.table:#x} is not present: the walk stops."
     return (
@@ -256,7 +256,7 @@ def _table_entry_read(ev: Any, names: dict | None) -> str:
 
 
 @_says(VmlistVisited)
-def _vmlist_visited(ev: Any, names: dict | None) -> str:
+def _vmlist_visited(ev: Any, names: dict[int, str] | None) -> str:
     area = f"the area at {_h(ev.addr)}-{_h(ev.addr + ev.size)}"
     return {
         "fits": f"The hole before {area} is big enough: the new area goes at {_h(ev.candidate)}.",
@@ -270,7 +270,7 @@ def _vmlist_visited(ev: Any, names: dict | None) -> str:
 
 
 @_says(VmStructLinked)
-def _vm_struct_linked(ev: Any, names: dict | None) -> str:
+def _vm_struct_linked(ev: Any, names: dict[int, str] | None) -> str:
     where = "at the head of vmlist" if ev.position == 0 else f"as entry {ev.position} of vmlist"
     return (
         f"A vm_struct for {_h(ev.addr)}-{_h(ev.addr + ev.size)} ({ev.size} bytes with its guard "
@@ -279,7 +279,7 @@ def _vm_struct_linked(ev: Any, names: dict | None) -> str:
 
 
 @_says(VmStructUpdated)
-def _vm_struct_updated(ev: Any, names: dict | None) -> str:
+def _vm_struct_updated(ev: Any, names: dict[int, str] | None) -> str:
     if ev.field == "flags":
         value = "|".join(vm_flag_names(ev.new))
         if ev.new & ~ev.old & VM_VPAGES:
@@ -290,17 +290,17 @@ def _vm_struct_updated(ev: Any, names: dict | None) -> str:
 
 
 @_says(VmPageStored)
-def _vm_page_stored(ev: Any, names: dict | None) -> str:
+def _vm_page_stored(ev: Any, names: dict[int, str] | None) -> str:
     return f"The vm_struct at {_h(ev.addr)} stores frame {ev.pfn:#x} in area->pages[{ev.index}]."
 
 
 @_says(VmStructUnlinked)
-def _vm_struct_unlinked(ev: Any, names: dict | None) -> str:
+def _vm_struct_unlinked(ev: Any, names: dict[int, str] | None) -> str:
     return f"The vm_struct for {_h(ev.addr)} is unlinked from vmlist; its guard page is dropped from size."
 
 
 @_says(VmapAreaVisited)
-def _vmap_area_visited(ev: Any, names: dict | None) -> str:
+def _vmap_area_visited(ev: Any, names: dict[int, str] | None) -> str:
     area = f"vmap_area {_h(ev.va_start)}-{_h(ev.va_end)}"
     return {
         "left": f"The {area} ends at or after {_h(ev.candidate)}: look in its left subtree.",
@@ -316,7 +316,7 @@ def _vmap_area_visited(ev: Any, names: dict | None) -> str:
 
 
 @_says(VmapAreaLazyFreed)
-def _vmap_area_lazy_freed(ev: Any, names: dict | None) -> str:
+def _vmap_area_lazy_freed(ev: Any, names: dict[int, str] | None) -> str:
     return (
         f"The vmap_area {_h(ev.va_start)}-{_h(ev.va_end)} is only marked VM_LAZY_FREE: its PTEs and "
         f"address stay until a purge ({ev.lazy_pages} of {ev.lazy_max} lazy pages now wait)."
@@ -324,12 +324,12 @@ def _vmap_area_lazy_freed(ev: Any, names: dict | None) -> str:
 
 
 @_says(VmapAreaFreed)
-def _vmap_area_freed(ev: Any, names: dict | None) -> str:
+def _vmap_area_freed(ev: Any, names: dict[int, str] | None) -> str:
     return f"The purged vmap_area {_h(ev.va_start)}-{_h(ev.va_end)} leaves the tree: its addresses are free."
 
 
 @_says(PgdCreated)
-def _pgd_created(ev: Any, names: dict | None) -> str:
+def _pgd_created(ev: Any, names: dict[int, str] | None) -> str:
     return (
         f"Process {ev.mm} gets its own page directory (frame {ev.pfn:#x}); pgd_ctor copies the "
         "kernel entries from swapper_pg_dir, so every process sees the same kernel."
@@ -337,14 +337,14 @@ def _pgd_created(ev: Any, names: dict | None) -> str:
 
 
 @_says(MmapCacheChecked)
-def _mmap_cache_checked(ev: Any, names: dict | None) -> str:
+def _mmap_cache_checked(ev: Any, names: dict[int, str] | None) -> str:
     if ev.hit:
         return f"mmap_cache already holds the VMA for {_h(ev.addr)}: no tree walk needed."
     return f"mmap_cache does not cover {_h(ev.addr)}: walk mm_rb."
 
 
 @_says(VmaVisited)
-def _vma_visited(ev: Any, names: dict | None) -> str:
+def _vma_visited(ev: Any, names: dict[int, str] | None) -> str:
     vma = f"VMA {_h(ev.vm_start)}-{_h(ev.vm_end)}"
     return {
         "contains": f"The {vma} contains {_h(ev.addr)}: stop.",
@@ -354,25 +354,25 @@ def _vma_visited(ev: Any, names: dict | None) -> str:
 
 
 @_says(VmaLinked)
-def _vma_linked(ev: Any, names: dict | None) -> str:
+def _vma_linked(ev: Any, names: dict[int, str] | None) -> str:
     where = "at the head of mm->mmap" if ev.prev is None else f"after VMA {_n(ev.prev, names)}"
     name = f" ({ev.file})" if ev.file else ""
     return f"VMA {_h(ev.vm_start)}-{_h(ev.vm_end)}{name} is linked into the list {where}."
 
 
 @_says(VmaUnlinked)
-def _vma_unlinked(ev: Any, names: dict | None) -> str:
+def _vma_unlinked(ev: Any, names: dict[int, str] | None) -> str:
     return f"VMA {_h(ev.vm_start)}-{_h(ev.vm_end)} leaves the list and the tree."
 
 
 @_says(VmaAdjusted)
-def _vma_adjusted(ev: Any, names: dict | None) -> str:
+def _vma_adjusted(ev: Any, names: dict[int, str] | None) -> str:
     (a, b, _), (c, d, _) = ev.old, ev.new
     return f"VMA {_h(a)}-{_h(b)} now spans {_h(c)}-{_h(d)}."
 
 
 @_says(VmaFlagsChanged)
-def _vma_flags_changed(ev: Any, names: dict | None) -> str:
+def _vma_flags_changed(ev: Any, names: dict[int, str] | None) -> str:
     def rwx(f: int) -> str:
         return "".join(c if f & b else "-" for b, c in ((1, "r"), (2, "w"), (4, "x")))
 
@@ -380,30 +380,30 @@ def _vma_flags_changed(ev: Any, names: dict | None) -> str:
 
 
 @_says(RbNodeLinked)
-def _rb_node_linked(ev: Any, names: dict | None) -> str:
+def _rb_node_linked(ev: Any, names: dict[int, str] | None) -> str:
     where = "as the root" if ev.side == "root" else f"as the {ev.side} child of {_n(ev.parent, names)}"
     return f"Node {ev.label or _n(ev.node, names)} is linked into {ev.tree} {where}, coloured red."
 
 
 @_says(RbRecolored)
-def _rb_recolored(ev: Any, names: dict | None) -> str:
+def _rb_recolored(ev: Any, names: dict[int, str] | None) -> str:
     case = ev.case[0].upper() + ev.case[1:]
     return f"{case} ({', '.join(_n(n, names) for n in ev.nodes)})."
 
 
 @_says(RbRotatedLeft)
-def _rb_rotated_left(ev: Any, names: dict | None) -> str:
+def _rb_rotated_left(ev: Any, names: dict[int, str] | None) -> str:
     node, pivot = _n(ev.node, names), _n(ev.pivot, names)
     return f"Left rotation at {node}: its right child {pivot} takes its place ({ev.case})."
 
 
 @_says(RbRotatedRight)
-def _rb_rotated_right(ev: Any, names: dict | None) -> str:
+def _rb_rotated_right(ev: Any, names: dict[int, str] | None) -> str:
     node, pivot = _n(ev.node, names), _n(ev.pivot, names)
     return f"Right rotation at {node}: its left child {pivot} takes its place ({ev.case})."
 
 
 @_says(RbNodeErased)
-def _rb_node_erased(ev: Any, names: dict | None) -> str:
+def _rb_node_erased(ev: Any, names: dict[int, str] | None) -> str:
     how = "" if ev.successor is None else f"; its successor {_n(ev.successor, names)} takes its place and colour"
     return f"Node {ev.label or _n(ev.node, names)} is unlinked from {ev.tree}{how}."

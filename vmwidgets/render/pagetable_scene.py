@@ -6,8 +6,21 @@ from typing import Any
 
 from ..state import ViewState
 from .focus import Focus
-from .scene import ROW, box, curve, scene
+from .scene import ROW, Item, box, curve, scene
 from .tables import TableRow, all_tables, flags, frame_mask, table_rows
+
+__all__ = [
+    "COL_W",
+    "FRAME_W",
+    "Fold",
+    "GAP_Y",
+    "LEVELS",
+    "SPAN",
+    "TABLE_W",
+    "WALK_CLS",
+    "index_bits",
+    "pagetable_scene",
+]
 
 COL_W, TABLE_W, FRAME_W, GAP_Y = 420, 370, 150, 18
 LEVELS = {False: ("pgd", "pte"), True: ("pgd", "pmd", "pte")}
@@ -20,11 +33,12 @@ def index_bits(vaddr: int, pae: bool, large_at: str | None = None) -> list[tuple
 
     ``large_at``: the level whose entry maps a large page (PSE); the bits below it are all
     offset (22 bits for a 4 MB page, 21 for a 2 MB one)."""
+    parts: tuple[tuple[str, int, int], ...]
     if pae:
         parts = (("pgd", 30, 2), ("pmd", 21, 9), ("pte", 12, 9))
     else:
         parts = (("pgd", 22, 10), ("pte", 12, 10))
-    out = []
+    out: list[tuple[str, str, int, int]] = []
     for i, (name, shift, width) in enumerate(parts):
         out.append((name, WALK_CLS[i], (vaddr >> shift) & ((1 << width) - 1), width))
         if name == large_at:
@@ -32,14 +46,18 @@ def index_bits(vaddr: int, pae: bool, large_at: str | None = None) -> list[tuple
     return [*out, ("offset", "walkoff", vaddr & 0xFFF, 12)]
 
 
-def _fold_rows(rows: list, keep: set[int], limit: int) -> list:
+Fold = tuple[str, int, int, int]
+"""``("fold", first, last, count)``: rows of a table folded into one line."""
+
+
+def _fold_rows(rows: list[TableRow], keep: set[int], limit: int) -> list[TableRow | Fold]:
     """Rows of a long table: those holding a kept index and their neighbours, the rest folded."""
     if len(rows) <= limit:
-        return rows
+        return list(rows)
     marks = {i for i, r in enumerate(rows) if any(r.first <= k <= r.last for k in keep)}
     wanted = {0, len(rows) - 1} | {j for i in marks for j in range(i - 1, i + 2)}
-    out: list = []
-    run: list = []
+    out: list[TableRow | Fold] = []
+    run: list[TableRow] = []
     for i, r in enumerate(rows):
         if i in wanted:
             if run:
@@ -78,8 +96,8 @@ def pagetable_scene(
     levels = LEVELS[pae]
     walk_at = {(t, i): WALK_CLS[min(levels.index(lvl) if lvl in levels else 0, 2)] for _, t, i, lvl in f.walk}
     touched_tables = {t for t, _ in f.entries} | f.tables | {t for _, t, _, _ in f.walk}
-    nodes: list[dict] = []
-    edges: list[dict] = []
+    nodes: list[Item] = []
+    edges: list[Item] = []
     top = 0.0
     if f.walk:
         vaddr = f.walk[-1][0]
@@ -129,12 +147,13 @@ def pagetable_scene(
                 rows.append(r._replace(first=at, last=r.last))
         shown = _fold_rows(rows, keep, max_rows)
         head = f"{level.upper()} {pfn:#x}" + ("" if level == "pgd" else f"  (from {base:#010x})")
-        out_rows: list[Any] = [{"c": [head, "", ""], "cls": "head"}]
+        out_rows: list[dict[str, Any]] = [{"c": [head, "", ""], "cls": "head"}]
         links: list[tuple[int, int, str, int]] = []
-        for r in shown:
-            if not isinstance(r, TableRow):
-                out_rows.append({"c": [f"{r[1]}–{r[2]}", f"⋯ {r[3]} rows folded", ""], "cls": "muted"})
+        for one in shown:
+            if not isinstance(one, TableRow):
+                out_rows.append({"c": [f"{one[1]}–{one[2]}", f"⋯ {one[3]} rows folded", ""], "cls": "muted"})
                 continue
+            r = one
             index = f"{r.first}" if r.first == r.last else f"{r.first}–{r.last}"
             if r.kind == "empty":
                 cleared = r.first == r.last and (pfn, r.first) in f.entries
@@ -165,15 +184,15 @@ def pagetable_scene(
             if len(children) <= max_children
             else lit + [c for c in children if c not in lit][: max(0, max_children - len(lit))]
         )
-        for row, child, kind, index in links:
+        for row, child, kind, entry in links:
             row_y = y + 3 + row * ROW + ROW / 2
             if kind == "table":
-                if child not in tables or (row, child, kind, index) not in drawn:
+                if child not in tables or (row, child, kind, entry) not in drawn:
                     continue
                 cy = place(child, depth + 1, row_y - ROW)
                 edges.append(
                     curve(
-                        f"p{pfn:x}:{index}",
+                        f"p{pfn:x}:{entry}",
                         (depth * COL_W + TABLE_W, row_y),
                         ((depth + 1) * COL_W, cy + ROW / 2 + 3),
                         "arrow",

@@ -8,7 +8,9 @@ from typing import Any
 from ..model.constants import MAX_ORDER, PAGE_SIZE
 from ..state import ViewState
 from .focus import Focus
-from .scene import ROW, box, label, mb, scene
+from .scene import ROW, Item, box, label, mb, scene
+
+__all__ = ["CELL", "COLS", "MAX_CELLS", "cell_levels", "frames_per_cell", "physmem_scene"]
 
 COLS, CELL, MAX_CELLS = 64, 9, 1024
 
@@ -81,8 +83,8 @@ def physmem_scene(
     changed = f.changed_pfns()
     total = max((z.end_pfn for z in zones), default=0)
     per = frames_per_cell(total)
-    nodes: list[dict] = []
-    grids: list[dict] = []
+    nodes: list[Item] = []
+    grids: list[Item] = []
     y = 0.0
     legend = f"1 cell = {per} frame{'s' if per > 1 else ''} ({mb(per * PAGE_SIZE)}); darker = more in use"
     nodes.append(label("legend", 0, y, legend))

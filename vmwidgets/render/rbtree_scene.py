@@ -6,7 +6,9 @@ from typing import Any
 
 from ..state import ViewState
 from .focus import Focus
-from .scene import ROW, box, label, line, scene
+from .scene import ROW, Item, box, label, line, scene
+
+__all__ = ["NODE_W", "STEP_X", "STEP_Y", "TOP", "inorder", "rbtree_scene"]
 
 NODE_W, STEP_X, STEP_Y, TOP = 82, 88, 44, 26
 
@@ -43,7 +45,7 @@ def rbtree_scene(
     changed, path = f.rb.get(tree, set()), f.rb_path.get(tree, [])
     on_path = set(path)
     place: dict[int, tuple[float, float]] = {}
-    out: list[dict] = [label("root", 0, 0, tree)]
+    out: list[Item] = [label("root", 0, 0, tree)]
     for rank, (node, depth) in enumerate(inorder(state, tree)):
         x, y = rank * STEP_X, TOP + depth * STEP_Y
         place[node] = (x, y)
@@ -67,14 +69,14 @@ def rbtree_scene(
                 tip=text,
             )
         )
-    edges = []
-    for node, (x, y) in place.items():
+    edges: list[Item] = []
+    for node, (nx, ny) in place.items():
         parent = nodes[node][0]
         if parent is None or parent not in place:
             continue
         px, py = place[parent]
-        cls = "visit" if node in on_path and parent in on_path else ""
-        edges.append(line(f"e{node:x}", [(px + NODE_W / 2, py + ROW + 6), (x + NODE_W / 2, y)], cls))
+        edge_cls = "visit" if node in on_path and parent in on_path else ""
+        edges.append(line(f"e{node:x}", [(px + NODE_W / 2, py + ROW + 6), (nx + NODE_W / 2, ny)], edge_cls))
     if not nodes:
         out.append(label("empty", 0, TOP, "(empty tree)", "muted"))
     n = len(nodes)

@@ -13,7 +13,17 @@ from the model need no escaping here (the HTML and DOT paths escape with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+__all__ = ["CHAR_W", "PAD", "ROW", "Item", "Row", "Scene", "box", "curve", "label", "line", "mb", "scene", "text_width"]
+
+Item = dict[str, Any]
+"""A node, edge or grid: a JSON object for scene.js, keys as the module docstring says."""
+Scene = dict[str, Any]
+"""``{"title", "w", "h", "nodes", "edges", "grids"}``: what one view draws at one step."""
+Row = list[Any] | dict[str, Any]
+"""A box's row: its cells, or ``{"c": cells, "cls": row_class}``."""
 
 CHAR_W = 6.7  # width of one character of the 11px monospace font the front end uses
 ROW = 14  # height of one row of text
@@ -28,7 +38,7 @@ def box(
     id: str,
     x: float,
     y: float,
-    rows: list[Any],
+    rows: Sequence[Row],
     cls: str = "",
     *,
     cols: list[float] | None = None,
@@ -36,7 +46,7 @@ def box(
     h: float | None = None,
     sel: str | None = None,
     tip: str | None = None,
-) -> dict[str, Any]:
+) -> Item:
     """A node; ``rows`` are lists of cells or ``{"c": cells, "cls": row_class}``.
 
     Without ``cols`` the columns are laid out from the longest cell in each column.
@@ -50,7 +60,7 @@ def box(
             at += text_width([c[j] for c in cells if j < len(c)]) if ncols > 1 else 0
     if w is None:
         w = max((cols[len(c) - 1] + text_width([c[-1]]) for c in cells if c), default=20)
-    node: dict[str, Any] = {
+    node: Item = {
         "id": id,
         "x": round(x, 1),
         "y": round(y, 1),
@@ -71,17 +81,17 @@ def box(
     return node
 
 
-def label(id: str, x: float, y: float, text: str, cls: str = "", tip: str | None = None) -> dict[str, Any]:
+def label(id: str, x: float, y: float, text: str, cls: str = "", tip: str | None = None) -> Item:
     """A line of text without a box."""
     return box(id, x, y, [[text]], ("label " + cls).strip(), tip=tip)
 
 
-def line(id: str, points: list[tuple[float, float]], cls: str = "") -> dict[str, Any]:
+def line(id: str, points: list[tuple[float, float]], cls: str = "") -> Item:
     d = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points)
     return {"id": id, "d": d, "cls": cls}
 
 
-def curve(id: str, a: tuple[float, float], b: tuple[float, float], cls: str = "", horizontal: bool = True) -> dict:
+def curve(id: str, a: tuple[float, float], b: tuple[float, float], cls: str = "", horizontal: bool = True) -> Item:
     """A smooth arrow from ``a`` to ``b``, leaving ``a`` sideways (or downwards)."""
     (x1, y1), (x2, y2) = a, b
     if horizontal:
@@ -94,8 +104,8 @@ def curve(id: str, a: tuple[float, float], b: tuple[float, float], cls: str = ""
 
 
 def scene(
-    title: str, nodes: list[dict], edges: list[dict] = (), grids: list[dict] = (), margin: float = 8
-) -> dict[str, Any]:
+    title: str, nodes: list[Item], edges: Sequence[Item] = (), grids: Sequence[Item] = (), margin: float = 8
+) -> Scene:
     """Wrap items into a scene sized to fit them."""
     right = [n["x"] + n["w"] for n in nodes] + [g["x"] + g["cols"] * g["cell"] for g in grids]
     bottom = [n["y"] + n["h"] for n in nodes] + [g["y"] + -(-len(g["vals"]) // g["cols"]) * g["cell"] for g in grids]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["parse_key"]
+
 
 def parse_key(key: str) -> tuple[str, Any]:
     """``"vm:0xf8800000"`` → ``("vm", 0xf8800000)``; ``"vma:1:4"`` → ``("vma", ("1", 4))``."""

@@ -22,8 +22,25 @@ from typing import Any
 from ..state import ViewState
 from .dot import RenderError
 from .focus import Focus
-from .scene import ROW, box, mb, scene
+from .scene import ROW, Item, Row, Scene, box, mb, scene
 from .vma_scene import perms, sorted_vmas, vma_key, vma_name
+
+__all__ = [
+    "CAPTION",
+    "FONT",
+    "MARGIN",
+    "PALETTES",
+    "UI_FONT",
+    "clean",
+    "maps_scene",
+    "palette",
+    "scene_svg",
+    "stack_svg",
+    "style",
+    "svg_to_png",
+    "xml_attr",
+    "xml_text",
+]
 
 MARGIN = 8  # left and top, as the widget's "fit" leaves; scenes carry their own right/bottom margin
 CAPTION = 20  # height of a part's title in a stack
@@ -68,7 +85,7 @@ def _hex(rgb: Iterable[float]) -> str:
     return "#" + "".join(f"{round(c):02x}" for c in rgb)
 
 
-def _mix(a: tuple, b: tuple, t: float) -> str:
+def _mix(a: tuple[float, ...], b: tuple[float, ...], t: float) -> str:
     """CSS ``color-mix(in srgb, a t, b)`` as a hex colour."""
     return _hex(x * t + y * (1 - t) for x, y in zip(a, b, strict=True))
 
@@ -176,7 +193,7 @@ def _classes(*parts: Any) -> str:
     return xml_attr(" ".join(str(p) for p in parts if p).strip())
 
 
-def _node(n: dict) -> list[str]:
+def _node(n: Item) -> list[str]:
     """A box as drawRows draws it: the rect, each classed row's band, each non-empty cell's text."""
     cls = str(n.get("cls") or "")
     w, h = n.get("w", 20), n.get("h", ROW)
@@ -207,13 +224,13 @@ def _node(n: dict) -> list[str]:
     return out
 
 
-def _edge(e: dict) -> str:
+def _edge(e: Item) -> str:
     cls = str(e.get("cls") or "")
     arrow = ' marker-end="url(#vmw-arrow)"' if "arrow" in cls.split() else ""
     return f'<path class="{_classes("vmw-edge", cls)}" d="{xml_attr(e.get("d", ""))}"{arrow}/>'
 
 
-def _grid(g: dict) -> list[str]:
+def _grid(g: Item) -> list[str]:
     vals, cell, cols = str(g.get("vals") or ""), g.get("cell") or 6, g.get("cols") or 64
     out = [
         f'<g class="{_classes("vmw-grid", g.get("cls"))}" transform="translate({_num(g.get("x"))},{_num(g.get("y"))})">'
@@ -228,7 +245,7 @@ def _grid(g: dict) -> list[str]:
     return out
 
 
-def _body(sc: dict) -> list[str]:
+def _body(sc: Scene) -> list[str]:
     """A scene's layers in scene.js's order: grids under edges under nodes."""
     out = ['<g class="vmw-grids">']
     for g in sc.get("grids") or []:
@@ -258,7 +275,7 @@ def _document(title: str, w: float, h: float, body: list[str], dark: bool) -> st
     return "\n".join([*head, *body, "</svg>", ""])
 
 
-def scene_svg(sc: dict, *, dark: bool = False) -> str:
+def scene_svg(sc: Scene, *, dark: bool = False) -> str:
     """One scene as a standalone SVG 1.1 document, as the widget draws it in its light (or dark) palette.
 
     The picture holds the scene's boxes with their rows of text, tinted row bands, edges (with
@@ -276,7 +293,7 @@ def scene_svg(sc: dict, *, dark: bool = False) -> str:
 
 
 def stack_svg(
-    scenes: Iterable[dict], *, dark: bool = False, gap: float = 16, title: str | None = None, captions: bool = True
+    scenes: Iterable[Scene], *, dark: bool = False, gap: float = 16, title: str | None = None, captions: bool = True
 ) -> str:
     """Several scenes (the parts of one view) under one another in one SVG document.
 
@@ -318,15 +335,16 @@ def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
         ) from e
     # cairo takes one family name, not a CSS list: the generic ones, which fontconfig resolves
     svg = svg.replace(FONT, "monospace").replace(UI_FONT, "sans-serif")
-    return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)
+    png: bytes = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)
+    return png
 
 
-def maps_scene(state: ViewState, mm: str, f: Focus | None = None, selected: str = "") -> dict[str, Any]:
+def maps_scene(state: ViewState, mm: str, f: Focus | None = None, selected: str = "") -> Scene:
     """The /proc/PID/maps table of :func:`~vmwidgets.render.vma_scene.maps_html` as a scene: one box of
     monospace rows (range, perms, offset, size, name), the step's rows amber, the selected one blue."""
     f = f or Focus()
     changed = f.vmas.get(mm, set())
-    rows: list[Any] = [{"c": ["range", "perms", "offset", "size", "name"], "cls": "head"}]
+    rows: list[Row] = [{"c": ["range", "perms", "offset", "size", "name"], "cls": "head"}]
     for vma, rec in sorted_vmas(state, mm):
         start, end, flags, pgoff = rec[:4]
         off = pgoff << 12

@@ -10,6 +10,8 @@ from typing import NamedTuple
 from ..model.constants import pte_flag_names
 from ..state import ViewState
 
+__all__ = ["ENTRIES", "TableRow", "all_tables", "flags", "frame_mask", "mapped_frames", "table_rows", "walk_path"]
+
 _SHORT = {
     "PRESENT": "P",
     "RW": "RW",
@@ -53,7 +55,9 @@ def all_tables(state: ViewState) -> dict[int, dict[int, int]]:
     return {**state.static_tables, **state.tables}
 
 
-def _runs(entries: dict[int, int], mask: int, big: int, leaf: bool, alone: frozenset = frozenset()) -> list[list[int]]:
+def _runs(
+    entries: dict[int, int], mask: int, big: int, leaf: bool, alone: frozenset[int] = frozenset()
+) -> list[list[int]]:
     """Consecutive entries mapping consecutive frames with the same flags: [first, last, entry, step].
 
     A run only grows when the next entry points ``step`` bytes further: one page each
@@ -82,7 +86,7 @@ def table_rows(
     pfn: int,
     pae: bool,
     tables: dict[int, dict[int, int]] | None = None,
-    alone: frozenset = frozenset(),
+    alone: frozenset[int] = frozenset(),
 ) -> list[TableRow]:
     """The rows of page table ``pfn``: its used entries, runs joined, empty ranges between.
 

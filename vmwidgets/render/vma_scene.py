@@ -9,10 +9,27 @@ from ..state import ViewState
 from .dot import escape
 from .focus import Focus
 from .fold import keep_indices
-from .scene import ROW, box, curve, mb, scene
+from .scene import ROW, Item, Row, box, curve, mb, scene
 from .selection import parse_key
 
+__all__ = [
+    "GAP_X",
+    "GAP_Y",
+    "HEAD_W",
+    "VmaRecord",
+    "W",
+    "maps_html",
+    "perms",
+    "sorted_vmas",
+    "vma_key",
+    "vma_list_scene",
+    "vma_name",
+]
+
 W, GAP_X, GAP_Y, HEAD_W = 176, 40, 34, 86
+
+VmaRecord = tuple[int, int, int, int, str | None]
+"""``state.vmas[mm][vma]``: ``(vm_start, vm_end, vm_flags, vm_pgoff, file)``."""
 
 
 def perms(flags: int) -> str:
@@ -25,12 +42,12 @@ def vma_key(mm: str, vma: int) -> str:
     return f"vma:{mm}:{vma}"
 
 
-def vma_name(rec: tuple) -> str:
+def vma_name(rec: VmaRecord) -> str:
     flags, file = rec[2], rec[4]
     return file if file else ("[stack]" if flags & VM_GROWSDOWN else "")
 
 
-def sorted_vmas(state: ViewState, mm: str) -> list[tuple[int, tuple]]:
+def sorted_vmas(state: ViewState, mm: str) -> list[tuple[int, VmaRecord]]:
     return sorted(state.vmas.get(mm, {}).items(), key=lambda kv: kv[1][0])
 
 
@@ -48,7 +65,7 @@ def vma_list_scene(
     if kind == "vma" and value[0] == mm and value[1] in where:
         focus_idx.append(where[value[1]])
     nodes = [box("mmap", 0, 0, [{"c": ["mm->mmap"], "cls": "head"}], w=HEAD_W)]
-    edges: list[dict] = []
+    edges: list[Item] = []
     prev: tuple[str, float, float] | None = None
     slot = 0
     for item in keep_indices(len(vmas), focus_idx, limit):
@@ -56,7 +73,7 @@ def vma_list_scene(
         x, y = HEAD_W + GAP_X + col * (W + GAP_X), row * (5 * ROW + 6 + GAP_Y)
         if isinstance(item, tuple):
             lo, hi = vmas[item[0]][1], vmas[item[1]][1]
-            rows = [[f"⋯ {item[1] - item[0] + 1} VMAs"], [f"{lo[0]:08x}–{hi[1]:08x}"]]
+            rows: list[Row] = [[f"⋯ {item[1] - item[0] + 1} VMAs"], [f"{lo[0]:08x}–{hi[1]:08x}"]]
             node = box(f"fold:{vmas[item[0]][0]}", x, y + ROW, rows, "dim", w=W)
         else:
             vma, rec = vmas[item]

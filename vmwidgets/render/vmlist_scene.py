@@ -8,8 +8,10 @@ from ..model.constants import PAGE_SHIFT, vm_flag_names
 from ..state import ViewState
 from .focus import Focus
 from .fold import keep_indices
-from .scene import ROW, box, curve, label, mb, scene
+from .scene import ROW, Item, Row, box, curve, label, mb, scene
 from .selection import parse_key
+
+__all__ = ["FIELDS", "GAP_X", "GAP_Y", "H", "HEAD_W", "W", "area_key", "record_rows", "vmlist_scene"]
 
 W, H, GAP_X, GAP_Y, HEAD_W = 214, 9 * ROW + 6, 46, 30, 70
 FIELDS = ("next", "addr", "size", "flags", "pages", "nr_pages", "phys_addr", "caller")
@@ -58,8 +60,8 @@ def vmlist_scene(
     sel_addr = value if kind == "vm" else None
     if sel_addr in where:
         focus_idx.append(where[sel_addr])
-    nodes: list[dict] = [box("vmlist", 0, 0, [{"c": ["vmlist"], "cls": "head"}], w=HEAD_W)]
-    edges: list[dict] = []
+    nodes: list[Item] = [box("vmlist", 0, 0, [{"c": ["vmlist"], "cls": "head"}], w=HEAD_W)]
+    edges: list[Item] = []
     prev = ("vmlist", HEAD_W, ROW / 2 + 3)
     slot = 0
     for item in keep_indices(len(order), focus_idx, limit):
@@ -68,7 +70,7 @@ def vmlist_scene(
         if isinstance(item, tuple):
             lo, hi = order[item[0]], order[item[1]]
             end = hi + state.areas[hi].size
-            rows = [[f"⋯ {item[1] - item[0] + 1} vm_structs"], [f"{lo:#010x}–{end:#010x}"]]
+            rows: list[Row] = [[f"⋯ {item[1] - item[0] + 1} vm_structs"], [f"{lo:#010x}–{end:#010x}"]]
             node = box(f"fold:{lo:x}", x, y + H / 2 - ROW, rows, "dim", w=W, tip="folded: zoom out or select one")
             in_y = y + H / 2
         else:
