@@ -66,7 +66,7 @@ def parse_number(text: Any, units: bool = False) -> int | None:
     if isinstance(text, bool):
         return None
     if isinstance(text, int):
-        return text
+        return text if text.bit_length() <= 4 * _MAX_DIGITS else None
     if not isinstance(text, str) or len(text) > MAX_REPLY:
         return None
     t = text.strip().lower().replace(",", "").replace("_", "")

@@ -22,7 +22,7 @@ from ..model.constants import GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER, GFP_KERNEL, GFP
 from ..model.kernel import Kernel
 from ..model.page import Page
 from . import register
-from .core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson, NumberExercise, parse_number
+from .core import MAX_REPLY, ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson, NumberExercise, parse_number
 
 RAMS_MB = (256, 384, 512, 768, 1024, 1536, 2048)
 NORMAL = 1  # index of ZONE_NORMAL in kernel.zones
@@ -79,6 +79,8 @@ class PfnExercise(NumberExercise):
     def understood(self, reply: Any) -> bool:
         if not self._own("understood"):
             return Exercise.understood(self, reply)
+        if isinstance(reply, str) and len(reply) > MAX_REPLY:
+            return False
         reply = self._as_hex(reply)
         return parse_number(reply) is not None or super().understood(reply)
 
@@ -89,6 +91,8 @@ class PfnExercise(NumberExercise):
         return spec
 
     def check(self, reply: Any) -> Feedback:
+        if isinstance(reply, str) and len(reply) > MAX_REPLY:
+            return super().check(reply)  # the shared "too long" verdict, before any reading
         reply = self._as_hex(reply)
         n = parse_number(reply)
         if n is None or n == self.value or n in self.mistakes:
