@@ -60,3 +60,20 @@ def check_timeline(k: Kernel) -> None:
     """The timeline's end state equals a snapshot of the model."""
     if k.timeline is not None:
         assert k.timeline.head == k.view_state()
+
+
+def observable(k: Kernel) -> tuple:
+    """Everything a user can see of ``k``, as one comparable value: a refused call must leave it equal.
+
+    The timeline (length and operations), the model's snapshot (``view_state``), the /proc-style
+    texts (buddyinfo, vmallocinfo, dmesg, every mm's maps) and the tasks.  One function, so it can
+    follow API changes in one place.
+    """
+    tl = k.timeline
+    timeline = (len(tl), [repr(op) for op in tl.operations]) if tl is not None else None
+    maps = []
+    for mm in k.mms:
+        text = mm.maps
+        maps.append((mm.name, text() if callable(text) else text))
+    tasks = [(t.pid, t.comm, getattr(t.mm, "name", None)) for t in k.tasks]
+    return timeline, k.view_state(), k.buddyinfo(), k.vmallocinfo(), k.dmesg(), maps, tasks

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from ..errors import InvalidArgument, InvariantError
+from ..errors import InvalidArgument, InvariantError, shorten
 
 if TYPE_CHECKING:
     from ..model.kernel import Kernel
@@ -26,9 +26,11 @@ __all__ = [
     "FieldsExercise",
     "Lesson",
     "NumberExercise",
+    "MAX_REPLY",
     "ok",
     "parse_number",
     "recorded",
+    "reply_text",
 ]
 
 T = TypeVar("T")
@@ -53,6 +55,34 @@ def recorded(kernel: Kernel) -> Timeline:
     return timeline
 
 
+MAX_REPLY = 500  # characters: the longest key (several fields in hex) is under 100
+_MAX_DIGITS = 160  # a 32-bit address is 10 digits; no question needs a number this long
+
+
+def reply_text(reply: Any) -> str | None:
+    """``reply`` as text for the parsers: a str as it is, an int (not bool) as digits, None as
+    ``""``; None for a reply over :data:`MAX_REPLY` characters or one whose ``str`` fails."""
+    if reply is None:
+        return ""
+    if isinstance(reply, int) and not isinstance(reply, bool):
+        return str(reply) if reply.bit_length() <= 4 * _MAX_DIGITS else None
+    if not isinstance(reply, str):
+        try:
+            reply = str(reply)
+        except Exception:  # a hostile __str__ is just an unreadable reply
+            return None
+        if not isinstance(reply, str):
+            return None
+    return reply if len(reply) <= MAX_REPLY else None
+
+
+def _too_long(reply: Any) -> Feedback | None:
+    """The verdict on a reply too long to be an answer (read nothing of it), else None."""
+    if isinstance(reply, str) and len(reply) > MAX_REPLY:
+        return Feedback(False, f"That reply has {len(reply)} characters; an answer here has at most {MAX_REPLY}.")
+    return None
+
+
 class Feedback(NamedTuple):
     """The verdict on one reply: ``correct`` and a message written for the student."""
 
@@ -65,22 +95,29 @@ class Feedback(NamedTuple):
 
 def parse_number(text: Any, units: bool = False) -> int | None:
     """``"0xc0801234"``, ``"3221225472"``, ``"0b101"``, ``"1_000"`` → int; with ``units``
-    also ``"896 MB"``, ``"8k"``, ``"3 pages"``.  None when it is not a number."""
+    also ``"896 MB"``, ``"8k"``, ``"3 pages"``.  None when it is not a number.
+
+    Total: any str (or other object) gives an int or None, in time linear in its length;
+    text over :data:`MAX_REPLY` characters or with more than 160 digits is no number."""
     if isinstance(text, bool):
         return None
     if isinstance(text, int):
-        return text
-    if not isinstance(text, str):
+        return text if text.bit_length() <= 4 * _MAX_DIGITS else None
+    if not isinstance(text, str) or len(text) > MAX_REPLY:
         return None
     t = text.strip().lower().replace(",", "").replace("_", "")
-    if re.fullmatch(r"[0-9a-f]*[a-f][0-9a-f]*", t) and not re.match(r"0[box]", t) and not (units and t in _UNITS):
-        return int(t, 16)  # bare hex as /proc files print it: b7ea2000
-    m = re.fullmatch(r"(0x[0-9a-f]+|0b[01]+|0o[0-7]+|\d+)\s*([a-z]*)", t)
-    if not m or (m.group(2) and (not units or m.group(2) not in _UNITS)):
+    if _HEX.fullmatch(t) and t[:2] not in ("0b", "0o", "0x") and not (units and t in _UNITS) and t.strip("0123456789"):
+        return int(t, 16) if len(t) <= _MAX_DIGITS else None  # bare hex as /proc files print it: b7ea2000
+    m = _NUMBER.fullmatch(t)
+    if not m or (m.group(2) and (not units or m.group(2) not in _UNITS)) or len(m.group(1)) > _MAX_DIGITS:
         return None
     digits = m.group(1)
     value = int(digits, 0) if digits[:2] in ("0x", "0b", "0o") else int(digits, 10)  # "08048000" is not octal
     return value * _UNITS[m.group(2)]
+
+
+_HEX = re.compile(r"[0-9a-f]+")
+_NUMBER = re.compile(r"(0x[0-9a-f]+|0b[01]+|0o[0-7]+|\d+)\s*([a-z]*)")
 
 
 def _hex_misread(got: int | None, want: int) -> bool:
@@ -127,7 +164,7 @@ class Exercise:
         used does not define ``understood`` itself (a teacher's subclass with its own check),
         any reply that is not blank counts.
         """
-        return reply is not None and bool(str(reply).strip())
+        return bool((reply_text(reply) or "").strip())
 
     def page_spec(self) -> dict[str, Any] | None:
         """What ``vmwidgets/widgets/check.js`` needs to check this exercise in a browser, as JSON.
@@ -187,7 +224,7 @@ class NumberExercise(Exercise):
 
     def _read(self, reply: Any) -> int | None:
         n = parse_number(reply, self.units)
-        if self.hex and isinstance(reply, str) and re.fullmatch(r"\s*\d{8}\s*", reply):
+        if self.hex and isinstance(reply, str) and len(reply) <= MAX_REPLY and re.fullmatch(r"\s*\d{8}\s*", reply):
             n = int(reply, 16)  # eight digits: an address printed without 0x, as /proc does
         return n
 
@@ -210,11 +247,15 @@ class NumberExercise(Exercise):
         return spec
 
     def check(self, reply: Any) -> Feedback:
+        long = _too_long(reply)
+        if long is not None:
+            return long
         n = self._read(reply)
         if n is None:
             example = "0xc0801234" if self.hex else "42"
             extra = ", or with a unit such as 8 kB or 3 pages" if self.units else ""
-            return Feedback(False, f"I could not read {str(reply)!r} as a number: write it like {example}{extra}.")
+            shown = shorten(reply_text(reply) or reply)
+            return Feedback(False, f"I could not read {shown} as a number: write it like {example}{extra}.")
         if n == self.value:
             return self._right()
         if n in self.mistakes:
@@ -247,7 +288,7 @@ class ChoiceExercise(Exercise):
         return self.correct
 
     def _match(self, reply: Any) -> list[str]:
-        key = str(reply).strip() if reply is not None else ""
+        key = (reply_text(reply) or "").strip()
         return [o for o in self.options if o.lower() == key.lower()]
 
     def understood(self, reply: Any) -> bool:
@@ -262,6 +303,9 @@ class ChoiceExercise(Exercise):
         return spec
 
     def check(self, reply: Any) -> Feedback:
+        long = _too_long(reply)
+        if long is not None:
+            return long
         match = self._match(reply)
         if not match:
             return Feedback(False, f"Choose one of: {', '.join(self.options)}.")
@@ -292,8 +336,11 @@ class FieldsExercise(Exercise):
 
     def parse(self, reply: Any) -> dict[str, int | None]:
         if isinstance(reply, Mapping):
-            return {k: parse_number(reply.get(k)) for k in self.fields}
-        text = str(reply or "")
+            try:
+                return {k: parse_number(reply.get(k)) for k in self.fields}
+            except Exception:  # a hostile mapping is an unreadable reply
+                return dict.fromkeys(self.fields)
+        text = reply_text(reply) or ""
         got: dict[str, int | None] = {}
         for k in self.fields:
             m = re.search(rf"\b{re.escape(k)}\s*[=:]\s*(\S+)", text, re.I)
@@ -318,6 +365,9 @@ class FieldsExercise(Exercise):
         return spec
 
     def check(self, reply: Any) -> Feedback:
+        long = _too_long(reply)
+        if long is not None:
+            return long
         got = self.parse(reply)
         if all(v is None for v in got.values()):
             example = " ".join(f"{k}=0x…" for k in self.fields)

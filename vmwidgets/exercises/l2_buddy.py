@@ -22,7 +22,18 @@ from ..model.constants import GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER, GFP_KERNEL, GFP
 from ..model.kernel import Kernel
 from ..model.page import Page
 from . import register
-from .core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson, NumberExercise, ok, parse_number, recorded
+from .core import (
+    MAX_REPLY,
+    ChoiceExercise,
+    Exercise,
+    Feedback,
+    FieldsExercise,
+    Lesson,
+    NumberExercise,
+    ok,
+    parse_number,
+    recorded,
+)
 
 __all__ = ["LESSON", "NORMAL", "PfnExercise", "RAMS_MB", "make", "predict_alloc", "predict_free"]
 
@@ -81,6 +92,8 @@ class PfnExercise(NumberExercise):
     def understood(self, reply: Any) -> bool:
         if not self._own("understood"):
             return Exercise.understood(self, reply)
+        if isinstance(reply, str) and len(reply) > MAX_REPLY:
+            return False
         reply = self._as_hex(reply)
         return parse_number(reply) is not None or super().understood(reply)
 
@@ -91,6 +104,8 @@ class PfnExercise(NumberExercise):
         return spec
 
     def check(self, reply: Any) -> Feedback:
+        if isinstance(reply, str) and len(reply) > MAX_REPLY:
+            return super().check(reply)  # the shared "too long" verdict, before any reading
         reply = self._as_hex(reply)
         n = parse_number(reply)
         if n is None or n == self.value or n in self.mistakes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ..errors import ConfigError
 from .constants import KB, MB, PAGE_SIZE
@@ -21,7 +21,7 @@ PAGE_OFFSETS = {
 # it depends on NR_CPUS, KM_TYPE_NR, MAX_IO_APICS and options, so a config picks one.
 DEFAULT_FIXMAP_KB = {(False, False): 720, (False, True): 3612, (True, False): 904, (True, True): 3744}
 
-_ERA_RE = re.compile(r"2\.6\.(\d+)")
+_ERA_RE = re.compile(r"2\.6\.([0-9]{1,3})")  # ASCII digits only: "2.6.２４" is no version
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,29 @@ IMAGE_2_6_32 = KernelImage(0x00400000, 0x0071AE6A, 0x008FEB78, 0x00906000, 0x009
 
 
 def _era_minor(era: object) -> int:
-    m = _ERA_RE.fullmatch(era) if isinstance(era, str) else None
+    m = _ERA_RE.fullmatch(era) if isinstance(era, str) and len(era) <= 16 else None
     if not m or not 20 <= int(m.group(1)) <= 38:
         raise ConfigError(
             "era", era, 'a 2.6 kernel version from "2.6.20" to "2.6.38"; the two lesson eras are "2.6.24" and "2.6.32"'
         )
     return int(m.group(1))
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_image(image: object) -> None:
+    """``image`` is a :class:`KernelImage` of 32-bit physical addresses in link order."""
+    if not isinstance(image, KernelImage):
+        raise ConfigError("image", image, "None or a vmwidgets.KernelImage")
+    values = [getattr(image, f.name) for f in fields(KernelImage)]
+    for f, v in zip(fields(KernelImage), values, strict=True):
+        if not _is_int(v) or not 0 <= v < 1 << 32:
+            raise ConfigError(f"image.{f.name}", v, "a physical address from 0 to 0xffffffff")
+    t0, t1, d1, i0, i1, end = values
+    if not t0 <= t1 <= d1 <= i0 <= i1 <= end:
+        raise ConfigError("image", image, "text_start <= text_end <= data_end <= init_start <= init_end <= end")
 
 
 @dataclass(frozen=True)
@@ -106,26 +123,19 @@ class Config:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+        # Every test looks at the type first, so a hostile object (unhashable, a raising
+        # __eq__ or __index__, a 5,000-digit int) meets isinstance and int comparisons only.
+        if not _is_int(self.seed) or not 0 <= self.seed < 2**32:
             raise ConfigError("seed", self.seed, "an integer from 0 to 2**32-1")
         for name in ("pae", "highmem", "pse", "aged"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(name, getattr(self, name), "True or False")
-        minor = _era_minor(self.era)
-        if self.page_offset not in PAGE_OFFSETS:
+        _era_minor(self.era)
+        if not _is_int(self.page_offset) or self.page_offset not in PAGE_OFFSETS:
             raise ConfigError("page_offset", self.page_offset, "one of " + ", ".join(f"{k:#x}" for k in PAGE_OFFSETS))
         top = (64 << 30) if self.pae else (4 << 30)
-        if (
-            isinstance(self.ram, bool)
-            or not isinstance(self.ram, int)
-            or not 32 * MB <= self.ram <= top
-            or self.ram % PAGE_SIZE
-        ):
-            got = (
-                f" (got {self.ram / (1 << 20):g} MB)"
-                if isinstance(self.ram, int) and not isinstance(self.ram, bool)
-                else ""
-            )
+        if not _is_int(self.ram) or not 32 * MB <= self.ram <= top or self.ram % PAGE_SIZE:
+            got = f" (got {self.ram >> 20} MB)" if _is_int(self.ram) and 0 <= self.ram < 1 << 64 else ""
             raise ConfigError(
                 "ram",
                 self.ram,
@@ -134,16 +144,11 @@ class Config:
                 + got,
             )
         if self.fixmap_kb is not None and (
-            isinstance(self.fixmap_kb, bool)
-            or not isinstance(self.fixmap_kb, int)
-            or not 4 <= self.fixmap_kb <= 16384
-            or self.fixmap_kb % 4
+            not _is_int(self.fixmap_kb) or not 4 <= self.fixmap_kb <= 16384 or self.fixmap_kb % 4
         ):
             raise ConfigError("fixmap_kb", self.fixmap_kb, "None or a multiple of 4 from 4 to 16384")
         if self.vmalloc_reserve is not None and (
-            isinstance(self.vmalloc_reserve, bool)
-            or not isinstance(self.vmalloc_reserve, int)
-            or not 0 <= self.vmalloc_reserve < (1 << 32) - self.page_offset
+            not _is_int(self.vmalloc_reserve) or not 0 <= self.vmalloc_reserve < (1 << 32) - self.page_offset
         ):
             raise ConfigError(
                 "vmalloc_reserve",
@@ -151,15 +156,13 @@ class Config:
                 f"None or bytes from 0 to {(1 << 32) - self.page_offset - 1:#x}",
             )
         if (
-            isinstance(self.fixaddr_top, bool)
-            or not isinstance(self.fixaddr_top, int)
+            not _is_int(self.fixaddr_top)
             or not 0xF0000000 <= self.fixaddr_top <= 0xFFFFF000
             or self.fixaddr_top % PAGE_SIZE
         ):
             raise ConfigError("fixaddr_top", self.fixaddr_top, "a page multiple from 0xf0000000 to 0xfffff000")
-        if self.image is not None and not isinstance(self.image, KernelImage):
-            raise ConfigError("image", self.image, "None or a vmwidgets.KernelImage")
-        _ = minor
+        if self.image is not None:
+            _check_image(self.image)
 
     @property
     def era_minor(self) -> int:

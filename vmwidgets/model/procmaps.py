@@ -36,32 +36,56 @@ from .mm_types import (
     VmAreaStruct,
 )
 
+# show_map's fields, ASCII only ("１" is no inode) and bounded: 64-bit addresses and offsets,
+# MAJOR/MINOR of a dev_t (12 and 20 bits), an unsigned long inode.
 _LINE = re.compile(
-    r"(?P<start>[0-9a-f]+)-(?P<end>[0-9a-f]+) (?P<perms>[r-][w-][x-][sp]) (?P<off>[0-9a-f]+) "
-    r"(?P<major>[0-9a-f]+):(?P<minor>[0-9a-f]+) (?P<ino>\d+)(?: +(?P<name>.*))?"
+    r"(?P<start>[0-9a-f]{1,16})-(?P<end>[0-9a-f]{1,16}) (?P<perms>[r-][w-][x-][sp]) (?P<off>[0-9a-f]{1,16}) "
+    r"(?P<major>[0-9a-f]{1,3}):(?P<minor>[0-9a-f]{1,5}) (?P<ino>[0-9]{1,20})(?: +(?P<name>.*))?",
+    re.ASCII,
 )
 _FORMAT = "start-end perms offset major:minor inode [path], e.g. '08048000-0804c000 r-xp 00000000 08:01 1001 /bin/cat'"
+PATH_MAX = 4096  # include/linux/limits.h
+MAX_MAP_COUNT = 65530  # DEFAULT_MAX_MAP_COUNT: no mm has more VMAs, so no maps file more lines
+_MAX_LINE = 80 + PATH_MAX
+_MAX_TEXT = MAX_MAP_COUNT * 128  # far more than a real maps file of that many lines needs
+
+Row = tuple[int, int, str, int, tuple[int, int], int, "str | None"]
 
 
-def _parse(text: str) -> list[tuple[int, int, str, int, tuple[int, int], int, str | None]]:
-    rows: list = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip("\n")
+def _parse(text: str) -> list[Row]:
+    """The rows of ``text``, every field checked; lines are split at ``\\n`` only (an optional
+    ``\\r`` before it is dropped), so a ``\\r`` or ``\\v`` inside a path cannot make a line of its own."""
+    if len(text) > _MAX_TEXT:
+        raise InvalidArgument("text", text, f"the text of a /proc/PID/maps file (at most {_MAX_TEXT} characters)")
+    rows: list[Row] = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw[:-1] if raw.endswith("\r") else raw
         if not line.strip():
             continue
+        if len(rows) == MAX_MAP_COUNT:
+            raise InvalidArgument(
+                f"line {number}", line, f"at most {MAX_MAP_COUNT} lines (the default vm.max_map_count)"
+            )
+        if len(line) > _MAX_LINE:
+            raise InvalidArgument(f"line {number}", line, f"a line of at most {_MAX_LINE} characters: {_FORMAT}")
         m = _LINE.fullmatch(line)
         if m is None:
             raise InvalidArgument(f"line {number}", line, _FORMAT)
         start, end = int(m["start"], 16), int(m["end"], 16)
-        if start >= end or start % PAGE_SIZE or end % PAGE_SIZE or end > 1 << 64:
+        if start >= end or start % PAGE_SIZE or end % PAGE_SIZE:
             raise InvalidArgument(f"line {number}", line, "a page-aligned, non-empty range start-end")
         if rows and start < rows[-1][1]:
             raise InvalidArgument(f"line {number}", line, "ranges in increasing order that do not overlap")
+        ino = int(m["ino"])
+        if ino >= 1 << 64:
+            raise InvalidArgument(f"line {number} inode", ino, "an inode number below 2**64")
         name = (m["name"] or "").strip() or None
+        if name is not None:
+            check_text(f"line {number} path", name, "a path or [name]", max_len=PATH_MAX)
         dev = (int(m["major"], 16), int(m["minor"], 16))
-        rows.append((start, end, m["perms"], int(m["off"], 16), dev, int(m["ino"]), name))
+        rows.append((start, end, m["perms"], int(m["off"], 16), dev, ino, name))
     if not rows:
-        raise InvalidArgument("text", text[:40], "at least one line of /proc/PID/maps")
+        raise InvalidArgument("text", text, "at least one line of /proc/PID/maps")
     return rows
 
 
@@ -69,8 +93,11 @@ def from_proc_maps(text: str, kernel=None, name: str = "proc"):
     """An :class:`~vmwidgets.MmStruct` with one VMA per line of /proc/PID/maps ``text``.
 
     Malformed input raises :class:`~vmwidgets.InvalidArgument` naming the line number,
-    before anything is built.  Building runs on ``kernel`` (a fresh default one when None)
-    as one operation, so its timeline shows the tree growing.
+    before anything is built: a field out of its range, ranges out of order, a path with
+    control, bidirectional or zero-width characters (a newline would forge a line of
+    ``maps()``), more than ``MAX_MAP_COUNT`` lines or a line longer than a path can make.
+    Building runs on ``kernel`` (a fresh default one when None) as one operation, so its
+    timeline shows the tree growing.
 
     mm names are unique in a kernel (the views key VMAs by them).  A task's mm is named
     by its pid, so ``name`` may not be a number (that name belongs to the task with that

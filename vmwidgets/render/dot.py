@@ -1,12 +1,16 @@
 """Graphviz DOT for the vmlist and for red-black trees (static export, tests, widgets).
 
 Labels are Graphviz HTML-like labels built with :func:`escape`, so a caller or file name
-holding ``<``, ``&`` or quotes renders as text.
+holding ``<``, ``&`` or quotes renders as text; characters that would hide or forge text
+(controls, lone surrogates, bidirectional and zero-width marks) are shown as ``\\u202e``.
+IDs are quoted with :func:`dot_id`, which leaves no backslash in a quoted string (an mm
+named ``a\\`` would otherwise escape the closing quote).
 """
 
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Iterable
 
 from ..errors import VmError
@@ -23,9 +27,46 @@ class RenderError(VmError):
     """Rendering needs something this machine lacks (Graphviz's ``dot``)."""
 
 
-def escape(text: object) -> str:
-    """Text made safe for an HTML-like DOT label (and for HTML): ``<``, ``>``, ``&``, quotes."""
-    return html.escape(str(text), quote=True)
+# Shown escaped rather than as they are: controls (forge lines), lone surrogates (no UTF-8 for
+# them), format characters such as bidi overrides and zero-width joiners (hide what text says),
+# line/paragraph separators, and the two code points XML 1.0 forbids.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _visible(text: str, keep: str) -> str:
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch in keep or (unicodedata.category(ch) not in _HIDDEN and ch not in "\ufffe\uffff"):
+            out.append(ch)
+        else:
+            o = ord(ch)
+            out.append(f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}")
+    return "".join(out)
+
+
+def escape(text: object, one_line: bool = False) -> str:
+    """Text made safe for an HTML-like DOT label and for HTML: ``<``, ``>``, ``&``, quotes
+    escaped; controls, lone surrogates, bidirectional and zero-width characters shown as
+    ``\\x1b``/``\\u202e``.  Newlines and tabs stay (HTML white space) unless ``one_line``.
+
+    >>> escape('<b a="1">\\u202eexe.txt\\n')
+    '&lt;b a=&quot;1&quot;&gt;\\\\u202eexe.txt\\n'
+    >>> escape("a\\nb", one_line=True)
+    'a\\\\x0ab'
+    """
+    return html.escape(_visible(str(text), "" if one_line else "\n\t"), quote=True)
+
+
+def dot_id(text: object) -> str:
+    """A quoted DOT ID showing ``text``: as :func:`escape` on one line, with backslashes
+    as ``&#92;``, since in a DOT quoted string ``\\"`` does not end the string.
+
+    >>> dot_id('mm_rb:a\\\\')
+    '"mm_rb:a&#92;"'
+    """
+    return '"' + escape(text, one_line=True).replace("\\", "&#92;") + '"'
 
 
 def rbtree_dot(state: ViewState, tree: str, highlight: Iterable[int] = (), path: Iterable[int] = ()) -> str:
@@ -40,7 +81,7 @@ def rbtree_dot(state: ViewState, tree: str, highlight: Iterable[int] = (), path:
     labels = state.rb_labels.get(tree, {})
     marked, on_path = set(highlight), set(path)
     out = [
-        f'digraph "{escape(tree)}" {{',
+        f"digraph {dot_id(tree)} {{",
         "  graph [ordering=out, nodesep=0.25, ranksep=0.35];",
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, fontcolor=white];',
         "  edge [arrowsize=0.6];",
@@ -51,7 +92,7 @@ def rbtree_dot(state: ViewState, tree: str, highlight: Iterable[int] = (), path:
         color = nodes[node][3]
         fill, mark = (RED, "R") if color == 0 else (BLACK, "B")
         border = f', penwidth=3, color="{HIGHLIGHT}"' if node in marked else ""
-        label = f"{escape(labels.get(node, hex(node)))}<BR/><B>{mark}</B>"
+        label = f"{escape(labels.get(node, hex(node)), one_line=True)}<BR/><B>{mark}</B>"
         out.append(f'  n{node} [label=<{label}>, fillcolor="{fill}"{border}];')
     for node in sorted(nodes):
         _, left, right, _ = nodes[node]
@@ -94,7 +135,9 @@ def vmlist_dot(state: ViewState, highlight: Iterable[int] = (), visiting: int | 
             ("phys_addr", f"{a.phys_addr:#x}"),
             ("caller", a.caller or "NULL"),
         ]
-        cells = "".join(f'<TR><TD ALIGN="LEFT">{k}</TD><TD ALIGN="LEFT">{escape(v)}</TD></TR>' for k, v in rows)
+        cells = "".join(
+            f'<TR><TD ALIGN="LEFT">{k}</TD><TD ALIGN="LEFT">{escape(v, one_line=True)}</TD></TR>' for k, v in rows
+        )
         table = (
             f'<TABLE BORDER="2" CELLBORDER="0" CELLSPACING="0" COLOR="{color}">'
             f'<TR><TD COLSPAN="2"><B>struct vm_struct</B></TD></TR>{cells}'

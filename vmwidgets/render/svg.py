@@ -9,7 +9,8 @@ looks the same in any browser, in Inkscape, in a slide program or through cairos
 
 Every text is XML-escaped, and characters XML cannot hold (most control characters,
 lone surrogates) are replaced by U+FFFD, so a name from the model or from a user can
-never become markup nor make the document ill-formed.
+never become markup nor make the document ill-formed; characters that would hide what a
+text says (bidirectional overrides, zero-width marks, C1 controls) are shown as ``\\u202e``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..state import ViewState
-from .dot import RenderError
+from .dot import RenderError, _visible
 from .focus import Focus
 from .scene import ROW, Item, Row, Scene, box, mb, scene
 from .vma_scene import perms, sorted_vmas, vma_key, vma_name
@@ -54,8 +55,9 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def clean(text: object) -> str:
-    """``text`` with every character XML 1.0 cannot hold replaced by U+FFFD."""
-    return _NOT_XML.sub("\ufffd", str(text))
+    """``text`` with every character XML 1.0 cannot hold replaced by U+FFFD, and bidirectional,
+    zero-width and C1 control characters shown escaped (``\\u202e``)."""
+    return _visible(_NOT_XML.sub("\ufffd", str(text)), "\t\n\r")
 
 
 def xml_text(text: object) -> str:
