@@ -203,10 +203,11 @@ class Layout:
             Region("VMALLOC_OFFSET gap", self.high_memory, self.vmalloc_start, "gap"),
             Region("vmalloc", self.vmalloc_start, self.vmalloc_end, "vmalloc"),
         ]
-        if self.pkmap_base is not None:
-            out.append(Region("guard", self.vmalloc_end, self.pkmap_base, "guard"))
-            out.append(Region("pkmap", self.pkmap_base, self.pkmap_end, "pkmap"))
-            out.append(Region("unused", self.pkmap_end, self.fixaddr_start, "gap"))
+        base, end = self.pkmap_base, self.pkmap_end
+        if base is not None and end is not None:
+            out.append(Region("guard", self.vmalloc_end, base, "guard"))
+            out.append(Region("pkmap", base, end, "pkmap"))
+            out.append(Region("unused", end, self.fixaddr_start, "gap"))
         else:
             out.append(Region("guard", self.vmalloc_end, self.fixaddr_start, "guard"))
         out.append(Region("fixmap", self.fixaddr_start, self.fixaddr_top, "fixmap"))
@@ -234,8 +235,9 @@ class Layout:
             return f"    {name:<8}: 0x{start:08x} - 0x{end:08x}   ({(end - start) >> shift:4d} {unit})"
 
         lines = ["virtual kernel memory layout:", line("fixmap", self.fixaddr_start, self.fixaddr_top, 10, "kB")]
-        if self.pkmap_base is not None:
-            lines.append(line("pkmap", self.pkmap_base, self.pkmap_end, 10, "kB"))
+        base, end = self.pkmap_base, self.pkmap_end
+        if base is not None and end is not None:
+            lines.append(line("pkmap", base, end, 10, "kB"))
         lines += [
             line("vmalloc", self.vmalloc_start, self.vmalloc_end, 20, "MB"),
             line("lowmem", po, self.high_memory, 20, "MB"),

@@ -32,7 +32,7 @@ from .pgtable import PageTables
 
 if TYPE_CHECKING:
     from .config import Config
-    from .mm_types import VmAreaStruct
+    from .mm_types import File, VmAreaStruct
     from .mmap import MmStruct
 
 __all__ = ["Memory"]
@@ -84,9 +84,10 @@ class Memory:
         elif not alloc:
             return None
         else:
-            table = pt.alloc_table(parent, index, "pte", addr & ~(span - 1), _MEM + "__pte_alloc")
-            if table is None:
+            new = pt.alloc_table(parent, index, "pte", addr & ~(span - 1), _MEM + "__pte_alloc")
+            if new is None:
                 return None
+            table = new
         return table, (addr >> PAGE_SHIFT) & (pt.levels[-1].entries - 1)
 
     # -- faults ----------------------------------------------------------------------------------
@@ -104,7 +105,7 @@ class Memory:
                 return self._do_wp_page(vma, table, index, page_addr, entry)
             return True  # the MMU sets the accessed/dirty bits on retry
         if vma.vm_file is not None:
-            return self._do_file_fault(vma, table, index, page_addr, write, prot)
+            return self._do_file_fault(vma, vma.vm_file, table, index, page_addr, write, prot)
         if not write and self.config.era_minor >= 32:  # 2.6.32 reinstated ZERO_PAGE for reads
             self._install(table, index, page_addr, (self.zero_pfn << PAGE_SHIFT) | prot, _MEM + "do_anonymous_page")
             return True
@@ -117,10 +118,12 @@ class Memory:
         self._install(table, index, page_addr, (page.pfn << PAGE_SHIFT) | bits, _MEM + "do_anonymous_page")
         return True
 
-    def _do_file_fault(self, vma: VmAreaStruct, table: int, index: int, page_addr: int, write: bool, prot: int) -> bool:
+    def _do_file_fault(
+        self, vma: VmAreaStruct, file: File, table: int, index: int, page_addr: int, write: bool, prot: int
+    ) -> bool:
         """mm/memory.c:__do_fault — the page-cache page, or a private copy on a private write."""
         pgoff = vma.vm_pgoff + ((page_addr - vma.vm_start) >> PAGE_SHIFT)
-        key = (vma.vm_file.ino, pgoff)
+        key = (file.ino, pgoff)
         pfn = self._page_cache.get(key)
         if pfn is None:
             page = self._page_alloc.alloc(GFP_HIGHUSER, 0)  # page_cache_alloc + readpage
@@ -198,7 +201,7 @@ class Memory:
         for addr in range(vma.vm_start, vma.vm_end, PAGE_SIZE):
             src = self.user_slot(parent, addr, alloc=False)
             entry = pt.entry(*src) if src is not None else 0
-            if not entry:  # copy all but pte_none
+            if src is None or not entry:  # copy all but pte_none
                 continue
             if cow and entry & _PAGE_RW:  # ptep_set_wrprotect in the parent too
                 pt.set_entry(src[0], src[1], entry & ~_PAGE_RW)
@@ -230,7 +233,7 @@ class Memory:
         for addr in range(vma.vm_start, vma.vm_end, PAGE_SIZE):
             slot = self.user_slot(mm, addr, alloc=False)
             old = pt.entry(*slot) if slot is not None else 0
-            if not old:
+            if slot is None or not old:
                 continue
             new = (old & (pt.addr_mask | _PAGE_ACCESSED | _PAGE_DIRTY)) | prot  # pte_modify
             if new != old:

@@ -7,14 +7,22 @@ a :class:`Page` is a small handle created on demand, so booting 4 GB costs a few
 from __future__ import annotations
 
 from array import array
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .constants import MAX_ORDER, PAGE_FLAG_NAMES, PAGE_SHIFT, ZONE_NAMES, PG_buddy, PG_reserved
+from .layout import Layout
 
-if TYPE_CHECKING:
-    from .kernel import Kernel
-
-__all__ = ["MAPPING_ANON", "MAPPING_FILE", "MAPPING_NAMES", "MAPPING_VMALLOC", "FreeArea", "MemMap", "Page", "Zone"]
+__all__ = [
+    "MAPPING_ANON",
+    "MAPPING_FILE",
+    "MAPPING_NAMES",
+    "MAPPING_VMALLOC",
+    "FreeArea",
+    "MemMap",
+    "Page",
+    "PageOwner",
+    "Zone",
+]
 
 # What ``page->mapping`` says a frame belongs to, as codes (the kernel stores a pointer:
 # an anon_vma with bit 0 set, or an address_space).  vmalloc's pages have none in the
@@ -60,6 +68,34 @@ class MemMap:
         self.count[start:end] = array("i", [count]) * n
 
 
+class _ZoneIndex(Protocol):
+    def zone_idx(self, pfn: int) -> int: ...
+
+
+class _KernelMappings(Protocol):
+    def kernel_mappings(self, pfn: int) -> tuple[int, ...]: ...
+
+
+class PageOwner(Protocol):
+    """What a :class:`Page` handle reads its frame through: the kernel facade, seen from below.
+
+    The page allocator hands out handles before the subsystems above it exist, so it is
+    given this (the :class:`~vmwidgets.Kernel`) instead of importing the facade.
+    """
+
+    @property
+    def mem_map(self) -> MemMap: ...
+
+    @property
+    def layout(self) -> Layout: ...
+
+    @property
+    def page_alloc(self) -> _ZoneIndex: ...
+
+    @property
+    def pgtable(self) -> _KernelMappings: ...
+
+
 class Page:
     """A ``struct page``: one physical page frame of a :class:`~vmwidgets.Kernel`.
 
@@ -71,7 +107,7 @@ class Page:
 
     __slots__ = ("_gen", "_k", "pfn")
 
-    def __init__(self, kernel: Kernel, pfn: int, gen: int | None = None) -> None:
+    def __init__(self, kernel: PageOwner, pfn: int, gen: int | None = None) -> None:
         self._k = kernel
         self.pfn = pfn
         self._gen = kernel.mem_map.gen[pfn] if gen is None else gen  # which allocation it names

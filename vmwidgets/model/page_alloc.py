@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
 
 from ..errors import InvalidArgument, PageStateError, check_int
 from ..events import (
@@ -43,7 +42,7 @@ from .constants import (
 )
 from .emit import Emitter
 from .layout import Layout
-from .page import MAPPING_FILE, MAPPING_NAMES, MemMap, Page, Zone
+from .page import MAPPING_FILE, MAPPING_NAMES, MemMap, Page, PageOwner, Zone
 
 __all__ = ["PageAllocator"]
 
@@ -71,7 +70,7 @@ class PageAllocator:
     (:class:`Page`) belong to: the kernel facade.
     """
 
-    def __init__(self, config: Config, layout: Layout, emitter: Emitter, owner: Any) -> None:
+    def __init__(self, config: Config, layout: Layout, emitter: Emitter, owner: PageOwner) -> None:
         self._emitter = emitter
         self._owner = owner
         self.layout = layout
@@ -215,10 +214,12 @@ class PageAllocator:
         """``page_is_ram``: the e820 map says this frame is RAM (not a hole such as 640 kB-1 MB)."""
         return not any(s <= pfn < e for s, e in self._holes)
 
-    def check_page(self, page: object, name: str = "page") -> None:
-        """Refuse anything but a page handle of this kernel (InvalidArgument naming ``name``)."""
+    def check_page(self, page: object, name: str = "page") -> Page:
+        """Refuse anything but a page handle of this kernel (InvalidArgument naming ``name``);
+        returns ``page``, now known to be one."""
         if not isinstance(page, Page) or page._k is not self._owner:
             raise InvalidArgument(name, page, "a struct page (vmwidgets Page) of this kernel")
+        return page
 
     def zone_idx(self, pfn: int) -> int:
         """``page_zonenum``: the zone index of a frame."""

@@ -57,8 +57,9 @@ LEVELS_2 = (Level("pgd", 22, 1024), Level("pte", 12, 1024))
 LEVELS_3 = (Level("pgd", 30, 4), Level("pmd", 21, 512), Level("pte", 12, 512))
 
 
-class WalkEntry(NamedTuple):
-    """One step of a page-table walk: which table, which index, what the entry held."""
+@dataclass(frozen=True, slots=True)
+class WalkEntry:
+    """One step of a page-table walk: which table (pfn), which index, what the entry held."""
 
     level: str
     table: int
@@ -107,7 +108,7 @@ class Translation:
             size = f"{self.page_size >> 20} MB" if self.page_size >= 1 << 20 else f"{self.page_size >> 10} kB"
             lines.append(f"  -> phys {self.phys:#x} ({size} page)")
         else:
-            lines.append(f"  -> fault: no {self.fault.upper()} entry")
+            lines.append(f"  -> fault: no {(self.fault or '').upper()} entry")
             if self.user_space_in_swapper:
                 lines.append(
                     "     (swapper_pg_dir maps only the kernel part; user space belongs to a process's page tables)"
@@ -197,8 +198,9 @@ class PageTables:
             phys += big
         fix_lo = (lay.fixaddr_boot_start + PAGE_SIZE) & ~(big - 1)
         ranges = [(fix_lo, 1 << 32)]
-        if lay.pkmap_base is not None:
-            ranges.append((lay.pkmap_base, lay.pkmap_end))
+        pkmap_base, pkmap_end = lay.pkmap_base, lay.pkmap_end
+        if pkmap_base is not None and pkmap_end is not None:
+            ranges.append((pkmap_base, pkmap_end))
         for lo, hi in ranges:  # page_table_range_init / permanent_kmaps_init
             for va in range(lo, hi, big):
                 table, idx = self.upper_slot(va)
@@ -274,7 +276,7 @@ class PageTables:
             t = self.walk(root, vaddr, emit=True)
             if not t.ok and root == self.swapper and vaddr < self.layout.page_offset:
                 t = replace(t, user_space_in_swapper=True)
-            op.result = f"phys {t.phys:#x}" if t.ok else f"fault at {t.fault.upper()}"
+            op.result = f"phys {t.phys:#x}" if t.ok else f"fault at {(t.fault or '').upper()}"
             return t
 
     def walk(self, root: int, vaddr: int, emit: bool = False) -> Translation:

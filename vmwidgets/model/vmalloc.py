@@ -24,7 +24,6 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from ..errors import InvalidArgument, NotAVmallocArea, check_int
 from ..events import (
@@ -57,14 +56,23 @@ from .constants import (
 )
 from .emit import Emitter
 from .layout import Layout
-from .page import MAPPING_VMALLOC, Page
+from .page import MAPPING_VMALLOC, Page, PageOwner
 from .page_alloc import PageAllocator
 from .pgtable import PageTables
 from .printk import KernelLog
 from .procfs import vmallocinfo
 from .vmap_area import VM_LAZY_FREE, VM_LAZY_FREEING, VM_VM_AREA, VmapAreas
 
-__all__ = ["DEFAULT_CALLER", "VM_FLAGS_ALL", "Vmalloc", "VmStruct", "first_fit", "lookup", "vmlist_insert"]
+__all__ = [
+    "DEFAULT_CALLER",
+    "VM_FLAGS_ALL",
+    "Vmalloc",
+    "VmStruct",
+    "WalkStep",
+    "first_fit",
+    "lookup",
+    "vmlist_insert",
+]
 
 _GET = "mm/vmalloc.c:__get_vm_area_node"
 _FIND = "mm/vmalloc.c:__find_vm_area"
@@ -80,6 +88,8 @@ _VUNMAP = "mm/vmalloc.c:__vunmap"
 _IOREMAP = "arch/x86/mm/ioremap.c:__ioremap_caller"
 _IOUNMAP = "arch/x86/mm/ioremap.c:iounmap"
 DEFAULT_CALLER = "my_module_init"
+WalkStep = tuple[int, int, int, str]
+"""One node a walk looked at: ``(addr, size with guard page, candidate address, verdict)``."""
 VM_FLAGS_ALL = VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP | VM_VPAGES
 
 
@@ -102,7 +112,7 @@ def first_fit(
     size: int,
     end: int,
     align: int,
-    trace: list | None = None,
+    trace: list[WalkStep] | None = None,
 ) -> tuple[int, int, int]:
     """The hole search of mm/vmalloc.c:__get_vm_area_node over vmlist, in list order.
 
@@ -139,7 +149,9 @@ def first_fit(
     return position, position, addr
 
 
-def vmlist_insert(addrs: Sequence[int], spans: Sequence[int], addr: int, trace: list | None = None) -> tuple[int, int]:
+def vmlist_insert(
+    addrs: Sequence[int], spans: Sequence[int], addr: int, trace: list[WalkStep] | None = None
+) -> tuple[int, int]:
     """mm/vmalloc.c:insert_vmalloc_vm's walk (2.6.28+): ``(position, visited)`` — the new
     area goes before the first node whose ``addr`` is not below ``addr``."""
     position = bisect_left(addrs, addr)
@@ -150,7 +162,9 @@ def vmlist_insert(addrs: Sequence[int], spans: Sequence[int], addr: int, trace: 
     return position, visited
 
 
-def lookup(addrs: Sequence[int], spans: Sequence[int], addr: int, trace: list | None = None) -> tuple[int, int]:
+def lookup(
+    addrs: Sequence[int], spans: Sequence[int], addr: int, trace: list[WalkStep] | None = None
+) -> tuple[int, int]:
     """mm/vmalloc.c:__find_vm_area's walk: ``(position, visited)`` of the area starting at
     ``addr`` (``position == len(addrs)`` if none).  ``trace`` as for :func:`first_fit`."""
     try:
@@ -223,7 +237,7 @@ class Vmalloc:
         page_alloc: PageAllocator,
         pgtable: PageTables,
         vmap: VmapAreas,
-        owner: Any,
+        owner: PageOwner,
     ) -> None:
         self.config = config
         self.layout = layout
@@ -284,12 +298,7 @@ class Vmalloc:
         The frames stay the caller's: ``vunmap`` unmaps without freeing them.  As in 2.6.24,
         the area's ``pages``/``nr_pages`` are not filled in.
         """
-        if isinstance(pages, (str, bytes)) or not isinstance(pages, Sequence) or not pages:
-            raise InvalidArgument("pages", pages, "a non-empty list of struct pages from alloc_pages")
-        for i, p in enumerate(pages):
-            self._page_alloc.check_page(p, f"pages[{i}]")
-            if p.count < 1 or p.reserved:
-                raise InvalidArgument(f"pages[{i}]", p, "an allocated (not free, not reserved) page")
+        pages = self._check_pages(pages)
         check_int("flags", flags, 0, VM_FLAGS_ALL, "a combination of VM_* flags (VM_MAP usually)")
         caller = self._check_caller(caller)
         with self._emitter.operation("vmap", f"count={len(pages)}, flags={flags:#x}", "mm/vmalloc.c:vmap") as op:
@@ -384,9 +393,9 @@ class Vmalloc:
         check_int("addr", addr, 0, 0xFFFFFFFF)
         with self._emitter.operation("vmalloc_to_page", f"addr={addr:#010x}", "mm/vmalloc.c:vmalloc_to_page") as op:
             t = self._pgtable.walk(self._pgtable.swapper, addr, emit=True)
-            page = None
-            if t.ok and t.page_size == PAGE_SIZE and (t.phys >> PAGE_SHIFT) < len(self._page_alloc.mem_map):
-                page = Page(self._owner, t.phys >> PAGE_SHIFT)
+            page, phys = None, t.phys
+            if phys is not None and t.page_size == PAGE_SIZE and (phys >> PAGE_SHIFT) < len(self._page_alloc.mem_map):
+                page = Page(self._owner, phys >> PAGE_SHIFT)
             op.result = "NULL" if page is None else f"page pfn={page.pfn:#x}"
             return page
 
@@ -405,6 +414,18 @@ class Vmalloc:
         return tuple(self._vm_nodes)
 
     # -- internals -----------------------------------------------------------------------------
+    def _check_pages(self, pages: object) -> list[Page]:
+        """vmap's ``pages``: a non-empty sequence of allocated pages of this kernel."""
+        if isinstance(pages, (str, bytes)) or not isinstance(pages, Sequence) or not pages:
+            raise InvalidArgument("pages", pages, "a non-empty list of struct pages from alloc_pages")
+        checked = []
+        for i, p in enumerate(pages):
+            page = self._page_alloc.check_page(p, f"pages[{i}]")
+            if page.count < 1 or page.reserved:
+                raise InvalidArgument(f"pages[{i}]", page, "an allocated (not free, not reserved) page")
+            checked.append(page)
+        return checked
+
     def _check_caller(self, caller: object) -> str | None:
         if caller is not None and (not isinstance(caller, str) or not 0 < len(caller) <= 128):
             raise InvalidArgument("caller", caller, "None or a name of 1 to 128 characters")
@@ -533,8 +554,9 @@ class Vmalloc:
         """
         if self.config.era_minor >= 28:
             va = self._vmap.find_vmap_area(addr)
-            live = va is not None and va.flags & VM_VM_AREA and not va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING)
-            return va.private if live else None
+            if va is None or not va.flags & VM_VM_AREA or va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING):
+                return None
+            return va.private
         return self._vmlist_lookup(addr, _FIND)[0]
 
     def _vmlist_lookup(self, addr: int, fn: str) -> tuple[VmStruct | None, int]:
@@ -575,6 +597,7 @@ class Vmalloc:
             self._log.warn(_VUNMAP, f"Trying to vfree() bad address ({addr:08x})")  # whoever called __vunmap
             hint = " (an ioremap'ed address is released with iounmap)" if who == "vfree" else ""
             raise NotAVmallocArea("addr", shown, "the page-aligned start of a vmalloc area" + hint)
+        va = None
         if self.config.era_minor >= 28:  # remove_vm_area: find the vmap_area first
             va = self._vmap.find_vmap_area(addr)
             if va is None or not va.flags & VM_VM_AREA or va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING):
@@ -591,7 +614,7 @@ class Vmalloc:
                 "the start of an area on vmlist (see vmallocinfo()); this one is none, or was freed already",
             )
         area = node
-        if self.config.era_minor >= 28:  # free_unmap_vmap_area: the PTEs stay until a purge
+        if va is not None:  # 2.6.28+ free_unmap_vmap_area: the PTEs stay until a purge
             self._vmap.free_vmap_area_lazy(va)
         else:  # unmap_vm_area: clear the PTEs, flush the TLB
             for page_addr in range(area.addr, area.addr + area.size, PAGE_SIZE):
@@ -658,8 +681,8 @@ class Vmalloc:
             return None
         self._set_field(area, "phys_addr", base)
         prot = (self._pgtable.page_kernel | _PAGE_PCD) if new else _KERNPG_TABLE
-        pfns = list(range(base >> PAGE_SHIFT, (base + size) >> PAGE_SHIFT))
-        if not self._map_vm_area(area, pfns, prot, _IOREMAP_PTE):
+        frames = list(range(base >> PAGE_SHIFT, (base + size) >> PAGE_SHIFT))
+        if not self._map_vm_area(area, frames, prot, _IOREMAP_PTE):
             self._vunmap(area.addr, deallocate_pages=False, who="iounmap")
             return None
         return area.addr + offset

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..events import TlbFlushed, VmapAreaFreed, VmapAreaLazyFreed, VmapAreaVisited
 from .constants import PAGE_SHIFT, PAGE_SIZE
@@ -22,6 +22,9 @@ from .emit import Emitter
 from .pgtable import PageTables
 from .printk import KernelLog
 from .rbtree import RbNode, RbRoot, rb_erase, rb_insert_color, rb_link_node, rb_next, rb_prev
+
+if TYPE_CHECKING:  # the layer above: only its type, for ``private``
+    from .vmalloc import VmStruct
 
 __all__ = ["LAZY_MAX_PAGES", "VM_LAZY_FREE", "VM_LAZY_FREEING", "VM_VM_AREA", "VmapArea", "VmapAreas"]
 
@@ -49,10 +52,18 @@ class VmapArea:
     def __init__(self, va_start: int, va_end: int) -> None:
         self.va_start, self.va_end, self.flags = va_start, va_end, 0
         self.rb_node = RbNode(self, va_start)
-        self.private: Any = None  # the vm_struct it backs: vmalloc's, above this layer
+        self.private: VmStruct | None = None  # the vm_struct it backs: vmalloc's, above this layer
 
     def __repr__(self) -> str:
         return f"<vmap_area {self.va_start:#010x}-{self.va_end:#010x} flags={self.flags:#x}>"
+
+
+def _va(node: RbNode) -> VmapArea:
+    """``rb_entry(node, struct vmap_area, rb_node)``: the area a node of vmap_area_root orders."""
+    owner = node.owner
+    if not isinstance(owner, VmapArea):
+        raise TypeError(f"{node!r} in vmap_area_root orders {owner!r}, not a vmap_area")
+    return owner
 
 
 class VmapAreas:
@@ -94,7 +105,7 @@ class VmapAreas:
             addr = _align(vstart, align)
             n, first = self.vmap_area_root.rb_node, None
             while n is not None:  # the lowest area that ends at or after addr
-                tmp = n.owner
+                tmp = _va(n)
                 if tmp.va_end >= addr:
                     if first is None and tmp.va_start < addr + size:
                         first = tmp
@@ -120,7 +131,7 @@ class VmapAreas:
                     n = n.rb_right
             if first is not None and first.va_end < addr:
                 nxt = rb_next(first.rb_node)
-                first = nxt.owner if nxt is not None else None
+                first = _va(nxt) if nxt is not None else None
             while first is not None and addr + size > first.va_start and addr + size <= vend:
                 addr = _align(first.va_end + PAGE_SIZE, align)
                 emit(
@@ -132,7 +143,7 @@ class VmapAreas:
                     verdict="skip",
                 )
                 nxt = rb_next(first.rb_node)
-                first = nxt.owner if nxt is not None else None
+                first = _va(nxt) if nxt is not None else None
             if addr + size <= vend:
                 break
             verdict = "overflow" if not purged else "fail"
@@ -150,7 +161,7 @@ class VmapAreas:
         """mm/vmalloc.c:__insert_vmap_area — descend by address, link, rebalance, list."""
         parent, link, left = None, self.vmap_area_root.rb_node, False
         while link is not None:
-            tmp = link.owner
+            tmp = _va(link)
             parent = link
             left = va.va_start < tmp.va_end
             link = link.rb_left if left else link.rb_right
@@ -159,7 +170,7 @@ class VmapAreas:
         rb_link_node(va.rb_node, parent, left, self.vmap_area_root, emit, label)
         rb_insert_color(va.rb_node, self.vmap_area_root, emit)
         prev = rb_prev(va.rb_node)
-        i = 0 if prev is None else self._vmap_list.index(prev.owner) + 1  # list_add_rcu after prev
+        i = 0 if prev is None else self._vmap_list.index(_va(prev)) + 1  # list_add_rcu after prev
         self._vmap_list.insert(i, va)
         self._vmap_starts.insert(i, va.va_start)
 
@@ -168,7 +179,7 @@ class VmapAreas:
         emit = self._emitter.emit
         n = self.vmap_area_root.rb_node
         while n is not None:
-            va = n.owner
+            va = _va(n)
             if addr == va.va_start:
                 emit(VmapAreaVisited, _FIND, va_start=va.va_start, va_end=va.va_end, candidate=addr, verdict="match")
                 return va
