@@ -21,6 +21,8 @@ from .constants import (
     ZONE_NAMES,
 )
 
+__all__ = ["Layout", "Region", "ZoneRange"]
+
 
 def _align(x: int, a: int) -> int:
     return (x + a - 1) & ~(a - 1)
