@@ -169,7 +169,7 @@ class Config:
 
     @property
     def era_minor(self) -> int:
-        """The ``N`` of ``2.6.N``."""
+        """The ``N`` of ``2.6.N`` (``LINUX_VERSION_CODE``'s last byte): the rules switch at 25, 28 and 37."""
         return _era_minor(self.era)
 
     @property

@@ -60,17 +60,20 @@ class Memory:
 
     @property
     def page_cache(self) -> Mapping[tuple[int, int], int]:
-        """(inode, pgoff) -> frame of every cached file page (read-only)."""
+        """(inode, pgoff) -> frame of every cached file page (read-only; ``find_get_page``'s index)."""
         return MappingProxyType(self._page_cache)
 
     @property
     def cache_pfns(self) -> frozenset[int]:
-        """The frames of the page cache."""
+        """The frames of the page cache (never shrinks: the model has no reclaim)."""
         return frozenset(self._page_cache.values())
 
     # -- page-table slots ----------------------------------------------------------------------
     def user_slot(self, mm: MmStruct, addr: int, alloc: bool) -> tuple[int, int] | None:
-        """pgd_offset → pmd_alloc → pte_alloc_map: the PTE slot, allocating the table if ``alloc``."""
+        """pgd_offset → pmd_alloc → pte_alloc_map for ``struct mm_struct *mm``, ``unsigned long addr``.
+
+        The (PTE table, index) slot; None when there is no table and ``alloc`` is false, or
+        the table could not be allocated (the kernel's NULL / VM_FAULT_OOM)."""
         pt = self._pgtable
         mask = pt.addr_mask
         if self.config.pae:
@@ -92,7 +95,12 @@ class Memory:
 
     # -- faults ----------------------------------------------------------------------------------
     def handle_mm_fault(self, mm: MmStruct, vma: VmAreaStruct, addr: int, write: bool) -> bool:
-        """mm/memory.c:handle_mm_fault → handle_pte_fault; False when memory ran out."""
+        """``int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long address, ...)``.
+
+        The last argument is ``int write_access`` in 2.6.24 and ``unsigned int flags``
+        (FAULT_FLAG_WRITE) in 2.6.32.  Follows mm/memory.c:handle_mm_fault → handle_pte_fault.  False where the kernel
+        returns VM_FAULT_OOM.  A read of untouched anonymous memory maps empty_zero_page in
+        2.6.32 (ZERO_PAGE came back in 2.6.32) and a fresh zeroed frame in 2.6.24."""
         slot = self.user_slot(mm, addr, alloc=True)
         if slot is None:
             return False
@@ -188,7 +196,9 @@ class Memory:
 
     # -- fork, mprotect, munmap, exit -------------------------------------------------------------
     def copy_page_range(self, parent: MmStruct, child: MmStruct, vma: VmAreaStruct) -> bool:
-        """mm/memory.c:copy_page_range — share every mapped page; COW mappings go read-only.
+        """``int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area_struct *vma)``.
+
+        Follows mm/memory.c:copy_page_range: share every mapped page; COW mappings go read-only.
 
         A VMA without anon_vma holds nothing a fault cannot bring back (file pages, untouched
         memory): 2.6.24 copies none of its PTEs and lets the child fault them in.  False when
@@ -228,7 +238,7 @@ class Memory:
         return True
 
     def change_protection(self, mm: MmStruct, vma: VmAreaStruct, prot: int) -> None:
-        """mm/mprotect.c:change_pte_range — pte_modify every present PTE of the VMA."""
+        """mm/mprotect.c:change_pte_range: ``pte_modify`` every present PTE of ``vma`` to ``pgprot_t prot``."""
         pt = self._pgtable
         for addr in range(vma.vm_start, vma.vm_end, PAGE_SIZE):
             slot = self.user_slot(mm, addr, alloc=False)
@@ -249,7 +259,7 @@ class Memory:
                 )
 
     def zap_range(self, mm: MmStruct, start: int, end: int) -> None:
-        """mm/memory.c:zap_pte_range — clear the PTEs, drop each page's reference."""
+        """mm/memory.c:zap_pte_range over ``[start, end)`` (``unsigned long``): clear PTEs, drop references."""
         pt = self._pgtable
         for addr in range(start, end, PAGE_SIZE):
             slot = self.user_slot(mm, addr, alloc=False)
@@ -262,7 +272,7 @@ class Memory:
             self._put_page(pfn)
 
     def free_pgtables(self, mm: MmStruct, start: int, end: int) -> None:
-        """mm/memory.c:free_pgtables — free PTE tables no VMA needs any more."""
+        """mm/memory.c:free_pgtables over ``[start, end)``: free the PTE tables no VMA needs any more."""
         pt = self._pgtable
         span = 1 << pt.levels[-2].shift
         lo, hi = start & ~(span - 1), min((end + span - 1) & ~(span - 1), mm.task_size)

@@ -208,10 +208,12 @@ class VmStruct:
 
     @property
     def end(self) -> int:
+        """``addr + size``: the first address after the area (its guard page included while linked)."""
         return self.addr + self.size
 
     @property
     def flag_names(self) -> tuple[str, ...]:
+        """The ``VM_*`` names of ``flags`` (``unsigned long``), lowest bit first."""
         return vm_flag_names(self.flags)
 
     def __repr__(self) -> str:
@@ -253,12 +255,15 @@ class Vmalloc:
 
     # -- public API ----------------------------------------------------------------------------
     def vmalloc(self, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
-        """``vmalloc(size)``: virtually contiguous memory from scattered frames.
+        """``void *vmalloc(unsigned long size)``: virtually contiguous memory from scattered frames.
 
         Follows mm/vmalloc.c:__vmalloc_node with ``GFP_KERNEL | __GFP_HIGHMEM``: reserve an
         area (guard page included), allocate one frame per page (highmem first), map them
-        in ``swapper_pg_dir``.  Returns the address, or None (NULL) with an
-        ``AllocationFailed`` event when the space or the memory runs out.
+        in ``swapper_pg_dir``.  ``size`` is rounded up to pages; ``caller`` is the
+        ``__builtin_return_address(0)`` /proc/vmallocinfo shows (a name here).  Returns the
+        address, or None (NULL) with an ``AllocationFailed`` event when the space or the
+        memory runs out.  2.6.24 finds the hole by walking vmlist first-fit; 2.6.28+ asks
+        ``alloc_vmap_area`` (the vmap_area rb-tree), which may purge lazily freed areas first.
 
         >>> from vmwidgets import Kernel, Config
         >>> k = Kernel(Config())
@@ -273,10 +278,14 @@ class Vmalloc:
             return addr
 
     def vfree(self, addr: int | None) -> None:
-        """``vfree(addr)``: unmap a vmalloc area, free its frames, unlink its vm_struct.
+        """``void vfree(const void *addr)`` (``void *addr`` in 2.6.24): free a vmalloc area.
 
-        ``vfree(None)`` does nothing, as ``vfree(NULL)``.  An address that is no area gets
-        the kernel's warning as an event, then :class:`~vmwidgets.errors.NotAVmallocArea`.
+        Follows mm/vmalloc.c:__vunmap with ``deallocate_pages=1``: unlink the vm_struct,
+        unmap it, give every frame back.  ``vfree(None)`` does nothing, as ``vfree(NULL)``.
+        An address that is no area gets the kernel's "Trying to vfree() nonexistent vm area"
+        warning as an event, then :class:`~vmwidgets.errors.NotAVmallocArea`.  2.6.24 clears
+        the PTEs and flushes the TLB at once; 2.6.28+ frees the vmap_area lazily (the PTEs
+        stay until ``__purge_vmap_area_lazy``).
 
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
@@ -293,10 +302,13 @@ class Vmalloc:
             op.result = "void"
 
     def vmap(self, pages: Sequence[Page], flags: int = VM_MAP, caller: str | None = DEFAULT_CALLER) -> int | None:
-        """``vmap(pages, count, flags, PAGE_KERNEL)``: map existing frames contiguously.
+        """``void *vmap(struct page **pages, unsigned int count, unsigned long flags, pgprot_t prot)``.
 
-        The frames stay the caller's: ``vunmap`` unmaps without freeing them.  As in 2.6.24,
-        the area's ``pages``/``nr_pages`` are not filled in.
+        Follows mm/vmalloc.c:vmap with ``prot = PAGE_KERNEL``: ``pages`` (``count`` is its
+        length) are mapped contiguously in a new area with ``flags`` (``VM_MAP`` usually).
+        The frames stay the caller's: ``vunmap`` unmaps without freeing them.  As in both
+        eras, the area's ``pages``/``nr_pages`` are not filled in.  Returns the address, or
+        None (NULL) when the vmalloc space or a page-table page runs out.
         """
         pages = self._check_pages(pages)
         check_int("flags", flags, 0, VM_FLAGS_ALL, "a combination of VM_* flags (VM_MAP usually)")
@@ -314,15 +326,21 @@ class Vmalloc:
             return addr
 
     def vunmap(self, addr: int) -> None:
-        """``vunmap(addr)``: release a mapping made by :meth:`vmap`; the frames are kept."""
+        """``void vunmap(const void *addr)`` (``void *addr`` in 2.6.24): undo :meth:`vmap`.
+
+        Follows mm/vmalloc.c:__vunmap with ``deallocate_pages=0``: the frames are kept.  A bad
+        address raises :class:`~vmwidgets.errors.NotAVmallocArea` after the kernel's warning.
+        """
         check_int("addr", addr, 0, 0xFFFFFFFF, "an address returned by vmap")
         with self._emitter.operation("vunmap", f"addr={addr:#010x}", "mm/vmalloc.c:vunmap") as op:
             self._vunmap(addr, deallocate_pages=False, who="vunmap")
             op.result = "void"
 
     def ioremap(self, phys_addr: int, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
-        """``ioremap(phys_addr, size)``: map device memory into the vmalloc area (VM_IOREMAP).
+        """``void __iomem *ioremap(resource_size_t phys_addr, unsigned long size)``: map device memory.
 
+        ``unsigned long offset`` in 2.6.24 (asm-x86/io_32.h); ``resource_size_t`` (64-bit
+        under PAE) in 2.6.28+.  Returns the mapped address or None (NULL).
         Follows arch/x86/mm/ioremap.c: the ISA range 640 kB–1 MB is already mapped and comes
         back through the direct map; RAM in use may not be remapped (NULL); otherwise an
         area aligned to its size (up to 512 kB) gets uncached PTEs and ``phys_addr``; no
@@ -347,7 +365,7 @@ class Vmalloc:
             return addr
 
     def iounmap(self, addr: int) -> None:
-        """``iounmap(addr)``: undo :meth:`ioremap`; follows arch/x86/mm/ioremap.c:iounmap.
+        """``void iounmap(volatile void __iomem *addr)``: undo :meth:`ioremap` (arch/x86/mm/ioremap.c:iounmap).
 
         Addresses up to high_memory (the ISA window among them) are left alone, as the
         kernel does.  An address that is no area gets the kernel's "iounmap: bad address"
@@ -365,7 +383,11 @@ class Vmalloc:
             self._vunmap(base, deallocate_pages=False, who="iounmap")
 
     def find_vm_area(self, addr: int) -> VmStruct | None:
-        """``find_vm_area(addr)``: the vm_struct that starts exactly at ``addr``, or None.
+        """``struct vm_struct *find_vm_area(const void *addr)``: the area starting exactly at ``addr``.
+
+        Follows mm/vmalloc.c:find_vm_area (``void *addr`` in 2.6.24).  Returns None (NULL) if
+        no area starts there.  2.6.24 walks vmlist; 2.6.28+ searches the vmap_area rb-tree
+        (``find_vmap_area``) and a lazily freed area is not found.
 
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
@@ -382,7 +404,10 @@ class Vmalloc:
             return area
 
     def vmalloc_to_page(self, addr: int) -> Page | None:
-        """``vmalloc_to_page(addr)``: walk swapper_pg_dir to the struct page mapped at ``addr``.
+        """``struct page *vmalloc_to_page(const void *vmalloc_addr)``: the frame mapped at ``addr``.
+
+        Follows mm/vmalloc.c:vmalloc_to_page (``void *`` in 2.6.24): walk swapper_pg_dir;
+        None (NULL) when no 4 kB PTE maps the address.
 
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
@@ -401,11 +426,16 @@ class Vmalloc:
 
     @property
     def vmlist(self) -> VmStruct | None:
-        """The head of ``vmlist`` (None when empty); follow ``.next`` or iterate it."""
+        """``struct vm_struct *vmlist`` (mm/vmalloc.c): the head, None (NULL) when empty.
+
+        Follow ``.next`` or iterate it.  Sorted by address in both eras; in 2.6.28+ it only
+        feeds /proc/vmallocinfo (the vmap_area tree decides addresses)."""
         return self._vm_nodes[0] if self._vm_nodes else None
 
     def vmallocinfo(self) -> str:
-        """/proc/vmallocinfo as mm/vmalloc.c:s_show prints it (one line per area)."""
+        """/proc/vmallocinfo as mm/vmalloc.c:s_show prints it (one line per area).
+
+        The file arrived in 2.6.25; the model shows it in 2.6.24 too (see the module notes)."""
         return vmallocinfo(self._vm_nodes)
 
     @property

@@ -84,21 +84,27 @@ class VmapAreas:
 
     @property
     def vmap_area_list(self) -> Sequence[VmapArea]:
-        """``vmap_area_list``: every area by address (a read-only copy)."""
+        """``LIST_HEAD(vmap_area_list)``: every area by address (a read-only copy; empty before 2.6.28)."""
         return tuple(self._vmap_list)
 
     @property
     def lazy_nr(self) -> int:
-        """``vmap_lazy_nr``: pages of lazily freed areas waiting for a purge."""
+        """``atomic_t vmap_lazy_nr``: pages of lazily freed areas waiting for a purge."""
         return self._lazy_nr
 
     @staticmethod
     def is_lazy(va: VmapArea) -> bool:
-        """Freed lazily and not purged yet (its PTEs may still be there)."""
+        """``va->flags & (VM_LAZY_FREE | VM_LAZY_FREEING)``: freed lazily, not purged yet (PTEs may remain)."""
         return bool(va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING))
 
     def alloc_vmap_area(self, size: int, align: int, vstart: int, vend: int) -> VmapArea | None:
-        """mm/vmalloc.c:alloc_vmap_area — first fit in the tree, purge and retry once."""
+        """``struct vmap_area *alloc_vmap_area(unsigned long size, unsigned long align,
+        unsigned long vstart, unsigned long vend, int node, gfp_t gfp_mask)`` (mm/vmalloc.c, 2.6.28+).
+
+        First fit in the tree, purge lazily freed areas and retry once.  ``size`` includes
+        the guard page.  Returns the new area, or None where the kernel returns
+        ``ERR_PTR(-EBUSY)`` after its "vmap allocation failed" warning.  Not in 2.6.24.
+        """
         emit = self._emitter.emit
         purged = False
         while True:
@@ -175,7 +181,9 @@ class VmapAreas:
         self._vmap_starts.insert(i, va.va_start)
 
     def find_vmap_area(self, addr: int) -> VmapArea | None:
-        """mm/vmalloc.c:__find_vmap_area — binary search of the tree by start address."""
+        """mm/vmalloc.c:__find_vmap_area(``unsigned long addr``): the area starting at ``addr``.
+
+        A binary search of the tree; None (NULL) if none starts there.  2.6.28+ only."""
         emit = self._emitter.emit
         n = self.vmap_area_root.rb_node
         while n is not None:
@@ -190,7 +198,9 @@ class VmapAreas:
         return None
 
     def free_vmap_area_lazy(self, va: VmapArea) -> None:
-        """free_unmap_vmap_area_noflush: mark it lazy; purge when too many pages wait.
+        """mm/vmalloc.c:free_unmap_vmap_area_noflush(``struct vmap_area *va``): mark it lazy.
+
+        A purge runs when more than ``lazy_max_pages()`` wait.  2.6.28+ only.
 
         The PTEs stay until the purge, but they no longer count as mappings of their frames
         (vfree hands the frames back at once)."""
@@ -209,7 +219,7 @@ class VmapAreas:
             self.purge_vmap_area_lazy()
 
     def purge_vmap_area_lazy(self) -> None:
-        """mm/vmalloc.c:__purge_vmap_area_lazy — unmap every lazy area, one TLB flush, free them."""
+        """mm/vmalloc.c:__purge_vmap_area_lazy: unmap every lazy area, one TLB flush, free them (2.6.28+)."""
         lazy = [va for va in self._vmap_list if va.flags & VM_LAZY_FREE]
         if not lazy:
             return
