@@ -8,6 +8,9 @@ from dataclasses import dataclass, field, fields
 from ..errors import ConfigError
 from .constants import KB, MB, PAGE_SIZE
 
+__all__ = ["DEFAULT_FIXMAP_KB", "IMAGE_2_6_24", "IMAGE_2_6_32", "PAGE_OFFSETS", "Config", "KernelImage"]
+
+
 # CONFIG_PAGE_OFFSET for the i386 VMSPLIT_* choices (arch/x86/Kconfig).
 PAGE_OFFSETS = {
     0xC0000000: "VMSPLIT_3G",
@@ -166,7 +169,7 @@ class Config:
 
     @property
     def era_minor(self) -> int:
-        """The ``N`` of ``2.6.N``."""
+        """The ``N`` of ``2.6.N`` (``LINUX_VERSION_CODE``'s last byte): the rules switch at 25, 28 and 37."""
         return _era_minor(self.era)
 
     @property

@@ -11,14 +11,22 @@ and reported as a :class:`SubscriberWarning` once the operation is over.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Protocol
 
 from ..errors import InvalidArgument
-from ..events import OperationBegan, OperationEnded, walk_events
+from ..events import Event, OperationBegan, OperationEnded, walk_events
 
-__all__ = ["Emitter", "OpResult", "Recorder", "SubscriberError", "SubscriberWarning"]
+__all__ = ["Emitter", "OpResult", "Recorder", "Subscriber", "SubscriberError", "SubscriberWarning", "Walker"]
+
+Subscriber = Callable[[Event], object]
+"""What :meth:`Emitter.subscribe` takes: called with each event; what it returns is ignored."""
+
+Walker = Callable[..., tuple[int, ...]]
+"""A list search of the model, called ``walker(addrs, spans, *args, trace=list)``
+(:func:`~vmwidgets.model.vmalloc.first_fit` and its kin): the timeline replays a recorded
+walk through the very function that made it."""
 
 
 class Recorder(Protocol):
@@ -28,9 +36,11 @@ class Recorder(Protocol):
 
     def end(self, op: int, result: str) -> None: ...
 
-    def append(self, event: Any) -> None: ...
+    def append(self, event: Event) -> None: ...
 
-    def append_walk(self, op: int, fn: str, walker: Callable, args: tuple, addrs: Any, spans: Any) -> None: ...
+    def append_walk(
+        self, op: int, fn: str, walker: Walker, args: tuple[int, ...], addrs: Sequence[int], spans: Sequence[int]
+    ) -> None: ...
 
 
 class SubscriberWarning(RuntimeWarning):
@@ -43,14 +53,14 @@ class SubscriberError:
 
     __slots__ = ("callback", "error", "event")
 
-    def __init__(self, callback: Callable[..., Any], event: Any, error: Exception) -> None:
+    def __init__(self, callback: Callable[..., object], event: Event | str, error: Exception) -> None:
         self.callback, self.event, self.error = callback, event, error
 
     def __repr__(self) -> str:
         return f"<subscriber {self.callback!r} raised {self.error!r} on {_what(self.event)}>"
 
 
-def _what(event: Any) -> str:
+def _what(event: Event | str) -> str:
     return event if isinstance(event, str) else type(event).__name__
 
 
@@ -67,7 +77,7 @@ class Emitter:
     """The event bus of one kernel: operation brackets, events, list walks, subscribers."""
 
     def __init__(self) -> None:
-        self.subscribers: list[Callable[[Any], None]] = []
+        self.subscribers: list[Subscriber] = []
         self.subscriber_errors: list[SubscriberError] = []
         self.recorder: Recorder | None = None
         self.active = False  # anyone listening: build events only then
@@ -82,7 +92,7 @@ class Emitter:
         self.recorder = recorder
         self.active = recorder is not None or bool(self.subscribers)
 
-    def subscribe(self, callback: Callable[[Any], None]) -> Callable[[], None]:
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(event)`` for every event from now on; returns an unsubscribe function."""
         if not callable(callback):
             raise InvalidArgument("callback", callback, "a callable taking one event")
@@ -97,25 +107,25 @@ class Emitter:
         return unsubscribe
 
     # -- reporting -------------------------------------------------------------------------
-    def emit(self, cls: type, fn: str, **fields: Any) -> None:
+    def emit(self, cls: Callable[..., Event], fn: str, **fields: object) -> None:
         """Report one step: ``cls(op=<current operation>, fn=fn, **fields)``."""
         if self.active:
             self._dispatch(cls(op=self.op, fn=fn, **fields))
 
-    def _dispatch(self, event: Any) -> None:
+    def _dispatch(self, event: Event) -> None:
         if self.recorder is not None:
             self.recorder.append(event)
         for callback in tuple(self.subscribers):
             self._call(callback, event)
 
-    def _call(self, callback: Callable[[Any], None], event: Any) -> None:
+    def _call(self, callback: Subscriber, event: Event) -> None:
         try:
             callback(event)
         except Exception as exc:  # isolated: the model must not stop half-way
             self.subscriber_errors.append(SubscriberError(callback, event, exc))
             self._unreported += 1
 
-    def walk(self, fn: str, walker: Callable, args: tuple, addrs: Any, spans: Any) -> None:
+    def walk(self, fn: str, walker: Walker, args: tuple[int, ...], addrs: Sequence[int], spans: Sequence[int]) -> None:
         """Report a list walk as one ``VmlistVisited`` per node.
 
         The recorder stores the walk as ``walker``, its arguments and the visited nodes'

@@ -21,6 +21,8 @@ from .constants import (
     ZONE_NAMES,
 )
 
+__all__ = ["Layout", "Region", "ZoneRange"]
+
 
 def _align(x: int, a: int) -> int:
     return (x + a - 1) & ~(a - 1)
@@ -37,6 +39,7 @@ class Region:
 
     @property
     def size(self) -> int:
+        """``end - start`` in bytes."""
         return self.end - self.start
 
 
@@ -80,7 +83,12 @@ class Layout:
 
     @classmethod
     def compute(cls, cfg: Config) -> Layout:
-        """Compute the layout of ``cfg`` as the era's ``setup_arch``/``mem_init`` would."""
+        """Compute the layout of ``cfg`` as the era's ``setup_arch``/``mem_init`` would.
+
+        VMALLOC_START is ``high_memory`` rounded up past an 8 MB gap in 2.6.24 and exactly
+        ``high_memory + VMALLOC_OFFSET`` in 2.6.28+; MAXMEM counts down from VMALLOC_END in
+        2.6.28+.  Raises :class:`~vmwidgets.errors.ConfigError` when no lowmem or vmalloc
+        area would be left."""
         minor = cfg.era_minor
         p = cfg.fixmap_pages  # __end_of_permanent_fixed_addresses
         if minor >= 25:  # 256 boot-time slots on their own page table, then FIX_WP_TEST
@@ -148,6 +156,7 @@ class Layout:
     # -- derived values -------------------------------------------------------------------
     @property
     def maxmem_pfn(self) -> int:
+        """``MAXMEM >> PAGE_SHIFT``: the most frames lowmem can hold."""
         return self.maxmem >> PAGE_SHIFT
 
     @property
@@ -157,6 +166,7 @@ class Layout:
 
     @property
     def totalhigh_kb(self) -> int:
+        """``totalhigh_pages`` in kB, as the boot log's ``Memory:`` line prints ``highmem``."""
         return (self.highend_pfn - self.highstart_pfn) * PAGE_SIZE // 1024
 
     @property
@@ -169,7 +179,9 @@ class Layout:
         return tuple(zones)
 
     def pa(self, vaddr: int) -> int:
-        """``__pa(vaddr)``: the physical address of a direct-mapped (lowmem) virtual address.
+        """``unsigned long __pa(void *vaddr)``: the physical address of a lowmem virtual address.
+
+        :class:`~vmwidgets.errors.AddressError` outside PAGE_OFFSET..high_memory.
 
         >>> from vmwidgets import Config
         >>> hex(Layout.compute(Config()).pa(0xC0801234))
@@ -185,7 +197,9 @@ class Layout:
         return vaddr - self.page_offset
 
     def va(self, paddr: int) -> int:
-        """``__va(paddr)``: the direct-map virtual address of a lowmem physical address."""
+        """``void *__va(unsigned long paddr)``: the direct-map virtual address of a lowmem physical address.
+
+        :class:`~vmwidgets.errors.AddressError` for highmem (it has no permanent mapping)."""
         lim = self.max_low_pfn << PAGE_SHIFT
         if isinstance(paddr, bool) or not isinstance(paddr, int) or not 0 <= paddr < lim:
             raise AddressError(
@@ -203,10 +217,11 @@ class Layout:
             Region("VMALLOC_OFFSET gap", self.high_memory, self.vmalloc_start, "gap"),
             Region("vmalloc", self.vmalloc_start, self.vmalloc_end, "vmalloc"),
         ]
-        if self.pkmap_base is not None:
-            out.append(Region("guard", self.vmalloc_end, self.pkmap_base, "guard"))
-            out.append(Region("pkmap", self.pkmap_base, self.pkmap_end, "pkmap"))
-            out.append(Region("unused", self.pkmap_end, self.fixaddr_start, "gap"))
+        base, end = self.pkmap_base, self.pkmap_end
+        if base is not None and end is not None:
+            out.append(Region("guard", self.vmalloc_end, base, "guard"))
+            out.append(Region("pkmap", base, end, "pkmap"))
+            out.append(Region("unused", end, self.fixaddr_start, "gap"))
         else:
             out.append(Region("guard", self.vmalloc_end, self.fixaddr_start, "guard"))
         out.append(Region("fixmap", self.fixaddr_start, self.fixaddr_top, "fixmap"))
@@ -234,8 +249,9 @@ class Layout:
             return f"    {name:<8}: 0x{start:08x} - 0x{end:08x}   ({(end - start) >> shift:4d} {unit})"
 
         lines = ["virtual kernel memory layout:", line("fixmap", self.fixaddr_start, self.fixaddr_top, 10, "kB")]
-        if self.pkmap_base is not None:
-            lines.append(line("pkmap", self.pkmap_base, self.pkmap_end, 10, "kB"))
+        base, end = self.pkmap_base, self.pkmap_end
+        if base is not None and end is not None:
+            lines.append(line("pkmap", base, end, 10, "kB"))
         lines += [
             line("vmalloc", self.vmalloc_start, self.vmalloc_end, 20, "MB"),
             line("lowmem", po, self.high_memory, 20, "MB"),

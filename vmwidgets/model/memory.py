@@ -32,7 +32,7 @@ from .pgtable import PageTables
 
 if TYPE_CHECKING:
     from .config import Config
-    from .mm_types import VmAreaStruct
+    from .mm_types import File, VmAreaStruct
     from .mmap import MmStruct
 
 __all__ = ["Memory"]
@@ -60,17 +60,20 @@ class Memory:
 
     @property
     def page_cache(self) -> Mapping[tuple[int, int], int]:
-        """(inode, pgoff) -> frame of every cached file page (read-only)."""
+        """(inode, pgoff) -> frame of every cached file page (read-only; ``find_get_page``'s index)."""
         return MappingProxyType(self._page_cache)
 
     @property
     def cache_pfns(self) -> frozenset[int]:
-        """The frames of the page cache."""
+        """The frames of the page cache (never shrinks: the model has no reclaim)."""
         return frozenset(self._page_cache.values())
 
     # -- page-table slots ----------------------------------------------------------------------
     def user_slot(self, mm: MmStruct, addr: int, alloc: bool) -> tuple[int, int] | None:
-        """pgd_offset → pmd_alloc → pte_alloc_map: the PTE slot, allocating the table if ``alloc``."""
+        """pgd_offset → pmd_alloc → pte_alloc_map for ``struct mm_struct *mm``, ``unsigned long addr``.
+
+        The (PTE table, index) slot; None when there is no table and ``alloc`` is false, or
+        the table could not be allocated (the kernel's NULL / VM_FAULT_OOM)."""
         pt = self._pgtable
         mask = pt.addr_mask
         if self.config.pae:
@@ -84,14 +87,20 @@ class Memory:
         elif not alloc:
             return None
         else:
-            table = pt.alloc_table(parent, index, "pte", addr & ~(span - 1), _MEM + "__pte_alloc")
-            if table is None:
+            new = pt.alloc_table(parent, index, "pte", addr & ~(span - 1), _MEM + "__pte_alloc")
+            if new is None:
                 return None
+            table = new
         return table, (addr >> PAGE_SHIFT) & (pt.levels[-1].entries - 1)
 
     # -- faults ----------------------------------------------------------------------------------
     def handle_mm_fault(self, mm: MmStruct, vma: VmAreaStruct, addr: int, write: bool) -> bool:
-        """mm/memory.c:handle_mm_fault → handle_pte_fault; False when memory ran out."""
+        """``int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long address, ...)``.
+
+        The last argument is ``int write_access`` in 2.6.24 and ``unsigned int flags``
+        (FAULT_FLAG_WRITE) in 2.6.32.  Follows mm/memory.c:handle_mm_fault → handle_pte_fault.  False where the kernel
+        returns VM_FAULT_OOM.  A read of untouched anonymous memory maps empty_zero_page in
+        2.6.32 (ZERO_PAGE came back in 2.6.32) and a fresh zeroed frame in 2.6.24."""
         slot = self.user_slot(mm, addr, alloc=True)
         if slot is None:
             return False
@@ -104,7 +113,7 @@ class Memory:
                 return self._do_wp_page(vma, table, index, page_addr, entry)
             return True  # the MMU sets the accessed/dirty bits on retry
         if vma.vm_file is not None:
-            return self._do_file_fault(vma, table, index, page_addr, write, prot)
+            return self._do_file_fault(vma, vma.vm_file, table, index, page_addr, write, prot)
         if not write and self.config.era_minor >= 32:  # 2.6.32 reinstated ZERO_PAGE for reads
             self._install(table, index, page_addr, (self.zero_pfn << PAGE_SHIFT) | prot, _MEM + "do_anonymous_page")
             return True
@@ -117,10 +126,12 @@ class Memory:
         self._install(table, index, page_addr, (page.pfn << PAGE_SHIFT) | bits, _MEM + "do_anonymous_page")
         return True
 
-    def _do_file_fault(self, vma: VmAreaStruct, table: int, index: int, page_addr: int, write: bool, prot: int) -> bool:
+    def _do_file_fault(
+        self, vma: VmAreaStruct, file: File, table: int, index: int, page_addr: int, write: bool, prot: int
+    ) -> bool:
         """mm/memory.c:__do_fault — the page-cache page, or a private copy on a private write."""
         pgoff = vma.vm_pgoff + ((page_addr - vma.vm_start) >> PAGE_SHIFT)
-        key = (vma.vm_file.ino, pgoff)
+        key = (file.ino, pgoff)
         pfn = self._page_cache.get(key)
         if pfn is None:
             page = self._page_alloc.alloc(GFP_HIGHUSER, 0)  # page_cache_alloc + readpage
@@ -185,7 +196,9 @@ class Memory:
 
     # -- fork, mprotect, munmap, exit -------------------------------------------------------------
     def copy_page_range(self, parent: MmStruct, child: MmStruct, vma: VmAreaStruct) -> bool:
-        """mm/memory.c:copy_page_range — share every mapped page; COW mappings go read-only.
+        """``int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area_struct *vma)``.
+
+        Follows mm/memory.c:copy_page_range: share every mapped page; COW mappings go read-only.
 
         A VMA without anon_vma holds nothing a fault cannot bring back (file pages, untouched
         memory): 2.6.24 copies none of its PTEs and lets the child fault them in.  False when
@@ -198,7 +211,7 @@ class Memory:
         for addr in range(vma.vm_start, vma.vm_end, PAGE_SIZE):
             src = self.user_slot(parent, addr, alloc=False)
             entry = pt.entry(*src) if src is not None else 0
-            if not entry:  # copy all but pte_none
+            if src is None or not entry:  # copy all but pte_none
                 continue
             if cow and entry & _PAGE_RW:  # ptep_set_wrprotect in the parent too
                 pt.set_entry(src[0], src[1], entry & ~_PAGE_RW)
@@ -225,12 +238,12 @@ class Memory:
         return True
 
     def change_protection(self, mm: MmStruct, vma: VmAreaStruct, prot: int) -> None:
-        """mm/mprotect.c:change_pte_range — pte_modify every present PTE of the VMA."""
+        """mm/mprotect.c:change_pte_range: ``pte_modify`` every present PTE of ``vma`` to ``pgprot_t prot``."""
         pt = self._pgtable
         for addr in range(vma.vm_start, vma.vm_end, PAGE_SIZE):
             slot = self.user_slot(mm, addr, alloc=False)
             old = pt.entry(*slot) if slot is not None else 0
-            if not old:
+            if slot is None or not old:
                 continue
             new = (old & (pt.addr_mask | _PAGE_ACCESSED | _PAGE_DIRTY)) | prot  # pte_modify
             if new != old:
@@ -246,7 +259,7 @@ class Memory:
                 )
 
     def zap_range(self, mm: MmStruct, start: int, end: int) -> None:
-        """mm/memory.c:zap_pte_range — clear the PTEs, drop each page's reference."""
+        """mm/memory.c:zap_pte_range over ``[start, end)`` (``unsigned long``): clear PTEs, drop references."""
         pt = self._pgtable
         for addr in range(start, end, PAGE_SIZE):
             slot = self.user_slot(mm, addr, alloc=False)
@@ -259,7 +272,7 @@ class Memory:
             self._put_page(pfn)
 
     def free_pgtables(self, mm: MmStruct, start: int, end: int) -> None:
-        """mm/memory.c:free_pgtables — free PTE tables no VMA needs any more."""
+        """mm/memory.c:free_pgtables over ``[start, end)``: free the PTE tables no VMA needs any more."""
         pt = self._pgtable
         span = 1 << pt.levels[-2].shift
         lo, hi = start & ~(span - 1), min((end + span - 1) & ~(span - 1), mm.task_size)

@@ -110,7 +110,7 @@ class VmAreaStruct:
         self.vm_page_prot = 0
         self.vm_pgoff = pgoff
         self.vm_file = file
-        self.anon_vma = None
+        self.anon_vma: object | None = None  # struct anon_vma *: only whether there is one matters
         self.vm_ops = None
         self.vm_private_data = None
         self.id = mm._k._next_vma_id()

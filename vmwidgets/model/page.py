@@ -7,14 +7,22 @@ a :class:`Page` is a small handle created on demand, so booting 4 GB costs a few
 from __future__ import annotations
 
 from array import array
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .constants import MAX_ORDER, PAGE_FLAG_NAMES, PAGE_SHIFT, ZONE_NAMES, PG_buddy, PG_reserved
+from .layout import Layout
 
-if TYPE_CHECKING:
-    from .kernel import Kernel
-
-__all__ = ["MAPPING_ANON", "MAPPING_FILE", "MAPPING_NAMES", "MAPPING_VMALLOC", "FreeArea", "MemMap", "Page", "Zone"]
+__all__ = [
+    "MAPPING_ANON",
+    "MAPPING_FILE",
+    "MAPPING_NAMES",
+    "MAPPING_VMALLOC",
+    "FreeArea",
+    "MemMap",
+    "Page",
+    "PageOwner",
+    "Zone",
+]
 
 # What ``page->mapping`` says a frame belongs to, as codes (the kernel stores a pointer:
 # an anon_vma with bit 0 set, or an address_space).  vmalloc's pages have none in the
@@ -55,9 +63,38 @@ class MemMap:
         return len(self.private)
 
     def set_range(self, start: int, end: int, flags: int, count: int) -> None:
+        """Set ``flags`` and ``_count`` of frames ``[start, end)`` (boot's reservations)."""
         n = end - start
         self.flags[start:end] = array("I", [flags]) * n
         self.count[start:end] = array("i", [count]) * n
+
+
+class _ZoneIndex(Protocol):
+    def zone_idx(self, pfn: int) -> int: ...
+
+
+class _KernelMappings(Protocol):
+    def kernel_mappings(self, pfn: int) -> tuple[int, ...]: ...
+
+
+class PageOwner(Protocol):
+    """What a :class:`Page` handle reads its frame through: the kernel facade, seen from below.
+
+    The page allocator hands out handles before the subsystems above it exist, so it is
+    given this (the :class:`~vmwidgets.Kernel`) instead of importing the facade.
+    """
+
+    @property
+    def mem_map(self) -> MemMap: ...
+
+    @property
+    def layout(self) -> Layout: ...
+
+    @property
+    def page_alloc(self) -> _ZoneIndex: ...
+
+    @property
+    def pgtable(self) -> _KernelMappings: ...
 
 
 class Page:
@@ -71,7 +108,7 @@ class Page:
 
     __slots__ = ("_gen", "_k", "pfn")
 
-    def __init__(self, kernel: Kernel, pfn: int, gen: int | None = None) -> None:
+    def __init__(self, kernel: PageOwner, pfn: int, gen: int | None = None) -> None:
         self._k = kernel
         self.pfn = pfn
         self._gen = kernel.mem_map.gen[pfn] if gen is None else gen  # which allocation it names
@@ -83,23 +120,28 @@ class Page:
 
     @property
     def phys_addr(self) -> int:
+        """``page_to_phys(page)``: ``pfn << PAGE_SHIFT``."""
         return self.pfn << PAGE_SHIFT
 
     @property
     def flags(self) -> int:
+        """``unsigned long page->flags`` (PG_* bits, 2.6.24 numbering)."""
         return self._k.mem_map.flags[self.pfn]
 
     @property
     def flag_names(self) -> tuple[str, ...]:
+        """The names of the PG_* bits set in ``flags``."""
         f = self.flags
         return tuple(n for b, n in PAGE_FLAG_NAMES.items() if f >> b & 1)
 
     @property
     def count(self) -> int:
+        """``page_count(page)``: ``atomic_t _count``, the frame's users (0 when free)."""
         return self._k.mem_map.count[self.pfn]
 
     @property
     def private(self) -> int:
+        """``unsigned long page->private``: the buddy order while the page heads a free block."""
         return self._k.mem_map.private[self.pfn]
 
     @property
@@ -109,6 +151,7 @@ class Page:
 
     @property
     def reserved(self) -> bool:
+        """``PageReserved(page)``: kept by boot, never handed to the buddy allocator."""
         return bool(self.flags >> PG_reserved & 1)
 
     @property
@@ -118,6 +161,7 @@ class Page:
 
     @property
     def zone(self) -> str:
+        """``page_zone(page)->name``: ``"DMA"``, ``"Normal"`` or ``"HighMem"``."""
         return ZONE_NAMES[self._k.page_alloc.zone_idx(self.pfn)]
 
     @property
@@ -128,6 +172,7 @@ class Page:
 
     @property
     def mappings(self) -> tuple[int, ...]:
+        """Every kernel virtual address of the frame: its direct-map address, then its kernel PTEs."""
         v = self.virtual
         extra = self._k.pgtable.kernel_mappings(self.pfn)
         return ((v,) if v is not None else ()) + extra
@@ -153,6 +198,7 @@ class FreeArea:
 
     @property
     def nr_free(self) -> int:
+        """``unsigned long nr_free``: free blocks of this order."""
         return len(self.free_list)
 
     def __repr__(self) -> str:
@@ -173,10 +219,12 @@ class Zone:
 
     @property
     def end_pfn(self) -> int:
+        """``zone_start_pfn + spanned_pages``: the first frame after the zone."""
         return self.zone_start_pfn + self.spanned_pages
 
     @property
     def free_pages(self) -> int:
+        """Free frames in the zone (``zone_page_state(zone, NR_FREE_PAGES)``), summed over the orders."""
         return sum(fa.nr_free << o for o, fa in enumerate(self.free_area))
 
     def __repr__(self) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
 
 from ..errors import InvalidArgument, PageStateError, check_int
 from ..events import (
@@ -43,7 +42,7 @@ from .constants import (
 )
 from .emit import Emitter
 from .layout import Layout
-from .page import MAPPING_FILE, MAPPING_NAMES, MemMap, Page, Zone
+from .page import MAPPING_FILE, MAPPING_NAMES, MemMap, Page, PageOwner, Zone
 
 __all__ = ["PageAllocator"]
 
@@ -71,7 +70,7 @@ class PageAllocator:
     (:class:`Page`) belong to: the kernel facade.
     """
 
-    def __init__(self, config: Config, layout: Layout, emitter: Emitter, owner: Any) -> None:
+    def __init__(self, config: Config, layout: Layout, emitter: Emitter, owner: PageOwner) -> None:
         self._emitter = emitter
         self._owner = owner
         self.layout = layout
@@ -88,9 +87,10 @@ class PageAllocator:
 
     # -- public ------------------------------------------------------------------------------
     def alloc_pages(self, gfp_mask: int, order: int = 0) -> Page | None:
-        """Allocate ``2**order`` contiguous frames; follows mm/page_alloc.c:__alloc_pages.
+        """``struct page *alloc_pages(gfp_t gfp_mask, unsigned int order)``: ``2**order`` contiguous frames.
 
-        Zones are tried from the highest the GFP flags allow down (``__GFP_HIGHMEM``:
+        Follows mm/page_alloc.c:__alloc_pages (2.6.24; ``__alloc_pages_nodemask`` in 2.6.32,
+        the same path for one node).  Zones are tried from the highest the GFP flags allow down (``__GFP_HIGHMEM``:
         HighMem, Normal, DMA; ``GFP_KERNEL``: Normal, DMA; ``GFP_DMA``: DMA).  Returns the
         first page, or None (the kernel's NULL) with an ``AllocationFailed`` event.
 
@@ -108,7 +108,7 @@ class PageAllocator:
             return page
 
     def free_pages(self, page: Page, order: int = 0) -> None:
-        """``__free_pages(page, order)``: give back a block from :meth:`alloc_pages` (mm/page_alloc.c).
+        """``void __free_pages(struct page *page, unsigned int order)``: give back a block (mm/page_alloc.c).
 
         ``order`` must be the order the block was allocated with.  The real kernel trusts
         the caller: freeing a frame that is still a page table, still mapped, in the page
@@ -191,14 +191,16 @@ class PageAllocator:
         return buddyinfo(self.zones)
 
     def page(self, pfn: int) -> Page:
-        """``pfn_to_page(pfn)``."""
+        """``struct page *pfn_to_page(unsigned long pfn)`` (include/asm-generic/memory_model.h, FLATMEM).
+
+        The handle of frame ``pfn``; :class:`~vmwidgets.errors.InvalidArgument` past ``max_pfn``."""
         check_int("pfn", pfn, 0, len(self.mem_map) - 1)
         return Page(self._owner, pfn)
 
     # -- read-only views ---------------------------------------------------------------------
     @property
     def alloc_order(self) -> Mapping[int, int]:
-        """Allocated blocks: head pfn -> order (read-only)."""
+        """Allocated blocks: head pfn -> order (read-only; the kernel keeps no such table)."""
         return MappingProxyType(self._alloc_order)
 
     @property
@@ -208,27 +210,36 @@ class PageAllocator:
 
     @property
     def nr_pages(self) -> int:
-        """``num_physpages``: frames in ``mem_map``."""
+        """``unsigned long num_physpages``: frames in ``mem_map`` (``max_pfn`` on this flat machine)."""
         return len(self.mem_map)
 
     def is_ram(self, pfn: int) -> bool:
-        """``page_is_ram``: the e820 map says this frame is RAM (not a hole such as 640 kB-1 MB)."""
+        """x86 ``int page_is_ram(unsigned long pagenr)``: the e820 map calls frame ``pfn`` RAM.
+
+        False for a hole such as 640 kB-1 MB.  Returns ``int`` (0/1) in C."""
         return not any(s <= pfn < e for s, e in self._holes)
 
-    def check_page(self, page: object, name: str = "page") -> None:
-        """Refuse anything but a page handle of this kernel (InvalidArgument naming ``name``)."""
+    def check_page(self, page: object, name: str = "page") -> Page:
+        """The model's own check of a ``struct page *`` argument (the kernel trusts its callers).
+
+        Raises :class:`~vmwidgets.errors.InvalidArgument` naming ``name`` for anything but a
+        page handle of this kernel; returns ``page``, now known to be one."""
         if not isinstance(page, Page) or page._k is not self._owner:
             raise InvalidArgument(name, page, "a struct page (vmwidgets Page) of this kernel")
+        return page
 
     def zone_idx(self, pfn: int) -> int:
-        """``page_zonenum``: the zone index of a frame."""
+        """include/linux/mm.h:page_zonenum: the ``enum zone_type`` of frame ``pfn`` (ZONE_DMA …)."""
         if pfn >= self.layout.max_low_pfn:
             return ZONE_HIGHMEM
         return ZONE_DMA if pfn < self.zones[ZONE_DMA].end_pfn else ZONE_NORMAL
 
     # -- calls for the subsystems above (no validation, no operation bracket) ------------------
     def alloc(self, gfp_mask: int, order: int) -> Page | None:
-        """The allocation itself (buffered_rmqueue from the zonelist); None and an event on failure."""
+        """mm/page_alloc.c:get_page_from_freelist → buffered_rmqueue, without checks or bracket.
+
+        ``gfp_t gfp_mask``, ``unsigned int order``; returns the first page, or None (NULL)
+        after an ``AllocationFailed`` event.  For the subsystems above (vmalloc, page tables)."""
         for zone in self._zonelist(gfp_mask):
             pfn = self._rmqueue_smallest(zone, order)
             if pfn is not None:
@@ -247,7 +258,9 @@ class PageAllocator:
         return None
 
     def free(self, pfn: int, order: int) -> None:
-        """__free_pages without the checks: drop the reference; at zero, return the block."""
+        """mm/page_alloc.c:__free_pages without the checks: drop a reference; at zero, free the block.
+
+        ``unsigned long pfn`` (the head frame), ``unsigned int order``."""
         mm = self.mem_map
         mm.count[pfn] -= 1
         if mm.count[pfn]:
@@ -259,14 +272,18 @@ class PageAllocator:
         self._free_one_page(self.zones[zi], pfn, order)
 
     def get_page(self, pfn: int, why: str) -> None:
-        """get_page: one more user holds the frame."""
+        """include/linux/mm.h:get_page(``struct page *``): one more user holds frame ``pfn``.
+
+        ``why`` is the model's: it says who took the reference in the event."""
         self.mem_map.count[pfn] += 1
         self._emitter.emit(
             PageRefChanged, "include/linux/mm.h:get_page", pfn=pfn, count=self.mem_map.count[pfn], why=why
         )
 
     def put_page(self, pfn: int) -> None:
-        """put_page: drop a reference; the last one frees the frame (a page-cache page stays cached)."""
+        """mm/swap.c:put_page(``struct page *``): drop a reference to frame ``pfn``.
+
+        The last one frees the frame, except a page-cache page, which stays cached."""
         mm = self.mem_map
         if mm.count[pfn] == 1 and mm.mapping[pfn] != MAPPING_FILE:
             self.free(pfn, 0)
@@ -278,7 +295,10 @@ class PageAllocator:
 
     # -- boot ----------------------------------------------------------------------------------
     def free_all_bootmem(self, reserved: tuple[tuple[int, int, str], ...], holes: tuple[tuple[int, int], ...]) -> None:
-        """Reserve what boot keeps, then hand every other frame to the buddy allocator.
+        """mm/bootmem.c:free_all_bootmem: reserve what boot keeps, hand every other frame to the buddies.
+
+        ``reserved`` is ``(start_pfn, end_pfn, what)`` per range, ``holes`` the e820 ranges
+        that are not RAM.
 
         The kernel frees frames one by one in ascending pfn order and each merge completes
         at the list head; the result is the unique decomposition of each free run into
@@ -307,7 +327,7 @@ class PageAllocator:
                 pfn += 1 << order
 
     def age(self, seed: int, blocks: int = 6000) -> None:
-        """Run the real allocator for a while so the free lists look like a used machine's.
+        """The model's own (no kernel function): run the allocator so the free lists look used.
 
         ``blocks`` allocations of order 0–3 (mostly 0, 70% movable highmem-capable, the
         rest GFP_KERNEL), then two in three of them freed in random order; the rest stay

@@ -57,8 +57,9 @@ LEVELS_2 = (Level("pgd", 22, 1024), Level("pte", 12, 1024))
 LEVELS_3 = (Level("pgd", 30, 4), Level("pmd", 21, 512), Level("pte", 12, 512))
 
 
-class WalkEntry(NamedTuple):
-    """One step of a page-table walk: which table, which index, what the entry held."""
+@dataclass(frozen=True, slots=True)
+class WalkEntry:
+    """One step of a page-table walk: which table (pfn), which index, what the entry held."""
 
     level: str
     table: int
@@ -107,7 +108,7 @@ class Translation:
             size = f"{self.page_size >> 20} MB" if self.page_size >= 1 << 20 else f"{self.page_size >> 10} kB"
             lines.append(f"  -> phys {self.phys:#x} ({size} page)")
         else:
-            lines.append(f"  -> fault: no {self.fault.upper()} entry")
+            lines.append(f"  -> fault: no {(self.fault or '').upper()} entry")
             if self.user_space_in_swapper:
                 lines.append(
                     "     (swapper_pg_dir maps only the kernel part; user space belongs to a process's page tables)"
@@ -147,7 +148,9 @@ class PageTables:
 
     # -- boot ----------------------------------------------------------------------------------
     def paging_init(self, brk: int) -> int:
-        """Build swapper_pg_dir from boot frames starting at ``brk``; returns the new brk.
+        """arch/x86/mm/init_32.c:paging_init: build swapper_pg_dir from boot frames at ``brk``.
+
+        Returns the new brk (the first frame after the boot page tables).
 
         Lowmem direct map, then empty PTE tables for fixmap and pkmap.  With ``pse`` (the
         default, as on any CPU since the Pentium) lowmem is mapped by large pages — no PTE
@@ -197,8 +200,9 @@ class PageTables:
             phys += big
         fix_lo = (lay.fixaddr_boot_start + PAGE_SIZE) & ~(big - 1)
         ranges = [(fix_lo, 1 << 32)]
-        if lay.pkmap_base is not None:
-            ranges.append((lay.pkmap_base, lay.pkmap_end))
+        pkmap_base, pkmap_end = lay.pkmap_base, lay.pkmap_end
+        if pkmap_base is not None and pkmap_end is not None:
+            ranges.append((pkmap_base, pkmap_end))
         for lo, hi in ranges:  # page_table_range_init / permanent_kmaps_init
             for va in range(lo, hi, big):
                 table, idx = self.upper_slot(va)
@@ -217,7 +221,7 @@ class PageTables:
         return pfn
 
     def mark_boot_tables(self) -> None:
-        """Once mem_map is set up: boot's tables are page tables in their struct page too."""
+        """Once mem_map is set up: boot's tables are page tables in their struct page too (the model's)."""
         for pfn in self._pt:
             if pfn < self._page_alloc.nr_pages:
                 self._page_alloc.mem_map.pagetable[pfn] = 1
@@ -233,7 +237,7 @@ class PageTables:
         return self.page_kernel & ~_PAGE_NX if text else self.page_kernel
 
     def upper_slot(self, va: int) -> tuple[int, int]:
-        """(table, index) of the swapper entry that points to the PTE table for ``va``."""
+        """``pmd_offset(pud_offset(pgd_offset_k(va)))``: (table, index) of the entry above ``va``'s PTE table."""
         table = self.swapper
         for lv in self.levels[:-2]:
             table = (self._pt[table][(va >> lv.shift) & (lv.entries - 1)] & self.addr_mask) >> PAGE_SHIFT
@@ -243,21 +247,30 @@ class PageTables:
     # -- public ------------------------------------------------------------------------------
     @property
     def swapper_pg_dir(self) -> Page:
-        """The kernel's master page directory (``init_mm.pgd``)."""
+        """``pgd_t swapper_pg_dir[]`` (arch/x86/kernel/head_32.S): the kernel's master directory, ``init_mm.pgd``.
+
+        Under PAE it is the 4-entry PDPT; its struct page is returned."""
         return self._page_alloc.page(self.swapper)
 
     def pgd_index(self, vaddr: int) -> int:
+        """``pgd_index(unsigned long address)``: the PGD slot of ``vaddr`` (bits 22+ or, PAE, 30+)."""
         return vaddr >> self.levels[0].shift
 
     def split(self, vaddr: int) -> dict[str, int]:
-        """The index fields of ``vaddr`` for this paging mode, plus the page offset."""
+        """The index fields of ``unsigned long vaddr`` for this paging mode, plus the page offset.
+
+        ``pgd_index``/``pmd_index``/``pte_index`` and ``vaddr & ~PAGE_MASK`` in one dict."""
         check_int("vaddr", vaddr, 0, 0xFFFFFFFF)
         out = {lv.name: (vaddr >> lv.shift) & (lv.entries - 1) for lv in self.levels}
         out["offset"] = vaddr & (PAGE_SIZE - 1)
         return out
 
     def translate(self, vaddr: int, pgd: Page | None = None) -> Translation:
-        """Walk the page tables for ``vaddr`` (default: ``swapper_pg_dir``), as the MMU does.
+        """Walk the page tables for ``unsigned long vaddr`` from ``pgd_t *pgd`` as the MMU does.
+
+        No kernel function: the hardware walk (arch/x86/mm/fault.c:dump_pagetable reads the
+        same entries, 2.6.25+).  ``pgd`` defaults to ``swapper_pg_dir``.  Never NULL: a walk
+        that stops at a not-present entry is a :class:`Translation` with ``fault`` set.
 
         >>> from vmwidgets import Kernel, Config
         >>> k = Kernel(Config())
@@ -274,11 +287,11 @@ class PageTables:
             t = self.walk(root, vaddr, emit=True)
             if not t.ok and root == self.swapper and vaddr < self.layout.page_offset:
                 t = replace(t, user_space_in_swapper=True)
-            op.result = f"phys {t.phys:#x}" if t.ok else f"fault at {t.fault.upper()}"
+            op.result = f"phys {t.phys:#x}" if t.ok else f"fault at {(t.fault or '').upper()}"
             return t
 
     def walk(self, root: int, vaddr: int, emit: bool = False) -> Translation:
-        """The MMU's walk from the table ``root`` (a pfn); ``emit`` reports each entry read."""
+        """The MMU's walk from the table at pfn ``root``; ``emit`` reports each entry read (no checks)."""
         table, steps, levels = root, [], self.levels
         for depth, lv in enumerate(levels):
             idx = (vaddr >> lv.shift) & (lv.entries - 1)
@@ -301,7 +314,7 @@ class PageTables:
     # -- read-only views ---------------------------------------------------------------------
     @property
     def tables(self) -> Mapping[int, Mapping[int, int]]:
-        """Every page-table page: pfn -> {index: entry} (read-only)."""
+        """Every page-table page: pfn -> {index: ``pte_t``/``pmd_t``/``pgd_t`` value} (read-only)."""
         return MappingProxyType(self._pt)
 
     @property
@@ -315,12 +328,14 @@ class PageTables:
         return frozenset(self._static_pt)
 
     def kernel_mappings(self, pfn: int) -> tuple[int, ...]:
-        """The kernel virtual addresses whose PTE maps ``pfn`` (vmalloc, vmap, ioremap), sorted."""
+        """The kernel virtual addresses whose PTE maps ``pfn`` (vmalloc, vmap, ioremap), sorted.
+
+        The model's reverse map; the kernel keeps none for kernel mappings."""
         return tuple(sorted(self._rmap.get(pfn, ())))
 
     # -- entries, for the subsystems above ------------------------------------------------------
     def entry(self, table: int, index: int) -> int:
-        """The entry at ``table[index]`` (0 for pte_none)."""
+        """The entry at ``table[index]`` as ``pte_val()`` reads it (0 for ``pte_none``)."""
         return self._pt[table].get(index, 0)
 
     def set_entry(self, table: int, index: int, entry: int) -> None:
@@ -332,7 +347,9 @@ class PageTables:
         return self._pt[table].pop(index, 0)
 
     def alloc_table(self, parent: int, index: int, level: str, vaddr: int, fn: str) -> int | None:
-        """A zeroed page-table page linked at ``parent[index]`` (``__pte_alloc``, ``pmd_alloc``)."""
+        """mm/memory.c:__pte_alloc / __pmd_alloc: a zeroed table linked at ``parent[index]``.
+
+        Returns its pfn, or None (the kernel's -ENOMEM) when no page is left."""
         page = self._page_alloc.alloc(GFP_KERNEL | K__GFP_ZERO, 0)
         if page is None:
             return None
@@ -345,7 +362,7 @@ class PageTables:
         return page.pfn
 
     def free_table(self, parent: int, index: int, fn: str) -> None:
-        """Unlink the table at ``parent[index]`` and give its page back (``pte_free``, ``pmd_free``)."""
+        """``pte_free``/``pmd_free`` (asm-x86/pgalloc): unlink the table at ``parent[index]``, free its page."""
         entry = self._pt[parent].pop(index)
         pfn = (entry & self.addr_mask) >> PAGE_SHIFT
         level, vaddr = self._pt_meta.pop(pfn)
@@ -390,6 +407,7 @@ class PageTables:
         self._page_alloc.free(pfn, 0)
 
     def is_pgd(self, pfn: int) -> bool:
+        """Frame ``pfn`` is a page global directory (swapper_pg_dir or a process's)."""
         return self._pt_meta.get(pfn, ("",))[0] == "pgd"
 
     def _new_table(self, pfn: int, level: str, vaddr: int) -> None:
@@ -399,7 +417,9 @@ class PageTables:
 
     # -- kernel mappings (vmalloc, vmap, ioremap) ----------------------------------------------
     def pte_slot(self, vaddr: int) -> tuple[int, int] | None:
-        """The (PTE table, index) for ``vaddr`` in swapper_pg_dir, or None if no table yet."""
+        """``pte_offset_kernel``: the (PTE table, index) for ``vaddr`` in swapper_pg_dir.
+
+        None (no table yet, or a large page maps it) where the kernel would find ``pmd_none``."""
         table = self.swapper
         for lv in self.levels[:-1]:
             entry = self._pt[table].get((vaddr >> lv.shift) & (lv.entries - 1), 0)
@@ -438,7 +458,9 @@ class PageTables:
         return self.pte_slot(vaddr)
 
     def set_pte(self, slot: tuple[int, int], vaddr: int, pfn: int, prot: int, fn: str) -> None:
-        """Map ``pfn`` at kernel address ``vaddr``; the frame counts one more mapping."""
+        """``set_pte_at(&init_mm, vaddr, pte, pfn_pte(pfn, prot))``: map ``pfn`` at kernel address ``vaddr``.
+
+        ``prot`` is a ``pgprot_t``; the frame counts one more mapping."""
         table, idx = slot
         entry = (pfn << PAGE_SHIFT) | prot
         self._pt[table][idx] = entry
@@ -461,7 +483,9 @@ class PageTables:
                 mem_map.mapcount[pfn] -= 1
 
     def clear_pte(self, vaddr: int, fn: str, counted: bool = True) -> None:
-        """Unmap kernel address ``vaddr`` (``counted=False``: its mapping no longer counted)."""
+        """``pte_clear(&init_mm, vaddr, pte)``: unmap kernel address ``vaddr`` (nothing if unmapped).
+
+        ``counted=False``: the mapping was already uncounted (a lazily freed 2.6.28+ area)."""
         slot = self.pte_slot(vaddr)
         if slot is None or slot[1] not in self._pt[slot[0]]:
             return

@@ -16,13 +16,17 @@ class KernelLog:
         self._lines = list(boot_lines)
 
     def warn(self, fn: str, message: str) -> None:
-        """printk(KERN_WARNING …): the line goes to :meth:`dmesg` and is an event."""
+        """kernel/printk.c:printk(KERN_WARNING …): the line goes to :meth:`dmesg` and is an event.
+
+        ``fn`` is the ``file:function`` printing it (the event's)."""
         self._lines.append(message)
         self._emitter.emit(WarningPrinted, fn, message=message)
 
     @property
     def lines(self) -> tuple[str, ...]:
+        """Every line of the log buffer so far, oldest first."""
         return tuple(self._lines)
 
     def dmesg(self) -> str:
+        """The log as ``dmesg`` prints it (``do_syslog`` reading the buffer), one line each."""
         return "".join(line + "\n" for line in self._lines)

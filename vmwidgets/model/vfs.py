@@ -18,7 +18,11 @@ class Files:
         self._inodes: dict[str, int] = {}
 
     def open(self, path: str, unique: bool = False, dev: tuple[int, int] = (8, 1)) -> File:
-        """A new ``struct file`` for ``path``; the same path keeps its inode (unless ``unique``)."""
+        """``struct file *filp_open(const char *filename, ...)`` reduced: a new file for ``path``.
+
+        fs/open.c; the same path keeps its inode (unless ``unique``).  ``dev`` is the
+        ``(major, minor)`` /proc/PID/maps prints.  Never NULL; a path that is not text of at
+        most PATH_MAX-1 characters raises :class:`~vmwidgets.errors.InvalidArgument`."""
         check_text("file", path, "a path", max_len=4095)  # PATH_MAX, with its NUL
         ino = self._inodes.get(path) if not unique else None
         if ino is None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from ..errors import InvalidArgument, NotAVmallocArea, check_int
 from ..events import (
@@ -57,14 +56,23 @@ from .constants import (
 )
 from .emit import Emitter
 from .layout import Layout
-from .page import MAPPING_VMALLOC, Page
+from .page import MAPPING_VMALLOC, Page, PageOwner
 from .page_alloc import PageAllocator
 from .pgtable import PageTables
 from .printk import KernelLog
 from .procfs import vmallocinfo
 from .vmap_area import VM_LAZY_FREE, VM_LAZY_FREEING, VM_VM_AREA, VmapAreas
 
-__all__ = ["DEFAULT_CALLER", "VM_FLAGS_ALL", "Vmalloc", "VmStruct", "first_fit", "lookup", "vmlist_insert"]
+__all__ = [
+    "DEFAULT_CALLER",
+    "VM_FLAGS_ALL",
+    "Vmalloc",
+    "VmStruct",
+    "WalkStep",
+    "first_fit",
+    "lookup",
+    "vmlist_insert",
+]
 
 _GET = "mm/vmalloc.c:__get_vm_area_node"
 _FIND = "mm/vmalloc.c:__find_vm_area"
@@ -80,6 +88,8 @@ _VUNMAP = "mm/vmalloc.c:__vunmap"
 _IOREMAP = "arch/x86/mm/ioremap.c:__ioremap_caller"
 _IOUNMAP = "arch/x86/mm/ioremap.c:iounmap"
 DEFAULT_CALLER = "my_module_init"
+WalkStep = tuple[int, int, int, str]
+"""One node a walk looked at: ``(addr, size with guard page, candidate address, verdict)``."""
 VM_FLAGS_ALL = VM_IOREMAP | VM_ALLOC | VM_MAP | VM_USERMAP | VM_VPAGES
 
 
@@ -102,7 +112,7 @@ def first_fit(
     size: int,
     end: int,
     align: int,
-    trace: list | None = None,
+    trace: list[WalkStep] | None = None,
 ) -> tuple[int, int, int]:
     """The hole search of mm/vmalloc.c:__get_vm_area_node over vmlist, in list order.
 
@@ -139,7 +149,9 @@ def first_fit(
     return position, position, addr
 
 
-def vmlist_insert(addrs: Sequence[int], spans: Sequence[int], addr: int, trace: list | None = None) -> tuple[int, int]:
+def vmlist_insert(
+    addrs: Sequence[int], spans: Sequence[int], addr: int, trace: list[WalkStep] | None = None
+) -> tuple[int, int]:
     """mm/vmalloc.c:insert_vmalloc_vm's walk (2.6.28+): ``(position, visited)`` — the new
     area goes before the first node whose ``addr`` is not below ``addr``."""
     position = bisect_left(addrs, addr)
@@ -150,7 +162,9 @@ def vmlist_insert(addrs: Sequence[int], spans: Sequence[int], addr: int, trace: 
     return position, visited
 
 
-def lookup(addrs: Sequence[int], spans: Sequence[int], addr: int, trace: list | None = None) -> tuple[int, int]:
+def lookup(
+    addrs: Sequence[int], spans: Sequence[int], addr: int, trace: list[WalkStep] | None = None
+) -> tuple[int, int]:
     """mm/vmalloc.c:__find_vm_area's walk: ``(position, visited)`` of the area starting at
     ``addr`` (``position == len(addrs)`` if none).  ``trace`` as for :func:`first_fit`."""
     try:
@@ -194,10 +208,12 @@ class VmStruct:
 
     @property
     def end(self) -> int:
+        """``addr + size``: the first address after the area (its guard page included while linked)."""
         return self.addr + self.size
 
     @property
     def flag_names(self) -> tuple[str, ...]:
+        """The ``VM_*`` names of ``flags`` (``unsigned long``), lowest bit first."""
         return vm_flag_names(self.flags)
 
     def __repr__(self) -> str:
@@ -223,7 +239,7 @@ class Vmalloc:
         page_alloc: PageAllocator,
         pgtable: PageTables,
         vmap: VmapAreas,
-        owner: Any,
+        owner: PageOwner,
     ) -> None:
         self.config = config
         self.layout = layout
@@ -239,12 +255,15 @@ class Vmalloc:
 
     # -- public API ----------------------------------------------------------------------------
     def vmalloc(self, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
-        """``vmalloc(size)``: virtually contiguous memory from scattered frames.
+        """``void *vmalloc(unsigned long size)``: virtually contiguous memory from scattered frames.
 
         Follows mm/vmalloc.c:__vmalloc_node with ``GFP_KERNEL | __GFP_HIGHMEM``: reserve an
         area (guard page included), allocate one frame per page (highmem first), map them
-        in ``swapper_pg_dir``.  Returns the address, or None (NULL) with an
-        ``AllocationFailed`` event when the space or the memory runs out.
+        in ``swapper_pg_dir``.  ``size`` is rounded up to pages; ``caller`` is the
+        ``__builtin_return_address(0)`` /proc/vmallocinfo shows (a name here).  Returns the
+        address, or None (NULL) with an ``AllocationFailed`` event when the space or the
+        memory runs out.  2.6.24 finds the hole by walking vmlist first-fit; 2.6.28+ asks
+        ``alloc_vmap_area`` (the vmap_area rb-tree), which may purge lazily freed areas first.
 
         >>> from vmwidgets import Kernel, Config
         >>> k = Kernel(Config())
@@ -259,10 +278,14 @@ class Vmalloc:
             return addr
 
     def vfree(self, addr: int | None) -> None:
-        """``vfree(addr)``: unmap a vmalloc area, free its frames, unlink its vm_struct.
+        """``void vfree(const void *addr)`` (``void *addr`` in 2.6.24): free a vmalloc area.
 
-        ``vfree(None)`` does nothing, as ``vfree(NULL)``.  An address that is no area gets
-        the kernel's warning as an event, then :class:`~vmwidgets.errors.NotAVmallocArea`.
+        Follows mm/vmalloc.c:__vunmap with ``deallocate_pages=1``: unlink the vm_struct,
+        unmap it, give every frame back.  ``vfree(None)`` does nothing, as ``vfree(NULL)``.
+        An address that is no area gets the kernel's "Trying to vfree() nonexistent vm area"
+        warning as an event, then :class:`~vmwidgets.errors.NotAVmallocArea`.  2.6.24 clears
+        the PTEs and flushes the TLB at once; 2.6.28+ frees the vmap_area lazily (the PTEs
+        stay until ``__purge_vmap_area_lazy``).
 
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
@@ -279,17 +302,15 @@ class Vmalloc:
             op.result = "void"
 
     def vmap(self, pages: Sequence[Page], flags: int = VM_MAP, caller: str | None = DEFAULT_CALLER) -> int | None:
-        """``vmap(pages, count, flags, PAGE_KERNEL)``: map existing frames contiguously.
+        """``void *vmap(struct page **pages, unsigned int count, unsigned long flags, pgprot_t prot)``.
 
-        The frames stay the caller's: ``vunmap`` unmaps without freeing them.  As in 2.6.24,
-        the area's ``pages``/``nr_pages`` are not filled in.
+        Follows mm/vmalloc.c:vmap with ``prot = PAGE_KERNEL``: ``pages`` (``count`` is its
+        length) are mapped contiguously in a new area with ``flags`` (``VM_MAP`` usually).
+        The frames stay the caller's: ``vunmap`` unmaps without freeing them.  As in both
+        eras, the area's ``pages``/``nr_pages`` are not filled in.  Returns the address, or
+        None (NULL) when the vmalloc space or a page-table page runs out.
         """
-        if isinstance(pages, (str, bytes)) or not isinstance(pages, Sequence) or not pages:
-            raise InvalidArgument("pages", pages, "a non-empty list of struct pages from alloc_pages")
-        for i, p in enumerate(pages):
-            self._page_alloc.check_page(p, f"pages[{i}]")
-            if p.count < 1 or p.reserved:
-                raise InvalidArgument(f"pages[{i}]", p, "an allocated (not free, not reserved) page")
+        pages = self._check_pages(pages)
         check_int("flags", flags, 0, VM_FLAGS_ALL, "a combination of VM_* flags (VM_MAP usually)")
         caller = self._check_caller(caller)
         with self._emitter.operation("vmap", f"count={len(pages)}, flags={flags:#x}", "mm/vmalloc.c:vmap") as op:
@@ -305,15 +326,21 @@ class Vmalloc:
             return addr
 
     def vunmap(self, addr: int) -> None:
-        """``vunmap(addr)``: release a mapping made by :meth:`vmap`; the frames are kept."""
+        """``void vunmap(const void *addr)`` (``void *addr`` in 2.6.24): undo :meth:`vmap`.
+
+        Follows mm/vmalloc.c:__vunmap with ``deallocate_pages=0``: the frames are kept.  A bad
+        address raises :class:`~vmwidgets.errors.NotAVmallocArea` after the kernel's warning.
+        """
         check_int("addr", addr, 0, 0xFFFFFFFF, "an address returned by vmap")
         with self._emitter.operation("vunmap", f"addr={addr:#010x}", "mm/vmalloc.c:vunmap") as op:
             self._vunmap(addr, deallocate_pages=False, who="vunmap")
             op.result = "void"
 
     def ioremap(self, phys_addr: int, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
-        """``ioremap(phys_addr, size)``: map device memory into the vmalloc area (VM_IOREMAP).
+        """``void __iomem *ioremap(resource_size_t phys_addr, unsigned long size)``: map device memory.
 
+        ``unsigned long offset`` in 2.6.24 (asm-x86/io_32.h); ``resource_size_t`` (64-bit
+        under PAE) in 2.6.28+.  Returns the mapped address or None (NULL).
         Follows arch/x86/mm/ioremap.c: the ISA range 640 kB–1 MB is already mapped and comes
         back through the direct map; RAM in use may not be remapped (NULL); otherwise an
         area aligned to its size (up to 512 kB) gets uncached PTEs and ``phys_addr``; no
@@ -338,7 +365,7 @@ class Vmalloc:
             return addr
 
     def iounmap(self, addr: int) -> None:
-        """``iounmap(addr)``: undo :meth:`ioremap`; follows arch/x86/mm/ioremap.c:iounmap.
+        """``void iounmap(volatile void __iomem *addr)``: undo :meth:`ioremap` (arch/x86/mm/ioremap.c:iounmap).
 
         Addresses up to high_memory (the ISA window among them) are left alone, as the
         kernel does.  An address that is no area gets the kernel's "iounmap: bad address"
@@ -356,7 +383,11 @@ class Vmalloc:
             self._vunmap(base, deallocate_pages=False, who="iounmap")
 
     def find_vm_area(self, addr: int) -> VmStruct | None:
-        """``find_vm_area(addr)``: the vm_struct that starts exactly at ``addr``, or None.
+        """``struct vm_struct *find_vm_area(const void *addr)``: the area starting exactly at ``addr``.
+
+        Follows mm/vmalloc.c:find_vm_area (``void *addr`` in 2.6.24).  Returns None (NULL) if
+        no area starts there.  2.6.24 walks vmlist; 2.6.28+ searches the vmap_area rb-tree
+        (``find_vmap_area``) and a lazily freed area is not found.
 
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
@@ -373,7 +404,10 @@ class Vmalloc:
             return area
 
     def vmalloc_to_page(self, addr: int) -> Page | None:
-        """``vmalloc_to_page(addr)``: walk swapper_pg_dir to the struct page mapped at ``addr``.
+        """``struct page *vmalloc_to_page(const void *vmalloc_addr)``: the frame mapped at ``addr``.
+
+        Follows mm/vmalloc.c:vmalloc_to_page (``void *`` in 2.6.24): walk swapper_pg_dir;
+        None (NULL) when no 4 kB PTE maps the address.
 
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
@@ -384,19 +418,24 @@ class Vmalloc:
         check_int("addr", addr, 0, 0xFFFFFFFF)
         with self._emitter.operation("vmalloc_to_page", f"addr={addr:#010x}", "mm/vmalloc.c:vmalloc_to_page") as op:
             t = self._pgtable.walk(self._pgtable.swapper, addr, emit=True)
-            page = None
-            if t.ok and t.page_size == PAGE_SIZE and (t.phys >> PAGE_SHIFT) < len(self._page_alloc.mem_map):
-                page = Page(self._owner, t.phys >> PAGE_SHIFT)
+            page, phys = None, t.phys
+            if phys is not None and t.page_size == PAGE_SIZE and (phys >> PAGE_SHIFT) < len(self._page_alloc.mem_map):
+                page = Page(self._owner, phys >> PAGE_SHIFT)
             op.result = "NULL" if page is None else f"page pfn={page.pfn:#x}"
             return page
 
     @property
     def vmlist(self) -> VmStruct | None:
-        """The head of ``vmlist`` (None when empty); follow ``.next`` or iterate it."""
+        """``struct vm_struct *vmlist`` (mm/vmalloc.c): the head, None (NULL) when empty.
+
+        Follow ``.next`` or iterate it.  Sorted by address in both eras; in 2.6.28+ it only
+        feeds /proc/vmallocinfo (the vmap_area tree decides addresses)."""
         return self._vm_nodes[0] if self._vm_nodes else None
 
     def vmallocinfo(self) -> str:
-        """/proc/vmallocinfo as mm/vmalloc.c:s_show prints it (one line per area)."""
+        """/proc/vmallocinfo as mm/vmalloc.c:s_show prints it (one line per area).
+
+        The file arrived in 2.6.25; the model shows it in 2.6.24 too (see the module notes)."""
         return vmallocinfo(self._vm_nodes)
 
     @property
@@ -405,6 +444,18 @@ class Vmalloc:
         return tuple(self._vm_nodes)
 
     # -- internals -----------------------------------------------------------------------------
+    def _check_pages(self, pages: object) -> list[Page]:
+        """vmap's ``pages``: a non-empty sequence of allocated pages of this kernel."""
+        if isinstance(pages, (str, bytes)) or not isinstance(pages, Sequence) or not pages:
+            raise InvalidArgument("pages", pages, "a non-empty list of struct pages from alloc_pages")
+        checked = []
+        for i, p in enumerate(pages):
+            page = self._page_alloc.check_page(p, f"pages[{i}]")
+            if page.count < 1 or page.reserved:
+                raise InvalidArgument(f"pages[{i}]", page, "an allocated (not free, not reserved) page")
+            checked.append(page)
+        return checked
+
     def _check_caller(self, caller: object) -> str | None:
         if caller is not None and (not isinstance(caller, str) or not 0 < len(caller) <= 128):
             raise InvalidArgument("caller", caller, "None or a name of 1 to 128 characters")
@@ -533,8 +584,9 @@ class Vmalloc:
         """
         if self.config.era_minor >= 28:
             va = self._vmap.find_vmap_area(addr)
-            live = va is not None and va.flags & VM_VM_AREA and not va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING)
-            return va.private if live else None
+            if va is None or not va.flags & VM_VM_AREA or va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING):
+                return None
+            return va.private
         return self._vmlist_lookup(addr, _FIND)[0]
 
     def _vmlist_lookup(self, addr: int, fn: str) -> tuple[VmStruct | None, int]:
@@ -575,6 +627,7 @@ class Vmalloc:
             self._log.warn(_VUNMAP, f"Trying to vfree() bad address ({addr:08x})")  # whoever called __vunmap
             hint = " (an ioremap'ed address is released with iounmap)" if who == "vfree" else ""
             raise NotAVmallocArea("addr", shown, "the page-aligned start of a vmalloc area" + hint)
+        va = None
         if self.config.era_minor >= 28:  # remove_vm_area: find the vmap_area first
             va = self._vmap.find_vmap_area(addr)
             if va is None or not va.flags & VM_VM_AREA or va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING):
@@ -591,7 +644,7 @@ class Vmalloc:
                 "the start of an area on vmlist (see vmallocinfo()); this one is none, or was freed already",
             )
         area = node
-        if self.config.era_minor >= 28:  # free_unmap_vmap_area: the PTEs stay until a purge
+        if va is not None:  # 2.6.28+ free_unmap_vmap_area: the PTEs stay until a purge
             self._vmap.free_vmap_area_lazy(va)
         else:  # unmap_vm_area: clear the PTEs, flush the TLB
             for page_addr in range(area.addr, area.addr + area.size, PAGE_SIZE):
@@ -658,8 +711,8 @@ class Vmalloc:
             return None
         self._set_field(area, "phys_addr", base)
         prot = (self._pgtable.page_kernel | _PAGE_PCD) if new else _KERNPG_TABLE
-        pfns = list(range(base >> PAGE_SHIFT, (base + size) >> PAGE_SHIFT))
-        if not self._map_vm_area(area, pfns, prot, _IOREMAP_PTE):
+        frames = list(range(base >> PAGE_SHIFT, (base + size) >> PAGE_SHIFT))
+        if not self._map_vm_area(area, frames, prot, _IOREMAP_PTE):
             self._vunmap(area.addr, deallocate_pages=False, who="iounmap")
             return None
         return area.addr + offset

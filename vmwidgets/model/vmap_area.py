@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..events import TlbFlushed, VmapAreaFreed, VmapAreaLazyFreed, VmapAreaVisited
 from .constants import PAGE_SHIFT, PAGE_SIZE
@@ -22,6 +22,9 @@ from .emit import Emitter
 from .pgtable import PageTables
 from .printk import KernelLog
 from .rbtree import RbNode, RbRoot, rb_erase, rb_insert_color, rb_link_node, rb_next, rb_prev
+
+if TYPE_CHECKING:  # the layer above: only its type, for ``private``
+    from .vmalloc import VmStruct
 
 __all__ = ["LAZY_MAX_PAGES", "VM_LAZY_FREE", "VM_LAZY_FREEING", "VM_VM_AREA", "VmapArea", "VmapAreas"]
 
@@ -49,10 +52,18 @@ class VmapArea:
     def __init__(self, va_start: int, va_end: int) -> None:
         self.va_start, self.va_end, self.flags = va_start, va_end, 0
         self.rb_node = RbNode(self, va_start)
-        self.private: Any = None  # the vm_struct it backs: vmalloc's, above this layer
+        self.private: VmStruct | None = None  # the vm_struct it backs: vmalloc's, above this layer
 
     def __repr__(self) -> str:
         return f"<vmap_area {self.va_start:#010x}-{self.va_end:#010x} flags={self.flags:#x}>"
+
+
+def _va(node: RbNode) -> VmapArea:
+    """``rb_entry(node, struct vmap_area, rb_node)``: the area a node of vmap_area_root orders."""
+    owner = node.owner
+    if not isinstance(owner, VmapArea):
+        raise TypeError(f"{node!r} in vmap_area_root orders {owner!r}, not a vmap_area")
+    return owner
 
 
 class VmapAreas:
@@ -73,28 +84,34 @@ class VmapAreas:
 
     @property
     def vmap_area_list(self) -> Sequence[VmapArea]:
-        """``vmap_area_list``: every area by address (a read-only copy)."""
+        """``LIST_HEAD(vmap_area_list)``: every area by address (a read-only copy; empty before 2.6.28)."""
         return tuple(self._vmap_list)
 
     @property
     def lazy_nr(self) -> int:
-        """``vmap_lazy_nr``: pages of lazily freed areas waiting for a purge."""
+        """``atomic_t vmap_lazy_nr``: pages of lazily freed areas waiting for a purge."""
         return self._lazy_nr
 
     @staticmethod
     def is_lazy(va: VmapArea) -> bool:
-        """Freed lazily and not purged yet (its PTEs may still be there)."""
+        """``va->flags & (VM_LAZY_FREE | VM_LAZY_FREEING)``: freed lazily, not purged yet (PTEs may remain)."""
         return bool(va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING))
 
     def alloc_vmap_area(self, size: int, align: int, vstart: int, vend: int) -> VmapArea | None:
-        """mm/vmalloc.c:alloc_vmap_area — first fit in the tree, purge and retry once."""
+        """``struct vmap_area *alloc_vmap_area(unsigned long size, unsigned long align,
+        unsigned long vstart, unsigned long vend, int node, gfp_t gfp_mask)`` (mm/vmalloc.c, 2.6.28+).
+
+        First fit in the tree, purge lazily freed areas and retry once.  ``size`` includes
+        the guard page.  Returns the new area, or None where the kernel returns
+        ``ERR_PTR(-EBUSY)`` after its "vmap allocation failed" warning.  Not in 2.6.24.
+        """
         emit = self._emitter.emit
         purged = False
         while True:
             addr = _align(vstart, align)
             n, first = self.vmap_area_root.rb_node, None
             while n is not None:  # the lowest area that ends at or after addr
-                tmp = n.owner
+                tmp = _va(n)
                 if tmp.va_end >= addr:
                     if first is None and tmp.va_start < addr + size:
                         first = tmp
@@ -120,7 +137,7 @@ class VmapAreas:
                     n = n.rb_right
             if first is not None and first.va_end < addr:
                 nxt = rb_next(first.rb_node)
-                first = nxt.owner if nxt is not None else None
+                first = _va(nxt) if nxt is not None else None
             while first is not None and addr + size > first.va_start and addr + size <= vend:
                 addr = _align(first.va_end + PAGE_SIZE, align)
                 emit(
@@ -132,7 +149,7 @@ class VmapAreas:
                     verdict="skip",
                 )
                 nxt = rb_next(first.rb_node)
-                first = nxt.owner if nxt is not None else None
+                first = _va(nxt) if nxt is not None else None
             if addr + size <= vend:
                 break
             verdict = "overflow" if not purged else "fail"
@@ -150,7 +167,7 @@ class VmapAreas:
         """mm/vmalloc.c:__insert_vmap_area — descend by address, link, rebalance, list."""
         parent, link, left = None, self.vmap_area_root.rb_node, False
         while link is not None:
-            tmp = link.owner
+            tmp = _va(link)
             parent = link
             left = va.va_start < tmp.va_end
             link = link.rb_left if left else link.rb_right
@@ -159,16 +176,18 @@ class VmapAreas:
         rb_link_node(va.rb_node, parent, left, self.vmap_area_root, emit, label)
         rb_insert_color(va.rb_node, self.vmap_area_root, emit)
         prev = rb_prev(va.rb_node)
-        i = 0 if prev is None else self._vmap_list.index(prev.owner) + 1  # list_add_rcu after prev
+        i = 0 if prev is None else self._vmap_list.index(_va(prev)) + 1  # list_add_rcu after prev
         self._vmap_list.insert(i, va)
         self._vmap_starts.insert(i, va.va_start)
 
     def find_vmap_area(self, addr: int) -> VmapArea | None:
-        """mm/vmalloc.c:__find_vmap_area — binary search of the tree by start address."""
+        """mm/vmalloc.c:__find_vmap_area(``unsigned long addr``): the area starting at ``addr``.
+
+        A binary search of the tree; None (NULL) if none starts there.  2.6.28+ only."""
         emit = self._emitter.emit
         n = self.vmap_area_root.rb_node
         while n is not None:
-            va = n.owner
+            va = _va(n)
             if addr == va.va_start:
                 emit(VmapAreaVisited, _FIND, va_start=va.va_start, va_end=va.va_end, candidate=addr, verdict="match")
                 return va
@@ -179,7 +198,9 @@ class VmapAreas:
         return None
 
     def free_vmap_area_lazy(self, va: VmapArea) -> None:
-        """free_unmap_vmap_area_noflush: mark it lazy; purge when too many pages wait.
+        """mm/vmalloc.c:free_unmap_vmap_area_noflush(``struct vmap_area *va``): mark it lazy.
+
+        A purge runs when more than ``lazy_max_pages()`` wait.  2.6.28+ only.
 
         The PTEs stay until the purge, but they no longer count as mappings of their frames
         (vfree hands the frames back at once)."""
@@ -198,7 +219,7 @@ class VmapAreas:
             self.purge_vmap_area_lazy()
 
     def purge_vmap_area_lazy(self) -> None:
-        """mm/vmalloc.c:__purge_vmap_area_lazy — unmap every lazy area, one TLB flush, free them."""
+        """mm/vmalloc.c:__purge_vmap_area_lazy: unmap every lazy area, one TLB flush, free them (2.6.28+)."""
         lazy = [va for va in self._vmap_list if va.flags & VM_LAZY_FREE]
         if not lazy:
             return
