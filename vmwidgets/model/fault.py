@@ -99,7 +99,7 @@ class Faults:
         faulted = False
         emit = self._emitter.emit
         for _ in range(3):  # the instruction runs again after each fault the kernel fixed
-            t = self._pgtable.walk(mm.pgd.pfn, addr, emit=True)
+            t = self._pgtable.walk(mm._pgd_pfn(), addr, emit=True)
             if t.ok and self._allowed(t.steps[-1].entry, write, exec_, user):
                 self._touch(t, addr, write)
                 return Access(addr, t.phys, faulted)
@@ -151,15 +151,15 @@ class Faults:
         lay, pt = self.layout, self._pgtable
         if not lay.vmalloc_start <= addr < lay.vmalloc_end:
             return False
-        i = pt.pgd_index(addr)
+        i, pgd = pt.pgd_index(addr), mm._pgd_pfn()
         src = pt.entry(pt.swapper, i)
-        if not src & _PAGE_PRESENT or pt.entry(mm.pgd.pfn, i) & _PAGE_PRESENT:
+        if not src & _PAGE_PRESENT or pt.entry(pgd, i) & _PAGE_PRESENT:
             return False
-        old = pt.entry(mm.pgd.pfn, i)
-        pt.set_entry(mm.pgd.pfn, i, src)
+        old = pt.entry(pgd, i)
+        pt.set_entry(pgd, i, src)
         fn = self._fault_fn().replace("do_page_fault", "vmalloc_sync_one")
         self._emitter.emit(
-            PteChanged, fn, table=mm.pgd.pfn, index=i, vaddr=addr & ~((1 << 22) - 1), old=old, new=src, level="pgd"
+            PteChanged, fn, table=pgd, index=i, vaddr=addr & ~((1 << 22) - 1), old=old, new=src, level="pgd"
         )
         # vmalloc_fault then checks the kernel's own PTE: nothing mapped there (a guard page)
         # means the fault was not a vmalloc fault after all, and do_page_fault goes on

@@ -5,9 +5,9 @@ Owns the task list and every mm (the tasks' and those read from /proc/PID/maps).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, InvariantError
 from .constants import PAGE_SHIFT
 from .emit import Emitter
 from .layout import Layout
@@ -28,6 +28,9 @@ from .mm_types import (
 from .mmap import MmStruct
 from .pgtable import PageTables
 from .sched import Task
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
 
 __all__ = ["Processes"]
 
@@ -55,7 +58,7 @@ class Processes:
     mms belong to.
     """
 
-    def __init__(self, layout: Layout, emitter: Emitter, pgtable: PageTables, memory: Memory, owner: Any) -> None:
+    def __init__(self, layout: Layout, emitter: Emitter, pgtable: PageTables, memory: Memory, owner: Kernel) -> None:
         self.layout = layout
         self._emitter = emitter
         self._pgtable = pgtable
@@ -112,12 +115,12 @@ class Processes:
             mm.start_stack = mm.task_size - 0x11C0
             # load_elf_interp: ld.so's text top-down, its data MAP_FIXED right above (no total_size in 2.6.24)
             ld = File("/lib/ld-2.7.so", (8, 1), 2101)
-            base = mm._do_mmap_pgoff(ld, 0, 0x1B000, rx, priv, 0)
+            base = _placed(mm._do_mmap_pgoff(ld, 0, 0x1B000, rx, priv, 0))
             mm._do_mmap_pgoff(ld, base + 0x1B000, 0x2000, rw, priv | MAP_FIXED, 0x1A)
             # ld.so then maps libc from user space (sys_mmap2 drops MAP_DENYWRITE): the whole image,
             # its data MAP_FIXED over the end, and an anonymous bss
             libc = File("/lib/libc-2.7.so", (8, 1), 2130)
-            base = mm._do_mmap_pgoff(libc, 0, 0x143000, rx, MAP_PRIVATE, 0)
+            base = _placed(mm._do_mmap_pgoff(libc, 0, 0x143000, rx, MAP_PRIVATE, 0))
             mm._do_mmap_pgoff(libc, base + 0x13D000, 0x3000, rw, MAP_PRIVATE | MAP_FIXED, 0x13D)
             mm._do_mmap_pgoff(None, base + 0x140000, 0x3000, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0)
             op.result = f"task {pid}"
@@ -188,6 +191,14 @@ class Processes:
             mm._vma_unlink(vma, "mm/mmap.c:remove_vma")  # mmap.py's unlinking step
             mm.total_vm -= (vma.vm_end - vma.vm_start) >> PAGE_SHIFT
         self._memory.free_pgtables(mm, 0, mm.task_size)
-        self._pgtable.pgd_free(mm.name, mm.pgd.pfn)
+        self._pgtable.pgd_free(mm.name, mm._pgd_pfn())
         self.tasks.remove(task)
         self.mms.remove(mm)
+        mm._exit_mmap()
+
+
+def _placed(addr: int | None) -> int:
+    """A mapping's address in a fresh address space, where a hole is always found."""
+    if addr is None:
+        raise InvariantError("spawn", "NULL", "a hole for ld.so and libc in a fresh address space")
+    return addr

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
 
 from .rbtree import RbNode
 
@@ -110,9 +111,9 @@ class VmAreaStruct:
         self.vm_page_prot = 0
         self.vm_pgoff = pgoff
         self.vm_file = file
-        self.anon_vma = None
-        self.vm_ops = None
-        self.vm_private_data = None
+        self.anon_vma: object | None = None  # an identity token: VMAs sharing it share anonymous pages
+        self.vm_ops: object | None = None
+        self.vm_private_data: object | None = None
         self.id = mm._k._next_vma_id()
         self.vm_rb = RbNode(self, self.id)
 
@@ -129,7 +130,8 @@ class VmAreaStruct:
     def label(self) -> str:
         return f"{self.vm_start:08x}-{self.vm_end:08x}"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[VmAreaStruct]:
+        """This VMA and those after it, following ``vm_next`` (``for (; vma; vma = vma->vm_next)``)."""
         node: VmAreaStruct | None = self
         while node is not None:
             yield node
@@ -150,7 +152,7 @@ class TaskStruct:
 
     __slots__ = ("comm", "mm", "pid")
 
-    def __init__(self, pid: int, comm: str, mm: Any) -> None:
+    def __init__(self, pid: int, comm: str, mm: MmStruct) -> None:
         self.pid, self.comm, self.mm = pid, comm, mm
 
     def __repr__(self) -> str:

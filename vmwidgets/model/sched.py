@@ -7,8 +7,13 @@ below it (``mm_types``) never import upward.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .mm_types import File, TaskStruct
 from .mmap import sys_brk, sys_mmap_pgoff, sys_mprotect, sys_munmap
+
+if TYPE_CHECKING:
+    from .fault import Access
 
 __all__ = ["Task"]
 
@@ -66,6 +71,6 @@ class Task(TaskStruct):
         """
         return sys_brk(self, brk)
 
-    def access(self, addr: int, write: bool = False, exec: bool = False, user: bool = True):
+    def access(self, addr: int, write: bool = False, exec: bool = False, user: bool = True) -> Access:
         """Touch ``addr`` as this task would (see :meth:`Kernel.access`): do_page_fault on a miss."""
         return self.mm._k.access(self, addr, write, exec, user)
