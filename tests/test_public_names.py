@@ -15,8 +15,12 @@ WITHOUT_ALL = {
     "vmwidgets.timeline",
     "vmwidgets.render.focus",
     "vmwidgets.render.pseudocode",
+    "vmwidgets.model.config",
+    "vmwidgets.model.constants",
+    "vmwidgets.model.layout",
+    "vmwidgets.model.rbtree",
 }
-PREFIXES_WITHOUT_ALL = ("vmwidgets.model", "vmwidgets.widgets.")  # issue 12, as above
+PREFIXES_WITHOUT_ALL = ("vmwidgets.widgets.",)  # issue 12, as above
 
 
 def _modules() -> list[str]:

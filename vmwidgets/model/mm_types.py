@@ -11,6 +11,45 @@ from .rbtree import RbNode
 if TYPE_CHECKING:
     from .mmap import MmStruct
 
+__all__ = [
+    "PROT_NONE",
+    "PROT_READ",
+    "PROT_WRITE",
+    "PROT_EXEC",
+    "PROT_SEM",
+    "PROT_GROWSDOWN",
+    "PROT_GROWSUP",
+    "MAP_TYPE",
+    "MAP_SHARED",
+    "MAP_PRIVATE",
+    "MAP_FIXED",
+    "MAP_ANONYMOUS",
+    "MAP_GROWSDOWN",
+    "MAP_DENYWRITE",
+    "MAP_EXECUTABLE",
+    "MAP_NORESERVE",
+    "VM_READ",
+    "VM_WRITE",
+    "VM_EXEC",
+    "VM_SHARED",
+    "VM_MAYREAD",
+    "VM_MAYWRITE",
+    "VM_MAYEXEC",
+    "VM_MAYSHARE",
+    "VM_GROWSDOWN",
+    "VM_DENYWRITE",
+    "VM_EXECUTABLE",
+    "VM_ACCOUNT",
+    "VMA_FLAG_NAMES",
+    "FMODE_READ",
+    "FMODE_WRITE",
+    "MIN_GAP",
+    "STACK_RLIMIT",
+    "File",
+    "VmAreaStruct",
+    "TaskStruct",
+]
+
 PROT_NONE = 0x0
 PROT_READ = 0x1
 PROT_WRITE = 0x2

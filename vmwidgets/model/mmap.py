@@ -67,6 +67,8 @@ if TYPE_CHECKING:
     from .kernel import Kernel
     from .page import Page
 
+__all__ = ["ULONG_MAX", "MmStruct", "sys_brk", "sys_mmap_pgoff", "sys_mprotect", "sys_munmap"]
+
 _MMAP = "mm/mmap.c:"
 ULONG_MAX = 0xFFFFFFFF  # i386's unsigned long: what a system call argument can hold
 _PROTNONE = 0x080  # _PAGE_PROTNONE: the PSE bit, meaning "present but no access" in a PTE
