@@ -54,6 +54,7 @@ class Access:
 
     @property
     def ok(self) -> bool:
+        """True when the access reached a frame (``phys`` is not None), after a fault or not."""
         return self.phys is not None
 
     def __repr__(self) -> str:
@@ -82,8 +83,15 @@ class Faults:
 
     def access(self, task: Task, addr: int, write: bool = False, exec: bool = False, user: bool = True) -> Access:
         """The CPU touches ``addr`` in ``task``: the MMU walks its page tables and, on a miss or
-        a protection violation, do_page_fault runs (``user=False``: a kernel-mode access,
-        which may take vmalloc_fault)."""
+        a protection violation, arch/x86/mm/fault.c:do_page_fault runs (fault_32.c before
+        2.6.25); ``user=False`` is a kernel-mode access, which may take vmalloc_fault.
+
+        ``struct task_struct *task`` (a live task of this kernel), ``unsigned long addr``
+        (any 32-bit address); ``write``/``exec``/``user`` stand for the error code's bits.
+        Returns an :class:`Access`: the physical address reached, or the signal (SIGSEGV,
+        or an oops in kernel mode) and why.  A fault the handler fixes (a first touch, a
+        copy on write, a stack that grows) is retried, as the CPU restarts the instruction.
+        """
         self._processes.check_task(task)
         check_int("addr", addr, 0, 0xFFFFFFFF, "a 32-bit virtual address")
         for name, value in (("write", write), ("exec", exec), ("user", user)):

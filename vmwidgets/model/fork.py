@@ -70,12 +70,14 @@ class Processes:
         self._vma_ids = 0
 
     def next_vma_id(self) -> int:
-        """A kernel-wide id for a new VMA (what the views call it)."""
+        """A kernel-wide id for a new VMA, what events and views call it (the kernel has none:
+        it names a ``struct vm_area_struct *`` by its address)."""
         self._vma_ids += 1
         return self._vma_ids
 
     def check_task(self, task: object) -> None:
-        """Refuse anything but a live task of this kernel."""
+        """Refuse anything but a live ``struct task_struct *`` of this kernel: an object of
+        another kind or kernel, or a task that has exited, raises :class:`~vmwidgets.InvalidArgument`."""
         if not isinstance(task, Task) or task not in self.tasks:
             raise InvalidArgument("task", task, "a live task of this kernel (from spawn or fork)")
 
@@ -90,8 +92,12 @@ class Processes:
         below ``mmap_base`` with its data right above it (2.6.24's load_elf_interp), then
         libc as ld.so maps it from user space: the whole image top-down, its data mapped
         over the end with MAP_FIXED (a split), an anonymous bss.  No vdso (2.6.24 puts
-        one page below ld.so), no randomisation.  None (-ENOMEM) when no page is left for
-        the page directory.
+        one page below ld.so), no randomisation.
+
+        ``const char *name``: the command (``comm``, 1 to 15 printable characters, no ``/``).
+        Returns the new ``struct task_struct *``, or None (NULL: execve would fail with
+        -ENOMEM) when no page is left for the page directory.  The page directory comes
+        from arch/x86/mm/pgtable_32.c:pgd_alloc in 2.6.24, arch/x86/mm/pgtable.c from 2.6.26.
         """
         if not isinstance(name, str) or not 0 < len(name) <= 15 or not name.isprintable() or "/" in name:
             raise InvalidArgument("name", name, "a command name of 1 to 15 printable characters, no '/'")
@@ -130,7 +136,10 @@ class Processes:
         """kernel/fork.c:copy_mm/dup_mmap — a child with copies of every VMA; private writable
         pages are write-protected in both, so the first write copies (do_wp_page).
 
-        Returns None (-ENOMEM) when memory runs out; the half-built child is torn down again.
+        ``struct task_struct *task``: a live task of this kernel.  Returns the child's
+        ``struct task_struct *``, or None (NULL: fork returns -ENOMEM) when memory runs out;
+        the half-built child is torn down again.  The same in both eras (anon_vma chains,
+        which change how dup_mmap links anonymous pages, came in 2.6.34).
         """
         self.check_task(task)
         with self._emitter.operation("fork", f"pid={task.pid}", "kernel/fork.c:dup_mmap") as op:
@@ -155,7 +164,13 @@ class Processes:
             return child
 
     def exit(self, task: Task) -> None:
-        """kernel/exit.c → mm/mmap.c:exit_mmap: unmap everything, free the page tables and the pgd."""
+        """kernel/exit.c:do_exit → exit_mm → mm/mmap.c:exit_mmap: unmap everything, free the page
+        tables and the pgd (pgd_free).
+
+        ``struct task_struct *task``: a live task of this kernel.  Returns nothing (``void``).
+        Afterwards the task and its mm are stale handles: every call on them, and reading
+        ``mm.mmap``, raises :class:`~vmwidgets.InvalidArgument`.  The same in both eras.
+        """
         self.check_task(task)
         with self._emitter.operation("exit", f"pid={task.pid}", "mm/mmap.c:exit_mmap") as op:
             self._teardown(task)

@@ -53,23 +53,37 @@ class Recording(Protocol):
     :class:`~vmwidgets.timeline.Timeline` is one (the core may not import it)."""
 
     @property
-    def recording(self) -> bool: ...
+    def recording(self) -> bool:
+        """False while paused."""
+        ...
 
-    def pause(self) -> None: ...
+    def pause(self) -> None:
+        """Stop recording; the model runs on."""
+        ...
 
-    def resume(self) -> None: ...
+    def resume(self) -> None:
+        """Record again (after a marker for the gap)."""
+        ...
 
-    def paused(self) -> AbstractContextManager[object]: ...
+    def paused(self) -> AbstractContextManager[object]:
+        """``with k.timeline.paused(): …``: pause, and resume on leaving."""
+        ...
 
-    def __len__(self) -> int: ...
+    def __len__(self) -> int:
+        """The number of events recorded."""
+        ...
 
 
 class Replay(Protocol):
     """What the replay layer installs: a recorder factory and a snapshot of the views' state."""
 
-    def record(self, kernel: Kernel, checkpoint_every: int, max_events: int | None) -> Recording: ...
+    def record(self, kernel: Kernel, checkpoint_every: int, max_events: int | None) -> Recording:
+        """Attach a recorder to ``kernel``'s emitter; the timeline it keeps."""
+        ...
 
-    def snapshot(self, kernel: Kernel) -> object: ...
+    def snapshot(self, kernel: Kernel) -> object:
+        """The views' state of ``kernel`` as it is now."""
+        ...
 
 
 def _doc(source: Callable[..., object]) -> Callable[[_F], _F]:
@@ -185,6 +199,9 @@ class Kernel:
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``callback(event)`` for every event from now on; returns an unsubscribe function.
 
+        The model's own hook (the kernel has tracepoints, which this is not): ``callback``
+        takes one :class:`~vmwidgets.events.Event`; the same in both eras.
+
         A callback that raises does not stop the kernel: the operation completes, the
         error is kept in :attr:`subscriber_errors` and reported as a ``SubscriberWarning``.
         """
@@ -196,7 +213,8 @@ class Kernel:
         return self.emitter.subscriber_errors
 
     def dmesg(self) -> str:
-        """The kernel log: the boot lines the model knows, then every warning since.
+        """The kernel log (kernel/printk.c's ring buffer, as ``dmesg`` reads it): the boot lines
+        the model knows, then every warning since.  Returns the text, one line a message.
 
         >>> from vmwidgets import Kernel
         >>> print(Kernel().dmesg().splitlines()[0])
@@ -205,7 +223,10 @@ class Kernel:
         return self.log.dmesg()
 
     def view_state(self) -> object:
-        """A :class:`~vmwidgets.ViewState` of the kernel as it is now (see :mod:`vmwidgets.recording`)."""
+        """A :class:`~vmwidgets.ViewState` of the kernel as it is now (see :mod:`vmwidgets.recording`).
+
+        Typed ``object`` here: the core may not import the replay layer that defines it.
+        """
         if Kernel._replay is None:
             raise ConfigError("view_state", None, "a kernel of the vmwidgets package (import vmwidgets first)")
         return Kernel._replay.snapshot(self)
@@ -410,11 +431,19 @@ class Kernel:
 
     # -- helpers for lessons and views ---------------------------------------------------------
     def pa(self, vaddr: int) -> int:
-        """``__pa(vaddr)`` for a lowmem address (see :meth:`Layout.pa`)."""
+        """``__pa(vaddr)`` (include/asm-x86/page_32.h; arch/x86/include/asm/page.h in 2.6.32):
+        ``unsigned long vaddr`` in lowmem to its physical address (``vaddr - PAGE_OFFSET``).
+
+        Raises for an address outside lowmem, where the macro would give nonsense.
+        """
         return self.layout.pa(vaddr)
 
     def va(self, paddr: int) -> int:
-        """``__va(paddr)`` for a lowmem physical address (see :meth:`Layout.va`)."""
+        """``__va(paddr)``: a lowmem physical address to its kernel virtual address
+        (``void *``: ``paddr + PAGE_OFFSET``); same headers as :meth:`pa`.
+
+        Raises for a physical address above lowmem (highmem has no permanent mapping).
+        """
         return self.layout.va(paddr)
 
     def __repr__(self) -> str:

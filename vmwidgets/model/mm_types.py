@@ -158,6 +158,7 @@ class VmAreaStruct:
 
     @property
     def flag_names(self) -> tuple[str, ...]:
+        """The names of the ``vm_flags`` bits set (``("VM_READ", "VM_MAYREAD", …)``)."""
         return tuple(n for b, n in VMA_FLAG_NAMES.items() if self.vm_flags & b)
 
     @property
@@ -167,6 +168,7 @@ class VmAreaStruct:
 
     @property
     def label(self) -> str:
+        """``vm_start-vm_end`` in hex, as /proc/PID/maps starts a line."""
         return f"{self.vm_start:08x}-{self.vm_end:08x}"
 
     def __iter__(self) -> Iterator[VmAreaStruct]:

@@ -178,8 +178,10 @@ class MmStruct:
     def find_vma(self, addr: int) -> VmAreaStruct | None:
         """mm/mmap.c:find_vma — the first VMA with ``addr < vm_end`` (it need not contain addr).
 
-        mmap_cache is tried first; a miss walks mm_rb and updates the cache.  Returns the
-        ``struct vm_area_struct *`` or None (NULL) when no VMA ends above ``addr``.
+        ``unsigned long addr``.  mmap_cache is tried first; a miss walks mm_rb and updates
+        the cache.  Returns the ``struct vm_area_struct *``, or None (NULL) when no VMA ends
+        above ``addr``.  The same in 2.6.24 and 2.6.32 (the per-thread VMA cache is 3.15's).
+        Raises on an mm whose task has exited.
         """
         self._check_live()
         check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
@@ -189,14 +191,25 @@ class MmStruct:
             return vma
 
     def find_vma_prev(self, addr: int) -> tuple[VmAreaStruct | None, VmAreaStruct | None]:
-        """mm/mmap.c:find_vma_prev — ``(vma, prev)``: find_vma's answer and the VMA before it."""
+        """mm/mmap.c:find_vma_prev — ``(vma, prev)``: find_vma's answer and the VMA before it.
+
+        ``unsigned long addr``; the kernel returns ``vma`` and sets ``*pprev``.  Either is None
+        (NULL) when there is no such VMA.  Walks mm_rb without the cache, in both eras.
+        Raises on an mm whose task has exited.
+        """
         self._check_live()
         check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
         with self._k.emitter.operation("find_vma_prev", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma_prev"):
             return self._find_vma_prev(addr)
 
     def maps(self) -> str:
-        """/proc/PID/maps, as fs/proc/task_mmu.c:show_map prints it."""
+        """/proc/PID/maps, as fs/proc/task_mmu.c:show_map prints it: one line per VMA.
+
+        Returns the text (``start-end perms offset major:minor inode  path``).  2.6.2x
+        prints an anonymous VMA's ``vm_pgoff`` as its offset; an mm read by
+        :func:`~vmwidgets.from_proc_maps` from a newer kernel's zeros prints them back as
+        zeros.  Raises on an mm whose task has exited.
+        """
         self._check_live()
         out = []
         for vma in self:
@@ -781,6 +794,9 @@ def sys_mmap_pgoff(
 ) -> int:
     """arch/x86/kernel/sys_i386_32.c:sys_mmap2 → mm/mmap.c:do_mmap_pgoff: see :meth:`Task.mmap`.
 
+    ``struct task_struct *task``, ``unsigned long addr, len, prot, flags, pgoff``, the fd
+    as ``file``.  Returns the address, or a negative errno (the ``long`` sys_mmap2 returns).
+
     The errno checks run in do_mmap_pgoff's order, except that the MAP_TYPE and file
     checks (and mmap_region's MAP_GROWSDOWN-on-a-file) come before the hole search, so a
     failing call changes nothing; a path is opened (its inode registered) only once every
@@ -836,7 +852,11 @@ def _mmap_checked(
 
 
 def sys_munmap(task: TaskStruct, addr: int, length: int) -> int:
-    """mm/mmap.c:sys_munmap → do_munmap: see :meth:`Task.munmap`."""
+    """mm/mmap.c:sys_munmap → do_munmap: see :meth:`Task.munmap`.
+
+    ``struct task_struct *task``, ``unsigned long addr``, ``size_t len``.  Returns 0 or
+    -EINVAL (``long``).  The same in 2.6.24 and 2.6.32 (a SYSCALL_DEFINE2 there).
+    """
     mm = _task_mm(task)
     _check_ulongs(addr=addr, length=length)
     with mm._k.emitter.operation("munmap", f"addr={addr:#010x}, length={length:#x}", _MMAP + "do_munmap") as op:
@@ -852,6 +872,9 @@ def sys_munmap(task: TaskStruct, addr: int, length: int) -> int:
 def sys_mprotect(task: TaskStruct, start: int, length: int, prot: int) -> int:
     """mm/mprotect.c:sys_mprotect: see :meth:`Task.mprotect`.
 
+    ``struct task_struct *task``, ``unsigned long start``, ``size_t len``, ``unsigned long
+    prot``.  Returns 0 or a negative errno (``long``): -EINVAL, -ENOMEM, -EACCES.
+
     VMAs are split at the edges and merged with equal neighbours (mprotect_fixup); on
     -ENOMEM or -EACCES part way, the VMAs already done keep their new protection.
     """
@@ -865,8 +888,13 @@ def sys_mprotect(task: TaskStruct, start: int, length: int, prot: int) -> int:
 
 
 def sys_brk(task: TaskStruct, brk: int) -> int:
-    """mm/mmap.c:sys_brk: see :meth:`Task.brk`.  The lower limit is ``end_code`` in both eras
-    (2.6.32 with CONFIG_COMPAT_BRK, the distributions' default)."""
+    """mm/mmap.c:sys_brk: see :meth:`Task.brk`.
+
+    ``struct task_struct *task``, ``unsigned long brk``.  Returns the break (``unsigned
+    long``): the new one, or the old one when the move is refused; never an errno.  The
+    lower limit is ``end_code`` in both eras (2.6.32 with CONFIG_COMPAT_BRK, the
+    distributions' default; start_brk without it).
+    """
     mm = _task_mm(task)
     _check_ulongs(brk=brk)
     with mm._k.emitter.operation("brk", f"mm={mm.name}, brk={brk:#010x}", _MMAP + "sys_brk") as op:

@@ -110,6 +110,10 @@ def from_proc_maps(text: str, kernel: Kernel | None = None, name: str = "proc") 
     by its pid, so ``name`` may not be a number (that name belongs to the task with that
     pid, now or later); a name another mm already has gets ``-2``, ``-3`` … appended.
 
+    ``const char *text``, ``Kernel kernel`` (None for a fresh default one), ``name`` for
+    the mm.  Returns the new ``struct mm_struct *`` (never None).  No kernel function
+    does this: it inverts show_map (the same format in 2.6.24 and 2.6.32).
+
     >>> mm = from_proc_maps("08048000-0804c000 r-xp 00000000 08:01 1001       /bin/cat\\n")
     >>> mm.map_count, mm.mmap.vm_file.path
     (1, '/bin/cat')
