@@ -8,7 +8,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from vmwidgets import EACCES, EINVAL, ENOMEM, Config, File, InvalidArgument, Kernel, VmError
+from vmwidgets import EACCES, EINVAL, ENOMEM, Config, File, InvalidArgument, Kernel, VmError, from_proc_maps
 from vmwidgets.model.errno import EBADF, EOVERFLOW, errno_name
 from vmwidgets.model.mm_types import (
     FMODE_READ,
@@ -274,6 +274,26 @@ def test_calls_on_an_exited_task_raise_and_change_nothing() -> None:
         with pytest.raises(VmError, match=r"task|mm"):
             call()
     assert k.view_state() == before and len(k.timeline) == n and mm.map_count == 0
+
+
+def test_an_exited_mm_is_a_stale_handle_and_user_slot_checks_its_mm() -> None:
+    k = Kernel()
+    task = k.spawn("a")
+    mm = task.mm
+    a = task.mmap(0, PAGE, RW, ANON)
+    task.access(a, write=True)
+    assert k.user_slot(mm, a) is not None and mm.mmap is not None
+    proc = from_proc_maps("08048000-0804c000 r-xp 00000000 08:01 1001 /bin/cat\n", k, name="cat")
+    k.exit(task)
+    before, n = k.view_state(), len(k.timeline)
+    for call in (lambda: mm.mmap, lambda: list(mm), lambda: k.user_slot(mm, a), lambda: k.user_slot(proc, 0x08048000)):
+        with pytest.raises(InvalidArgument) as info:
+            call()
+        assert info.value.name == "mm"
+    assert k.view_state() == before and len(k.timeline) == n  # refused: nothing recorded, nothing changed
+    with pytest.raises(InvalidArgument, match="addr"):
+        k.user_slot(k.spawn("b").mm, k.layout.page_offset)
+    assert mm.map_count == 0 and proc.mmap is not None  # counters stay readable; a live mm is untouched
 
 
 def test_mmap_of_a_path_validates_before_the_inode_is_registered() -> None:

@@ -15,10 +15,6 @@ WITHOUT_ALL = {
     "vmwidgets.timeline",
     "vmwidgets.render.focus",
     "vmwidgets.render.pseudocode",
-    "vmwidgets.model",
-    "vmwidgets.model.mm_types",
-    "vmwidgets.model.mmap",
-    "vmwidgets.model.procmaps",
     "vmwidgets.model.rbtree",
 }
 PREFIXES_WITHOUT_ALL = ("vmwidgets.widgets.",)  # issue 12, as above

@@ -49,9 +49,11 @@ def ok(value: T | None, call: str) -> T:
 
 def recorded(kernel: Kernel) -> Timeline:
     """``kernel.timeline``: every exercise boots a kernel that records."""
-    if kernel.timeline is None:
+    from ..timeline import Timeline  # the core types it as a Protocol: it may not import the replay layer
+
+    timeline = kernel.timeline
+    if not isinstance(timeline, Timeline):
         raise InvariantError("exercise set-up:", "kernel.timeline", "a recording kernel, not Kernel(record=False)")
-    timeline: Timeline = kernel.timeline  # the core types it loosely: it may not import the replay layer
     return timeline
 
 

@@ -226,7 +226,7 @@ def outcome_case(seed: int) -> OutcomeCase:
     }
     if kind in ("stack_near", "stack_far"):
         below = rng.randrange(4, 0xF000, 4) if kind == "stack_near" else rng.randrange(0x11000, 0x80000, 4)
-        addr, write = task.mm.find_vma(task.mm.start_stack).vm_start - below, True
+        addr, write = ok(task.mm.find_vma(task.mm.start_stack), "the stack VMA").vm_start - below, True
     else:
         addr = page_addr[kind]() + off
     if kind in ("read_then_write", "text_write", "fork_child_write"):
@@ -234,7 +234,7 @@ def outcome_case(seed: int) -> OutcomeCase:
     elif kind in ("text_read", "hole", "kernel", "fork_child_read"):
         write = False
     maps = maps_excerpt(task, buf)
-    stack_start = task.mm.find_vma(task.mm.start_stack).vm_start
+    stack_start = ok(task.mm.find_vma(task.mm.start_stack), "the stack VMA").vm_start
     for (p, w), o in zip(history, offsets, strict=True):
         task.access(buf + p * PAGE + o, write=w)
     if fork:
@@ -464,7 +464,7 @@ def cow_case(seed: int) -> CowCase:
     k = Kernel(Config(era=era))
     parent = ok(k.spawn("server"), "spawn")
     buf = parent.mmap(0, PAGE, RW, ANON)
-    frame = parent.access(buf, write=True).phys >> 12
+    frame = ok(parent.access(buf, write=True).phys, "the buffer's frame") >> 12
     tasks = [parent] + [ok(k.fork(parent), "fork") for _ in range(children)]
     after_fork = k.page(frame).count
     for i in writers:

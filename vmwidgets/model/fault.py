@@ -54,6 +54,7 @@ class Access:
 
     @property
     def ok(self) -> bool:
+        """True when the access reached a frame (``phys`` is not None), after a fault or not."""
         return self.phys is not None
 
     def __repr__(self) -> str:
@@ -82,8 +83,15 @@ class Faults:
 
     def access(self, task: Task, addr: int, write: bool = False, exec: bool = False, user: bool = True) -> Access:
         """The CPU touches ``addr`` in ``task``: the MMU walks its page tables and, on a miss or
-        a protection violation, do_page_fault runs (``user=False``: a kernel-mode access,
-        which may take vmalloc_fault)."""
+        a protection violation, arch/x86/mm/fault.c:do_page_fault runs (fault_32.c before
+        2.6.25); ``user=False`` is a kernel-mode access, which may take vmalloc_fault.
+
+        ``struct task_struct *task`` (a live task of this kernel), ``unsigned long addr``
+        (any 32-bit address); ``write``/``exec``/``user`` stand for the error code's bits.
+        Returns an :class:`Access`: the physical address reached, or the signal (SIGSEGV,
+        or an oops in kernel mode) and why.  A fault the handler fixes (a first touch, a
+        copy on write, a stack that grows) is retried, as the CPU restarts the instruction.
+        """
         self._processes.check_task(task)
         check_int("addr", addr, 0, 0xFFFFFFFF, "a 32-bit virtual address")
         for name, value in (("write", write), ("exec", exec), ("user", user)):
@@ -99,7 +107,7 @@ class Faults:
         faulted = False
         emit = self._emitter.emit
         for _ in range(3):  # the instruction runs again after each fault the kernel fixed
-            t = self._pgtable.walk(mm.pgd.pfn, addr, emit=True)
+            t = self._pgtable.walk(mm._pgd_pfn(), addr, emit=True)
             if t.ok and self._allowed(t.steps[-1].entry, write, exec_, user):
                 self._touch(t, addr, write)
                 return Access(addr, t.phys, faulted)
@@ -151,15 +159,15 @@ class Faults:
         lay, pt = self.layout, self._pgtable
         if not lay.vmalloc_start <= addr < lay.vmalloc_end:
             return False
-        i = pt.pgd_index(addr)
+        i, pgd = pt.pgd_index(addr), mm._pgd_pfn()
         src = pt.entry(pt.swapper, i)
-        if not src & _PAGE_PRESENT or pt.entry(mm.pgd.pfn, i) & _PAGE_PRESENT:
+        if not src & _PAGE_PRESENT or pt.entry(pgd, i) & _PAGE_PRESENT:
             return False
-        old = pt.entry(mm.pgd.pfn, i)
-        pt.set_entry(mm.pgd.pfn, i, src)
+        old = pt.entry(pgd, i)
+        pt.set_entry(pgd, i, src)
         fn = self._fault_fn().replace("do_page_fault", "vmalloc_sync_one")
         self._emitter.emit(
-            PteChanged, fn, table=mm.pgd.pfn, index=i, vaddr=addr & ~((1 << 22) - 1), old=old, new=src, level="pgd"
+            PteChanged, fn, table=pgd, index=i, vaddr=addr & ~((1 << 22) - 1), old=old, new=src, level="pgd"
         )
         # vmalloc_fault then checks the kernel's own PTE: nothing mapped there (a guard page)
         # means the fault was not a vmalloc fault after all, and do_page_fault goes on

@@ -5,9 +5,9 @@ Owns the task list and every mm (the tasks' and those read from /proc/PID/maps).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, InvariantError
 from .constants import PAGE_SHIFT
 from .emit import Emitter
 from .layout import Layout
@@ -28,6 +28,9 @@ from .mm_types import (
 from .mmap import MmStruct
 from .pgtable import PageTables
 from .sched import Task
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
 
 __all__ = ["Processes"]
 
@@ -55,7 +58,7 @@ class Processes:
     mms belong to.
     """
 
-    def __init__(self, layout: Layout, emitter: Emitter, pgtable: PageTables, memory: Memory, owner: Any) -> None:
+    def __init__(self, layout: Layout, emitter: Emitter, pgtable: PageTables, memory: Memory, owner: Kernel) -> None:
         self.layout = layout
         self._emitter = emitter
         self._pgtable = pgtable
@@ -67,12 +70,14 @@ class Processes:
         self._vma_ids = 0
 
     def next_vma_id(self) -> int:
-        """A kernel-wide id for a new VMA (what the views call it)."""
+        """A kernel-wide id for a new VMA, what events and views call it (the kernel has none:
+        it names a ``struct vm_area_struct *`` by its address)."""
         self._vma_ids += 1
         return self._vma_ids
 
     def check_task(self, task: object) -> None:
-        """Refuse anything but a live task of this kernel."""
+        """Refuse anything but a live ``struct task_struct *`` of this kernel: an object of
+        another kind or kernel, or a task that has exited, raises :class:`~vmwidgets.InvalidArgument`."""
         if not isinstance(task, Task) or task not in self.tasks:
             raise InvalidArgument("task", task, "a live task of this kernel (from spawn or fork)")
 
@@ -87,8 +92,12 @@ class Processes:
         below ``mmap_base`` with its data right above it (2.6.24's load_elf_interp), then
         libc as ld.so maps it from user space: the whole image top-down, its data mapped
         over the end with MAP_FIXED (a split), an anonymous bss.  No vdso (2.6.24 puts
-        one page below ld.so), no randomisation.  None (-ENOMEM) when no page is left for
-        the page directory.
+        one page below ld.so), no randomisation.
+
+        ``const char *name``: the command (``comm``, 1 to 15 printable characters, no ``/``).
+        Returns the new ``struct task_struct *``, or None (NULL: execve would fail with
+        -ENOMEM) when no page is left for the page directory.  The page directory comes
+        from arch/x86/mm/pgtable_32.c:pgd_alloc in 2.6.24, arch/x86/mm/pgtable.c from 2.6.26.
         """
         if not isinstance(name, str) or not 0 < len(name) <= 15 or not name.isprintable() or "/" in name:
             raise InvalidArgument("name", name, "a command name of 1 to 15 printable characters, no '/'")
@@ -112,12 +121,12 @@ class Processes:
             mm.start_stack = mm.task_size - 0x11C0
             # load_elf_interp: ld.so's text top-down, its data MAP_FIXED right above (no total_size in 2.6.24)
             ld = File("/lib/ld-2.7.so", (8, 1), 2101)
-            base = mm._do_mmap_pgoff(ld, 0, 0x1B000, rx, priv, 0)
+            base = _placed(mm._do_mmap_pgoff(ld, 0, 0x1B000, rx, priv, 0))
             mm._do_mmap_pgoff(ld, base + 0x1B000, 0x2000, rw, priv | MAP_FIXED, 0x1A)
             # ld.so then maps libc from user space (sys_mmap2 drops MAP_DENYWRITE): the whole image,
             # its data MAP_FIXED over the end, and an anonymous bss
             libc = File("/lib/libc-2.7.so", (8, 1), 2130)
-            base = mm._do_mmap_pgoff(libc, 0, 0x143000, rx, MAP_PRIVATE, 0)
+            base = _placed(mm._do_mmap_pgoff(libc, 0, 0x143000, rx, MAP_PRIVATE, 0))
             mm._do_mmap_pgoff(libc, base + 0x13D000, 0x3000, rw, MAP_PRIVATE | MAP_FIXED, 0x13D)
             mm._do_mmap_pgoff(None, base + 0x140000, 0x3000, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0)
             op.result = f"task {pid}"
@@ -127,7 +136,10 @@ class Processes:
         """kernel/fork.c:copy_mm/dup_mmap — a child with copies of every VMA; private writable
         pages are write-protected in both, so the first write copies (do_wp_page).
 
-        Returns None (-ENOMEM) when memory runs out; the half-built child is torn down again.
+        ``struct task_struct *task``: a live task of this kernel.  Returns the child's
+        ``struct task_struct *``, or None (NULL: fork returns -ENOMEM) when memory runs out;
+        the half-built child is torn down again.  The same in both eras (anon_vma chains,
+        which change how dup_mmap links anonymous pages, came in 2.6.34).
         """
         self.check_task(task)
         with self._emitter.operation("fork", f"pid={task.pid}", "kernel/fork.c:dup_mmap") as op:
@@ -152,7 +164,13 @@ class Processes:
             return child
 
     def exit(self, task: Task) -> None:
-        """kernel/exit.c → mm/mmap.c:exit_mmap: unmap everything, free the page tables and the pgd."""
+        """kernel/exit.c:do_exit → exit_mm → mm/mmap.c:exit_mmap: unmap everything, free the page
+        tables and the pgd (pgd_free).
+
+        ``struct task_struct *task``: a live task of this kernel.  Returns nothing (``void``).
+        Afterwards the task and its mm are stale handles: every call on them, and reading
+        ``mm.mmap``, raises :class:`~vmwidgets.InvalidArgument`.  The same in both eras.
+        """
         self.check_task(task)
         with self._emitter.operation("exit", f"pid={task.pid}", "mm/mmap.c:exit_mmap") as op:
             self._teardown(task)
@@ -188,6 +206,14 @@ class Processes:
             mm._vma_unlink(vma, "mm/mmap.c:remove_vma")  # mmap.py's unlinking step
             mm.total_vm -= (vma.vm_end - vma.vm_start) >> PAGE_SHIFT
         self._memory.free_pgtables(mm, 0, mm.task_size)
-        self._pgtable.pgd_free(mm.name, mm.pgd.pfn)
+        self._pgtable.pgd_free(mm.name, mm._pgd_pfn())
         self.tasks.remove(task)
         self.mms.remove(mm)
+        mm._exit_mmap()
+
+
+def _placed(addr: int | None) -> int:
+    """A mapping's address in a fresh address space, where a hole is always found."""
+    if addr is None:
+        raise InvariantError("spawn", "NULL", "a hole for ld.so and libc in a fresh address space")
+    return addr

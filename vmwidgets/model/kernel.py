@@ -19,53 +19,81 @@ so ``Kernel(config)`` keeps a timeline in :attr:`Kernel.timeline` unless ``recor
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import ClassVar, Protocol, TypeVar
 
-from ..errors import ConfigError, InvalidArgument
+from ..errors import ConfigError, InvalidArgument, check_int
+from ..events import Event
 from .config import Config
-from .constants import MAX_DMA_PFN, PAGE_SHIFT, PAGE_SIZE, SIZEOF_STRUCT_PAGE
+from .constants import MAX_DMA_PFN, PAGE_SHIFT, PAGE_SIZE, SIZEOF_STRUCT_PAGE, VM_MAP
 from .emit import Emitter, SubscriberError
-from .fault import Faults
+from .fault import Access, Faults
 from .fork import Processes
 from .layout import Layout
 from .memory import Memory
 from .mmap import MmStruct
 from .page import MemMap, Page, Zone
 from .page_alloc import PageAllocator
-from .pgtable import Level, PageTables
+from .pgtable import Level, PageTables, Translation
 from .printk import KernelLog
 from .rbtree import RbRoot
 from .sched import Task
 from .vfs import Files
-from .vmalloc import Vmalloc, VmStruct
+from .vmalloc import DEFAULT_CALLER, Vmalloc, VmStruct
 from .vmap_area import VmapArea, VmapAreas
 
-__all__ = ["Kernel", "Replay"]
+__all__ = ["Kernel", "Recording", "Replay"]
+
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+class Recording(Protocol):
+    """What the core promises of ``k.timeline``: the replay layer's
+    :class:`~vmwidgets.timeline.Timeline` is one (the core may not import it)."""
+
+    @property
+    def recording(self) -> bool:
+        """False while paused."""
+        ...
+
+    def pause(self) -> None:
+        """Stop recording; the model runs on."""
+        ...
+
+    def resume(self) -> None:
+        """Record again (after a marker for the gap)."""
+        ...
+
+    def paused(self) -> AbstractContextManager[object]:
+        """``with k.timeline.paused(): …``: pause, and resume on leaving."""
+        ...
+
+    def __len__(self) -> int:
+        """The number of events recorded."""
+        ...
 
 
 class Replay(Protocol):
     """What the replay layer installs: a recorder factory and a snapshot of the views' state."""
 
-    def record(self, kernel: Kernel, checkpoint_every: int, max_events: int | None) -> Any: ...
+    def record(self, kernel: Kernel, checkpoint_every: int, max_events: int | None) -> Recording:
+        """Attach a recorder to ``kernel``'s emitter; the timeline it keeps."""
+        ...
 
-    def snapshot(self, kernel: Kernel) -> Any: ...
-
-
-def _forward(sub: str, cls: type, name: str) -> Callable[..., Any]:
-    """A facade method calling ``self.<sub>.<name>``, with the subsystem method's docstring."""
-    target = getattr(cls, name)
-
-    def call(self: Kernel, *args: Any, **kwargs: Any) -> Any:
-        return getattr(getattr(self, sub), name)(*args, **kwargs)
-
-    functools.update_wrapper(call, target)
-    return call
+    def snapshot(self, kernel: Kernel) -> object:
+        """The views' state of ``kernel`` as it is now."""
+        ...
 
 
-def _read(sub: str, name: str, doc: str) -> property:
-    return property(lambda self: getattr(getattr(self, sub), name), doc=doc)
+def _doc(source: Callable[..., object]) -> Callable[[_F], _F]:
+    """Give a facade call its subsystem's docstring (one text for both, as ``help()`` shows)."""
+
+    def wrap(fn: _F) -> _F:
+        fn.__doc__ = source.__doc__
+        return fn
+
+    return wrap
 
 
 class Kernel:
@@ -112,7 +140,7 @@ class Kernel:
         self.layout = Layout.compute(config)
         self.emitter = Emitter()
         self._boot()
-        self.timeline: Any = None
+        self.timeline: Recording | None = None
         if record:
             if Kernel._replay is None:
                 raise ConfigError("record", record, "False (import vmwidgets to record: it installs the recorder)")
@@ -168,8 +196,11 @@ class Kernel:
         return lines + lay.table().splitlines()
 
     # -- events --------------------------------------------------------------------------------
-    def subscribe(self, callback: Callable[[Any], None]) -> Callable[[], None]:
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``callback(event)`` for every event from now on; returns an unsubscribe function.
+
+        The model's own hook (the kernel has tracepoints, which this is not): ``callback``
+        takes one :class:`~vmwidgets.events.Event`; the same in both eras.
 
         A callback that raises does not stop the kernel: the operation completes, the
         error is kept in :attr:`subscriber_errors` and reported as a ``SubscriberWarning``.
@@ -182,7 +213,8 @@ class Kernel:
         return self.emitter.subscriber_errors
 
     def dmesg(self) -> str:
-        """The kernel log: the boot lines the model knows, then every warning since.
+        """The kernel log (kernel/printk.c's ring buffer, as ``dmesg`` reads it): the boot lines
+        the model knows, then every warning since.  Returns the text, one line a message.
 
         >>> from vmwidgets import Kernel
         >>> print(Kernel().dmesg().splitlines()[0])
@@ -190,80 +222,207 @@ class Kernel:
         """
         return self.log.dmesg()
 
-    def view_state(self) -> Any:
-        """A :class:`~vmwidgets.ViewState` of the kernel as it is now (see :mod:`vmwidgets.recording`)."""
+    def view_state(self) -> object:
+        """A :class:`~vmwidgets.ViewState` of the kernel as it is now (see :mod:`vmwidgets.recording`).
+
+        Typed ``object`` here: the core may not import the replay layer that defines it.
+        """
         if Kernel._replay is None:
             raise ConfigError("view_state", None, "a kernel of the vmwidgets package (import vmwidgets first)")
         return Kernel._replay.snapshot(self)
 
-    # -- the kernel-named calls ------------------------------------------------------------------
-    alloc_pages = _forward("page_alloc", PageAllocator, "alloc_pages")
-    free_pages = _forward("page_alloc", PageAllocator, "free_pages")
-    buddyinfo = _forward("page_alloc", PageAllocator, "buddyinfo")
-    page = _forward("page_alloc", PageAllocator, "page")
-    translate = _forward("pgtable", PageTables, "translate")
-    split = _forward("pgtable", PageTables, "split")
-    pgd_index = _forward("pgtable", PageTables, "pgd_index")
-    walk = _forward("pgtable", PageTables, "walk")
-    vmalloc = _forward("mm_vmalloc", Vmalloc, "vmalloc")
-    vfree = _forward("mm_vmalloc", Vmalloc, "vfree")
-    vmap = _forward("mm_vmalloc", Vmalloc, "vmap")
-    vunmap = _forward("mm_vmalloc", Vmalloc, "vunmap")
-    ioremap = _forward("mm_vmalloc", Vmalloc, "ioremap")
-    iounmap = _forward("mm_vmalloc", Vmalloc, "iounmap")
-    find_vm_area = _forward("mm_vmalloc", Vmalloc, "find_vm_area")
-    vmalloc_to_page = _forward("mm_vmalloc", Vmalloc, "vmalloc_to_page")
-    vmallocinfo = _forward("mm_vmalloc", Vmalloc, "vmallocinfo")
-    spawn = _forward("processes", Processes, "spawn")
-    fork = _forward("processes", Processes, "fork")
-    exit = _forward("processes", Processes, "exit")
-    access = _forward("faults", Faults, "access")
+    # -- the kernel-named calls, each forwarded to the subsystem that owns it --------------------
+    @_doc(PageAllocator.alloc_pages)
+    def alloc_pages(self, gfp_mask: int, order: int = 0) -> Page | None:
+        return self.page_alloc.alloc_pages(gfp_mask, order)
+
+    @_doc(PageAllocator.free_pages)
+    def free_pages(self, page: Page, order: int = 0) -> None:
+        self.page_alloc.free_pages(page, order)
+
+    @_doc(PageAllocator.buddyinfo)
+    def buddyinfo(self) -> str:
+        return self.page_alloc.buddyinfo()
+
+    @_doc(PageAllocator.page)
+    def page(self, pfn: int) -> Page:
+        return self.page_alloc.page(pfn)
+
+    @_doc(PageTables.translate)
+    def translate(self, vaddr: int, pgd: Page | None = None) -> Translation:
+        return self.pgtable.translate(vaddr, pgd)
+
+    @_doc(PageTables.split)
+    def split(self, vaddr: int) -> dict[str, int]:
+        return self.pgtable.split(vaddr)
+
+    @_doc(PageTables.pgd_index)
+    def pgd_index(self, vaddr: int) -> int:
+        return self.pgtable.pgd_index(vaddr)
+
+    @_doc(PageTables.walk)
+    def walk(self, root: int, vaddr: int, emit: bool = False) -> Translation:
+        return self.pgtable.walk(root, vaddr, emit)
+
+    @_doc(Vmalloc.vmalloc)
+    def vmalloc(self, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
+        return self.mm_vmalloc.vmalloc(size, caller)
+
+    @_doc(Vmalloc.vfree)
+    def vfree(self, addr: int | None) -> None:
+        self.mm_vmalloc.vfree(addr)
+
+    @_doc(Vmalloc.vmap)
+    def vmap(self, pages: Sequence[Page], flags: int = VM_MAP, caller: str | None = DEFAULT_CALLER) -> int | None:
+        return self.mm_vmalloc.vmap(pages, flags, caller)
+
+    @_doc(Vmalloc.vunmap)
+    def vunmap(self, addr: int) -> None:
+        self.mm_vmalloc.vunmap(addr)
+
+    @_doc(Vmalloc.ioremap)
+    def ioremap(self, phys_addr: int, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
+        return self.mm_vmalloc.ioremap(phys_addr, size, caller)
+
+    @_doc(Vmalloc.iounmap)
+    def iounmap(self, addr: int) -> None:
+        self.mm_vmalloc.iounmap(addr)
+
+    @_doc(Vmalloc.find_vm_area)
+    def find_vm_area(self, addr: int) -> VmStruct | None:
+        return self.mm_vmalloc.find_vm_area(addr)
+
+    @_doc(Vmalloc.vmalloc_to_page)
+    def vmalloc_to_page(self, addr: int) -> Page | None:
+        return self.mm_vmalloc.vmalloc_to_page(addr)
+
+    @_doc(Vmalloc.vmallocinfo)
+    def vmallocinfo(self) -> str:
+        return self.mm_vmalloc.vmallocinfo()
+
+    @_doc(Processes.spawn)
+    def spawn(self, name: str) -> Task | None:
+        return self.processes.spawn(name)
+
+    @_doc(Processes.fork)
+    def fork(self, task: Task) -> Task | None:
+        return self.processes.fork(task)
+
+    @_doc(Processes.exit)
+    def exit(self, task: Task) -> None:
+        self.processes.exit(task)
+
+    @_doc(Faults.access)
+    def access(self, task: Task, addr: int, write: bool = False, exec: bool = False, user: bool = True) -> Access:
+        return self.faults.access(task, addr, write, exec, user)
 
     # -- state, read-only (each owned by one subsystem) -------------------------------------------
-    mem_map: MemMap = _read("page_alloc", "mem_map", "``mem_map``: one struct page per frame.")  # type: ignore[assignment]
-    zones: list[Zone] = _read("page_alloc", "zones", "The zones, each with its buddy free lists.")  # type: ignore[assignment]
-    reserved: tuple[tuple[int, int, str], ...] = _read(  # type: ignore[assignment]
-        "page_alloc", "reserved", "Frames boot kept for the kernel: ``(start_pfn, end_pfn, what)``."
-    )
-    alloc_order: Mapping[int, int] = _read(  # type: ignore[assignment]
-        "page_alloc", "alloc_order", "Allocated blocks: head pfn -> order (read-only)."
-    )
-    levels: tuple[Level, ...] = _read("pgtable", "levels", "The paging levels (2 without PAE, 3 with).")  # type: ignore[assignment]
-    page_kernel: int = _read(  # type: ignore[assignment]
-        "pgtable", "page_kernel", "PAGE_KERNEL as masked by ``__supported_pte_mask`` (NX only under PAE)."
-    )
-    addr_mask: int = _read("pgtable", "addr_mask", "The frame-address bits of an entry.")  # type: ignore[assignment]
-    swapper_pg_dir: Page = _read(  # type: ignore[assignment]
-        "pgtable", "swapper_pg_dir", "The kernel's master page directory (``init_mm.pgd``)."
-    )
-    swapper: int = _read("pgtable", "swapper", "The pfn of swapper_pg_dir.")  # type: ignore[assignment]
-    page_tables: Mapping[int, Mapping[int, int]] = _read(  # type: ignore[assignment]
-        "pgtable", "tables", "Every page-table page: pfn -> {index: entry} (read-only)."
-    )
-    table_meta: Mapping[int, tuple[str, int]] = _read(  # type: ignore[assignment]
-        "pgtable", "table_meta", "pfn -> (level, first address mapped) of every page-table page."
-    )
-    vmap_area_root: RbRoot = _read(  # type: ignore[assignment]
-        "vmap_area", "vmap_area_root", "The 2.6.28+ rb-tree of vmap_areas."
-    )
-    vmap_area_list: tuple[VmapArea, ...] = _read(  # type: ignore[assignment]
-        "vmap_area", "vmap_area_list", "``vmap_area_list``: every vmap_area by address."
-    )
-    vmap_lazy_nr: int = _read(  # type: ignore[assignment]
-        "vmap_area", "lazy_nr", "Pages of lazily freed vmap areas waiting for a purge."
-    )
-    vmlist: VmStruct | None = _read(  # type: ignore[assignment]
-        "mm_vmalloc", "vmlist", "The head of ``vmlist`` (None when empty); follow ``.next`` or iterate it."
-    )
-    zero_pfn: int = _read("memory", "zero_pfn", "``empty_zero_page``'s frame.")  # type: ignore[assignment]
-    cache_pfns: frozenset[int] = _read("memory", "cache_pfns", "The page cache's frames.")  # type: ignore[assignment]
-    tasks: list[Task] = _read("processes", "tasks", "Every live task.")  # type: ignore[assignment]
-    mms: list[MmStruct] = _read(  # type: ignore[assignment]
-        "processes", "mms", "Every address space: the tasks' and those read from /proc/PID/maps."
-    )
+    @property
+    def mem_map(self) -> MemMap:
+        """``mem_map``: one ``struct page`` per frame (mm/page_alloc.c, FLATMEM)."""
+        return self.page_alloc.mem_map
+
+    @property
+    def zones(self) -> list[Zone]:
+        """``contig_page_data.node_zones``: ZONE_DMA, ZONE_NORMAL and ZONE_HIGHMEM with their free lists."""
+        return self.page_alloc.zones
+
+    @property
+    def reserved(self) -> tuple[tuple[int, int, str], ...]:
+        """Frames boot kept for the kernel (bootmem's reservations): ``(start_pfn, end_pfn, what)``."""
+        return self.page_alloc.reserved
+
+    @property
+    def alloc_order(self) -> Mapping[int, int]:
+        """Allocated blocks: head pfn -> order (read-only; the kernel keeps no such map, the model does)."""
+        return self.page_alloc.alloc_order
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """The paging levels: pgd and pte without PAE (2.6.24 and 2.6.32 alike), pgd, pmd and pte with it."""
+        return self.pgtable.levels
+
+    @property
+    def page_kernel(self) -> int:
+        """``PAGE_KERNEL`` as masked by ``__supported_pte_mask`` (NX only under PAE)."""
+        return self.pgtable.page_kernel
+
+    @property
+    def addr_mask(self) -> int:
+        """``PTE_MASK``: the frame-address bits of an entry (32 bits, or 52 under PAE)."""
+        return self.pgtable.addr_mask
+
+    @property
+    def swapper_pg_dir(self) -> Page:
+        """The kernel's master page directory (``init_mm.pgd``)."""
+        return self.pgtable.swapper_pg_dir
+
+    @property
+    def swapper(self) -> int:
+        """The pfn of ``swapper_pg_dir``."""
+        return self.pgtable.swapper
+
+    @property
+    def page_tables(self) -> Mapping[int, Mapping[int, int]]:
+        """Every page-table page: pfn -> {index: entry} (read-only)."""
+        return self.pgtable.tables
+
+    @property
+    def table_meta(self) -> Mapping[int, tuple[str, int]]:
+        """pfn -> (level, first address mapped) of every page-table page."""
+        return self.pgtable.table_meta
+
+    @property
+    def vmap_area_root(self) -> RbRoot:
+        """``vmap_area_root`` (mm/vmalloc.c, 2.6.28+): the rb-tree of vmap_areas; empty in 2.6.24."""
+        return self.vmap_area.vmap_area_root
+
+    @property
+    def vmap_area_list(self) -> Sequence[VmapArea]:
+        """``vmap_area_list`` (2.6.28+): every vmap_area by address; empty in 2.6.24."""
+        return self.vmap_area.vmap_area_list
+
+    @property
+    def vmap_lazy_nr(self) -> int:
+        """``vmap_lazy_nr`` (2.6.28+): pages of lazily freed vmap areas waiting for a purge."""
+        return self.vmap_area.lazy_nr
+
+    @property
+    def vmlist(self) -> VmStruct | None:
+        """``struct vm_struct *vmlist``: the list head, None (NULL) when empty; iterate it or follow ``.next``."""
+        return self.mm_vmalloc.vmlist
+
+    @property
+    def zero_pfn(self) -> int:
+        """``empty_zero_page``'s frame, mapped read-only by every first read of an anonymous page."""
+        return self.memory.zero_pfn
+
+    @property
+    def cache_pfns(self) -> frozenset[int]:
+        """The page cache's frames (the model's file pages)."""
+        return self.memory.cache_pfns
+
+    @property
+    def tasks(self) -> list[Task]:
+        """Every live task (``for_each_process``)."""
+        return self.processes.tasks
+
+    @property
+    def mms(self) -> list[MmStruct]:
+        """Every live address space: the tasks' and those read by :func:`~vmwidgets.from_proc_maps`."""
+        return self.processes.mms
 
     def user_slot(self, mm: MmStruct, addr: int) -> tuple[int, int] | None:
-        """The (PTE table, index) of ``addr`` in ``mm``'s page tables, or None (no table yet)."""
+        """``pgd_offset`` → ``pmd_offset`` → ``pte_offset``: where ``addr``'s PTE sits in ``mm``'s page tables.
+
+        ``struct mm_struct *mm`` (a live task's: an mm read from /proc/PID/maps has no page
+        tables), ``unsigned long addr`` below TASK_SIZE.  Returns ``(pte table pfn, index)``,
+        or None when no PTE table covers ``addr`` yet (nothing is allocated to look).
+        """
+        if not isinstance(mm, MmStruct) or mm not in self.processes.mms:
+            raise InvalidArgument("mm", mm, "a live mm_struct of this kernel")
+        mm._pgd_pfn()  # refuses an mm without page tables
+        check_int("addr", addr, 0, mm.task_size - 1, "a user address below TASK_SIZE")
         return self.memory.user_slot(mm, addr, alloc=False)
 
     # -- for mm_types (a VMA asks its kernel for an id) ---------------------------------------------
@@ -272,11 +431,19 @@ class Kernel:
 
     # -- helpers for lessons and views ---------------------------------------------------------
     def pa(self, vaddr: int) -> int:
-        """``__pa(vaddr)`` for a lowmem address (see :meth:`Layout.pa`)."""
+        """``__pa(vaddr)`` (include/asm-x86/page_32.h; arch/x86/include/asm/page.h in 2.6.32):
+        ``unsigned long vaddr`` in lowmem to its physical address (``vaddr - PAGE_OFFSET``).
+
+        Raises for an address outside lowmem, where the macro would give nonsense.
+        """
         return self.layout.pa(vaddr)
 
     def va(self, paddr: int) -> int:
-        """``__va(paddr)`` for a lowmem physical address (see :meth:`Layout.va`)."""
+        """``__va(paddr)``: a lowmem physical address to its kernel virtual address
+        (``void *``: ``paddr + PAGE_OFFSET``); same headers as :meth:`pa`.
+
+        Raises for a physical address above lowmem (highmem has no permanent mapping).
+        """
         return self.layout.va(paddr)
 
     def __repr__(self) -> str:

@@ -3,12 +3,52 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
 
 from .rbtree import RbNode
 
 if TYPE_CHECKING:
     from .mmap import MmStruct
+
+__all__ = [
+    "PROT_NONE",
+    "PROT_READ",
+    "PROT_WRITE",
+    "PROT_EXEC",
+    "PROT_SEM",
+    "PROT_GROWSDOWN",
+    "PROT_GROWSUP",
+    "MAP_TYPE",
+    "MAP_SHARED",
+    "MAP_PRIVATE",
+    "MAP_FIXED",
+    "MAP_ANONYMOUS",
+    "MAP_GROWSDOWN",
+    "MAP_DENYWRITE",
+    "MAP_EXECUTABLE",
+    "MAP_NORESERVE",
+    "VM_READ",
+    "VM_WRITE",
+    "VM_EXEC",
+    "VM_SHARED",
+    "VM_MAYREAD",
+    "VM_MAYWRITE",
+    "VM_MAYEXEC",
+    "VM_MAYSHARE",
+    "VM_GROWSDOWN",
+    "VM_DENYWRITE",
+    "VM_EXECUTABLE",
+    "VM_ACCOUNT",
+    "VMA_FLAG_NAMES",
+    "FMODE_READ",
+    "FMODE_WRITE",
+    "MIN_GAP",
+    "STACK_RLIMIT",
+    "File",
+    "VmAreaStruct",
+    "TaskStruct",
+]
 
 PROT_NONE = 0x0
 PROT_READ = 0x1
@@ -110,14 +150,15 @@ class VmAreaStruct:
         self.vm_page_prot = 0
         self.vm_pgoff = pgoff
         self.vm_file = file
-        self.anon_vma: object | None = None  # struct anon_vma *: only whether there is one matters
-        self.vm_ops = None
-        self.vm_private_data = None
+        self.anon_vma: object | None = None  # an identity token: VMAs sharing it share anonymous pages
+        self.vm_ops: object | None = None
+        self.vm_private_data: object | None = None
         self.id = mm._k._next_vma_id()
         self.vm_rb = RbNode(self, self.id)
 
     @property
     def flag_names(self) -> tuple[str, ...]:
+        """The names of the ``vm_flags`` bits set (``("VM_READ", "VM_MAYREAD", …)``)."""
         return tuple(n for b, n in VMA_FLAG_NAMES.items() if self.vm_flags & b)
 
     @property
@@ -127,9 +168,11 @@ class VmAreaStruct:
 
     @property
     def label(self) -> str:
+        """``vm_start-vm_end`` in hex, as /proc/PID/maps starts a line."""
         return f"{self.vm_start:08x}-{self.vm_end:08x}"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[VmAreaStruct]:
+        """This VMA and those after it, following ``vm_next`` (``for (; vma; vma = vma->vm_next)``)."""
         node: VmAreaStruct | None = self
         while node is not None:
             yield node
@@ -150,7 +193,7 @@ class TaskStruct:
 
     __slots__ = ("comm", "mm", "pid")
 
-    def __init__(self, pid: int, comm: str, mm: Any) -> None:
+    def __init__(self, pid: int, comm: str, mm: MmStruct) -> None:
         self.pid, self.comm, self.mm = pid, comm, mm
 
     def __repr__(self) -> str:

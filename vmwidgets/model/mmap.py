@@ -10,10 +10,19 @@ page faults fill user page tables.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument, check_int, check_text
-from ..events import MmapCacheChecked, VmaAdjusted, VmaFlagsChanged, VmaLinked, VmaUnlinked, VmaVisited
+from ..events import (
+    AllocationFailed,
+    MmapCacheChecked,
+    VmaAdjusted,
+    VmaFlagsChanged,
+    VmaLinked,
+    VmaUnlinked,
+    VmaVisited,
+)
 from .constants import _PAGE_ACCESSED, _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, PAGE_SHIFT, PAGE_SIZE
 from .errno import EACCES, EBADF, EINVAL, ENOMEM, EOVERFLOW, errno_name
 from .mm_types import (
@@ -52,11 +61,13 @@ from .mm_types import (
     TaskStruct,
     VmAreaStruct,
 )
-from .rbtree import RbRoot, rb_erase, rb_insert_color, rb_link_node
+from .rbtree import RbNode, RbRoot, rb_erase, rb_insert_color, rb_link_node
 
 if TYPE_CHECKING:
     from .kernel import Kernel
     from .page import Page
+
+__all__ = ["ULONG_MAX", "MmStruct", "sys_brk", "sys_mmap_pgoff", "sys_mprotect", "sys_munmap"]
 
 _MMAP = "mm/mmap.c:"
 ULONG_MAX = 0xFFFFFFFF  # i386's unsigned long: what a system call argument can hold
@@ -105,10 +116,11 @@ class MmStruct:
     ``task.brk``).  Once its task has exited, reading it through a call raises.
     """
 
-    def __init__(self, kernel: Kernel, name: str, pgd: Page) -> None:
+    def __init__(self, kernel: Kernel, name: str, pgd: Page | None) -> None:
         self._k = kernel
         self.name = name
-        self.mmap: VmAreaStruct | None = None  # the list head (mm->mmap), kept by the list code
+        self._mmap: VmAreaStruct | None = None  # the list head (mm->mmap), kept by the list code
+        self._exited = False  # set by exit_mmap: the handle is stale from then on
         self.mm_rb = RbRoot(f"mm_rb:{name}")
         self.mmap_cache: VmAreaStruct | None = None
         self.map_count = 0
@@ -127,20 +139,49 @@ class MmStruct:
     def __repr__(self) -> str:
         return f"<mm_struct {self.name}: {self.map_count} VMAs, total_vm={self.total_vm} pages>"
 
-    def __iter__(self):
-        return iter(self.mmap or ())
+    @property
+    def mmap(self) -> VmAreaStruct | None:
+        """``struct vm_area_struct *mmap``: the first VMA of the list, None (NULL) when there is none.
+
+        Reading it on an mm whose task has exited raises :class:`~vmwidgets.InvalidArgument`:
+        exit_mmap freed the list, so the handle is stale (the kernel would read freed memory).
+        """
+        self._check_live()
+        return self._mmap
+
+    @mmap.setter
+    def mmap(self, vma: VmAreaStruct | None) -> None:
+        self._check_live()
+        self._mmap = vma
+
+    def __iter__(self) -> Iterator[VmAreaStruct]:
+        """The VMAs in address order, following ``vm_next`` from ``mmap`` (raises once exited)."""
+        self._check_live()
+        return iter(self._mmap or ())
 
     def _check_live(self) -> None:
         """Refuse a call on an mm its task has torn down (exit_mmap): nothing lists it any more."""
-        if self not in self._k.mms:
+        if self._exited:
             raise InvalidArgument("mm", self, "the mm of a live task or of from_proc_maps (this one has exited)")
+
+    def _pgd_pfn(self) -> int:
+        """The page directory's frame; an mm read from /proc/PID/maps has none (no page tables)."""
+        if self.pgd is None:
+            raise InvalidArgument("mm", self, "an mm with page tables (a task's, not one read from /proc/PID/maps)")
+        return self.pgd.pfn
+
+    def _exit_mmap(self) -> None:
+        """Mark the mm torn down (after exit_mmap unlinked every VMA): every later call raises."""
+        self._exited = True
 
     # -- public calls -------------------------------------------------------------------------
     def find_vma(self, addr: int) -> VmAreaStruct | None:
         """mm/mmap.c:find_vma — the first VMA with ``addr < vm_end`` (it need not contain addr).
 
-        mmap_cache is tried first; a miss walks mm_rb and updates the cache.  Returns the
-        ``struct vm_area_struct *`` or None (NULL) when no VMA ends above ``addr``.
+        ``unsigned long addr``.  mmap_cache is tried first; a miss walks mm_rb and updates
+        the cache.  Returns the ``struct vm_area_struct *``, or None (NULL) when no VMA ends
+        above ``addr``.  The same in 2.6.24 and 2.6.32 (the per-thread VMA cache is 3.15's).
+        Raises on an mm whose task has exited.
         """
         self._check_live()
         check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
@@ -150,14 +191,25 @@ class MmStruct:
             return vma
 
     def find_vma_prev(self, addr: int) -> tuple[VmAreaStruct | None, VmAreaStruct | None]:
-        """mm/mmap.c:find_vma_prev — ``(vma, prev)``: find_vma's answer and the VMA before it."""
+        """mm/mmap.c:find_vma_prev — ``(vma, prev)``: find_vma's answer and the VMA before it.
+
+        ``unsigned long addr``; the kernel returns ``vma`` and sets ``*pprev``.  Either is None
+        (NULL) when there is no such VMA.  Walks mm_rb without the cache, in both eras.
+        Raises on an mm whose task has exited.
+        """
         self._check_live()
         check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
         with self._k.emitter.operation("find_vma_prev", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma_prev"):
             return self._find_vma_prev(addr)
 
     def maps(self) -> str:
-        """/proc/PID/maps, as fs/proc/task_mmu.c:show_map prints it."""
+        """/proc/PID/maps, as fs/proc/task_mmu.c:show_map prints it: one line per VMA.
+
+        Returns the text (``start-end perms offset major:minor inode  path``).  2.6.2x
+        prints an anonymous VMA's ``vm_pgoff`` as its offset; an mm read by
+        :func:`~vmwidgets.from_proc_maps` from a newer kernel's zeros prints them back as
+        zeros.  Raises on an mm whose task has exited.
+        """
         self._check_live()
         out = []
         for vma in self:
@@ -283,7 +335,7 @@ class MmStruct:
             return vma
         node, vma = self.mm_rb.rb_node, None
         while node is not None:
-            tmp = node.owner
+            tmp: VmAreaStruct = node.owner
             if tmp.vm_end > addr:
                 vma = tmp
                 if tmp.vm_start <= addr:
@@ -329,7 +381,7 @@ class MmStruct:
         """mm/mmap.c:find_vma_prev."""
         node, prev = self.mm_rb.rb_node, None
         while node is not None:
-            tmp = node.owner
+            tmp: VmAreaStruct = node.owner
             if addr < tmp.vm_end:
                 self._k.emitter.emit(
                     VmaVisited,
@@ -357,15 +409,17 @@ class MmStruct:
                 if prev.vm_next is None or addr < prev.vm_next.vm_end:
                     break
                 node = node.rb_right
-        return (prev.vm_next if prev else self.mmap), prev
+        return (prev.vm_next if prev else self._mmap), prev
 
-    def _find_vma_prepare(self, addr: int):
+    def _find_vma_prepare(self, addr: int) -> tuple[VmAreaStruct | None, VmAreaStruct | None, RbNode | None, bool]:
         """mm/mmap.c:find_vma_prepare — the VMA at/after addr, the one before, and where a new
         node would hang in mm_rb (parent, left?)."""
-        link, parent, left, rb_prev, vma = self.mm_rb.rb_node, None, False, None, None
+        link, parent, left = self.mm_rb.rb_node, None, False
+        rb_prev: RbNode | None = None
+        vma: VmAreaStruct | None = None
         while link is not None:
             parent = link
-            tmp = link.owner
+            tmp: VmAreaStruct = link.owner
             if tmp.vm_end > addr:
                 vma = tmp
                 if tmp.vm_start <= addr:
@@ -377,12 +431,12 @@ class MmStruct:
         return vma, (rb_prev.owner if rb_prev else None), parent, left
 
     # -- linking ---------------------------------------------------------------------------------
-    def _vma_link(self, vma: VmAreaStruct, prev: VmAreaStruct | None, parent, left: bool) -> None:
+    def _vma_link(self, vma: VmAreaStruct, prev: VmAreaStruct | None, parent: RbNode | None, left: bool) -> None:
         """mm/mmap.c:vma_link — __vma_link_list, then __vma_link_rb; map_count++."""
-        nxt = prev.vm_next if prev else self.mmap
+        nxt = prev.vm_next if prev else self._mmap
         vma.vm_prev, vma.vm_next = prev, nxt
         if prev is None:
-            self.mmap = vma
+            self._mmap = vma
         else:
             prev.vm_next = vma
         if nxt is not None:
@@ -410,7 +464,7 @@ class MmStruct:
         """__vma_unlink / detach: out of the list and the tree; map_count--."""
         prev, nxt = vma.vm_prev, vma.vm_next
         if prev is None:
-            self.mmap = nxt
+            self._mmap = nxt
         else:
             prev.vm_next = nxt
         if nxt is not None:
@@ -458,9 +512,9 @@ class MmStruct:
                 elif end < vma.vm_end:  # shrinks: next's start moves down
                     adjust_next = -((vma.vm_end - end) >> PAGE_SHIFT)
             self._set_span(vma, start, end, pgoff)
-            if adjust_next:
+            if nxt is not None and adjust_next:
                 self._set_span(nxt, nxt.vm_start + (adjust_next << PAGE_SHIFT), nxt.vm_end, nxt.vm_pgoff + adjust_next)
-            if remove_next:
+            if nxt is not None and remove_next:
                 self._vma_unlink(nxt)
                 if remove_next == 2:
                     end = target_end
@@ -470,7 +524,7 @@ class MmStruct:
                 self._vma_link(insert, prev, parent, left)
             return
 
-    def _can_merge(self, vma: VmAreaStruct, vm_flags: int, file: File | None, anon_vma: object = None) -> bool:
+    def _can_merge(self, vma: VmAreaStruct, vm_flags: int, file: File | None, anon_vma: object | None = None) -> bool:
         """is_mergeable_vma (same flags, the same struct file, no vm_ops->close: the model has
         no vm_ops) and is_mergeable_anon_vma (either has none, or they share it)."""
         return (
@@ -487,11 +541,11 @@ class MmStruct:
         vm_flags: int,
         file: File | None,
         pgoff: int,
-        anon_vma: object = None,
+        anon_vma: object | None = None,
     ) -> VmAreaStruct | None:
         """mm/mmap.c:vma_merge — extend prev and/or next instead of adding a VMA (cases 1–8)."""
         pglen = (end - addr) >> PAGE_SHIFT
-        nxt = prev.vm_next if prev else self.mmap
+        nxt = prev.vm_next if prev else self._mmap
         area = nxt
         if nxt is not None and nxt.vm_end == end:  # cases 6, 7, 8
             nxt = nxt.vm_next
@@ -512,7 +566,8 @@ class MmStruct:
                 self._vma_adjust(prev, prev.vm_start, end, prev.vm_pgoff)  # cases 2, 5, 7
             return prev
         if (
-            nxt is not None
+            area is not None
+            and nxt is not None
             and end == nxt.vm_start
             and self._can_merge(nxt, vm_flags, file, anon_vma)
             and nxt.vm_pgoff == pgoff + pglen
@@ -569,9 +624,9 @@ class MmStruct:
                 if length >= vma.vm_start:
                     break
         self.cached_hole_size, self.free_area_cache = 0xFFFFFFFF, self._task_unmapped_base()
-        addr = self._get_unmapped_area_bottomup(length)
+        found = self._get_unmapped_area_bottomup(length)
         self.free_area_cache, self.cached_hole_size = self.mmap_base, 0xFFFFFFFF
-        return addr
+        return found
 
     def _task_unmapped_base(self) -> int:
         return ((self.task_size // 3) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
@@ -605,10 +660,8 @@ class MmStruct:
         self, file: File | None, addr: int, length: int, prot: int, flags: int, pgoff: int
     ) -> int | None:
         length = (length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
-        addr = self._get_unmapped_area(addr, length, flags)
-        if addr is None:
-            from ..events import AllocationFailed
-
+        found = self._get_unmapped_area(addr, length, flags)
+        if found is None:
             self._k.emitter.emit(
                 AllocationFailed,
                 _MMAP + "get_unmapped_area",
@@ -616,6 +669,7 @@ class MmStruct:
                 reason="no hole in the user address space is big enough (-ENOMEM)",
             )
             return None
+        addr = found
         vm_flags = _prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
         vm_flags |= (VM_GROWSDOWN if flags & MAP_GROWSDOWN else 0) | (VM_DENYWRITE if flags & MAP_DENYWRITE else 0)
         vm_flags |= VM_EXECUTABLE if flags & MAP_EXECUTABLE else 0
@@ -668,7 +722,7 @@ class MmStruct:
         last = self._find_vma(end)
         if last is not None and end > last.vm_start:
             self._split_vma(last, end, new_below=True)
-        vma = prev.vm_next if prev else self.mmap
+        vma = prev.vm_next if prev else self._mmap
         doomed = []
         while vma is not None and vma.vm_start < end:  # detach_vmas_to_be_unmapped
             doomed.append(vma)
@@ -740,6 +794,9 @@ def sys_mmap_pgoff(
 ) -> int:
     """arch/x86/kernel/sys_i386_32.c:sys_mmap2 → mm/mmap.c:do_mmap_pgoff: see :meth:`Task.mmap`.
 
+    ``struct task_struct *task``, ``unsigned long addr, len, prot, flags, pgoff``, the fd
+    as ``file``.  Returns the address, or a negative errno (the ``long`` sys_mmap2 returns).
+
     The errno checks run in do_mmap_pgoff's order, except that the MAP_TYPE and file
     checks (and mmap_region's MAP_GROWSDOWN-on-a-file) come before the hole search, so a
     failing call changes nothing; a path is opened (its inode registered) only once every
@@ -795,7 +852,11 @@ def _mmap_checked(
 
 
 def sys_munmap(task: TaskStruct, addr: int, length: int) -> int:
-    """mm/mmap.c:sys_munmap → do_munmap: see :meth:`Task.munmap`."""
+    """mm/mmap.c:sys_munmap → do_munmap: see :meth:`Task.munmap`.
+
+    ``struct task_struct *task``, ``unsigned long addr``, ``size_t len``.  Returns 0 or
+    -EINVAL (``long``).  The same in 2.6.24 and 2.6.32 (a SYSCALL_DEFINE2 there).
+    """
     mm = _task_mm(task)
     _check_ulongs(addr=addr, length=length)
     with mm._k.emitter.operation("munmap", f"addr={addr:#010x}, length={length:#x}", _MMAP + "do_munmap") as op:
@@ -811,6 +872,9 @@ def sys_munmap(task: TaskStruct, addr: int, length: int) -> int:
 def sys_mprotect(task: TaskStruct, start: int, length: int, prot: int) -> int:
     """mm/mprotect.c:sys_mprotect: see :meth:`Task.mprotect`.
 
+    ``struct task_struct *task``, ``unsigned long start``, ``size_t len``, ``unsigned long
+    prot``.  Returns 0 or a negative errno (``long``): -EINVAL, -ENOMEM, -EACCES.
+
     VMAs are split at the edges and merged with equal neighbours (mprotect_fixup); on
     -ENOMEM or -EACCES part way, the VMAs already done keep their new protection.
     """
@@ -824,8 +888,13 @@ def sys_mprotect(task: TaskStruct, start: int, length: int, prot: int) -> int:
 
 
 def sys_brk(task: TaskStruct, brk: int) -> int:
-    """mm/mmap.c:sys_brk: see :meth:`Task.brk`.  The lower limit is ``end_code`` in both eras
-    (2.6.32 with CONFIG_COMPAT_BRK, the distributions' default)."""
+    """mm/mmap.c:sys_brk: see :meth:`Task.brk`.
+
+    ``struct task_struct *task``, ``unsigned long brk``.  Returns the break (``unsigned
+    long``): the new one, or the old one when the move is refused; never an errno.  The
+    lower limit is ``end_code`` in both eras (2.6.32 with CONFIG_COMPAT_BRK, the
+    distributions' default; start_brk without it).
+    """
     mm = _task_mm(task)
     _check_ulongs(brk=brk)
     with mm._k.emitter.operation("brk", f"mm={mm.name}, brk={brk:#010x}", _MMAP + "sys_brk") as op:

@@ -26,7 +26,11 @@ _VM_WORDS = (
 
 
 def buddyinfo(zones: Sequence[Zone]) -> str:
-    """/proc/buddyinfo: free blocks per order for each zone (mm/vmstat.c:frag_show_print)."""
+    """/proc/buddyinfo: free blocks per order for each populated zone (mm/vmstat.c:frag_show_print).
+
+    ``struct zone *`` of node 0, in order; returns the text, one line a zone (``nr_free``
+    of orders 0 to MAX_ORDER-1).  The same format in 2.6.24 and 2.6.32.
+    """
     lines = []
     for z in zones:
         if not z.spanned_pages:  # walk_zones_in_node skips zones that are not populated
@@ -37,7 +41,11 @@ def buddyinfo(zones: Sequence[Zone]) -> str:
 
 
 def vmallocinfo(vmlist: Iterable[VmStruct]) -> str:
-    """/proc/vmallocinfo as mm/vmalloc.c:s_show prints it (one line per area)."""
+    """/proc/vmallocinfo as mm/vmalloc.c:s_show prints it, one line per ``struct vm_struct``.
+
+    ``vmlist`` in address order; returns the text: range, size, caller, ``pages=``,
+    ``phys=`` and the kind words; 2.6.32 walks vmlist too.
+    """
     lines = []
     for node in vmlist:
         s = f"0x{node.addr:08x}-0x{node.addr + node.size:08x} {node.size:7d}"

@@ -17,6 +17,7 @@ them back; [heap] and [stack] set ``start_brk``/``brk`` and ``start_stack``.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument, check_text
 from .config import Config
@@ -35,6 +36,12 @@ from .mm_types import (
     File,
     VmAreaStruct,
 )
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+    from .mmap import MmStruct
+
+__all__ = ["MAX_MAP_COUNT", "PATH_MAX", "from_proc_maps"]
 
 # show_map's fields, ASCII only ("１" is no inode) and bounded: 64-bit addresses and offsets,
 # MAJOR/MINOR of a dev_t (12 and 20 bits), an unsigned long inode.
@@ -89,7 +96,7 @@ def _parse(text: str) -> list[Row]:
     return rows
 
 
-def from_proc_maps(text: str, kernel=None, name: str = "proc"):
+def from_proc_maps(text: str, kernel: Kernel | None = None, name: str = "proc") -> MmStruct:
     """An :class:`~vmwidgets.MmStruct` with one VMA per line of /proc/PID/maps ``text``.
 
     Malformed input raises :class:`~vmwidgets.InvalidArgument` naming the line number,
@@ -103,11 +110,15 @@ def from_proc_maps(text: str, kernel=None, name: str = "proc"):
     by its pid, so ``name`` may not be a number (that name belongs to the task with that
     pid, now or later); a name another mm already has gets ``-2``, ``-3`` … appended.
 
+    ``const char *text``, ``Kernel kernel`` (None for a fresh default one), ``name`` for
+    the mm.  Returns the new ``struct mm_struct *`` (never None).  No kernel function
+    does this: it inverts show_map (the same format in 2.6.24 and 2.6.32).
+
     >>> mm = from_proc_maps("08048000-0804c000 r-xp 00000000 08:01 1001       /bin/cat\\n")
     >>> mm.map_count, mm.mmap.vm_file.path
     (1, '/bin/cat')
     """
-    from .kernel import Kernel
+    from .kernel import Kernel  # the facade sits above this module: import it at call time
     from .mmap import MmStruct
 
     if not isinstance(text, str):

@@ -7,8 +7,13 @@ below it (``mm_types``) never import upward.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .mm_types import File, TaskStruct
 from .mmap import sys_brk, sys_mmap_pgoff, sys_mprotect, sys_munmap
+
+if TYPE_CHECKING:
+    from .fault import Access
 
 __all__ = ["Task"]
 
@@ -44,6 +49,8 @@ class Task(TaskStruct):
     def munmap(self, addr: int, length: int) -> int:
         """``munmap(addr, len)``: mm/mmap.c:sys_munmap → do_munmap, splitting VMAs at the edges.
 
+        ``unsigned long addr``, ``size_t len``.
+
         Returns 0 (also when nothing was mapped there), or -EINVAL for an unaligned
         ``addr``, a ``length`` of 0 or a range past TASK_SIZE.
         """
@@ -51,6 +58,9 @@ class Task(TaskStruct):
 
     def mprotect(self, start: int, length: int, prot: int) -> int:
         """``mprotect(start, len, prot)``: mm/mprotect.c:sys_mprotect → mprotect_fixup.
+
+        ``unsigned long start``, ``size_t len``, ``unsigned long prot`` (PROT_* bits, with
+        PROT_GROWSDOWN to reach down a stack VMA).  The same in 2.6.24 and 2.6.32.
 
         Returns 0, -EINVAL (unaligned ``start``, unknown ``prot`` bits), -ENOMEM (part of
         the range is not mapped; VMAs before the hole have changed, as in the kernel) or
@@ -61,11 +71,20 @@ class Task(TaskStruct):
     def brk(self, brk: int) -> int:
         """``brk(brk)``: mm/mmap.c:sys_brk — grow the heap with do_brk, shrink it with do_munmap.
 
+        ``unsigned long brk``: the new end of the heap (0 or anything below the limit just
+        asks for the current break).
+
         Returns the new break, or the old one when the move is refused (below
         ``end_code``, a mapping in the way, past TASK_SIZE): sys_brk reports no errno.
         """
         return sys_brk(self, brk)
 
-    def access(self, addr: int, write: bool = False, exec: bool = False, user: bool = True):
-        """Touch ``addr`` as this task would (see :meth:`Kernel.access`): do_page_fault on a miss."""
+    def access(self, addr: int, write: bool = False, exec: bool = False, user: bool = True) -> Access:
+        """Touch ``addr`` as this task would: the MMU's walk, arch/x86/mm/fault.c:do_page_fault
+        on a miss (fault_32.c before 2.6.25).
+
+        ``unsigned long addr``; ``write``, ``exec`` and ``user`` are the page-fault error
+        code's bits.  Returns an :class:`~vmwidgets.model.fault.Access` (the physical
+        address, or the signal and why): see :meth:`Kernel.access`.
+        """
         return self.mm._k.access(self, addr, write, exec, user)

@@ -19,7 +19,12 @@ __all__ = ["validate_mm", "validate_rbtree", "validate_struct_pages"]
 
 
 def validate_mm(mm: MmStruct) -> None:
-    """Check the VMA list and tree agree: order, no overlap, vm_prev, map_count, total_vm."""
+    """Check the VMA list and tree agree: order, no overlap, vm_prev, map_count, total_vm.
+
+    What mm/mmap.c:validate_mm and browse_rb check under DEBUG_MM_RB, and more.
+    ``struct mm_struct *mm``; returns None, or raises :class:`~vmwidgets.InvariantError`
+    naming the first disagreement.
+    """
 
     def fail(msg: str) -> None:
         raise InvariantError("mm", mm.name, msg)
@@ -51,7 +56,8 @@ def validate_struct_pages(k: Kernel) -> None:
 
     ``mapcount`` of every frame equals the user PTEs mapping it (empty_zero_page aside)
     plus the kernel PTEs of live (not lazily freed) vmap areas; ``pagetable`` is set
-    exactly on the frames that are page tables.
+    exactly on the frames that are page tables.  A model check (no kernel function does
+    this); returns None or raises :class:`~vmwidgets.InvariantError`.
     """
 
     def fail(msg: str) -> None:
