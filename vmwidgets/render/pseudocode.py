@@ -337,7 +337,7 @@ PSEUDOCODE: dict[str, tuple[_L, ...]] = {
 }
 
 
-def lines_for(fn: str) -> tuple[str | None, tuple]:
+def lines_for(fn: str) -> tuple[str | None, tuple[_L, ...]]:
     """The pseudo-code of ``fn``; a function that moved file between versions (fault_32.c
     became fault.c in 2.6.25) is found by its name."""
     if fn in PSEUDOCODE:

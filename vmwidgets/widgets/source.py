@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidArgument
+from ..model.layout import Region, ZoneRange
 from ..timeline import Timeline
 
 
 @dataclass(frozen=True)
 class Source:
     timeline: Timeline
-    regions: tuple = ()
-    zones: tuple = ()
+    regions: tuple[Region, ...] = ()
+    zones: tuple[ZoneRange, ...] = ()
     pae: bool = False
     swapper: int | None = None  # pfn of swapper_pg_dir
     mm: str | None = None  # key of the address space in ViewState.vmas
