@@ -57,6 +57,8 @@ from ..events import (
 )
 from ..timeline import TimelineMarker
 
+__all__ = ["PATHS", "RULES", "Focus", "focus"]
+
 
 @dataclass
 class Focus:

@@ -56,6 +56,8 @@ from ..events import (
 )
 from .dot import escape
 
+__all__ = ["NO_LINE", "PSEUDOCODE", "current_line", "lines_for", "pseudocode_html"]
+
 _Tag = type[Event] | tuple[type[Event], str]
 _L = tuple[str, tuple[_Tag, ...]]
 

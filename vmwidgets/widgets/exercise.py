@@ -20,6 +20,8 @@ from ..exercises.core import ChoiceExercise, Exercise, Feedback, FieldsExercise,
 from ..render.dot import escape
 from .compat import VBox
 
+__all__ = ["REVEALED", "ExerciseWidget", "Quiz", "feedback_html"]
+
 REVEALED = '<div class="vmw-feedback">The player now shows what the kernel did: step back and forth to see why.</div>'
 
 

@@ -16,6 +16,8 @@ from .player import Player
 from .source import source_of
 from .views import LayoutView, PageTableView, PhysicalMemoryView, VmaView, VmlistView
 
+__all__ = ["Explorer", "explore"]
+
 
 class Explorer(VBox):
     """Player on top; the views below share one selection.

@@ -19,6 +19,8 @@ from .compat import VBox, _nothing, close_tree, is_playing, set_playing
 from .scene import CSS, esm
 from .source import Source, source_of
 
+__all__ = ["SPEEDS", "Player"]
+
 _BOOTED = escape("The machine has just booted: press ▶ or step forward.")  # narration_html's step 0
 SPEEDS = {"¼×": 1600, "½×": 800, "1×": 400, "2×": 200, "4×": 100, "8×": 50}
 

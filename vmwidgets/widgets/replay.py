@@ -25,6 +25,8 @@ from .player import SPEEDS, Player
 from .scene import SceneWidget
 from .views import View
 
+__all__ = ["QUIZ_SEEDS", "STEP", "Moment", "NotebookRecorder", "PageData", "moment", "record"]
+
 QUIZ_SEEDS = 5  # a static quiz carries this many seeds' numbers
 _STYLE = ("width", "min_width", "max_width", "flex", "max_height", "overflow", "justify_content", "flex_flow")
 

@@ -14,6 +14,8 @@ from ..errors import InvalidArgument
 from ..model.layout import Region, ZoneRange
 from ..timeline import Timeline
 
+__all__ = ["Source", "source_of"]
+
 
 @dataclass(frozen=True)
 class Source:

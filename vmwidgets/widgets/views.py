@@ -33,6 +33,8 @@ from .compat import VBox, _nothing, close_tree
 from .scene import SceneWidget
 from .source import Source, source_of
 
+__all__ = ["LayoutView", "PageTableView", "PhysicalMemoryView", "View", "VmaView", "VmlistView"]
+
 
 class View(VBox):
     """Base of the views: holds the state and focus to draw, and the selection."""
