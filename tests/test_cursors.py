@@ -225,3 +225,16 @@ def test_widget_constructors_refuse_bad_arguments_with_vm_errors() -> None:
     with pytest.raises(InvalidArgument, match="views"):
         p.add(VmlistView(other))
     assert p.views == []
+
+
+def test_cursor_module_is_the_one_timeline_exports_and_makes() -> None:
+    import vmwidgets.cursor
+    import vmwidgets.timeline
+
+    k = Kernel()
+    k.vmalloc(4096)
+    c = k.timeline.cursor()
+    assert vmwidgets.timeline.Cursor is vmwidgets.cursor.Cursor and type(c) is vmwidgets.cursor.Cursor
+    assert vmwidgets.timeline.TimelineMarker is vmwidgets.cursor.TimelineMarker
+    c.seek(0)
+    assert c.position == 0 and not c.following and k.timeline.position == len(k.timeline)

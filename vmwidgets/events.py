@@ -11,10 +11,62 @@ round-trip an event; the JSON carries a schema version (``"v": 1``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import MISSING, dataclass, fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from .errors import InvalidArgument, shorten
+
+__all__ = [
+    "EVENT_KINDS",
+    "SCHEMA_VERSION",
+    "Event",
+    "AllocationFailed",
+    "BuddyMerged",
+    "BuddyNotMerged",
+    "BuddySplit",
+    "FrameAllocated",
+    "FrameFreed",
+    "FreeBlockAdded",
+    "FreeBlockTaken",
+    "MmapCacheChecked",
+    "OperationBegan",
+    "OperationEnded",
+    "PageFaulted",
+    "PageRefChanged",
+    "PageTableAllocated",
+    "PageTableFreed",
+    "PgdCreated",
+    "PgdFreed",
+    "PteChanged",
+    "PteCleared",
+    "PteInstalled",
+    "RbNodeErased",
+    "RbNodeLinked",
+    "RbRecolored",
+    "RbRotatedLeft",
+    "RbRotatedRight",
+    "SignalSent",
+    "TableEntryRead",
+    "TlbFlushed",
+    "VmPageStored",
+    "VmStructLinked",
+    "VmStructUnlinked",
+    "VmStructUpdated",
+    "VmaAdjusted",
+    "VmaFlagsChanged",
+    "VmaLinked",
+    "VmaUnlinked",
+    "VmaVisited",
+    "VmapAreaFreed",
+    "VmapAreaLazyFreed",
+    "VmapAreaVisited",
+    "VmlistVisited",
+    "WarningPrinted",
+    "event_from_dict",
+    "event_from_json",
+    "walk_events",
+]
 
 EVENT_KINDS: dict[str, type[Event]] = {}
 SCHEMA_VERSION = 1
@@ -40,7 +92,7 @@ class Event:
     fn: str
 
     _fields: ClassVar[tuple[str, ...]] = ("op", "fn")
-    _make: ClassVar[Any]  # _make(op, fn, *values): positional, for emitters not yet using keywords
+    _make: ClassVar[Callable[..., Event]]  # _make(op, fn, *values): positional, for emitters not yet using keywords
 
     @property
     def kind(self) -> str:
@@ -80,7 +132,7 @@ def _fast_init(cls: type[Event]) -> None:
     exec(f"def __init__(self, *, {params}):\n{body}", ns)  # built from the field names only
     exec(f"def _make({params}):\n    self = _new(_cls)\n{body}    return self", ns)
     ns["__init__"].__qualname__ = f"{cls.__name__}.__init__"
-    cls.__init__ = ns["__init__"]  # type: ignore[misc]
+    cls.__init__ = ns["__init__"]  # type: ignore[method-assign]
     cls._make = staticmethod(ns["_make"])
 
 
@@ -117,7 +169,7 @@ def _is_str(v: Any) -> bool:
     return True
 
 
-def _nested(v: Any, ints_only: bool = False) -> tuple | None:
+def _nested(v: Any, ints_only: bool = False) -> tuple[Any, ...] | None:
     """``v`` (lists or tuples of ints, strings, None, bools) as nested tuples; None if it is not one."""
     if not isinstance(v, (list, tuple)):
         return None
@@ -134,19 +186,19 @@ def _nested(v: Any, ints_only: bool = False) -> tuple | None:
         raise ValueError
 
     try:
-        return build(v, 0)
+        return cast("tuple[Any, ...]", build(v, 0))  # v is a list or tuple: build makes it a tuple
     except ValueError:
         return None
 
 
 _ABSENT = object()
-_CHECKS: dict[str, tuple[str, Any]] = {
+_CHECKS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "int": ("an integer below 2**64", lambda v: v if _is_int(v) else _ABSENT),
     "int | None": ("an integer below 2**64 or null", lambda v: v if v is None or _is_int(v) else _ABSENT),
     "str": ("a string of valid Unicode", lambda v: v if _is_str(v) else _ABSENT),
     "str | None": ("a string or null", lambda v: v if v is None or _is_str(v) else _ABSENT),
     "bool": ("true or false", lambda v: v if isinstance(v, bool) else _ABSENT),
-    "tuple": (
+    "tuple[Any, ...]": (
         f"a list (nested at most {_MAX_DEPTH} deep) of integers, strings and nulls",
         lambda v: _ABSENT if (t := _nested(v)) is None else t,
     ),
@@ -366,7 +418,7 @@ class SignalSent(Event):
 class PgdFreed(Event):
     mm: str
     pfn: int
-    entries: tuple
+    entries: tuple[Any, ...]
 
 
 @_register
@@ -414,13 +466,15 @@ class VmlistVisited(Event):
     verdict: str
 
 
-def walk_events(op: int, fn: str, walker: Any, args: tuple, addrs: Any, spans: Any) -> list[VmlistVisited]:
+def walk_events(
+    op: int, fn: str, walker: Callable[..., object], args: tuple[int, ...], addrs: Sequence[int], spans: Sequence[int]
+) -> list[VmlistVisited]:
     """Replay a recorded list walk: one ``VmlistVisited`` per node visited.
 
     ``walker(addrs, spans, *args, trace=...)`` is the model's own search function, so the
     events say exactly what the search did.
     """
-    trace: list = []
+    trace: list[tuple[int, int, int, str]] = []
     walker(addrs, spans, *args, trace=trace)
     return [
         VmlistVisited(op=op, fn=fn, addr=addr, size=size, candidate=candidate, verdict=verdict)
@@ -552,8 +606,8 @@ class VmaUnlinked(Event):
 class VmaAdjusted(Event):
     mm: str
     vma: int
-    old: tuple
-    new: tuple
+    old: tuple[Any, ...]
+    new: tuple[Any, ...]
 
 
 @_register
@@ -574,18 +628,18 @@ class RbNodeLinked(Event):
     label: str
     parent: int | None
     side: str
-    changes: tuple
-    root: tuple
+    changes: tuple[Any, ...]
+    root: tuple[Any, ...]
 
 
 @_register
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class RbRecolored(Event):
     tree: str
-    nodes: tuple
+    nodes: tuple[Any, ...]
     case: str
-    changes: tuple
-    root: tuple
+    changes: tuple[Any, ...]
+    root: tuple[Any, ...]
 
 
 @_register
@@ -595,8 +649,8 @@ class RbRotatedLeft(Event):
     node: int
     pivot: int
     case: str
-    changes: tuple
-    root: tuple
+    changes: tuple[Any, ...]
+    root: tuple[Any, ...]
 
 
 @_register
@@ -606,8 +660,8 @@ class RbRotatedRight(Event):
     node: int
     pivot: int
     case: str
-    changes: tuple
-    root: tuple
+    changes: tuple[Any, ...]
+    root: tuple[Any, ...]
 
 
 @_register
@@ -617,5 +671,5 @@ class RbNodeErased(Event):
     node: int
     label: str
     successor: int | None
-    changes: tuple
-    root: tuple
+    changes: tuple[Any, ...]
+    root: tuple[Any, ...]

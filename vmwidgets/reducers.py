@@ -58,6 +58,8 @@ from .events import (
 )
 from .state import AreaRecord, ViewState
 
+__all__ = ["APPLY", "MUTATING", "READ_ONLY", "REVERT", "Reducer", "apply", "revert"]
+
 Reducer = Callable[[Any, ViewState], object]
 APPLY: dict[type[Event], Reducer] = {}
 REVERT: dict[type[Event], Reducer] = {}

@@ -9,6 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+__all__ = ["AreaRecord", "RbLinks", "VmaRecord", "ViewState"]
+
+RbLinks = tuple[int | None, int | None, int | None, int]
+"""A red-black node as ``ViewState.rb`` holds it: ``(parent, left, right, colour)`` (ids; 0 red, 1 black)."""
+VmaRecord = tuple[int, int, int, int, str | None]
+"""A VMA as ``ViewState.vmas`` holds it: ``(vm_start, vm_end, vm_flags, vm_pgoff, file)``."""
+
 
 class AreaRecord(NamedTuple):
     """A ``struct vm_struct`` as the views see it (``pages`` kept in ``ViewState.area_pages``)."""
@@ -54,11 +61,11 @@ class ViewState:
     vmlist: list[int] = field(default_factory=list)
     areas: dict[int, AreaRecord] = field(default_factory=dict)
     area_pages: dict[int, list[int]] = field(default_factory=dict)
-    rb: dict[str, dict[int, tuple]] = field(default_factory=dict)
+    rb: dict[str, dict[int, RbLinks]] = field(default_factory=dict)
     rb_root: dict[str, int | None] = field(default_factory=dict)
     rb_labels: dict[str, dict[int, str]] = field(default_factory=dict)
     vmap_lazy: set[int] = field(default_factory=set)
-    vmas: dict[str, dict[int, tuple]] = field(default_factory=dict)
+    vmas: dict[str, dict[int, VmaRecord]] = field(default_factory=dict)
     swapper_pgd: int | None = None
     kernel_pgd_first: int = 0
 

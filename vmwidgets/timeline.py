@@ -15,8 +15,9 @@ Design (for 10^6 events and more):
   A cursor's ``seek(p)`` starts from whichever is nearest — its own state, the checkpoint
   below or the one above — and applies or reverts the entries in between.
 
-Cursors.  The timeline records; a :class:`Cursor` (``timeline.cursor()``) reads.  Each
-player has its own, so two players of one kernel show two moments.  A cursor at the end
+Cursors.  The timeline records; a :class:`Cursor` (``timeline.cursor()``, in
+:mod:`vmwidgets.cursor`) reads.  Each player has its own, so two players of one kernel
+show two moments.  A cursor at the end
 *follows* it: new operations move it along and its state is the head itself, so watching
 a running kernel costs nothing extra; seeking anywhere else gives it its own copy, and
 seeking to ``len`` makes it follow again.  ``timeline.seek``/``state``/``position`` and the
@@ -66,12 +67,13 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
+from .cursor import Cursor, TimelineMarker, _assign, _replay
 from .errors import InvalidArgument
 from .events import walk_events
-from .reducers import MUTATING, apply, revert
+from .reducers import MUTATING, apply
 from .state import ViewState
 
 __all__ = ["MAX_CHECKPOINT_ENTRIES", "MAX_CHECKPOINTS", "Cursor", "Operation", "Timeline", "TimelineMarker"]
@@ -80,12 +82,6 @@ MAX_CHECKPOINTS = 128  # state copies a timeline keeps at most, whatever checkpo
 MAX_CHECKPOINT_ENTRIES = 1 << 24  # and their entries (ViewState.size()) in all, roughly
 PAUSED = "(recording paused)"
 DROPPED = "(earlier operations dropped)"
-
-
-def _assign(dst: ViewState, src: ViewState) -> None:
-    """Make ``dst`` (an object others hold) equal to ``src``, which it takes over."""
-    for f in fields(ViewState):
-        setattr(dst, f.name, getattr(src, f.name))
 
 
 class _Walk:
@@ -98,60 +94,6 @@ class _Walk:
 
     def events(self) -> list[Any]:
         return walk_events(self.op, self.fn, self.walker, self.args, self.addrs, self.spans)
-
-
-class TimelineMarker:
-    """A step the timeline adds itself, not the kernel: ``RecordingResumed`` (the gap left by a
-    pause: the state jumps from ``before`` to a fresh snapshot ``after``) or ``OperationsDropped``
-    (older operations were dropped to keep ``max_events``; the state does not change)."""
-
-    __slots__ = ("_after", "_before", "fn", "kind", "message", "op")
-
-    def __init__(
-        self, op: int, kind: str, message: str, before: ViewState | None = None, after: ViewState | None = None
-    ) -> None:
-        self.op, self.fn, self.kind, self.message = op, "", kind, message
-        self._before, self._after = before, after
-
-    @property
-    def text(self) -> str:
-        return self.message
-
-    def explain(self) -> str:
-        return self.message
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "op": self.op, "fn": self.fn, "message": self.message}
-
-    def forward(self, state: ViewState) -> None:
-        if self._after is not None:
-            _assign(state, self._after.copy())
-
-    def back(self, state: ViewState) -> None:
-        if self._before is not None:
-            _assign(state, self._before.copy())
-
-    def __repr__(self) -> str:
-        return f"TimelineMarker(op={self.op}, kind={self.kind!r}, message={self.message!r})"
-
-
-def _replay(entries: list[Any], st: ViewState, done: int, target: int) -> int:
-    """Apply or revert ``entries`` to move ``st`` from after ``done`` entries to after ``target``."""
-    while done < target:
-        e = entries[done]
-        if type(e) in MUTATING:
-            apply(e, st)
-        elif type(e) is TimelineMarker:
-            e.forward(st)
-        done += 1
-    while done > target:
-        done -= 1
-        e = entries[done]
-        if type(e) in MUTATING:
-            revert(e, st)
-        elif type(e) is TimelineMarker:
-            e.back(st)
-    return done
 
 
 @dataclass
@@ -167,123 +109,6 @@ class Operation:
     start: int
     end: int = -1
     result: str = ""
-
-
-def _check_position(index: Any, n: int) -> int:
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= n:
-        raise InvalidArgument("index", index, f"a position from 0 to {n} (len of the timeline)")
-    return index
-
-
-class Cursor:
-    """A reader of a :class:`Timeline`: a position and the view state there, its own.
-
-    Made by :meth:`Timeline.cursor`; each player has one, so players of one kernel move
-    independently.  At the end it *follows* new operations (its state is the head).
-    """
-
-    def __init__(self, timeline: Timeline) -> None:
-        self._tl = timeline
-        self._state = timeline._head
-        self._following = True
-        self._pos = 0
-        self._done = 0  # entries the state includes
-        timeline._cursors.add(self)
-
-    @property
-    def timeline(self) -> Timeline:
-        return self._tl
-
-    @property
-    def position(self) -> int:
-        """Where the cursor is: the number of events applied to :attr:`state`."""
-        return self._tl._len if self._following else self._pos
-
-    @property
-    def following(self) -> bool:
-        """True while the cursor sits at the end and moves with each new operation."""
-        return self._following
-
-    @property
-    def state(self) -> ViewState:
-        """The view state at :attr:`position` (read it; do not change it)."""
-        return self._tl._head if self._following else self._state
-
-    def seek(self, index: int) -> ViewState:
-        """Move to ``index`` (0 … ``len``) and return the state there.
-
-        The state returned is the cursor's own: it changes when the cursor moves again
-        (``copy()`` it to keep a picture); other cursors never change it.
-
-        >>> from vmwidgets import Kernel
-        >>> k = Kernel()
-        >>> addr = k.vmalloc(4096)
-        >>> k.vfree(addr)
-        >>> a, b = k.timeline.cursor(), k.timeline.cursor()
-        >>> [hex(x) for x in a.seek(k.timeline.operations[0].end).vmlist]   # just after vmalloc
-        ['0xf8800000']
-        >>> b.seek(len(k.timeline)).vmlist, len(a.state.vmlist)             # b moves, a stays
-        ([], 1)
-        """
-        tl = self._tl
-        n = tl._len
-        _check_position(index, n)
-        if index == n:
-            self._following, self._pos, self._done = True, n, len(tl._entries)
-            return tl._head
-        if self._following:  # leave the end: the cursor needs a state of its own
-            self._state, self._following = tl._head.copy(), False
-            self._pos, self._done = n, len(tl._entries)
-        target = bisect_left(tl._start, index)  # entries that begin before `index`
-        at = tl._cp_at
-        below = bisect_right(at, target) - 1
-        options = [(abs(target - self._done), -1), (target - at[below], below)]
-        if below + 1 < len(at):
-            options.append((at[below + 1] - target, below + 1))
-        _, cp = min(options, key=lambda o: o[0])
-        if cp >= 0:
-            self._state, self._done = tl._checkpoints[cp].copy(), at[cp]
-        self._done, self._pos = _replay(tl._entries, self._state, self._done, target), index
-        return self._state
-
-    def step_forward(self) -> ViewState:
-        """Apply the next event (no-op at the end)."""
-        return self.seek(min(self.position + 1, self._tl._len))
-
-    def step_back(self) -> ViewState:
-        """Revert the last applied event (no-op at the start)."""
-        return self.seek(max(self.position - 1, 0))
-
-    def operation_at(self, index: int) -> Operation | None:
-        """The operation that event ``index`` belongs to."""
-        return self._tl.operation_at(index)
-
-    def seek_operation_start(self, op: int) -> ViewState:
-        """Jump to just before ``timeline.operations[op]``'s first event."""
-        return self.seek(self._tl._op(op).start)
-
-    def seek_operation_end(self, op: int) -> ViewState:
-        """Jump to just after ``timeline.operations[op]``'s last event."""
-        o = self._tl._op(op)
-        return self.seek(o.end if o.end >= 0 else self._tl._len)
-
-    def next_operation(self) -> ViewState:
-        """Jump to the end of the operation after the cursor (or of the one it is inside)."""
-        for o in self._tl.operations:
-            if o.end > self.position:
-                return self.seek(o.end)
-        return self.seek(self._tl._len)
-
-    def prev_operation(self) -> ViewState:
-        """Jump to the start of the operation before the cursor (or of the one it is inside)."""
-        for o in reversed(self._tl.operations):
-            if o.start < self.position:
-                return self.seek(o.start)
-        return self.seek(0)
-
-    def __repr__(self) -> str:
-        where = "following the end" if self._following else f"at {self._pos} of {self._tl._len}"
-        return f"<Cursor {where}>"
 
 
 class _Listener:

@@ -16,6 +16,7 @@ from ..events import (
     BuddyMerged,
     BuddyNotMerged,
     BuddySplit,
+    Event,
     FrameAllocated,
     FrameFreed,
     FreeBlockAdded,
@@ -57,12 +58,14 @@ from ..events import (
 )
 from ..timeline import TimelineMarker
 
+__all__ = ["PATHS", "RULES", "Focus", "focus"]
+
 
 @dataclass
 class Focus:
     """Highlights for one step; every set is empty when nothing of its kind is touched."""
 
-    event: Any = None
+    event: Event | TimelineMarker | None = None
     areas: set[int] = field(default_factory=set)  # vm_struct addr changed
     visiting: int | None = None  # vm_struct the vmlist search is at
     visited: list[int] = field(default_factory=list)  # vm_structs searched so far in this call
@@ -85,24 +88,24 @@ def _rb(f: Focus, tree: str, *nodes: int | None) -> None:
 
 
 # --- a search in progress: the earlier events of the operation draw its path so far ------------
-def _path_vmlist(f: Focus, ev: Any) -> None:
+def _path_vmlist(f: Focus, ev: VmlistVisited) -> None:
     f.visited.append(ev.addr)
 
 
-def _path_vma(f: Focus, ev: Any) -> None:
+def _path_vma(f: Focus, ev: VmaVisited) -> None:
     f.rb_path.setdefault("mm_rb:" + ev.mm, []).append(ev.vma)
 
 
-def _path_vmap(f: Focus, ev: Any) -> None:
+def _path_vmap(f: Focus, ev: VmapAreaVisited) -> None:
     if ev.verdict not in ("overflow", "fail"):
         f.rb_path.setdefault("vmap_area_root", []).append(ev.va_start)
 
 
-def _path_walk(f: Focus, ev: Any) -> None:
+def _path_walk(f: Focus, ev: TableEntryRead) -> None:
     f.walk.append((ev.vaddr, ev.table, ev.index, ev.level))
 
 
-_Rule = Callable[[Focus, Any], object]
+_Rule = Callable[[Focus, Any], object]  # each rule takes the kinds it is filed under: no one event type
 # kind -> (forget the path when a new search of this kind starts, extend it)
 PATHS: dict[type, tuple[_Rule, _Rule]] = {
     VmlistVisited: (lambda f, ev: f.visited.clear(), _path_vmlist),
@@ -113,87 +116,87 @@ PATHS: dict[type, tuple[_Rule, _Rule]] = {
 
 
 # --- the step itself ---------------------------------------------------------------------------
-def _area(f: Focus, ev: Any) -> None:
+def _area(f: Focus, ev: VmStructLinked | VmStructUpdated | VmPageStored | VmStructUnlinked) -> None:
     f.areas.add(ev.addr)
     size = getattr(ev, "size", None)
     if size:
         f.span = (ev.addr, ev.addr + size)
 
 
-def _vmlist_visit(f: Focus, ev: Any) -> None:
+def _vmlist_visit(f: Focus, ev: VmlistVisited) -> None:
     f.visiting = ev.addr
     f.visited.append(ev.addr)
     f.span = (ev.addr, ev.addr + ev.size)
 
 
-def _block(f: Focus, ev: Any) -> None:
+def _block(f: Focus, ev: FrameAllocated | FrameFreed) -> None:
     f.frames.add((ev.pfn, ev.order))
 
 
-def _listed_block(f: Focus, ev: Any) -> None:
+def _listed_block(f: Focus, ev: FreeBlockTaken | FreeBlockAdded) -> None:
     f.frames.add((ev.pfn, ev.order))
     f.free_area.add((ev.zone, ev.order))
 
 
-def _buddies(f: Focus, ev: Any) -> None:
+def _buddies(f: Focus, ev: BuddySplit | BuddyMerged | BuddyNotMerged) -> None:
     f.frames.update({(ev.pfn, ev.order), (ev.buddy, ev.order)})
     f.free_area.add((ev.zone, ev.order))
 
 
-def _pte(f: Focus, ev: Any) -> None:
+def _pte(f: Focus, ev: PteInstalled | PteCleared | PteChanged) -> None:
     f.entries.add((ev.table, ev.index))
     f.span = (ev.vaddr, ev.vaddr + 4096)
 
 
-def _table(f: Focus, ev: Any) -> None:
+def _table(f: Focus, ev: PageTableAllocated | PageTableFreed) -> None:
     f.tables.add(ev.pfn)
     f.entries.add((ev.parent, ev.index))
 
 
-def _pgd(f: Focus, ev: Any) -> None:
+def _pgd(f: Focus, ev: PgdCreated | PgdFreed) -> None:
     f.tables.add(ev.pfn)
 
 
-def _entry_read(f: Focus, ev: Any) -> None:
+def _entry_read(f: Focus, ev: TableEntryRead) -> None:
     f.walk.append((ev.vaddr, ev.table, ev.index, ev.level))
     f.entries.add((ev.table, ev.index))
 
 
-def _vma(f: Focus, ev: Any) -> None:
+def _vma(f: Focus, ev: VmaLinked | VmaUnlinked | VmaAdjusted | VmaFlagsChanged) -> None:
     f.vmas.setdefault(ev.mm, set()).add(ev.vma)
     _rb(f, "mm_rb:" + ev.mm, ev.vma)
-    if hasattr(ev, "vm_start"):
+    if isinstance(ev, (VmaLinked, VmaUnlinked)):  # an adjust or a flags change keeps the span
         f.span = (ev.vm_start, ev.vm_end)
 
 
-def _vma_visit(f: Focus, ev: Any) -> None:
+def _vma_visit(f: Focus, ev: VmaVisited) -> None:
     f.rb_path.setdefault("mm_rb:" + ev.mm, []).append(ev.vma)
     _rb(f, "mm_rb:" + ev.mm)
     f.vmas.setdefault(ev.mm, set())
     f.span = (ev.vm_start, ev.vm_end)
 
 
-def _mmap_cache(f: Focus, ev: Any) -> None:
+def _mmap_cache(f: Focus, ev: MmapCacheChecked) -> None:
     if ev.vma is not None:
         f.vmas.setdefault(ev.mm, set()).add(ev.vma)
 
 
-def _vmap_visit(f: Focus, ev: Any) -> None:
+def _vmap_visit(f: Focus, ev: VmapAreaVisited) -> None:
     if ev.verdict not in ("overflow", "fail"):
         f.rb_path.setdefault("vmap_area_root", []).append(ev.va_start)
         f.span = (ev.va_start, ev.va_end)
 
 
-def _vmap_area(f: Focus, ev: Any) -> None:
+def _vmap_area(f: Focus, ev: VmapAreaLazyFreed | VmapAreaFreed) -> None:
     _rb(f, "vmap_area_root", ev.va_start)
     f.span = (ev.va_start, ev.va_end)
 
 
-def _address(f: Focus, ev: Any) -> None:
+def _address(f: Focus, ev: PageFaulted | SignalSent) -> None:
     f.span = (ev.addr & ~0xFFF, (ev.addr & ~0xFFF) + 4096)
 
 
-def _nothing(f: Focus, ev: Any) -> None:
+def _nothing(f: Focus, ev: Event) -> None:
     """Steps that change nothing drawn (an operation's bracket, a warning, a TLB flush, a _count)."""
 
 
@@ -244,7 +247,7 @@ RULES: dict[type, _Rule] = {
 """Each event kind's highlights (tests/test_event_coverage.py checks every kind has one)."""
 
 
-def focus(event: Any, earlier: Sequence[Any] = ()) -> Focus:
+def focus(event: Event | TimelineMarker | None, earlier: Sequence[Event | TimelineMarker] = ()) -> Focus:
     """The highlights of ``event``, given the ``earlier`` events of its operation."""
     f = Focus(event)
     prev = None
@@ -253,7 +256,7 @@ def focus(event: Any, earlier: Sequence[Any] = ()) -> Focus:
         # a path shows only the search in progress
         k = type(ev)
         path = PATHS.get(k)
-        if path is not None and (k is not prev or (k is TableEntryRead and ev.level == "pgd")):
+        if path is not None and (k is not prev or (isinstance(ev, TableEntryRead) and ev.level == "pgd")):
             path[0](f, ev)
         prev = k
         if ev is event:

@@ -58,6 +58,8 @@ from ..events import (
 from ..model.constants import PAGE_SHIFT, VM_VPAGES, ZONE_NAMES, pte_flag_names, vm_flag_names
 from ..timeline import TimelineMarker
 
+__all__ = ["SENTENCES", "Sentence", "explain"]
+
 Sentence = Callable[[Any, "dict[int, str] | None"], str]
 SENTENCES: dict[type[Event], Sentence] = {}
 

@@ -7,8 +7,6 @@ text: open the named file beside it for the real thing.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..events import (
     AllocationFailed,
     BuddyMerged,
@@ -54,7 +52,10 @@ from ..events import (
     VmStructUpdated,
     WarningPrinted,
 )
+from ..timeline import TimelineMarker
 from .dot import escape
+
+__all__ = ["NO_LINE", "PSEUDOCODE", "current_line", "lines_for", "pseudocode_html"]
 
 _Tag = type[Event] | tuple[type[Event], str]
 _L = tuple[str, tuple[_Tag, ...]]
@@ -337,7 +338,7 @@ PSEUDOCODE: dict[str, tuple[_L, ...]] = {
 }
 
 
-def lines_for(fn: str) -> tuple[str | None, tuple]:
+def lines_for(fn: str) -> tuple[str | None, tuple[_L, ...]]:
     """The pseudo-code of ``fn``; a function that moved file between versions (fault_32.c
     became fault.c in 2.6.25) is found by its name."""
     if fn in PSEUDOCODE:
@@ -349,7 +350,7 @@ def lines_for(fn: str) -> tuple[str | None, tuple]:
     return None, ()
 
 
-def current_line(event: Any) -> int | None:
+def current_line(event: Event | TimelineMarker | None) -> int | None:
     """Index of the pseudo-code line of ``event.fn`` that produced ``event``, if any."""
     lines = lines_for(getattr(event, "fn", ""))[1]
     kind = type(event)
@@ -364,7 +365,7 @@ def current_line(event: Any) -> int | None:
     return None
 
 
-def pseudocode_html(event: Any, fallback: str | None = None) -> str:
+def pseudocode_html(event: Event | TimelineMarker | None, fallback: str | None = None) -> str:
     """The function of ``event`` (or ``fallback``) as an HTML listing, the current line marked."""
     fn = getattr(event, "fn", None) or fallback or ""
     lines = lines_for(fn)[1]

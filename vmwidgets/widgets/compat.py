@@ -18,7 +18,28 @@ and anywidget 0.9:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import ipywidgets as w
+import traitlets
+
+__all__ = ["PLAYING", "VBox", "close_tree", "is_playing", "set_playing", "set_titles"]
+
+if TYPE_CHECKING:  # ipywidgets has no type information: the part of VBox our widgets use, typed once
+
+    class VBox(traitlets.HasTraits):
+        """``ipywidgets.VBox`` as the player, views, explorer and exercises use it."""
+
+        children: Sequence[Any]
+        layout: Any
+
+        def __init__(self, children: Sequence[Any] = (), **kwargs: Any) -> None: ...
+        def add_class(self, className: str) -> VBox: ...
+        def close(self) -> None: ...
+
+else:
+    VBox = w.VBox
 
 #: Play's "is it playing" trait: ``playing`` in ipywidgets 8, ``_playing`` in 7.x.
 PLAYING = "playing" if w.Play.class_traits().get("playing") is not None else "_playing"

@@ -18,6 +18,9 @@ import ipywidgets as w
 from ..errors import InvalidArgument, check_int
 from ..exercises.core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson
 from ..render.dot import escape
+from .compat import VBox
+
+__all__ = ["REVEALED", "ExerciseWidget", "Quiz", "feedback_html"]
 
 REVEALED = '<div class="vmw-feedback">The player now shows what the kernel did: step back and forth to see why.</div>'
 
@@ -28,7 +31,7 @@ def feedback_html(fb: Feedback) -> str:
     return f'<div class="vmw-feedback" style="color:{colour}"><b>{mark}</b> {escape(fb.message)}</div>'
 
 
-class ExerciseWidget(w.VBox):
+class ExerciseWidget(VBox):
     """One exercise: the prompt, an answer box (or choices), Check, Hint, and feedback."""
 
     def __init__(self, exercise: Exercise, player: Any = None, reveal: int | Callable[[], Any] | None = None) -> None:
@@ -123,7 +126,7 @@ class ExerciseWidget(w.VBox):
         self.hint.value = f'<div class="vmw-feedback"><b>Hint:</b> {escape(self.exercise.hint)}</div>'
 
 
-class Quiz(w.VBox):
+class Quiz(VBox):
     """A lesson's exercises for a seed, with a box to get new numbers (another seed)."""
 
     def __init__(self, lesson: Lesson, seed: int = 0) -> None:

@@ -9,14 +9,17 @@ import traitlets
 
 from ..errors import InvalidArgument
 from ..render.dot import escape
+from ..render.selection import parse_key
 from .cells import adopt
-from .compat import close_tree, set_titles
+from .compat import VBox, close_tree, set_titles
 from .player import Player
 from .source import source_of
-from .views import LayoutView, PageTableView, PhysicalMemoryView, VmaView, VmlistView, parse_key
+from .views import LayoutView, PageTableView, PhysicalMemoryView, VmaView, VmlistView
+
+__all__ = ["Explorer", "explore"]
 
 
-class Explorer(w.VBox):
+class Explorer(VBox):
     """Player on top; the views below share one selection.
 
     Click a vm_struct, VMA, page table or frame in any view (or type an address) and
@@ -67,7 +70,7 @@ class Explorer(w.VBox):
             v.close()
         close_tree(self)
 
-    def _typed(self, change: dict) -> None:
+    def _typed(self, change: dict[str, Any]) -> None:
         text = change["new"].strip()
         if not text:
             return
@@ -81,7 +84,7 @@ class Explorer(w.VBox):
         self.selected = f"addr:{value:#x}"
 
     @traitlets.observe("selected")
-    def _on_select(self, _change: dict) -> None:
+    def _on_select(self, _change: dict[str, Any]) -> None:
         self._describe()
 
     def _describe(self) -> None:

@@ -18,6 +18,8 @@ from ..errors import InvalidArgument
 from .replay import PageData
 from .scene import CSS
 
+__all__ = ["bundle_css", "bundle_js", "data_script", "export_html", "fragment", "players_in", "tracks_of"]
+
 _HERE = Path(__file__).parent
 
 

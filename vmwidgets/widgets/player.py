@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import anywidget
@@ -14,9 +15,11 @@ from ..render.focus import Focus, focus
 from ..render.narrate import narration_html
 from ..render.pseudocode import pseudocode_html
 from .cells import adopt
-from .compat import _nothing, close_tree, is_playing, set_playing
+from .compat import VBox, _nothing, close_tree, is_playing, set_playing
 from .scene import CSS, esm
 from .source import Source, source_of
+
+__all__ = ["SPEEDS", "Player"]
 
 _BOOTED = escape("The machine has just booted: press ▶ or step forward.")  # narration_html's step 0
 SPEEDS = {"¼×": 1600, "½×": 800, "1×": 400, "2×": 200, "4×": 100, "8×": 50}
@@ -47,7 +50,7 @@ def _button(icon: str, tip: str) -> w.Button:
     return w.Button(icon=icon, tooltip=tip, layout=w.Layout(width="40px"))
 
 
-class Player(w.VBox):
+class Player(VBox):
     """Play/pause, speed, step back and forward, previous/next operation, start and end,
     and a slider over every step of ``source``'s timeline (a kernel, task, mm or
     timeline); a narration line and the current function's pseudo-code underneath.
@@ -167,9 +170,9 @@ class Player(w.VBox):
                 return self.seek(o.start)
         self.seek(0)
 
-    def _on_key(self, _widget: Any, content: dict, _buffers: Any) -> None:
+    def _on_key(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
         key = content.get("key")
-        actions = {
+        actions: dict[str, Callable[[], object]] = {
             "ArrowLeft": self.step_back,
             "j": self.step_back,
             "ArrowRight": self.step_forward,
@@ -183,11 +186,11 @@ class Player(w.VBox):
         if key in actions:
             actions[key]()
 
-    def _slid(self, change: dict) -> None:
+    def _slid(self, change: dict[str, Any]) -> None:
         self.position = change["new"]
 
     @traitlets.observe("position")
-    def _moved(self, change: dict) -> None:
+    def _moved(self, change: dict[str, Any]) -> None:
         if self.slider.value != change["new"]:
             self.slider.value = change["new"]  # the link moves Play too
         self._render()

@@ -25,6 +25,8 @@ from .player import SPEEDS, Player
 from .scene import SceneWidget
 from .views import View
 
+__all__ = ["QUIZ_SEEDS", "STEP", "Moment", "NotebookRecorder", "PageData", "moment", "record"]
+
 QUIZ_SEEDS = 5  # a static quiz carries this many seeds' numbers
 _STYLE = ("width", "min_width", "max_width", "flex", "max_height", "overflow", "justify_content", "flex_flow")
 
@@ -220,7 +222,9 @@ class PageData:
 STEP = "\ue000"  # stands for "step N of TOTAL" in a stored narration (page.js puts it back)
 
 
-def _walk(p: Player, n: int, leaves: list, frames: dict, narr: list, code: list) -> None:
+def _walk(
+    p: Player, n: int, leaves: list[tuple[str, Any]], frames: dict[str, list[Any]], narr: list[str], code: list[str]
+) -> None:
     for pos in range(n + 1):
         if p.position == pos:
             p._render()  # the views may show an older length of the timeline
@@ -283,7 +287,8 @@ def record(p: Player, page: PageData) -> dict[str, Any]:
 def _instances() -> dict[str, Any]:
     from ipywidgets.widgets import widget
 
-    return getattr(widget, "_instances", None) or w.Widget.widgets  # ipywidgets 8, else 7
+    found: dict[str, Any] = getattr(widget, "_instances", None) or w.Widget.widgets  # ipywidgets 8, else 7
+    return found
 
 
 class NotebookRecorder:

@@ -7,6 +7,8 @@ from pathlib import Path
 import anywidget
 import traitlets
 
+__all__ = ["CSS", "SceneWidget", "esm"]
+
 _HERE = Path(__file__).parent
 # one style sheet for views and player, whichever is displayed first brings it
 CSS = (_HERE / "scene.css").read_text() + (_HERE / "player.css").read_text()

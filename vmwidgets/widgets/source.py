@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidArgument
+from ..model.layout import Region, ZoneRange
 from ..timeline import Timeline
+
+__all__ = ["Source", "source_of"]
 
 
 @dataclass(frozen=True)
 class Source:
     timeline: Timeline
-    regions: tuple = ()
-    zones: tuple = ()
+    regions: tuple[Region, ...] = ()
+    zones: tuple[ZoneRange, ...] = ()
     pae: bool = False
     swapper: int | None = None  # pfn of swapper_pg_dir
     mm: str | None = None  # key of the address space in ViewState.vmas
@@ -49,11 +52,12 @@ def source_of(obj: Any) -> Source:
         kernel = obj
     else:
         raise InvalidArgument("obj", obj, "a Kernel, a Task, an MmStruct (from spawn or from_proc_maps) or a Timeline")
-    if kernel.timeline is None:
+    timeline = kernel.timeline
+    if not isinstance(timeline, Timeline):  # the core knows it only as a Recording
         raise InvalidArgument("obj", obj, "a Kernel, Task or MmStruct of a kernel that records (Kernel(record=True))")
     lay = kernel.layout
     return Source(
-        timeline=kernel.timeline,
+        timeline=timeline,
         regions=lay.regions(),
         zones=lay.zones,
         pae=kernel.config.pae,

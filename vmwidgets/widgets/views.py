@@ -21,6 +21,7 @@ from ..render.layout_scene import layout_scene
 from ..render.pagetable_scene import pagetable_scene
 from ..render.physmem_scene import physmem_scene
 from ..render.rbtree_scene import rbtree_scene
+from ..render.scene import Scene
 from ..render.selection import parse_key
 from ..render.svg import maps_scene, stack_svg, svg_to_png
 from ..render.tables import mapped_frames, walk_path
@@ -28,12 +29,14 @@ from ..render.vma_scene import maps_html, vma_list_scene
 from ..render.vmlist_scene import area_key, vmlist_scene
 from ..state import ViewState
 from .cells import adopt
-from .compat import _nothing, close_tree
+from .compat import VBox, _nothing, close_tree
 from .scene import SceneWidget
 from .source import Source, source_of
 
+__all__ = ["LayoutView", "PageTableView", "PhysicalMemoryView", "View", "VmaView", "VmlistView"]
 
-class View(w.VBox):
+
+class View(VBox):
     """Base of the views: holds the state and focus to draw, and the selection."""
 
     selected = traitlets.Unicode("", help="selection key shared with other views ('' for none)")
@@ -78,7 +81,7 @@ class View(w.VBox):
         self.draw()
 
     @traitlets.observe("selected")
-    def _selected(self, change: dict) -> None:
+    def _selected(self, change: dict[str, Any]) -> None:
         for sw in self.scenes:
             sw.selected = change["new"]
         if self._state is not None:
@@ -97,7 +100,7 @@ class View(w.VBox):
     def draw(self) -> None:  # pragma: no cover - every view overrides it
         raise NotImplementedError
 
-    def picture_scenes(self) -> list[dict]:
+    def picture_scenes(self) -> list[Scene]:
         """The scenes of the view's current drawing, top to bottom (those with something in them)."""
         return [sw.scene for sw in self.scenes if sw.scene and (sw.scene.get("nodes") or sw.scene.get("grids"))]
 
@@ -114,7 +117,7 @@ class View(w.VBox):
         parts = self.picture_scenes()
         return stack_svg(parts, dark=dark, captions=len(parts) > 1)
 
-    def save(self, path: str | PathLike, dark: bool = False, scale: float = 2.0) -> Path:
+    def save(self, path: str | PathLike[str], dark: bool = False, scale: float = 2.0) -> Path:
         """Write :meth:`to_svg`'s picture to ``path``: ``.svg`` as it is, ``.png`` rendered at ``scale``
         times its size (2: sharp on a projector) with cairosvg (``pip install cairosvg``, or
         ``pip install 'vmwidgets[png]'``; without it :class:`~vmwidgets.render.dot.RenderError`).
@@ -154,14 +157,14 @@ class LayoutView(View):
         self.draw()
 
     @traitlets.validate("mark")
-    def _check_mark(self, proposal: dict) -> int | None:
-        v = proposal["value"]
+    def _check_mark(self, proposal: dict[str, Any]) -> int | None:
+        v: int | None = proposal["value"]
         if v is not None:
             check_int("mark", v, 0, (1 << 32) - 1, "None or an address from 0 to 0xffffffff")
         return v
 
     @traitlets.observe("mark")
-    def _marked(self, _change: dict) -> None:
+    def _marked(self, _change: dict[str, Any]) -> None:
         if self._now() is not None:
             self.draw()
 
@@ -309,7 +312,7 @@ class VmaView(View):
         )
         self.maps.value = maps_html(s, mm, f, self.selected)
 
-    def picture_scenes(self) -> list[dict]:
+    def picture_scenes(self) -> list[Scene]:
         """The VMA list, the mm_rb tree and the /proc/PID/maps table as a scene of text rows."""
         return [*super().picture_scenes(), maps_scene(self._now(), self._mm(), self._focus, self.selected)]
 
