@@ -100,7 +100,7 @@ def _register(cls: type[Event]) -> type[Event]:
 _MAX_INT = 1 << 64
 _MAX_TEXT = 1 << 16
 _MAX_ITEMS = 1 << 16  # values in one field: a PGD has at most 1024 entries
-_MAX_DEPTH = 3  # ((node, (parent, left, right, colour), ...), ...) is the deepest an event holds
+_MAX_DEPTH = 3  # ((index, entry), ...) is the deepest an event holds; one level to spare
 
 
 def _is_int(v: Any) -> bool:
@@ -366,7 +366,7 @@ class SignalSent(Event):
 class PgdFreed(Event):
     mm: str
     pfn: int
-    entries: tuple
+    entries: tuple  # ((index, entry), ...) where the directory differs from swapper's kernel part; None: absent
 
 
 @_register
@@ -566,6 +566,10 @@ class VmaFlagsChanged(Event):
 
 
 # --- red-black trees -----------------------------------------------------------------------
+# The replay derives each step's links from its own copy of the tree: a link, a rotation and
+# the forward half of an erase need no links in the event.
+
+
 @_register
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class RbNodeLinked(Event):
@@ -573,19 +577,16 @@ class RbNodeLinked(Event):
     node: int
     label: str
     parent: int | None
-    side: str
-    changes: tuple
-    root: tuple
+    side: str  # "left", "right" or "root"
 
 
 @_register
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class RbRecolored(Event):
     tree: str
-    nodes: tuple
+    nodes: tuple[int, ...]  # the nodes whose colour changed (each flips)
     case: str
-    changes: tuple
-    root: tuple
+    colors: tuple[int, ...]  # their new colours, RB_RED 0 or RB_BLACK 1
 
 
 @_register
@@ -593,10 +594,8 @@ class RbRecolored(Event):
 class RbRotatedLeft(Event):
     tree: str
     node: int
-    pivot: int
+    pivot: int  # node's right child, which takes its place
     case: str
-    changes: tuple
-    root: tuple
 
 
 @_register
@@ -604,10 +603,8 @@ class RbRotatedLeft(Event):
 class RbRotatedRight(Event):
     tree: str
     node: int
-    pivot: int
+    pivot: int  # node's left child, which takes its place
     case: str
-    changes: tuple
-    root: tuple
 
 
 @_register
@@ -617,5 +614,4 @@ class RbNodeErased(Event):
     node: int
     label: str
     successor: int | None
-    changes: tuple
-    root: tuple
+    links: tuple  # (id, parent, left, right, colour) before, flat: the erased node, then each node changed
