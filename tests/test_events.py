@@ -66,8 +66,7 @@ RB = RbRecolored(
     tree="t",
     nodes=(1, 2),
     case="case 1",
-    changes=((1, None, (None, 2, None, 1)),),
-    root=(1, 1),
+    colors=(1, 0),
 )
 
 
@@ -90,8 +89,9 @@ RB = RbRecolored(
         ({**GOOD, "fn": None}, "fn"),
         ({**GOOD, "fn": "\ud800"}, "fn"),
         ({**RB.to_dict(), "nodes": [[[[1]]]]}, "nodes"),
-        ({**RB.to_dict(), "changes": [{"a": 1}]}, "changes"),
-        ({**RB.to_dict(), "root": 5}, "root"),
+        ({**RB.to_dict(), "colors": [{"a": 1}]}, "colors"),
+        ({**RB.to_dict(), "colors": [[1]]}, "colors"),
+        ({**RB.to_dict(), "colors": 5}, "colors"),
     ],
 )
 def test_bad_dicts_are_refused_naming_the_field(bad: object, name: str) -> None:

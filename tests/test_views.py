@@ -190,13 +190,9 @@ def test_rb_tree_nodes_turn_black_as_the_recolouring_says() -> None:
     view = VmaView(task)
     player = Player(task, [view])
     tl = k.timeline
-    i = next(
-        j
-        for j in range(len(tl))
-        if tl[j].kind == "RbRecolored" and any(c[2][3] == 1 and c[1][3] == 0 for c in tl[j].changes)
-    )
+    i = next(j for j in range(len(tl)) if tl[j].kind == "RbRecolored" and 1 in tl[j].colors)
     ev = tl[i]
-    blackened = [c[0] for c in ev.changes if c[1][3] == 0 and c[2][3] == 1]
+    blackened = [n for n, c in zip(ev.nodes, ev.colors, strict=True) if c == 1]
     player.seek(i)
     for n in blackened:
         assert "rb-red" in node(view.tree.scene, f"n{n:x}")["cls"]

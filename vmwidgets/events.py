@@ -152,7 +152,7 @@ def _register(cls: type[Event]) -> type[Event]:
 _MAX_INT = 1 << 64
 _MAX_TEXT = 1 << 16
 _MAX_ITEMS = 1 << 16  # values in one field: a PGD has at most 1024 entries
-_MAX_DEPTH = 3  # ((node, (parent, left, right, colour), ...), ...) is the deepest an event holds
+_MAX_DEPTH = 3  # ((index, entry), ...) is the deepest an event holds; one level to spare
 
 
 def _is_int(v: Any) -> bool:
@@ -418,7 +418,7 @@ class SignalSent(Event):
 class PgdFreed(Event):
     mm: str
     pfn: int
-    entries: tuple[Any, ...]
+    entries: tuple[Any, ...]  # ((index, entry), ...) differing from swapper's kernel part; None: absent
 
 
 @_register
@@ -620,6 +620,10 @@ class VmaFlagsChanged(Event):
 
 
 # --- red-black trees -----------------------------------------------------------------------
+# The replay derives each step's links from its own copy of the tree: a link, a rotation and
+# the forward half of an erase need no links in the event.
+
+
 @_register
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class RbNodeLinked(Event):
@@ -627,19 +631,16 @@ class RbNodeLinked(Event):
     node: int
     label: str
     parent: int | None
-    side: str
-    changes: tuple[Any, ...]
-    root: tuple[Any, ...]
+    side: str  # "left", "right" or "root"
 
 
 @_register
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class RbRecolored(Event):
     tree: str
-    nodes: tuple[Any, ...]
+    nodes: tuple[int, ...]  # the nodes whose colour changed (each flips)
     case: str
-    changes: tuple[Any, ...]
-    root: tuple[Any, ...]
+    colors: tuple[int, ...]  # their new colours, RB_RED 0 or RB_BLACK 1
 
 
 @_register
@@ -647,10 +648,8 @@ class RbRecolored(Event):
 class RbRotatedLeft(Event):
     tree: str
     node: int
-    pivot: int
+    pivot: int  # node's right child, which takes its place
     case: str
-    changes: tuple[Any, ...]
-    root: tuple[Any, ...]
 
 
 @_register
@@ -658,10 +657,8 @@ class RbRotatedLeft(Event):
 class RbRotatedRight(Event):
     tree: str
     node: int
-    pivot: int
+    pivot: int  # node's left child, which takes its place
     case: str
-    changes: tuple[Any, ...]
-    root: tuple[Any, ...]
 
 
 @_register
@@ -671,5 +668,4 @@ class RbNodeErased(Event):
     node: int
     label: str
     successor: int | None
-    changes: tuple[Any, ...]
-    root: tuple[Any, ...]
+    links: tuple[Any, ...]  # (id, parent, left, right, colour) before, flat: the erased node, then each node changed

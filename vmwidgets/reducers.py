@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .errors import InvariantError
 from .events import (
     AllocationFailed,
     BuddyMerged,
@@ -174,8 +175,14 @@ def _pgd_gone(ev: Any, s: ViewState) -> None:
 
 
 def _pgd_back(ev: Any, s: ViewState) -> None:
-    s.tables[ev.pfn] = dict(ev.entries)
-    s.table_meta[ev.pfn] = ("pgd", 0)
+    """The directory as pgd_free found it: swapper's kernel part, then the entries that differed."""
+    _pgd_ctor(ev, s)
+    table = s.tables[ev.pfn]
+    for i, e in ev.entries:
+        if e is None:
+            del table[i]
+        else:
+            table[i] = e
 
 
 _reducer(PgdCreated, _pgd_ctor, _pgd_gone)
@@ -264,27 +271,59 @@ _reducer(VmaFlagsChanged, lambda ev, s: _vma_flags(s, ev, ev.new), lambda ev, s:
 
 
 # --- red-black trees -----------------------------------------------------------------------------
-def _rb_set(s: ViewState, ev: Any, forward: bool) -> None:
-    nodes = s.rb.setdefault(ev.tree, {})
-    for node, old, new in ev.changes:
-        value = new if forward else old
-        if value is None:
-            nodes.pop(node, None)
-        else:
-            nodes[node] = value
-    if nodes:
-        s.rb_root[ev.tree] = ev.root[1] if forward else ev.root[0]
-    else:  # an empty tree is no entry, as in a fresh snapshot
-        del s.rb[ev.tree]
-        s.rb_root.pop(ev.tree, None)
+# A tree is {id: (parent, left, right, colour)} and its root id; the steps are lib/rbtree.c's,
+# done on that copy.  An empty tree is no entry, as in a fresh snapshot.
+def _relink(nodes: dict[int, tuple[Any, ...]], node: int, slot: int, value: int | None) -> None:
+    """Set one link (0 parent, 1 left, 2 right) of ``node``."""
+    t = nodes[node]
+    nodes[node] = (
+        (value, t[1], t[2], t[3]) if slot == 0 else (t[0], value, t[2], t[3]) if slot == 1 else (*t[:2], value, t[3])
+    )
 
 
-def _rb_forward(ev: Any, s: ViewState) -> None:
-    _rb_set(s, ev, True)
+def _replace_child(s: ViewState, tree: str, parent: int | None, old: int, new: int | None) -> None:
+    """``parent``'s link to ``old`` now points to ``new`` (the root if no parent)."""
+    nodes = s.rb[tree]
+    if parent is None:
+        s.rb_root[tree] = new
+    else:
+        _relink(nodes, parent, 1 if nodes[parent][1] == old else 2, new)
 
 
-def _rb_backward(ev: Any, s: ViewState) -> None:
-    _rb_set(s, ev, False)
+def _rotate(s: ViewState, tree: str, node: int, left: bool) -> None:
+    """__rb_rotate_left/right: ``node``'s right (left) child takes its place."""
+    nodes = s.rb[tree]
+    p, lt, rt, c = nodes[node]
+    child = rt if left else lt
+    if child is None:  # a rotation needs the child that moves up; the recorded tree had it
+        raise InvariantError("rb rotation of", f"node {node:#x}", "a child on the rotating side")
+    _, cl, cr, cc = nodes[child]
+    inner = cl if left else cr
+    if left:
+        nodes[node], nodes[child] = (child, lt, inner, c), (p, node, cr, cc)
+    else:
+        nodes[node], nodes[child] = (child, inner, rt, c), (p, cl, node, cc)
+    if inner is not None:
+        _relink(nodes, inner, 0, node)
+    _replace_child(s, tree, p, node, child)
+
+
+_reducer(
+    RbRotatedLeft, lambda ev, s: _rotate(s, ev.tree, ev.node, True), lambda ev, s: _rotate(s, ev.tree, ev.pivot, False)
+)
+_reducer(
+    RbRotatedRight, lambda ev, s: _rotate(s, ev.tree, ev.node, False), lambda ev, s: _rotate(s, ev.tree, ev.pivot, True)
+)
+
+
+def _recolor(ev: Any, s: ViewState, forward: bool) -> None:
+    nodes = s.rb[ev.tree]
+    for node, color in zip(ev.nodes, ev.colors, strict=True):
+        p, lt, rt, _ = nodes[node]
+        nodes[node] = (p, lt, rt, color if forward else color ^ 1)  # each listed node flipped
+
+
+_reducer(RbRecolored, lambda ev, s: _recolor(ev, s, True), lambda ev, s: _recolor(ev, s, False))
 
 
 def _label(ev: Any, s: ViewState) -> None:
@@ -295,27 +334,65 @@ def _unlabel(ev: Any, s: ViewState) -> None:
     _dict_del(s.rb_labels, ev.tree, ev.node)
 
 
-for _cls in (RbRecolored, RbRotatedLeft, RbRotatedRight):
-    _reducer(_cls, _rb_forward, _rb_backward)
+def _drop_if_empty(s: ViewState, tree: str) -> None:
+    if not s.rb[tree]:
+        del s.rb[tree]
+        s.rb_root.pop(tree, None)
 
 
 def _link_node(ev: Any, s: ViewState) -> None:
-    _rb_set(s, ev, True)
+    """rb_link_node: a red leaf where the search ended."""
+    s.rb.setdefault(ev.tree, {})[ev.node] = (ev.parent, None, None, 0)
+    if ev.parent is None:
+        s.rb_root[ev.tree] = ev.node
+    else:
+        _relink(s.rb[ev.tree], ev.parent, 1 if ev.side == "left" else 2, ev.node)
     _label(ev, s)
 
 
 def _unlink_node(ev: Any, s: ViewState) -> None:
-    _rb_set(s, ev, False)
+    del s.rb[ev.tree][ev.node]
+    if ev.parent is not None:
+        _relink(s.rb[ev.tree], ev.parent, 1 if ev.side == "left" else 2, None)
+    _drop_if_empty(s, ev.tree)
     _unlabel(ev, s)
 
 
 def _erase_node(ev: Any, s: ViewState) -> None:
-    _rb_set(s, ev, True)
+    """rb_erase's unlinking: the one child, or the in-order successor, takes the node's place."""
+    tree, n, succ = ev.tree, ev.node, ev.successor
+    nodes = s.rb[tree]
+    p, lt, rt, c = nodes.pop(n)
+    if succ is None:
+        child = lt if rt is None else rt
+        if child is not None:
+            _relink(nodes, child, 0, p)
+        _replace_child(s, tree, p, n, child)
+    else:
+        sp, _, sc, _ = nodes[succ]
+        if sp is None or lt is None or rt is None:  # a successor exists only under two children
+            raise InvariantError("rb erase of", f"node {n:#x}", "two children and a successor with a parent")
+        _replace_child(s, tree, p, n, succ)
+        right = sc
+        if sp != n:  # the successor leaves its parent's left, its right child moving up
+            if sc is not None:
+                _relink(nodes, sc, 0, sp)
+            _relink(nodes, sp, 1, sc)
+            right = rt
+            _relink(nodes, rt, 0, succ)
+        _relink(nodes, lt, 0, succ)
+        nodes[succ] = (p, lt, right, c)
+    _drop_if_empty(s, tree)
     _unlabel(ev, s)
 
 
 def _unerase_node(ev: Any, s: ViewState) -> None:
-    _rb_set(s, ev, False)
+    nodes = s.rb.setdefault(ev.tree, {})
+    links = ev.links
+    for i in range(0, len(links), 5):
+        nodes[links[i]] = links[i + 1 : i + 5]
+    if links[1] is None:  # the erased node was the root
+        s.rb_root[ev.tree] = ev.node
     _label(ev, s)
 
 

@@ -73,7 +73,7 @@ from typing import Any
 from .cursor import Cursor, TimelineMarker, _assign, _replay
 from .errors import InvalidArgument
 from .events import walk_events
-from .reducers import MUTATING, apply
+from .reducers import APPLY
 from .state import ViewState
 
 __all__ = ["MAX_CHECKPOINT_ENTRIES", "MAX_CHECKPOINTS", "Cursor", "Operation", "Timeline", "TimelineMarker"]
@@ -81,6 +81,7 @@ __all__ = ["MAX_CHECKPOINT_ENTRIES", "MAX_CHECKPOINTS", "Cursor", "Operation", "
 MAX_CHECKPOINTS = 128  # state copies a timeline keeps at most, whatever checkpoint_every is
 MAX_CHECKPOINT_ENTRIES = 1 << 24  # and their entries (ViewState.size()) in all, roughly
 PAUSED = "(recording paused)"
+_REDUCER = APPLY.get  # an event class -> its apply reducer, or None: bound once for _append
 DROPPED = "(earlier operations dropped)"
 
 
@@ -176,15 +177,16 @@ class Timeline(Sequence[Any]):
 
     # -- recording (called by the model) --------------------------------------------------
     def _append(self, ev: Any) -> None:
-        if not self._on:
-            return
-        self._entries.append(ev)
-        self._start.append(self._len)
-        self._len += 1
-        if type(ev) in MUTATING:
-            apply(ev, self._head)
-        if len(self._entries) - self._cp_at[-1] >= self._every:
-            self._checkpoint()
+        if self._on:  # the hot path: called for every event the model emits
+            entries = self._entries
+            entries.append(ev)
+            self._start.append(self._len)
+            self._len += 1
+            reduce = _REDUCER(type(ev))
+            if reduce is not None:
+                reduce(ev, self._head)
+            if len(entries) - self._cp_at[-1] >= self._every:
+                self._checkpoint()
 
     def _append_walk(self, op: int, fn: str, walker: Any, args: tuple[Any, ...], addrs: Any, spans: Any) -> None:
         if not self._on:

@@ -133,7 +133,9 @@ def _rb_text(ev: Any, n: Any, short: bool = False) -> str:
         where = "as the root" if ev.side == "root" else f"as the {ev.side} child of {n(ev.parent)}"
         return f"link     {n(ev.node)} hangs red {where}"
     if ev.kind == "RbRecolored":
-        cols = ", ".join(f"{n(c[0])}→{'red' if c[2][3] == RB_RED else 'black'}" for c in ev.changes)
+        cols = ", ".join(
+            f"{n(x)}→{'red' if c == RB_RED else 'black'}" for x, c in zip(ev.nodes, ev.colors, strict=True)
+        )
         return f"recolour {cols}  ({case})"
     if ev.kind == "RbNodeErased":
         return f"erase    {n(ev.node)}"

@@ -80,6 +80,7 @@ class Emitter:
         self.subscribers: list[Subscriber] = []
         self.subscriber_errors: list[SubscriberError] = []
         self.recorder: Recorder | None = None
+        self._record: Callable[[Event], None] | None = None  # recorder.append, bound once
         self.active = False  # anyone listening: build events only then
         self.op = -1  # the current top-level operation's index
         self._depth = 0
@@ -90,6 +91,7 @@ class Emitter:
     def attach(self, recorder: Recorder | None) -> None:
         """Make ``recorder`` receive every operation and event from now on (None detaches)."""
         self.recorder = recorder
+        self._record = recorder.append if recorder is not None else None
         self.active = recorder is not None or bool(self.subscribers)
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
@@ -109,14 +111,13 @@ class Emitter:
     # -- reporting -------------------------------------------------------------------------
     def emit(self, cls: Callable[..., Event], fn: str, **fields: object) -> None:
         """Report one step: ``cls(op=<current operation>, fn=fn, **fields)``."""
-        if self.active:
-            self._dispatch(cls(op=self.op, fn=fn, **fields))
-
-    def _dispatch(self, event: Event) -> None:
-        if self.recorder is not None:
-            self.recorder.append(event)
-        for callback in tuple(self.subscribers):
-            self._call(callback, event)
+        if self.active:  # the hot path: one event built, handed straight to the recorder's append
+            event = cls(op=self.op, fn=fn, **fields)
+            if self._record is not None:
+                self._record(event)
+            if self.subscribers:
+                for callback in tuple(self.subscribers):
+                    self._call(callback, event)
 
     def _call(self, callback: Subscriber, event: Event) -> None:
         try:

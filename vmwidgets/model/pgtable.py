@@ -400,7 +400,11 @@ class PageTables:
             for i in range(first_kernel):
                 if i in self._pt[pfn]:  # all of them, unless pgd_alloc itself ran out
                     self.free_table(pfn, i, "arch/x86/mm/pgtable_32.c:pgd_free")
-        entries = tuple(sorted(self._pt[pfn].items()))
+        # only what differs from swapper's kernel part: the replay rebuilds the rest, as for pgd_alloc
+        pgd, swapper = self._pt[pfn], self._pt[self.swapper]
+        diff: list[tuple[int, int | None]] = [(i, e) for i, e in pgd.items() if i < first_kernel or swapper.get(i) != e]
+        diff += [(i, None) for i in swapper if i >= first_kernel and i not in pgd]
+        entries = tuple(sorted(diff))
         del self._pt[pfn], self._pt_meta[pfn]
         self._page_alloc.mem_map.pagetable[pfn] = 0
         self._emitter.emit(PgdFreed, "arch/x86/mm/pgtable_32.c:pgd_free", mm=mm_name, pfn=pfn, entries=entries)

@@ -6,9 +6,11 @@ The caller finds the place for a new node (``rb_link``) and calls :func:`rb_link
 then :func:`rb_insert_color`; :func:`rb_erase` removes one.  Colour is a separate field
 here where the kernel keeps it in bit 0 of ``rb_parent_color``.
 
-Every recolour and rotation is reported through ``emit`` (when given) as an event naming
-the nodes, the case of the algorithm that fired and the exact change to each node's
-links, so a view can animate a rebalance and step back over it.
+Every link, recolour, rotation and erase is reported through ``emit`` (when given) as an
+event naming the nodes and the case of the algorithm that fired.  The events carry what
+the tree cannot tell by itself and no more (a recolouring its new colours, an erase the
+links it overwrote), so a view replays a rebalance from its own copy of the tree and steps
+back over it (``vmwidgets.reducers``).
 """
 
 from __future__ import annotations
@@ -89,25 +91,7 @@ def rb_links(root: RbRoot) -> dict[int, tuple]:
     return {n.id: _snap(n) for n in root}
 
 
-class _Step:
-    """Records what one step changes: each touched node's links before and after."""
-
-    def __init__(self, root: RbRoot, nodes: list[RbNode | None]) -> None:
-        self.root = root
-        self.nodes = [n for n in dict.fromkeys(nodes) if n is not None]
-        self.before = [_snap(n) for n in self.nodes]
-        self.root_before = _id(root.rb_node)
-
-    def changes(self) -> tuple:
-        out = []
-        for n, old in zip(self.nodes, self.before, strict=True):
-            new = _snap(n)
-            if new != old:
-                out.append((n.id, old, new))
-        return tuple(out)
-
-    def roots(self) -> tuple:
-        return (self.root_before, _id(self.root.rb_node))
+_COLORS: dict[tuple[int, ...], tuple[int, ...]] = {}  # shared: a recolouring sets one of a few patterns
 
 
 def _rotate(node: RbNode, root: RbRoot, left: bool, emit: Emit, case: str) -> None:
@@ -115,7 +99,6 @@ def _rotate(node: RbNode, root: RbRoot, left: bool, emit: Emit, case: str) -> No
     child = node.rb_right if left else node.rb_left
     parent = node.rb_parent
     inner = child.rb_left if left else child.rb_right
-    step = _Step(root, [node, child, parent, inner]) if emit else None
     if left:
         node.rb_right = inner
         child.rb_left = node
@@ -142,27 +125,24 @@ def _rotate(node: RbNode, root: RbRoot, left: bool, emit: Emit, case: str) -> No
             node=node.id,
             pivot=child.id,
             case=case,
-            changes=step.changes(),
-            root=step.roots(),
         )
 
 
 def _recolor(root: RbRoot, colors: list[tuple[RbNode, int]], emit: Emit, case: str, fn: str) -> None:
-    step = _Step(root, [n for n, _ in colors]) if emit else None
-    for n, c in colors:
+    """Set each node's colour; the event names only the nodes whose colour changed (each flips)."""
+    changed = [(n, c) for n, c in colors if n.rb_color != c]
+    for n, c in changed:
         n.rb_color = c
-    if emit:
-        changes = step.changes()
-        if changes:
-            emit(
-                RbRecolored,
-                _FN + fn,
-                tree=root.name,
-                nodes=tuple(n.id for n, _ in colors),
-                case=case,
-                changes=changes,
-                root=step.roots(),
-            )
+    if emit and changed:
+        new = tuple(c for _, c in changed)
+        emit(
+            RbRecolored,
+            _FN + fn,
+            tree=root.name,
+            nodes=tuple(n.id for n, _ in changed),
+            case=case,
+            colors=_COLORS.setdefault(new, new),
+        )
 
 
 def rb_link_node(
@@ -173,7 +153,6 @@ def rb_link_node(
     ``left`` says which child slot of ``parent`` (``*rb_link``) it takes; with no parent
     it becomes the root.
     """
-    step = _Step(root, [parent]) if emit else None
     node.rb_parent, node.rb_color, node.rb_left, node.rb_right = parent, RB_RED, None, None
     node.label = label
     if parent is None:
@@ -192,8 +171,6 @@ def rb_link_node(
             label=label,
             parent=_id(parent),
             side=side,
-            changes=(*step.changes(), (node.id, None, _snap(node))),
-            root=step.roots(),
         )
 
 
@@ -294,7 +271,7 @@ def rb_erase(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
         child = node.rb_left if node.rb_right is None else node.rb_right
         parent = node.rb_parent
         color = node.rb_color
-        step = _Step(root, [node, child, parent]) if emit else None
+        before = _snaps([node, child, parent]) if emit else None
         if child is not None:
             child.rb_parent = parent
         if parent is not None:
@@ -310,7 +287,7 @@ def rb_erase(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
         while succ.rb_left is not None:
             succ = succ.rb_left
         child, parent, color = succ.rb_right, succ.rb_parent, succ.rb_color
-        step = _Step(root, [node, succ, child, parent, node.rb_parent, node.rb_left, node.rb_right]) if emit else None
+        before = _snaps([node, succ, child, parent, node.rb_parent, node.rb_left, node.rb_right]) if emit else None
         if node.rb_parent is not None:
             if node.rb_parent.rb_left is node:
                 node.rb_parent.rb_left = succ
@@ -331,7 +308,12 @@ def rb_erase(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
         node.rb_left.rb_parent = succ
         successor = succ
     if emit:
-        changes = (*tuple(c for c in step.changes() if c[0] != old.id), (old.id, step.before[0], None))
+        # the erased node's links, then those of each other node the unlinking changed:
+        # enough to put them back; the forward step is derived from the tree itself
+        links: list[int | None] = [old.id, *before[0][1]]
+        for n, snap in before[1:]:
+            if _snap(n) != snap:
+                links += (n.id, *snap)
         emit(
             RbNodeErased,
             _FN + "rb_erase",
@@ -339,12 +321,16 @@ def rb_erase(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
             node=old.id,
             label=old.label,
             successor=_id(successor),
-            changes=changes,
-            root=step.roots(),
+            links=tuple(links),
         )
     old.rb_parent = old.rb_left = old.rb_right = None
     if color == RB_BLACK:
         _erase_color(child, parent, root, emit)
+
+
+def _snaps(nodes: list[RbNode | None]) -> list[tuple[RbNode, tuple]]:
+    """Each distinct node (the first is the one erased) with its links now."""
+    return [(n, _snap(n)) for n in dict.fromkeys(nodes) if n is not None]
 
 
 def rb_first(root: RbRoot) -> RbNode | None:
