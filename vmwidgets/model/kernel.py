@@ -23,7 +23,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Protocol
 
-from ..errors import ConfigError, InvalidArgument
+from ..errors import ConfigError, InvalidArgument, check_int
 from .config import Config
 from .constants import MAX_DMA_PFN, PAGE_SHIFT, PAGE_SIZE, SIZEOF_STRUCT_PAGE
 from .emit import Emitter, SubscriberError
@@ -102,11 +102,9 @@ class Kernel:
             raise InvalidArgument("config", config, "a vmwidgets.Config")
         if not isinstance(record, bool):
             raise InvalidArgument("record", record, "True or False")
-        if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int) or checkpoint_every < 16:
+        if type(checkpoint_every) is not int or checkpoint_every < 16:
             raise InvalidArgument("checkpoint_every", checkpoint_every, "an integer of at least 16")
-        if max_events is not None and (
-            isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 16
-        ):
+        if max_events is not None and (type(max_events) is not int or max_events < 16):
             raise InvalidArgument("max_events", max_events, "None or an integer of at least 16")
         self.config = config
         self.layout = Layout.compute(config)
@@ -264,6 +262,9 @@ class Kernel:
 
     def user_slot(self, mm: MmStruct, addr: int) -> tuple[int, int] | None:
         """The (PTE table, index) of ``addr`` in ``mm``'s page tables, or None (no table yet)."""
+        if not any(m is mm for m in self.processes.mms):  # by identity: a hostile __eq__ must not run
+            raise InvalidArgument("mm", mm, "an mm_struct of this kernel (task.mm)")
+        check_int("addr", addr, 0, 0xFFFFFFFF, "a 32-bit user address")
         return self.memory.user_slot(mm, addr, alloc=False)
 
     # -- for mm_types (a VMA asks its kernel for an id) ---------------------------------------------
