@@ -3,6 +3,8 @@
     PYTHONPATH=$PWD python benchmarks/hostile.py [N] [SEED]
 
 prints ``calls N, non-VmError X, partial changes Y`` and, for each call that had any, which.
+The calls include the timeline and its cursors, Kernel(...), event_from_json/dict, subscribers
+that raise, the widget constructors and export_html (which writes into a temporary folder).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import collections
 import random
 import sys
+import tempfile
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -19,6 +23,8 @@ import test_hostile as th
 
 def main(n: int = 5000, seed: int = 0) -> collections.Counter[str]:
     rng = random.Random(seed)
+    th.scratch_dir(tempfile.mkdtemp(prefix="hostile-"))  # where export_html may write
+    warnings.simplefilter("ignore")  # the SubscriberWarning of each failing subscriber
     bad: collections.Counter[str] = collections.Counter()
     th.TALLY.clear()
     for i in range(n):

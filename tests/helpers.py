@@ -65,12 +65,15 @@ def check_timeline(k: Kernel) -> None:
 def observable(k: Kernel) -> tuple:
     """Everything a user can see of ``k``, as one comparable value: a refused call must leave it equal.
 
-    The timeline (length and operations), the model's snapshot (``view_state``), the /proc-style
-    texts (buddyinfo, vmallocinfo, dmesg, every mm's maps) and the tasks.  One function, so it can
-    follow API changes in one place.
+    The timeline (length, operations, position, recording or paused, events dropped, observers),
+    the model's snapshot (``view_state``), the /proc-style texts (buddyinfo, vmallocinfo, dmesg,
+    every mm's maps) and the tasks.  One function, so it can follow API changes in one place.
     """
     tl = k.timeline
-    timeline = (len(tl), [repr(op) for op in tl.operations]) if tl is not None else None
+    timeline = None
+    if tl is not None:  # its events and operations, where its own cursor stands, whether it records
+        ops = [repr(op) for op in tl.operations]
+        timeline = (len(tl), ops, tl.position, tl.recording, tl.dropped_events, tl.nr_observers)
     maps = []
     for mm in k.mms:
         text = mm.maps

@@ -89,7 +89,7 @@ def _replay(entries: list[Any], st: ViewState, done: int, target: int) -> int:
 
 
 def _check_position(index: Any, n: int) -> int:
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= n:
+    if type(index) is not int or not 0 <= index <= n:  # a subclass's dunders could raise
         raise InvalidArgument("index", index, f"a position from 0 to {n} (len of the timeline)")
     return index
 

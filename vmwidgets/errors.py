@@ -28,7 +28,7 @@ _SHOWN = 60  # characters of a value a message shows
 
 def shorten(value: Any) -> str:
     """``repr(value)`` cut to about 60 characters (a 5,000-digit number must not flood a message)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+    if type(value) is int and value.bit_length() > 200:
         return f"<an integer of {value.bit_length()} bits>"
     try:
         text = repr(value)
@@ -48,7 +48,7 @@ class InvalidArgument(VmError, ValueError):
         self.name = name
         self.value = value
         self.allowed = allowed
-        big = isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 4096
+        big = type(value) is int and abs(value) >= 4096  # not a subclass: its comparisons may raise
         shown = f"{value:#x}" if big and value.bit_length() <= 200 else shorten(value)
         super().__init__(f"{name}={shown}: expected {allowed}")
 
@@ -82,8 +82,12 @@ class InvariantError(VmError, AssertionError):
 
 
 def check_int(name: str, value: Any, lo: int, hi: int, allowed: str | None = None) -> int:
-    """Return ``value`` if it is an int in ``[lo, hi]``; else raise :class:`InvalidArgument`."""
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+    """Return ``value`` if it is an int in ``[lo, hi]``; else raise :class:`InvalidArgument`.
+
+    Only a plain ``int``: ``bool`` is refused, and so is any subclass, whose ``__eq__``,
+    ``__hash__`` or comparisons could raise or lie once the model stores the value.
+    """
+    if type(value) is not int or not lo <= value <= hi:
         if allowed is None:
             allowed = f"an integer from {lo} to {hi}" if hi < 4096 else f"an integer from {lo:#x} to {hi:#x}"
         raise InvalidArgument(name, value, allowed)

@@ -77,7 +77,7 @@ _DECIMAL = ("op", "index", "position", "order", "zone")
 
 def _show(name: str, v: Any) -> str:
     """A field value as ``repr`` shows it: addresses and frame numbers in hex."""
-    if isinstance(v, int) and not isinstance(v, bool) and name not in _DECIMAL:
+    if type(v) is int and name not in _DECIMAL:
         return f"{v:#x}" if v >= 4096 or name in _HEX else str(v)
     if isinstance(v, tuple):
         return "(" + ", ".join(_show(name, x) for x in v) + ("," if len(v) == 1 else "") + ")"
@@ -156,7 +156,7 @@ _MAX_DEPTH = 3  # ((index, entry), ...) is the deepest an event holds; one level
 
 
 def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and -_MAX_INT < v < _MAX_INT
+    return type(v) is int and -_MAX_INT < v < _MAX_INT
 
 
 def _is_str(v: Any) -> bool:
@@ -215,7 +215,7 @@ def event_from_dict(d: dict[str, Any]) -> Event:
     """
     if not isinstance(d, dict):
         raise InvalidArgument("event", d, "a dict made by Event.to_dict()")
-    if d.get("v", _ABSENT) != SCHEMA_VERSION or isinstance(d.get("v"), bool):
+    if type(d.get("v")) is not int or d["v"] != SCHEMA_VERSION:  # not a subclass whose != could raise
         raise InvalidArgument("v", d.get("v"), f"the schema version {SCHEMA_VERSION}")
     kind = d.get("kind")
     cls = EVENT_KINDS.get(kind) if isinstance(kind, str) else None

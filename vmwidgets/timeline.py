@@ -142,13 +142,13 @@ class Timeline(Sequence[Any]):
             initial = snapshot()
         if not isinstance(initial, ViewState):
             raise InvalidArgument("initial", initial, "a ViewState (or give snapshot=)")
-        if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int) or checkpoint_every < 1:
+        if type(checkpoint_every) is not int or checkpoint_every < 1:
             raise InvalidArgument("checkpoint_every", checkpoint_every, "an integer of at least 1")
-        if max_events is not None and (isinstance(max_events, bool) or not isinstance(max_events, int)):
+        if max_events is not None and type(max_events) is not int:
             raise InvalidArgument("max_events", max_events, "None or an integer of at least 16")
         if max_events is not None and max_events < 16:
             raise InvalidArgument("max_events", max_events, "None or an integer of at least 16")
-        if isinstance(max_checkpoints, bool) or not isinstance(max_checkpoints, int) or max_checkpoints < 2:
+        if type(max_checkpoints) is not int or max_checkpoints < 2:
             raise InvalidArgument("max_checkpoints", max_checkpoints, "an integer of at least 2")
         self._entries: list[Any] = []
         self._start = array("q")
@@ -393,7 +393,7 @@ class Timeline(Sequence[Any]):
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(self._len))]
-        if isinstance(i, bool) or not isinstance(i, int):
+        if type(i) is not int:
             raise TypeError("timeline indices must be integers or slices")
         if i < 0:
             i += self._len
@@ -490,7 +490,7 @@ class Timeline(Sequence[Any]):
 
     def operation_at(self, index: int) -> Operation | None:
         """The operation that event ``index`` belongs to."""
-        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < self._len:
+        if type(index) is not int or not 0 <= index < self._len:
             return None
         op: int = self[index].op
         if op < 0:  # the marker of dropped operations
@@ -498,7 +498,7 @@ class Timeline(Sequence[Any]):
         return self.operations[op - self._op_offset]
 
     def _op(self, op: int) -> Operation:
-        if isinstance(op, bool) or not isinstance(op, int) or not 0 <= op < len(self.operations):
+        if type(op) is not int or not 0 <= op < len(self.operations):
             raise InvalidArgument("op", op, f"an operation index from 0 to {len(self.operations) - 1}")
         return self.operations[op]
 

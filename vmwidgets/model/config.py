@@ -61,7 +61,7 @@ def _era_minor(era: object) -> int:
 
 
 def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return type(value) is int  # not bool, nor a subclass whose comparisons could raise
 
 
 def _check_image(image: object) -> None:

@@ -130,11 +130,9 @@ class Kernel:
             raise InvalidArgument("config", config, "a vmwidgets.Config")
         if not isinstance(record, bool):
             raise InvalidArgument("record", record, "True or False")
-        if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int) or checkpoint_every < 16:
+        if type(checkpoint_every) is not int or checkpoint_every < 16:
             raise InvalidArgument("checkpoint_every", checkpoint_every, "an integer of at least 16")
-        if max_events is not None and (
-            isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 16
-        ):
+        if max_events is not None and (type(max_events) is not int or max_events < 16):
             raise InvalidArgument("max_events", max_events, "None or an integer of at least 16")
         self.config = config
         self.layout = Layout.compute(config)
@@ -419,7 +417,7 @@ class Kernel:
         tables), ``unsigned long addr`` below TASK_SIZE.  Returns ``(pte table pfn, index)``,
         or None when no PTE table covers ``addr`` yet (nothing is allocated to look).
         """
-        if not isinstance(mm, MmStruct) or mm not in self.processes.mms:
+        if not any(m is mm for m in self.processes.mms):  # by identity: a hostile __eq__ must not run
             raise InvalidArgument("mm", mm, "a live mm_struct of this kernel")
         mm._pgd_pfn()  # refuses an mm without page tables
         check_int("addr", addr, 0, mm.task_size - 1, "a user address below TASK_SIZE")

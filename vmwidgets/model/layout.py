@@ -187,7 +187,7 @@ class Layout:
         >>> hex(Layout.compute(Config()).pa(0xC0801234))
         '0x801234'
         """
-        if isinstance(vaddr, bool) or not isinstance(vaddr, int) or not self.page_offset <= vaddr < self.high_memory:
+        if type(vaddr) is not int or not self.page_offset <= vaddr < self.high_memory:
             raise AddressError(
                 "vaddr",
                 vaddr,
@@ -201,7 +201,7 @@ class Layout:
 
         :class:`~vmwidgets.errors.AddressError` for highmem (it has no permanent mapping)."""
         lim = self.max_low_pfn << PAGE_SHIFT
-        if isinstance(paddr, bool) or not isinstance(paddr, int) or not 0 <= paddr < lim:
+        if type(paddr) is not int or not 0 <= paddr < lim:
             raise AddressError(
                 "paddr",
                 paddr,

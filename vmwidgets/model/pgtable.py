@@ -254,6 +254,7 @@ class PageTables:
 
     def pgd_index(self, vaddr: int) -> int:
         """``pgd_index(unsigned long address)``: the PGD slot of ``vaddr`` (bits 22+ or, PAE, 30+)."""
+        check_int("vaddr", vaddr, 0, 0xFFFFFFFF, "a 32-bit virtual address (0 to 0xffffffff)")
         return vaddr >> self.levels[0].shift
 
     def split(self, vaddr: int) -> dict[str, int]:
@@ -291,7 +292,10 @@ class PageTables:
             return t
 
     def walk(self, root: int, vaddr: int, emit: bool = False) -> Translation:
-        """The MMU's walk from the table at pfn ``root``; ``emit`` reports each entry read (no checks)."""
+        """The MMU's walk from the table at pfn ``root``; ``emit`` reports each entry read."""
+        if type(root) is not int or root not in self._pt:
+            raise InvalidArgument("root", root, "the pfn of a page table of this kernel (k.swapper, mm.pgd.pfn)")
+        check_int("vaddr", vaddr, 0, 0xFFFFFFFF, "a 32-bit virtual address (0 to 0xffffffff)")
         table, steps, levels = root, [], self.levels
         for depth, lv in enumerate(levels):
             idx = (vaddr >> lv.shift) & (lv.entries - 1)

@@ -149,7 +149,10 @@ def export_html(obj: Any, path: str | os.PathLike[str], title: str | None = None
         f"<body><main><h1>{html.escape(name)}</h1>{body}</main>"
         f"<script>{script}</script></body></html>\n"
     )
-    out.write_text(doc, encoding="utf-8")
+    try:
+        out.write_text(doc, encoding="utf-8")
+    except (OSError, ValueError) as exc:  # a NUL or lone surrogate in the name, a folder, no permission
+        raise InvalidArgument("path", str(path), f"a file name that can be written ({type(exc).__name__})") from None
     return out
 
 

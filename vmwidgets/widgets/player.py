@@ -131,7 +131,7 @@ class Player(VBox):
     # -- moving -------------------------------------------------------------------------
     def seek(self, index: int) -> None:
         """Show the state after ``index`` events (0: just booted); while held, at most the hold."""
-        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= len(self.timeline):
+        if type(index) is not int or not 0 <= index <= len(self.timeline):
             raise InvalidArgument("index", index, f"a step from 0 to {len(self.timeline)}")
         if self.limit is not None:
             index = min(index, self.limit)
@@ -140,7 +140,7 @@ class Player(VBox):
     def hold(self, limit: int) -> None:
         """Let the player go no further than step ``limit`` (it moves there) until :meth:`release`:
         a predict-then-check question keeps what happens next hidden until it is answered."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= len(self.timeline):
+        if type(limit) is not int or not 0 <= limit <= len(self.timeline):
             raise InvalidArgument("limit", limit, f"a step from 0 to {len(self.timeline)}")
         self.limit = limit
         self.slider.value = min(self.slider.value, limit)

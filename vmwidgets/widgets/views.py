@@ -225,10 +225,8 @@ class PageTableView(View):
                 raise InvalidArgument(
                     "source", source, "a Kernel, Task or MmStruct (a bare Timeline has no page tables)"
                 )
-        elif (
-            isinstance(root, bool)
-            or not isinstance(root, int)
-            or (root not in src.timeline.head.tables and root not in src.timeline.head.static_tables)
+        elif type(root) is not int or (
+            root not in src.timeline.head.tables and root not in src.timeline.head.static_tables
         ):
             raise InvalidArgument("root", root, "None or the pfn of a page directory of the source's kernel")
         super().__init__(source, **kwargs)
