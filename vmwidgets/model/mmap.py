@@ -333,45 +333,22 @@ class MmStruct:
         emit(MmapCacheChecked, _MMAP + "find_vma", mm=name, addr=addr, vma=vma.id if vma else None, hit=hit)
         if hit:
             return vma
+
+        def visit(tmp: VmAreaStruct, verdict: str) -> None:
+            _visited(self, "find_vma", tmp, addr, verdict)
+
         node, vma = self.mm_rb.rb_node, None
         while node is not None:
             tmp: VmAreaStruct = node.owner
             if tmp.vm_end > addr:
                 vma = tmp
                 if tmp.vm_start <= addr:
-                    emit(
-                        VmaVisited,
-                        _MMAP + "find_vma",
-                        mm=name,
-                        vma=tmp.id,
-                        vm_start=tmp.vm_start,
-                        vm_end=tmp.vm_end,
-                        addr=addr,
-                        verdict="contains",
-                    )
+                    visit(tmp, "contains")
                     break
-                emit(
-                    VmaVisited,
-                    _MMAP + "find_vma",
-                    mm=name,
-                    vma=tmp.id,
-                    vm_start=tmp.vm_start,
-                    vm_end=tmp.vm_end,
-                    addr=addr,
-                    verdict="left",
-                )
+                visit(tmp, "left")
                 node = node.rb_left
             else:
-                emit(
-                    VmaVisited,
-                    _MMAP + "find_vma",
-                    mm=name,
-                    vma=tmp.id,
-                    vm_start=tmp.vm_start,
-                    vm_end=tmp.vm_end,
-                    addr=addr,
-                    verdict="right",
-                )
+                visit(tmp, "right")
                 node = node.rb_right
         if vma is not None:
             self.mmap_cache = vma
@@ -383,29 +360,11 @@ class MmStruct:
         while node is not None:
             tmp: VmAreaStruct = node.owner
             if addr < tmp.vm_end:
-                self._k.emitter.emit(
-                    VmaVisited,
-                    _MMAP + "find_vma_prev",
-                    mm=self.name,
-                    vma=tmp.id,
-                    vm_start=tmp.vm_start,
-                    vm_end=tmp.vm_end,
-                    addr=addr,
-                    verdict="left",
-                )
+                _visited(self, "find_vma_prev", tmp, addr, "left")
                 node = node.rb_left
             else:
                 prev = tmp
-                self._k.emitter.emit(
-                    VmaVisited,
-                    _MMAP + "find_vma_prev",
-                    mm=self.name,
-                    vma=tmp.id,
-                    vm_start=tmp.vm_start,
-                    vm_end=tmp.vm_end,
-                    addr=addr,
-                    verdict="right",
-                )
+                _visited(self, "find_vma_prev", tmp, addr, "right")
                 if prev.vm_next is None or addr < prev.vm_next.vm_end:
                     break
                 node = node.rb_right
@@ -442,23 +401,17 @@ class MmStruct:
         if nxt is not None:
             nxt.vm_prev = vma
         emitter = self._k.emitter
-        start, end, flags, pgoff, path = vma.record
-        emitter.emit(
-            VmaLinked,
-            _MMAP + "__vma_link_list",
-            mm=self.name,
-            vma=vma.id,
-            vm_start=start,
-            vm_end=end,
-            vm_flags=flags,
-            vm_pgoff=pgoff,
-            file=path,
-            prev=prev.id if prev else None,
-        )
+        emitter.emit(VmaLinked, _MMAP + "__vma_link_list", prev=prev.id if prev else None, **self._fields(vma))
         emit = emitter.emit if emitter.active else None
         rb_link_node(vma.vm_rb, parent, left, self.mm_rb, emit, vma.label)
         rb_insert_color(vma.vm_rb, self.mm_rb, emit)
         self.map_count += 1
+
+    def _fields(self, vma: VmAreaStruct) -> dict[str, object]:
+        """The VMA as VmaLinked/VmaUnlinked carry it."""
+        start, end, flags, pgoff, path = vma.record
+        return {"mm": self.name, "vma": vma.id, "vm_start": start, "vm_end": end, "vm_flags": flags,
+                "vm_pgoff": pgoff, "file": path}  # fmt: skip
 
     def _vma_unlink(self, vma: VmAreaStruct, fn: str = _MMAP + "__vma_unlink") -> None:
         """__vma_unlink / detach: out of the list and the tree; map_count--."""
@@ -472,18 +425,7 @@ class MmStruct:
         emitter = self._k.emitter
         emit = emitter.emit if emitter.active else None
         rb_erase(vma.vm_rb, self.mm_rb, emit)
-        start, end, flags, pgoff, path = vma.record
-        emitter.emit(
-            VmaUnlinked,
-            fn,
-            mm=self.name,
-            vma=vma.id,
-            vm_start=start,
-            vm_end=end,
-            vm_flags=flags,
-            vm_pgoff=pgoff,
-            file=path,
-        )
+        emitter.emit(VmaUnlinked, fn, **self._fields(vma))
         vma.vm_prev = vma.vm_next = None
         if self.mmap_cache is vma:
             self.mmap_cache = prev
@@ -739,6 +681,12 @@ class MmStruct:
             self.free_area_cache = addr
         self.free_area_cache = min(self.free_area_cache, self.mmap_base)
         self.mmap_cache = None
+
+
+def _visited(mm: MmStruct, fn: str, vma: VmAreaStruct, addr: int, verdict: str) -> None:
+    """One node of a find_vma/find_vma_prev descent of ``mm->mm_rb``, as an event."""
+    span = {"vm_start": vma.vm_start, "vm_end": vma.vm_end}
+    mm._k.emitter.emit(VmaVisited, _MMAP + fn, mm=mm.name, vma=vma.id, addr=addr, verdict=verdict, **span)
 
 
 def _page_up(x: int) -> int:

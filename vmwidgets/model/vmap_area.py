@@ -106,6 +106,11 @@ class VmapAreas:
         ``ERR_PTR(-EBUSY)`` after its "vmap allocation failed" warning.  Not in 2.6.24.
         """
         emit = self._emitter.emit
+
+        def visit(tmp: VmapArea, addr: int, verdict: str) -> None:
+            span = {"va_start": tmp.va_start, "va_end": tmp.va_end}
+            emit(VmapAreaVisited, _ALLOC, candidate=addr, verdict=verdict, **span)
+
         purged = False
         while True:
             addr = _align(vstart, align)
@@ -115,25 +120,11 @@ class VmapAreas:
                 if tmp.va_end >= addr:
                     if first is None and tmp.va_start < addr + size:
                         first = tmp
-                    emit(
-                        VmapAreaVisited,
-                        _ALLOC,
-                        va_start=tmp.va_start,
-                        va_end=tmp.va_end,
-                        candidate=addr,
-                        verdict="left",
-                    )
+                    visit(tmp, addr, "left")
                     n = n.rb_left
                 else:
                     first = tmp
-                    emit(
-                        VmapAreaVisited,
-                        _ALLOC,
-                        va_start=tmp.va_start,
-                        va_end=tmp.va_end,
-                        candidate=addr,
-                        verdict="right",
-                    )
+                    visit(tmp, addr, "right")
                     n = n.rb_right
             if first is not None and first.va_end < addr:
                 nxt = rb_next(first.rb_node)
