@@ -22,6 +22,24 @@ from typing import Any
 from ..errors import InvariantError
 from ..events import RbNodeErased, RbNodeLinked, RbRecolored, RbRotatedLeft, RbRotatedRight
 
+__all__ = [
+    "RB_BLACK",
+    "RB_RED",
+    "Emit",
+    "Links",
+    "RbNode",
+    "RbRoot",
+    "rb_erase",
+    "rb_first",
+    "rb_insert_color",
+    "rb_last",
+    "rb_link_node",
+    "rb_links",
+    "rb_next",
+    "rb_prev",
+    "validate_rbtree",
+]
+
 RB_RED = 0
 RB_BLACK = 1
 _FN = "lib/rbtree.c:"
@@ -60,14 +78,14 @@ class RbRoot:
         self.name = name
 
     def __iter__(self) -> Iterator[RbNode]:
-        """The nodes in order (rb_first, then rb_next)."""
+        """The nodes (``struct rb_node``) in order, as lib/rbtree.c:rb_first then rb_next walk them."""
         node = rb_first(self)
         while node is not None:
             yield node
             node = rb_next(node)
 
     def height(self) -> int:
-        """Nodes on the longest root-to-leaf path (0 for an empty tree)."""
+        """Nodes on the longest root-to-leaf path (0 for an empty tree); no kernel function."""
 
         def h(n: RbNode | None) -> int:
             return 0 if n is None else 1 + max(h(n.rb_left), h(n.rb_right))
@@ -76,27 +94,51 @@ class RbRoot:
 
 
 Emit = Callable[..., None] | None
+"""The model's event emitter (``emit(EventClass, "file.c:function", **fields)``), or None to stay silent."""
+
+Links = tuple[int | None, int | None, int | None, int]
+"""A node's ``(rb_parent, rb_left, rb_right, rb_color)``, the nodes by id (None for NULL)."""
 
 
 def _id(n: RbNode | None) -> int | None:
     return None if n is None else n.id
 
 
-def _snap(n: RbNode) -> tuple:
+def _snap(n: RbNode) -> Links:
     return (_id(n.rb_parent), _id(n.rb_left), _id(n.rb_right), n.rb_color)
 
 
-def rb_links(root: RbRoot) -> dict[int, tuple]:
-    """Every node's ``(parent, left, right, colour)`` by id: the tree as a view state holds it."""
+def rb_links(root: RbRoot) -> dict[int, Links]:
+    """Every ``struct rb_node``'s :data:`Links` by id: the tree as a view state holds it (no kernel function)."""
     return {n.id: _snap(n) for n in root}
 
 
 _COLORS: dict[tuple[int, ...], tuple[int, ...]] = {}  # shared: a recolouring sets one of a few patterns
 
 
+def _exists(n: RbNode | None, root: RbRoot, what: str, why: str) -> RbNode:
+    """``n``, which the red-black rules say is there (``why``); NULL means the tree was corrupt before the call."""
+    if n is None:
+        raise InvariantError("tree", root.name, f"{what} ({why}), not NULL")
+    return n
+
+
+def _sibling(parent: RbNode, left: bool, root: RbRoot) -> RbNode:
+    """In __rb_erase_color, the sibling of the node short of a black (``parent``'s left child if ``left``)."""
+    other = parent.rb_right if left else parent.rb_left
+    why = "the node's side is one black short, so the other side holds a black node"
+    return _exists(other, root, f"a sibling under node {parent.id:#x}", why)
+
+
 def _rotate(node: RbNode, root: RbRoot, left: bool, emit: Emit, case: str) -> None:
-    """__rb_rotate_left / __rb_rotate_right: ``node``'s child takes its place."""
-    child = node.rb_right if left else node.rb_left
+    """lib/rbtree.c:__rb_rotate_left / __rb_rotate_right(``struct rb_node *node, struct rb_root *root``).
+
+    ``node``'s right (``left``) or left child takes its place; ``node`` becomes that child's child.
+    """
+    side = "right" if left else "left"
+    child = _exists(
+        node.rb_right if left else node.rb_left, root, f"a {side} child of node {node.id:#x}", "it rotates up"
+    )
     parent = node.rb_parent
     inner = child.rb_left if left else child.rb_right
     if left:
@@ -148,10 +190,11 @@ def _recolor(root: RbRoot, colors: list[tuple[RbNode, int]], emit: Emit, case: s
 def rb_link_node(
     node: RbNode, parent: RbNode | None, left: bool, root: RbRoot, emit: Emit = None, label: str = ""
 ) -> None:
-    """include/linux/rbtree.h:rb_link_node — hang a new red node where the search ended.
+    """include/linux/rbtree.h:rb_link_node(``struct rb_node *node, struct rb_node *parent,
+    struct rb_node **rb_link``) — hang a new red node where the search ended.
 
     ``left`` says which child slot of ``parent`` (``*rb_link``) it takes; with no parent
-    it becomes the root.
+    (NULL) it becomes ``root``'s ``rb_node``.
     """
     node.rb_parent, node.rb_color, node.rb_left, node.rb_right = parent, RB_RED, None, None
     node.label = label
@@ -175,10 +218,13 @@ def rb_link_node(
 
 
 def rb_insert_color(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
-    """lib/rbtree.c:rb_insert_color — restore the red-black rules after a link."""
+    """lib/rbtree.c:rb_insert_color(``struct rb_node *node, struct rb_root *root``).
+
+    Restores the red-black rules after :func:`rb_link_node` hung ``node`` red.
+    """
     fn = "rb_insert_color"
     while (parent := node.rb_parent) is not None and parent.rb_color == RB_RED:
-        gparent = parent.rb_parent
+        gparent = _exists(parent.rb_parent, root, f"a parent of red node {parent.id:#x}", "the root is black")
         left = parent is gparent.rb_left
         uncle = gparent.rb_right if left else gparent.rb_left
         if uncle is not None and uncle.rb_color == RB_RED:
@@ -202,19 +248,24 @@ def rb_insert_color(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
             fn,
         )
         _rotate(gparent, root, not left, emit, "insert case 3: rotate at the grandparent")
-    _recolor(root, [(root.rb_node, RB_BLACK)], emit, "the root is always black", fn)
+    top = _exists(root.rb_node, root, "a root", "a node was just linked")
+    _recolor(root, [(top, RB_BLACK)], emit, "the root is always black", fn)
 
 
 def _erase_color(node: RbNode | None, parent: RbNode | None, root: RbRoot, emit: Emit) -> None:
-    """lib/rbtree.c:__rb_erase_color — pay back the black removed with a black node."""
+    """lib/rbtree.c:__rb_erase_color(``struct rb_node *node, struct rb_node *parent, struct rb_root *root``).
+
+    Pays back the black removed with a black node; ``node`` may be NULL, ``parent`` is its parent.
+    """
     fn = "__rb_erase_color"
 
     def black(n: RbNode | None) -> bool:
         return n is None or n.rb_color == RB_BLACK
 
     while black(node) and node is not root.rb_node:
+        parent = _exists(parent, root, "a parent of the node short of a black", "only the root has none")
         left = parent.rb_left is node
-        other = parent.rb_right if left else parent.rb_left
+        other = _sibling(parent, left, root)
         if other.rb_color == RB_RED:
             _recolor(
                 root,
@@ -224,7 +275,7 @@ def _erase_color(node: RbNode | None, parent: RbNode | None, root: RbRoot, emit:
                 fn,
             )
             _rotate(parent, root, left, emit, "erase case 1: rotate at the parent towards the node")
-            other = parent.rb_right if left else parent.rb_left
+            other = _sibling(parent, left, root)
         if black(other.rb_left) and black(other.rb_right):
             _recolor(
                 root,
@@ -238,6 +289,8 @@ def _erase_color(node: RbNode | None, parent: RbNode | None, root: RbRoot, emit:
         far = other.rb_right if left else other.rb_left
         if black(far):
             near = other.rb_left if left else other.rb_right
+            why = "the sibling's far child is black, so its near one is red"
+            near = _exists(near, root, f"a near child of node {other.id:#x}", why)
             _recolor(
                 root,
                 [(near, RB_BLACK), (other, RB_RED)],
@@ -246,7 +299,7 @@ def _erase_color(node: RbNode | None, parent: RbNode | None, root: RbRoot, emit:
                 fn,
             )
             _rotate(other, root, not left, emit, "erase case 3: rotate at the sibling")
-            other = parent.rb_right if left else parent.rb_left
+            other = _sibling(parent, left, root)
             far = other.rb_right if left else other.rb_left
         colors = [(other, parent.rb_color), (parent, RB_BLACK)] + ([(far, RB_BLACK)] if far is not None else [])
         _recolor(
@@ -264,14 +317,18 @@ def _erase_color(node: RbNode | None, parent: RbNode | None, root: RbRoot, emit:
 
 
 def rb_erase(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
-    """lib/rbtree.c:rb_erase — unlink ``node``; a node with two children is replaced by its
-    successor, which takes its place and colour; then rebalance if a black node went."""
+    """lib/rbtree.c:rb_erase(``struct rb_node *node, struct rb_root *root``).
+
+    Unlinks ``node``; a node with two children is replaced by its successor, which takes its
+    place and colour; then rebalances if a black node went.
+    """
     old = node
-    if node.rb_left is None or node.rb_right is None:
-        child = node.rb_left if node.rb_right is None else node.rb_right
+    lchild, rchild = node.rb_left, node.rb_right
+    if lchild is None or rchild is None:
+        child = lchild if rchild is None else rchild
         parent = node.rb_parent
         color = node.rb_color
-        before = _snaps([node, child, parent]) if emit else None
+        before = _snaps([node, child, parent]) if emit else []
         if child is not None:
             child.rb_parent = parent
         if parent is not None:
@@ -283,11 +340,11 @@ def rb_erase(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
             root.rb_node = child
         successor = None
     else:
-        succ = node.rb_right
+        succ = rchild
         while succ.rb_left is not None:
             succ = succ.rb_left
         child, parent, color = succ.rb_right, succ.rb_parent, succ.rb_color
-        before = _snaps([node, succ, child, parent, node.rb_parent, node.rb_left, node.rb_right]) if emit else None
+        before = _snaps([node, succ, child, parent, node.rb_parent, lchild, rchild]) if emit else []
         if node.rb_parent is not None:
             if node.rb_parent.rb_left is node:
                 node.rb_parent.rb_left = succ
@@ -298,14 +355,15 @@ def rb_erase(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
         if parent is node:
             parent = succ
         else:
+            parent = _exists(parent, root, f"a parent of successor {succ.id:#x}", "it lies below the erased node")
             if child is not None:
                 child.rb_parent = parent
             parent.rb_left = child
-            succ.rb_right = node.rb_right
-            node.rb_right.rb_parent = succ
+            succ.rb_right = rchild
+            rchild.rb_parent = succ
         succ.rb_parent, succ.rb_color = node.rb_parent, node.rb_color
-        succ.rb_left = node.rb_left
-        node.rb_left.rb_parent = succ
+        succ.rb_left = lchild
+        lchild.rb_parent = succ
         successor = succ
     if emit:
         # the erased node's links, then those of each other node the unlinking changed:
@@ -328,13 +386,13 @@ def rb_erase(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
         _erase_color(child, parent, root, emit)
 
 
-def _snaps(nodes: list[RbNode | None]) -> list[tuple[RbNode, tuple]]:
+def _snaps(nodes: list[RbNode | None]) -> list[tuple[RbNode, Links]]:
     """Each distinct node (the first is the one erased) with its links now."""
     return [(n, _snap(n)) for n in dict.fromkeys(nodes) if n is not None]
 
 
 def rb_first(root: RbRoot) -> RbNode | None:
-    """lib/rbtree.c:rb_first — the leftmost node."""
+    """lib/rbtree.c:rb_first(``struct rb_root *root``): the leftmost ``struct rb_node *``, None (NULL) if empty."""
     n = root.rb_node
     if n is None:
         return None
@@ -344,7 +402,7 @@ def rb_first(root: RbRoot) -> RbNode | None:
 
 
 def rb_last(root: RbRoot) -> RbNode | None:
-    """lib/rbtree.c:rb_last — the rightmost node."""
+    """lib/rbtree.c:rb_last(``struct rb_root *root``): the rightmost ``struct rb_node *``, None (NULL) if empty."""
     n = root.rb_node
     if n is None:
         return None
@@ -354,7 +412,7 @@ def rb_last(root: RbRoot) -> RbNode | None:
 
 
 def rb_next(node: RbNode) -> RbNode | None:
-    """lib/rbtree.c:rb_next — the in-order successor."""
+    """lib/rbtree.c:rb_next(``struct rb_node *node``): the in-order successor, None (NULL) after the last."""
     if node.rb_right is not None:
         node = node.rb_right
         while node.rb_left is not None:
@@ -366,7 +424,7 @@ def rb_next(node: RbNode) -> RbNode | None:
 
 
 def rb_prev(node: RbNode) -> RbNode | None:
-    """lib/rbtree.c:rb_prev — the in-order predecessor."""
+    """lib/rbtree.c:rb_prev(``struct rb_node *node``): the in-order predecessor, None (NULL) before the first."""
     if node.rb_left is not None:
         node = node.rb_left
         while node.rb_right is not None:
@@ -378,7 +436,9 @@ def rb_prev(node: RbNode) -> RbNode | None:
 
 
 def validate_rbtree(root: RbRoot, key: Callable[[RbNode], Any] | None = None) -> int:
-    """Check every red-black rule; return the black height or raise InvariantError.
+    """Check every red-black rule of a ``struct rb_root``; return the black height or raise InvariantError.
+
+    No kernel function (lib/rbtree.c trusts its callers); the model's own check.
 
     In-order keys strictly increase (when ``key`` is given), every child's ``rb_parent``
     points back, the root is black, no red node has a red child, and every path from the
