@@ -187,7 +187,8 @@ class MmStruct:
         check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
         with self._k.emitter.operation("find_vma", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma") as op:
             vma = self._find_vma(addr)
-            op.result = "NULL" if vma is None else repr(vma)
+            if self._k.emitter.active:  # the result is text only for the timeline
+                op.result = "NULL" if vma is None else repr(vma)
             return vma
 
     def find_vma_prev(self, addr: int) -> tuple[VmAreaStruct | None, VmAreaStruct | None]:
@@ -334,21 +335,22 @@ class MmStruct:
         if hit:
             return vma
 
-        def visit(tmp: VmAreaStruct, verdict: str) -> None:
-            _visited(self, "find_vma", tmp, addr, verdict)
-
+        seen = self._k.emitter.active  # the descent is an event per node only when someone listens
         node, vma = self.mm_rb.rb_node, None
         while node is not None:
             tmp: VmAreaStruct = node.owner
             if tmp.vm_end > addr:
                 vma = tmp
                 if tmp.vm_start <= addr:
-                    visit(tmp, "contains")
+                    if seen:
+                        _visited(self, "find_vma", tmp, addr, "contains")
                     break
-                visit(tmp, "left")
+                if seen:
+                    _visited(self, "find_vma", tmp, addr, "left")
                 node = node.rb_left
             else:
-                visit(tmp, "right")
+                if seen:
+                    _visited(self, "find_vma", tmp, addr, "right")
                 node = node.rb_right
         if vma is not None:
             self.mmap_cache = vma
@@ -685,8 +687,8 @@ class MmStruct:
 
 def _visited(mm: MmStruct, fn: str, vma: VmAreaStruct, addr: int, verdict: str) -> None:
     """One node of a find_vma/find_vma_prev descent of ``mm->mm_rb``, as an event."""
-    span = {"vm_start": vma.vm_start, "vm_end": vma.vm_end}
-    mm._k.emitter.emit(VmaVisited, _MMAP + fn, mm=mm.name, vma=vma.id, addr=addr, verdict=verdict, **span)
+    start, end, emit = vma.vm_start, vma.vm_end, mm._k.emitter.emit
+    emit(VmaVisited, _MMAP + fn, mm=mm.name, vma=vma.id, vm_start=start, vm_end=end, addr=addr, verdict=verdict)
 
 
 def _page_up(x: int) -> int:
