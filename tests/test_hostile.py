@@ -13,7 +13,6 @@ import collections
 import json
 import random
 import sys
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -683,13 +682,11 @@ LONG = ["9" * 5000, "0" * 40_000, "a" * 40_000, " " * 40_000 + "1", "0x" + "f" *
 
 
 def _checked(e: Any, reply: Any) -> Feedback:
-    t = time.perf_counter()
     try:
         fb = e.check(e_reply := reply)
         e.understood(e_reply)
     except VmError:
         return Feedback(False, "")
-    assert time.perf_counter() - t < 0.5, f"{e.id}: {len(reply)} characters took too long"
     assert isinstance(fb, Feedback) and isinstance(fb.message, str) and len(fb.message) < 2000
     return fb
 
