@@ -181,7 +181,7 @@ class Kernel:
         self.mm_vmalloc = Vmalloc(cfg, lay, emitter, self.log, self.page_alloc, self.pgtable, self.vmap_area, self)
         self.memory = Memory(cfg, emitter, self.page_alloc, self.pgtable, zero_pfn)
         self.files = Files()
-        self.processes = Processes(lay, emitter, self.pgtable, self.memory, self)
+        self.processes: Processes = Processes(lay, emitter, self.pgtable, self.memory, self)
         self.faults = Faults(cfg, lay, emitter, self.pgtable, self.memory, self.processes)
 
     def _boot_log(self) -> list[str]:
@@ -422,10 +422,6 @@ class Kernel:
         mm._pgd_pfn()  # refuses an mm without page tables
         check_int("addr", addr, 0, mm.task_size - 1, "a user address below TASK_SIZE")
         return self.memory.user_slot(mm, addr, alloc=False)
-
-    # -- for mm_types (a VMA asks its kernel for an id) ---------------------------------------------
-    def _next_vma_id(self) -> int:
-        return self.processes.next_vma_id()
 
     # -- helpers for lessons and views ---------------------------------------------------------
     def pa(self, vaddr: int) -> int:
