@@ -92,7 +92,6 @@ class Event:
     fn: str
 
     _fields: ClassVar[tuple[str, ...]] = ("op", "fn")
-    _make: ClassVar[Callable[..., Event]]  # _make(op, fn, *values): positional, for emitters not yet using keywords
 
     @property
     def kind(self) -> str:
@@ -128,12 +127,9 @@ def _fast_init(cls: type[Event]) -> None:
     ns: dict[str, Any] = {f"_s_{n}": getattr(cls, n).__set__ for n in cls._fields}
     ns.update({f"_d_{n}": v for n, v in defaults.items()})
     body = "".join(f"    _s_{n}(self, {n})\n" for n in cls._fields)
-    ns["_new"], ns["_cls"] = object.__new__, cls
     exec(f"def __init__(self, *, {params}):\n{body}", ns)  # built from the field names only
-    exec(f"def _make({params}):\n    self = _new(_cls)\n{body}    return self", ns)
     ns["__init__"].__qualname__ = f"{cls.__name__}.__init__"
     cls.__init__ = ns["__init__"]  # type: ignore[method-assign]
-    cls._make = staticmethod(ns["_make"])
 
 
 def _register(cls: type[Event]) -> type[Event]:
