@@ -401,6 +401,7 @@ def test_checkpoints_are_thinned_by_their_size_too(monkeypatch) -> None:
     snaps = [(0, k.view_state())]
     for i in range(30):
         k.vfree(k.vmalloc(4096 * (1 + i % 5)))
+        assert t.head == k.view_state()  # reading builds what was recorded, checkpoints on the way
         assert sum(cp.size() for cp in t._checkpoints) <= cap * 1.2
         snaps.append((len(t), k.view_state()))
     assert t._every > 16 and t.nr_checkpoints < len(t._entries) // 16

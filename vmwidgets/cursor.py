@@ -126,7 +126,7 @@ class Cursor:
     @property
     def state(self) -> ViewState:
         """The view state at :attr:`position` (read it; do not change it)."""
-        return self._tl._head if self._following else self._state
+        return self._tl.head if self._following else self._state
 
     def seek(self, index: int) -> ViewState:
         """Move to ``index`` (0 … ``len``) and return the state there.
@@ -145,13 +145,14 @@ class Cursor:
         ([], 1)
         """
         tl = self._tl
-        n = tl._len
-        _check_position(index, n)
+        _check_position(index, tl._len)
+        head = tl.head  # builds what was recorded since the last read
+        n = tl._n
         if index == n:
             self._following, self._pos, self._done = True, n, len(tl._entries)
-            return tl._head
+            return head
         if self._following:  # leave the end: the cursor needs a state of its own
-            self._state, self._following = tl._head.copy(), False
+            self._state, self._following = head.copy(), False
             self._pos, self._done = n, len(tl._entries)
         target = bisect_left(tl._start, index)  # entries that begin before `index`
         at = tl._cp_at

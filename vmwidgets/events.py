@@ -65,6 +65,7 @@ __all__ = [
     "WarningPrinted",
     "event_from_dict",
     "event_from_json",
+    "event_from_step",
     "walk_events",
 ]
 
@@ -92,6 +93,7 @@ class Event:
     fn: str
 
     _fields: ClassVar[tuple[str, ...]] = ("op", "fn")
+    _defaults: ClassVar[dict[str, Any]] = {}
 
     @property
     def kind(self) -> str:
@@ -123,6 +125,7 @@ def _fast_init(cls: type[Event]) -> None:
     are a third faster, and the model builds an event for every step it records.
     """
     defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+    cls._defaults = defaults
     params = ", ".join(f"{n}=_d_{n}" if n in defaults else n for n in cls._fields)
     ns: dict[str, Any] = {f"_s_{n}": getattr(cls, n).__set__ for n in cls._fields}
     ns.update({f"_d_{n}": v for n, v in defaults.items()})
@@ -130,6 +133,25 @@ def _fast_init(cls: type[Event]) -> None:
     exec(f"def __init__(self, *, {params}):\n{body}", ns)  # built from the field names only
     ns["__init__"].__qualname__ = f"{cls.__name__}.__init__"
     cls.__init__ = ns["__init__"]  # type: ignore[method-assign]
+    # and the builder of a recorded step holding every field: positional, no keywords to match
+    ns["_new"], ns["_cls"] = object.__new__, cls
+    unpack = ", ".join(["_", *cls._fields])
+    exec(f"def _build(step):\n    {unpack} = step\n    self = _new(_cls)\n{body}    return self", ns)
+    _BUILD[cls] = (len(cls._fields) + 1, ns["_build"])
+
+
+def event_from_step(step: tuple[Any, ...]) -> Event:
+    """The event a recorded step stands for: ``(cls, op, fn, *values)``, the values in the
+    order of ``cls``'s fields (see :meth:`vmwidgets.model.emit.Emitter.emit`); trailing
+    fields left out take their defaults."""
+    size, build = _BUILD[step[0]]
+    if len(step) == size:
+        return build(step)
+    cls: type[Event] = step[0]
+    return cls(**dict(zip(cls._fields, step[1:], strict=False)))
+
+
+_BUILD: dict[type[Event], tuple[int, Callable[[tuple[Any, ...]], Event]]] = {}
 
 
 def _register(cls: type[Event]) -> type[Event]:

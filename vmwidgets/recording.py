@@ -70,7 +70,7 @@ class _TimelineRecorder:
     def __init__(self, timeline: Timeline) -> None:
         self.begin = timeline._begin
         self.end = timeline._end
-        self.append = timeline._append
+        self.append = timeline._steps.append  # the hot path: a list append, nothing more
         self.append_walk = timeline._append_walk
 
 

@@ -216,10 +216,18 @@ _reducer(
         list(ev.pages),
     ),
 )
+
+
+def _set_area_field(s: ViewState, addr: int, field: str, value: object) -> None:
+    a = s.areas[addr]
+    i = AreaRecord._fields.index(field)  # by position: namedtuple._replace(**kw) costs ~5x more
+    s.areas[addr] = AreaRecord(*a[:i], value, *a[i + 1 :])  # type: ignore[arg-type, call-arg]
+
+
 _reducer(
     VmStructUpdated,
-    lambda ev, s: s.areas.__setitem__(ev.addr, s.areas[ev.addr]._replace(**{ev.field: ev.new})),
-    lambda ev, s: s.areas.__setitem__(ev.addr, s.areas[ev.addr]._replace(**{ev.field: ev.old})),
+    lambda ev, s: _set_area_field(s, ev.addr, ev.field, ev.new),
+    lambda ev, s: _set_area_field(s, ev.addr, ev.field, ev.old),
 )
 _reducer(VmPageStored, lambda ev, s: s.area_pages[ev.addr].append(ev.pfn), lambda ev, s: s.area_pages[ev.addr].pop())
 

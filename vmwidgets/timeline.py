@@ -9,7 +9,13 @@ Design (for 10^6 events and more):
   same search function) but costs 16 bytes a visit to record, nothing to step over (a
   visit changes no state) and nothing to the garbage collector (arrays hold no objects).
   ``_start[e]`` is the event index where entry ``e`` begins.
-- A *head* state follows the end (each entry is applied once as it is recorded) and
+- Recording is lazy.  The emitter appends each step as a plain tuple ``(class, op, fn,
+  *values)`` to ``_steps`` (a list append: recording costs ≤1.5× an unrecorded run, see
+  ``benchmarks/events.py``); the first read (``len`` does not count, ``head``, indexing,
+  iteration, a cursor's ``seek``) builds them into events (``events.event_from_step``),
+  applies them to the head and keeps the checkpoints.  So a kernel run with nobody
+  watching pays for the tuples only, and a live player pays once per operation it draws.
+- A *head* state follows the end (each entry is applied once as it is built) and
   every ``checkpoint_every`` entries a copy of it is kept as a checkpoint.
 - The state at position ``p`` is the state after the entries that begin before ``p``.
   A cursor's ``seek(p)`` starts from whichever is nearest — its own state, the checkpoint
@@ -72,7 +78,7 @@ from typing import Any
 
 from .cursor import Cursor, TimelineMarker, _assign, _replay
 from .errors import InvalidArgument
-from .events import walk_events
+from .events import _BUILD, OperationBegan, OperationEnded, event_from_step, walk_events
 from .reducers import APPLY
 from .state import ViewState
 
@@ -82,6 +88,16 @@ MAX_CHECKPOINTS = 128  # state copies a timeline keeps at most, whatever checkpo
 MAX_CHECKPOINT_ENTRIES = 1 << 24  # and their entries (ViewState.size()) in all, roughly
 PAUSED = "(recording paused)"
 _REDUCER = APPLY.get  # an event class -> its apply reducer, or None: bound once for _append
+_PLANS: dict[Any, tuple[int, Callable[[tuple[Any, ...]], Any], Any]] = {}  # class -> (size, build, reducer)
+
+
+def _plan(cls: Any) -> tuple[int, Callable[[tuple[Any, ...]], Any], Any]:
+    """How ``_sync`` turns a recorded step of ``cls`` into an event and applies it: one lookup a step."""
+    size, build = _BUILD[cls]
+    _PLANS[cls] = plan = (size, build, _REDUCER(cls))
+    return plan
+
+
 DROPPED = "(earlier operations dropped)"
 
 
@@ -97,7 +113,7 @@ class _Walk:
         return walk_events(self.op, self.fn, self.walker, self.args, self.addrs, self.spans)
 
 
-@dataclass
+@dataclass(slots=True)
 class Operation:
     """One top-level call (``vmalloc``, ``vfree`` …) and the events ``[start, end)`` it emitted.
 
@@ -150,9 +166,11 @@ class Timeline(Sequence[Any]):
             raise InvalidArgument("max_events", max_events, "None or an integer of at least 16")
         if type(max_checkpoints) is not int or max_checkpoints < 2:
             raise InvalidArgument("max_checkpoints", max_checkpoints, "an integer of at least 2")
-        self._entries: list[Any] = []
-        self._start = array("q")
-        self._len = 0
+        self._entries: list[Any] = []  # built: events, walks and markers
+        self._start = array("q")  # the position where each entry begins
+        self._n = 0  # positions the built entries cover
+        self._steps: list[Any] = []  # recorded, not built yet: the emitter appends here
+        self._steps_extra = 0  # positions of the steps beyond one each (a walk has many)
         self._expanded: tuple[int, list[Any]] = (-1, [])
         self.operations: list[Operation] = []
         self._op_offset = 0  # operations[i] has index i + _op_offset (markers aside)
@@ -176,26 +194,50 @@ class Timeline(Sequence[Any]):
         self._default = Cursor(self)
 
     # -- recording (called by the model) --------------------------------------------------
-    def _append(self, ev: Any) -> None:
-        if self._on:  # the hot path: called for every event the model emits
-            entries = self._entries
-            entries.append(ev)
-            self._start.append(self._len)
-            self._len += 1
-            reduce = _REDUCER(type(ev))
-            if reduce is not None:
-                reduce(ev, self._head)
-            if len(entries) - self._cp_at[-1] >= self._every:
-                self._checkpoint()
+    @property
+    def _len(self) -> int:
+        return self._n + len(self._steps) + self._steps_extra
+
+    def _append(self, step: tuple[Any, ...]) -> None:
+        """Keep one step ``(event class, op, fn, *values)`` (the kernel's emitter appends to
+        ``_steps`` directly: this is for anyone else recording into a timeline)."""
+        if self._on:
+            self._steps.append(step)
 
     def _append_walk(self, op: int, fn: str, walker: Any, args: tuple[Any, ...], addrs: Any, spans: Any) -> None:
         if not self._on:
             return
-        self._entries.append(_Walk(op, fn, walker, args, addrs, spans))
-        self._start.append(self._len)
-        self._len += len(addrs)
-        if len(self._entries) - self._cp_at[-1] >= self._every:
-            self._checkpoint()
+        self._steps.append(_Walk(op, fn, walker, args, addrs, spans))
+        self._steps_extra += len(addrs) - 1
+
+    def _sync(self) -> None:
+        """Build the recorded steps into events and apply them to the head (checkpoints on
+        the way): recording keeps tuples, and this runs when anything is first read."""
+        steps = self._steps
+        if not steps:
+            return
+        entries, start, head, n = self._entries, self._start, self._head, self._n
+        append, mark, plans = entries.append, start.append, _PLANS
+        count, next_cp = len(entries), self._cp_at[-1] + self._every
+        for step in steps:
+            if type(step) is tuple:
+                plan = plans.get(step[0]) or _plan(step[0])
+                ev = plan[1](step) if len(step) == plan[0] else event_from_step(step)
+                append(ev)
+                mark(n)
+                n += 1
+                if plan[2] is not None:
+                    plan[2](ev, head)
+            else:  # a walk
+                append(step)
+                mark(n)
+                n += len(step.addrs)
+            count += 1
+            if count >= next_cp:
+                self._checkpoint()
+                next_cp = self._cp_at[-1] + self._every
+        steps.clear()
+        self._n, self._steps_extra = n, 0
 
     def _checkpoint(self) -> None:
         n = len(self._entries)
@@ -209,34 +251,42 @@ class Timeline(Sequence[Any]):
             self._checkpoints, self._cp_at = self._checkpoints[::2], self._cp_at[::2]
             self._every *= 2
 
-    def _begin(self, name: str, args: str) -> int:
+    def _begin(self, name: str, args: str, fn: str) -> int:
+        """Open an operation (its ``OperationBegan`` step recorded here): its index, -1 if paused."""
         if self._on != self._want and self._open is None:
             self._switch()
         if not self._on:
             self._open = -1
             self._skipped += 1
             return -1
-        op = Operation(self._nr_ops, name, args, self._len)
+        index = self._nr_ops
         self._nr_ops += 1
-        self.operations.append(op)
-        self._open = op.index
-        return op.index
+        steps = self._steps
+        self.operations.append(Operation(index, name, args, self._n + len(steps) + self._steps_extra))
+        steps.append((OperationBegan, index, fn, name, args))
+        self._open = index
+        return index
 
-    def _end(self, index: int, result: str) -> None:
+    def _end(self, index: int, fn: str, name: str, result: str) -> None:
+        """Close operation ``index`` (its ``OperationEnded`` step recorded here) and tell the observers."""
         self._open = None
         if index >= 0:
+            steps = self._steps
+            steps.append((OperationEnded, index, fn, name, result))
             op = self.operations[index - self._op_offset]
-            op.end, op.result = self._len, result
+            op.end, op.result = self._n + len(steps) + self._steps_extra, result
         changed = index >= 0
         if self._on != self._want:
             changed = self._switch() or changed
         if self._max_events is not None and self._len > self._max_events:
+            self._sync()
             self._drop()
-        if changed:
+        if changed and self._listeners:
             self._notify()
 
     def _switch(self) -> bool:
         """Pause or resume now (between operations); True if a gap was recorded."""
+        self._sync()
         if not self._want:
             self._on = False
             return False
@@ -253,8 +303,8 @@ class Timeline(Sequence[Any]):
         _assign(self._head, after.copy())
         text = f"Recording was paused here: {ops} ran unrecorded; the state jumps to the kernel's as it resumed."
         self._entries.append(TimelineMarker(op.index, "RecordingResumed", text, before, after))
-        self._start.append(self._len)
-        self._len += 1
+        self._start.append(self._n)
+        self._n += 1
         op.end = self._len
         self._checkpoint()
         return True
@@ -283,7 +333,7 @@ class Timeline(Sequence[Any]):
         shift, e_shift = cut - 1, e_cut - 1  # the marker takes one position
         self._entries = [TimelineMarker(-1, "OperationsDropped", text), *self._entries[e_cut:]]
         self._start = array("q", [0, *(s - shift for s in self._start[e_cut:])])
-        self._len -= shift
+        self._n -= shift
         self._shifted += shift
         self._expanded = (-1, [])
         later = [(at - e_shift, cp) for at, cp in zip(self._cp_at, self._checkpoints, strict=True) if at > e_cut]
@@ -395,9 +445,10 @@ class Timeline(Sequence[Any]):
             return [self[j] for j in range(*i.indices(self._len))]
         if type(i) is not int:
             raise TypeError("timeline indices must be integers or slices")
+        self._sync()
         if i < 0:
-            i += self._len
-        if not 0 <= i < self._len:
+            i += self._n
+        if not 0 <= i < self._n:
             raise IndexError("timeline index out of range")
         e = bisect_right(self._start, i) - 1
         entry = self._entries[e]
@@ -408,6 +459,7 @@ class Timeline(Sequence[Any]):
         return self._expanded[1][i - self._start[e]]
 
     def __iter__(self) -> Iterator[Any]:
+        self._sync()
         for entry in self._entries:
             if type(entry) is _Walk:
                 yield from entry.events()
@@ -417,11 +469,13 @@ class Timeline(Sequence[Any]):
     @property
     def head(self) -> ViewState:
         """The view state at the end of the timeline (read it; do not change it)."""
+        self._sync()
         return self._head
 
     @property
     def nr_checkpoints(self) -> int:
         """State copies kept for seeking (at most ``max_checkpoints``)."""
+        self._sync()
         return len(self._checkpoints)
 
     @property
@@ -507,6 +561,7 @@ class Timeline(Sequence[Any]):
         with the model, and the checkpoints are not counted; benchmarks/ measures all)."""
         import sys
 
+        self._sync()
         total = sys.getsizeof(self._entries) + sys.getsizeof(self._start)
         for e in self._entries:
             if type(e) is _Walk:

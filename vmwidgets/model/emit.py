@@ -13,12 +13,21 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..errors import InvalidArgument
 from ..events import Event, OperationBegan, OperationEnded, walk_events
 
-__all__ = ["Emitter", "OpResult", "Recorder", "Subscriber", "SubscriberError", "SubscriberWarning", "Walker"]
+__all__ = [
+    "Emitter",
+    "OpResult",
+    "Recorder",
+    "Subscriber",
+    "SubscriberError",
+    "SubscriberWarning",
+    "Walker",
+    "check_order",
+]
 
 Subscriber = Callable[[Event], object]
 """What :meth:`Emitter.subscribe` takes: called with each event; what it returns is ignored."""
@@ -32,11 +41,18 @@ walk through the very function that made it."""
 class Recorder(Protocol):
     """What the emitter needs from a recorder (the replay layer's timeline adapter)."""
 
-    def begin(self, name: str, args: str) -> int: ...
+    def begin(self, name: str, args: str, fn: str) -> int:
+        """Open an operation and keep its ``OperationBegan`` step: its index (the ``op`` of its
+        events), or -1 when nothing of it is kept."""
+        ...
 
-    def end(self, op: int, result: str) -> None: ...
+    def end(self, op: int, fn: str, name: str, result: str) -> None:
+        """Keep the ``OperationEnded`` step of operation ``op`` (unless -1) and tell observers."""
+        ...
 
-    def append(self, event: Event) -> None: ...
+    def append(self, step: tuple[Any, ...]) -> None:
+        """Keep one step, ``(event class, op, fn, *field values in the class's order)``."""
+        ...
 
     def append_walk(
         self, op: int, fn: str, walker: Walker, args: tuple[int, ...], addrs: Sequence[int], spans: Sequence[int]
@@ -80,7 +96,7 @@ class Emitter:
         self.subscribers: list[Subscriber] = []
         self.subscriber_errors: list[SubscriberError] = []
         self.recorder: Recorder | None = None
-        self._record: Callable[[Event], None] | None = None  # recorder.append, bound once
+        self._record: Callable[[tuple[Any, ...]], None] | None = None  # recorder.append, bound per operation
         self.active = False  # anyone listening: build events only then
         self.op = -1  # the current top-level operation's index
         self._depth = 0
@@ -109,15 +125,24 @@ class Emitter:
         return unsubscribe
 
     # -- reporting -------------------------------------------------------------------------
-    def emit(self, cls: Callable[..., Event], fn: str, **fields: object) -> None:
-        """Report one step: ``cls(op=<current operation>, fn=fn, **fields)``."""
-        if self.active:  # the hot path: one event built, handed straight to the recorder's append
-            event = cls(op=self.op, fn=fn, **fields)
+    def emit(self, cls: type[Event], fn: str, **fields: object) -> None:
+        """Report one step: ``cls(op=<current operation>, fn=fn, **fields)``.
+
+        The recorder gets the step as a plain tuple ``(cls, op, fn, *values)`` and builds the
+        event when it is read (recording a step costs a tuple, not an object).  So the
+        keywords must come in the order of the class's fields (``cls._fields``), trailing
+        fields with defaults left out at will: ``tests/test_emit_order.py`` checks every
+        call site, and the test suite runs with :meth:`check_order` on.
+        """
+        if self.active:  # the hot path
             if self._record is not None:
-                self._record(event)
+                self._record((cls, self.op, fn, *fields.values()))
             if self.subscribers:
-                for callback in tuple(self.subscribers):
-                    self._call(callback, event)
+                self._tell(cls(op=self.op, fn=fn, **fields))
+
+    def _tell(self, event: Event) -> None:
+        for callback in tuple(self.subscribers):
+            self._call(callback, event)
 
     def _call(self, callback: Subscriber, event: Event) -> None:
         try:
@@ -152,10 +177,15 @@ class Emitter:
                 self._depth -= 1
             return
         recorder = self.recorder
-        self.op = recorder.begin(name, args) if recorder is not None else self._nr_ops
+        if recorder is not None:  # it records the OperationBegan step; -1: paused, nothing is kept
+            self.op = recorder.begin(name, args, fn)
+            self._record = recorder.append if self.op >= 0 else None
+        else:
+            self.op = self._nr_ops
         self._nr_ops += 1
         self._depth = 1
-        self.emit(OperationBegan, fn, name=name, args=args)
+        if self.subscribers:
+            self._tell(OperationBegan(op=self.op, fn=fn, name=name, args=args))
         try:
             yield res
         except BaseException as exc:
@@ -163,10 +193,11 @@ class Emitter:
             raise
         finally:
             self._depth = 0
-            self.emit(OperationEnded, fn, name=name, result=res.result)
+            if self.subscribers:
+                self._tell(OperationEnded(op=self.op, fn=fn, name=name, result=res.result))
             if recorder is not None:
-                try:  # the recorder tells its observers (views): they may fail, the model is done
-                    recorder.end(self.op, res.result)
+                try:  # it records the OperationEnded step, then tells its observers (views): they may fail
+                    recorder.end(self.op, fn, name, res.result)
                 except Exception as exc:
                     self.subscriber_errors.append(SubscriberError(recorder.end, f"the end of {name}", exc))
                     self._unreported += 1
@@ -186,3 +217,13 @@ class Emitter:
                 )
             except Exception:  # warnings turned into errors: the call succeeded, the error stays listed
                 pass
+
+
+def check_order(cls: type[Event], fields: dict[str, object]) -> None:
+    """Raise ``TypeError`` unless ``fields`` name ``cls``'s fields after ``op`` and ``fn`` in
+    order (a trailing run of fields with defaults may be left out): what :meth:`Emitter.emit`
+    relies on.  The test suite calls it on every emission."""
+    names = cls._fields[2:]
+    given = tuple(fields)
+    if given != names[: len(given)] or any(n not in cls._defaults for n in names[len(given) :]):
+        raise TypeError(f"emit({cls.__name__}, ...): keywords {given} are not the fields {names} in order")

@@ -403,7 +403,7 @@ class MmStruct:
         if nxt is not None:
             nxt.vm_prev = vma
         emitter = self._k.emitter
-        emitter.emit(VmaLinked, _MMAP + "__vma_link_list", prev=prev.id if prev else None, **self._fields(vma))
+        emitter.emit(VmaLinked, _MMAP + "__vma_link_list", **self._fields(vma), prev=prev.id if prev else None)
         emit = emitter.emit if emitter.active else None
         rb_link_node(vma.vm_rb, parent, left, self.mm_rb, emit, vma.label)
         rb_insert_color(vma.vm_rb, self.mm_rb, emit)

@@ -108,8 +108,7 @@ class VmapAreas:
         emit = self._emitter.emit
 
         def visit(tmp: VmapArea, addr: int, verdict: str) -> None:
-            span = {"va_start": tmp.va_start, "va_end": tmp.va_end}
-            emit(VmapAreaVisited, _ALLOC, candidate=addr, verdict=verdict, **span)
+            emit(VmapAreaVisited, _ALLOC, va_start=tmp.va_start, va_end=tmp.va_end, candidate=addr, verdict=verdict)
 
         purged = False
         while True:
