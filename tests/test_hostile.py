@@ -827,3 +827,34 @@ def test_a_failing_subscriber_never_stops_the_model_half_way(rng: random.Random,
             check_timeline(w.k)
     w.k.vmalloc(4096)
     assert len(w.k.subscriber_errors) > errors  # each failure is listed, none was lost
+
+
+def test_unsubscribing_a_hostile_callable_compares_by_identity() -> None:
+    """Found by the test above: ``unsubscribe`` asked ``callback in subscribers``, which calls
+    the callable's own ``__eq__``; a hostile one raised from the unsubscribe handle."""
+    k = Kernel()
+    bad, other = HostileCallable(), HostileCallable()
+    stop_other = k.subscribe(other)
+    k.subscribe(bad)()  # subscribe and unsubscribe: no dunder of either is called
+    assert k.emitter.subscribers == [other]
+    stop_other()
+    assert k.emitter.subscribers == []
+    tl = k.timeline
+    assert tl is not None
+    n = tl.nr_observers
+    tl.observe(bad)()
+    assert tl.nr_observers == n
+
+
+def test_vmap_with_the_ioremap_flag_is_a_vmap() -> None:
+    """``vmap(pages, count, VM_IOREMAP, prot)`` is accepted by the kernel (flags are not checked):
+    the area is listed as ``ioremap`` with ``phys_addr`` 0 and maps the caller's pages."""
+    from helpers import check_vmlist
+
+    k = Kernel()
+    pages = [k.alloc_pages(GFP_KERNEL, 0) for _ in range(2)]
+    addr = k.vmap(pages, VM_IOREMAP)
+    assert addr is not None
+    area = next(a for a in k.vmlist if a.addr == addr)
+    assert area.phys_addr == 0 and "ioremap" in k.vmallocinfo().splitlines()[-1]
+    check_vmlist(k, {addr: [p.pfn for p in pages]})

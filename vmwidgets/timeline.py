@@ -370,8 +370,7 @@ class Timeline(Sequence[Any]):
             raise failed
 
     def _forget(self, listener: _Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+        self._listeners = [x for x in self._listeners if x is not listener]  # by identity
 
     def observe(self, callback: Callable[[Timeline], Any], *, weak: bool = False) -> Callable[[], None]:
         """Call ``callback(timeline)`` after every operation that is recorded; returns a function

@@ -117,10 +117,12 @@ class Emitter:
         self.subscribers.append(callback)
         self.active = True
 
-        def unsubscribe() -> None:
-            if callback in self.subscribers:
-                self.subscribers.remove(callback)
-                self.active = self.recorder is not None or bool(self.subscribers)
+        def unsubscribe() -> None:  # by identity: a callable's own __eq__ is not trusted
+            for i, c in enumerate(self.subscribers):
+                if c is callback:
+                    del self.subscribers[i]
+                    self.active = self.recorder is not None or bool(self.subscribers)
+                    return
 
         return unsubscribe
 
