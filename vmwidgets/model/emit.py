@@ -11,8 +11,7 @@ and reported as a :class:`SubscriberWarning` once the operation is over.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from ..errors import InvalidArgument
@@ -81,12 +80,30 @@ def _what(event: Event | str) -> str:
 
 
 class OpResult:
-    """What an operation bracket reports when it ends (``op.result = "NULL"`` …)."""
+    """One operation bracket, as a context manager; what it reports when it ends
+    (``op.result = "NULL"`` …).  A class, not ``@contextmanager``: it runs on every call."""
 
-    __slots__ = ("result",)
+    __slots__ = ("args", "em", "fn", "name", "result")
 
-    def __init__(self) -> None:
-        self.result = ""
+    def __init__(self, em: Emitter, name: str, args: str, fn: str) -> None:
+        self.em, self.name, self.args, self.fn, self.result = em, name, args, fn, ""
+
+    def __enter__(self) -> OpResult:
+        em = self.em
+        if em._depth:
+            em._depth += 1
+        else:
+            em._open(self.name, self.args, self.fn)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        em = self.em
+        if em._depth > 1:
+            em._depth -= 1
+            return
+        if kind is not None:
+            self.result = f"error: {kind.__name__}"
+        em._close(self.name, self.fn, self.result)
 
 
 class Emitter:
@@ -102,6 +119,7 @@ class Emitter:
         self._depth = 0
         self._nr_ops = 0
         self._unreported = 0
+        self._op_recorder: Recorder | None = None
 
     # -- listeners -------------------------------------------------------------------------
     def attach(self, recorder: Recorder | None) -> None:
@@ -167,18 +185,13 @@ class Emitter:
                 for callback in tuple(self.subscribers):
                     self._call(callback, event)
 
-    @contextmanager
-    def operation(self, name: str, args: str, fn: str) -> Iterator[OpResult]:
-        """Bracket a public call with OperationBegan/OperationEnded (nested calls join the outer one)."""
-        res = OpResult()
-        if self._depth:
-            self._depth += 1
-            try:
-                yield res
-            finally:
-                self._depth -= 1
-            return
-        recorder = self.recorder
+    def operation(self, name: str, args: str, fn: str) -> OpResult:
+        """Bracket a public call with OperationBegan/OperationEnded (nested calls join the outer
+        one): ``with emitter.operation(name, args, fn) as op: …; op.result = "NULL"``."""
+        return OpResult(self, name, args, fn)
+
+    def _open(self, name: str, args: str, fn: str) -> None:
+        self._op_recorder = recorder = self.recorder  # the one that saw the start sees the end
         if recorder is not None:  # it records the OperationBegan step; -1: paused, nothing is kept
             self.op = recorder.begin(name, args, fn)
             self._record = recorder.append if self.op >= 0 else None
@@ -188,23 +201,20 @@ class Emitter:
         self._depth = 1
         if self.subscribers:
             self._tell(OperationBegan(op=self.op, fn=fn, name=name, args=args))
-        try:
-            yield res
-        except BaseException as exc:
-            res.result = f"error: {type(exc).__name__}"
-            raise
-        finally:
-            self._depth = 0
-            if self.subscribers:
-                self._tell(OperationEnded(op=self.op, fn=fn, name=name, result=res.result))
-            if recorder is not None:
-                try:  # it records the OperationEnded step, then tells its observers (views): they may fail
-                    recorder.end(self.op, fn, name, res.result)
-                except Exception as exc:
-                    self.subscriber_errors.append(SubscriberError(recorder.end, f"the end of {name}", exc))
-                    self._unreported += 1
-            if self._unreported:
-                self._report()
+
+    def _close(self, name: str, fn: str, result: str) -> None:
+        self._depth = 0
+        if self.subscribers:
+            self._tell(OperationEnded(op=self.op, fn=fn, name=name, result=result))
+        recorder = self._op_recorder
+        if recorder is not None:
+            try:  # it records the OperationEnded step, then tells its observers (views): they may fail
+                recorder.end(self.op, fn, name, result)
+            except Exception as exc:
+                self.subscriber_errors.append(SubscriberError(recorder.end, f"the end of {name}", exc))
+                self._unreported += 1
+        if self._unreported:
+            self._report()
 
     def _report(self) -> None:
         """Warn about subscribers that failed during the operation just finished."""
