@@ -43,7 +43,7 @@ except ImportError:  # run from a checkout without installing: use the package b
     import vmwidgets
 
 from vmwidgets import Config, Kernel
-from vmwidgets.reducers import MUTATING
+from vmwidgets.reducers import PLANS
 
 PAGE = 4096
 MB = 1 << 20
@@ -234,7 +234,7 @@ def fig_seek(sz: Sizes, wl: Workload) -> tuple[list[Row], int]:
         tl.seek(pos)
         ends_ms.append((time.perf_counter() - t0) * 1e3)
 
-    changing = sum(1 for e in tl._entries if type(e) in MUTATING)
+    changing = sum(1 for e in tl._entries if type(e) is tuple and PLANS[e[0]][2] is not None)
     sec = f"3. {wl.name}, {n:,} events"
     target = f"target < {SEEK_TARGET_MS:.0f} ms"
     rows = [

@@ -19,7 +19,8 @@ from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidArgument
-from .reducers import MUTATING, apply, revert
+from .events import event_from_step
+from .reducers import PLANS
 from .state import ViewState
 
 if TYPE_CHECKING:  # the timeline makes cursors: only its type is needed here
@@ -70,19 +71,27 @@ class TimelineMarker:
 
 
 def _replay(entries: list[Any], st: ViewState, done: int, target: int) -> int:
-    """Apply or revert ``entries`` to move ``st`` from after ``done`` entries to after ``target``."""
+    """Apply or revert ``entries`` to move ``st`` from after ``done`` entries to after ``target``.
+
+    An entry is a recorded step (a tuple: its event is built here, only if it changes
+    state), a list walk (changes nothing) or a marker."""
+    plans = PLANS
     while done < target:
         e = entries[done]
-        if type(e) in MUTATING:
-            apply(e, st)
+        if type(e) is tuple:
+            size, build, forward, _ = plans[e[0]]
+            if forward is not None:
+                forward(build(e) if len(e) == size else event_from_step(e), st)
         elif type(e) is TimelineMarker:
             e.forward(st)
         done += 1
     while done > target:
         done -= 1
         e = entries[done]
-        if type(e) in MUTATING:
-            revert(e, st)
+        if type(e) is tuple:
+            size, build, _, back = plans[e[0]]
+            if back is not None:
+                back(build(e) if len(e) == size else event_from_step(e), st)
         elif type(e) is TimelineMarker:
             e.back(st)
     return done

@@ -19,6 +19,7 @@ from .errors import InvalidArgument, shorten
 
 __all__ = [
     "EVENT_KINDS",
+    "KINDS",
     "SCHEMA_VERSION",
     "Event",
     "AllocationFailed",
@@ -94,6 +95,7 @@ class Event:
 
     _fields: ClassVar[tuple[str, ...]] = ("op", "fn")
     _defaults: ClassVar[dict[str, Any]] = {}
+    _kid: ClassVar[int] = -1  # its index in KINDS: what a recorded step holds instead of the class
 
     @property
     def kind(self) -> str:
@@ -141,16 +143,20 @@ def _fast_init(cls: type[Event]) -> None:
 
 
 def event_from_step(step: tuple[Any, ...]) -> Event:
-    """The event a recorded step stands for: ``(cls, op, fn, *values)``, the values in the
-    order of ``cls``'s fields (see :meth:`vmwidgets.model.emit.Emitter.emit`); trailing
-    fields left out take their defaults."""
-    size, build = _BUILD[step[0]]
+    """The event a recorded step stands for: ``(kind, op, fn, *values)``, ``kind`` the class
+    or its index in :data:`KINDS` (``cls._kid``: a step of plain ints and strings is one the
+    garbage collector stops tracking), the values in the order of the class's fields (see
+    :meth:`vmwidgets.model.emit.Emitter.emit`); trailing fields left out take their defaults."""
+    kind = step[0]
+    cls: type[Event] = KINDS[kind] if type(kind) is int else kind
+    size, build = _BUILD[cls]
     if len(step) == size:
         return build(step)
-    cls: type[Event] = step[0]
     return cls(**dict(zip(cls._fields, step[1:], strict=False)))
 
 
+KINDS: list[type[Event]] = []
+"""Every event class, in the order registered: ``KINDS[cls._kid] is cls``."""
 _BUILD: dict[type[Event], tuple[int, Callable[[tuple[Any, ...]], Event]]] = {}
 
 
@@ -163,6 +169,8 @@ def _register(cls: type[Event]) -> type[Event]:
         if f.type not in _CHECKS:
             raise TypeError(f"{cls.__name__}.{f.name}: no JSON check for {f.type!r}")
     EVENT_KINDS[cls.__name__] = cls
+    cls._kid = len(KINDS)
+    KINDS.append(cls)
     return cls
 
 

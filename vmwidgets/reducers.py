@@ -13,6 +13,8 @@ from typing import Any
 
 from .errors import InvariantError
 from .events import (
+    _BUILD,
+    KINDS,
     AllocationFailed,
     BuddyMerged,
     BuddyNotMerged,
@@ -59,7 +61,7 @@ from .events import (
 )
 from .state import AreaRecord, ViewState
 
-__all__ = ["APPLY", "MUTATING", "READ_ONLY", "REVERT", "Reducer", "apply", "revert"]
+__all__ = ["APPLY", "MUTATING", "PLANS", "READ_ONLY", "REVERT", "Reducer", "apply", "revert"]
 
 Reducer = Callable[[Any, ViewState], object]
 APPLY: dict[type[Event], Reducer] = {}
@@ -409,6 +411,13 @@ _reducer(RbNodeErased, _erase_node, _unerase_node)
 
 MUTATING: frozenset[type[Event]] = frozenset(APPLY)
 """The event classes that change a :class:`~vmwidgets.state.ViewState`."""
+
+PLANS: list[tuple[int, Callable[[tuple[Any, ...]], Event], Reducer | None, Reducer | None]] = [
+    (*_BUILD[cls], APPLY.get(cls), REVERT.get(cls)) for cls in KINDS
+]
+"""Per event kind (``PLANS[cls._kid]``): the length of a full recorded step, the function that
+builds the event from it, and the apply and revert reducers (None for a kind that changes no
+state).  What the timeline and the cursors use to replay recorded steps."""
 
 READ_ONLY: frozenset[type[Event]] = frozenset(
     {

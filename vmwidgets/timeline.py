@@ -78,8 +78,8 @@ from typing import Any
 
 from .cursor import Cursor, TimelineMarker, _assign, _replay
 from .errors import InvalidArgument
-from .events import _BUILD, OperationBegan, OperationEnded, event_from_step, walk_events
-from .reducers import APPLY
+from .events import OperationBegan, OperationEnded, event_from_step, walk_events
+from .reducers import PLANS
 from .state import ViewState
 
 __all__ = ["MAX_CHECKPOINT_ENTRIES", "MAX_CHECKPOINTS", "Cursor", "Operation", "Timeline", "TimelineMarker"]
@@ -87,17 +87,6 @@ __all__ = ["MAX_CHECKPOINT_ENTRIES", "MAX_CHECKPOINTS", "Cursor", "Operation", "
 MAX_CHECKPOINTS = 128  # state copies a timeline keeps at most, whatever checkpoint_every is
 MAX_CHECKPOINT_ENTRIES = 1 << 24  # and their entries (ViewState.size()) in all, roughly
 PAUSED = "(recording paused)"
-_REDUCER = APPLY.get  # an event class -> its apply reducer, or None: bound once for _append
-_PLANS: dict[Any, tuple[int, Callable[[tuple[Any, ...]], Any], Any]] = {}  # class -> (size, build, reducer)
-
-
-def _plan(cls: Any) -> tuple[int, Callable[[tuple[Any, ...]], Any], Any]:
-    """How ``_sync`` turns a recorded step of ``cls`` into an event and applies it: one lookup a step."""
-    size, build = _BUILD[cls]
-    _PLANS[cls] = plan = (size, build, _REDUCER(cls))
-    return plan
-
-
 DROPPED = "(earlier operations dropped)"
 
 
@@ -166,7 +155,7 @@ class Timeline(Sequence[Any]):
             raise InvalidArgument("max_events", max_events, "None or an integer of at least 16")
         if type(max_checkpoints) is not int or max_checkpoints < 2:
             raise InvalidArgument("max_checkpoints", max_checkpoints, "an integer of at least 2")
-        self._entries: list[Any] = []  # built: events, walks and markers
+        self._entries: list[Any] = []  # recorded steps (tuples), walks and markers
         self._start = array("q")  # the position where each entry begins
         self._n = 0  # positions the built entries cover
         self._steps: list[Any] = []  # recorded, not built yet: the emitter appends here
@@ -199,10 +188,11 @@ class Timeline(Sequence[Any]):
         return self._n + len(self._steps) + self._steps_extra
 
     def _append(self, step: tuple[Any, ...]) -> None:
-        """Keep one step ``(event class, op, fn, *values)`` (the kernel's emitter appends to
-        ``_steps`` directly: this is for anyone else recording into a timeline)."""
+        """Keep one step ``(kind, op, fn, *values)``, kind the event class or its ``_kid`` (the
+        kernel's emitter appends to ``_steps`` directly: this is for anyone else recording)."""
         if self._on:
-            self._steps.append(step)
+            kind = step[0]
+            self._steps.append(step if type(kind) is int else (kind._kid, *step[1:]))
 
     def _append_walk(self, op: int, fn: str, walker: Any, args: tuple[Any, ...], addrs: Any, spans: Any) -> None:
         if not self._on:
@@ -217,20 +207,17 @@ class Timeline(Sequence[Any]):
         if not steps:
             return
         entries, start, head, n = self._entries, self._start, self._head, self._n
-        append, mark, plans = entries.append, start.append, _PLANS
+        append, mark, plans = entries.append, start.append, PLANS
         count, next_cp = len(entries), self._cp_at[-1] + self._every
         for step in steps:
+            append(step)  # a step is kept as recorded: an event is built when it is read
+            mark(n)
             if type(step) is tuple:
-                plan = plans.get(step[0]) or _plan(step[0])
-                ev = plan[1](step) if len(step) == plan[0] else event_from_step(step)
-                append(ev)
-                mark(n)
                 n += 1
-                if plan[2] is not None:
-                    plan[2](ev, head)
+                size, build, forward, _ = plans[step[0]]
+                if forward is not None:
+                    forward(build(step) if len(step) == size else event_from_step(step), head)
             else:  # a walk
-                append(step)
-                mark(n)
                 n += len(step.addrs)
             count += 1
             if count >= next_cp:
@@ -263,7 +250,7 @@ class Timeline(Sequence[Any]):
         self._nr_ops += 1
         steps = self._steps
         self.operations.append(Operation(index, name, args, self._n + len(steps) + self._steps_extra))
-        steps.append((OperationBegan, index, fn, name, args))
+        steps.append((OperationBegan._kid, index, fn, name, args))
         self._open = index
         return index
 
@@ -272,7 +259,7 @@ class Timeline(Sequence[Any]):
         self._open = None
         if index >= 0:
             steps = self._steps
-            steps.append((OperationEnded, index, fn, name, result))
+            steps.append((OperationEnded._kid, index, fn, name, result))
             op = self.operations[index - self._op_offset]
             op.end, op.result = self._n + len(steps) + self._steps_extra, result
         changed = index >= 0
@@ -451,6 +438,8 @@ class Timeline(Sequence[Any]):
             raise IndexError("timeline index out of range")
         e = bisect_right(self._start, i) - 1
         entry = self._entries[e]
+        if type(entry) is tuple:
+            return event_from_step(entry)
         if type(entry) is not _Walk:
             return entry
         if self._expanded[0] != e:  # replay each walk once while it is being read
@@ -460,7 +449,9 @@ class Timeline(Sequence[Any]):
     def __iter__(self) -> Iterator[Any]:
         self._sync()
         for entry in self._entries:
-            if type(entry) is _Walk:
+            if type(entry) is tuple:
+                yield event_from_step(entry)
+            elif type(entry) is _Walk:
                 yield from entry.events()
             else:
                 yield entry

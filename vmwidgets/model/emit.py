@@ -148,15 +148,16 @@ class Emitter:
     def emit(self, cls: type[Event], fn: str, **fields: object) -> None:
         """Report one step: ``cls(op=<current operation>, fn=fn, **fields)``.
 
-        The recorder gets the step as a plain tuple ``(cls, op, fn, *values)`` and builds the
-        event when it is read (recording a step costs a tuple, not an object).  So the
+        The recorder gets the step as a plain tuple ``(cls._kid, op, fn, *values)`` and builds
+        the event when it is read (recording a step costs a tuple, not an object, and a tuple
+        of ints and strings is one the garbage collector stops tracking).  So the
         keywords must come in the order of the class's fields (``cls._fields``), trailing
         fields with defaults left out at will: ``tests/test_emit_order.py`` checks every
         call site, and the test suite runs with :meth:`check_order` on.
         """
         if self.active:  # the hot path
             if self._record is not None:
-                self._record((cls, self.op, fn, *fields.values()))
+                self._record((cls._kid, self.op, fn, *fields.values()))
             if self.subscribers:
                 self._tell(cls(op=self.op, fn=fn, **fields))
 

@@ -685,10 +685,22 @@ class MmStruct:
         self.mmap_cache = None
 
 
+_MMAP_FNS: dict[str, str] = {}  # one shared string per function: a recorded step keeps it
+
+
 def _visited(mm: MmStruct, fn: str, vma: VmAreaStruct, addr: int, verdict: str) -> None:
     """One node of a find_vma/find_vma_prev descent of ``mm->mm_rb``, as an event."""
     start, end, emit = vma.vm_start, vma.vm_end, mm._k.emitter.emit
-    emit(VmaVisited, _MMAP + fn, mm=mm.name, vma=vma.id, vm_start=start, vm_end=end, addr=addr, verdict=verdict)
+    emit(
+        VmaVisited,
+        _MMAP_FNS.get(fn) or _MMAP_FNS.setdefault(fn, _MMAP + fn),
+        mm=mm.name,
+        vma=vma.id,
+        vm_start=start,
+        vm_end=end,
+        addr=addr,
+        verdict=verdict,
+    )
 
 
 def _page_up(x: int) -> int:

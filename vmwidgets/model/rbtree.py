@@ -43,6 +43,15 @@ __all__ = [
 RB_RED = 0
 RB_BLACK = 1
 _FN = "lib/rbtree.c:"
+_FNS: dict[str, str] = {}  # one shared string per function name: a recorded step keeps it
+
+
+def _fn(name: str) -> str:
+    """``lib/rbtree.c:<name>``, the same string object every time."""
+    full = _FNS.get(name)
+    if full is None:
+        full = _FNS[name] = _FN + name
+    return full
 
 
 class RbNode:
@@ -159,7 +168,7 @@ def _rotate(node: RbNode, root: RbRoot, left: bool, emit: Emit, case: str) -> No
         root.rb_node = child
     node.rb_parent = child
     if emit:
-        fn = _FN + ("__rb_rotate_left" if left else "__rb_rotate_right")
+        fn = _fn("__rb_rotate_left" if left else "__rb_rotate_right")
         emit(
             RbRotatedLeft if left else RbRotatedRight,
             fn,
@@ -179,7 +188,7 @@ def _recolor(root: RbRoot, colors: list[tuple[RbNode, int]], emit: Emit, case: s
         new = tuple(c for _, c in changed)
         emit(
             RbRecolored,
-            _FN + fn,
+            _fn(fn),
             tree=root.name,
             nodes=tuple(n.id for n, _ in changed),
             case=case,
@@ -374,7 +383,7 @@ def rb_erase(node: RbNode, root: RbRoot, emit: Emit = None) -> None:
                 links += (n.id, *snap)
         emit(
             RbNodeErased,
-            _FN + "rb_erase",
+            _fn("rb_erase"),
             tree=root.name,
             node=old.id,
             label=old.label,
