@@ -17,6 +17,7 @@ import pytest
 
 from vmwidgets import GFP_KERNEL, Config, Kernel
 from vmwidgets.exercises import LESSONS, ChoiceExercise, FieldsExercise, NumberExercise
+from vmwidgets.exercises.core import MAX_REPLY
 from vmwidgets.exercises.l2_buddy import LESSON, predict_alloc, predict_free
 
 SEEDS = range(40)
@@ -114,6 +115,15 @@ def test_pfn_answers_read_bare_digits_as_hex_and_give_distances_in_frames() -> N
         if wrong not in e.mistakes:
             msg = e.check(hex(wrong)).message
             assert "0x100 frames (1 MB) too high" in msg
+
+
+def test_pfn_reply_near_the_length_limit_is_counted_as_typed() -> None:
+    e = by_id(0)["next-pfn"]
+    for n in (MAX_REPLY - 1, MAX_REPLY):  # too many digits to be a number, not too long
+        fb = e.check("1" * n)
+        assert not fb.correct and fb.message.startswith("I could not read '111") and not e.understood("1" * n)
+    fb = e.check("1" * (MAX_REPLY + 1))
+    assert fb.message == f"That reply has {MAX_REPLY + 1} characters; an answer here has at most {MAX_REPLY}."
 
 
 @pytest.mark.parametrize("seed", SEEDS)
