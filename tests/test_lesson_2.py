@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import time
 
 import pytest
 
@@ -80,11 +79,9 @@ def fresh_normal(ram_mb: int) -> RefBuddy:
 
 
 # -- the exercises --------------------------------------------------------------------------
-def test_lesson_is_registered_fast_and_changes_with_the_seed() -> None:
+def test_lesson_is_registered_and_changes_with_the_seed() -> None:
     assert LESSONS[2] is LESSON and LESSON.title == "Page frames, zones and the buddy allocator"
-    t = time.perf_counter()
     keys = [tuple(str(e.answer) for e in LESSON.exercises(s)) for s in range(10)]
-    assert (time.perf_counter() - t) / 10 < 0.5
     assert len(set(keys)) == 10
     ids = [e.id for e in LESSON.exercises(0)]
     assert ids == ["zone", "buddy", "split", "next-pfn", "merge"]
