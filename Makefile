@@ -43,7 +43,7 @@ test: system $(STAMP)
 
 # the edit loop: no browser, packaging, Binder, site or lesson runs (markers in pyproject), a worker a core.
 # About 80 s of CPU in all; on 2 shared cores 2 workers took 204 s where one took 252 s (CONTRIBUTING.md)
-# workers; `make fast FAST_N=0` runs in one process (timing asserts are steadier on a busy machine)
+# `make fast FAST_N=0` runs the same tests in one process
 FAST_N ?= auto
 FAST_MARKS = not slow and not browser and not binder and not lite and not site and not notebook
 fast: $(STAMP)

@@ -2,9 +2,11 @@
 
 Every lesson's exercises (seeds 0 to 5) and the predict-then-check questions the notebooks
 show get many replies each: the answer spelt several ways, the anticipated mistakes, near
-misses, hex read as decimal, garbage, huge numbers.  All of them go through one Node
-process running ``vmwidgets/widgets/check.js`` on ``Exercise.page_spec()``, and each verdict,
-message and ``readable`` must equal ExerciseWidget's check and ``Exercise.understood``.
+misses, hex read as decimal, garbage, huge numbers, replies of MAX_REPLY characters and of
+one more, long hostile ones.  All of them go through one Node process running
+``vmwidgets/widgets/check.js`` on ``Exercise.page_spec()``, and each verdict, message and
+``readable`` must equal ExerciseWidget's check and ``Exercise.understood``.  The limits
+check.js applies (``vmwCheck.LIMITS``) must equal the Python ones.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ from typing import Any
 
 import pytest
 
+from vmwidgets import errors
 from vmwidgets.exercises import LESSONS, ChoiceExercise, Exercise, FieldsExercise, NumberExercise
+from vmwidgets.exercises import core as exercises_core
+from vmwidgets.exercises.core import MAX_REPLY
 from vmwidgets.exercises.l2_buddy import PfnExercise
 from vmwidgets.exercises.l3_page_tables import SlipFieldsExercise
 from vmwidgets.exercises.l5_vmas import _AddressExercise
@@ -103,6 +108,19 @@ GARBAGE = [
 ]
 
 
+def long_replies(e: Exercise) -> list[Any]:
+    """Replies at the length limit and one past it (the key padded, too many digits, text that
+    reads as no number), astral characters (one code point, two UTF-16 units) and hostile
+    lengths: the check counts code points as Python's len does and reads nothing of a long one."""
+    key = e.correct if isinstance(e, ChoiceExercise) else e.answer_text()
+    out: list[Any] = []
+    for n in (MAX_REPLY, MAX_REPLY + 1):
+        out += [key.ljust(n), key.rjust(n), "\u3000" * (n - len(key)) + key, "9" * n, "a" * n, "😀" * n]
+        out += ["1" * n, "1" * (n - 1) + "😀", ("pgd=1 " * n)[:n], key + "\x00" * (n - len(key))]
+    out += ["😀" * (MAX_REPLY // 2 + 1), "9" * 100_000, "\u2028" * 20_000 + key, ("pte=0x" + "f" * 200 + " ") * 40]
+    return out
+
+
 def node_results(specs: list[dict], cases: list[tuple[int, Any]]) -> list[dict]:
     done = subprocess.run(
         [NODE, "-e", RUNNER, str(CHECK_JS)],
@@ -167,7 +185,7 @@ def replies(e: Exercise) -> list[Any]:
     else:
         assert isinstance(e, NumberExercise)
         own = number_replies(e)
-    return list(dict.fromkeys([*own, *GARBAGE]))  # no repeats, order kept
+    return list(dict.fromkeys([*own, *GARBAGE, *long_replies(e)]))  # no repeats, order kept
 
 
 @dataclass
@@ -259,17 +277,41 @@ def test_every_kind_and_variant_is_covered(cases: list[Case]) -> None:
     kinds = {type(c.exercise) for c in cases}
     assert {NumberExercise, ChoiceExercise, FieldsExercise, PfnExercise, SlipFieldsExercise, _AddressExercise} <= kinds
     said = {c.message for c in cases}
-    for start in ("Right", "I could not read", "Not yet:", "Choose one of", "Write each part", "Type an answer"):
+    starts = ("Right", "I could not read", "Not yet:", "Choose one of", "Write each part", "Type an answer")
+    for start in (*starts, "That reply has"):
         assert any(m.startswith(start) for m in said), start
+    at_limit = [c for c in cases if isinstance(c.reply, str) and len(c.reply) == MAX_REPLY]
+    assert any(c.correct for c in at_limit) and all(c.readable for c in at_limit if c.correct)
+    past = [c for c in cases if isinstance(c.reply, str) and len(c.reply) > MAX_REPLY and c.reply.strip()]
+    assert past and all(c.message.startswith(f"That reply has {len(c.reply)} characters") for c in past)
     assert "Choose an answer first." in said
     assert any("was read as decimal" in m for m in said)
     assert any(re.search(r"frames? \(", m) for m in said)  # PfnExercise's distance in frames
 
 
 def test_understood_is_false_exactly_when_the_reply_cannot_be_read(cases: list[Case]) -> None:
-    unreadable = ("I could not read", "Choose one of", "Write each part", "Type an answer", "Choose an answer")
+    unreadable = (
+        "I could not read",
+        "Choose one of",
+        "Write each part",
+        "Type an answer",
+        "Choose an answer",
+        "That reply has",
+    )
     for c in cases:
         assert c.readable == (not c.message.startswith(unreadable)), (c.exercise.id, c.reply, c.message)
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_check_js_limits_are_the_python_ones() -> None:
+    script = f"{CHECK_JS.read_text()}\nprocess.stdout.write(JSON.stringify(globalThis.vmwCheck.LIMITS));"
+    done = subprocess.run([NODE, "-e", script], capture_output=True, text=True, timeout=60, check=True)
+    limits = json.loads(done.stdout)
+    assert limits == {
+        "maxReply": exercises_core.MAX_REPLY,
+        "maxDigits": exercises_core._MAX_DIGITS,
+        "shown": errors._SHOWN,
+    }
 
 
 def test_page_spec_is_json_and_none_when_check_needs_python() -> None:

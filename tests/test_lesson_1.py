@@ -9,7 +9,6 @@ second vmalloc for the first-fit address).
 from __future__ import annotations
 
 import re
-import time
 from functools import cache
 from pathlib import Path
 
@@ -160,13 +159,6 @@ def test_seeds_cover_both_eras_every_region_and_change_the_numbers() -> None:
     for i in range(3):  # the machine-based questions meet both eras
         assert {machine(ex[i].prompt)["minor"] for ex in sets} == {24, 32}
     assert {ex[5].answer for ex in sets} == set(REGION_OPTIONS)
-
-
-def test_make_is_fast() -> None:
-    t = time.perf_counter()
-    for s in range(5):
-        LESSON.exercises(s)
-    assert (time.perf_counter() - t) / 5 < 0.5
 
 
 def test_lesson_is_registered_with_its_key() -> None:

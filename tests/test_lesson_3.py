@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-import time
 
 import pytest
 
@@ -198,13 +197,6 @@ def test_prompts_are_plain_self_contained_text() -> None:
             for text in (e.prompt, e.hint, e.explain):
                 assert text and "`" not in text and "**" not in text and "\n" not in text, (e.id, text)
             assert "0x" in e.prompt or "vmalloc(" in e.prompt
-
-
-def test_make_is_fast() -> None:
-    t = time.perf_counter()
-    for seed in range(5):
-        LESSON.exercises(seed)
-    assert (time.perf_counter() - t) / 5 < 0.5
 
 
 def test_the_notebook_prediction_needs_one_table_and_reveals_it() -> None:

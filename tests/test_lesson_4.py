@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 
 import pytest
 
@@ -238,11 +237,9 @@ def test_unknown_wrong_answers_get_the_distance_and_the_hint() -> None:
 # -- the lesson as a whole -----------------------------------------------------------------
 
 
-def test_registered_seeds_vary_and_make_is_fast() -> None:
+def test_registered_seeds_vary() -> None:
     assert LESSONS[4] is LESSON and LESSON.title == "vmalloc and vmlist"
-    t = time.perf_counter()
     keys = [tuple(e.answer for e in LESSON.exercises(s)) for s in range(10)]
-    assert (time.perf_counter() - t) / 10 < 0.2
     assert len(set(keys)) == 10
     for s in range(3):
         for e in LESSON.exercises(s):

@@ -10,7 +10,6 @@ They also check the feedback for typical mistakes and the facts the notebook sta
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -340,13 +339,11 @@ def test_answers_are_right_by_their_own_check_and_explained() -> None:
                 assert e.correct in e.options
 
 
-# -- seeds, speed, registration ---------------------------------------------------------------
-def test_seeds_change_the_numbers_and_make_is_fast() -> None:
+# -- seeds, registration -----------------------------------------------------------------------
+def test_seeds_change_the_numbers() -> None:
     answers = set()
     for seed in range(8):
-        t = time.perf_counter()
         ex = LESSON.exercises(seed)
-        assert time.perf_counter() - t < 0.5
         assert [e.id for e in ex] == ["vma_count", "mmap_topdown", "find_vma", "rb_rotation", "rb_colour"]
         answers.add(tuple(e.answer for e in ex if isinstance(e, NumberExercise)))
         assert LESSON.exercises(seed)[1].prompt == ex[1].prompt  # deterministic

@@ -10,7 +10,6 @@ on a fresh kernel and walking its page tables with ``translate``.
 from __future__ import annotations
 
 import itertools
-import time
 
 import pytest
 
@@ -26,11 +25,9 @@ SEEDS = range(0, 40)
 
 
 # -- the lesson as a whole ----------------------------------------------------------------------
-def test_lesson_is_registered_with_five_fast_exercises_that_vary_with_the_seed() -> None:
+def test_lesson_is_registered_with_five_exercises_that_vary_with_the_seed() -> None:
     assert LESSONS[6] is l6.LESSON
-    start = time.perf_counter()
     sets = [l6.LESSON.exercises(s) for s in range(5)]
-    assert (time.perf_counter() - start) / 5 < 0.5  # make() is well under a second
     assert [e.id for e in sets[0]] == ["fault_or_not", "frames_per_era", "cow_refcount", "pte_after_fork",
                                        "vmalloc_fault"]  # fmt: skip
     for a, b in itertools.pairwise(sets):

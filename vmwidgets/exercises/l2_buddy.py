@@ -85,7 +85,8 @@ class PfnExercise(NumberExercise):
 
     @staticmethod
     def _as_hex(reply: Any) -> Any:
-        if isinstance(reply, str) and re.fullmatch(r"\s*\d+\s*", reply):
+        # not when "0x" would take it over MAX_REPLY: 499 digits would be told they are 501 characters
+        if isinstance(reply, str) and re.fullmatch(r"\s*\d+\s*", reply) and len(reply.strip()) + 2 <= MAX_REPLY:
             return "0x" + reply.strip()
         return reply
 

@@ -10,10 +10,14 @@
  * vmwidgets/exercises/core.py, word for word; readable is Exercise.understood(reply).  A
  * blank reply gets ExerciseWidget's "Type an answer first." ("Choose an answer first."
  * when no option is chosen).  Numbers are BigInt throughout, as Python ints have no limit.
+ * Lengths are counted in code points, as Python's len() counts them; LIMITS are core.py's
+ * MAX_REPLY and _MAX_DIGITS and errors.py's _SHOWN (the test asserts they are equal).
  * tests/test_check_js.py runs it under Node against the Python check.
  */
 (function () {
   "use strict";
+
+  var LIMITS = { maxReply: 500, maxDigits: 160, shown: 60 };
 
   // What Python's str.isspace() (and so strip(), and \s in re) counts as whitespace.
   var WS = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
@@ -33,6 +37,18 @@
 
   function has(obj, key) {
     return Object.prototype.hasOwnProperty.call(obj, key);
+  }
+
+  // The number of code points in s (Python's len), counting no further than limit + 1.
+  function codePoints(s, limit) {
+    var n = 0;
+    for (var _ of s) if (++n > limit) break;
+    return n;
+  }
+
+  // Whether s has more than limit code points (never more of them than UTF-16 units).
+  function longer(s, limit) {
+    return s.length > limit && codePoints(s, limit) > limit;
   }
 
   function strip(s) {
@@ -90,13 +106,22 @@
     return out + quote;
   }
 
-  // core.parse_number for text: a BigInt, or null when it is not a number.
+  // errors.shorten of a str: its repr, cut to LIMITS.shown characters when longer.
+  function shorten(s) {
+    var r = Array.from(repr(s));
+    if (r.length <= LIMITS.shown) return r.join("");
+    return r.slice(0, LIMITS.shown - 12).join("") + "…" + r.slice(-10).join("");
+  }
+
+  // core.parse_number for text: a BigInt, or null when it is not a number (over
+  // LIMITS.maxReply characters, or more than LIMITS.maxDigits digits, is none).
   function parseNumber(text, units) {
-    if (typeof text !== "string") return null;
+    if (typeof text !== "string" || longer(text, LIMITS.maxReply)) return null;
     var t = strip(text).toLowerCase().replace(/,/g, "").replace(/_/g, "");
-    if (BARE_HEX.test(t) && !/^0[box]/.test(t) && !(units && has(UNITS, t))) return BigInt("0x" + t);
+    if (BARE_HEX.test(t) && !/^0[box]/.test(t) && !(units && has(UNITS, t)))
+      return longer(t, LIMITS.maxDigits) ? null : BigInt("0x" + t);
     var m = NUMBER.exec(t);
-    if (!m || (m[2] && (!units || !has(UNITS, m[2])))) return null;
+    if (!m || (m[2] && (!units || !has(UNITS, m[2]))) || longer(m[1], LIMITS.maxDigits)) return null;
     var digits = m[1];
     var p = digits.slice(0, 2);
     var value = p === "0x" || p === "0b" || p === "0o" ? BigInt(digits) : BigInt(asciiDigits(digits));
@@ -145,7 +170,7 @@
     if (n === null) {
       var example = spec.hex ? "0xc0801234" : "42";
       var extra = spec.units ? ", or with a unit such as 8 kB or 3 pages" : "";
-      return wrong("I could not read " + repr(reply) + " as a number: write it like " + example + extra + ".");
+      return wrong("I could not read " + shorten(reply) + " as a number: write it like " + example + extra + ".");
     }
     if (n === value) return right(spec);
     var slip = lookup(spec.mistakes, n);
@@ -163,7 +188,8 @@
   }
 
   function pfnReply(reply) {
-    return DIGITS.test(reply) ? "0x" + strip(reply) : reply;
+    // PfnExercise._as_hex: not when "0x" would take it over LIMITS.maxReply
+    return DIGITS.test(reply) && !longer(strip(reply), LIMITS.maxReply - 2) ? "0x" + strip(reply) : reply;
   }
 
   function checkPfn(spec, reply) {
@@ -276,6 +302,11 @@
       return { correct: false, message: "Type an answer first.", readable: false };
     }
     reply = String(reply);
+    if (longer(reply, LIMITS.maxReply)) {
+      var n = codePoints(reply, Infinity);
+      var message = "That reply has " + n + " characters; an answer here has at most " + LIMITS.maxReply + ".";
+      return { correct: false, message: message, readable: false }; // core._too_long: nothing of it is read
+    }
     var fb;
     if (spec.kind === "choice") fb = checkChoice(spec, reply);
     else if (spec.kind === "fields") fb = checkFields(spec, reply);
@@ -284,4 +315,5 @@
     fb.readable = readable(spec, reply);
     return fb;
   };
+  globalThis.vmwCheck.LIMITS = Object.freeze(Object.assign({}, LIMITS));
 })();
