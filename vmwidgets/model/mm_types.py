@@ -153,7 +153,7 @@ class VmAreaStruct:
         self.anon_vma: object | None = None  # an identity token: VMAs sharing it share anonymous pages
         self.vm_ops: object | None = None
         self.vm_private_data: object | None = None
-        self.id = mm._k.processes.next_vma_id()
+        self.id = mm.kernel.processes.next_vma_id()
         self.vm_rb = RbNode(self, self.id)
 
     @property

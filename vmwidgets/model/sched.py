@@ -87,4 +87,4 @@ class Task(TaskStruct):
         code's bits.  Returns an :class:`~vmwidgets.model.fault.Access` (the physical
         address, or the signal and why): see :meth:`Kernel.access`.
         """
-        return self.mm._k.access(self, addr, write, exec, user)
+        return self.mm.kernel.access(self, addr, write, exec, user)
