@@ -45,6 +45,7 @@ __all__ = [
     "FMODE_WRITE",
     "MIN_GAP",
     "STACK_RLIMIT",
+    "calc_vm_prot_bits",
     "File",
     "VmAreaStruct",
     "TaskStruct",
@@ -99,6 +100,20 @@ FMODE_WRITE = 0x2
 
 MIN_GAP = 128 << 20  # arch/x86/mm/mmap_32.c: the stack gets at least 128 MB
 STACK_RLIMIT = 8 << 20  # ulimit -s 8192
+
+
+def calc_vm_prot_bits(prot: int) -> int:
+    """include/linux/mman.h:calc_vm_prot_bits — ``PROT_READ``/``PROT_WRITE``/``PROT_EXEC`` of
+    ``unsigned long prot`` as ``VM_READ``/``VM_WRITE``/``VM_EXEC``; other bits are dropped.
+
+    Returns the ``unsigned long`` vm_flags bits.  The same in both eras (x86 has no
+    arch_calc_vm_prot_bits).
+    """
+    return (
+        (VM_READ if prot & PROT_READ else 0)
+        | (VM_WRITE if prot & PROT_WRITE else 0)
+        | (VM_EXEC if prot & PROT_EXEC else 0)
+    )
 
 
 class File(NamedTuple):

@@ -18,7 +18,6 @@ from ..events import (
     AllocationFailed,
     MmapCacheChecked,
     VmaAdjusted,
-    VmaFlagsChanged,
     VmaLinked,
     VmaUnlinked,
     VmaVisited,
@@ -38,11 +37,6 @@ from .mm_types import (
     MAP_SHARED,
     MAP_TYPE,
     MIN_GAP,
-    PROT_EXEC,
-    PROT_GROWSDOWN,
-    PROT_GROWSUP,
-    PROT_READ,
-    PROT_SEM,
     PROT_WRITE,
     STACK_RLIMIT,
     VM_ACCOUNT,
@@ -60,6 +54,7 @@ from .mm_types import (
     File,
     TaskStruct,
     VmAreaStruct,
+    calc_vm_prot_bits,
 )
 from .rbtree import RbNode, RbRoot, rb_erase, rb_insert_color, rb_link_node
 
@@ -70,15 +65,16 @@ if TYPE_CHECKING:
 __all__ = [
     "ULONG_MAX",
     "MmStruct",
+    "check_ulongs",
     "do_brk",
     "do_mmap_pgoff",
     "exit_mmap",
     "expand_stack",
     "find_vma_prepare",
+    "get_task_mm",
     "split_vma",
     "sys_brk",
     "sys_mmap_pgoff",
-    "sys_mprotect",
     "sys_munmap",
     "vm_get_page_prot",
     "vma_link",
@@ -263,78 +259,6 @@ class MmStruct:
                 line += " " * max(1, 25 + 6 * (8 if self.task_size > 1 << 32 else 4) - len(line)) + name
             out.append(line)
         return "".join(line + "\n" for line in out)
-
-    def _mprotect(self, start: int, length: int, prot: int) -> int:
-        """mm/mprotect.c:sys_mprotect's checks and walk, in its order; the errno or 0."""
-        grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP)
-        prot &= ~grows
-        if grows == PROT_GROWSDOWN | PROT_GROWSUP or start & (PAGE_SIZE - 1):
-            return -EINVAL
-        if not length:
-            return 0
-        end = start + _page_up(length)
-        if end > ULONG_MAX:  # start + len wraps in C: end <= start
-            return -ENOMEM
-        if prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM):
-            return -EINVAL
-        vm_flags = _prot_bits(prot)
-        vma, prev = self._find_vma_prev(start)
-        if vma is None:
-            return -ENOMEM
-        if grows & PROT_GROWSDOWN:  # the change reaches down to the start of a stack VMA
-            if vma.vm_start >= end:
-                return -ENOMEM
-            start = vma.vm_start
-            if not vma.vm_flags & VM_GROWSDOWN:
-                return -EINVAL
-        elif vma.vm_start > start:
-            return -ENOMEM
-        elif grows & PROT_GROWSUP:  # no VM_GROWSUP VMA on x86
-            return -EINVAL
-        if start > vma.vm_start:
-            prev = vma
-        nstart = start
-        while True:
-            newflags = vm_flags | (vma.vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC))
-            if (newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC):
-                return -EACCES
-            prev = self._mprotect_fixup(vma, prev, nstart, min(vma.vm_end, end), newflags)
-            nstart = max(min(vma.vm_end, end), prev.vm_end)
-            if nstart >= end:
-                return 0
-            vma = prev.vm_next
-            if vma is None or vma.vm_start != nstart:
-                return -ENOMEM
-
-    def _mprotect_fixup(
-        self, vma: VmAreaStruct, prev: VmAreaStruct | None, start: int, end: int, newflags: int
-    ) -> VmAreaStruct:
-        """mm/mprotect.c:mprotect_fixup — merge with a neighbour or split, then set the flags."""
-        if newflags == vma.vm_flags:
-            return vma
-        if newflags & VM_WRITE and not vma.vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED):
-            newflags |= VM_ACCOUNT
-        pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT)
-        merged = self._vma_merge(prev, start, end, newflags, vma.vm_file, pgoff, vma.anon_vma)
-        if merged is not None:
-            vma = merged
-        else:
-            if start != vma.vm_start:
-                self._split_vma(vma, start, new_below=True)
-            if end != vma.vm_end:
-                self._split_vma(vma, end, new_below=False)
-        self._set_flags(vma, newflags)
-        return vma
-
-    def _set_flags(self, vma: VmAreaStruct, flags: int) -> None:
-        old = vma.vm_flags
-        vma.vm_flags, vma.vm_page_prot = flags, self.protection_map[flags & 0xF]
-        if old != flags:
-            self._k.emitter.emit(
-                VmaFlagsChanged, "mm/mprotect.c:mprotect_fixup", mm=self.name, vma=vma.id, old=old, new=flags
-            )
-        if self.pgd is not None:
-            self._k.memory.change_protection(self, vma, vma.vm_page_prot)
 
     def _intersects(self, start: int, end: int) -> bool:
         """find_vma_intersection: does any VMA overlap [start, end)?"""
@@ -643,7 +567,7 @@ class MmStruct:
             )
             return None
         addr = found
-        vm_flags = _prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
+        vm_flags = calc_vm_prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
         vm_flags |= (VM_GROWSDOWN if flags & MAP_GROWSDOWN else 0) | (VM_DENYWRITE if flags & MAP_DENYWRITE else 0)
         vm_flags |= VM_EXECUTABLE if flags & MAP_EXECUTABLE else 0
         if flags & MAP_SHARED:
@@ -722,15 +646,6 @@ def _visited(mm: MmStruct, fn: str, vma: VmAreaStruct, addr: int, verdict: str) 
 
 def _page_up(x: int) -> int:
     return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
-
-
-def _prot_bits(prot: int) -> int:
-    """calc_vm_prot_bits: PROT_* to VM_READ/VM_WRITE/VM_EXEC."""
-    return (
-        (VM_READ if prot & PROT_READ else 0)
-        | (VM_WRITE if prot & PROT_WRITE else 0)
-        | (VM_EXEC if prot & PROT_EXEC else 0)
-    )
 
 
 # -- the in-kernel calls other subsystems make (they trust their caller, as the kernel does) ----------
@@ -866,8 +781,14 @@ def exit_mmap(mm: MmStruct) -> None:
 
 
 # -- the system calls (methods of Task) -------------------------------------------------------------
-def _task_mm(task: TaskStruct) -> MmStruct:
-    """The task's mm, refusing a task that has exited (its mm is gone) or is no Task."""
+def get_task_mm(task: TaskStruct) -> MmStruct:
+    """kernel/fork.c:get_task_mm, as a system call finds ``current->mm``: the task's mm.
+
+    ``struct task_struct *task``.  Returns its ``struct mm_struct *``.  Where the kernel
+    returns NULL for a task without an mm, the model raises
+    :class:`~vmwidgets.InvalidArgument`: for anything but a task, and for a task that has
+    exited (its mm is gone).  The same in both eras.
+    """
     if not isinstance(task, TaskStruct):
         raise InvalidArgument("task", task, "a vmwidgets Task")
     mm = task.mm
@@ -876,7 +797,10 @@ def _task_mm(task: TaskStruct) -> MmStruct:
     return mm
 
 
-def _check_ulongs(**values: int) -> None:
+def check_ulongs(**values: int) -> None:
+    """The model's check of system-call arguments: each ``name=value`` must be an ``unsigned
+    long`` (a plain int from 0 to ULONG_MAX, i386's 0xffffffff), else
+    :class:`~vmwidgets.InvalidArgument` names it (the real call could not even be made)."""
     for name, value in values.items():
         check_int(name, value, 0, ULONG_MAX, "an unsigned long (an integer from 0 to 0xffffffff)")
 
@@ -915,8 +839,8 @@ def sys_mmap_pgoff(
     get_unmapped_area).  Bits the model does not implement (MAP_LOCKED, MAP_POPULATE …)
     are ignored; so are unknown ``prot`` bits, as calc_vm_prot_bits ignores them.
     """
-    mm = _task_mm(task)
-    _check_ulongs(addr=addr, length=length, prot=prot, flags=flags, pgoff=pgoff)
+    mm = get_task_mm(task)
+    check_ulongs(addr=addr, length=length, prot=prot, flags=flags, pgoff=pgoff)
     file = _check_file(file)
     path = file if isinstance(file, str) else file.path if file is not None else None
     args = f"addr={addr:#x}, length={length:#x}, prot={prot}, flags={flags:#x}"
@@ -968,32 +892,14 @@ def sys_munmap(task: TaskStruct, addr: int, length: int) -> int:
     ``struct task_struct *task``, ``unsigned long addr``, ``size_t len``.  Returns 0 or
     -EINVAL (``long``).  The same in 2.6.24 and 2.6.32 (a SYSCALL_DEFINE2 there).
     """
-    mm = _task_mm(task)
-    _check_ulongs(addr=addr, length=length)
+    mm = get_task_mm(task)
+    check_ulongs(addr=addr, length=length)
     with mm._k.emitter.operation("munmap", f"addr={addr:#010x}, length={length:#x}", _MMAP + "do_munmap") as op:
         if addr & (PAGE_SIZE - 1) or addr > mm.task_size or length > mm.task_size - addr or not length:
             out = -EINVAL
         else:
             mm._do_munmap(addr, length)
             out = 0
-        op.result = errno_name(out)
-        return out
-
-
-def sys_mprotect(task: TaskStruct, start: int, length: int, prot: int) -> int:
-    """mm/mprotect.c:sys_mprotect: see :meth:`Task.mprotect`.
-
-    ``struct task_struct *task``, ``unsigned long start``, ``size_t len``, ``unsigned long
-    prot``.  Returns 0 or a negative errno (``long``): -EINVAL, -ENOMEM, -EACCES.
-
-    VMAs are split at the edges and merged with equal neighbours (mprotect_fixup); on
-    -ENOMEM or -EACCES part way, the VMAs already done keep their new protection.
-    """
-    mm = _task_mm(task)
-    _check_ulongs(start=start, length=length, prot=prot)
-    args = f"start={start:#010x}, length={length:#x}, prot={prot}"
-    with mm._k.emitter.operation("mprotect", args, "mm/mprotect.c:sys_mprotect") as op:
-        out = mm._mprotect(start, length, prot)
         op.result = errno_name(out)
         return out
 
@@ -1006,8 +912,8 @@ def sys_brk(task: TaskStruct, brk: int) -> int:
     lower limit is ``end_code`` in both eras (2.6.32 with CONFIG_COMPAT_BRK, the
     distributions' default; start_brk without it).
     """
-    mm = _task_mm(task)
-    _check_ulongs(brk=brk)
+    mm = get_task_mm(task)
+    check_ulongs(brk=brk)
     with mm._k.emitter.operation("brk", f"mm={mm.name}, brk={brk:#010x}", _MMAP + "sys_brk") as op:
         if brk >= mm.end_code:
             new, old = _page_up(brk), _page_up(mm.brk)
