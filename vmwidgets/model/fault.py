@@ -29,7 +29,7 @@ from .layout import Layout
 from .memory import Memory
 from .mm_types import VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE
 from .mmap import expand_stack
-from .pgtable import _WALK, PageTables, Translation
+from .pgtable import MMU_WALK, PageTables, Translation
 from .sched import Task
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class Faults:
             if not isinstance(value, bool):
                 raise InvalidArgument(name, value, "True or False")
         what = "write" if write else ("exec" if exec else "read")
-        with self._emitter.operation("access", f"pid={task.pid}, addr={addr:#010x}, {what}", _WALK) as op:
+        with self._emitter.operation("access", f"pid={task.pid}, addr={addr:#010x}, {what}", MMU_WALK) as op:
             out = self._access(task.mm, addr, write, exec, user)
             op.result = f"phys {out.phys:#x}" if out.ok else f"{out.signal}"
             return out
