@@ -99,6 +99,7 @@ MODEL_RANKS = {
     "memory": 5,
     "validate": 6,
     "mmap": 6,
+    "mprotect": 7,
     "fork": 7,
     "fault": 8,
     "kernel": 9,

@@ -10,6 +10,7 @@ from helpers import check_timeline
 from test_mmap import CAT_MAPS
 
 from vmwidgets import InvalidArgument, Kernel, data, from_proc_maps, validate_mm
+from vmwidgets.model.mmap import do_brk
 
 
 def test_the_running_process_round_trips() -> None:
@@ -19,8 +20,8 @@ def test_the_running_process_round_trips() -> None:
     assert mm.maps() == text  # same lines, same padding, 64-bit addresses included
     assert mm.map_count == len(text.splitlines())
     assert mm.mm_rb.height() <= 2 * math.log2(mm.map_count + 1)
-    check_timeline(mm._k)
-    kinds = {e.kind for e in mm._k.timeline}
+    check_timeline(mm.kernel)
+    kinds = {e.kind for e in mm.kernel.timeline}
     assert {"VmaLinked", "RbNodeLinked", "RbRotatedLeft"} <= kinds
 
 
@@ -82,7 +83,7 @@ def test_a_maps_built_heap_grows_like_a_real_one() -> None:
     k = Kernel()
     mm = from_proc_maps(CAT_MAPS.replace("b7ea2000", heap + "b7ea2000", 1), kernel=k)
     count = mm.map_count
-    mm._do_brk(0x0806E000, 0x2000)  # what sys_brk would do; a maps-built mm has no task to call it
+    do_brk(mm, 0x0806E000, 0x2000)  # what sys_brk would do; a maps-built mm has no task to call it
     assert mm.map_count == count
     assert mm.find_vma(0x0804D000).vm_end == 0x08070000  # merged: VM_ACCOUNT and pgoff as the kernel's
     assert "[heap]" in mm.maps()

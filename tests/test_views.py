@@ -274,7 +274,7 @@ def test_task_explorer_and_proc_maps_mm() -> None:
     ex2 = explore(mm)
     html = ex2.views[0].maps.value
     assert "/bin/&lt;b&gt;&amp;&#x27;cat&quot;" in html and "<b>" not in html
-    assert ex2.views[2].root == mm._k.swapper_pg_dir.pfn  # no pgd of its own: the kernel's tables
+    assert ex2.views[2].root == mm.kernel.swapper_pg_dir.pfn  # no pgd of its own: the kernel's tables
 
 
 def test_a_view_alone_follows_new_operations() -> None:

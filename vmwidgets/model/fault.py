@@ -21,15 +21,15 @@ from .constants import (
     _PAGE_PSE,
     _PAGE_RW,
     _PAGE_USER,
-    PAGE_SHIFT,
     PAGE_SIZE,
 )
 from .emit import Emitter
 from .fork import Processes
 from .layout import Layout
 from .memory import Memory
-from .mm_types import STACK_RLIMIT, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE
-from .pgtable import _WALK, PageTables, Translation
+from .mm_types import VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE
+from .mmap import expand_stack
+from .pgtable import MMU_WALK, PageTables, Translation
 from .sched import Task
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class Faults:
             if not isinstance(value, bool):
                 raise InvalidArgument(name, value, "True or False")
         what = "write" if write else ("exec" if exec else "read")
-        with self._emitter.operation("access", f"pid={task.pid}, addr={addr:#010x}, {what}", _WALK) as op:
+        with self._emitter.operation("access", f"pid={task.pid}, addr={addr:#010x}, {what}", MMU_WALK) as op:
             out = self._access(task.mm, addr, write, exec, user)
             op.result = f"phys {out.phys:#x}" if out.ok else f"{out.signal}"
             return out
@@ -107,7 +107,7 @@ class Faults:
         faulted = False
         emit = self._emitter.emit
         for _ in range(3):  # the instruction runs again after each fault the kernel fixed
-            t = self._pgtable.walk(mm._pgd_pfn(), addr, emit=True)
+            t = self._pgtable.walk(mm.pgd_pfn(), addr, emit=True)
             if t.ok and self._allowed(t.steps[-1].entry, write, exec_, user):
                 self._touch(t, addr, write)
                 return Access(addr, t.phys, faulted)
@@ -159,7 +159,7 @@ class Faults:
         lay, pt = self.layout, self._pgtable
         if not lay.vmalloc_start <= addr < lay.vmalloc_end:
             return False
-        i, pgd = pt.pgd_index(addr), mm._pgd_pfn()
+        i, pgd = pt.pgd_index(addr), mm.pgd_pfn()
         src = pt.entry(pt.swapper, i)
         if not src & _PAGE_PRESENT or pt.entry(pgd, i) & _PAGE_PRESENT:
             return False
@@ -191,14 +191,8 @@ class Faults:
                 return "the address lies in a hole below a VMA"
             if user and addr + 65536 + 32 * 4 < vma.vm_start:
                 return "too far below the stack pointer to be a stack access"
-            if vma.vm_end - (addr & ~(PAGE_SIZE - 1)) > STACK_RLIMIT:
+            if expand_stack(vma, addr):
                 return "the stack would grow past RLIMIT_STACK"
-            grow = (vma.vm_start - (addr & ~(PAGE_SIZE - 1))) >> PAGE_SHIFT
-            # expand_stack: mmap.py's own step (no public call for it yet)
-            mm._set_span(
-                vma, vma.vm_start - (grow << PAGE_SHIFT), vma.vm_end, vma.vm_pgoff - grow, "mm/mmap.c:expand_stack"
-            )
-            mm.total_vm += grow
         if write:
             if not vma.vm_flags & VM_WRITE:
                 return "a write to a VMA without VM_WRITE"

@@ -25,7 +25,7 @@ from .mm_types import (
     File,
     VmAreaStruct,
 )
-from .mmap import MmStruct
+from .mmap import MmStruct, do_mmap_pgoff, exit_mmap, find_vma_prepare, vma_link
 from .pgtable import PageTables
 from .sched import Task
 
@@ -111,24 +111,23 @@ class Processes:
             rx, rw = PROT_READ | PROT_EXEC, PROT_READ | PROT_WRITE
             priv = MAP_PRIVATE | MAP_DENYWRITE
             exe = File(f"/bin/{name}", (8, 1), 1000 + pid)
-            # do_mmap_pgoff is mmap.py's (the kernel's in-kernel mmap, no public call for it yet)
-            mm._do_mmap_pgoff(exe, 0x08048000, 0x4000, rx, priv | MAP_FIXED | MAP_EXECUTABLE, 0)
-            mm._do_mmap_pgoff(exe, 0x0804C000, 0x1000, rw, priv | MAP_FIXED | MAP_EXECUTABLE, 3)
+            do_mmap_pgoff(mm, exe, 0x08048000, 0x4000, rx, priv | MAP_FIXED | MAP_EXECUTABLE, 0)
+            do_mmap_pgoff(mm, exe, 0x0804C000, 0x1000, rw, priv | MAP_FIXED | MAP_EXECUTABLE, 3)
             mm.start_code, mm.end_code, mm.start_data, mm.end_data = 0x08048000, 0x0804B6F4, 0x0804C6F4, 0x0804C81C
             mm.start_brk = mm.brk = 0x0804D000
             stack = mm.task_size - 0x15000
-            mm._do_mmap_pgoff(None, stack, 0x15000, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, 0)
+            do_mmap_pgoff(mm, None, stack, 0x15000, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, 0)
             mm.start_stack = mm.task_size - 0x11C0
             # load_elf_interp: ld.so's text top-down, its data MAP_FIXED right above (no total_size in 2.6.24)
             ld = File("/lib/ld-2.7.so", (8, 1), 2101)
-            base = _placed(mm._do_mmap_pgoff(ld, 0, 0x1B000, rx, priv, 0))
-            mm._do_mmap_pgoff(ld, base + 0x1B000, 0x2000, rw, priv | MAP_FIXED, 0x1A)
+            base = _placed(do_mmap_pgoff(mm, ld, 0, 0x1B000, rx, priv, 0))
+            do_mmap_pgoff(mm, ld, base + 0x1B000, 0x2000, rw, priv | MAP_FIXED, 0x1A)
             # ld.so then maps libc from user space (sys_mmap2 drops MAP_DENYWRITE): the whole image,
             # its data MAP_FIXED over the end, and an anonymous bss
             libc = File("/lib/libc-2.7.so", (8, 1), 2130)
-            base = _placed(mm._do_mmap_pgoff(libc, 0, 0x143000, rx, MAP_PRIVATE, 0))
-            mm._do_mmap_pgoff(libc, base + 0x13D000, 0x3000, rw, MAP_PRIVATE | MAP_FIXED, 0x13D)
-            mm._do_mmap_pgoff(None, base + 0x140000, 0x3000, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0)
+            base = _placed(do_mmap_pgoff(mm, libc, 0, 0x143000, rx, MAP_PRIVATE, 0))
+            do_mmap_pgoff(mm, libc, base + 0x13D000, 0x3000, rw, MAP_PRIVATE | MAP_FIXED, 0x13D)
+            do_mmap_pgoff(mm, None, base + 0x140000, 0x3000, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0)
             op.result = f"task {pid}"
             return task
 
@@ -153,8 +152,8 @@ class Processes:
             for vma in parent:
                 new = VmAreaStruct(mm, vma.vm_start, vma.vm_end, vma.vm_flags, vma.vm_pgoff, vma.vm_file)
                 new.vm_page_prot, new.anon_vma = vma.vm_page_prot, vma.anon_vma
-                _, prev, node, left = mm._find_vma_prepare(new.vm_start)  # mmap.py's linking steps
-                mm._vma_link(new, prev, node, left)
+                _, prev, node, left = find_vma_prepare(mm, new.vm_start)
+                vma_link(mm, new, prev, node, left)
                 mm.total_vm += (vma.vm_end - vma.vm_start) >> PAGE_SHIFT
                 if not self._memory.copy_page_range(parent, mm, vma):
                     self._teardown(child)  # dup_mmap's error path: the child's mm goes away again
@@ -199,17 +198,10 @@ class Processes:
     def _teardown(self, task: Task) -> None:
         """exit_mmap and pgd_free: every VMA, page, page table and the pgd go back."""
         mm = task.mm
-        vmas = list(mm)
-        for vma in vmas:
-            self._memory.zap_range(mm, vma.vm_start, vma.vm_end)
-        for vma in vmas:
-            mm._vma_unlink(vma, "mm/mmap.c:remove_vma")  # mmap.py's unlinking step
-            mm.total_vm -= (vma.vm_end - vma.vm_start) >> PAGE_SHIFT
-        self._memory.free_pgtables(mm, 0, mm.task_size)
-        self._pgtable.pgd_free(mm.name, mm._pgd_pfn())
+        exit_mmap(mm)
+        self._pgtable.pgd_free(mm.name, mm.pgd_pfn())
         self.tasks.remove(task)
         self.mms.remove(mm)
-        mm._exit_mmap()
 
 
 def _placed(addr: int | None) -> int:

@@ -419,7 +419,7 @@ class Kernel:
         """
         if not any(m is mm for m in self.processes.mms):  # by identity: a hostile __eq__ must not run
             raise InvalidArgument("mm", mm, "a live mm_struct of this kernel")
-        mm._pgd_pfn()  # refuses an mm without page tables
+        mm.pgd_pfn()  # refuses an mm without page tables
         check_int("addr", addr, 0, mm.task_size - 1, "a user address below TASK_SIZE")
         return self.memory.user_slot(mm, addr, alloc=False)
 

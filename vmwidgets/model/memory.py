@@ -77,10 +77,10 @@ class Memory:
         pt = self._pgtable
         mask = pt.addr_mask
         if self.config.pae:
-            parent = (pt.entry(mm._pgd_pfn(), addr >> 30) & mask) >> PAGE_SHIFT
+            parent = (pt.entry(mm.pgd_pfn(), addr >> 30) & mask) >> PAGE_SHIFT
             index, span = (addr >> 21) & 511, 1 << 21
         else:
-            parent, index, span = mm._pgd_pfn(), addr >> 22, 1 << 22
+            parent, index, span = mm.pgd_pfn(), addr >> 22, 1 << 22
         entry = pt.entry(parent, index)
         if entry & _PAGE_PRESENT:
             table = (entry & mask) >> PAGE_SHIFT
@@ -281,11 +281,11 @@ class Memory:
             if vma is not None and vma.vm_start < base + span:
                 continue
             if self.config.pae:
-                if not pt.entry(mm._pgd_pfn(), base >> 30):
+                if not pt.entry(mm.pgd_pfn(), base >> 30):
                     continue
-                parent = (pt.entry(mm._pgd_pfn(), base >> 30) & pt.addr_mask) >> PAGE_SHIFT
+                parent = (pt.entry(mm.pgd_pfn(), base >> 30) & pt.addr_mask) >> PAGE_SHIFT
                 index = (base >> 21) & 511
             else:
-                parent, index = mm._pgd_pfn(), base >> 22
+                parent, index = mm.pgd_pfn(), base >> 22
             if pt.entry(parent, index) & _PAGE_PRESENT:
                 pt.free_table(parent, index, _MEM + "free_pgtables")

@@ -45,6 +45,7 @@ __all__ = [
     "FMODE_WRITE",
     "MIN_GAP",
     "STACK_RLIMIT",
+    "calc_vm_prot_bits",
     "File",
     "VmAreaStruct",
     "TaskStruct",
@@ -101,6 +102,20 @@ MIN_GAP = 128 << 20  # arch/x86/mm/mmap_32.c: the stack gets at least 128 MB
 STACK_RLIMIT = 8 << 20  # ulimit -s 8192
 
 
+def calc_vm_prot_bits(prot: int) -> int:
+    """include/linux/mman.h:calc_vm_prot_bits — ``PROT_READ``/``PROT_WRITE``/``PROT_EXEC`` of
+    ``unsigned long prot`` as ``VM_READ``/``VM_WRITE``/``VM_EXEC``; other bits are dropped.
+
+    Returns the ``unsigned long`` vm_flags bits.  The same in both eras (x86 has no
+    arch_calc_vm_prot_bits).
+    """
+    return (
+        (VM_READ if prot & PROT_READ else 0)
+        | (VM_WRITE if prot & PROT_WRITE else 0)
+        | (VM_EXEC if prot & PROT_EXEC else 0)
+    )
+
+
 class File(NamedTuple):
     """An open file (``struct file``) as /proc/PID/maps shows it: path, device, inode, ``f_mode``.
 
@@ -153,7 +168,7 @@ class VmAreaStruct:
         self.anon_vma: object | None = None  # an identity token: VMAs sharing it share anonymous pages
         self.vm_ops: object | None = None
         self.vm_private_data: object | None = None
-        self.id = mm._k.processes.next_vma_id()
+        self.id = mm.kernel.processes.next_vma_id()
         self.vm_rb = RbNode(self, self.id)
 
     @property

@@ -18,7 +18,6 @@ from ..events import (
     AllocationFailed,
     MmapCacheChecked,
     VmaAdjusted,
-    VmaFlagsChanged,
     VmaLinked,
     VmaUnlinked,
     VmaVisited,
@@ -38,11 +37,6 @@ from .mm_types import (
     MAP_SHARED,
     MAP_TYPE,
     MIN_GAP,
-    PROT_EXEC,
-    PROT_GROWSDOWN,
-    PROT_GROWSUP,
-    PROT_READ,
-    PROT_SEM,
     PROT_WRITE,
     STACK_RLIMIT,
     VM_ACCOUNT,
@@ -60,6 +54,7 @@ from .mm_types import (
     File,
     TaskStruct,
     VmAreaStruct,
+    calc_vm_prot_bits,
 )
 from .rbtree import RbNode, RbRoot, rb_erase, rb_insert_color, rb_link_node
 
@@ -67,7 +62,24 @@ if TYPE_CHECKING:
     from .kernel import Kernel
     from .page import Page
 
-__all__ = ["ULONG_MAX", "MmStruct", "sys_brk", "sys_mmap_pgoff", "sys_mprotect", "sys_munmap"]
+__all__ = [
+    "ULONG_MAX",
+    "MmStruct",
+    "check_ulongs",
+    "do_brk",
+    "do_mmap_pgoff",
+    "exit_mmap",
+    "expand_stack",
+    "find_vma_prepare",
+    "get_task_mm",
+    "split_vma",
+    "sys_brk",
+    "sys_mmap_pgoff",
+    "sys_munmap",
+    "vm_get_page_prot",
+    "vma_link",
+    "vma_merge",
+]
 
 _MMAP = "mm/mmap.c:"
 ULONG_MAX = 0xFFFFFFFF  # i386's unsigned long: what a system call argument can hold
@@ -111,6 +123,8 @@ class MmStruct:
     the number of VMAs.  ``pgd`` is the process's page directory (its kernel part copied
     from swapper_pg_dir by pgd_ctor).  ``free_area_cache``/``cached_hole_size`` are
     arch_get_unmapped_area's hints; ``mmap_base`` is where the top-down mmap area starts.
+    ``protection_map`` is x86's ``protection_map[16]`` (vm_flags & 0xf to PTE bits) for
+    this kernel's era and PAE setting.
     The mm is a struct, not a process: the system calls that change it are methods of
     its :class:`~vmwidgets.Task` (``task.mmap``, ``task.munmap``, ``task.mprotect``,
     ``task.brk``).  Once its task has exited, reading it through a call raises.
@@ -133,7 +147,7 @@ class MmStruct:
         self.start_code = self.end_code = self.start_data = self.end_data = 0
         self.start_brk = self.brk = self.start_stack = 0
         nx = _PAGE_NX if kernel.config.pae else 0
-        self._prot = _protection_map(nx, nx if kernel.config.era_minor >= 28 else 0)
+        self.protection_map = _protection_map(nx, nx if kernel.config.era_minor >= 28 else 0)
         self.maps_anon_offset = True  # show_map prints vm_pgoff for anonymous VMAs (2.6.2x)
 
     def __repr__(self) -> str:
@@ -164,15 +178,26 @@ class MmStruct:
         if self._exited:
             raise InvalidArgument("mm", self, "the mm of a live task or of from_proc_maps (this one has exited)")
 
-    def _pgd_pfn(self) -> int:
-        """The page directory's frame; an mm read from /proc/PID/maps has none (no page tables)."""
+    @property
+    def kernel(self) -> Kernel:
+        """The :class:`~vmwidgets.Kernel` this address space belongs to.
+
+        The model's own link (a real kernel runs one machine, so ``struct mm_struct`` has no
+        such field): how a VMA takes its id and a task reaches the fault handler.
+        """
+        return self._k
+
+    def pgd_pfn(self) -> int:
+        """``__pa(mm->pgd) >> PAGE_SHIFT``: the frame of the page directory (what switch_mm
+        loads into CR3), the root of every walk of this mm's page tables.
+
+        Returns the pfn (``unsigned long``).  An mm read from /proc/PID/maps has no page
+        tables (``pgd`` is None): raises :class:`~vmwidgets.InvalidArgument`.  The same in
+        both eras.
+        """
         if self.pgd is None:
             raise InvalidArgument("mm", self, "an mm with page tables (a task's, not one read from /proc/PID/maps)")
         return self.pgd.pfn
-
-    def _exit_mmap(self) -> None:
-        """Mark the mm torn down (after exit_mmap unlinked every VMA): every later call raises."""
-        self._exited = True
 
     # -- public calls -------------------------------------------------------------------------
     def find_vma(self, addr: int) -> VmAreaStruct | None:
@@ -235,78 +260,6 @@ class MmStruct:
             out.append(line)
         return "".join(line + "\n" for line in out)
 
-    def _mprotect(self, start: int, length: int, prot: int) -> int:
-        """mm/mprotect.c:sys_mprotect's checks and walk, in its order; the errno or 0."""
-        grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP)
-        prot &= ~grows
-        if grows == PROT_GROWSDOWN | PROT_GROWSUP or start & (PAGE_SIZE - 1):
-            return -EINVAL
-        if not length:
-            return 0
-        end = start + _page_up(length)
-        if end > ULONG_MAX:  # start + len wraps in C: end <= start
-            return -ENOMEM
-        if prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM):
-            return -EINVAL
-        vm_flags = _prot_bits(prot)
-        vma, prev = self._find_vma_prev(start)
-        if vma is None:
-            return -ENOMEM
-        if grows & PROT_GROWSDOWN:  # the change reaches down to the start of a stack VMA
-            if vma.vm_start >= end:
-                return -ENOMEM
-            start = vma.vm_start
-            if not vma.vm_flags & VM_GROWSDOWN:
-                return -EINVAL
-        elif vma.vm_start > start:
-            return -ENOMEM
-        elif grows & PROT_GROWSUP:  # no VM_GROWSUP VMA on x86
-            return -EINVAL
-        if start > vma.vm_start:
-            prev = vma
-        nstart = start
-        while True:
-            newflags = vm_flags | (vma.vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC))
-            if (newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC):
-                return -EACCES
-            prev = self._mprotect_fixup(vma, prev, nstart, min(vma.vm_end, end), newflags)
-            nstart = max(min(vma.vm_end, end), prev.vm_end)
-            if nstart >= end:
-                return 0
-            vma = prev.vm_next
-            if vma is None or vma.vm_start != nstart:
-                return -ENOMEM
-
-    def _mprotect_fixup(
-        self, vma: VmAreaStruct, prev: VmAreaStruct | None, start: int, end: int, newflags: int
-    ) -> VmAreaStruct:
-        """mm/mprotect.c:mprotect_fixup — merge with a neighbour or split, then set the flags."""
-        if newflags == vma.vm_flags:
-            return vma
-        if newflags & VM_WRITE and not vma.vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED):
-            newflags |= VM_ACCOUNT
-        pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT)
-        merged = self._vma_merge(prev, start, end, newflags, vma.vm_file, pgoff, vma.anon_vma)
-        if merged is not None:
-            vma = merged
-        else:
-            if start != vma.vm_start:
-                self._split_vma(vma, start, new_below=True)
-            if end != vma.vm_end:
-                self._split_vma(vma, end, new_below=False)
-        self._set_flags(vma, newflags)
-        return vma
-
-    def _set_flags(self, vma: VmAreaStruct, flags: int) -> None:
-        old = vma.vm_flags
-        vma.vm_flags, vma.vm_page_prot = flags, self._prot[flags & 0xF]
-        if old != flags:
-            self._k.emitter.emit(
-                VmaFlagsChanged, "mm/mprotect.c:mprotect_fixup", mm=self.name, vma=vma.id, old=old, new=flags
-            )
-        if self.pgd is not None:
-            self._k.memory.change_protection(self, vma, vma.vm_page_prot)
-
     def _intersects(self, start: int, end: int) -> bool:
         """find_vma_intersection: does any VMA overlap [start, end)?"""
         vma = self._find_vma(start)
@@ -322,7 +275,7 @@ class MmStruct:
         pgoff = addr >> PAGE_SHIFT
         if self._vma_merge(prev, addr, addr + length, flags, None, pgoff) is None:
             vma = VmAreaStruct(self, addr, addr + length, flags, pgoff, None)
-            vma.vm_page_prot = self._prot[flags & 0xF]
+            vma.vm_page_prot = self.protection_map[flags & 0xF]
             self._vma_link(vma, prev, parent, left)
         self.total_vm += length >> PAGE_SHIFT
 
@@ -614,7 +567,7 @@ class MmStruct:
             )
             return None
         addr = found
-        vm_flags = _prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
+        vm_flags = calc_vm_prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
         vm_flags |= (VM_GROWSDOWN if flags & MAP_GROWSDOWN else 0) | (VM_DENYWRITE if flags & MAP_DENYWRITE else 0)
         vm_flags |= VM_EXECUTABLE if flags & MAP_EXECUTABLE else 0
         if flags & MAP_SHARED:
@@ -648,7 +601,7 @@ class MmStruct:
             vm_flags &= ~VM_ACCOUNT
         if file is None or not self._vma_merge(prev, addr, addr + length, vm_flags, file, pgoff):
             vma = VmAreaStruct(self, addr, addr + length, vm_flags, pgoff, file)
-            vma.vm_page_prot = self._prot[vm_flags & 0xF]
+            vma.vm_page_prot = self.protection_map[vm_flags & 0xF]
             self._vma_link(vma, prev, parent, left)
         self.total_vm += length >> PAGE_SHIFT
         return addr
@@ -707,18 +660,147 @@ def _page_up(x: int) -> int:
     return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
 
 
-def _prot_bits(prot: int) -> int:
-    """calc_vm_prot_bits: PROT_* to VM_READ/VM_WRITE/VM_EXEC."""
-    return (
-        (VM_READ if prot & PROT_READ else 0)
-        | (VM_WRITE if prot & PROT_WRITE else 0)
-        | (VM_EXEC if prot & PROT_EXEC else 0)
-    )
+# -- the in-kernel calls other subsystems make (they trust their caller, as the kernel does) ----------
+def vm_get_page_prot(mm: MmStruct, vm_flags: int) -> int:
+    """mm/mmap.c:vm_get_page_prot — the PTE bits (``pgprot_t``) a VMA with ``vm_flags`` maps with.
+
+    ``unsigned long vm_flags``: ``protection_map[vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED)]``
+    (the table is per kernel here: its era and PAE setting decide NX).  2.6.32 ORs in
+    ``arch_vm_get_page_prot``, which adds nothing on x86.
+    """
+    return mm.protection_map[vm_flags & 0xF]
+
+
+def find_vma_prepare(mm: MmStruct, addr: int) -> tuple[VmAreaStruct | None, VmAreaStruct | None, RbNode | None, bool]:
+    """mm/mmap.c:find_vma_prepare — where a VMA starting at ``addr`` goes, before vma_link.
+
+    ``struct mm_struct *mm``, ``unsigned long addr``.  Returns ``(vma, prev, rb_parent, left)``:
+    the first VMA ending above ``addr`` (None if none), the one before it (the kernel's
+    ``*pprev``), and the mm_rb node a new node hangs from with the side (the kernel's
+    ``*rb_parent`` and ``*rb_link``).  Emits nothing.  The same in both eras.
+    """
+    return mm._find_vma_prepare(addr)
+
+
+def vma_link(mm: MmStruct, vma: VmAreaStruct, prev: VmAreaStruct | None, rb_parent: RbNode | None, left: bool) -> None:
+    """mm/mmap.c:vma_link — put ``vma`` on mm's list after ``prev`` and into ``mm_rb`` under
+    ``rb_parent`` (on its ``left`` side or right), as find_vma_prepare found them; ``map_count++``.
+
+    ``struct vm_area_struct *vma, *prev``, ``struct rb_node *rb_parent`` (``rb_link`` as
+    ``left``).  Returns nothing (``void``).  Neither the address nor the overlap is checked,
+    as in the kernel.  The same in both eras.
+    """
+    mm._vma_link(vma, prev, rb_parent, left)
+
+
+def vma_merge(
+    mm: MmStruct,
+    prev: VmAreaStruct | None,
+    addr: int,
+    end: int,
+    vm_flags: int,
+    anon_vma: object | None,
+    file: File | None,
+    pgoff: int,
+) -> VmAreaStruct | None:
+    """mm/mmap.c:vma_merge — cover ``[addr, end)`` by growing ``prev`` and/or the VMA after it.
+
+    ``struct vm_area_struct *prev``, ``unsigned long addr, end, vm_flags``, ``struct anon_vma *``,
+    ``struct file *``, ``pgoff_t pgoff`` (2.6.24's ``struct mempolicy *`` has no model).
+    Returns the VMA now covering the range, or None (NULL) when no neighbour could take it
+    (flags, file, anon_vma or offset differ).  The same in both eras.
+    """
+    return mm._vma_merge(prev, addr, end, vm_flags, file, pgoff, anon_vma)
+
+
+def split_vma(mm: MmStruct, vma: VmAreaStruct, addr: int, new_below: bool) -> None:
+    """mm/mmap.c:split_vma — cut ``vma`` at ``addr``; a new VMA takes the part below
+    (``new_below``) or above, and is linked through vma_adjust.
+
+    ``struct vm_area_struct *vma``, ``unsigned long addr`` (page aligned, inside ``vma``),
+    ``int new_below``.  The kernel's int is -ENOMEM past ``sysctl_max_map_count`` or when
+    no VMA can be allocated; the model has neither limit, so it returns nothing.  The same
+    in both eras.
+    """
+    mm._split_vma(vma, addr, new_below)
+
+
+def do_mmap_pgoff(
+    mm: MmStruct, file: File | None, addr: int, length: int, prot: int, flags: int, pgoff: int
+) -> int | None:
+    """mm/mmap.c:do_mmap_pgoff after its checks — find the hole, then mmap_region.
+
+    The in-kernel mmap (execve's loader and spawn use it): ``struct file *file``,
+    ``unsigned long addr, len, prot, flags, pgoff`` into ``mm`` (the kernel's
+    ``current->mm``).  The arguments are trusted: :func:`sys_mmap_pgoff` is the checked
+    call.  Returns the address, or None where the kernel returns -ENOMEM (no hole).  The
+    same in both eras.
+    """
+    return mm._do_mmap_pgoff(file, addr, length, prot, flags, pgoff)
+
+
+def do_brk(mm: MmStruct, addr: int, length: int) -> None:
+    """mm/mmap.c:do_brk — map ``[addr, addr + len)`` anonymous read-write, merged with the VMA
+    below when it can be, what sys_brk grows the heap with.
+
+    ``unsigned long addr, len`` (page aligned, trusted: :func:`sys_brk` checks).  The
+    kernel returns ``addr``; the model's never fails, so it returns nothing.  The same in
+    both eras.
+    """
+    mm._do_brk(addr, length)
+
+
+def expand_stack(vma: VmAreaStruct, address: int) -> int:
+    """mm/mmap.c:expand_stack → expand_downwards — grow a VM_GROWSDOWN ``vma`` down to cover
+    ``address``: its start moves down, ``vm_pgoff`` with it, ``total_vm`` grows.
+
+    ``struct vm_area_struct *vma``, ``unsigned long address`` below ``vm_start``.  Returns
+    0, or -ENOMEM when the stack would pass RLIMIT_STACK (acct_stack_growth; no other
+    limit is modelled).  The same in both eras.
+    """
+    mm = vma.vm_mm
+    address &= ~(PAGE_SIZE - 1)
+    if address >= vma.vm_start:
+        return 0
+    if vma.vm_end - address > STACK_RLIMIT:
+        return -ENOMEM
+    grow = (vma.vm_start - address) >> PAGE_SHIFT
+    mm._set_span(vma, address, vma.vm_end, vma.vm_pgoff - grow, _MMAP + "expand_stack")
+    mm.total_vm += grow
+    return 0
+
+
+def exit_mmap(mm: MmStruct) -> None:
+    """mm/mmap.c:exit_mmap — the last user of ``mm`` is gone: unmap every VMA (unmap_vmas),
+    free the user page tables (free_pgtables), free each VMA (remove_vma).
+
+    ``struct mm_struct *mm``.  Returns nothing (``void``).  The page directory stays for
+    pgd_free (mmdrop's, kernel/fork.c).  Afterwards the mm is a stale handle: reading
+    ``mm.mmap`` or calling it raises :class:`~vmwidgets.InvalidArgument`.  The same in
+    both eras.
+    """
+    vmas = list(mm)
+    memory = mm._k.memory
+    if mm.pgd is not None:
+        for vma in vmas:
+            memory.zap_range(mm, vma.vm_start, vma.vm_end)
+    for vma in vmas:
+        mm._vma_unlink(vma, _MMAP + "remove_vma")
+        mm.total_vm -= (vma.vm_end - vma.vm_start) >> PAGE_SHIFT
+    if mm.pgd is not None:
+        memory.free_pgtables(mm, 0, mm.task_size)
+    mm._exited = True
 
 
 # -- the system calls (methods of Task) -------------------------------------------------------------
-def _task_mm(task: TaskStruct) -> MmStruct:
-    """The task's mm, refusing a task that has exited (its mm is gone) or is no Task."""
+def get_task_mm(task: TaskStruct) -> MmStruct:
+    """kernel/fork.c:get_task_mm, as a system call finds ``current->mm``: the task's mm.
+
+    ``struct task_struct *task``.  Returns its ``struct mm_struct *``.  Where the kernel
+    returns NULL for a task without an mm, the model raises
+    :class:`~vmwidgets.InvalidArgument`: for anything but a task, and for a task that has
+    exited (its mm is gone).  The same in both eras.
+    """
     if not isinstance(task, TaskStruct):
         raise InvalidArgument("task", task, "a vmwidgets Task")
     mm = task.mm
@@ -727,7 +809,10 @@ def _task_mm(task: TaskStruct) -> MmStruct:
     return mm
 
 
-def _check_ulongs(**values: int) -> None:
+def check_ulongs(**values: int) -> None:
+    """The model's check of system-call arguments: each ``name=value`` must be an ``unsigned
+    long`` (a plain int from 0 to ULONG_MAX, i386's 0xffffffff), else
+    :class:`~vmwidgets.InvalidArgument` names it (the real call could not even be made)."""
     for name, value in values.items():
         check_int(name, value, 0, ULONG_MAX, "an unsigned long (an integer from 0 to 0xffffffff)")
 
@@ -766,8 +851,8 @@ def sys_mmap_pgoff(
     get_unmapped_area).  Bits the model does not implement (MAP_LOCKED, MAP_POPULATE …)
     are ignored; so are unknown ``prot`` bits, as calc_vm_prot_bits ignores them.
     """
-    mm = _task_mm(task)
-    _check_ulongs(addr=addr, length=length, prot=prot, flags=flags, pgoff=pgoff)
+    mm = get_task_mm(task)
+    check_ulongs(addr=addr, length=length, prot=prot, flags=flags, pgoff=pgoff)
     file = _check_file(file)
     path = file if isinstance(file, str) else file.path if file is not None else None
     args = f"addr={addr:#x}, length={length:#x}, prot={prot}, flags={flags:#x}"
@@ -819,32 +904,14 @@ def sys_munmap(task: TaskStruct, addr: int, length: int) -> int:
     ``struct task_struct *task``, ``unsigned long addr``, ``size_t len``.  Returns 0 or
     -EINVAL (``long``).  The same in 2.6.24 and 2.6.32 (a SYSCALL_DEFINE2 there).
     """
-    mm = _task_mm(task)
-    _check_ulongs(addr=addr, length=length)
+    mm = get_task_mm(task)
+    check_ulongs(addr=addr, length=length)
     with mm._k.emitter.operation("munmap", f"addr={addr:#010x}, length={length:#x}", _MMAP + "do_munmap") as op:
         if addr & (PAGE_SIZE - 1) or addr > mm.task_size or length > mm.task_size - addr or not length:
             out = -EINVAL
         else:
             mm._do_munmap(addr, length)
             out = 0
-        op.result = errno_name(out)
-        return out
-
-
-def sys_mprotect(task: TaskStruct, start: int, length: int, prot: int) -> int:
-    """mm/mprotect.c:sys_mprotect: see :meth:`Task.mprotect`.
-
-    ``struct task_struct *task``, ``unsigned long start``, ``size_t len``, ``unsigned long
-    prot``.  Returns 0 or a negative errno (``long``): -EINVAL, -ENOMEM, -EACCES.
-
-    VMAs are split at the edges and merged with equal neighbours (mprotect_fixup); on
-    -ENOMEM or -EACCES part way, the VMAs already done keep their new protection.
-    """
-    mm = _task_mm(task)
-    _check_ulongs(start=start, length=length, prot=prot)
-    args = f"start={start:#010x}, length={length:#x}, prot={prot}"
-    with mm._k.emitter.operation("mprotect", args, "mm/mprotect.c:sys_mprotect") as op:
-        out = mm._mprotect(start, length, prot)
         op.result = errno_name(out)
         return out
 
@@ -857,8 +924,8 @@ def sys_brk(task: TaskStruct, brk: int) -> int:
     lower limit is ``end_code`` in both eras (2.6.32 with CONFIG_COMPAT_BRK, the
     distributions' default; start_brk without it).
     """
-    mm = _task_mm(task)
-    _check_ulongs(brk=brk)
+    mm = get_task_mm(task)
+    check_ulongs(brk=brk)
     with mm._k.emitter.operation("brk", f"mm={mm.name}, brk={brk:#010x}", _MMAP + "sys_brk") as op:
         if brk >= mm.end_code:
             new, old = _page_up(brk), _page_up(mm.brk)

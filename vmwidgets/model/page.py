@@ -114,6 +114,12 @@ class Page:
         self._gen = kernel.mem_map.gen[pfn] if gen is None else gen  # which allocation it names
 
     @property
+    def kernel(self) -> PageOwner:
+        """The :class:`~vmwidgets.Kernel` whose frame this handle names (the model's own link:
+        a real ``struct page`` belongs to the one machine there is)."""
+        return self._k
+
+    @property
     def stale(self) -> bool:
         """The frame was freed and allocated again since this handle was taken."""
         return self._gen != self._k.mem_map.gen[self.pfn]

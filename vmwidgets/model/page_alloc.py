@@ -137,7 +137,7 @@ class PageAllocator:
         mm, pfn = self.mem_map, page.pfn
         if mm.flags[pfn] & _RESERVED:
             raise PageStateError("page", page, "an allocated page (this one is reserved at boot)")
-        if page._gen != mm.gen[pfn]:
+        if page.stale:  # check_page made sure the handle is of this kernel: it reads our mem_map
             raise PageStateError(
                 "page",
                 page,
@@ -224,7 +224,7 @@ class PageAllocator:
 
         Raises :class:`~vmwidgets.errors.InvalidArgument` naming ``name`` for anything but a
         page handle of this kernel; returns ``page``, now known to be one."""
-        if not isinstance(page, Page) or page._k is not self._owner:
+        if not isinstance(page, Page) or page.kernel is not self._owner:
             raise InvalidArgument(name, page, "a struct page (vmwidgets Page) of this kernel")
         return page
 

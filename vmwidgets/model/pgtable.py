@@ -34,11 +34,11 @@ from .layout import Layout
 from .page import Page
 from .page_alloc import PageAllocator
 
-__all__ = ["LEVELS_2", "LEVELS_3", "Level", "PageTables", "Translation", "WalkEntry"]
+__all__ = ["LEVELS_2", "LEVELS_3", "MMU_WALK", "Level", "PageTables", "Translation", "WalkEntry"]
 
 # The walk is the MMU's (hardware), not a kernel function; arch/x86/mm/fault.c:dump_pagetable
 # (2.6.25+) and the oops path of 2.6.24's do_page_fault read the same entries the same way.
-_WALK = "x86 MMU:page walk"
+MMU_WALK = "x86 MMU:page walk"  # the source label of a walk: translate's and every access's operation
 _PTE_ALLOC = "mm/memory.c:__pte_alloc_kernel"
 
 
@@ -284,7 +284,7 @@ class PageTables:
             if self._pt_meta.get(pgd.pfn, ("",))[0] != "pgd":
                 raise InvalidArgument("pgd", pgd, "None or the struct page of a page global directory")
         root = self.swapper if pgd is None else pgd.pfn
-        with self._emitter.operation("translate", f"vaddr={vaddr:#010x}", _WALK) as op:
+        with self._emitter.operation("translate", f"vaddr={vaddr:#010x}", MMU_WALK) as op:
             t = self.walk(root, vaddr, emit=True)
             if not t.ok and root == self.swapper and vaddr < self.layout.page_offset:
                 t = replace(t, user_space_in_swapper=True)
@@ -303,7 +303,7 @@ class PageTables:
             steps.append(WalkEntry(lv.name, table, idx, entry))
             if emit:
                 self._emitter.emit(
-                    TableEntryRead, _WALK, vaddr=vaddr, level=lv.name, table=table, index=idx, entry=entry
+                    TableEntryRead, MMU_WALK, vaddr=vaddr, level=lv.name, table=table, index=idx, entry=entry
                 )
             if not entry & _PAGE_PRESENT:
                 return Translation(vaddr, None, tuple(steps), lv.name, 1 << lv.shift)

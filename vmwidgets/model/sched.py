@@ -1,8 +1,8 @@
 """``struct task_struct`` (include/linux/sched.h), reduced to what memory needs, with the
 memory system calls as its methods.
 
-It sits above mm/mmap.c (its calls are mmap's ``sys_*`` entry points), so the structures
-below it (``mm_types``) never import upward.
+It sits above mm/mmap.c and mm/mprotect.c (its calls are their ``sys_*`` entry points), so
+the structures below it (``mm_types``) never import upward.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .mm_types import File, TaskStruct
-from .mmap import sys_brk, sys_mmap_pgoff, sys_mprotect, sys_munmap
+from .mmap import sys_brk, sys_mmap_pgoff, sys_munmap
+from .mprotect import sys_mprotect
 
 if TYPE_CHECKING:
     from .fault import Access
@@ -87,4 +88,4 @@ class Task(TaskStruct):
         code's bits.  Returns an :class:`~vmwidgets.model.fault.Access` (the physical
         address, or the signal and why): see :meth:`Kernel.access`.
         """
-        return self.mm._k.access(self, addr, write, exec, user)
+        return self.mm.kernel.access(self, addr, write, exec, user)

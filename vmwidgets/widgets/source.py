@@ -45,9 +45,9 @@ def source_of(obj: Any) -> Source:
     mm = None
     if isinstance(obj, Task):
         mm = obj.mm
-        kernel = mm._k
+        kernel = mm.kernel
     elif isinstance(obj, MmStruct):
-        mm, kernel = obj, obj._k
+        mm, kernel = obj, obj.kernel
     elif isinstance(obj, Kernel):
         kernel = obj
     else:
