@@ -35,7 +35,7 @@ class _Keys(anywidget.AnyWidget):
 def _check_views(views: Any, timeline: Any) -> list[Any]:
     from .views import View
 
-    if isinstance(views, (str, bytes)) or not hasattr(views, "__iter__"):
+    if type(views) not in (list, tuple):  # exactly: a subclass's or any iterable's __iter__ could raise
         raise InvalidArgument("views", views, "a list of views (LayoutView, VmlistView …)")
     out = list(views)
     for v in out:
