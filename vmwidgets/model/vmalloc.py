@@ -345,8 +345,8 @@ class Vmalloc:
         Follows arch/x86/mm/ioremap_32.c:__ioremap (2.6.24) and arch/x86/mm/ioremap.c:
         __ioremap_caller (2.6.32): the ISA range 640 kB–1 MB is already mapped and comes
         back through the direct map; RAM in use may not be remapped (NULL); otherwise an
-        area aligned to its size (up to 512 kB) gets PTEs and ``phys_addr``; no frames are
-        allocated.  The PTEs are cached in 2.6.24 (``ioremap`` is ``__ioremap(…, 0)``) and
+        area aligned to ``1 << fls(size)`` (at most 512 kB: IOREMAP_MAX_ORDER) gets PTEs and
+        ``phys_addr``; no frames are allocated.  The PTEs are cached in 2.6.24 (``ioremap`` is ``__ioremap(…, 0)``) and
         uncached in 2.6.32 (``ioremap`` is ``ioremap_nocache``).  The returned address
         keeps the offset within the page.
 
