@@ -136,7 +136,7 @@ class MmStruct:
         self.start_brk = self.brk = self.start_stack = 0
         nx = _PAGE_NX if kernel.config.pae else 0
         self._prot = _protection_map(nx, nx if kernel.config.era_minor >= 28 else 0)
-        self.maps_anon_offset = True  # show_map prints vm_pgoff for anonymous VMAs (2.6.2x)
+        self.maps_anon_offset = True  # anon vm_pgoff in maps: 2.6.24 (2.6.32 prints 0)
 
     def __repr__(self) -> str:
         return f"<mm_struct {self.name}: {self.map_count} VMAs, total_vm={self.total_vm} pages>"
