@@ -1,7 +1,9 @@
 """Kernel constants for 32-bit x86 (i386), Linux 2.6.24 and 2.6.32.
 
-Values and names follow include/asm-x86/page_32.h, pgtable_32.h, include/linux/gfp.h,
-include/linux/vmalloc.h, include/linux/mmzone.h and include/linux/page-flags.h.
+Values and names follow include/asm-x86/page_32.h, pgtable_32.h, fixmap_32.h (2.6.24;
+arch/x86/include/asm/page_32_types.h, pgtable_types.h, fixmap.h in 2.6.32),
+include/linux/gfp.h, vmalloc.h, mmzone.h and page-flags.h.  Every value here is the same
+in both eras unless a comment says otherwise.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ KB = 1 << 10
 VMALLOC_OFFSET = 8 * MB
 DEFAULT_VMALLOC_RESERVE = 128 * MB
 DEFAULT_FIXADDR_TOP = 0xFFFFF000
-MAX_DMA_PFN = (16 * MB) >> PAGE_SHIFT  # asm-x86/dma.h: MAX_DMA_ADDRESS is 16 MB
+MAX_DMA_PFN = (16 * MB) >> PAGE_SHIFT  # asm-x86/dma_32.h (asm/dma.h in 2.6.32): MAX_DMA_ADDRESS is 16 MB
 MAX_ORDER = 11
 ISA_START_ADDRESS = 0xA0000
 ISA_END_ADDRESS = 0x100000
@@ -99,7 +101,7 @@ ZONE_NORMAL = 1
 ZONE_HIGHMEM = 2
 ZONE_NAMES = ("DMA", "Normal", "HighMem")
 
-# GFP flags (include/linux/gfp.h, 2.6.24).
+# GFP flags (include/linux/gfp.h, 2.6.24; the same values in 2.6.32).
 __GFP_DMA = 0x01
 __GFP_HIGHMEM = 0x02
 __GFP_WAIT = 0x10
@@ -117,7 +119,9 @@ GFP_KERNEL = __GFP_WAIT | __GFP_IO | __GFP_FS
 GFP_USER = __GFP_WAIT | __GFP_IO | __GFP_FS | __GFP_HARDWALL
 GFP_HIGHUSER = GFP_USER | __GFP_HIGHMEM
 GFP_DMA = __GFP_DMA
-GFP_MASK_ALL = 0x1FFFFF  # every bit 2.6.24's gfp.h defines (__GFP_BITS_SHIFT 21)
+# 2.6.32 keeps these values but moves __GFP_MOVABLE from 0x100000 to 0x08 and adds
+# __GFP_NOTRACK (0x200000), so its __GFP_BITS_SHIFT is 22.
+GFP_MASK_ALL = 0x1FFFFF  # every bit 2.6.24's gfp.h defines (__GFP_BITS_SHIFT 21); 0x3FFFFF in 2.6.32
 
 # vm_struct flags (include/linux/vmalloc.h).
 VM_IOREMAP = 0x00000001
@@ -133,7 +137,8 @@ VM_FLAG_NAMES = {
     VM_VPAGES: "VM_VPAGES",
 }
 
-# Page-table entry bits (asm-x86/pgtable.h).
+# Page-table entry bits (include/asm-x86/pgtable_32.h in 2.6.24, arch/x86/include/asm/pgtable_types.h
+# in 2.6.32).  _PAGE_NX is bit 63 only under PAE (0 without it).
 _PAGE_PRESENT = 1 << 0
 _PAGE_RW = 1 << 1
 _PAGE_USER = 1 << 2
@@ -158,9 +163,12 @@ PTE_BIT_NAMES = (
 )
 _PAGE_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY  # 0x67
 _KERNPG_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY  # 0x63
+# 2.6.32: a macro, 0x163.  2.6.24: a variable set to 0x63 that paging_init ORs _PAGE_GLOBAL into
+# when the CPU has PGE (arch/x86/mm/init_32.c), so 0x163 on any CPU since the Pentium Pro.
 __PAGE_KERNEL_EXEC = _PAGE_PRESENT | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED | _PAGE_GLOBAL  # 0x163
 
-# struct page flags (include/linux/page-flags.h, 2.6.24 bit numbers).
+# struct page flags (include/linux/page-flags.h, 2.6.24 bit numbers).  2.6.32's enum pageflags
+# gives these the same numbers on i386 FLATMEM (CONFIG_PAGEFLAGS_EXTENDED: PG_head/PG_tail).
 PG_locked = 0
 PG_referenced = 2
 PG_dirty = 4

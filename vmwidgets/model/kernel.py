@@ -347,7 +347,10 @@ class Kernel:
 
     @property
     def addr_mask(self) -> int:
-        """``PTE_MASK``: the frame-address bits of an entry (32 bits, or 52 under PAE)."""
+        """The frame-address bits of an entry: 12–31, or 12–51 under PAE (the CPU's limit).
+
+        The kernels' own masks are narrower under PAE (2.6.24's PTE_MASK is PAGE_MASK,
+        2.6.32's PTE_PFN_MASK stops at bit 43); the model's frames all lie below 64 GB."""
         return self.pgtable.addr_mask
 
     @property
@@ -392,7 +395,9 @@ class Kernel:
 
     @property
     def zero_pfn(self) -> int:
-        """``empty_zero_page``'s frame, mapped read-only by every first read of an anonymous page."""
+        """``empty_zero_page``'s frame, mapped read-only by a first read of an anonymous page.
+
+        2.6.32 only: 2.6.24's do_anonymous_page gives every first touch a zeroed frame."""
         return self.memory.zero_pfn
 
     @property

@@ -93,7 +93,7 @@ class Layout:
         p = cfg.fixmap_pages  # __end_of_permanent_fixed_addresses
         if minor >= 25:  # 256 boot-time slots on their own page table, then FIX_WP_TEST
             end_fixed = p + 256 - (p & 255) + 257
-        else:  # NR_FIX_BTMAPS (64) slots, then FIX_WP_TEST
+        else:  # 64 boot slots, then FIX_WP_TEST; 2.6.24's fixmap_32.h has NR_FIX_BTMAPS 16 (p + 17)
             end_fixed = p + 65
         top = cfg.fixaddr_top
         fixaddr_start = top - (p << PAGE_SHIFT)

@@ -83,7 +83,9 @@ __all__ = [
 
 _MMAP = "mm/mmap.c:"
 ULONG_MAX = 0xFFFFFFFF  # i386's unsigned long: what a system call argument can hold
-_PROTNONE = 0x080  # _PAGE_PROTNONE: the PSE bit, meaning "present but no access" in a PTE
+# _PAGE_PROTNONE, "present but no access" in a PTE: the PSE bit (0x080) in 2.6.24; 2.6.32 moved
+# it to the GLOBAL bit (0x100, pgtable_types.h).  The model uses 0x080 in both eras.
+_PROTNONE = 0x080
 
 
 def _protection_map(nx: int, shared_nx: int) -> tuple[int, ...]:
@@ -148,7 +150,7 @@ class MmStruct:
         self.start_brk = self.brk = self.start_stack = 0
         nx = _PAGE_NX if kernel.config.pae else 0
         self.protection_map = _protection_map(nx, nx if kernel.config.era_minor >= 28 else 0)
-        self.maps_anon_offset = True  # show_map prints vm_pgoff for anonymous VMAs (2.6.2x)
+        self.maps_anon_offset = True  # anon vm_pgoff in maps: 2.6.24 (2.6.32 prints 0)
 
     def __repr__(self) -> str:
         return f"<mm_struct {self.name}: {self.map_count} VMAs, total_vm={self.total_vm} pages>"
@@ -231,10 +233,11 @@ class MmStruct:
     def maps(self) -> str:
         """/proc/PID/maps, as fs/proc/task_mmu.c:show_map prints it: one line per VMA.
 
-        Returns the text (``start-end perms offset major:minor inode  path``).  2.6.2x
-        prints an anonymous VMA's ``vm_pgoff`` as its offset; an mm read by
-        :func:`~vmwidgets.from_proc_maps` from a newer kernel's zeros prints them back as
-        zeros.  Raises on an mm whose task has exited.
+        Returns the text (``start-end perms offset major:minor inode  path``).  2.6.24
+        (show_map_internal) prints an anonymous VMA's ``vm_pgoff`` as its offset; 2.6.32
+        (show_map_vma) prints 0 there, but the model prints ``vm_pgoff`` in both eras.  An
+        mm read by :func:`~vmwidgets.from_proc_maps` from a kernel that printed zeros prints
+        them back as zeros.  Raises on an mm whose task has exited.
         """
         self._check_live()
         out = []
@@ -847,8 +850,8 @@ def sys_mmap_pgoff(
     The errno checks run in do_mmap_pgoff's order, except that the MAP_TYPE and file
     checks (and mmap_region's MAP_GROWSDOWN-on-a-file) come before the hole search, so a
     failing call changes nothing; a path is opened (its inode registered) only once every
-    check has passed.  The same in 2.6.24 and 2.6.32 (where len > TASK_SIZE moved into
-    get_unmapped_area).  Bits the model does not implement (MAP_LOCKED, MAP_POPULATE …)
+    check has passed.  The same in 2.6.24 and 2.6.32 (both check len > TASK_SIZE in
+    do_mmap_pgoff).  Bits the model does not implement (MAP_LOCKED, MAP_POPULATE …)
     are ignored; so are unknown ``prot`` bits, as calc_vm_prot_bits ignores them.
     """
     mm = get_task_mm(task)
@@ -902,7 +905,8 @@ def sys_munmap(task: TaskStruct, addr: int, length: int) -> int:
     """mm/mmap.c:sys_munmap → do_munmap: see :meth:`Task.munmap`.
 
     ``struct task_struct *task``, ``unsigned long addr``, ``size_t len``.  Returns 0 or
-    -EINVAL (``long``).  The same in 2.6.24 and 2.6.32 (a SYSCALL_DEFINE2 there).
+    -EINVAL (``long``).  The same in 2.6.24 and 2.6.32 (a SYSCALL_DEFINE2 there).  The
+    kernel's -ENOMEM from split_vma (past ``sysctl_max_map_count`` VMAs) is not modelled.
     """
     mm = get_task_mm(task)
     check_ulongs(addr=addr, length=length)

@@ -366,7 +366,9 @@ class PageTables:
         return page.pfn
 
     def free_table(self, parent: int, index: int, fn: str) -> None:
-        """``pte_free``/``pmd_free`` (asm-x86/pgalloc): unlink the table at ``parent[index]``, free its page."""
+        """``pte_free``/``pmd_free``: unlink the table at ``parent[index]``, free its page.
+
+        include/asm-x86/pgalloc_32.h in 2.6.24, arch/x86/include/asm/pgalloc.h in 2.6.32."""
         entry = self._pt[parent].pop(index)
         pfn = (entry & self.addr_mask) >> PAGE_SHIFT
         level, vaddr = self._pt_meta.pop(pfn)
@@ -378,8 +380,9 @@ class PageTables:
         self._page_alloc.free(pfn, 0)
 
     def pgd_alloc(self, mm_name: str) -> Page | None:
-        """arch/x86/mm/pgtable_32.c:pgd_alloc/pgd_ctor: a page directory whose kernel part is
-        swapper_pg_dir's; None when no page is left (the failed allocation is an event)."""
+        """arch/x86/mm/pgtable_32.c:pgd_alloc/pgd_ctor (arch/x86/mm/pgtable.c in 2.6.32): a page
+        directory whose kernel part is swapper_pg_dir's; None (NULL) when no page is left
+        (the failed allocation is an event)."""
         page = self._page_alloc.alloc(GFP_KERNEL, 0)
         if page is None:
             return None
@@ -398,7 +401,8 @@ class PageTables:
         return page
 
     def pgd_free(self, mm_name: str, pfn: int) -> None:
-        """arch/x86/mm/pgtable_32.c:pgd_free: the PAE user PMDs, then the page directory."""
+        """arch/x86/mm/pgtable_32.c:pgd_free (arch/x86/mm/pgtable.c in 2.6.32): the PAE user
+        PMDs, then the page directory."""
         first_kernel = self.pgd_index(self.layout.page_offset)
         if self.config.pae:  # pgd_free frees the preallocated user PMDs
             for i in range(first_kernel):

@@ -52,7 +52,7 @@ _LINE = re.compile(
 )
 _FORMAT = "start-end perms offset major:minor inode [path], e.g. '08048000-0804c000 r-xp 00000000 08:01 1001 /bin/cat'"
 PATH_MAX = 4096  # include/linux/limits.h
-MAX_MAP_COUNT = 65530  # DEFAULT_MAX_MAP_COUNT: no mm has more VMAs, so no maps file more lines
+MAX_MAP_COUNT = 65530  # 2.6.32 DEFAULT_MAX_MAP_COUNT (65536 in 2.6.24): the most lines a maps file has
 _MAX_LINE = 80 + PATH_MAX
 _MAX_TEXT = MAX_MAP_COUNT * 128  # far more than a real maps file of that many lines needs
 

@@ -83,7 +83,7 @@ _VMALLOC_NODE = "mm/vmalloc.c:__vmalloc_node"
 _PTE_RANGE = "mm/vmalloc.c:vmap_pte_range"
 _IOREMAP_PTE = "lib/ioremap.c:ioremap_pte_range"
 _UNMAP = "mm/vmalloc.c:vunmap_pte_range"
-_FLUSH = "arch/x86/mm/tlb.c:flush_tlb_kernel_range"
+_FLUSH = "mm/vmalloc.c:unmap_kernel_range"  # calls flush_tlb_kernel_range (2.6.24 path only)
 _VUNMAP = "mm/vmalloc.c:__vunmap"
 _IOREMAP = "arch/x86/mm/ioremap.c:__ioremap_caller"
 _IOUNMAP = "arch/x86/mm/ioremap.c:iounmap"
@@ -181,10 +181,11 @@ def lookup(
 class VmStruct:
     """``struct vm_struct``: one area of the vmalloc space, a node of ``vmlist``.
 
-    Exactly the kernel's fields: ``next``, ``addr``, ``size`` (with the guard page while
-    linked), ``flags``, ``pages`` (list of :class:`Page`, or None), ``nr_pages``,
-    ``phys_addr`` (ioremap) and ``caller``.  ``next`` walks the list as in C; iterating a
-    vm_struct yields it and every area after it.
+    The kernel's fields: ``next``, ``addr``, ``size`` (with the guard page while linked),
+    ``flags``, ``pages`` (list of :class:`Page`, or None), ``nr_pages``, ``phys_addr``
+    (ioremap) and ``caller``.  2.6.24's struct has no ``caller`` (2.6.32's has
+    ``void *caller``); the model keeps it in both eras.  ``next`` walks the list as in C;
+    iterating a vm_struct yields it and every area after it.
     """
 
     __slots__ = ("next", "addr", "size", "flags", "pages", "nr_pages", "phys_addr", "caller", "_pages_vaddr")
@@ -341,10 +342,13 @@ class Vmalloc:
 
         ``unsigned long offset`` in 2.6.24 (asm-x86/io_32.h); ``resource_size_t`` (64-bit
         under PAE) in 2.6.28+.  Returns the mapped address or None (NULL).
-        Follows arch/x86/mm/ioremap.c: the ISA range 640 kB–1 MB is already mapped and comes
+        Follows arch/x86/mm/ioremap_32.c:__ioremap (2.6.24) and arch/x86/mm/ioremap.c:
+        __ioremap_caller (2.6.32): the ISA range 640 kB–1 MB is already mapped and comes
         back through the direct map; RAM in use may not be remapped (NULL); otherwise an
-        area aligned to its size (up to 512 kB) gets uncached PTEs and ``phys_addr``; no
-        frames are allocated.  The returned address keeps the offset within the page.
+        area aligned to ``1 << fls(size)`` (at most 512 kB: IOREMAP_MAX_ORDER) gets PTEs and
+        ``phys_addr``; no frames are allocated.  The PTEs are cached in 2.6.24 (``ioremap`` is ``__ioremap(…, 0)``) and
+        uncached in 2.6.32 (``ioremap`` is ``ioremap_nocache``).  The returned address
+        keeps the offset within the page.
 
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
@@ -365,7 +369,9 @@ class Vmalloc:
             return addr
 
     def iounmap(self, addr: int) -> None:
-        """``void iounmap(volatile void __iomem *addr)``: undo :meth:`ioremap` (arch/x86/mm/ioremap.c:iounmap).
+        """``void iounmap(volatile void __iomem *addr)``: undo :meth:`ioremap` (arch/x86/mm/ioremap.c).
+
+        arch/x86/mm/ioremap_32.c:iounmap in 2.6.24.
 
         Addresses up to high_memory (the ISA window among them) are left alone, as the
         kernel does.  An address that is no area gets the kernel's "iounmap: bad address"
@@ -385,9 +391,11 @@ class Vmalloc:
     def find_vm_area(self, addr: int) -> VmStruct | None:
         """``struct vm_struct *find_vm_area(const void *addr)``: the area starting exactly at ``addr``.
 
-        Follows mm/vmalloc.c:find_vm_area (``void *addr`` in 2.6.24).  Returns None (NULL) if
-        no area starts there.  2.6.24 walks vmlist; 2.6.28+ searches the vmap_area rb-tree
-        (``find_vmap_area``) and a lazily freed area is not found.
+        2.6.24 has no find_vm_area: the model follows its static mm/vmalloc.c:__find_vm_area
+        (``void *addr``), a walk of vmlist.  2.6.32's find_vm_area is static too and asks
+        the vmap_area rb-tree (``find_vmap_area``).  Returns None (NULL) if no area starts
+        there.  The model also returns None for a lazily freed 2.6.32 area, where the kernel
+        would still return its (already freed) vm_struct.
 
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
@@ -406,8 +414,8 @@ class Vmalloc:
     def vmalloc_to_page(self, addr: int) -> Page | None:
         """``struct page *vmalloc_to_page(const void *vmalloc_addr)``: the frame mapped at ``addr``.
 
-        Follows mm/vmalloc.c:vmalloc_to_page (``void *`` in 2.6.24): walk swapper_pg_dir;
-        None (NULL) when no 4 kB PTE maps the address.
+        Follows mm/vmalloc.c:vmalloc_to_page (mm/memory.c with ``void *`` in 2.6.24): walk
+        swapper_pg_dir; None (NULL) when no 4 kB PTE maps the address.
 
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
