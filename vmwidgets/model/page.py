@@ -106,8 +106,9 @@ class MemMap:
     __slots__ = ("flags", "count", "private", "mapcount", "mapping", "pagetable", "gen")
 
     def __init__(self, nr: int) -> None:
-        self.flags = array("I", bytes(4 * nr))
-        self.count = array("i", bytes(4 * nr))
+        # Repeating one zero fills the array in place: no temporary zeroed bytes to copy.
+        self.flags = array("I", [0]) * nr
+        self.count = array("i", [0]) * nr
         self.private = bytearray(nr)
         self.mapcount = FrameArray("i", nr)
         self.mapping = FrameArray("B", nr)
