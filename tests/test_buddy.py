@@ -149,3 +149,39 @@ def test_a_free_without_merge_says_why() -> None:
     (ev,) = [e for e in list(k.timeline)[start:] if e.kind == "BuddyNotMerged"]
     assert (ev.pfn, ev.buddy, ev.order, ev.reason) == (a.pfn, b.pfn, 0, "is in use")
     assert "no merge" in explain(ev)
+
+
+@pytest.mark.parametrize("cfg", [Config(ram=1 << 30), Config(ram=4 << 30, pae=True)], ids=["1GB", "4GB-PAE"])
+def test_boot_holds_at_most_ten_bytes_a_frame(cfg: Config) -> None:
+    """mem_map's dense fields are flags, _count and private (9 bytes a frame); the fields that
+    are 0 on free frames (mapcount, mapping, PageTable, gen) must not cost every frame."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        k = Kernel(cfg)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 10 * len(k.mem_map), f"{held / len(k.mem_map):.1f} bytes a frame"
+
+
+def test_sparse_struct_page_fields_read_and_write_as_arrays() -> None:
+    from vmwidgets.model.page import FrameArray
+
+    field = FrameArray("i", 5000)
+    assert len(field) == 5000 and field[4999] == 0 and list(field.items()) == []
+    field[4999] = 7
+    field[3] -= 2
+    field[2048] = 0  # a zero write into an untouched chunk allocates nothing
+    assert (field[4999], field[3], field[4998]) == (7, -2, 0)
+    assert list(field.items()) == [(3, -2), (4999, 7)] and len(field._chunks) == 2
+    field[3] = 0
+    assert list(field.items()) == [(4999, 7)]
+    for bad in (-1, 5000):
+        with pytest.raises(IndexError):
+            field[bad]
+        with pytest.raises(IndexError):
+            field[bad] = 1

@@ -1,12 +1,14 @@
 """``struct page`` and the zones' ``free_area`` lists (include/linux/mm_types.h, mmzone.h).
 
-``mem_map`` is stored compactly as arrays indexed by pfn (flags, ``_count``, ``private``);
-a :class:`Page` is a small handle created on demand, so booting 4 GB costs a few MB.
+``mem_map`` is stored compactly as arrays indexed by pfn: flags, ``_count`` and ``private``
+dense (9 bytes a frame), the fields that are 0 on a free frame by chunk (:class:`FrameArray`);
+a :class:`Page` is a small handle created on demand, so booting 4 GB costs about 9 MB.
 """
 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 from typing import Protocol
 
 from .constants import MAX_ORDER, PAGE_FLAG_NAMES, PAGE_SHIFT, ZONE_NAMES, PG_buddy, PG_reserved
@@ -17,6 +19,7 @@ __all__ = [
     "MAPPING_FILE",
     "MAPPING_NAMES",
     "MAPPING_VMALLOC",
+    "FrameArray",
     "FreeArea",
     "MemMap",
     "Page",
@@ -37,8 +40,56 @@ MAPPING_NAMES = {
 }
 
 
+_CHUNK_SHIFT = 10  # FrameArray chunks of 1024 frames (4 MB of RAM each)
+_CHUNK = 1 << _CHUNK_SHIFT
+
+
+class FrameArray:
+    """One ``struct page`` field of every frame that is 0 on most of them: an array indexed by pfn.
+
+    It reads and writes as an ``array`` of ``nr`` items of ``typecode``, but is stored in
+    chunks of 1024 frames, a chunk allocated at the first nonzero write into it: frames
+    nobody uses cost nothing, so boot neither allocates nor touches it per frame, and the
+    frames in use (which cluster) cost the field's bytes, not a dict entry each.
+    """
+
+    __slots__ = ("_chunks", "_nr", "_typecode")
+
+    def __init__(self, typecode: str, nr: int) -> None:
+        self._typecode = typecode
+        self._nr = nr
+        self._chunks: dict[int, array[int]] = {}
+
+    def __len__(self) -> int:
+        return self._nr
+
+    def __getitem__(self, pfn: int) -> int:
+        if not 0 <= pfn < self._nr:
+            raise IndexError(f"pfn {pfn} out of range")
+        chunk = self._chunks.get(pfn >> _CHUNK_SHIFT)
+        return 0 if chunk is None else chunk[pfn & (_CHUNK - 1)]
+
+    def __setitem__(self, pfn: int, value: int) -> None:
+        if not 0 <= pfn < self._nr:
+            raise IndexError(f"pfn {pfn} out of range")
+        chunk = self._chunks.get(pfn >> _CHUNK_SHIFT)
+        if chunk is None:
+            if not value:
+                return
+            chunk = self._chunks[pfn >> _CHUNK_SHIFT] = array(self._typecode, [0]) * _CHUNK
+        chunk[pfn & (_CHUNK - 1)] = value
+
+    def items(self) -> Iterator[tuple[int, int]]:
+        """``(pfn, value)`` of every frame whose value is not 0, in pfn order."""
+        for key in sorted(self._chunks):
+            base = key << _CHUNK_SHIFT
+            for i, value in enumerate(self._chunks[key]):
+                if value:
+                    yield base + i, value
+
+
 class MemMap:
-    """The ``mem_map`` array: one entry per page frame, in parallel arrays.
+    """The ``mem_map`` array: one entry per page frame, indexed by pfn.
 
     ``flags``, ``count`` (``page->_count``) and ``private`` (the buddy order) belong to the
     page allocator; the owners of a frame mark it as the kernel's do: ``mapcount`` counts
@@ -46,18 +97,23 @@ class MemMap:
     ``mapping`` holds a ``MAPPING_*`` code and ``pagetable`` is 1 while the frame is a page
     table (later kernels' ``PageTable()``).  ``gen`` (the model's own) counts the frame's
     allocations, so a handle kept past a free and a new allocation is known as stale.
+
+    The allocator's three fields are dense arrays (9 bytes a frame, written for every frame
+    at boot); the other four are 0 except on frames in use, so each is a :class:`FrameArray`
+    that allocates memory only where a frame is marked.
     """
 
     __slots__ = ("flags", "count", "private", "mapcount", "mapping", "pagetable", "gen")
 
     def __init__(self, nr: int) -> None:
-        self.flags = array("I", bytes(4 * nr))
-        self.count = array("i", bytes(4 * nr))
+        # Repeating one zero fills the array in place: no temporary zeroed bytes to copy.
+        self.flags = array("I", [0]) * nr
+        self.count = array("i", [0]) * nr
         self.private = bytearray(nr)
-        self.mapcount = array("i", bytes(4 * nr))
-        self.mapping = bytearray(nr)
-        self.pagetable = bytearray(nr)
-        self.gen = array("I", bytes(4 * nr))  # allocations of the frame so far: tells stale handles
+        self.mapcount = FrameArray("i", nr)
+        self.mapping = FrameArray("B", nr)
+        self.pagetable = FrameArray("B", nr)
+        self.gen = FrameArray("I", nr)  # allocations of the frame so far: tells stale handles
 
     def __len__(self) -> int:
         return len(self.private)

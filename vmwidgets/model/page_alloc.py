@@ -244,10 +244,11 @@ class PageAllocator:
             pfn = self._rmqueue_smallest(zone, order)
             if pfn is not None:
                 self.mem_map.count[pfn] = 1  # set_page_refcounted
-                self.mem_map.gen[pfn] += 1
+                gen = self.mem_map.gen[pfn] + 1
+                self.mem_map.gen[pfn] = gen
                 self._alloc_order[pfn] = order
                 self._emitter.emit(FrameAllocated, _BUFFERED, zone=zone.index, order=order, pfn=pfn, gfp=gfp_mask)
-                return Page(self._owner, pfn, self.mem_map.gen[pfn])
+                return Page(self._owner, pfn, gen)
         names = ", ".join(z.name for z in self._zonelist(gfp_mask))
         self._emitter.emit(
             AllocationFailed,

@@ -77,11 +77,11 @@ def validate_struct_pages(k: Kernel) -> None:
             if frame >= nr or frame == k.zero_pfn or any(s <= vaddr < e for s, e in stale):
                 continue
             want[frame] = want.get(frame, 0) + 1
-    have = {pfn: n for pfn, n in enumerate(mem_map.mapcount) if n}
+    have = {pfn: n for pfn, n in mem_map.mapcount.items() if n}
     if have != want:
         bad = sorted(set(have.items()) ^ set(want.items()))[0][0]
         fail(f"mapcount of pfn {bad:#x} ({have.get(bad, 0)}) to equal the PTEs mapping it ({want.get(bad, 0)})")
     tables = {pfn for pfn in k.page_tables if pfn < nr}
-    marked = {pfn for pfn, flag in enumerate(mem_map.pagetable) if flag}
+    marked = {pfn for pfn, flag in mem_map.pagetable.items() if flag}
     if tables != marked:
         fail(f"PageTable set on exactly the page-table frames (differ at {sorted(tables ^ marked)[:3]})")
