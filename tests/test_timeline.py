@@ -374,7 +374,7 @@ def test_checkpoints_stay_under_the_cap_whatever_checkpoint_every() -> None:
     t = k.timeline
     snaps = [(0, k.view_state())]
     tasks = []
-    for i in range(60):  # process-heavy: spawn, fork, touch, exit
+    for i in range(100):  # process-heavy: spawn, fork, touch, exit
         task = k.spawn(f"p{i}")
         child = k.fork(task)
         child.access(0x08048000)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidArgument
 from .events import event_from_step
-from .reducers import PLANS
+from .reducers import BACKWARD, FORWARD
 from .state import ViewState
 
 if TYPE_CHECKING:  # the timeline makes cursors: only its type is needed here
@@ -73,28 +73,27 @@ class TimelineMarker:
 def _replay(entries: list[Any], st: ViewState, done: int, target: int) -> int:
     """Apply or revert ``entries`` to move ``st`` from after ``done`` entries to after ``target``.
 
-    An entry is a recorded step (a tuple: its event is built here, only if it changes
-    state), a list walk (changes nothing) or a marker."""
-    plans = PLANS
-    while done < target:
-        e = entries[done]
+    An entry is a recorded step (a tuple, read through its kind's reader if the kind
+    changes state: ``reducers.FORWARD``/``BACKWARD``), a list walk (changes nothing) or a marker."""
+    if done < target:
+        forward = FORWARD
+        for e in entries[done:target]:
+            if type(e) is tuple:
+                plan = forward[e[0]]
+                if plan is not None:
+                    plan[2](plan[1](e) if len(e) == plan[0] else event_from_step(e), st)
+            elif type(e) is TimelineMarker:
+                e.forward(st)
+        return target
+    back = BACKWARD
+    for e in reversed(entries[target:done]):
         if type(e) is tuple:
-            size, build, forward, _ = plans[e[0]]
-            if forward is not None:
-                forward(build(e) if len(e) == size else event_from_step(e), st)
-        elif type(e) is TimelineMarker:
-            e.forward(st)
-        done += 1
-    while done > target:
-        done -= 1
-        e = entries[done]
-        if type(e) is tuple:
-            size, build, _, back = plans[e[0]]
-            if back is not None:
-                back(build(e) if len(e) == size else event_from_step(e), st)
+            plan = back[e[0]]
+            if plan is not None:
+                plan[2](plan[1](e) if len(e) == plan[0] else event_from_step(e), st)
         elif type(e) is TimelineMarker:
             e.back(st)
-    return done
+    return target
 
 
 def _check_position(index: Any, n: int) -> int:

@@ -74,7 +74,7 @@ class _TimelineRecorder:
         self.append_walk = timeline._append_walk
 
 
-def attach_timeline(k: Kernel, checkpoint_every: int = 8192, max_events: int | None = None) -> Timeline:
+def attach_timeline(k: Kernel, checkpoint_every: int = 4096, max_events: int | None = None) -> Timeline:
     """Start recording ``k`` into a new :class:`Timeline` (its initial state is ``k`` now)."""
     timeline = Timeline(view_state(k), checkpoint_every, snapshot=lambda: view_state(k), max_events=max_events)
     k.emitter.attach(_TimelineRecorder(timeline))

@@ -63,7 +63,7 @@ from .events import (
 )
 from .state import AreaRecord, ViewState
 
-__all__ = ["APPLY", "MUTATING", "PLANS", "READ_ONLY", "REVERT", "Reducer", "apply", "revert"]
+__all__ = ["APPLY", "BACKWARD", "FORWARD", "MUTATING", "PLANS", "READ_ONLY", "REVERT", "Reducer", "apply", "revert"]
 
 Reducer = Callable[[Any, ViewState], object]
 APPLY: dict[type[Event], Reducer] = {}
@@ -414,6 +414,7 @@ _reducer(RbNodeErased, _erase_node, _unerase_node)
 MUTATING: frozenset[type[Event]] = frozenset(APPLY)
 """The event classes that change a :class:`~vmwidgets.state.ViewState`."""
 
+
 def _reader(cls: type[Event]) -> Callable[[tuple[Any, ...]], Any]:
     """What a reducer reads a recorded step of ``cls`` through: a named tuple over the step
     (``("kid", "op", "fn", *fields)``), made in a third of the time an event takes to build.
@@ -429,6 +430,15 @@ PLANS: list[tuple[int, Callable[[tuple[Any, ...]], Any], Reducer | None, Reducer
 reducer takes it through, and the apply and revert reducers (None for a kind that changes no
 state).  What the timeline and the cursors use to replay recorded steps (a step with trailing
 defaults left out is shorter: it is built into its event instead)."""
+
+FORWARD: list[tuple[int, Callable[[tuple[Any, ...]], Any], Reducer] | None] = [
+    None if p[2] is None else (p[0], p[1], p[2]) for p in PLANS
+]
+"""``PLANS`` for replaying forward: (size, reader, apply), None for a kind that changes nothing."""
+BACKWARD: list[tuple[int, Callable[[tuple[Any, ...]], Any], Reducer] | None] = [
+    None if p[3] is None else (p[0], p[1], p[3]) for p in PLANS
+]
+"""``PLANS`` for replaying backward: (size, reader, revert), None for a kind that changes nothing."""
 
 READ_ONLY: frozenset[type[Event]] = frozenset(
     {

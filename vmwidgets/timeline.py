@@ -79,12 +79,12 @@ from typing import Any
 from .cursor import Cursor, TimelineMarker, _assign, _replay
 from .errors import InvalidArgument
 from .events import OperationBegan, OperationEnded, event_from_step, walk_events
-from .reducers import PLANS
+from .reducers import FORWARD
 from .state import ViewState
 
 __all__ = ["MAX_CHECKPOINT_ENTRIES", "MAX_CHECKPOINTS", "Cursor", "Operation", "Timeline", "TimelineMarker"]
 
-MAX_CHECKPOINTS = 128  # state copies a timeline keeps at most, whatever checkpoint_every is
+MAX_CHECKPOINTS = 256  # state copies a timeline keeps at most, whatever checkpoint_every is
 MAX_CHECKPOINT_ENTRIES = 1 << 24  # and their entries (ViewState.size()) in all, roughly
 PAUSED = "(recording paused)"
 DROPPED = "(earlier operations dropped)"
@@ -135,7 +135,7 @@ class Timeline(Sequence[Any]):
     def __init__(
         self,
         initial: ViewState | None = None,
-        checkpoint_every: int = 8192,
+        checkpoint_every: int = 4096,
         *,
         snapshot: Callable[[], ViewState] | None = None,
         max_events: int | None = None,
@@ -207,16 +207,16 @@ class Timeline(Sequence[Any]):
         if not steps:
             return
         entries, start, head, n = self._entries, self._start, self._head, self._n
-        append, mark, plans = entries.append, start.append, PLANS
+        append, mark, plans = entries.append, start.append, FORWARD
         count, next_cp = len(entries), self._cp_at[-1] + self._every
         for step in steps:
             append(step)  # a step is kept as recorded: an event is built when it is read
             mark(n)
             if type(step) is tuple:
                 n += 1
-                size, build, forward, _ = plans[step[0]]
-                if forward is not None:
-                    forward(build(step) if len(step) == size else event_from_step(step), head)
+                plan = plans[step[0]]
+                if plan is not None:
+                    plan[2](plan[1](step) if len(step) == plan[0] else event_from_step(step), head)
             else:  # a walk
                 n += len(step.addrs)
             count += 1

@@ -121,7 +121,7 @@ class Kernel:
         config: Config | None = None,
         *,
         record: bool = True,
-        checkpoint_every: int = 8192,
+        checkpoint_every: int = 4096,
         max_events: int | None = None,
     ) -> None:
         if config is None:
