@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Memory"]
 
-_MEM = "mm/memory.c:"
-
 
 class Memory:
     """User page tables and the pages they map: faults, copy-on-write, zap, the page cache.
@@ -87,7 +85,7 @@ class Memory:
         elif not alloc:
             return None
         else:
-            new = pt.alloc_table(parent, index, "pte", addr & ~(span - 1), _MEM + "__pte_alloc")
+            new = pt.alloc_table(parent, index, "pte", addr & ~(span - 1), "mm/memory.c:__pte_alloc")
             if new is None:
                 return None
             table = new
@@ -115,7 +113,9 @@ class Memory:
         if vma.vm_file is not None:
             return self._do_file_fault(vma, vma.vm_file, table, index, page_addr, write, prot)
         if not write and self.config.era_minor >= 32:  # 2.6.32 reinstated ZERO_PAGE for reads
-            self._install(table, index, page_addr, (self.zero_pfn << PAGE_SHIFT) | prot, _MEM + "do_anonymous_page")
+            self._install(
+                table, index, page_addr, (self.zero_pfn << PAGE_SHIFT) | prot, "mm/memory.c:do_anonymous_page"
+            )
             return True
         page = self._page_alloc.alloc(GFP_HIGHUSER, 0)  # alloc_zeroed_user_highpage_movable
         if page is None:
@@ -123,7 +123,7 @@ class Memory:
         vma.anon_vma = vma.anon_vma or object()  # anon_vma_prepare
         self._page_alloc.mem_map.mapping[page.pfn] = MAPPING_ANON
         bits = prot | _PAGE_DIRTY | (_PAGE_RW if vma.vm_flags & VM_WRITE else 0)  # maybe_mkwrite(pte_mkdirty())
-        self._install(table, index, page_addr, (page.pfn << PAGE_SHIFT) | bits, _MEM + "do_anonymous_page")
+        self._install(table, index, page_addr, (page.pfn << PAGE_SHIFT) | bits, "mm/memory.c:do_anonymous_page")
         return True
 
     def _do_file_fault(
@@ -146,11 +146,11 @@ class Memory:
             vma.anon_vma = vma.anon_vma or object()
             self._page_alloc.mem_map.mapping[page.pfn] = MAPPING_ANON
             bits = prot | _PAGE_DIRTY | _PAGE_RW
-            self._install(table, index, page_addr, (page.pfn << PAGE_SHIFT) | bits, _MEM + "__do_fault")
+            self._install(table, index, page_addr, (page.pfn << PAGE_SHIFT) | bits, "mm/memory.c:__do_fault")
             return True
         self._page_alloc.get_page(pfn, "mapped from the page cache")
         bits = prot | (_PAGE_DIRTY if write else 0)
-        self._install(table, index, page_addr, (pfn << PAGE_SHIFT) | bits, _MEM + "__do_fault")
+        self._install(table, index, page_addr, (pfn << PAGE_SHIFT) | bits, "mm/memory.c:__do_fault")
         return True
 
     def _do_wp_page(self, vma: VmAreaStruct, table: int, index: int, page_addr: int, old: int) -> bool:
@@ -162,7 +162,7 @@ class Memory:
             new = old | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED
             self._pgtable.set_entry(table, index, new)
             self._emitter.emit(
-                PteChanged, _MEM + "do_wp_page", table=table, index=index, vaddr=page_addr, old=old, new=new
+                PteChanged, "mm/memory.c:do_wp_page", table=table, index=index, vaddr=page_addr, old=old, new=new
             )
             return True
         page = self._page_alloc.alloc(GFP_HIGHUSER, 0)
@@ -174,7 +174,9 @@ class Memory:
         self._pgtable.set_entry(table, index, new)
         self._account(page.pfn, 1)
         self._account(pfn, -1)
-        self._emitter.emit(PteChanged, _MEM + "do_wp_page", table=table, index=index, vaddr=page_addr, old=old, new=new)
+        self._emitter.emit(
+            PteChanged, "mm/memory.c:do_wp_page", table=table, index=index, vaddr=page_addr, old=old, new=new
+        )
         self._put_page(pfn)
         return True
 
@@ -217,7 +219,7 @@ class Memory:
                 pt.set_entry(src[0], src[1], entry & ~_PAGE_RW)
                 self._emitter.emit(
                     PteChanged,
-                    _MEM + "copy_one_pte",
+                    "mm/memory.c:copy_one_pte",
                     table=src[0],
                     index=src[1],
                     vaddr=addr,
@@ -234,7 +236,7 @@ class Memory:
             entry &= ~_PAGE_ACCESSED  # pte_mkold; shared mappings also pte_mkclean
             if vma.vm_flags & VM_SHARED:
                 entry &= ~_PAGE_DIRTY
-            self._install(dst[0], dst[1], addr, entry, _MEM + "copy_one_pte")
+            self._install(dst[0], dst[1], addr, entry, "mm/memory.c:copy_one_pte")
         return True
 
     def change_protection(self, mm: MmStruct, vma: VmAreaStruct, prot: int) -> None:
@@ -268,7 +270,9 @@ class Memory:
             old = pt.clear_entry(*slot)
             pfn = (old & pt.addr_mask) >> PAGE_SHIFT
             self._account(pfn, -1)
-            self._emitter.emit(PteCleared, _MEM + "zap_pte_range", table=slot[0], index=slot[1], vaddr=addr, old=old)
+            self._emitter.emit(
+                PteCleared, "mm/memory.c:zap_pte_range", table=slot[0], index=slot[1], vaddr=addr, old=old
+            )
             self._put_page(pfn)
 
     def free_pgtables(self, mm: MmStruct, start: int, end: int) -> None:
@@ -288,4 +292,4 @@ class Memory:
             else:
                 parent, index = mm.pgd_pfn(), base >> 22
             if pt.entry(parent, index) & _PAGE_PRESENT:
-                pt.free_table(parent, index, _MEM + "free_pgtables")
+                pt.free_table(parent, index, "mm/memory.c:free_pgtables")

@@ -212,7 +212,7 @@ class MmStruct:
         """
         self._check_live()
         check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
-        with self._k.emitter.operation("find_vma", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma") as op:
+        with self._k.emitter.operation("find_vma", f"mm={self.name}, addr={addr:#010x}", "mm/mmap.c:find_vma") as op:
             vma = self._find_vma(addr)
             if self._k.emitter.active:  # the result is text only for the timeline
                 op.result = "NULL" if vma is None else repr(vma)
@@ -227,7 +227,9 @@ class MmStruct:
         """
         self._check_live()
         check_int("addr", addr, 0, max(self.task_size, 1 << 32) - 1)
-        with self._k.emitter.operation("find_vma_prev", f"mm={self.name}, addr={addr:#010x}", _MMAP + "find_vma_prev"):
+        with self._k.emitter.operation(
+            "find_vma_prev", f"mm={self.name}, addr={addr:#010x}", "mm/mmap.c:find_vma_prev"
+        ):
             return self._find_vma_prev(addr)
 
     def maps(self) -> str:
@@ -287,7 +289,7 @@ class MmStruct:
         emit, name = self._k.emitter.emit, self.name
         vma = self.mmap_cache
         hit = vma is not None and vma.vm_start <= addr < vma.vm_end
-        emit(MmapCacheChecked, _MMAP + "find_vma", mm=name, addr=addr, vma=vma.id if vma else None, hit=hit)
+        emit(MmapCacheChecked, "mm/mmap.c:find_vma", mm=name, addr=addr, vma=vma.id if vma else None, hit=hit)
         if hit:
             return vma
 
@@ -359,7 +361,7 @@ class MmStruct:
         if nxt is not None:
             nxt.vm_prev = vma
         emitter = self._k.emitter
-        emitter.emit(VmaLinked, _MMAP + "__vma_link_list", **self._fields(vma), prev=prev.id if prev else None)
+        emitter.emit(VmaLinked, "mm/mmap.c:__vma_link_list", **self._fields(vma), prev=prev.id if prev else None)
         emit = emitter.emit if emitter.active else None
         rb_link_node(vma.vm_rb, parent, left, self.mm_rb, emit, vma.label)
         rb_insert_color(vma.vm_rb, self.mm_rb, emit)
@@ -371,7 +373,7 @@ class MmStruct:
         return {"mm": self.name, "vma": vma.id, "vm_start": start, "vm_end": end, "vm_flags": flags,
                 "vm_pgoff": pgoff, "file": path}  # fmt: skip
 
-    def _vma_unlink(self, vma: VmAreaStruct, fn: str = _MMAP + "__vma_unlink") -> None:
+    def _vma_unlink(self, vma: VmAreaStruct, fn: str = "mm/mmap.c:__vma_unlink") -> None:
         """__vma_unlink / detach: out of the list and the tree; map_count--."""
         prev, nxt = vma.vm_prev, vma.vm_next
         if prev is None:
@@ -389,7 +391,7 @@ class MmStruct:
             self.mmap_cache = prev
         self.map_count -= 1
 
-    def _set_span(self, vma: VmAreaStruct, start: int, end: int, pgoff: int, fn: str = _MMAP + "vma_adjust") -> None:
+    def _set_span(self, vma: VmAreaStruct, start: int, end: int, pgoff: int, fn: str = "mm/mmap.c:vma_adjust") -> None:
         old = (vma.vm_start, vma.vm_end, vma.vm_pgoff)
         if old != (start, end, pgoff):
             vma.vm_start, vma.vm_end, vma.vm_pgoff = start, end, pgoff
@@ -564,7 +566,7 @@ class MmStruct:
         if found is None:
             self._k.emitter.emit(
                 AllocationFailed,
-                _MMAP + "get_unmapped_area",
+                "mm/mmap.c:get_unmapped_area",
                 what=f"mmap({length:#x})",
                 reason="no hole in the user address space is big enough (-ENOMEM)",
             )
@@ -628,7 +630,7 @@ class MmStruct:
             doomed.append(vma)
             vma = vma.vm_next
         for v in doomed:
-            self._vma_unlink(v, _MMAP + "detach_vmas_to_be_unmapped")
+            self._vma_unlink(v, "mm/mmap.c:detach_vmas_to_be_unmapped")
         if self.pgd is not None:  # unmap_region: zap the PTEs, free the page tables no VMA needs
             self._k.memory.zap_range(self, start, end)
             self._k.memory.free_pgtables(self, start, end)
@@ -646,7 +648,10 @@ _MMAP_FNS: dict[str, str] = {}  # one shared string per function: a recorded ste
 
 def _visited(mm: MmStruct, fn: str, vma: VmAreaStruct, addr: int, verdict: str) -> None:
     """One node of a find_vma/find_vma_prev descent of ``mm->mm_rb``, as an event."""
-    start, end, emit = vma.vm_start, vma.vm_end, mm._k.emitter.emit
+    emitter = mm._k.emitter
+    if not emitter.active:  # nobody listens: no event to build
+        return
+    start, end, emit = vma.vm_start, vma.vm_end, emitter.emit
     emit(
         VmaVisited,
         _MMAP_FNS.get(fn) or _MMAP_FNS.setdefault(fn, _MMAP + fn),
@@ -768,7 +773,7 @@ def expand_stack(vma: VmAreaStruct, address: int) -> int:
     if vma.vm_end - address > STACK_RLIMIT:
         return -ENOMEM
     grow = (vma.vm_start - address) >> PAGE_SHIFT
-    mm._set_span(vma, address, vma.vm_end, vma.vm_pgoff - grow, _MMAP + "expand_stack")
+    mm._set_span(vma, address, vma.vm_end, vma.vm_pgoff - grow, "mm/mmap.c:expand_stack")
     mm.total_vm += grow
     return 0
 
@@ -788,7 +793,7 @@ def exit_mmap(mm: MmStruct) -> None:
         for vma in vmas:
             memory.zap_range(mm, vma.vm_start, vma.vm_end)
     for vma in vmas:
-        mm._vma_unlink(vma, _MMAP + "remove_vma")
+        mm._vma_unlink(vma, "mm/mmap.c:remove_vma")
         mm.total_vm -= (vma.vm_end - vma.vm_start) >> PAGE_SHIFT
     if mm.pgd is not None:
         memory.free_pgtables(mm, 0, mm.task_size)
@@ -859,7 +864,7 @@ def sys_mmap_pgoff(
     file = _check_file(file)
     path = file if isinstance(file, str) else file.path if file is not None else None
     args = f"addr={addr:#x}, length={length:#x}, prot={prot}, flags={flags:#x}"
-    with mm._k.emitter.operation("mmap", args + (f", file={path}" if path else ""), _MMAP + "do_mmap_pgoff") as op:
+    with mm._k.emitter.operation("mmap", args + (f", file={path}" if path else ""), "mm/mmap.c:do_mmap_pgoff") as op:
         out = _mmap_checked(mm, addr, length, prot, flags, file, pgoff)
         op.result = errno_name(out) if out < 0 else f"{out:#010x}"
         return out
@@ -910,7 +915,7 @@ def sys_munmap(task: TaskStruct, addr: int, length: int) -> int:
     """
     mm = get_task_mm(task)
     check_ulongs(addr=addr, length=length)
-    with mm._k.emitter.operation("munmap", f"addr={addr:#010x}, length={length:#x}", _MMAP + "do_munmap") as op:
+    with mm._k.emitter.operation("munmap", f"addr={addr:#010x}, length={length:#x}", "mm/mmap.c:do_munmap") as op:
         if addr & (PAGE_SIZE - 1) or addr > mm.task_size or length > mm.task_size - addr or not length:
             out = -EINVAL
         else:
@@ -930,7 +935,7 @@ def sys_brk(task: TaskStruct, brk: int) -> int:
     """
     mm = get_task_mm(task)
     check_ulongs(brk=brk)
-    with mm._k.emitter.operation("brk", f"mm={mm.name}, brk={brk:#010x}", _MMAP + "sys_brk") as op:
+    with mm._k.emitter.operation("brk", f"mm={mm.name}, brk={brk:#010x}", "mm/mmap.c:sys_brk") as op:
         if brk >= mm.end_code:
             new, old = _page_up(brk), _page_up(mm.brk)
             if new == old:

@@ -34,8 +34,6 @@ from .mmap import ULONG_MAX, MmStruct, check_ulongs, get_task_mm, split_vma, vm_
 
 __all__ = ["mprotect_fixup", "sys_mprotect"]
 
-_MPROTECT = "mm/mprotect.c:"
-
 
 def sys_mprotect(task: TaskStruct, start: int, length: int, prot: int) -> int:
     """mm/mprotect.c:sys_mprotect: see :meth:`Task.mprotect`.
@@ -54,7 +52,7 @@ def sys_mprotect(task: TaskStruct, start: int, length: int, prot: int) -> int:
     mm = get_task_mm(task)
     check_ulongs(start=start, length=length, prot=prot)
     args = f"start={start:#010x}, length={length:#x}, prot={prot}"
-    with mm.kernel.emitter.operation("mprotect", args, _MPROTECT + "sys_mprotect") as op:
+    with mm.kernel.emitter.operation("mprotect", args, "mm/mprotect.c:sys_mprotect") as op:
         out = _do_mprotect(mm, start, length, prot)
         op.result = errno_name(out)
         return out
@@ -138,7 +136,7 @@ def mprotect_fixup(vma: VmAreaStruct, prev: VmAreaStruct | None, start: int, end
     vma.vm_flags, vma.vm_page_prot = newflags, vm_get_page_prot(mm, newflags)
     if old != newflags:
         mm.kernel.emitter.emit(
-            VmaFlagsChanged, _MPROTECT + "mprotect_fixup", mm=mm.name, vma=vma.id, old=old, new=newflags
+            VmaFlagsChanged, "mm/mprotect.c:mprotect_fixup", mm=mm.name, vma=vma.id, old=old, new=newflags
         )
     if mm.pgd is not None:
         mm.kernel.memory.change_protection(mm, vma, vma.vm_page_prot)
