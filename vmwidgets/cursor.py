@@ -15,6 +15,7 @@ swaps in the state it carries.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
@@ -76,23 +77,17 @@ def _replay(entries: list[Any], st: ViewState, done: int, target: int) -> int:
     An entry is a recorded step (a tuple, read through its kind's reader if the kind
     changes state: ``reducers.FORWARD``/``BACKWARD``), a list walk (changes nothing) or a marker."""
     if done < target:
-        forward = FORWARD
-        for e in entries[done:target]:
-            if type(e) is tuple:
-                plan = forward[e[0]]
-                if plan is not None:
-                    plan[2](plan[1](e) if len(e) == plan[0] else event_from_step(e), st)
-            elif type(e) is TimelineMarker:
-                e.forward(st)
-        return target
-    back = BACKWARD
-    for e in reversed(entries[target:done]):
+        steps: Iterable[Any] = entries[done:target]
+        plans, marker = FORWARD, TimelineMarker.forward
+    else:
+        steps, plans, marker = reversed(entries[target:done]), BACKWARD, TimelineMarker.back
+    for e in steps:
         if type(e) is tuple:
-            plan = back[e[0]]
+            plan = plans[e[0]]
             if plan is not None:
                 plan[2](plan[1](e) if len(e) == plan[0] else event_from_step(e), st)
         elif type(e) is TimelineMarker:
-            e.back(st)
+            marker(e, st)
     return target
 
 
