@@ -62,7 +62,7 @@ class Sizes:
     end_seeks: int  # seeks alternating between position 0 and len
 
 
-FULL = Sizes(boot_repeats=5, live=1000, churn_iters=2000, churn_repeats=3, events=1_000_000, seeks=200, end_seeks=20)
+FULL = Sizes(boot_repeats=40, live=1000, churn_iters=2000, churn_repeats=3, events=1_000_000, seeks=200, end_seeks=20)
 QUICK = Sizes(boot_repeats=2, live=200, churn_iters=200, churn_repeats=1, events=50_000, seeks=20, end_seeks=4)
 
 
