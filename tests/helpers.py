@@ -79,4 +79,5 @@ def observable(k: Kernel) -> tuple:
         text = mm.maps
         maps.append((mm.name, text() if callable(text) else text))
     tasks = [(t.pid, t.comm, getattr(t.mm, "name", None)) for t in k.tasks]
-    return timeline, k.view_state(), k.buddyinfo(), k.vmallocinfo(), k.dmesg(), maps, tasks
+    atomic = k.highmem.pagefault_disabled  # kmap_atomic's pagefault_disable depth: in no view
+    return timeline, k.view_state(), k.buddyinfo(), k.vmallocinfo(), k.dmesg(), maps, tasks, atomic

@@ -78,14 +78,35 @@ def vmap_purge(k: Kernel) -> None:
     _run(k.vmalloc, 4 * 4096)
 
 
+def kmap_heavy(k: Kernel) -> None:
+    """Every pkmap slot taken (the wrap, then a kmap that would sleep), kunmaps, kmap_atomic both ways."""
+    from vmwidgets import GFP_HIGHUSER, KM_USER0
+
+    n = k.layout.last_pkmap
+    pages = [_run(k.alloc_pages, GFP_HIGHUSER, 0) for _ in range(n + 1)]
+    for p in pages[:n]:
+        _run(k.kmap, p)
+    _run(k.kmap, pages[n])  # every slot in use: would sleep
+    for p in pages[1:4]:
+        _run(k.kunmap, p)
+    _run(k.kmap, pages[n])  # wraps again, flushes the three unused slots
+    _run(k.kmap_flush_unused)
+    low = _run(k.alloc_pages, GFP_KERNEL, 0)
+    _run(k.kmap, low)
+    a = _run(k.kmap_atomic, pages[n], KM_USER0)
+    _run(k.kunmap_atomic, a, KM_USER0)
+    b = _run(k.kmap_atomic, low, KM_USER0)
+    _run(k.kunmap_atomic, b, KM_USER0)
+
+
 ERAS = [
     Config(era="2.6.24", ram=64 << 20),
     Config(era="2.6.32", ram=64 << 20),
     Config(era="2.6.24", pae=True),
     Config(era="2.6.32", vmalloc_reserve=64 << 10),
 ]
-WORKLOADS = [vmlist_heavy, buddy_heavy, process_heavy, vmap_purge]
-CASES = [(e, w) for e in range(3) for w in range(3)] + [(3, 3)]
+WORKLOADS = [vmlist_heavy, buddy_heavy, process_heavy, vmap_purge, kmap_heavy]
+CASES = [(e, w) for e in range(3) for w in range(3)] + [(3, 3), (2, 4)]
 
 
 @cache

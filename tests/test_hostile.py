@@ -27,6 +27,10 @@ from vmwidgets import (
     GFP_ATOMIC,
     GFP_HIGHUSER,
     GFP_KERNEL,
+    KM_NMI_PTE,
+    KM_SOFTIRQ1,
+    KM_USER0,
+    KM_USER1,
     MAP_ANONYMOUS,
     MAP_FIXED,
     MAP_PRIVATE,
@@ -177,6 +181,17 @@ GOOD: dict[str, list[Any]] = {
         Ref("vmalloc_page"),
         Ref("user_page"),
     ],
+    "kpage": [
+        Ref("page"),
+        Ref("high_page"),
+        Ref("kmapped_page"),
+        Ref("atomic_page"),
+        Ref("freed_page"),
+        Ref("other_page"),
+        Ref("vmalloc_page"),
+    ],
+    "km_type": [KM_USER0, KM_USER1, 0, KM_SOFTIRQ1, KM_NMI_PTE],
+    "kvaddr": [Ref("atomic_vaddr"), 0xFFFB6000, 0xFFFB5000, Ref("vaddr"), 0xC0001000, Ref("kmap_vaddr")],
     "pages": [[Ref("page")], [Ref("page"), Ref("page3")], [Ref("other_page")], [Ref("freed_page")]],
     "text": ["drv_init", "my_module_init"],
     "task": [Ref("task"), Ref("other_task"), Ref("exited_task")],
@@ -259,6 +274,11 @@ class World:
         self.user_page = k.page(phys >> 12) if phys is not None else None
         self.pgd_page = mm.pgd
         self.npfn = len(k.mem_map)
+        self.high_page = k.alloc_pages(GFP_HIGHUSER, 0)
+        self.kmapped_page = k.alloc_pages(GFP_HIGHUSER, 0)
+        self.kmap_vaddr = k.kmap(self.kmapped_page)
+        self.atomic_page = k.alloc_pages(GFP_HIGHUSER, 0)
+        self.atomic_vaddr = k.kmap_atomic(self.atomic_page, KM_USER0)
         self.other_task = self.other.spawn("x")
         self.other_page = self.other.alloc_pages(GFP_KERNEL, 0)
         self.callback = lambda _event: None
@@ -364,6 +384,12 @@ CALLS = [
     Call("k.pa", ("vaddr",)),
     Call("k.va", ("paddr",)),
     Call("k.subscribe", ("callback",)),
+    Call("k.kmap", ("kpage",)),
+    Call("k.kunmap", ("kpage",)),
+    Call("k.kmap_atomic", ("kpage", "km_type")),
+    Call("k.kunmap_atomic", ("kvaddr", "km_type")),
+    Call("k.page_address", ("kpage",)),
+    Call("k.kmap_flush_unused", ()),
     Call("mm.find_vma", ("uaddr",)),
     Call("mm.find_vma_prev", ("uaddr",)),
     Call("task.mmap", ("uaddr", "size", "prot", "mflags", "file", "pgoff")),

@@ -39,6 +39,27 @@ from .model.constants import (
     VM_VPAGES,
 )
 from .model.errno import EACCES, EBADF, EINVAL, ENOMEM, EOVERFLOW, EPERM
+from .model.highmem import (
+    KM_BIO_DST_IRQ,
+    KM_BIO_SRC_IRQ,
+    KM_BOUNCE_READ,
+    KM_IRQ0,
+    KM_IRQ1,
+    KM_IRQ_PTE,
+    KM_NMI,
+    KM_NMI_PTE,
+    KM_PTE0,
+    KM_PTE1,
+    KM_SKB_DATA_SOFTIRQ,
+    KM_SKB_SUNRPC_DATA,
+    KM_SOFTIRQ0,
+    KM_SOFTIRQ1,
+    KM_SYNC_DCACHE,
+    KM_SYNC_ICACHE,
+    KM_UML_USERCOPY,
+    KM_USER0,
+    KM_USER1,
+)
 from .model.kernel import Kernel
 from .model.layout import Layout
 from .model.mm_types import (
@@ -95,6 +116,25 @@ def export_html(obj: Any, path: str | os.PathLike[str], title: str | None = None
 
 
 __all__ = [
+    "KM_BIO_DST_IRQ",
+    "KM_BIO_SRC_IRQ",
+    "KM_BOUNCE_READ",
+    "KM_IRQ0",
+    "KM_IRQ1",
+    "KM_IRQ_PTE",
+    "KM_NMI",
+    "KM_NMI_PTE",
+    "KM_PTE0",
+    "KM_PTE1",
+    "KM_SKB_DATA_SOFTIRQ",
+    "KM_SKB_SUNRPC_DATA",
+    "KM_SOFTIRQ0",
+    "KM_SOFTIRQ1",
+    "KM_SYNC_DCACHE",
+    "KM_SYNC_ICACHE",
+    "KM_UML_USERCOPY",
+    "KM_USER0",
+    "KM_USER1",
     "EACCES",
     "EBADF",
     "EINVAL",

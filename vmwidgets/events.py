@@ -64,6 +64,12 @@ __all__ = [
     "VmapAreaVisited",
     "VmlistVisited",
     "WarningPrinted",
+    # highmem (mm/highmem.c, arch/x86/mm/highmem_32.c)
+    "FixmapSlotComputed",
+    "PageAddressRead",
+    "PkmapCountChanged",
+    "PkmapSlotVisited",
+    "PkmapWaitQueued",
     "event_from_dict",
     "event_from_json",
     "event_from_step",
@@ -695,3 +701,43 @@ class RbNodeErased(Event):
     label: str
     successor: int | None
     links: tuple[Any, ...]  # (id, parent, left, right, colour) before, flat: the erased node, then each node changed
+
+
+# --- highmem: pkmap and the fixmap's kmap_atomic slots -------------------------------------------
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class PageAddressRead(Event):
+    pfn: int
+    virtual: int  # page_address(): 0 for NULL (a highmem page with no pkmap slot)
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class PkmapSlotVisited(Event):
+    nr: int  # last_pkmap_nr after the step
+    prev: int  # last_pkmap_nr before it
+    count: int  # pkmap_count[nr] as found
+    verdict: str  # "wrap" (flush follows), "free" or "busy"
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class PkmapCountChanged(Event):
+    nr: int
+    pfn: int
+    old: int
+    new: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class PkmapWaitQueued(Event):
+    pfn: int  # the page kmap could not map: every slot is in use
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class FixmapSlotComputed(Event):
+    km_type: int
+    idx: int  # FIX_KMAP_BEGIN + km_type + KM_TYPE_NR * cpu
+    vaddr: int

@@ -42,7 +42,10 @@ def view_state(k: Kernel) -> ViewState:
         roots[t.name] = t.rb_node.id
     vmas = {mm.name: {v.id: v.record for v in mm} for mm in k.mms if mm.map_count}
     lazy = {va.va_start for va in k.vmap_area_list if VmapAreas.is_lazy(va)}
+    pkmap = {nr: c for nr, c in enumerate(k.pkmap_count) if c}
     return ViewState(
+        pkmap_count=pkmap,
+        last_pkmap_nr=k.last_pkmap_nr,
         swapper_pgd=k.swapper,
         kernel_pgd_first=k.pgd_index(k.layout.page_offset),
         rb=rb,

@@ -22,6 +22,7 @@ from .events import (
     BuddyNotMerged,
     BuddySplit,
     Event,
+    FixmapSlotComputed,
     FrameAllocated,
     FrameFreed,
     FreeBlockAdded,
@@ -29,12 +30,16 @@ from .events import (
     MmapCacheChecked,
     OperationBegan,
     OperationEnded,
+    PageAddressRead,
     PageFaulted,
     PageRefChanged,
     PageTableAllocated,
     PageTableFreed,
     PgdCreated,
     PgdFreed,
+    PkmapCountChanged,
+    PkmapSlotVisited,
+    PkmapWaitQueued,
     PteChanged,
     PteCleared,
     PteInstalled,
@@ -411,6 +416,22 @@ def _unerase_node(ev: Any, s: ViewState) -> None:
 _reducer(RbNodeLinked, _link_node, _unlink_node)
 _reducer(RbNodeErased, _erase_node, _unerase_node)
 
+
+# --- highmem: pkmap_count and last_pkmap_nr (the PTEs come as PteInstalled/PteCleared) ---------------
+def _pkmap_count(s: ViewState, nr: int, value: int) -> None:
+    if value:
+        s.pkmap_count[nr] = value
+    else:  # a zero count is no entry, as in a fresh snapshot
+        s.pkmap_count.pop(nr, None)
+
+
+def _last_pkmap_nr(s: ViewState, value: int) -> None:
+    s.last_pkmap_nr = value
+
+
+_reducer(PkmapCountChanged, lambda ev, s: _pkmap_count(s, ev.nr, ev.new), lambda ev, s: _pkmap_count(s, ev.nr, ev.old))
+_reducer(PkmapSlotVisited, lambda ev, s: _last_pkmap_nr(s, ev.nr), lambda ev, s: _last_pkmap_nr(s, ev.prev))
+
 MUTATING: frozenset[type[Event]] = frozenset(APPLY)
 """The event classes that change a :class:`~vmwidgets.state.ViewState`."""
 
@@ -456,6 +477,9 @@ READ_ONLY: frozenset[type[Event]] = frozenset(
         VmapAreaVisited,
         MmapCacheChecked,
         VmaVisited,
+        PageAddressRead,
+        PkmapWaitQueued,
+        FixmapSlotComputed,
     }
 )
 """The event classes that change nothing the views draw (a new kind must be in one of the two)."""

@@ -50,6 +50,8 @@ class ViewState:
     - ``swapper_pgd``: pfn of ``swapper_pg_dir``; ``kernel_pgd_first``: its first kernel entry
       (``pgd_index(PAGE_OFFSET)``).  A new process's directory starts as a copy of its
       entries from there on (pgd_ctor), so ``PgdCreated`` need not carry them.
+    - ``pkmap_count[nr]``: the non-zero entries of mm/highmem.c's ``pkmap_count``;
+      ``last_pkmap_nr``: where map_new_virtual's circular search resumes.
     """
 
     free: dict[tuple[int, int], list[int]] = field(default_factory=dict)
@@ -68,6 +70,8 @@ class ViewState:
     vmas: dict[str, dict[int, VmaRecord]] = field(default_factory=dict)
     swapper_pgd: int | None = None
     kernel_pgd_first: int = 0
+    pkmap_count: dict[int, int] = field(default_factory=dict)
+    last_pkmap_nr: int = 0
 
     def copy(self) -> ViewState:
         """An independent copy (records are immutable, containers are copied)."""
@@ -88,6 +92,8 @@ class ViewState:
             vmas={k: v.copy() for k, v in self.vmas.items()},
             swapper_pgd=self.swapper_pgd,
             kernel_pgd_first=self.kernel_pgd_first,
+            pkmap_count=self.pkmap_count.copy(),
+            last_pkmap_nr=self.last_pkmap_nr,
         )
 
     def __repr__(self) -> str:

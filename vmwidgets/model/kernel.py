@@ -30,6 +30,7 @@ from .constants import MAX_DMA_PFN, PAGE_SHIFT, PAGE_SIZE, SIZEOF_STRUCT_PAGE, V
 from .emit import Emitter, SubscriberError
 from .fault import Access, Faults
 from .fork import Processes
+from .highmem import FixmapEntry, Highmem, fixed_addresses
 from .layout import Layout
 from .memory import Memory
 from .mmap import MmStruct
@@ -183,6 +184,7 @@ class Kernel:
         self.files = Files()
         self.processes: Processes = Processes(lay, emitter, self.pgtable, self.memory, self)
         self.faults = Faults(cfg, lay, emitter, self.pgtable, self.memory, self.processes)
+        self.highmem = Highmem(cfg, lay, emitter, self.page_alloc, self.pgtable)
 
     def _boot_log(self) -> list[str]:
         """What setup_arch (highmem_pfn_init, find_low_pfn_range) and mem_init print."""
@@ -313,6 +315,52 @@ class Kernel:
     @_doc(Faults.access)
     def access(self, task: Task, addr: int, write: bool = False, exec: bool = False, user: bool = True) -> Access:
         return self.faults.access(task, addr, write, exec, user)
+
+    # -- highmem: kmap / kmap_atomic (mm/highmem.c, arch/x86/mm/highmem_32.c) ----------------------
+    @_doc(Highmem.kmap)
+    def kmap(self, page: Page) -> int | None:
+        return self.highmem.kmap(page)
+
+    @_doc(Highmem.kunmap)
+    def kunmap(self, page: Page) -> None:
+        self.highmem.kunmap(page)
+
+    @_doc(Highmem.kmap_atomic)
+    def kmap_atomic(self, page: Page, km_type: int) -> int:
+        return self.highmem.kmap_atomic(page, km_type)
+
+    @_doc(Highmem.kunmap_atomic)
+    def kunmap_atomic(self, vaddr: int, km_type: int) -> None:
+        self.highmem.kunmap_atomic(vaddr, km_type)
+
+    @_doc(Highmem.kmap_flush_unused)
+    def kmap_flush_unused(self) -> None:
+        self.highmem.kmap_flush_unused()
+
+    @_doc(Highmem.page_address)
+    def page_address(self, page: Page) -> int | None:
+        return self.highmem.page_address(page)
+
+    @property
+    def pkmap_count(self) -> tuple[int, ...]:
+        """``int pkmap_count[LAST_PKMAP]`` (mm/highmem.c:61): 1024 entries, 512 under PAE (read-only)."""
+        return self.highmem.pkmap_count
+
+    @property
+    def last_pkmap_nr(self) -> int:
+        """``unsigned int last_pkmap_nr`` (mm/highmem.c:62): the slot map_new_virtual took or looked at last."""
+        return self.highmem.last_pkmap_nr
+
+    @property
+    def km_types(self) -> tuple[str, ...]:
+        """The era's ``enum km_type`` names in value order; ``len()`` is KM_TYPE_NR (13 or 19)."""
+        return self.highmem.km_types
+
+    @property
+    def fixed_addresses(self) -> tuple[FixmapEntry, ...]:
+        """The permanent fixmap entries in ``enum fixed_addresses`` order
+        (:func:`~vmwidgets.model.highmem.fixed_addresses`)."""
+        return fixed_addresses(self.config, self.layout)
 
     # -- state, read-only (each owned by one subsystem) -------------------------------------------
     @property

@@ -17,6 +17,7 @@ from ..events import (
     BuddyNotMerged,
     BuddySplit,
     Event,
+    FixmapSlotComputed,
     FrameAllocated,
     FrameFreed,
     FreeBlockAdded,
@@ -24,12 +25,16 @@ from ..events import (
     MmapCacheChecked,
     OperationBegan,
     OperationEnded,
+    PageAddressRead,
     PageFaulted,
     PageRefChanged,
     PageTableAllocated,
     PageTableFreed,
     PgdCreated,
     PgdFreed,
+    PkmapCountChanged,
+    PkmapSlotVisited,
+    PkmapWaitQueued,
     PteChanged,
     PteCleared,
     PteInstalled,
@@ -196,6 +201,11 @@ def _address(f: Focus, ev: PageFaulted | SignalSent) -> None:
     f.span = (ev.addr & ~0xFFF, (ev.addr & ~0xFFF) + 4096)
 
 
+def _page_span(f: Focus, vaddr: int) -> None:
+    if vaddr:
+        f.span = (vaddr, vaddr + 4096)
+
+
 def _nothing(f: Focus, ev: Event) -> None:
     """Steps that change nothing drawn (an operation's bracket, a warning, a TLB flush, a _count)."""
 
@@ -243,6 +253,12 @@ RULES: dict[type, _Rule] = {
     RbRotatedRight: lambda f, ev: _rb(f, ev.tree, ev.node, ev.pivot),
     PageFaulted: _address,
     SignalSent: _address,
+    # highmem: the pkmap or fixmap page the step is about (its PTE, when one changes, comes as PteInstalled)
+    PageAddressRead: lambda f, ev: _page_span(f, ev.virtual),
+    PkmapSlotVisited: _nothing,
+    PkmapCountChanged: _nothing,
+    PkmapWaitQueued: _nothing,
+    FixmapSlotComputed: lambda f, ev: _page_span(f, ev.vaddr),
 }
 """Each event kind's highlights (tests/test_event_coverage.py checks every kind has one)."""
 

@@ -16,6 +16,7 @@ from ..events import (
     BuddyNotMerged,
     BuddySplit,
     Event,
+    FixmapSlotComputed,
     FrameAllocated,
     FrameFreed,
     FreeBlockAdded,
@@ -23,12 +24,16 @@ from ..events import (
     MmapCacheChecked,
     OperationBegan,
     OperationEnded,
+    PageAddressRead,
     PageFaulted,
     PageRefChanged,
     PageTableAllocated,
     PageTableFreed,
     PgdCreated,
     PgdFreed,
+    PkmapCountChanged,
+    PkmapSlotVisited,
+    PkmapWaitQueued,
     PteChanged,
     PteCleared,
     PteInstalled,
@@ -409,3 +414,50 @@ def _rb_rotated_right(ev: Any, names: dict[int, str] | None) -> str:
 def _rb_node_erased(ev: Any, names: dict[int, str] | None) -> str:
     how = "" if ev.successor is None else f"; its successor {_n(ev.successor, names)} takes its place and colour"
     return f"Node {ev.label or _n(ev.node, names)} is unlinked from {ev.tree}{how}."
+
+
+# --- highmem: pkmap and kmap_atomic ----------------------------------------------------------
+
+
+@_says(PageAddressRead)
+def _page_address_read(ev: Any, names: dict[int, str] | None) -> str:
+    if not ev.virtual:
+        return f"page_address of highmem frame {ev.pfn:#x} is NULL: it has no pkmap slot yet."
+    return f"page_address of frame {ev.pfn:#x} is {_h(ev.virtual)}."
+
+
+@_says(PkmapSlotVisited)
+def _pkmap_slot_visited(ev: Any, names: dict[int, str] | None) -> str:
+    if ev.verdict == "wrap":
+        return "last_pkmap_nr wraps to 0: every unused slot (count 1) is flushed before the search goes on."
+    if ev.verdict == "free":
+        return f"pkmap slot {ev.nr} has count 0: free and flushed, so the page takes it."
+    return f"pkmap slot {ev.nr} has count {ev.count}: not free, the search moves on."
+
+
+@_says(PkmapCountChanged)
+def _pkmap_count_changed(ev: Any, names: dict[int, str] | None) -> str:
+    if ev.new == 0:
+        return f"pkmap slot {ev.nr} had no user: its count drops to 0 and frame {ev.pfn:#x} loses its address."
+    if ev.old == 0:
+        return f"pkmap slot {ev.nr} now maps frame {ev.pfn:#x}: count 1, and page_address points there."
+    users = ev.new - 1
+    return (
+        f"pkmap_count[{ev.nr}] goes from {ev.old} to {ev.new}: frame {ev.pfn:#x} has {users} user{'s' * (users != 1)}."
+    )
+
+
+@_says(PkmapWaitQueued)
+def _pkmap_wait_queued(ev: Any, names: dict[int, str] | None) -> str:
+    return (
+        f"Every pkmap slot is in use: kmap of frame {ev.pfn:#x} would sleep on pkmap_map_wait "
+        "until a kunmap frees one (the model returns None)."
+    )
+
+
+@_says(FixmapSlotComputed)
+def _fixmap_slot_computed(ev: Any, names: dict[int, str] | None) -> str:
+    return (
+        f"km_type {ev.km_type} on CPU 0 is fixmap index {ev.idx}: "
+        f"address {_h(ev.vaddr)}, that many pages below FIXADDR_TOP."
+    )

@@ -1,0 +1,1 @@
+"""Independent references written from the kernel sources, to compare the model against."""

@@ -1,0 +1,264 @@
+"""kmap/kunmap (the pkmap band) and kmap_atomic (the fixmap's KM slots), both eras, PAE on and off.
+
+Rules and sources: mm/highmem.c map_new_virtual (2.6.24 lines 116-164, 2.6.32 139-187),
+flush_all_zero_pkmaps (69-105 / 88-127), kmap_high (166-184 / 197-213), kunmap_high
+(188-225 / 250-288); arch/x86/mm/highmem_32.c kmap/kunmap (4-19 / 5-20), kmap_atomic_prot
+and kunmap_atomic (29-76 / 30-77); enum km_type (include/asm-x86/kmap_types.h 10-25,
+include/asm-generic/kmap_types.h 10-32); LAST_PKMAP (asm-x86/highmem.h 41-45,
+asm/pgtable_32_types.h 34-38).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from reference.highmem import Pkmap, kmap_atomic_addr
+
+import vmwidgets
+from vmwidgets import GFP_HIGHUSER, GFP_KERNEL, KM_USER0, KM_USER1, Config, InvalidArgument, Kernel, PageStateError
+from vmwidgets.events import (
+    FixmapSlotComputed,
+    PageAddressRead,
+    PkmapCountChanged,
+    PkmapSlotVisited,
+    PkmapWaitQueued,
+    PteCleared,
+    TlbFlushed,
+    event_from_json,
+)
+from vmwidgets.reducers import apply
+
+CONFIGS = [
+    Config(era="2.6.24"),
+    Config(era="2.6.24", pae=True),
+    Config(era="2.6.32"),
+    Config(era="2.6.32", pae=True),
+]
+IDS = ["2.6.24", "2.6.24-pae", "2.6.32", "2.6.32-pae"]
+
+
+def highpages(k: Kernel, n: int) -> list:
+    out = [k.alloc_pages(GFP_HIGHUSER, 0) for _ in range(n)]
+    assert all(p is not None and p.zone == "HighMem" for p in out)
+    return out
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=IDS)
+def test_last_pkmap_and_the_first_slots(cfg: Config) -> None:
+    k = Kernel(cfg, record=False)
+    n = 512 if cfg.pae else 1024
+    assert len(k.pkmap_count) == n == k.layout.last_pkmap
+    a, b = highpages(k, 2)
+    base = k.layout.pkmap_base
+    assert k.kmap(a) == base + 4096  # the pre-increment: slot 1 first
+    assert k.kmap(b) == base + 2 * 4096
+    assert k.kmap(a) == base + 4096  # mapped already: same slot, one more user
+    assert k.pkmap_count[:3] == (0, 3, 2) and k.last_pkmap_nr == 2
+    for addr, p in ((base + 4096, a), (base + 8192, b)):
+        assert k.translate(addr).phys == p.phys_addr
+    k.kunmap(a)
+    k.kunmap(a)
+    assert k.pkmap_count[1] == 1 and k.translate(base + 4096).phys == a.phys_addr  # the PTE stays
+    assert k.page_address(a) == base + 4096
+    assert k.kmap(a) == base + 4096 and k.pkmap_count[1] == 2  # reused without a search
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=IDS)
+def test_lowmem_pages_take_no_slot(cfg: Config) -> None:
+    k = Kernel(cfg, record=False)
+    p = k.alloc_pages(GFP_KERNEL, 0)
+    assert k.kmap(p) == k.layout.page_offset + p.phys_addr
+    k.kunmap(p)
+    k.kunmap(p)  # the kernel keeps no count for lowmem: nothing to refuse
+    assert not any(k.pkmap_count) and k.last_pkmap_nr == 0
+    assert k.kmap_atomic(p, KM_USER0) == k.layout.page_offset + p.phys_addr
+    k.kunmap_atomic(k.layout.page_offset + p.phys_addr, KM_USER0)
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=IDS)
+def test_wrap_flushes_unused_slots_and_keeps_used_ones(cfg: Config) -> None:
+    k = Kernel(cfg)
+    n = k.layout.last_pkmap
+    pages = highpages(k, n + 1)
+    base = k.layout.pkmap_base
+    for p in pages[: n - 1]:  # slots 1 .. n-1
+        k.kmap(p)
+    k.kunmap(pages[0])  # slot 1 unused but mapped (count 1)
+    start = len(k.timeline)
+    assert k.kmap(pages[n - 1]) == base  # wraps: the flush frees slot 1, then slot 0 is free
+    events = list(k.timeline)[start:]
+    cleared = [e for e in events if type(e) is PteCleared]
+    assert [e.vaddr for e in cleared] == [base + 4096]
+    flushes = [e for e in events if type(e) is TlbFlushed]
+    assert [(e.start, e.end) for e in flushes] == [(base, base + n * 4096)]
+    assert k.pkmap_count[0] == 2 and k.pkmap_count[1] == 0 and k.page_address(pages[0]) is None
+    assert not k.translate(base + 4096).ok
+    assert k.kmap(pages[n]) == base + 4096  # the flushed slot is the next free one
+    assert k.timeline.head == k.view_state()
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=IDS)
+def test_every_slot_in_use_would_sleep(cfg: Config) -> None:
+    k = Kernel(cfg)
+    n = k.layout.last_pkmap
+    pages = highpages(k, n + 1)
+    for p in pages[:n]:
+        assert k.kmap(p) is not None
+    start = len(k.timeline)
+    assert k.kmap(pages[n]) is None
+    events = list(k.timeline)[start:]
+    assert type(events[-2]) is PkmapWaitQueued and events[-2].pfn == pages[n].pfn
+    visits = [e for e in events if type(e) is PkmapSlotVisited]
+    # the wrap to slot 0 resets the budget to LAST_PKMAP (map_new_virtual), so 2n-1 slots are looked at
+    assert len([e for e in visits if e.verdict == "busy"]) == 2 * n - 1
+    k.kunmap(pages[5])  # slot 6 has no user now; the next search wraps, flushes it and takes it
+    assert k.kmap(pages[n]) == k.layout.pkmap_base + 6 * 4096
+
+
+def test_kunmap_of_a_page_with_no_user_is_refused() -> None:
+    k = Kernel(record=False)
+    (a,) = highpages(k, 1)
+    with pytest.raises(PageStateError):
+        k.kunmap(a)
+    k.kmap(a)
+    k.kunmap(a)
+    before = (k.pkmap_count, k.last_pkmap_nr)
+    with pytest.raises(PageStateError):
+        k.kunmap(a)
+    assert (k.pkmap_count, k.last_pkmap_nr) == before
+
+
+def test_refused_pages_change_nothing() -> None:
+    k, other = Kernel(), Kernel(record=False)
+    (a,) = highpages(k, 1)
+    freed = k.alloc_pages(GFP_HIGHUSER, 0)
+    k.free_pages(freed, 0)
+    n = len(k.timeline)
+    for bad in (other.alloc_pages(GFP_HIGHUSER, 0), freed, None, 5):
+        with pytest.raises(vmwidgets.VmError):
+            k.kmap(bad)
+        with pytest.raises(vmwidgets.VmError):
+            k.kmap_atomic(bad, KM_USER0)
+    for t in (-1, 13, 1.0, None, True):
+        with pytest.raises(InvalidArgument):
+            k.kmap_atomic(a, t)
+    assert len(k.timeline) == n and not any(k.pkmap_count)
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=IDS)
+def test_kmap_atomic_address_per_type(cfg: Config) -> None:
+    k = Kernel(cfg, record=False)
+    nr = 19 if cfg.era_minor >= 28 else 13
+    assert len(k.km_types) == nr and k.km_types[KM_USER0] == "KM_USER0"
+    pages = highpages(k, nr)
+    for t, p in enumerate(pages):
+        v = k.kmap_atomic(p, t)
+        assert v == kmap_atomic_addr(t) == 0xFFFFF000 - (70 + t) * 4096
+        assert k.translate(v).phys == p.phys_addr
+    with pytest.raises(InvalidArgument):  # no nesting of one type (BUG_ON(!pte_none))
+        k.kmap_atomic(pages[0], KM_USER1)
+    for t in range(nr):
+        k.kunmap_atomic(kmap_atomic_addr(t) + 12, t)  # any address inside the page
+        assert not k.translate(kmap_atomic_addr(t)).ok
+    with pytest.raises(InvalidArgument):  # nothing left to undo
+        k.kunmap_atomic(kmap_atomic_addr(KM_USER0), KM_USER0)
+
+
+def test_kmap_atomic_user0_is_0xfffb6000_and_user1_a_page_below() -> None:
+    for era in ("2.6.24", "2.6.32"):
+        k = Kernel(Config(era=era), record=False)
+        a, b = highpages(k, 2)
+        assert k.kmap_atomic(a, KM_USER0) == 0xFFFB6000
+        assert k.kmap_atomic(b, KM_USER1) == 0xFFFB5000
+        with pytest.raises(vmwidgets.AddressError):  # neither KM_USER0's slot nor lowmem
+            k.kunmap_atomic(0xFFFB5000, KM_USER0)
+
+
+def test_the_era_differs_in_km_types_and_the_wrap_flush() -> None:
+    assert vmwidgets.KM_NMI_PTE == 18
+    with pytest.raises(InvalidArgument):
+        Kernel(Config(era="2.6.24"), record=False).kmap_atomic(None, vmwidgets.KM_NMI)
+    k24, k32 = Kernel(Config(era="2.6.24")), Kernel(Config(era="2.6.32"))
+    for k in (k24, k32):
+        n = k.layout.last_pkmap
+        for p in highpages(k, n - 1):
+            k.kmap(p)  # all in use: the wrap clears nothing
+        k.kmap(highpages(k, 1)[0])
+    flushed = [any(type(e) is TlbFlushed for e in k.timeline) for k in (k24, k32)]
+    assert flushed == [True, False]  # 2.6.24 flushes on every wrap, 2.6.32 only after clearing
+
+
+def test_fixmap_entries_in_enum_order() -> None:
+    names24 = [e.name for e in Kernel(Config(era="2.6.24"), record=False).fixed_addresses]
+    names32 = [e.name for e in Kernel(Config(era="2.6.32"), record=False).fixed_addresses]
+    assert names24[-4:] == ["FIX_KMAP_BEGIN", "FIX_ACPI_BEGIN", "FIX_PCIE_MCFG", "FIX_PARAVIRT_BOOTMAP"]
+    assert names32[-5:] == [
+        "FIX_KMAP_BEGIN",
+        "FIX_PCIE_MCFG",
+        "FIX_PARAVIRT_BOOTMAP",
+        "FIX_TEXT_POKE1",
+        "FIX_TEXT_POKE0",
+    ]
+    k = Kernel(Config(era="2.6.24"), record=False)
+    kmap = next(e for e in k.fixed_addresses if e.name == "FIX_KMAP_BEGIN")
+    assert (kmap.first, kmap.last) == (70, 173)  # 13 types x 8 CPUs fill the 720 kB fixmap
+    last = k.fixed_addresses[-1]
+    # index i covers [FIXADDR_TOP - i*4K, +4K): the band's lowest page is P, the first boot slot
+    assert last.last + 1 == k.config.fixmap_pages and last.start == k.layout.fixaddr_start + 4096
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=IDS)
+@pytest.mark.parametrize("seed", range(3))
+def test_random_kmap_kunmap_match_the_reference(cfg: Config, seed: int) -> None:
+    rng = random.Random(seed)
+    k = Kernel(cfg, record=False)
+    n = k.layout.last_pkmap
+    ref = Pkmap(n, k.layout.pkmap_base, flush_always=cfg.era_minor < 28)
+    pages = highpages(k, n + 40)
+    held: list = []
+    for _ in range(4 * n):
+        if held and rng.random() < 0.45:
+            p = held.pop(rng.randrange(len(held)))
+            k.kunmap(p)
+            ref.kunmap(p.pfn)
+        else:
+            p = rng.choice(pages)
+            got, want = k.kmap(p), ref.kmap(p.pfn)
+            assert got == want
+            if got is not None:
+                held.append(p)
+        assert k.last_pkmap_nr == ref.last
+    assert list(k.pkmap_count) == ref.count
+    for slot, pfn in ref.pte.items():
+        assert k.translate(ref.base + slot * 4096).phys == pfn << 12
+
+
+def test_replay_of_kmaps_matches_the_model() -> None:
+    k = Kernel(Config(era="2.6.32", pae=True), checkpoint_every=64)
+    pages = highpages(k, 600)
+    for i, p in enumerate(pages):
+        k.kmap(p)
+        if i % 3:
+            k.kunmap(p)
+    state = k.timeline.seek(0).copy()
+    for ev in k.timeline:
+        apply(ev, state)
+    assert state == k.view_state() == k.timeline.head
+    assert state.last_pkmap_nr == k.last_pkmap_nr and sum(state.pkmap_count.values()) == sum(k.pkmap_count)
+    assert k.timeline.seek(0).pkmap_count == {}
+
+
+def test_highmem_events_round_trip_through_json() -> None:
+    k = Kernel(Config(era="2.6.32", pae=True))
+    pages = highpages(k, 513)
+    for p in pages:
+        k.kmap(p)  # the last one would sleep
+    k.kunmap_atomic(k.kmap_atomic(pages[0], KM_USER0), KM_USER0)
+    kinds = {PageAddressRead, PkmapSlotVisited, PkmapCountChanged, PkmapWaitQueued, FixmapSlotComputed}
+    seen = set()
+    for e in k.timeline:
+        if type(e) in kinds and type(e) not in seen:
+            seen.add(type(e))
+            assert event_from_json(e.to_json()) == e
+    assert seen == kinds
