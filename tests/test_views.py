@@ -469,3 +469,30 @@ def test_the_marked_address_and_the_steps_span_labels_do_not_overlap() -> None:
     )
     ys = [node(scene, key)["y"] for key in ("mark:t", "span:t")]
     assert abs(ys[0] - ys[1]) >= 12, ys
+
+
+def test_layout_view_shows_pkmap_slots_and_kmap_atomic_pages_and_steps_back() -> None:
+    from vmwidgets import GFP_HIGHUSER, KM_USER0
+
+    k = Kernel()
+    pages = [k.alloc_pages(GFP_HIGHUSER, 0) for _ in range(3)]
+    before = len(k.timeline)
+    for p in pages:
+        k.kmap(p)
+    k.kunmap(pages[2])  # slot 3: count 1, unused but mapped
+    a = k.kmap_atomic(pages[0], KM_USER0)
+    view = LayoutView(k)
+    player = Player(k, [view])
+    sc = scenes([view])[0]
+    ticks = [n for n in sc["nodes"] if n["id"].startswith("pk:") and n["id"] != "pk:sum"]
+    assert ticks and all("k-area" in n["cls"] for n in ticks)
+    assert "2 in use, 1 unused (last_pkmap_nr 3)" in str(node(sc, "pk:sum"))
+    assert node(sc, f"fx:{a:x}") is not None and "KM_USER0" in str(node(sc, "fx:sum"))
+    player.seek(before)
+    sc = scenes([view])[0]
+    assert not [n for n in sc["nodes"] if n["id"].startswith(("pk:", "fx:"))]
+    player.seek(len(k.timeline))
+    assert node(scenes([view])[0], f"fx:{a:x}") is not None
+    k.kunmap_atomic(a, KM_USER0)
+    player.seek(len(k.timeline))
+    assert node(scenes([view])[0], f"fx:{a:x}") is None

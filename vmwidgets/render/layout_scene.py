@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 
+from ..model.highmem import FIX_KMAP_BEGIN, KM_TYPES_2_6_32
 from ..model.layout import Region
 from ..state import ViewState
 from .focus import Focus
@@ -24,6 +25,7 @@ __all__ = [
     "Scale",
     "VMALLOC_H",
     "band_heights",
+    "highmem_marks",
     "layout_scene",
 ]
 
@@ -66,6 +68,61 @@ class Scale:
         i = max(0, bisect_right(self.starts, addr) - 1)
         r = self.regions[i]
         return self.y0[i] - self.heights[i] * (min(addr, r.end) - r.start) / r.size
+
+
+def highmem_marks(kernel: Sequence[Region], sc: Scale, state: ViewState, f: Focus) -> list[Item]:
+    """The pkmap slots with a non-zero count (kmap) and the fixmap pages mapped (kmap_atomic) as
+    ticks inside their bands, slots sharing a pixel row drawn as one; unused slots (count 1,
+    mapped until the next wrap's flush) dashed like a lazily freed area; a summary label."""
+    out: list[Item] = []
+    pk = next((r for r in kernel if r.kind == "pkmap"), None)
+    fx = next((r for r in kernel if r.kind == "fixmap"), None)
+    span = f.span[0] if f.span else None
+    x, w = BAND_X + 72, 50  # between the band's name and its size
+    if pk is not None and state.pkmap_count:
+        rows: dict[int, list[int]] = {}
+        for nr in sorted(state.pkmap_count):
+            rows.setdefault(int(sc.y(pk.start + (nr << 12))), []).append(nr)
+        for row, nrs in rows.items():
+            used = [nr for nr in nrs if state.pkmap_count[nr] >= 2]
+            cls = "k-area" + ("" if used else " k-lazy")
+            if span is not None and any(pk.start + (nr << 12) == span for nr in nrs):
+                cls += " hl"
+            counts = ", ".join(f"{nr}: {state.pkmap_count[nr]}" for nr in nrs[:8]) + (" …" if len(nrs) > 8 else "")
+            tip = f"pkmap slots (pkmap_count) {counts}"
+            out.append(box(f"pk:{nrs[0]}", x, row - 1.5, [], cls, w=w, h=3, tip=tip))
+        used_n = sum(1 for c in state.pkmap_count.values() if c >= 2)
+        text = f"kmap: {used_n} in use, {len(state.pkmap_count) - used_n} unused (last_pkmap_nr {state.last_pkmap_nr})"
+        out.append(label("pk:sum", AREA_X, sc.y(pk.start) - ROW - 3, text))
+    if fx is not None:
+        mapped: list[tuple[int, int, int]] = []  # (vaddr, table, index)
+        for pfn, (level, base) in state.table_meta.items():
+            if level == "pte" and fx.start - (4 << 20) <= base < fx.end:
+                for idx in state.tables.get(pfn, {}):
+                    vaddr = base + (idx << 12)
+                    if fx.start <= vaddr < fx.end:
+                        mapped.append((vaddr, pfn, idx))
+        for vaddr, pfn, idx in sorted(mapped):
+            km = ((fx.end - vaddr) >> 12) - FIX_KMAP_BEGIN
+            name = KM_TYPES_2_6_32[km] if 0 <= km < len(KM_TYPES_2_6_32) else f"fixmap index {km + FIX_KMAP_BEGIN}"
+            cls = "k-area" + (" hl" if (pfn, idx) in f.entries or vaddr == span else "")
+            out.append(
+                box(
+                    f"fx:{vaddr:x}",
+                    x,
+                    sc.y(vaddr) - 1.5,
+                    [],
+                    cls,
+                    w=w,
+                    h=3,
+                    tip=f"{name} at {vaddr:#010x} (kmap_atomic)",
+                )
+            )
+        if mapped:
+            names = sorted({((fx.end - v) >> 12) - FIX_KMAP_BEGIN for v, _, _ in mapped})
+            text = "kmap_atomic: " + ", ".join(KM_TYPES_2_6_32[k] if 0 <= k < 19 else "?" for k in names[:4])
+            out.append(label("fx:sum", AREA_X, sc.y(fx.end) + 2, text + (" …" if len(names) > 4 else "")))
+    return out
 
 
 def layout_scene(
@@ -188,6 +245,7 @@ def layout_scene(
     flush()
     if shown < len(state.vmlist):
         nodes.append(label("al:more", AREA_X, label_y + ROW, f"⋯ {len(state.vmlist) - shown} more"))
+    nodes += highmem_marks(kernel, sc, state, f)
     # VMAs inside user space, to scale; those sharing a pixel row (and not touched or
     # selected) are drawn as one box, so 1,000 small mappings stay a few boxes
     vmas = sorted(state.vmas.get(mm, {}).items(), key=lambda kv: kv[1][0]) if mm else []
