@@ -17,7 +17,6 @@ its ``kunmap_atomic`` checks are made (as errors) so a wrong address is caught.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..errors import AddressError, InvalidArgument, PageStateError, check_int
@@ -159,7 +158,8 @@ def fixed_addresses(config: Config, layout: Layout) -> tuple[FixmapEntry, ...]:
     The options are a distro's (see :data:`FIX_KMAP_BEGIN`); NR_CPUS is whatever fills the
     configured fixmap size (``Config.fixmap_kb``): 8 for the defaults of 720 kB (2.6.24) and
     904 kB (2.6.32).  Slots the size leaves over, if any, lie unnamed between FIX_KMAP_END and
-    the era's last entries.  2.6.24 has FIX_ACPI_BEGIN..END; 2.6.32 drops it and adds
+    the era's last entries; a size too small for one CPU's slots still lists them (they then
+    reach below FIXADDR_START).  2.6.24 has FIX_ACPI_BEGIN..END; 2.6.32 drops it and adds
     FIX_TEXT_POKE1/0."""
     p = config.fixmap_pages
     tail = _TAIL_32 if config.era_minor >= 28 else _TAIL_24
@@ -274,8 +274,9 @@ class Highmem:
 
         When every slot is in use the kernel sleeps on ``pkmap_map_wait`` until a kunmap;
         with one thread nobody would wake it, so the model reports the sleep as a
-        ``PkmapWaitQueued`` event and returns None: kunmap a page and call again.  Refuses a
-        page of another kernel, a free page or a stale handle (:class:`~vmwidgets.PageStateError`).
+        ``PkmapWaitQueued`` event and returns None: kunmap a page and call again.  Refuses
+        anything but a page of this kernel (:class:`~vmwidgets.InvalidArgument`) and a free
+        page or stale handle (:class:`~vmwidgets.PageStateError`), before any step.
         2.6.24 flushes the TLB on every wrap; 2.6.32 only when a slot was cleared."""
         p = self._check_page(page)
         with self._emitter.operation("kmap", f"pfn={p.pfn:#x}", _KMAP) as op:
@@ -466,14 +467,3 @@ class Highmem:
             else:
                 op.result = "lowmem: nothing mapped"
             self.pagefault_disabled -= 1
-
-    def pkmap_pages(self) -> Sequence[tuple[int, int, int]]:
-        """``(nr, pfn, count)`` of every slot with a non-zero count (for views and lessons)."""
-        base = self._pkmap_base() if self.layout.pkmap_base is not None else 0
-        out = []
-        for nr, c in enumerate(self._count):
-            if c:
-                slot = self._pgtable.pte_slot(base + (nr << PAGE_SHIFT))
-                entry = self._pgtable.entry(*slot) if slot is not None else 0
-                out.append((nr, (entry & self._pgtable.addr_mask) >> PAGE_SHIFT, c))
-        return out
