@@ -94,6 +94,7 @@ MODEL_RANKS = {
     "page_alloc": 1,
     "pgtable": 2,
     "vmap_area": 3,
+    "highmem": 3,  # page tables and frames only, as mm/highmem.c
     "vmalloc": 4,
     "vfs": 5,
     "memory": 5,
