@@ -277,7 +277,14 @@ class Highmem:
         ``PkmapWaitQueued`` event and returns None: kunmap a page and call again.  Refuses
         anything but a page of this kernel (:class:`~vmwidgets.InvalidArgument`) and a free
         page or stale handle (:class:`~vmwidgets.PageStateError`), before any step.
-        2.6.24 flushes the TLB on every wrap; 2.6.32 only when a slot was cleared."""
+        2.6.24 flushes the TLB on every wrap; 2.6.32 only when a slot was cleared.
+
+        >>> from vmwidgets import Kernel, GFP_HIGHUSER
+        >>> k = Kernel()
+        >>> page = k.alloc_pages(GFP_HIGHUSER)
+        >>> hex(k.kmap(page)), k.pkmap_count[1], k.last_pkmap_nr
+        ('0xff801000', 2, 1)
+        """
         p = self._check_page(page)
         with self._emitter.operation("kmap", f"pfn={p.pfn:#x}", _KMAP) as op:
             v = self._page_address(p.pfn)
@@ -409,7 +416,15 @@ class Highmem:
         era's enum (13 types in 2.6.24, 19 in 2.6.32) raises
         :class:`~vmwidgets.InvalidArgument`; so does a type whose slot is still mapped (the
         kernel's ``BUG_ON(!pte_none(...))``: no nesting of one type).  2.6.32 adds
-        debug_kmap_atomic (only under CONFIG_DEBUG_HIGHMEM, not modelled)."""
+        debug_kmap_atomic (only under CONFIG_DEBUG_HIGHMEM, not modelled).
+
+        >>> from vmwidgets import Kernel, GFP_HIGHUSER, KM_USER0, KM_USER1
+        >>> k = Kernel()
+        >>> hex(k.kmap_atomic(k.alloc_pages(GFP_HIGHUSER), KM_USER0))
+        '0xfffb6000'
+        >>> hex(k.kmap_atomic(k.alloc_pages(GFP_HIGHUSER), KM_USER1))
+        '0xfffb5000'
+        """
         p = self._check_page(page)
         t = self._check_type(km_type)
         idx = t  # + KM_TYPE_NR * smp_processor_id(), which is 0
