@@ -366,7 +366,7 @@ class Highmem:
         """``void kmap_flush_unused(void)`` (mm/highmem.c:kmap_flush_unused): flush_all_zero_pkmaps
         now: every slot with count 1 is cleared (count 0, PTE and page_address gone), then the
         TLB is flushed (2.6.32: only if a slot was cleared).  ``last_pkmap_nr`` stays.  Nothing
-        without CONFIG_HIGHMEM (include/linux/highmem.h:60 makes it an empty macro)."""
+        without CONFIG_HIGHMEM (an empty macro: include/linux/highmem.h line 60, 73 in 2.6.32)."""
         with self._emitter.operation("kmap_flush_unused", "", _FLUSH_UNUSED) as op:
             if self.layout.pkmap_base is None:  # without CONFIG_HIGHMEM it is an empty macro
                 op.result = "no CONFIG_HIGHMEM: nothing to flush"
