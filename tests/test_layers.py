@@ -96,9 +96,10 @@ MODEL_RANKS = {
     "vmap_area": 3,
     "vmalloc": 4,
     "vfs": 5,
-    "memory": 5,
+    "memory": 6,  # its faults call mm/rmap.c:anon_vma_prepare, which calls into mm/mmap.c
     "validate": 6,
     "mmap": 6,
+    "rmap": 6,
     "mprotect": 7,
     "fork": 7,
     "fault": 8,
