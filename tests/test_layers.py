@@ -97,9 +97,10 @@ MODEL_RANKS = {
     "highmem": 3,  # page tables and frames only, as mm/highmem.c
     "vmalloc": 4,
     "vfs": 5,
-    "memory": 5,
+    "memory": 6,  # its faults call mm/rmap.c:anon_vma_prepare, which calls into mm/mmap.c
     "validate": 6,
     "mmap": 6,
+    "rmap": 6,
     "mprotect": 7,
     "fork": 7,
     "fault": 8,

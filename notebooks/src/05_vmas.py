@@ -92,7 +92,7 @@ CELLS = [
     | `vm_next` | the next VMA by address: the VMAs form a sorted singly linked list starting at `mm->mmap` |
     | `vm_prev` | the previous VMA; added in 2.6.36 (2.6.32.y has it backported). **2.6.24 has no `vm_prev`**: to get the VMA before another it calls `find_vma_prev`, which walks the tree |
     | `vm_rb` | the VMA's node in the red-black tree `mm->mm_rb` (§3) |
-    | `vm_flags` | `VM_READ`/`WRITE`/`EXEC`, what `mprotect` may later allow (`VM_MAYREAD` …), `VM_SHARED`, `VM_GROWSDOWN` (a stack), `VM_ACCOUNT` (counted against the memory commit limit) … |
+    | `vm_flags` | `VM_READ`/`WRITE`/`EXEC`, what `mprotect` may later allow (`VM_MAYREAD` …), `VM_SHARED`, `VM_GROWSDOWN` (a stack), `VM_ACCOUNT` (counted against the memory commit limit), `VM_CAN_NONLINEAR` (a file mapping whose pages come from `->fault`) … |
     | `vm_page_prot` | the page-table bits each PTE of this VMA will get, looked up from the low four bits of `vm_flags` |
     | `vm_pgoff` | offset into the file in pages; for anonymous memory, `vm_start >> 12` |
     | `vm_file` | the open file mapped, or NULL for anonymous memory |
@@ -104,11 +104,11 @@ CELLS = [
     (`anon_vma_node`). Walk the list the way C does, `vma = mm->mmap; vma = vma->vm_next`:
     """),
     code("""
-    print("vm_start   vm_end     vm_flags  vm_pgoff  vm_page_prot  vm_file")
+    print("vm_start   vm_end       vm_flags  vm_pgoff  vm_page_prot  vm_file")
     vma = mm.mmap  # the list head, mm->mmap
     while vma:
         name = vma.vm_file.path if vma.vm_file else "NULL (anonymous)"
-        flags, prot = f"{vma.vm_flags:#8x}", f"{vma.vm_page_prot:#12x}"
+        flags, prot = f"{vma.vm_flags:#10x}", f"{vma.vm_page_prot:#12x}"
         print(f"{vma.vm_start:08x}   {vma.vm_end:08x}   {flags}  {vma.vm_pgoff:#8x}  {prot}  {name}")
         vma = vma.vm_next
     data = mm.find_vma(0x0804C000)

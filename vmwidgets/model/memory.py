@@ -29,6 +29,7 @@ from .mm_types import VM_MAYWRITE, VM_SHARED, VM_WRITE
 from .page import MAPPING_ANON, MAPPING_FILE
 from .page_alloc import PageAllocator
 from .pgtable import PageTables
+from .rmap import anon_vma_prepare
 
 if TYPE_CHECKING:
     from .config import Config
@@ -117,10 +118,10 @@ class Memory:
                 table, index, page_addr, (self.zero_pfn << PAGE_SHIFT) | prot, "mm/memory.c:do_anonymous_page"
             )
             return True
+        anon_vma_prepare(vma)  # before the page, as do_anonymous_page does
         page = self._page_alloc.alloc(GFP_HIGHUSER, 0)  # alloc_zeroed_user_highpage_movable
         if page is None:
             return False
-        vma.anon_vma = vma.anon_vma or object()  # anon_vma_prepare
         self._page_alloc.mem_map.mapping[page.pfn] = MAPPING_ANON
         bits = prot | _PAGE_DIRTY | (_PAGE_RW if vma.vm_flags & VM_WRITE else 0)  # maybe_mkwrite(pte_mkdirty())
         self._install(table, index, page_addr, (page.pfn << PAGE_SHIFT) | bits, "mm/memory.c:do_anonymous_page")
@@ -140,10 +141,10 @@ class Memory:
             pfn = self._page_cache[key] = page.pfn
             self._page_alloc.mem_map.mapping[pfn] = MAPPING_FILE  # add_to_page_cache
         if write and not vma.vm_flags & VM_SHARED:  # copy on write right away
+            anon_vma_prepare(vma)
             page = self._page_alloc.alloc(GFP_HIGHUSER, 0)
             if page is None:
                 return False
-            vma.anon_vma = vma.anon_vma or object()
             self._page_alloc.mem_map.mapping[page.pfn] = MAPPING_ANON
             bits = prot | _PAGE_DIRTY | _PAGE_RW
             self._install(table, index, page_addr, (page.pfn << PAGE_SHIFT) | bits, "mm/memory.c:__do_fault")
@@ -165,10 +166,10 @@ class Memory:
                 PteChanged, "mm/memory.c:do_wp_page", table=table, index=index, vaddr=page_addr, old=old, new=new
             )
             return True
+        anon_vma_prepare(vma)
         page = self._page_alloc.alloc(GFP_HIGHUSER, 0)
         if page is None:
             return False
-        vma.anon_vma = vma.anon_vma or object()
         mem_map.mapping[page.pfn] = MAPPING_ANON
         new = (page.pfn << PAGE_SHIFT) | vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED
         self._pgtable.set_entry(table, index, new)

@@ -10,6 +10,7 @@ from .rbtree import RbNode
 
 if TYPE_CHECKING:
     from .mmap import MmStruct
+    from .rmap import AnonVma
 
 __all__ = [
     "PROT_NONE",
@@ -40,6 +41,8 @@ __all__ = [
     "VM_DENYWRITE",
     "VM_EXECUTABLE",
     "VM_ACCOUNT",
+    "VM_NORESERVE",
+    "VM_CAN_NONLINEAR",
     "VMA_FLAG_NAMES",
     "FMODE_READ",
     "FMODE_WRITE",
@@ -80,6 +83,8 @@ VM_GROWSDOWN = 0x00000100
 VM_DENYWRITE = 0x00000800
 VM_EXECUTABLE = 0x00001000
 VM_ACCOUNT = 0x00100000
+VM_NORESERVE = 0x00200000  # 2.6.32 only: MAP_NORESERVE asked not to charge it (2.6.24 has no such flag)
+VM_CAN_NONLINEAR = 0x08000000  # f_op->mmap of a file with ->fault (generic_file_mmap); never on shmem
 VMA_FLAG_NAMES = {
     VM_READ: "VM_READ",
     VM_WRITE: "VM_WRITE",
@@ -93,6 +98,8 @@ VMA_FLAG_NAMES = {
     VM_DENYWRITE: "VM_DENYWRITE",
     VM_EXECUTABLE: "VM_EXECUTABLE",
     VM_ACCOUNT: "VM_ACCOUNT",
+    VM_NORESERVE: "VM_NORESERVE",
+    VM_CAN_NONLINEAR: "VM_CAN_NONLINEAR",
 }
 
 FMODE_READ = 0x1  # include/linux/fs.h: struct file's f_mode bits
@@ -136,7 +143,10 @@ class VmAreaStruct:
 
     The seed's fields, as in 2.6.36 (``vm_prev`` is from there; 2.6.32.y backports it).
     ``vm_ops`` and ``vm_private_data`` stay None: the model has no drivers and no special
-    mappings.  ``anon_vma`` is None until a page of an anonymous mapping is touched.
+    mappings.  ``anon_vma`` (an :class:`~vmwidgets.model.rmap.AnonVma`) is None until
+    mm/rmap.c:anon_vma_prepare gives it one: the first anonymous page (2.6.24: any fault
+    on anonymous memory; 2.6.32: a write), a stack that grows, or vma_adjust handing the
+    anon_vma of a VMA it shrinks to the one that takes its pages.
     """
 
     __slots__ = (
@@ -165,7 +175,7 @@ class VmAreaStruct:
         self.vm_page_prot = 0
         self.vm_pgoff = pgoff
         self.vm_file = file
-        self.anon_vma: object | None = None  # an identity token: VMAs sharing it share anonymous pages
+        self.anon_vma: AnonVma | None = None  # mm/rmap.c's: VMAs sharing it share anonymous pages
         self.vm_ops: object | None = None
         self.vm_private_data: object | None = None
         self.id = mm.kernel.processes.next_vma_id()

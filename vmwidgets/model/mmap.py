@@ -1,6 +1,7 @@
 """``struct mm_struct`` and mm/mmap.c: the VMA list and tree, find_vma, mmap and munmap.
 
-Follows 2.6.24's mm/mmap.c and arch/x86/mm/mmap_32.c.  The layout is the default
+Follows 2.6.24's mm/mmap.c and arch/x86/mm/mmap_32.c, with 2.6.32's mmap_region (VM_NORESERVE,
+the merge tried before f_op->mmap) and flags.  The layout is the default
 top-down one (``arch_get_unmapped_area_topdown`` from ``mmap_base`` = TASK_SIZE - 128 MB
 down, falling back to bottom-up from TASK_UNMAPPED_BASE), without address randomisation
 (as with ``randomize_va_space=0``).  Files are taken to be opened read-write; mappings
@@ -40,6 +41,7 @@ from .mm_types import (
     PROT_WRITE,
     STACK_RLIMIT,
     VM_ACCOUNT,
+    VM_CAN_NONLINEAR,
     VM_DENYWRITE,
     VM_EXEC,
     VM_EXECUTABLE,
@@ -48,6 +50,7 @@ from .mm_types import (
     VM_MAYREAD,
     VM_MAYSHARE,
     VM_MAYWRITE,
+    VM_NORESERVE,
     VM_READ,
     VM_SHARED,
     VM_WRITE,
@@ -61,6 +64,7 @@ from .rbtree import RbNode, RbRoot, rb_erase, rb_insert_color, rb_link_node
 if TYPE_CHECKING:
     from .kernel import Kernel
     from .page import Page
+    from .rmap import AnonVma
 
 __all__ = [
     "ULONG_MAX",
@@ -70,6 +74,7 @@ __all__ = [
     "do_mmap_pgoff",
     "exit_mmap",
     "expand_stack",
+    "find_mergeable_anon_vma",
     "find_vma_prepare",
     "get_task_mm",
     "split_vma",
@@ -82,6 +87,12 @@ __all__ = [
 ]
 
 _MMAP = "mm/mmap.c:"
+# Where the rules of 2.6.32 start, as far as trees were checked: VM_NORESERVE (with mprotect
+# sparing it) and pgoff 0 for shared anonymous mappings are in 2.6.27 and not in 2.6.24 (2.6.25
+# and 2.6.26 not checked); mmap_region merging before f_op->mmap, VM_CAN_NONLINEAR ignored by
+# is_mergeable_vma and accountable_mapping are in 2.6.29 and not in 2.6.28.
+_NORESERVE_ERA = 27
+_MERGE_FIRST_ERA = 29
 ULONG_MAX = 0xFFFFFFFF  # i386's unsigned long: what a system call argument can hold
 # _PAGE_PROTNONE, "present but no access" in a PTE: the PSE bit (0x080) in 2.6.24; 2.6.32 moved
 # it to the GLOBAL bit (0x100, pgtable_types.h).  The model uses 0x080 in both eras.
@@ -402,17 +413,26 @@ class MmStruct:
         self, vma: VmAreaStruct, start: int, end: int, pgoff: int, insert: VmAreaStruct | None = None
     ) -> None:
         """mm/mmap.c:vma_adjust — move vma's edges; absorb the next VMA(s) or shift its start;
-        link a VMA split off by split_vma."""
+        link a VMA split off by split_vma.  The VMA that takes pages over from another (the
+        "importer": 2.6.24 mmap.c:509/517/526, 2.6.32 mmap.c:525/533/542) gets the anon_vma
+        when it has none (2.6.24 mmap.c:559-570, 2.6.32 mmap.c:575-586), so the anonymous
+        pages it now maps stay reachable (fork's copy_page_range copies only VMAs with one)."""
         while True:
             nxt, remove_next, adjust_next = vma.vm_next, 0, 0
+            importer: VmAreaStruct | None = None
             if nxt is not None and insert is None:
                 if end >= nxt.vm_end:  # vma grows over all of next (and perhaps the one after)
                     remove_next = 1 + (end > nxt.vm_end)
                     target_end, end = end, nxt.vm_end
+                    importer = vma
                 elif end > nxt.vm_start:  # grows over part of next: next's start moves up
                     adjust_next = (end - nxt.vm_start) >> PAGE_SHIFT
+                    importer = vma
                 elif end < vma.vm_end:  # shrinks: next's start moves down
                     adjust_next = -((vma.vm_end - end) >> PAGE_SHIFT)
+                    importer = nxt
+            if importer is not None and nxt is not None and importer.anon_vma is None:
+                importer.anon_vma = vma.anon_vma or nxt.anon_vma
             self._set_span(vma, start, end, pgoff)
             if nxt is not None and adjust_next:
                 self._set_span(nxt, nxt.vm_start + (adjust_next << PAGE_SHIFT), nxt.vm_end, nxt.vm_pgoff + adjust_next)
@@ -426,14 +446,15 @@ class MmStruct:
                 self._vma_link(insert, prev, parent, left)
             return
 
-    def _can_merge(self, vma: VmAreaStruct, vm_flags: int, file: File | None, anon_vma: object | None = None) -> bool:
-        """is_mergeable_vma (same flags, the same struct file, no vm_ops->close: the model has
-        no vm_ops) and is_mergeable_anon_vma (either has none, or they share it)."""
-        return (
-            vma.vm_flags == vm_flags
-            and vma.vm_file is file
-            and (anon_vma is None or vma.anon_vma is None or vma.anon_vma is anon_vma)
-        )
+    def _can_merge(self, vma: VmAreaStruct, vm_flags: int, file: File | None, anon_vma: AnonVma | None = None) -> bool:
+        """is_mergeable_vma (2.6.24 mmap.c:646, 2.6.32 mmap.c:663: the same flags, the same
+        struct file, no vm_ops->close, which the model's VMAs never have; 2.6.32 ignores
+        VM_CAN_NONLINEAR, which f_op->mmap sets only after mmap_region's merge) and
+        is_mergeable_anon_vma (2.6.24 mmap.c:658, 2.6.32 mmap.c:676)."""
+        diff = vma.vm_flags ^ vm_flags
+        if self._k.config.era_minor >= _MERGE_FIRST_ERA:
+            diff &= ~VM_CAN_NONLINEAR
+        return not diff and vma.vm_file is file and _is_mergeable_anon_vma(anon_vma, vma.anon_vma)
 
     def _vma_merge(
         self,
@@ -443,7 +464,7 @@ class MmStruct:
         vm_flags: int,
         file: File | None,
         pgoff: int,
-        anon_vma: object | None = None,
+        anon_vma: AnonVma | None = None,
     ) -> VmAreaStruct | None:
         """mm/mmap.c:vma_merge — extend prev and/or next instead of adding a VMA (cases 1–8)."""
         pglen = (end - addr) >> PAGE_SHIFT
@@ -462,6 +483,7 @@ class MmStruct:
                 and end == nxt.vm_start
                 and self._can_merge(nxt, vm_flags, file, anon_vma)
                 and nxt.vm_pgoff == pgoff + pglen
+                and _is_mergeable_anon_vma(prev.anon_vma, nxt.anon_vma)  # 2.6.24 mmap.c:775, 2.6.32 :793
             ):
                 self._vma_adjust(prev, prev.vm_start, nxt.vm_end, prev.vm_pgoff)  # cases 1, 6
             else:
@@ -579,33 +601,57 @@ class MmStruct:
             vm_flags |= VM_SHARED | VM_MAYSHARE
             if file is not None and not file.f_mode & FMODE_WRITE:  # a read-only file: never writable
                 vm_flags &= ~(VM_MAYWRITE | VM_SHARED)
-            if file is None:  # shmem_zero_setup: every shared anonymous mapping gets its own file
-                file, pgoff = self._k.files.open("/dev/zero (deleted)", unique=True, dev=(0, 7)), 0
+            if file is None and self._k.config.era_minor >= _NORESERVE_ERA:  # 2.6.32 mmap.c:1047
+                pgoff = 0  # 2.6.24 keeps the caller's pgoff
         elif file is None:
             pgoff = addr >> PAGE_SHIFT  # "set pgoff according to addr for anon_vma"
         return self._mmap_region(file, addr, length, flags, vm_flags, pgoff)
 
     def _mmap_region(self, file: File | None, addr: int, length: int, flags: int, vm_flags: int, pgoff: int) -> int:
-        """mm/mmap.c:mmap_region — clear the range, try vma_merge, else link a new VMA."""
+        """mm/mmap.c:mmap_region — clear the range, try vma_merge, else link a new VMA.
+
+        2.6.24 (mmap.c:1067): VM_ACCOUNT for a shared or writable mapping without
+        MAP_NORESERVE (1094-1106); only a private anonymous mapping is merged before the VMA
+        is built (1115); f_op->mmap (generic_file_mmap: VM_CAN_NONLINEAR) or
+        shmem_zero_setup runs, a shared mapping loses VM_ACCOUNT again (1165), and a file
+        mapping is merged with its final flags (1179).  2.6.32 (mmap.c:1120): MAP_NORESERVE
+        sets VM_NORESERVE (1153), accountable_mapping charges only a private writable
+        mapping without it (1163), and every mapping is merged first (1173), before
+        f_op->mmap adds VM_CAN_NONLINEAR (is_mergeable_vma ignores that bit).
+        """
         while True:
             vma, prev, parent, left = self._find_vma_prepare(addr)
             if vma is not None and vma.vm_start < addr + length:
                 self._do_munmap(addr, length)  # MAP_FIXED over existing mappings
                 continue
             break
-        if not flags & MAP_NORESERVE and (vm_flags & VM_SHARED or vm_flags & VM_WRITE):
-            vm_flags |= VM_ACCOUNT
-        if (
-            file is None
-            and not vm_flags & VM_SHARED
-            and self._vma_merge(prev, addr, addr + length, vm_flags, None, pgoff)
-        ):
-            self.total_vm += length >> PAGE_SHIFT
-            return addr
-        if vm_flags & (VM_SHARED | VM_ACCOUNT) == VM_SHARED | VM_ACCOUNT:
-            vm_flags &= ~VM_ACCOUNT
-        if file is None or not self._vma_merge(prev, addr, addr + length, vm_flags, file, pgoff):
-            vma = VmAreaStruct(self, addr, addr + length, vm_flags, pgoff, file)
+        end = addr + length
+        if self._k.config.era_minor >= _MERGE_FIRST_ERA:
+            if flags & MAP_NORESERVE:  # with overcommit not OVERCOMMIT_NEVER (the default)
+                vm_flags |= VM_NORESERVE
+            if vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE) == VM_WRITE:  # accountable_mapping
+                vm_flags |= VM_ACCOUNT
+            merged = self._vma_merge(prev, addr, end, vm_flags, file, pgoff)
+        else:
+            if flags & MAP_NORESERVE and self._k.config.era_minor >= _NORESERVE_ERA:
+                vm_flags |= VM_NORESERVE  # 2.6.27/28: the flag, but the old accounting
+            if not flags & MAP_NORESERVE and vm_flags & (VM_SHARED | VM_WRITE):
+                vm_flags |= VM_ACCOUNT
+            merged = None
+            if file is None and not vm_flags & VM_SHARED:
+                merged = self._vma_merge(prev, addr, end, vm_flags, None, pgoff)
+            if file is not None:
+                vm_flags |= VM_CAN_NONLINEAR  # generic_file_mmap, before the second try below
+            if vm_flags & (VM_SHARED | VM_ACCOUNT) == VM_SHARED | VM_ACCOUNT:
+                vm_flags &= ~VM_ACCOUNT
+            if merged is None and file is not None:
+                merged = self._vma_merge(prev, addr, end, vm_flags, file, pgoff)
+        if merged is None:
+            if file is not None:
+                vm_flags |= VM_CAN_NONLINEAR  # f_op->mmap = generic_file_mmap (mm/filemap.c)
+            elif vm_flags & VM_SHARED:  # shmem_zero_setup: every shared anonymous mapping gets its own file
+                file = self._k.files.open("/dev/zero (deleted)", unique=True, dev=(0, 7))
+            vma = VmAreaStruct(self, addr, end, vm_flags, pgoff, file)
             vma.vm_page_prot = self.protection_map[vm_flags & 0xF]
             self._vma_link(vma, prev, parent, left)
         self.total_vm += length >> PAGE_SHIFT
@@ -707,7 +753,7 @@ def vma_merge(
     addr: int,
     end: int,
     vm_flags: int,
-    anon_vma: object | None,
+    anon_vma: AnonVma | None,
     file: File | None,
     pgoff: int,
 ) -> VmAreaStruct | None:
@@ -716,9 +762,43 @@ def vma_merge(
     ``struct vm_area_struct *prev``, ``unsigned long addr, end, vm_flags``, ``struct anon_vma *``,
     ``struct file *``, ``pgoff_t pgoff`` (2.6.24's ``struct mempolicy *`` has no model).
     Returns the VMA now covering the range, or None (NULL) when no neighbour could take it
-    (flags, file, anon_vma or offset differ).  The same in both eras.
+    (flags, file, anon_vma or offset differ; case 1 also refuses when prev's and next's
+    anon_vmas differ).  2.6.32's is_mergeable_vma ignores VM_CAN_NONLINEAR; otherwise the
+    same in both eras (2.6.24 mmap.c:737, 2.6.32 mmap.c:755).
     """
     return mm._vma_merge(prev, addr, end, vm_flags, file, pgoff, anon_vma)
+
+
+def find_mergeable_anon_vma(vma: VmAreaStruct) -> AnonVma | None:
+    """mm/mmap.c:find_mergeable_anon_vma — the anon_vma of a neighbour ``vma`` could one day
+    be merged with (by an mprotect: the neighbour's rwx bits are taken as ``vma``'s), so that
+    anon_vma_prepare shares it instead of allocating one.
+
+    ``struct vm_area_struct *vma``.  Tries the next VMA (it must start at ``vm_end`` and
+    its offset continue ``vma``'s: can_vma_merge_before), then the previous one
+    (can_vma_merge_after).  Returns its ``struct anon_vma *``, or None (NULL) when neither
+    touches, matches or has one.  The same in 2.6.24 (mmap.c:813) and 2.6.32 (mmap.c:831),
+    but for 2.6.32's is_mergeable_vma ignoring VM_CAN_NONLINEAR.
+    """
+    mm, rwx = vma.vm_mm, VM_READ | VM_WRITE | VM_EXEC
+    pages = (vma.vm_end - vma.vm_start) >> PAGE_SHIFT
+    near = vma.vm_next
+    if near is not None and near.anon_vma is not None and vma.vm_end == near.vm_start:
+        flags = (vma.vm_flags & ~rwx) | (near.vm_flags & rwx)
+        if mm._can_merge(near, flags, vma.vm_file) and near.vm_pgoff == vma.vm_pgoff + pages:
+            return near.anon_vma
+    near = vma.vm_prev
+    if near is not None and near.anon_vma is not None and near.vm_end == vma.vm_start:
+        flags = (vma.vm_flags & ~rwx) | (near.vm_flags & rwx)
+        near_pages = (near.vm_end - near.vm_start) >> PAGE_SHIFT
+        if mm._can_merge(near, flags, vma.vm_file) and near.vm_pgoff + near_pages == vma.vm_pgoff:
+            return near.anon_vma
+    return None
+
+
+def _is_mergeable_anon_vma(a: AnonVma | None, b: AnonVma | None) -> bool:
+    """mm/mmap.c:is_mergeable_anon_vma — either has none, or they are the same one."""
+    return a is None or b is None or a is b
 
 
 def split_vma(mm: MmStruct, vma: VmAreaStruct, addr: int, new_below: bool) -> None:
@@ -764,9 +844,14 @@ def expand_stack(vma: VmAreaStruct, address: int) -> int:
 
     ``struct vm_area_struct *vma``, ``unsigned long address`` below ``vm_start``.  Returns
     0, or -ENOMEM when the stack would pass RLIMIT_STACK (acct_stack_growth; no other
-    limit is modelled).  The same in both eras.
+    limit is modelled).  Like the kernel, it first gives the VMA an anon_vma
+    (anon_vma_prepare: 2.6.24 mmap.c:1619, 2.6.32 mmap.c:1667), even when the stack need
+    not grow.  The same in both eras.
     """
+    from .rmap import anon_vma_prepare  # rmap.c sits above mmap.c: it calls find_mergeable_anon_vma
+
     mm = vma.vm_mm
+    anon_vma_prepare(vma)
     address &= ~(PAGE_SIZE - 1)
     if address >= vma.vm_start:
         return 0

@@ -23,6 +23,7 @@ from .mm_types import (
     VM_ACCOUNT,
     VM_EXEC,
     VM_GROWSDOWN,
+    VM_NORESERVE,
     VM_READ,
     VM_SHARED,
     VM_WRITE,
@@ -110,7 +111,8 @@ def mprotect_fixup(vma: VmAreaStruct, prev: VmAreaStruct | None, start: int, end
     with ``prev`` or the VMA after; failing that, split_vma cuts ``vma`` at ``start`` and at
     ``end``.  Then sets ``vm_flags`` and ``vm_page_prot`` (a VmaFlagsChanged step) and
     rewrites the range's present PTEs (change_protection).  A private mapping made writable
-    is charged (VM_ACCOUNT).  Returns the VMA now covering the range (the kernel's
+    is charged (VM_ACCOUNT), unless (2.6.32) it was mapped MAP_NORESERVE (VM_NORESERVE);
+    2.6.24 has no such flag and charges it.  Returns the VMA now covering the range (the kernel's
     ``*pprev``; its int is 0, or -ENOMEM from a failed split or charge, neither of which
     the model has).  The arguments are trusted: :func:`sys_mprotect` is the checked call.
 
@@ -121,7 +123,8 @@ def mprotect_fixup(vma: VmAreaStruct, prev: VmAreaStruct | None, start: int, end
     if newflags == vma.vm_flags:
         return vma
     mm = vma.vm_mm
-    if newflags & VM_WRITE and not vma.vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED):
+    refuse = VM_ACCOUNT | VM_WRITE | VM_SHARED | (VM_NORESERVE if mm.kernel.config.era_minor >= 27 else 0)  # 2.6.27 on
+    if newflags & VM_WRITE and not vma.vm_flags & refuse:  # 2.6.24 mprotect.c:156, 2.6.32 mprotect.c:160
         newflags |= VM_ACCOUNT
     pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT)
     merged = vma_merge(mm, prev, start, end, newflags, vma.anon_vma, vma.vm_file, pgoff)
