@@ -64,6 +64,17 @@ __all__ = [
     "VmapAreaVisited",
     "VmlistVisited",
     "WarningPrinted",
+    "CpuSlabChanged",
+    "KmallocRouted",
+    "KmemCacheCreated",
+    "KmemCacheMerged",
+    "SlabCreated",
+    "SlabDiscarded",
+    "SlabFreelistLoaded",
+    "SlabObjectAllocated",
+    "SlabObjectFreed",
+    "SlabPartialAdded",
+    "SlabPartialRemoved",
     "event_from_dict",
     "event_from_json",
     "event_from_step",
@@ -695,3 +706,105 @@ class RbNodeErased(Event):
     label: str
     successor: int | None
     links: tuple[Any, ...]  # (id, parent, left, right, colour) before, flat: the erased node, then each node changed
+
+
+# --- SLUB (mm/slub.c) -------------------------------------------------------------------------
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class KmallocRouted(Event):
+    """get_slab / kmalloc_large chose where a request goes: ``cache`` ("" = the page allocator, at ``order``)."""
+
+    size: int
+    cache: str
+    order: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class KmemCacheCreated(Event):
+    name: str
+    size: int
+    objsize: int
+    align: int
+    offset: int
+    order: int
+    objects: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class KmemCacheMerged(Event):
+    name: str
+    cache: str
+    objsize: int
+    refcount: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabCreated(Event):
+    cache: str
+    pfn: int
+    order: int
+    addr: int
+    objects: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabDiscarded(Event):
+    cache: str
+    pfn: int
+    order: int
+    addr: int
+    objects: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class CpuSlabChanged(Event):
+    cache: str
+    old: int | None
+    new: int | None
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabFreelistLoaded(Event):
+    cache: str
+    pfn: int
+    count: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabPartialAdded(Event):
+    cache: str
+    pfn: int
+    index: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabPartialRemoved(Event):
+    cache: str
+    pfn: int
+    index: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabObjectAllocated(Event):
+    cache: str
+    addr: int
+    pfn: int
+    path: str
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabObjectFreed(Event):
+    cache: str
+    addr: int
+    pfn: int
+    path: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-__all__ = ["AreaRecord", "RbLinks", "VmaRecord", "ViewState"]
+__all__ = ["AreaRecord", "RbLinks", "SlabRecord", "VmaRecord", "ViewState"]
 
 RbLinks = tuple[int | None, int | None, int | None, int]
 """A red-black node as ``ViewState.rb`` holds it: ``(parent, left, right, colour)`` (ids; 0 red, 1 black)."""
@@ -26,6 +26,15 @@ class AreaRecord(NamedTuple):
     nr_pages: int
     phys_addr: int
     caller: str | None
+
+
+class SlabRecord(NamedTuple):
+    """A slab as the views see it: its cache's name, its frames and objects (``struct page`` fields)."""
+
+    cache: str
+    order: int
+    addr: int
+    objects: int
 
 
 @dataclass(eq=True)
@@ -50,6 +59,10 @@ class ViewState:
     - ``swapper_pgd``: pfn of ``swapper_pg_dir``; ``kernel_pgd_first``: its first kernel entry
       (``pgd_index(PAGE_OFFSET)``).  A new process's directory starts as a copy of its
       entries from there on (pgd_ctor), so ``PgdCreated`` need not carry them.
+    - SLUB (mm/slub.c): ``slab_caches`` names in list order (newest first); ``slabs[pfn]``
+      each slab's record; ``slab_partial[cache]`` its node's partial list, head first (pfns);
+      ``cpu_slab[cache]`` the pfn of its cpu slab; ``slab_objects[addr]`` the slab pfn of
+      each object handed out and not yet freed.
     """
 
     free: dict[tuple[int, int], list[int]] = field(default_factory=dict)
@@ -68,6 +81,11 @@ class ViewState:
     vmas: dict[str, dict[int, VmaRecord]] = field(default_factory=dict)
     swapper_pgd: int | None = None
     kernel_pgd_first: int = 0
+    slab_caches: list[str] = field(default_factory=list)
+    slabs: dict[int, SlabRecord] = field(default_factory=dict)
+    slab_partial: dict[str, list[int]] = field(default_factory=dict)
+    cpu_slab: dict[str, int] = field(default_factory=dict)
+    slab_objects: dict[int, int] = field(default_factory=dict)
 
     def copy(self) -> ViewState:
         """An independent copy (records are immutable, containers are copied)."""
@@ -88,6 +106,11 @@ class ViewState:
             vmas={k: v.copy() for k, v in self.vmas.items()},
             swapper_pgd=self.swapper_pgd,
             kernel_pgd_first=self.kernel_pgd_first,
+            slab_caches=self.slab_caches[:],
+            slabs=self.slabs.copy(),
+            slab_partial={k: v[:] for k, v in self.slab_partial.items()},
+            cpu_slab=self.cpu_slab.copy(),
+            slab_objects=self.slab_objects.copy(),
         )
 
     def __repr__(self) -> str:
@@ -106,6 +129,8 @@ class ViewState:
             + len(self.areas)
             + sum(len(v) for v in self.area_pages.values())
             + sum(len(v) for v in self.rb.values())
+            + len(self.slabs)
+            + len(self.slab_objects)
         )
 
     def nr_free(self, zone: int, order: int) -> int:
