@@ -15,6 +15,7 @@ from .errors import (
     ConfigError,
     InvalidArgument,
     InvariantError,
+    NotASlabObject,
     NotAVmallocArea,
     PageStateError,
     VmError,
@@ -68,6 +69,7 @@ from .model.pgtable import Translation
 from .model.procmaps import from_proc_maps
 from .model.rbtree import RB_BLACK, RB_RED, validate_rbtree
 from .model.sched import Task
+from .model.slub import SLAB_DESTROY_BY_RCU, SLAB_HWCACHE_ALIGN, SLAB_PANIC, SLAB_RECLAIM_ACCOUNT, KmemCache
 from .model.validate import validate_mm
 from .model.vmalloc import VmStruct
 from .recording import attach_timeline
@@ -95,6 +97,12 @@ def export_html(obj: Any, path: str | os.PathLike[str], title: str | None = None
 
 
 __all__ = [
+    "SLAB_DESTROY_BY_RCU",
+    "SLAB_HWCACHE_ALIGN",
+    "SLAB_PANIC",
+    "SLAB_RECLAIM_ACCOUNT",
+    "KmemCache",
+    "NotASlabObject",
     "EACCES",
     "EBADF",
     "EINVAL",
