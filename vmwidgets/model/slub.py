@@ -185,7 +185,7 @@ def _calculate_alignment(flags: int, align: int, size: int, era32: bool) -> int:
 class KmemCacheOrderObjects:
     """``struct kmem_cache_order_objects`` (2.6.25+, [32] slub_def.h): ``x = order << 16 | objects``.
 
-    ``oo_order(x)`` and ``oo_objects(x)`` ([32] slub.c:309/314) are :attr:`order` and
+    ``oo_order(x)`` and ``oo_objects(x)`` ([32] slub.c:314/319) are :attr:`order` and
     :attr:`objects`."""
 
     __slots__ = ("x",)
