@@ -310,3 +310,15 @@ def test_objects_never_overlap_and_nothing_leaks(era: str, ops: list[tuple[bool,
     assert {sp.pfn for sp in k.slub.slabs()} == cpu  # only the cpu slabs stay, every object free
     assert k.slub.live_objects() == {} and k.slub.large == {}
     assert set(k.alloc_order) == set(before) | cpu
+
+
+@pytest.mark.parametrize(
+    ("era", "line"),
+    [
+        ("2.6.24", "SLUB: Genslabs=11, HWalign=64, Order=0-1, MinObjects=4, CPUs=1, Nodes=1"),
+        ("2.6.32", "SLUB: Genslabs=13, HWalign=64, Order=0-3, MinObjects=0, CPUs=1, Nodes=1"),
+    ],
+)
+def test_kmem_cache_init_prints_its_line_after_the_memory_layout(era: str, line: str) -> None:
+    lines = _kernel(era, record=False).dmesg().splitlines()
+    assert lines[-1] == line and lines[-2].lstrip().startswith(".text")

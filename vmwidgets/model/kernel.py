@@ -193,7 +193,7 @@ class Kernel:
         if self.config.highmem:
             lines.append(f"{(lay.highend_pfn - lay.highstart_pfn) >> 8}MB HIGHMEM available.")
         lines.append(f"{lay.max_low_pfn >> 8}MB LOWMEM available.")
-        return lines + lay.table().splitlines()
+        return lines + lay.table().splitlines() + [self.slub.boot_message()]
 
     # -- events --------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:

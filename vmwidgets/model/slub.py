@@ -388,6 +388,16 @@ class Slub:
             self._by_name[s.name] = s
             self.kmalloc_caches[index] = s
 
+    def boot_message(self) -> str:
+        """What kmem_cache_init prints last ([24] slub.c:2877, [32] 3271): the kmalloc caches made,
+        the cache line, ``slub_min_order``-``slub_max_order`` and ``slub_min_objects`` as
+        set (2.6.32 prints its unset 0), one CPU, one node."""
+        min_objects = 0 if self._era32 else 4
+        return (
+            f"SLUB: Genslabs={len(self.kmalloc_caches)}, HWalign={CACHE_LINE_SIZE}, "
+            f"Order=0-{3 if self._era32 else 1}, MinObjects={min_objects}, CPUs=1, Nodes=1"
+        )
+
     @property
     def kmalloc_max(self) -> int:
         """The largest size kmalloc takes from a cache: 2.6.24 ``PAGE_SIZE / 2`` ([24] slub.c:2520),
