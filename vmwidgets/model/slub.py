@@ -1,7 +1,8 @@
 """kmalloc and the SLUB allocator (mm/slub.c, include/linux/slub_def.h), one CPU, one node.
 
 Checked line by line against 2.6.24 (``[24]``) and 2.6.32 (``[32]``); eras from 2.6.28 on
-take the 2.6.32 rules, like the rest of the model.  A cache (:class:`KmemCache`) cuts slabs
+take the 2.6.32 rules, like the rest of the model (the versions in between, where these
+rules changed one by one, are not checked).  A cache (:class:`KmemCache`) cuts slabs
 of ``1 << order`` lowmem frames from the page allocator into ``objects`` slots of ``size``
 bytes.  A free object holds the address of the next free one at ``object + offset`` (the
 model keeps those words in a dict keyed by the object's address: :attr:`Slub.free_pointers`).
@@ -930,10 +931,12 @@ class Slub:
 
     # -- large kmalloc ----------------------------------------------------------------------
     def _kmalloc_large(self, size: int, gfp: int) -> int | None:
+        """2.6.24: __kmalloc's own ``__get_free_pages`` call; 2.6.32: kmalloc_large."""
         order = get_order(size)
-        self._emitter.emit(KmallocRouted, _LARGE, size=size, cache="", order=order)
+        fn = _LARGE if self._era32 else _KMALLOC
+        self._emitter.emit(KmallocRouted, fn, size=size, cache="", order=order)
         if order >= MAX_ORDER:  # [24] gfp.h:181, [32] page_alloc.c:1804 return NULL
-            self._emitter.emit(AllocationFailed, _LARGE, what=f"kmalloc({size})", reason=f"order {order} >= MAX_ORDER")
+            self._emitter.emit(AllocationFailed, fn, what=f"kmalloc({size})", reason=f"order {order} >= MAX_ORDER")
             return None
         page = self._page_alloc.alloc_pages(gfp, order)
         if page is None:

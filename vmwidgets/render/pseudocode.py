@@ -353,6 +353,14 @@ PSEUDOCODE: dict[str, tuple[_L, ...]] = {
         ("else: index = fls(size - 1)             /* the next power of two */", ()),
         ("return &kmalloc_caches[index]", (KmallocRouted,)),
     ),
+    "mm/slub.c:__kmalloc": (
+        (
+            "if size > PAGE_SIZE / 2: return __get_free_pages(flags | __GFP_COMP, get_order(size))",
+            (KmallocRouted, AllocationFailed),
+        ),
+        ("s = get_slab(size, flags)", ()),
+        ("return slab_alloc(s, flags, -1, caller)", ()),
+    ),
     "include/linux/slub_def.h:kmalloc_large": (
         ("order = get_order(size)                 /* too big for a cache */", (KmallocRouted,)),
         ("return __get_free_pages(flags | __GFP_COMP, order)   /* no PG_slab */", (AllocationFailed,)),
