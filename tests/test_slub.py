@@ -322,3 +322,26 @@ def test_objects_never_overlap_and_nothing_leaks(era: str, ops: list[tuple[bool,
 def test_kmem_cache_init_prints_its_line_after_the_memory_layout(era: str, line: str) -> None:
     lines = _kernel(era, record=False).dmesg().splitlines()
     assert lines[-1] == line and lines[-2].lstrip().startswith(".text")
+
+
+def test_2_6_32_falls_back_to_s_min_when_the_preferred_order_fails() -> None:
+    k = Kernel(Config(era="2.6.32", ram=64 << 20), record=False)
+    for order in range(10, 0, -1):  # leave only single free frames in lowmem
+        while k.alloc_pages(GFP_KERNEL, order) is not None:
+            pass
+    a = k.kmalloc(1000, GFP_KERNEL)  # kmalloc-1024 prefers order 1 (8 objects); s->min is order 0
+    assert a is not None
+    slab = k.kmem_cache("kmalloc-1024").cpu_slab.page
+    assert slab is not None and (slab.order, slab.objects) == (0, 4)
+    assert [k.kmalloc(1000, GFP_KERNEL) - a for _ in range(3)] == [1024, 2048, 3072]
+    row = next(x for x in k.slabinfo().splitlines() if x.startswith("kmalloc-1024 ")).split()
+    assert row[1:6] == ["4", "4", "1024", "8", "2"]  # total_objects counts page->objects; the row shows oo
+
+
+def test_2_6_24_has_no_fallback() -> None:
+    k = Kernel(Config(era="2.6.24", ram=64 << 20), record=False)
+    for order in range(10, 0, -1):
+        while k.alloc_pages(GFP_KERNEL, order) is not None:
+            pass
+    assert k.kmalloc(2000, GFP_KERNEL) is None  # kmalloc-2048 needs order 1
+    assert k.kmalloc(1000, GFP_KERNEL) is not None  # kmalloc-1024 is order 0 in 2.6.24
