@@ -67,7 +67,7 @@ def observable(k: Kernel) -> tuple:
 
     The timeline (length, operations, position, recording or paused, events dropped, observers),
     the model's snapshot (``view_state``), the /proc-style texts (buddyinfo, vmallocinfo, dmesg,
-    every mm's maps) and the tasks.  One function, so it can follow API changes in one place.
+    every mm's maps, slabinfo) and the tasks.  One function, so it can follow API changes in one place.
     """
     tl = k.timeline
     timeline = None
@@ -80,4 +80,4 @@ def observable(k: Kernel) -> tuple:
         maps.append((mm.name, text() if callable(text) else text))
     tasks = [(t.pid, t.comm, getattr(t.mm, "name", None)) for t in k.tasks]
     atomic = k.highmem.pagefault_disabled  # kmap_atomic's pagefault_disable depth: in no view
-    return timeline, k.view_state(), k.buddyinfo(), k.vmallocinfo(), k.dmesg(), maps, tasks, atomic
+    return timeline, k.view_state(), k.buddyinfo(), k.vmallocinfo(), k.dmesg(), maps, tasks, atomic, k.slabinfo()

@@ -99,14 +99,33 @@ def kmap_heavy(k: Kernel) -> None:
     _run(k.kunmap_atomic, b, KM_USER0)
 
 
+def slab_heavy(k: Kernel) -> None:
+    """kmalloc and kfree through every SLUB path: fast and slow, partial lists, discards, large, merging."""
+    objs = [_run(k.kmalloc, 100, GFP_KERNEL) for _ in range(70)]  # three slabs of kmalloc-128
+    for a in objs[:40:3]:
+        _run(k.kfree, a)  # frees to full slabs: the partial list
+    for a in objs[32:64]:
+        _run(k.kfree, a)  # the second slab empties: discarded
+    objs = [_run(k.kmalloc, 100, GFP_KERNEL) for _ in range(20)]  # the cpu slab runs out: deactivate, get_partial
+    _run(k.kmalloc, 0, GFP_KERNEL)
+    big = _run(k.kmalloc, 9000, GFP_KERNEL)
+    _run(k.kfree, big)
+    _run(k.kmalloc, 1 << 30, GFP_KERNEL)  # order >= MAX_ORDER: NULL
+    c = _run(k.kmem_cache_create, "my_obj", 52, 0, 0)
+    _run(k.kmem_cache_create, "my_obj", 52, 0, 0)  # the name is taken: NULL
+    _run(k.kmem_cache_create, "my_alias", 64, 0, 0)  # merged into kmalloc-64
+    o = _run(k.kmem_cache_alloc, c, GFP_KERNEL)
+    _run(k.kmem_cache_free, c, o)
+
+
 ERAS = [
     Config(era="2.6.24", ram=64 << 20),
     Config(era="2.6.32", ram=64 << 20),
     Config(era="2.6.24", pae=True),
     Config(era="2.6.32", vmalloc_reserve=64 << 10),
 ]
-WORKLOADS = [vmlist_heavy, buddy_heavy, process_heavy, vmap_purge, kmap_heavy]
-CASES = [(e, w) for e in range(3) for w in range(3)] + [(3, 3), (2, 4)]
+WORKLOADS = [vmlist_heavy, buddy_heavy, process_heavy, vmap_purge, kmap_heavy, slab_heavy]
+CASES = [(e, w) for e in range(3) for w in range(3)] + [(3, 3), (2, 4), (0, 5), (1, 5)]
 
 
 @cache

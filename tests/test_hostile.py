@@ -235,6 +235,11 @@ GOOD: dict[str, list[Any]] = {
         ".html",
     ],
     "title": [None, "a page", "<script>x</script>", "\ud800"],
+    "kaddr": [Ref("kobj"), Ref("freed_kobj"), Ref("kbig"), Ref("cache_obj"), 16, 0, Ref("vaddr"), 0xC0000000],
+    "cache": [Ref("cache"), Ref("kmalloc_64"), Ref("other_cache")],
+    "cname": ["kmalloc-128", "hostile_cache", "my_cache", "x" * 70],
+    "align": [0, 8, 64, 3],
+    "kflags": [0, 0x2000, 0x80000, 0x800],
 }
 
 # JSON values an edited event may carry: too big, too deep, of the wrong type, not text at all.
@@ -279,6 +284,14 @@ class World:
         self.kmap_vaddr = k.kmap(self.kmapped_page)
         self.atomic_page = k.alloc_pages(GFP_HIGHUSER, 0)
         self.atomic_vaddr = k.kmap_atomic(self.atomic_page, KM_USER0)
+        self.kobj = k.kmalloc(100, GFP_KERNEL)
+        self.freed_kobj = k.kmalloc(100, GFP_KERNEL)
+        k.kfree(self.freed_kobj)
+        self.kbig = k.kmalloc(9000, GFP_KERNEL)
+        self.cache = k.kmem_cache_create("hostile_cache", 40)
+        self.cache_obj = k.kmem_cache_alloc(self.cache, GFP_KERNEL)
+        self.kmalloc_64 = k.kmem_cache("kmalloc-64")
+        self.other_cache = self.other.kmem_cache("kmalloc-64")
         self.other_task = self.other.spawn("x")
         self.other_page = self.other.alloc_pages(GFP_KERNEL, 0)
         self.callback = lambda _event: None
@@ -390,6 +403,14 @@ CALLS = [
     Call("k.kunmap_atomic", ("kvaddr", "km_type")),
     Call("k.page_address", ("kpage",)),
     Call("k.kmap_flush_unused", ()),
+    Call("k.kmalloc", ("size", "gfp")),
+    Call("k.kfree", ("kaddr",)),
+    Call("k.kmem_cache_create", ("cname", "size", "align", "kflags")),
+    Call("k.kmem_cache_alloc", ("cache", "gfp")),
+    Call("k.kmem_cache_free", ("cache", "kaddr")),
+    Call("k.kmem_cache", ("cname",)),
+    Call("k.virt_to_page", ("kaddr",)),
+    Call("k.slabinfo", ()),
     Call("mm.find_vma", ("uaddr",)),
     Call("mm.find_vma_prev", ("uaddr",)),
     Call("task.mmap", ("uaddr", "size", "prot", "mflags", "file", "pgoff")),

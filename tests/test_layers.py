@@ -93,6 +93,7 @@ MODEL_RANKS = {
     "sched": 7,
     "page_alloc": 1,
     "pgtable": 2,
+    "slub": 2,
     "vmap_area": 3,
     "highmem": 3,  # page tables and frames only, as mm/highmem.c
     "vmalloc": 4,

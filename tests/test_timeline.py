@@ -52,6 +52,14 @@ def scenario(checkpoint_every: int = 8192) -> tuple[Kernel, list]:
     child = step(k.fork, task)
     step(child.access, m)
     step(k.exit, child)
+    objs = [step(k.kmalloc, 100, GFP_KERNEL) for _ in range(33)]  # a new slab; the 33rd replaces the full one
+    step(k.kfree, objs[0])  # slow path: the full slab goes on the partial list
+    for a in objs[1:32]:
+        step(k.kfree, a)  # the last one empties it: off the partial list, discarded
+    step(k.kfree, objs[32])  # fast path
+    step(k.kmalloc, 0, GFP_KERNEL)
+    step(k.kmem_cache_create, "obj", 52)
+    step(k.kmem_cache_create, "alias", 64)  # merged into kmalloc-64
     return k, snaps
 
 

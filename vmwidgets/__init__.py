@@ -15,6 +15,7 @@ from .errors import (
     ConfigError,
     InvalidArgument,
     InvariantError,
+    NotASlabObject,
     NotAVmallocArea,
     PageStateError,
     VmError,
@@ -89,6 +90,7 @@ from .model.pgtable import Translation
 from .model.procmaps import from_proc_maps
 from .model.rbtree import RB_BLACK, RB_RED, validate_rbtree
 from .model.sched import Task
+from .model.slub import SLAB_DESTROY_BY_RCU, SLAB_HWCACHE_ALIGN, SLAB_PANIC, SLAB_RECLAIM_ACCOUNT, KmemCache
 from .model.validate import validate_mm
 from .model.vmalloc import VmStruct
 from .recording import attach_timeline
@@ -135,6 +137,12 @@ __all__ = [
     "KM_UML_USERCOPY",
     "KM_USER0",
     "KM_USER1",
+    "SLAB_DESTROY_BY_RCU",
+    "SLAB_HWCACHE_ALIGN",
+    "SLAB_PANIC",
+    "SLAB_RECLAIM_ACCOUNT",
+    "KmemCache",
+    "NotASlabObject",
     "EACCES",
     "EBADF",
     "EINVAL",

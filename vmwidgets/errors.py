@@ -15,6 +15,7 @@ __all__ = [
     "ConfigError",
     "InvalidArgument",
     "InvariantError",
+    "NotASlabObject",
     "NotAVmallocArea",
     "PageStateError",
     "VmError",
@@ -67,6 +68,12 @@ class NotAVmallocArea(InvalidArgument):
     The model emits the kernel's warning as an event *before* raising, as the
     kernel prints it; nothing else changes.
     """
+
+
+class NotASlabObject(InvalidArgument):
+    """``kfree``/``kmem_cache_free`` of an address that is no (longer a) live object: freed
+    already, never allocated, another cache's, or inside an object.  The kernel would
+    corrupt the freelist or BUG; the model refuses before anything changes."""
 
 
 class PageStateError(InvalidArgument):

@@ -70,6 +70,18 @@ __all__ = [
     "PkmapCountChanged",
     "PkmapSlotVisited",
     "PkmapWaitQueued",
+    # SLUB (mm/slub.c)
+    "CpuSlabChanged",
+    "KmallocRouted",
+    "KmemCacheCreated",
+    "KmemCacheMerged",
+    "SlabCreated",
+    "SlabDiscarded",
+    "SlabFreelistLoaded",
+    "SlabObjectAllocated",
+    "SlabObjectFreed",
+    "SlabPartialAdded",
+    "SlabPartialRemoved",
     "event_from_dict",
     "event_from_json",
     "event_from_step",
@@ -741,3 +753,105 @@ class FixmapSlotComputed(Event):
     km_type: int
     idx: int  # FIX_KMAP_BEGIN + km_type + KM_TYPE_NR * cpu
     vaddr: int
+
+
+# --- SLUB (mm/slub.c) -------------------------------------------------------------------------
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class KmallocRouted(Event):
+    """get_slab / kmalloc_large chose where a request goes: ``cache`` ("" = the page allocator, at ``order``)."""
+
+    size: int
+    cache: str
+    order: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class KmemCacheCreated(Event):
+    name: str
+    size: int
+    objsize: int
+    align: int
+    offset: int
+    order: int
+    objects: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class KmemCacheMerged(Event):
+    name: str
+    cache: str
+    objsize: int
+    refcount: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabCreated(Event):
+    cache: str
+    pfn: int
+    order: int
+    addr: int
+    objects: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabDiscarded(Event):
+    cache: str
+    pfn: int
+    order: int
+    addr: int
+    objects: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class CpuSlabChanged(Event):
+    cache: str
+    old: int | None
+    new: int | None
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabFreelistLoaded(Event):
+    cache: str
+    pfn: int
+    count: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabPartialAdded(Event):
+    cache: str
+    pfn: int
+    index: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabPartialRemoved(Event):
+    cache: str
+    pfn: int
+    index: int
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabObjectAllocated(Event):
+    cache: str
+    addr: int
+    pfn: int
+    path: str
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class SlabObjectFreed(Event):
+    cache: str
+    addr: int
+    pfn: int
+    path: str

@@ -13,7 +13,7 @@ from typing import Any, cast
 from .model.kernel import Kernel
 from .model.rbtree import rb_links
 from .model.vmap_area import VmapAreas
-from .state import AreaRecord, ViewState
+from .state import AreaRecord, SlabRecord, ViewState
 from .timeline import Timeline
 
 __all__ = ["attach_timeline", "view_state"]
@@ -43,9 +43,19 @@ def view_state(k: Kernel) -> ViewState:
     vmas = {mm.name: {v.id: v.record for v in mm} for mm in k.mms if mm.map_count}
     lazy = {va.va_start for va in k.vmap_area_list if VmapAreas.is_lazy(va)}
     pkmap = {nr: c for nr, c in enumerate(k.pkmap_count) if c}
+    slub = k.slub
+    slabs = {sp.pfn: SlabRecord(sp.slab.name, sp.order, sp.address, sp.objects) for sp in slub.slabs()}
+    partial = {c.name: [p.pfn for p in c.local_node.partial] for c in slub.slab_caches if c.local_node.partial}
+    cpu_slab = {c.name: c.cpu_slab.page.pfn for c in slub.slab_caches if c.cpu_slab.page is not None}
+    objects = slub.live_objects()
     return ViewState(
         pkmap_count=pkmap,
         last_pkmap_nr=k.last_pkmap_nr,
+        slab_caches=[c.name for c in slub.slab_caches],
+        slabs=slabs,
+        slab_partial=partial,
+        cpu_slab=cpu_slab,
+        slab_objects=objects,
         swapper_pgd=k.swapper,
         kernel_pgd_first=k.pgd_index(k.layout.page_offset),
         rb=rb,

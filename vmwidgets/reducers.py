@@ -14,19 +14,23 @@ from functools import partial
 from typing import Any
 
 from .errors import InvariantError
-from .events import (
+from .events import (  # SLUB
     _BUILD,
     KINDS,
     AllocationFailed,
     BuddyMerged,
     BuddyNotMerged,
     BuddySplit,
+    CpuSlabChanged,
     Event,
     FixmapSlotComputed,
     FrameAllocated,
     FrameFreed,
     FreeBlockAdded,
     FreeBlockTaken,
+    KmallocRouted,
+    KmemCacheCreated,
+    KmemCacheMerged,
     MmapCacheChecked,
     OperationBegan,
     OperationEnded,
@@ -49,6 +53,13 @@ from .events import (
     RbRotatedLeft,
     RbRotatedRight,
     SignalSent,
+    SlabCreated,
+    SlabDiscarded,
+    SlabFreelistLoaded,
+    SlabObjectAllocated,
+    SlabObjectFreed,
+    SlabPartialAdded,
+    SlabPartialRemoved,
     TableEntryRead,
     TlbFlushed,
     VmaAdjusted,
@@ -66,7 +77,7 @@ from .events import (
     VmStructUpdated,
     WarningPrinted,
 )
-from .state import AreaRecord, ViewState
+from .state import AreaRecord, SlabRecord, ViewState
 
 __all__ = ["APPLY", "BACKWARD", "FORWARD", "MUTATING", "PLANS", "READ_ONLY", "REVERT", "Reducer", "apply", "revert"]
 
@@ -432,6 +443,61 @@ def _last_pkmap_nr(s: ViewState, value: int) -> None:
 _reducer(PkmapCountChanged, lambda ev, s: _pkmap_count(s, ev.nr, ev.new), lambda ev, s: _pkmap_count(s, ev.nr, ev.old))
 _reducer(PkmapSlotVisited, lambda ev, s: _last_pkmap_nr(s, ev.nr), lambda ev, s: _last_pkmap_nr(s, ev.prev))
 
+
+# --- SLUB ----------------------------------------------------------------------------------------
+def _new_slab(ev: Any, s: ViewState) -> None:
+    s.slabs[ev.pfn] = SlabRecord(ev.cache, ev.order, ev.addr, ev.objects)
+
+
+def _drop_slab(ev: Any, s: ViewState) -> None:
+    del s.slabs[ev.pfn]
+
+
+def _set_cpu_slab(s: ViewState, cache: str, pfn: int | None) -> None:
+    if pfn is None:
+        s.cpu_slab.pop(cache, None)
+    else:
+        s.cpu_slab[cache] = pfn
+
+
+def _partial_add(s: ViewState, cache: str, index: int, pfn: int) -> None:
+    s.slab_partial.setdefault(cache, []).insert(index, pfn)
+
+
+def _partial_del(s: ViewState, cache: str, index: int) -> None:
+    lst = s.slab_partial[cache]
+    del lst[index]
+    if not lst:  # an empty list is no entry, as in a fresh snapshot
+        del s.slab_partial[cache]
+
+
+def _object_out(ev: Any, s: ViewState) -> None:
+    s.slab_objects[ev.addr] = ev.pfn
+
+
+def _object_back(ev: Any, s: ViewState) -> None:
+    del s.slab_objects[ev.addr]
+
+
+_reducer(KmemCacheCreated, lambda ev, s: s.slab_caches.insert(0, ev.name), lambda ev, s: s.slab_caches.pop(0))
+_inverse(SlabCreated, SlabDiscarded, _new_slab, _drop_slab)
+_reducer(
+    CpuSlabChanged,
+    lambda ev, s: _set_cpu_slab(s, ev.cache, ev.new),
+    lambda ev, s: _set_cpu_slab(s, ev.cache, ev.old),
+)
+_reducer(
+    SlabPartialAdded,
+    lambda ev, s: _partial_add(s, ev.cache, ev.index, ev.pfn),
+    lambda ev, s: _partial_del(s, ev.cache, ev.index),
+)
+_reducer(
+    SlabPartialRemoved,
+    lambda ev, s: _partial_del(s, ev.cache, ev.index),
+    lambda ev, s: _partial_add(s, ev.cache, ev.index, ev.pfn),
+)
+_inverse(SlabObjectAllocated, SlabObjectFreed, _object_out, _object_back)
+
 MUTATING: frozenset[type[Event]] = frozenset(APPLY)
 """The event classes that change a :class:`~vmwidgets.state.ViewState`."""
 
@@ -480,6 +546,9 @@ READ_ONLY: frozenset[type[Event]] = frozenset(
         PageAddressRead,
         PkmapWaitQueued,
         FixmapSlotComputed,
+        KmallocRouted,
+        KmemCacheMerged,  # an alias: no row, no slab
+        SlabFreelistLoaded,  # freelists are not drawn
     }
 )
 """The event classes that change nothing the views draw (a new kind must be in one of the two)."""

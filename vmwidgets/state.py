@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-__all__ = ["AreaRecord", "RbLinks", "VmaRecord", "ViewState"]
+__all__ = ["AreaRecord", "RbLinks", "SlabRecord", "VmaRecord", "ViewState"]
 
 RbLinks = tuple[int | None, int | None, int | None, int]
 """A red-black node as ``ViewState.rb`` holds it: ``(parent, left, right, colour)`` (ids; 0 red, 1 black)."""
@@ -26,6 +26,15 @@ class AreaRecord(NamedTuple):
     nr_pages: int
     phys_addr: int
     caller: str | None
+
+
+class SlabRecord(NamedTuple):
+    """A slab as the views see it: its cache's name, its frames and objects (``struct page`` fields)."""
+
+    cache: str
+    order: int
+    addr: int
+    objects: int
 
 
 @dataclass(eq=True)
@@ -52,6 +61,10 @@ class ViewState:
       entries from there on (pgd_ctor), so ``PgdCreated`` need not carry them.
     - ``pkmap_count[nr]``: the non-zero entries of mm/highmem.c's ``pkmap_count``;
       ``last_pkmap_nr``: where map_new_virtual's circular search resumes.
+    - SLUB (mm/slub.c): ``slab_caches`` names in list order (newest first); ``slabs[pfn]``
+      each slab's record; ``slab_partial[cache]`` its node's partial list, head first (pfns);
+      ``cpu_slab[cache]`` the pfn of its cpu slab; ``slab_objects[addr]`` the slab pfn of
+      each object handed out and not yet freed.
     """
 
     free: dict[tuple[int, int], list[int]] = field(default_factory=dict)
@@ -72,6 +85,11 @@ class ViewState:
     kernel_pgd_first: int = 0
     pkmap_count: dict[int, int] = field(default_factory=dict)
     last_pkmap_nr: int = 0
+    slab_caches: list[str] = field(default_factory=list)
+    slabs: dict[int, SlabRecord] = field(default_factory=dict)
+    slab_partial: dict[str, list[int]] = field(default_factory=dict)
+    cpu_slab: dict[str, int] = field(default_factory=dict)
+    slab_objects: dict[int, int] = field(default_factory=dict)
 
     def copy(self) -> ViewState:
         """An independent copy (records are immutable, containers are copied)."""
@@ -94,6 +112,11 @@ class ViewState:
             kernel_pgd_first=self.kernel_pgd_first,
             pkmap_count=self.pkmap_count.copy(),
             last_pkmap_nr=self.last_pkmap_nr,
+            slab_caches=self.slab_caches[:],
+            slabs=self.slabs.copy(),
+            slab_partial={k: v[:] for k, v in self.slab_partial.items()},
+            cpu_slab=self.cpu_slab.copy(),
+            slab_objects=self.slab_objects.copy(),
         )
 
     def __repr__(self) -> str:
@@ -112,6 +135,8 @@ class ViewState:
             + len(self.areas)
             + sum(len(v) for v in self.area_pages.values())
             + sum(len(v) for v in self.rb.values())
+            + len(self.slabs)
+            + len(self.slab_objects)
         )
 
     def nr_free(self, zone: int, order: int) -> int:

@@ -40,6 +40,7 @@ from .pgtable import Level, PageTables, Translation
 from .printk import KernelLog
 from .rbtree import RbRoot
 from .sched import Task
+from .slub import KmemCache, Slub
 from .vfs import Files
 from .vmalloc import DEFAULT_CALLER, Vmalloc, VmStruct
 from .vmap_area import VmapArea, VmapAreas
@@ -177,6 +178,7 @@ class Kernel:
         self.pgtable.mark_boot_tables()
         if cfg.aged:
             self.page_alloc.age(cfg.seed)
+        self.slub = Slub(cfg, lay, emitter, self.page_alloc)  # kmem_cache_init: the kmalloc caches, empty
         self.log = KernelLog(emitter, self._boot_log())
         self.vmap_area = VmapAreas(emitter, self.pgtable, self.log)
         self.mm_vmalloc = Vmalloc(cfg, lay, emitter, self.log, self.page_alloc, self.pgtable, self.vmap_area, self)
@@ -193,7 +195,7 @@ class Kernel:
         if self.config.highmem:
             lines.append(f"{(lay.highend_pfn - lay.highstart_pfn) >> 8}MB HIGHMEM available.")
         lines.append(f"{lay.max_low_pfn >> 8}MB LOWMEM available.")
-        return lines + lay.table().splitlines()
+        return lines + lay.table().splitlines() + [self.slub.boot_message()]
 
     # -- events --------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
@@ -299,6 +301,39 @@ class Kernel:
     @_doc(Vmalloc.vmallocinfo)
     def vmallocinfo(self) -> str:
         return self.mm_vmalloc.vmallocinfo()
+
+    # SLUB (mm/slub.c)
+    @_doc(Slub.kmalloc)
+    def kmalloc(self, size: int, gfp: int) -> int | None:
+        return self.slub.kmalloc(size, gfp)
+
+    @_doc(Slub.kfree)
+    def kfree(self, addr: int | None) -> None:
+        self.slub.kfree(addr)
+
+    @_doc(Slub.kmem_cache_create)
+    def kmem_cache_create(self, name: str, size: int, align: int = 0, flags: int = 0) -> KmemCache | None:
+        return self.slub.kmem_cache_create(name, size, align, flags)
+
+    @_doc(Slub.kmem_cache_alloc)
+    def kmem_cache_alloc(self, cache: KmemCache, gfp: int) -> int | None:
+        return self.slub.kmem_cache_alloc(cache, gfp)
+
+    @_doc(Slub.kmem_cache_free)
+    def kmem_cache_free(self, cache: KmemCache, obj: int) -> None:
+        self.slub.kmem_cache_free(cache, obj)
+
+    @_doc(Slub.kmem_cache)
+    def kmem_cache(self, name: str) -> KmemCache:
+        return self.slub.kmem_cache(name)
+
+    @_doc(Slub.virt_to_page)
+    def virt_to_page(self, addr: int) -> Page:
+        return self.slub.virt_to_page(addr)
+
+    @_doc(Slub.slabinfo)
+    def slabinfo(self) -> str:
+        return self.slub.slabinfo()
 
     @_doc(Processes.spawn)
     def spawn(self, name: str) -> Task | None:

@@ -17,7 +17,9 @@ from .layout import Layout
 __all__ = [
     "MAPPING_ANON",
     "MAPPING_FILE",
+    "MAPPING_KMALLOC",
     "MAPPING_NAMES",
+    "MAPPING_SLAB",
     "MAPPING_VMALLOC",
     "FrameArray",
     "FreeArea",
@@ -33,10 +35,14 @@ __all__ = [
 MAPPING_ANON = 1
 MAPPING_FILE = 2
 MAPPING_VMALLOC = 3
+MAPPING_SLAB = 4  # page->slab overlays page->mapping (SLUB)
+MAPPING_KMALLOC = 5  # a kmalloc too large for a cache: whole pages, no PG_slab
 MAPPING_NAMES = {
     MAPPING_ANON: "an anonymous page of a process",
     MAPPING_FILE: "a page-cache page",
     MAPPING_VMALLOC: "a page of a vmalloc area",
+    MAPPING_SLAB: "a slab page (kfree or kmem_cache_free its objects)",
+    MAPPING_KMALLOC: "a large kmalloc (kfree it)",
 }
 
 

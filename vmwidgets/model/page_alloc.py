@@ -39,6 +39,7 @@ from .constants import (
     ZONE_NORMAL,
     PG_buddy,
     PG_reserved,
+    PG_slab,
 )
 from .emit import Emitter
 from .layout import Layout
@@ -54,6 +55,7 @@ _FREE_PAGES = "mm/page_alloc.c:__free_pages"
 _ALLOC = "mm/page_alloc.c:__alloc_pages"
 _BUDDY = 1 << PG_buddy
 _RESERVED = 1 << PG_reserved
+_SLAB = 1 << PG_slab
 
 
 K__GFP_DMA = __GFP_DMA  # no name mangling inside class bodies
@@ -149,6 +151,8 @@ class PageAllocator:
             raise PageStateError("page", page, f"a page returned by alloc_pages and not yet freed (this one is {what})")
         if got != order:
             raise InvalidArgument("order", order, f"{got}, the order pfn {pfn:#x} was allocated with")
+        if mm.flags[pfn] & _SLAB:  # free_pages_check: PG_slab is among the flags a freed page must not have
+            raise PageStateError("page", page, "a page no one uses (this one is a slab page: PageSlab)")
         for p in range(pfn, pfn + (1 << order)):
             if mm.pagetable[p]:
                 raise PageStateError("page", page, f"a page no one uses (pfn {p:#x} is a page table in use)")

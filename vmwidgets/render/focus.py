@@ -11,17 +11,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..events import (
+from ..events import (  # SLUB
     AllocationFailed,
     BuddyMerged,
     BuddyNotMerged,
     BuddySplit,
+    CpuSlabChanged,
     Event,
     FixmapSlotComputed,
     FrameAllocated,
     FrameFreed,
     FreeBlockAdded,
     FreeBlockTaken,
+    KmallocRouted,
+    KmemCacheCreated,
+    KmemCacheMerged,
     MmapCacheChecked,
     OperationBegan,
     OperationEnded,
@@ -44,6 +48,13 @@ from ..events import (
     RbRotatedLeft,
     RbRotatedRight,
     SignalSent,
+    SlabCreated,
+    SlabDiscarded,
+    SlabFreelistLoaded,
+    SlabObjectAllocated,
+    SlabObjectFreed,
+    SlabPartialAdded,
+    SlabPartialRemoved,
     TableEntryRead,
     TlbFlushed,
     VmaAdjusted,
@@ -83,6 +94,8 @@ class Focus:
     frames: set[tuple[int, int]] = field(default_factory=set)  # (pfn, order) blocks changed
     free_area: set[tuple[int, int]] = field(default_factory=set)  # (zone, order) lists changed
     span: tuple[int, int] | None = None  # virtual range the step is about
+    slabs: set[int] = field(default_factory=set)  # slab first pfns changed (SLUB)
+    objects: set[int] = field(default_factory=set)  # slab object addresses changed (SLUB)
 
     def changed_pfns(self) -> set[int]:
         return {pfn + i for pfn, order in self.frames for i in range(1 << order)}
@@ -210,6 +223,24 @@ def _nothing(f: Focus, ev: Event) -> None:
     """Steps that change nothing drawn (an operation's bracket, a warning, a TLB flush, a _count)."""
 
 
+def _slab(f: Focus, ev: SlabCreated | SlabDiscarded) -> None:
+    f.slabs.add(ev.pfn)
+    f.frames.add((ev.pfn, ev.order))
+
+
+def _slab_object(f: Focus, ev: SlabObjectAllocated | SlabObjectFreed) -> None:
+    f.objects.add(ev.addr)
+    f.slabs.add(ev.pfn)
+
+
+def _slab_listed(f: Focus, ev: SlabPartialAdded | SlabPartialRemoved | SlabFreelistLoaded) -> None:
+    f.slabs.add(ev.pfn)
+
+
+def _cpu_slab(f: Focus, ev: CpuSlabChanged) -> None:
+    f.slabs.update(p for p in (ev.old, ev.new) if p is not None)
+
+
 RULES: dict[type, _Rule] = {
     OperationBegan: _nothing,
     OperationEnded: _nothing,
@@ -259,6 +290,17 @@ RULES: dict[type, _Rule] = {
     PkmapCountChanged: _nothing,
     PkmapWaitQueued: _nothing,
     FixmapSlotComputed: lambda f, ev: _page_span(f, ev.vaddr),
+    KmallocRouted: _nothing,
+    KmemCacheCreated: _nothing,
+    KmemCacheMerged: _nothing,
+    SlabCreated: _slab,
+    SlabDiscarded: _slab,
+    CpuSlabChanged: _cpu_slab,
+    SlabFreelistLoaded: _slab_listed,
+    SlabPartialAdded: _slab_listed,
+    SlabPartialRemoved: _slab_listed,
+    SlabObjectAllocated: _slab_object,
+    SlabObjectFreed: _slab_object,
 }
 """Each event kind's highlights (tests/test_event_coverage.py checks every kind has one)."""
 

@@ -10,17 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..events import (
+from ..events import (  # SLUB
     AllocationFailed,
     BuddyMerged,
     BuddyNotMerged,
     BuddySplit,
+    CpuSlabChanged,
     Event,
     FixmapSlotComputed,
     FrameAllocated,
     FrameFreed,
     FreeBlockAdded,
     FreeBlockTaken,
+    KmallocRouted,
+    KmemCacheCreated,
+    KmemCacheMerged,
     MmapCacheChecked,
     OperationBegan,
     OperationEnded,
@@ -43,6 +47,13 @@ from ..events import (
     RbRotatedLeft,
     RbRotatedRight,
     SignalSent,
+    SlabCreated,
+    SlabDiscarded,
+    SlabFreelistLoaded,
+    SlabObjectAllocated,
+    SlabObjectFreed,
+    SlabPartialAdded,
+    SlabPartialRemoved,
     TableEntryRead,
     TlbFlushed,
     VmaAdjusted,
@@ -461,3 +472,83 @@ def _fixmap_slot_computed(ev: Any, names: dict[int, str] | None) -> str:
         f"km_type {ev.km_type} on CPU 0 is fixmap index {ev.idx}: "
         f"address {_h(ev.vaddr)}, that many pages below FIXADDR_TOP."
     )
+
+
+# --- SLUB ----------------------------------------------------------------------------------
+
+
+@_says(KmallocRouted)
+def _kmalloc_routed(ev: Any, names: dict[int, str] | None) -> str:
+    if ev.cache == "ZERO_SIZE_PTR":
+        return "kmalloc(0) allocates nothing: it returns ZERO_SIZE_PTR, the address 16, which kfree ignores."
+    if not ev.cache:
+        return (
+            f"{ev.size} bytes is too big for the kmalloc caches: the request goes to the page allocator "
+            f"as an order-{ev.order} block ({_pages(1 << ev.order)})."
+        )
+    return f"A request of {ev.size} bytes is served by {ev.cache}, the smallest kmalloc cache it fits."
+
+
+@_says(KmemCacheCreated)
+def _kmem_cache_created(ev: Any, names: dict[int, str] | None) -> str:
+    return (
+        f"Cache {ev.name} is created: {ev.objsize}-byte objects in {ev.size}-byte slots, "
+        f"{ev.objects} per slab of {_pages(1 << ev.order)}, free pointer at offset {ev.offset}."
+    )
+
+
+@_says(KmemCacheMerged)
+def _kmem_cache_merged(ev: Any, names: dict[int, str] | None) -> str:
+    return f"No new cache: {ev.name} becomes an alias of {ev.cache}, whose slots fit it (refcount {ev.refcount})."
+
+
+@_says(SlabCreated)
+def _slab_created(ev: Any, names: dict[int, str] | None) -> str:
+    return (
+        f"new_slab makes pfn {ev.pfn:#x} ({_pages(1 << ev.order)}) a slab of {ev.cache}: PG_slab is set and "
+        f"its {ev.objects} objects from {_h(ev.addr)} are chained on its freelist in address order."
+    )
+
+
+@_says(SlabDiscarded)
+def _slab_discarded(ev: Any, names: dict[int, str] | None) -> str:
+    return f"The slab at pfn {ev.pfn:#x} of {ev.cache} is empty: PG_slab is cleared and its frames are freed."
+
+
+@_says(CpuSlabChanged)
+def _cpu_slab_changed(ev: Any, names: dict[int, str] | None) -> str:
+    if ev.new is None:
+        return f"The cpu slab of {ev.cache} (pfn {ev.old:#x}) is used up: it is unfrozen and dropped."
+    return f"The slab at pfn {ev.new:#x} becomes the cpu slab of {ev.cache} (frozen: frees to it skip the lists)."
+
+
+@_says(SlabFreelistLoaded)
+def _slab_freelist_loaded(ev: Any, names: dict[int, str] | None) -> str:
+    return (
+        f"The slab's freelist moves to the CPU: c->freelist gets {ev.count} objects after the first, "
+        f"and the slab at pfn {ev.pfn:#x} counts as full."
+    )
+
+
+@_says(SlabPartialAdded)
+def _slab_partial_added(ev: Any, names: dict[int, str] | None) -> str:
+    where = "head" if ev.index == 0 else "tail"
+    return f"The slab at pfn {ev.pfn:#x} has free objects again: it joins {ev.cache}'s partial list at the {where}."
+
+
+@_says(SlabPartialRemoved)
+def _slab_partial_removed(ev: Any, names: dict[int, str] | None) -> str:
+    return f"The slab at pfn {ev.pfn:#x} leaves {ev.cache}'s partial list (position {ev.index})."
+
+
+@_says(SlabObjectAllocated)
+def _slab_object_allocated(ev: Any, names: dict[int, str] | None) -> str:
+    how = "popped off c->freelist (fast path)" if ev.path == "fast" else "the first object of the new cpu freelist"
+    return f"Object {_h(ev.addr)} of {ev.cache} is handed out: {how}."
+
+
+@_says(SlabObjectFreed)
+def _slab_object_freed(ev: Any, names: dict[int, str] | None) -> str:
+    if ev.path == "fast":
+        return f"Object {_h(ev.addr)} goes back on {ev.cache}'s c->freelist: the next allocation gets it first."
+    return f"Object {_h(ev.addr)} goes back on the freelist of its slab at pfn {ev.pfn:#x} (slow path)."

@@ -7,17 +7,21 @@ text: open the named file beside it for the real thing.
 
 from __future__ import annotations
 
-from ..events import (
+from ..events import (  # SLUB
     AllocationFailed,
     BuddyMerged,
     BuddyNotMerged,
     BuddySplit,
+    CpuSlabChanged,
     Event,
     FixmapSlotComputed,
     FrameAllocated,
     FrameFreed,
     FreeBlockAdded,
     FreeBlockTaken,
+    KmallocRouted,
+    KmemCacheCreated,
+    KmemCacheMerged,
     MmapCacheChecked,
     OperationBegan,
     OperationEnded,
@@ -40,6 +44,13 @@ from ..events import (
     RbRotatedLeft,
     RbRotatedRight,
     SignalSent,
+    SlabCreated,
+    SlabDiscarded,
+    SlabFreelistLoaded,
+    SlabObjectAllocated,
+    SlabObjectFreed,
+    SlabPartialAdded,
+    SlabPartialRemoved,
     TableEntryRead,
     TlbFlushed,
     VmaAdjusted,
@@ -395,6 +406,93 @@ PSEUDOCODE: dict[str, tuple[_L, ...]] = {
         ("if (vaddr & PAGE_MASK) == __fix_to_virt(FIX_KMAP_BEGIN + idx):", ()),
         ("    kpte_clear_flush(kmap_pte - idx, vaddr)  /* pte_clear + one TLB entry */", (PteCleared, TlbFlushed)),
         ("pagefault_enable()", ()),
+    ),
+    # --- SLUB (mm/slub.c) ---
+    "mm/slub.c:get_slab": (
+        ("if size == 0: return ZERO_SIZE_PTR       /* (void *)16 */", ()),
+        ("if size <= 192: index = size_index[(size - 1) / 8]   /* 96 and 192 too */", ()),
+        ("else: index = fls(size - 1)             /* the next power of two */", ()),
+        ("return &kmalloc_caches[index]", (KmallocRouted,)),
+    ),
+    "mm/slub.c:__kmalloc": (
+        (
+            "if size > PAGE_SIZE / 2: return __get_free_pages(flags | __GFP_COMP, get_order(size))",
+            (KmallocRouted, AllocationFailed),
+        ),
+        ("s = get_slab(size, flags)", ()),
+        ("return slab_alloc(s, flags, -1, caller)", ()),
+    ),
+    "include/linux/slub_def.h:kmalloc_large": (
+        ("order = get_order(size)                 /* too big for a cache */", (KmallocRouted,)),
+        ("return __get_free_pages(flags | __GFP_COMP, order)   /* no PG_slab */", (AllocationFailed,)),
+    ),
+    "mm/slub.c:kmem_cache_create": (
+        ("s = find_mergeable(size, align, flags, name, ctor)", ()),
+        ("if s: s->refcount++; make name an alias; return s", ()),
+        ("s = kmalloc(kmem_size); kmem_cache_open(s, ...)  /* calculate_sizes */", ()),
+        ("list_add(&s->list, &slab_caches)       /* at the head */", (KmemCacheCreated,)),
+        ("on failure: panic with SLAB_PANIC, else return NULL", (AllocationFailed,)),
+    ),
+    "mm/slub.c:find_mergeable": (
+        ("for each s on slab_caches, newest first:", ()),
+        ("    skip it unless mergeable, big enough, same flags, aligned, < 4 bytes bigger", ()),
+        ("    return s                              /* the first that fits */", (KmemCacheMerged,)),
+    ),
+    "mm/slub.c:slab_alloc": (
+        ("object = c->freelist", ()),
+        ("if !object: return __slab_alloc(s, gfpflags, node, addr, c)", ()),
+        ("c->freelist = object[c->offset]         /* pop the head: the fast path */", (SlabObjectAllocated,)),
+    ),
+    "mm/slub.c:__slab_alloc": (
+        ("if c->page and c->page->freelist: goto load_freelist", ()),
+        ("if c->page: deactivate_slab(s, c)      /* a full slab drops off */", ()),
+        ("new = get_partial(s, flags, node)       /* the head of the partial list */", ()),
+        ("if !new: new = new_slab(s, flags, node); SetSlabFrozen(new)", ()),
+        ("c->page = new", (CpuSlabChanged,)),
+        (
+            "load_freelist: c->freelist = object[c->offset]; page->inuse = objects; page->freelist = NULL",
+            (SlabFreelistLoaded,),
+        ),
+        ("return object                           /* the first free object */", (SlabObjectAllocated,)),
+    ),
+    "mm/slub.c:get_partial": (
+        ("page = first slab on n->partial that trylocks", ()),
+        ("list_del(&page->lru); n->nr_partial--; SetSlabFrozen(page)", (SlabPartialRemoved,)),
+    ),
+    "mm/slub.c:new_slab": (
+        ("page = alloc_pages(flags | s->allocflags, order)   /* lowmem frames */", (AllocationFailed,)),
+        ("page->slab = s; SetPageSlab(page); n->nr_slabs++", ()),
+        ("for each object p, lowest first: set_freepointer(s, last, p)", ()),
+        ("page->freelist = start; page->inuse = 0", (SlabCreated,)),
+    ),
+    "mm/slub.c:deactivate_slab": (
+        ("while c->freelist: move its head to page->freelist; page->inuse--", ()),
+        ("c->page = NULL; unfreeze_slab(s, page)", (CpuSlabChanged,)),
+    ),
+    "mm/slub.c:unfreeze_slab": (
+        ("ClearSlabFrozen(page)", ()),
+        (
+            "if page->inuse and page->freelist: add_partial(n, page)   /* 2.6.32: head if hot, else tail */",
+            (SlabPartialAdded,),
+        ),
+        ("if !page->inuse and n->nr_partial < min_partial: add it at the tail", ()),
+        ("else if !page->inuse: discard_slab(s, page)", ()),
+    ),
+    "mm/slub.c:discard_slab": (
+        ("n->nr_slabs--; __ClearPageSlab(page)", (SlabDiscarded,)),
+        ("__free_pages(page, order)", ()),
+    ),
+    "mm/slub.c:slab_free": (
+        ("if page == c->page and c->node >= 0:", ()),
+        ("    object[c->offset] = c->freelist; c->freelist = object   /* the fast path */", (SlabObjectFreed,)),
+        ("else: __slab_free(s, page, x, addr, c->offset)", ()),
+    ),
+    "mm/slub.c:__slab_free": (
+        ("prior = object[offset] = page->freelist; page->freelist = object; page->inuse--", (SlabObjectFreed,)),
+        ("if SlabFrozen(page): return            /* another CPU's slab */", ()),
+        ("if !page->inuse: if prior: remove_partial(s, page)", (SlabPartialRemoved,)),
+        ("                 discard_slab(s, page)  /* empty: whatever min_partial */", ()),
+        ("else if !prior: add_partial_tail(n, page)   /* it was full */", (SlabPartialAdded,)),
     ),
 }
 
