@@ -153,6 +153,8 @@ _PAGE_GLOBAL = 1 << 8
 # page's PTE has it.  2.6.24 never sets bit 9 in a user PTE (_PAGE_UNUSED1).
 _PAGE_SPECIAL = 1 << 9
 _PAGE_NX = 1 << 63
+# A PROT_NONE PTE (present to the kernel, not to the MMU) shows its _PAGE_PROTNONE bit by the
+# hardware name of that bit: PSE in 2.6.24 (0x080), GLOBAL in 2.6.32 (0x100), with PRESENT clear.
 PTE_BIT_NAMES = (
     (_PAGE_PRESENT, "PRESENT"),
     (_PAGE_RW, "RW"),

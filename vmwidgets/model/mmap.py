@@ -248,7 +248,10 @@ class MmStruct:
         for a VMA with a file, never cut (a page offset past 4 GB shows nine digits or
         more), and 0 for one without.  The model switches at 2.6.32.  An mm read by
         :func:`~vmwidgets.from_proc_maps` prints anonymous offsets back as its text had
-        them.  Raises on an mm whose task has exited.
+        them.  Names: the file's path, else ``[heap]`` (the VMA covers start_brk..brk), else
+        ``[stack]`` (it holds start_stack), both eras.  Not modelled: ``[vdso]`` (the model
+        maps no vdso; from_proc_maps keeps it as a pseudo-file) and 2.6.32's
+        ``[threadstack:…]`` (no threads).  Raises on an mm whose task has exited.
         """
         self._check_live()
         out = []
