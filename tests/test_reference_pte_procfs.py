@@ -18,7 +18,7 @@ import pytest
 from reference import procfs as refproc
 from reference import pte_bits as ref
 
-from vmwidgets import Config, Kernel
+from vmwidgets import Config, Kernel, from_proc_maps
 from vmwidgets.errors import InvalidArgument
 from vmwidgets.model.constants import __GFP_HIGHMEM, GFP_DMA, GFP_KERNEL, PAGE_SHIFT, PAGE_SIZE, ZONE_DMA
 from vmwidgets.model.mm_types import (
@@ -387,3 +387,18 @@ def test_gfp_dma_with_highmem() -> None:
     for mask in (0x6, 0xE):  # __GFP_HIGHMEM with 2.6.32's __GFP_DMA32 (0x04)
         with pytest.raises(InvalidArgument):
             new.alloc_pages(mask)
+
+
+@pytest.mark.parametrize(("era", "pae"), ERAS)
+def test_from_proc_maps_gives_shared_file_mappings_write_notification(era: str, pae: bool) -> None:
+    text = (
+        "08048000-0804c000 rw-s 00000000 08:01 1001       /bin/cat\n"
+        "40000000-40001000 rw-s 00000000 00:07 77         /dev/zero (deleted)\n"
+        "40001000-40002000 rw-p 00000000 00:00 0 \n"
+    )
+    mm = from_proc_maps(text, Kernel(Config(era=era, pae=pae), record=False))
+    disk, shmem, anon = mm
+    assert disk.vm_page_prot == ref.vma_page_prot(disk.vm_flags, era, pae, accounts_dirty=True)
+    assert disk.vm_page_prot & ref.RW == 0
+    assert shmem.vm_page_prot == ref.vm_get_page_prot(shmem.vm_flags, era, pae)
+    assert anon.vm_page_prot == ref.vm_get_page_prot(anon.vm_flags, era, pae)
