@@ -157,17 +157,24 @@ def vma_of(mm: MmStruct, addr: int) -> VmAreaStruct:
     return vma
 
 
-def _access(k: Kernel, sh: Shadow, task: Task, addr: int, write: bool) -> bool:
-    """The reference's do_page_fault + handle_mm_fault + the MMU's retry; True if it completes."""
+def _access(k: Kernel, sh: Shadow, task: Task, addr: int, write: bool, exec_: bool = False) -> bool:
+    """The reference's do_page_fault + handle_mm_fault + the MMU's retry; True if it completes.
+
+    do_page_fault's checks (2.6.24 arch/x86/mm/fault_32.c:do_page_fault's switch on the error
+    code; 2.6.32 arch/x86/mm/fault.c:access_error): a write needs VM_WRITE; a read or fetch
+    of a present page (PF_PROT) is refused; a read or fetch of a missing page needs one of
+    VM_READ, VM_WRITE, VM_EXEC and is handled as a read."""
     mm, page = task.mm, addr & ~(PAGE_SIZE - 1)
     vma = vma_of(mm, addr)
     ptes = sh.ptes[task.pid]
     cur = ptes.get(page)
-    if cur is not None and ref.mmu_allows(cur[1], write):
+    if cur is not None and ref.mmu_allows(cur[1], write, exec_):
         sh.ptes[task.pid][page] = (cur[0], ref.mmu_touch(cur[1], write))
         return True
     f = vma.vm_flags
     if write and not f & ref.VM_WRITE:
+        return False
+    if not write and cur is not None and cur[1] & ref.PRESENT:
         return False
     if not write and not f & (ref.VM_READ | ref.VM_WRITE | ref.VM_EXEC):
         return False
@@ -193,7 +200,9 @@ def _access(k: Kernel, sh: Shadow, task: Task, addr: int, write: bool) -> bool:
         else:
             sh.set(task.pid, page, Frame("anon"), ref.wp_copy_pte(0, prot, f))
     frame, flags = sh.ptes[task.pid][page]
-    assert ref.mmu_allows(flags, write)
+    if not ref.mmu_allows(flags, write, exec_):  # a fetch from an NX page: the retry faults on PF_PROT
+        assert exec_
+        return False
     sh.ptes[task.pid][page] = (frame, ref.mmu_touch(flags, write))
     return True
 
@@ -258,10 +267,11 @@ def _run(era: str, pae: bool, seed: int, steps: int) -> None:
         elif op == "access":
             vma = rng.choice(vmas)
             addr = rng.randrange(vma.vm_start, vma.vm_end)
-            write = rng.random() < 0.5
-            where += f" {addr:#x} write={write}"
-            expected = _access(k, sh, task, addr, write)
-            assert task.access(addr, write).ok == expected, where
+            kind = rng.choice(["read", "write", "write", "exec"])
+            write, fetch = kind == "write", kind == "exec"
+            where += f" {addr:#x} {kind}"
+            expected = _access(k, sh, task, addr, write, fetch)
+            assert task.access(addr, write, exec=fetch).ok == expected, where
         elif op == "mprotect":
             vma = rng.choice(vmas)
             n = (vma.vm_end - vma.vm_start) >> PAGE_SHIFT

@@ -179,8 +179,11 @@ def mmu_touch(pte: int, write: bool) -> int:
     return pte | ACCESSED | (DIRTY if write else 0)
 
 
-def mmu_allows(pte: int, write: bool) -> bool:
-    """A user-mode access the hardware completes without a fault."""
+def mmu_allows(pte: int, write: bool, exec_: bool = False) -> bool:
+    """A user-mode access the hardware completes without a fault (an instruction fetch from
+    a page with NX set faults)."""
     if not pte & PRESENT or not pte & USER:
+        return False
+    if exec_ and pte & NX_BIT:
         return False
     return not write or bool(pte & RW)
