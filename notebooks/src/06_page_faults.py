@@ -404,7 +404,7 @@ CELLS = [
     Step through the 2.6.32 write below. The PTE holds frame `0x9ff` without `RW`, so the fault's
     cause is *protection* (in 2.6.32 the player names the handler
     `arch/x86/mm/fault.c:do_page_fault`). `do_wp_page` allocates a frame and changes the PTE
-    (`+DIRTY, +RW`, new frame). The zero frame itself is never written.
+    (`+DIRTY, +RW, -SPECIAL`, new frame). The zero frame itself is never written.
     """),
     code("""
     k32, t32, b32, *_ = reads_then_a_write("2.6.32")
@@ -420,8 +420,10 @@ CELLS = [
     `vm_normal_page` returns no page for the zero frame, so the copy path allocates a zeroed
     frame instead of copying.
 
-    *Where the model simplifies:* its `ZERO_PAGE` PTE lacks the software bit `pte_mkspecial`
-    sets in 2.6.32; the other bits are the same.
+    The zero frame's PTE carries `SPECIAL` (bit 9, a bit the hardware ignores): `pte_mkspecial`
+    marks a PTE with no `struct page` to count, which is how `vm_normal_page` knows to skip it.
+    `mprotect` keeps the bit (2.6.32's `pte_modify` leaves `_PAGE_SPECIAL` alone); the copy
+    `do_wp_page` installs has it no more.
     """),
     md("""
     ## 6. vmalloc faults: the kernel's own page tables, one process late

@@ -61,6 +61,7 @@ __all__ = [
     "_PAGE_PSE",
     "_PAGE_PWT",
     "_PAGE_RW",
+    "_PAGE_SPECIAL",
     "_PAGE_TABLE",
     "_PAGE_USER",
     "__GFP_COLD",
@@ -148,7 +149,12 @@ _PAGE_ACCESSED = 1 << 5
 _PAGE_DIRTY = 1 << 6
 _PAGE_PSE = 1 << 7
 _PAGE_GLOBAL = 1 << 8
+# 2.6.32 (pgtable_types.h:23,46): bit 9, "no struct page behind it" (pte_mkspecial); the zero
+# page's PTE has it.  2.6.24 never sets bit 9 in a user PTE (_PAGE_UNUSED1).
+_PAGE_SPECIAL = 1 << 9
 _PAGE_NX = 1 << 63
+# A PROT_NONE PTE (present to the kernel, not to the MMU) shows its _PAGE_PROTNONE bit by the
+# hardware name of that bit: PSE in 2.6.24 (0x080), GLOBAL in 2.6.32 (0x100), with PRESENT clear.
 PTE_BIT_NAMES = (
     (_PAGE_PRESENT, "PRESENT"),
     (_PAGE_RW, "RW"),
@@ -159,6 +165,7 @@ PTE_BIT_NAMES = (
     (_PAGE_DIRTY, "DIRTY"),
     (_PAGE_PSE, "PSE"),
     (_PAGE_GLOBAL, "GLOBAL"),
+    (_PAGE_SPECIAL, "SPECIAL"),
     (_PAGE_NX, "NX"),
 )
 _PAGE_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY  # 0x67

@@ -18,8 +18,11 @@ from ..events import PteChanged, PteCleared, PteInstalled
 from .constants import (
     _PAGE_ACCESSED,
     _PAGE_DIRTY,
+    _PAGE_PCD,
     _PAGE_PRESENT,
+    _PAGE_PWT,
     _PAGE_RW,
+    _PAGE_SPECIAL,
     GFP_HIGHUSER,
     PAGE_SHIFT,
     PAGE_SIZE,
@@ -99,7 +102,9 @@ class Memory:
         The last argument is ``int write_access`` in 2.6.24 and ``unsigned int flags``
         (FAULT_FLAG_WRITE) in 2.6.32.  Follows mm/memory.c:handle_mm_fault → handle_pte_fault.  False where the kernel
         returns VM_FAULT_OOM.  A read of untouched anonymous memory maps empty_zero_page in
-        2.6.32 (ZERO_PAGE came back in 2.6.32) and a fresh zeroed frame in 2.6.24."""
+        2.6.32 (ZERO_PAGE came back in 2.6.32), its PTE marked _PAGE_SPECIAL (pte_mkspecial,
+        do_anonymous_page 2635-2642), and a fresh zeroed frame in 2.6.24, dirty and
+        writable if the VMA is (maybe_mkwrite(pte_mkdirty()), 2169-2170)."""
         slot = self.user_slot(mm, addr, alloc=True)
         if slot is None:
             return False
@@ -114,9 +119,8 @@ class Memory:
         if vma.vm_file is not None:
             return self._do_file_fault(vma, vma.vm_file, table, index, page_addr, write, prot)
         if not write and self.config.era_minor >= 32:  # 2.6.32 reinstated ZERO_PAGE for reads
-            self._install(
-                table, index, page_addr, (self.zero_pfn << PAGE_SHIFT) | prot, "mm/memory.c:do_anonymous_page"
-            )
+            entry = (self.zero_pfn << PAGE_SHIFT) | prot | _PAGE_SPECIAL  # pte_mkspecial(pfn_pte())
+            self._install(table, index, page_addr, entry, "mm/memory.c:do_anonymous_page")
             return True
         anon_vma_prepare(vma)  # before the page, as do_anonymous_page does
         page = self._page_alloc.alloc(GFP_HIGHUSER, 0)  # alloc_zeroed_user_highpage_movable
@@ -130,7 +134,10 @@ class Memory:
     def _do_file_fault(
         self, vma: VmAreaStruct, file: File, table: int, index: int, page_addr: int, write: bool, prot: int
     ) -> bool:
-        """mm/memory.c:__do_fault — the page-cache page, or a private copy on a private write."""
+        """mm/memory.c:__do_fault — the page-cache page, or a private copy on a private write.
+
+        A write makes the PTE ``maybe_mkwrite(pte_mkdirty())`` (24: 2315-2317; 32: 2816-2818):
+        writable even where ``vm_page_prot`` is write-protected for write notification."""
         pgoff = vma.vm_pgoff + ((page_addr - vma.vm_start) >> PAGE_SHIFT)
         key = (file.ino, pgoff)
         pfn = self._page_cache.get(key)
@@ -150,16 +157,23 @@ class Memory:
             self._install(table, index, page_addr, (page.pfn << PAGE_SHIFT) | bits, "mm/memory.c:__do_fault")
             return True
         self._page_alloc.get_page(pfn, "mapped from the page cache")
-        bits = prot | (_PAGE_DIRTY if write else 0)
+        bits = prot | (_PAGE_DIRTY | _PAGE_RW if write else 0)  # a write fault here means VM_WRITE
         self._install(table, index, page_addr, (pfn << PAGE_SHIFT) | bits, "mm/memory.c:__do_fault")
         return True
 
     def _do_wp_page(self, vma: VmAreaStruct, table: int, index: int, page_addr: int, old: int) -> bool:
-        """mm/memory.c:do_wp_page — reuse an anonymous page mapped once, else copy it."""
+        """mm/memory.c:do_wp_page — write in place, else copy.
+
+        In place: an anonymous page only this PTE maps (page_mapcount 1: 2.6.24's
+        can_share_swap_page, mm/swapfile.c:330-338; at most 1: 2.6.32's reuse_swap_page,
+        657-), or any page of a shared writable mapping (the write notification of
+        vma_wants_writenotify; 24: 1566-1614, 32: 2033-2104).  Otherwise a new page (the
+        zero page's copy is a fresh zeroed one) with ``vm_page_prot``, dirty and writable."""
         mem_map = self._page_alloc.mem_map
         pfn = (old & self._pgtable.addr_mask) >> PAGE_SHIFT
         anon = pfn != self.zero_pfn and mem_map.mapping[pfn] != MAPPING_FILE
-        if anon and mem_map.count[pfn] == 1:
+        shared_write = vma.vm_flags & (VM_WRITE | VM_SHARED) == VM_WRITE | VM_SHARED
+        if (anon and mem_map.mapcount[pfn] == 1) or (not anon and shared_write):
             new = old | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED
             self._pgtable.set_entry(table, index, new)
             self._emitter.emit(
@@ -240,15 +254,26 @@ class Memory:
             self._install(dst[0], dst[1], addr, entry, "mm/memory.c:copy_one_pte")
         return True
 
-    def change_protection(self, mm: MmStruct, vma: VmAreaStruct, prot: int) -> None:
-        """mm/mprotect.c:change_pte_range: ``pte_modify`` every present PTE of ``vma`` to ``pgprot_t prot``."""
+    def change_protection(self, mm: MmStruct, vma: VmAreaStruct, prot: int, dirty_accountable: bool = False) -> None:
+        """mm/mprotect.c:change_pte_range: ``pte_modify`` every present PTE of ``vma`` to ``pgprot_t prot``.
+
+        pte_modify keeps ``_PAGE_CHG_MASK``: the frame, ACCESSED and DIRTY in 2.6.24
+        (include/asm-x86/pgtable_32.h:131, 370-384), also PCD, PWT and SPECIAL in 2.6.32
+        (pgtable_types.h:71-72, pgtable.h:241-253), so the zero page stays special.  With
+        ``dirty_accountable`` (the VMA wants write notification) a dirty PTE is made
+        writable again (24: mm/mprotect.c:53-54; 32: 60-61)."""
         pt = self._pgtable
+        keep = pt.addr_mask | _PAGE_ACCESSED | _PAGE_DIRTY
+        if self.config.era_minor >= 32:
+            keep |= _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL
         for addr in range(vma.vm_start, vma.vm_end, PAGE_SIZE):
             slot = self.user_slot(mm, addr, alloc=False)
             old = pt.entry(*slot) if slot is not None else 0
             if slot is None or not old:
                 continue
-            new = (old & (pt.addr_mask | _PAGE_ACCESSED | _PAGE_DIRTY)) | prot  # pte_modify
+            new = (old & keep) | (prot & ~keep)  # pte_modify
+            if dirty_accountable and new & _PAGE_DIRTY:
+                new |= _PAGE_RW  # pte_mkwrite
             if new != old:
                 pt.set_entry(slot[0], slot[1], new)
                 self._emitter.emit(

@@ -84,6 +84,7 @@ __all__ = [
     "vm_get_page_prot",
     "vma_link",
     "vma_merge",
+    "vma_wants_writenotify",
 ]
 
 _MMAP = "mm/mmap.c:"
@@ -94,18 +95,21 @@ _MMAP = "mm/mmap.c:"
 _NORESERVE_ERA = 27
 _MERGE_FIRST_ERA = 29
 ULONG_MAX = 0xFFFFFFFF  # i386's unsigned long: what a system call argument can hold
-# _PAGE_PROTNONE, "present but no access" in a PTE: the PSE bit (0x080) in 2.6.24; 2.6.32 moved
-# it to the GLOBAL bit (0x100, pgtable_types.h).  The model uses 0x080 in both eras.
-_PROTNONE = 0x080
+# _PAGE_PROTNONE, "present but no access" in a PTE: the PSE bit (0x080) in 2.6.24
+# (include/asm-x86/pgtable_32.h:121); 2.6.32 makes it the GLOBAL bit, 0x100
+# (arch/x86/include/asm/pgtable_types.h:29,63).  The model switches at 2.6.32.
+_PROTNONE_2_6_24 = 0x080
+_PROTNONE_2_6_32 = 0x100
 
 
-def _protection_map(nx: int, shared_nx: int) -> tuple[int, ...]:
+def _protection_map(nx: int, shared_nx: int, protnone: int) -> tuple[int, ...]:
     """x86's protection_map[16] (__P000…__S111): vm_flags & 0xf -> PTE bits.
 
-    2.6.24's include/asm-x86/pgtable_32.h leaves NX out of PAGE_SHARED; 2.6.32's
-    pgtable_types.h puts it in (``shared_nx``).
+    2.6.24's include/asm-x86/pgtable_32.h (133-149, 176-192) leaves NX out of PAGE_SHARED;
+    2.6.32's pgtable_types.h (80-94, 137-153) puts it in (``shared_nx``).  PAGE_NONE is
+    ``_PAGE_PROTNONE | _PAGE_ACCESSED`` (``protnone``: 0x080 or 0x100, see above).
     """
-    none = _PROTNONE | _PAGE_ACCESSED
+    none = protnone | _PAGE_ACCESSED
     ro = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED
     shared = ro | _PAGE_RW
     return (
@@ -160,8 +164,10 @@ class MmStruct:
         self.start_code = self.end_code = self.start_data = self.end_data = 0
         self.start_brk = self.brk = self.start_stack = 0
         nx = _PAGE_NX if kernel.config.pae else 0
-        self.protection_map = _protection_map(nx, nx if kernel.config.era_minor >= 28 else 0)
-        self.maps_anon_offset = True  # anon vm_pgoff in maps: 2.6.24 (2.6.32 prints 0)
+        era = kernel.config.era_minor
+        protnone = _PROTNONE_2_6_32 if era >= 32 else _PROTNONE_2_6_24
+        self.protection_map = _protection_map(nx, nx if era >= 28 else 0, protnone)
+        self.maps_anon_offset = era < 32  # maps prints an anonymous VMA's vm_pgoff in 2.6.24, 0 in 2.6.32
 
     def __repr__(self) -> str:
         return f"<mm_struct {self.name}: {self.map_count} VMAs, total_vm={self.total_vm} pages>"
@@ -247,10 +253,16 @@ class MmStruct:
         """/proc/PID/maps, as fs/proc/task_mmu.c:show_map prints it: one line per VMA.
 
         Returns the text (``start-end perms offset major:minor inode  path``).  2.6.24
-        (show_map_internal) prints an anonymous VMA's ``vm_pgoff`` as its offset; 2.6.32
-        (show_map_vma) prints 0 there, but the model prints ``vm_pgoff`` in both eras.  An
-        mm read by :func:`~vmwidgets.from_proc_maps` from a kernel that printed zeros prints
-        them back as zeros.  Raises on an mm whose task has exited.
+        (show_map_internal, fs/proc/task_mmu.c:155-163) prints ``vm_pgoff << PAGE_SHIFT`` of
+        every VMA with ``%08lx``, cut to the 32 bits of an i386 ``unsigned long``; 2.6.32
+        (show_map_vma, 209-217) prints ``((loff_t)vm_pgoff) << PAGE_SHIFT`` with ``%08llx``
+        for a VMA with a file, never cut (a page offset past 4 GB shows nine digits or
+        more), and 0 for one without.  The model switches at 2.6.32.  An mm read by
+        :func:`~vmwidgets.from_proc_maps` prints anonymous offsets back as its text had
+        them.  Names: the file's path, else ``[heap]`` (the VMA covers start_brk..brk), else
+        ``[stack]`` (it holds start_stack), both eras.  Not modelled: ``[vdso]`` (the model
+        maps no vdso; from_proc_maps keeps it as a pseudo-file) and 2.6.32's
+        ``[threadstack:…]`` (no threads).  Raises on an mm whose task has exited.
         """
         self._check_live()
         out = []
@@ -260,8 +272,8 @@ class MmStruct:
             perms += "s" if f & VM_MAYSHARE else "p"
             dev, ino = (vma.vm_file.dev, vma.vm_file.ino) if vma.vm_file else ((0, 0), 0)
             offset = vma.vm_pgoff << PAGE_SHIFT
-            if self.task_size <= 1 << 32:
-                offset &= 0xFFFFFFFF  # %08lx of an unsigned long
+            if self.task_size <= 1 << 32 and self._k.config.era_minor < 32:
+                offset &= 0xFFFFFFFF  # 2.6.24: %08lx of an unsigned long; 2.6.32: %08llx of a loff_t
             if vma.vm_file is None and not self.maps_anon_offset:
                 offset = 0
             line = f"{vma.vm_start:08x}-{vma.vm_end:08x} {perms} {offset:08x} {dev[0]:02x}:{dev[1]:02x} {ino} "
@@ -653,6 +665,8 @@ class MmStruct:
                 file = self._k.files.open("/dev/zero (deleted)", unique=True, dev=(0, 7))
             vma = VmAreaStruct(self, addr, end, vm_flags, pgoff, file)
             vma.vm_page_prot = self.protection_map[vm_flags & 0xF]
+            if vma_wants_writenotify(vma):  # mm/mmap.c:mmap_region (24: 1176-1177; 32: 1227-1228)
+                vma.vm_page_prot = self.protection_map[vm_flags & ~VM_SHARED & 0xF]
             self._vma_link(vma, prev, parent, left)
         self.total_vm += length >> PAGE_SHIFT
         return addr
@@ -723,6 +737,27 @@ def vm_get_page_prot(mm: MmStruct, vm_flags: int) -> int:
     ``arch_vm_get_page_prot``, which adds nothing on x86.
     """
     return mm.protection_map[vm_flags & 0xF]
+
+
+def vma_wants_writenotify(vma: VmAreaStruct) -> bool:
+    """mm/mmap.c:vma_wants_writenotify (2.6.24: 1040-1064; 2.6.32: 1078-1102) — should the
+    first write to each page of ``vma`` fault, so the file learns the page gets dirty?
+
+    ``struct vm_area_struct *vma``; returns the ``int`` as a bool.  True for a shared
+    writable mapping (VM_WRITE|VM_SHARED) of a file whose backing device accounts dirty
+    pages (mapping_cap_account_dirty): mmap_region and mprotect_fixup then give it the
+    private, write-protected ``vm_page_prot`` (PAGE_COPY-like, PAE keeps NX) and
+    do_wp_page makes each page writable in place on its first write.  The model's files
+    have no vm_ops->page_mkwrite and no driver protections; a file on a device with
+    major 0 stands for an in-memory filesystem (shmem's ``/dev/zero (deleted)``, tmpfs,
+    ramfs), whose backing_dev_info accounts nothing (mm/shmem.c 24: 192; 32: 225).
+    Simplification: a disk-less filesystem that does account (NFS) is not modelled.
+    The same in both eras.
+    """
+    if vma.vm_flags & (VM_WRITE | VM_SHARED) != VM_WRITE | VM_SHARED:
+        return False
+    file = vma.vm_file
+    return file is not None and file.dev[0] != 0
 
 
 def find_vma_prepare(mm: MmStruct, addr: int) -> tuple[VmAreaStruct | None, VmAreaStruct | None, RbNode | None, bool]:

@@ -31,7 +31,16 @@ from .mm_types import (
     VmAreaStruct,
     calc_vm_prot_bits,
 )
-from .mmap import ULONG_MAX, MmStruct, check_ulongs, get_task_mm, split_vma, vm_get_page_prot, vma_merge
+from .mmap import (
+    ULONG_MAX,
+    MmStruct,
+    check_ulongs,
+    get_task_mm,
+    split_vma,
+    vm_get_page_prot,
+    vma_merge,
+    vma_wants_writenotify,
+)
 
 __all__ = ["mprotect_fixup", "sys_mprotect"]
 
@@ -118,7 +127,8 @@ def mprotect_fixup(vma: VmAreaStruct, prev: VmAreaStruct | None, start: int, end
 
     2.6.24 looks ``vm_page_prot`` up in ``protection_map``; 2.6.32 through vm_get_page_prot
     (the same bits on x86).  Both keep a shared writable mapping write-protected when its
-    file counts dirty pages (vma_wants_writenotify), which the model's files do not.
+    file counts dirty pages (vma_wants_writenotify: mm/mprotect.c 24: 195-198; 32: 199-205),
+    and then change_pte_range makes the PTEs already dirty writable (``dirty_accountable``).
     """
     if newflags == vma.vm_flags:
         return vma
@@ -137,10 +147,13 @@ def mprotect_fixup(vma: VmAreaStruct, prev: VmAreaStruct | None, start: int, end
             split_vma(mm, vma, end, new_below=False)
     old = vma.vm_flags
     vma.vm_flags, vma.vm_page_prot = newflags, vm_get_page_prot(mm, newflags)
+    dirty_accountable = vma_wants_writenotify(vma)
+    if dirty_accountable:
+        vma.vm_page_prot = vm_get_page_prot(mm, newflags & ~VM_SHARED)
     if old != newflags:
         mm.kernel.emitter.emit(
             VmaFlagsChanged, "mm/mprotect.c:mprotect_fixup", mm=mm.name, vma=vma.id, old=old, new=newflags
         )
     if mm.pgd is not None:
-        mm.kernel.memory.change_protection(mm, vma, vma.vm_page_prot)
+        mm.kernel.memory.change_protection(mm, vma, vma.vm_page_prot, dirty_accountable)
     return vma

@@ -60,6 +60,10 @@ _SLAB = 1 << PG_slab
 
 K__GFP_DMA = __GFP_DMA  # no name mangling inside class bodies
 K__GFP_HIGHMEM = __GFP_HIGHMEM  # no name mangling inside class bodies
+# 2.6.32's include/linux/gfp.h:203-212 GFP_ZONE_BAD: the combinations of its zone modifiers
+# (__GFP_DMA 0x01, __GFP_HIGHMEM 0x02, __GFP_DMA32 0x04, __GFP_MOVABLE 0x08) that name two zones
+_GFP_ZONEMASK = 0x0F
+_GFP_ZONE_BAD = frozenset({0x3, 0x5, 0x6, 0x7, 0xB, 0xD, 0xE, 0xF})
 
 
 class PageAllocator:
@@ -76,6 +80,7 @@ class PageAllocator:
         self._emitter = emitter
         self._owner = owner
         self.layout = layout
+        self._era_minor = config.era_minor
         self.mem_map = MemMap(layout.max_pfn)
         self.zones = [
             Zone(ZONE_DMA, 0, min(MAX_DMA_PFN, layout.max_low_pfn)),
@@ -101,9 +106,24 @@ class PageAllocator:
         >>> page = k.alloc_pages(GFP_KERNEL, 2)   # four contiguous frames from ZONE_NORMAL
         >>> page.zone, hex(page.pfn), page.count
         ('Normal', '0x37c00', 1)
+
+        A mask with ``__GFP_DMA`` and ``__GFP_HIGHMEM`` gets ZONE_DMA in 2.6.24 (gfp_zone tests
+        __GFP_DMA first, include/linux/gfp.h:120-131).  In 2.6.32 it is in GFP_ZONE_BAD
+        (gfp.h:203-212) with every other mask naming two zones (``__GFP_HIGHMEM`` with
+        2.6.32's ``__GFP_DMA32``, 0x04, too): gfp_zone (214-230) stops the build for a
+        constant mask and BUGs under CONFIG_DEBUG_VM, so the model raises
+        :class:`~vmwidgets.InvalidArgument` (a kernel without DEBUG_VM would read entry 0 of
+        GFP_ZONE_TABLE there and use ZONE_DMA).
         """
         check_int("gfp_mask", gfp_mask, 0, GFP_MASK_ALL, "a combination of GFP_* / __GFP_* flags")
         check_int("order", order, 0, MAX_ORDER - 1)
+        if self._era_minor >= 32 and gfp_mask & _GFP_ZONEMASK in _GFP_ZONE_BAD:
+            raise InvalidArgument(
+                "gfp_mask",
+                gfp_mask,
+                "at most one zone modifier: __GFP_DMA, __GFP_HIGHMEM and __GFP_DMA32 exclude each other"
+                " (2.6.32's GFP_ZONE_BAD)",
+            )
         with self._emitter.operation("alloc_pages", f"gfp_mask={gfp_mask:#x}, order={order}", _ALLOC) as op:
             page = self.alloc(gfp_mask, order)
             op.result = "NULL" if page is None else f"page pfn={page.pfn:#x}"

@@ -33,7 +33,9 @@ def buddyinfo(zones: Sequence[Zone]) -> str:
     """
     lines = []
     for z in zones:
-        if not z.spanned_pages:  # walk_zones_in_node skips zones that are not populated
+        # walk_zones_in_node skips a zone that is not populated_zone (present_pages 0); the
+        # model's zones have no holes that could empty one, so spanned_pages says the same
+        if not z.spanned_pages:
             continue
         counts = "".join(f"{fa.nr_free:6d} " for fa in z.free_area)
         lines.append(f"Node 0, zone {z.name:>8s} {counts}")

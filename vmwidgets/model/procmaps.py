@@ -119,7 +119,7 @@ def from_proc_maps(text: str, kernel: Kernel | None = None, name: str = "proc") 
     (1, '/bin/cat')
     """
     from .kernel import Kernel  # the facade sits above this module: import it at call time
-    from .mmap import MmStruct, find_vma_prepare, vm_get_page_prot, vma_link
+    from .mmap import MmStruct, find_vma_prepare, vm_get_page_prot, vma_link, vma_wants_writenotify
 
     if not isinstance(text, str):
         raise InvalidArgument("text", text, "the text of a /proc/PID/maps file")
@@ -167,6 +167,8 @@ def from_proc_maps(text: str, kernel: Kernel | None = None, name: str = "proc") 
                 pgoff = start >> PAGE_SHIFT  # what do_mmap_pgoff/do_brk give anonymous VMAs
             vma = VmAreaStruct(mm, start, end, flags, pgoff, file)
             vma.vm_page_prot = vm_get_page_prot(mm, flags)
+            if vma_wants_writenotify(vma):  # as mmap_region left a shared writable file mapping
+                vma.vm_page_prot = vm_get_page_prot(mm, flags & ~VM_SHARED)
             _, prev, parent, left = find_vma_prepare(mm, start)
             vma_link(mm, vma, prev, parent, left)
             mm.total_vm += (end - start) >> PAGE_SHIFT

@@ -22,6 +22,7 @@ _SHORT = {
     "DIRTY": "D",
     "PSE": "PSE",
     "GLOBAL": "G",
+    "SPECIAL": "S",
     "NX": "NX",
 }
 ENTRIES = {False: {"pgd": 1024, "pte": 1024}, True: {"pgd": 4, "pmd": 512, "pte": 512}}

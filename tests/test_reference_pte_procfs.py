@@ -1,0 +1,414 @@
+"""The model's user PTEs, vm_page_prot and /proc texts against references written from the
+kernel sources (``tests/reference/pte_bits.py`` and ``procfs.py``, which cite file:function:line).
+
+Seeded random runs of mmap (anonymous or file, private or shared, any protection), reads and
+writes, mprotect, munmap, fork and exit, in both eras with and without PAE.  After every step
+every PTE of every task (found by walking its page tables) must be the one the reference
+predicts: the same flag bits, and the same frame where the reference says which one (the zero
+page, the page-cache page of (inode, pgoff)), or one private frame that no other live anonymous
+page uses.  ``/proc/PID/maps`` must be the reference's text.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import pytest
+from reference import procfs as refproc
+from reference import pte_bits as ref
+
+from vmwidgets import Config, Kernel, from_proc_maps
+from vmwidgets.errors import InvalidArgument
+from vmwidgets.model.constants import __GFP_HIGHMEM, GFP_DMA, GFP_KERNEL, PAGE_SHIFT, PAGE_SIZE, ZONE_DMA
+from vmwidgets.model.mm_types import (
+    MAP_ANONYMOUS,
+    MAP_PRIVATE,
+    MAP_SHARED,
+    PROT_EXEC,
+    PROT_READ,
+    PROT_WRITE,
+    VmAreaStruct,
+)
+from vmwidgets.model.mmap import MmStruct
+from vmwidgets.model.sched import Task
+
+ERAS = [(era, pae) for era in ("2.6.24", "2.6.32") for pae in (False, True)]
+SHMEM = "/dev/zero (deleted)"  # shmem_zero_setup's file: no dirty accounting (mm/shmem.c)
+
+
+@dataclass(eq=False)
+class Frame:
+    """A page the reference knows by what it holds, not by its pfn."""
+
+    kind: str  # "anon", "file" or "zero"
+    key: tuple[int, int] | None = None  # (inode, pgoff) of a page-cache page
+    mapcount: int = 0
+
+
+@dataclass
+class Shadow:
+    era: str
+    pae: bool
+    ptes: dict[int, dict[int, tuple[Frame, int]]] = field(default_factory=dict)  # pid -> vaddr -> (frame, flags)
+    cache: dict[tuple[int, int], Frame] = field(default_factory=dict)
+    zero: Frame = field(default_factory=lambda: Frame("zero"))
+    pfn_of: dict[int, int] = field(default_factory=dict)  # id(anon frame) -> pfn seen
+
+    def set(self, pid: int, vaddr: int, frame: Frame, flags: int) -> None:
+        old = self.ptes[pid].get(vaddr)
+        if old is not None:
+            self._unmap(old[0])
+        if frame.kind == "anon":
+            frame.mapcount += 1
+        self.ptes[pid][vaddr] = (frame, flags)
+
+    def drop(self, pid: int, vaddr: int) -> None:
+        old = self.ptes[pid].pop(vaddr, None)
+        if old is not None:
+            self._unmap(old[0])
+
+    def _unmap(self, frame: Frame) -> None:
+        if frame.kind == "anon":
+            frame.mapcount -= 1
+            if frame.mapcount == 0:
+                self.pfn_of.pop(id(frame), None)
+
+
+def _accounts_dirty(vma: VmAreaStruct) -> bool:
+    return vma.vm_file is not None and vma.vm_file.path != SHMEM
+
+
+def _user_ptes(k: Kernel, mm: MmStruct) -> dict[int, int]:
+    """Every non-empty user PTE of ``mm``: vaddr -> pte_t, from the page tables themselves."""
+    tables, pt, out = k.page_tables, k.pgtable, {}
+    user_pgds = k.pgd_index(mm.task_size)
+    pgd = mm.pgd_pfn()
+    if k.config.pae:
+        pmds = [
+            ((tables[pgd][i] & pt.addr_mask) >> PAGE_SHIFT, i << 30) for i in range(user_pgds) if tables[pgd].get(i)
+        ]
+        pte_tables = [
+            ((e & pt.addr_mask) >> PAGE_SHIFT, base + (j << 21))
+            for table, base in pmds
+            for j, e in tables[table].items()
+            if e & ref.PRESENT
+        ]
+        per = 512
+    else:
+        pte_tables = [
+            ((e & pt.addr_mask) >> PAGE_SHIFT, i << 22) for i, e in tables[pgd].items() if i < user_pgds and e & 1
+        ]
+        per = 1024
+    for table, base in pte_tables:
+        for j, e in tables[table].items():
+            if e:
+                assert j < per
+                out[base + (j << PAGE_SHIFT)] = e
+    return out
+
+
+def _check(k: Kernel, sh: Shadow, tasks: list[Task], where: str) -> None:
+    mask = ref.pfn_mask(sh.pae)
+    seen: dict[int, int] = {}  # pfn -> id(anon frame)
+    for task in tasks:
+        mm = task.mm
+        for vma in mm:
+            want = ref.vma_page_prot(vma.vm_flags, sh.era, sh.pae, _accounts_dirty(vma))
+            assert vma.vm_page_prot == want, f"{where}: vm_page_prot of {vma} {vma.vm_page_prot:#x} != {want:#x}"
+        got = _user_ptes(k, mm)
+        expect = sh.ptes[task.pid]
+        assert got.keys() == expect.keys(), f"{where}: pid {task.pid} PTEs at {sorted(got.keys() ^ expect.keys())}"
+        for vaddr, entry in got.items():
+            frame, flags = expect[vaddr]
+            walked = k.walk(mm.pgd_pfn(), vaddr)
+            assert walked.steps[-1].entry == entry or not entry & ref.PRESENT
+            assert entry & ~mask == flags, f"{where}: pid {task.pid} {vaddr:#x}: {entry & ~mask:#x} != {flags:#x}"
+            pfn = (entry & mask) >> PAGE_SHIFT
+            if frame.kind == "zero":
+                assert pfn == k.zero_pfn, where
+            elif frame.kind == "file":
+                assert frame.key is not None
+                assert k.memory.page_cache.get(frame.key) == pfn, f"{where}: {vaddr:#x} is not the cached page"
+            else:
+                assert sh.pfn_of.setdefault(id(frame), pfn) == pfn, f"{where}: {vaddr:#x} changed frames"
+                assert seen.setdefault(pfn, id(frame)) == id(frame), f"{where}: two anonymous pages share {pfn:#x}"
+                assert pfn != k.zero_pfn and pfn not in k.cache_pfns, where
+                assert vma_of(mm, vaddr).anon_vma is not None, f"{where}: anonymous page in a VMA without anon_vma"
+        mms = refproc.MapsMm(mm.start_brk, mm.brk, mm.start_stack)
+        vmas = [
+            refproc.MapsVma(
+                v.vm_start,
+                v.vm_end,
+                v.vm_flags,
+                v.vm_pgoff,
+                v.vm_file.path if v.vm_file else None,
+                v.vm_file.dev if v.vm_file else (0, 0),
+                v.vm_file.ino if v.vm_file else 0,
+            )
+            for v in mm
+        ]
+        assert mm.maps() == refproc.maps(vmas, mms, sh.era), where
+
+
+def vma_of(mm: MmStruct, addr: int) -> VmAreaStruct:
+    vma = mm.find_vma(addr)
+    assert vma is not None and vma.vm_start <= addr
+    return vma
+
+
+def _access(k: Kernel, sh: Shadow, task: Task, addr: int, write: bool, exec_: bool = False) -> bool:
+    """The reference's do_page_fault + handle_mm_fault + the MMU's retry; True if it completes.
+
+    do_page_fault's checks (2.6.24 arch/x86/mm/fault_32.c:do_page_fault's switch on the error
+    code; 2.6.32 arch/x86/mm/fault.c:access_error): a write needs VM_WRITE; a read or fetch
+    of a present page (PF_PROT) is refused; a read or fetch of a missing page needs one of
+    VM_READ, VM_WRITE, VM_EXEC and is handled as a read."""
+    mm, page = task.mm, addr & ~(PAGE_SIZE - 1)
+    vma = vma_of(mm, addr)
+    ptes = sh.ptes[task.pid]
+    cur = ptes.get(page)
+    if cur is not None and ref.mmu_allows(cur[1], write, exec_):
+        sh.ptes[task.pid][page] = (cur[0], ref.mmu_touch(cur[1], write))
+        return True
+    f = vma.vm_flags
+    if write and not f & ref.VM_WRITE:
+        return False
+    if not write and cur is not None and cur[1] & ref.PRESENT:
+        return False
+    if not write and not f & (ref.VM_READ | ref.VM_WRITE | ref.VM_EXEC):
+        return False
+    prot = ref.vma_page_prot(f, sh.era, sh.pae, _accounts_dirty(vma))
+    if cur is None:
+        if vma.vm_file is None:  # do_anonymous_page
+            if sh.era == "2.6.32" and not write:
+                frame, flags = sh.zero, ref.anonymous_pte(0, prot, f, False, sh.era)
+            else:
+                frame, flags = Frame("anon"), ref.anonymous_pte(0, prot, f, write, sh.era)
+        else:  # __do_fault
+            key = (vma.vm_file.ino, vma.vm_pgoff + ((page - vma.vm_start) >> PAGE_SHIFT))
+            cached = sh.cache.setdefault(key, Frame("file", key))
+            private_write = write and not f & ref.VM_SHARED
+            frame = Frame("anon") if private_write else cached
+            flags = ref.file_fault_pte(0, prot, f, write)
+        sh.set(task.pid, page, frame, flags)
+    else:
+        frame, flags = cur
+        assert write and flags & ref.PRESENT and not flags & ref.RW  # only a write can fault on a present page
+        if ref.wp_reuse(frame.kind == "anon", frame.mapcount, f, sh.era):
+            sh.ptes[task.pid][page] = (frame, ref.wp_reuse_pte(flags, f))
+        else:
+            sh.set(task.pid, page, Frame("anon"), ref.wp_copy_pte(0, prot, f))
+    frame, flags = sh.ptes[task.pid][page]
+    if not ref.mmu_allows(flags, write, exec_):  # a fetch from an NX page: the retry faults on PF_PROT
+        assert exec_
+        return False
+    sh.ptes[task.pid][page] = (frame, ref.mmu_touch(flags, write))
+    return True
+
+
+def _fork(sh: Shadow, parent: Task, child: Task) -> None:
+    sh.ptes[child.pid] = {}
+    for vma in parent.mm:
+        if vma.anon_vma is None:  # copy_page_range: faults can refill everything else
+            continue
+        for vaddr in range(vma.vm_start, vma.vm_end, PAGE_SIZE):
+            cur = sh.ptes[parent.pid].get(vaddr)
+            if cur is None:
+                continue
+            mine, theirs = ref.copy_one_pte(cur[1], vma.vm_flags)
+            sh.ptes[parent.pid][vaddr] = (cur[0], mine)
+            sh.set(child.pid, vaddr, cur[0], theirs)
+
+
+def _mprotect(sh: Shadow, task: Task, start: int, end: int, before: dict[int, int]) -> None:
+    """change_pte_range over the pages whose vm_flags changed (mprotect_fixup returns early
+    when they did not: mm/mprotect.c 24: 142-145; 32: 147-150)."""
+    for vaddr in range(start, end, PAGE_SIZE):
+        cur = sh.ptes[task.pid].get(vaddr)
+        vma = vma_of(task.mm, vaddr)
+        if cur is None or vma.vm_flags == before[vaddr]:
+            continue
+        wants = ref.vma_wants_writenotify(vma.vm_flags, _accounts_dirty(vma))
+        prot = ref.vma_page_prot(vma.vm_flags, sh.era, sh.pae, _accounts_dirty(vma))
+        sh.ptes[task.pid][vaddr] = (cur[0], ref.change_pte(cur[1], prot, sh.era, sh.pae, wants))
+
+
+def _run(era: str, pae: bool, seed: int, steps: int) -> None:
+    rng = random.Random(seed)
+    k = Kernel(Config(era=era, pae=pae), record=False)
+    sh = Shadow(era, pae)
+    first = k.spawn("t")
+    assert first is not None
+    tasks = [first]
+    sh.ptes[first.pid] = {}
+    _check(k, sh, tasks, "spawn")
+    prots = [0, PROT_READ, PROT_WRITE, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC, 7]
+    for step in range(steps):
+        task = rng.choice(tasks)
+        vmas = list(task.mm)
+        op = rng.choices(["mmap", "access", "mprotect", "munmap", "fork", "exit"], [3, 12, 3, 1, 1, 1])[0]
+        where = f"{era} pae={pae} seed={seed} step {step}: {op}"
+        if op == "mmap":
+            pages = rng.randint(1, 4)
+            prot = rng.choice(prots)
+            kind = rng.choice(["anon", "file", "shmem"])
+            shared = kind == "shmem" or (kind == "file" and rng.random() < 0.5)
+            flags = (MAP_SHARED if shared else MAP_PRIVATE) | (0 if kind == "file" else MAP_ANONYMOUS)
+            path = rng.choice(["/data/a", "/data/b"]) if kind == "file" else None
+            pgoff = rng.choice([0, 1, 7, 0x100000, 0xFFFF0]) if kind == "file" else 0
+            inodes = {v.vm_file.ino for t in tasks for v in t.mm if v.vm_file}
+            addr = task.mmap(0, pages * PAGE_SIZE, prot, flags, path, pgoff)
+            assert 0 < addr < task.mm.task_size, where
+            where += f" {addr:#x} {kind} shared={shared} prot={prot}"
+            if kind == "shmem":  # shmem_file_setup: a new inode for every shared anonymous mapping
+                file = vma_of(task.mm, addr).vm_file
+                assert file is not None and file.ino not in inodes, where
+        elif op == "access":
+            vma = rng.choice(vmas)
+            addr = rng.randrange(vma.vm_start, vma.vm_end)
+            kind = rng.choice(["read", "write", "write", "exec"])
+            write, fetch = kind == "write", kind == "exec"
+            where += f" {addr:#x} {kind}"
+            expected = _access(k, sh, task, addr, write, fetch)
+            assert task.access(addr, write, exec=fetch).ok == expected, where
+        elif op == "mprotect":
+            vma = rng.choice(vmas)
+            n = (vma.vm_end - vma.vm_start) >> PAGE_SHIFT
+            lo = rng.randrange(n)
+            hi = rng.randint(lo + 1, n)
+            start, end = vma.vm_start + lo * PAGE_SIZE, vma.vm_start + hi * PAGE_SIZE
+            prot = rng.choice(prots)
+            where += f" [{start:#x}, {end:#x}) prot={prot}"
+            before = {a: vma.vm_flags for a in range(start, end, PAGE_SIZE)}
+            if task.mprotect(start, end - start, prot) == 0:
+                _mprotect(sh, task, start, end, before)
+        elif op == "munmap":
+            vma = rng.choice(vmas)
+            start = vma.vm_start + PAGE_SIZE * rng.randrange((vma.vm_end - vma.vm_start) >> PAGE_SHIFT)
+            assert task.munmap(start, PAGE_SIZE) == 0, where
+            sh.drop(task.pid, start)
+        elif op == "fork" and len(tasks) < 3:
+            child = k.fork(task)
+            assert child is not None, where
+            tasks.append(child)
+            _fork(sh, task, child)
+        elif op == "exit" and len(tasks) > 1:
+            k.exit(task)
+            tasks.remove(task)
+            for vaddr in list(sh.ptes[task.pid]):
+                sh.drop(task.pid, vaddr)
+            del sh.ptes[task.pid]
+        _check(k, sh, tasks, where)
+
+
+@pytest.mark.parametrize(("era", "pae"), ERAS)
+@pytest.mark.parametrize("seed", range(6))
+def test_random_runs_match_the_reference(era: str, pae: bool, seed: int) -> None:
+    _run(era, pae, seed, 80)
+
+
+@pytest.mark.parametrize(("era", "pae"), ERAS)
+def test_protection_map_is_the_era_table(era: str, pae: bool) -> None:
+    k = Kernel(Config(era=era, pae=pae), record=False)
+    task = k.spawn("t")
+    assert task is not None
+    assert task.mm.protection_map == ref.protection_map(era, pae)
+    none = ref.protection_map(era, pae)[0]
+    assert none == (0x120 if era == "2.6.32" else 0x0A0)  # _PAGE_PROTNONE | _PAGE_ACCESSED
+
+
+def test_shared_file_mapping_waits_for_the_first_write() -> None:
+    """vma_wants_writenotify: a read maps the page write-protected, the first write makes it
+    writable in place (do_wp_page's shared reuse), no copy."""
+    for era in ("2.6.24", "2.6.32"):
+        k = Kernel(Config(era=era, pae=True), record=False)
+        task = k.spawn("t")
+        assert task is not None
+        addr = task.mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, "/data/f")
+        read = task.access(addr)
+        slot = k.user_slot(task.mm, addr)
+        assert slot is not None
+        entry = k.pgtable.entry(*slot)
+        assert not entry & ref.RW and entry & ref.NX_BIT
+        write = task.access(addr, write=True)
+        assert write.phys == read.phys  # the page-cache page itself
+        assert k.pgtable.entry(*slot) & (ref.RW | ref.DIRTY) == ref.RW | ref.DIRTY
+
+
+def test_zero_page_keeps_special_through_mprotect() -> None:
+    k = Kernel(Config(era="2.6.32"), record=False)
+    task = k.spawn("t")
+    assert task is not None
+    addr = task.mmap(0, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS)
+    task.access(addr)
+    slot = k.user_slot(task.mm, addr)
+    assert slot is not None
+    assert k.pgtable.entry(*slot) & ref.SPECIAL
+    assert task.mprotect(addr, PAGE_SIZE, PROT_NONE) == 0
+    entry = k.pgtable.entry(*slot)
+    assert entry & ~ref.pfn_mask(False) == ref.SPECIAL | ref.GLOBAL | ref.ACCESSED  # PROTNONE is bit 8
+
+
+PROT_NONE = 0
+
+
+@pytest.mark.parametrize("era", ["2.6.24", "2.6.32"])
+def test_maps_offsets_follow_the_era(era: str) -> None:
+    k = Kernel(Config(era=era), record=False)
+    task = k.spawn("t")
+    assert task is not None
+    high = task.mmap(0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, "/data/big", 0x123456)
+    anon = task.mmap(0, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS)
+    lines = {int(line[:8], 16): line.split()[2] for line in task.mm.maps().splitlines()}
+    if era == "2.6.32":
+        assert lines[high] == "123456000" and lines[anon] == "00000000"
+    else:
+        assert lines[high] == "23456000" and lines[anon] == f"{anon:08x}"
+
+
+@pytest.mark.parametrize(("era", "pae"), ERAS)
+def test_vmallocinfo_and_buddyinfo_match_the_reference(era: str, pae: bool) -> None:
+    k = Kernel(Config(era=era, pae=pae), record=False)
+    k.vmalloc(3 * PAGE_SIZE)
+    k.vmalloc(5000, caller=None)
+    k.ioremap(0xFEBF0000, 0x2000)
+    pages = [p for p in (k.alloc_pages(GFP_KERNEL) for _ in range(2)) if p is not None]
+    k.vmap(pages)
+    areas = [refproc.VmArea(v.addr, v.size, v.flags, v.nr_pages, v.phys_addr, v.caller) for v in k.mm_vmalloc.vm_nodes]
+    assert k.vmallocinfo() == refproc.vmallocinfo(areas)
+    # the model's zones have no holes: present_pages == spanned_pages
+    zones = [(z.name, z.spanned_pages, [fa.nr_free for fa in z.free_area]) for z in k.zones]
+    assert k.buddyinfo() == refproc.buddyinfo(zones)
+
+
+def test_gfp_dma_with_highmem() -> None:
+    """include/linux/gfp.h: 2.6.24's gfp_zone (120-) tests __GFP_DMA first, so DMA wins; 2.6.32
+    lists DMA|HIGHMEM in GFP_ZONE_BAD (203-212) and gfp_zone (214-230) stops the build for a
+    constant mask (MAYBE_BUILD_BUG_ON) or BUGs under CONFIG_DEBUG_VM: the model refuses it."""
+    old = Kernel(Config(era="2.6.24"), record=False)
+    page = old.alloc_pages(GFP_DMA | __GFP_HIGHMEM)
+    assert page is not None and old.page_alloc.zone_idx(page.pfn) == ZONE_DMA
+    new = Kernel(Config(era="2.6.32"))
+    before, events = new.buddyinfo(), len(new.timeline)
+    with pytest.raises(InvalidArgument, match="GFP_ZONE_BAD"):
+        new.alloc_pages(GFP_DMA | __GFP_HIGHMEM)
+    assert new.buddyinfo() == before and len(new.timeline) == events  # nothing changed, nothing recorded
+    for mask in (0x6, 0xE):  # __GFP_HIGHMEM with 2.6.32's __GFP_DMA32 (0x04)
+        with pytest.raises(InvalidArgument):
+            new.alloc_pages(mask)
+
+
+@pytest.mark.parametrize(("era", "pae"), ERAS)
+def test_from_proc_maps_gives_shared_file_mappings_write_notification(era: str, pae: bool) -> None:
+    text = (
+        "08048000-0804c000 rw-s 00000000 08:01 1001       /bin/cat\n"
+        "40000000-40001000 rw-s 00000000 00:07 77         /dev/zero (deleted)\n"
+        "40001000-40002000 rw-p 00000000 00:00 0 \n"
+    )
+    mm = from_proc_maps(text, Kernel(Config(era=era, pae=pae), record=False))
+    disk, shmem, anon = mm
+    assert disk.vm_page_prot == ref.vma_page_prot(disk.vm_flags, era, pae, accounts_dirty=True)
+    assert disk.vm_page_prot & ref.RW == 0
+    assert shmem.vm_page_prot == ref.vm_get_page_prot(shmem.vm_flags, era, pae)
+    assert anon.vm_page_prot == ref.vm_get_page_prot(anon.vm_flags, era, pae)
