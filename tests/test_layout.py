@@ -112,3 +112,13 @@ def test_4gb_pae_boots() -> None:
     k = Kernel(Config(ram=4 << 30, pae=True, era="2.6.32"))
     assert k.zones[2].spanned_pages == 0x100000 - k.layout.max_low_pfn
     assert sum(z.free_pages for z in k.zones) > 0xF0000
+
+
+def test_2_6_24_has_16_boot_fixmap_slots() -> None:
+    """include/asm-x86/fixmap_32.h (2.6.24): NR_FIX_BTMAPS is 16, then FIX_WP_TEST, so the boot
+    fixmap ends 17 pages below the permanent entries.  With 960 permanent pages PKMAP_BASE
+    (FIXADDR_BOOT_START - (LAST_PKMAP + 1) pages, PMD-aligned down) lands at 0xff800000; the
+    64 slots the model used to count put it a whole PMD lower."""
+    lay = Kernel(Config(era="2.6.24", fixmap_kb=960 * 4, highmem=True, ram=2 << 30)).layout
+    assert lay.fixaddr_boot_start == 0xFFFFF000 - (960 + 17) * 4096 == 0xFFC2E000
+    assert lay.pkmap_base == 0xFF800000

@@ -93,8 +93,8 @@ class Layout:
         p = cfg.fixmap_pages  # __end_of_permanent_fixed_addresses
         if minor >= 25:  # 256 boot-time slots on their own page table, then FIX_WP_TEST
             end_fixed = p + 256 - (p & 255) + 257
-        else:  # 64 boot slots, then FIX_WP_TEST; 2.6.24's fixmap_32.h has NR_FIX_BTMAPS 16 (p + 17)
-            end_fixed = p + 65
+        else:  # NR_FIX_BTMAPS (16) boot slots, then FIX_WP_TEST: include/asm-x86/fixmap_32.h
+            end_fixed = p + 17
         top = cfg.fixaddr_top
         fixaddr_start = top - (p << PAGE_SHIFT)
         fixaddr_boot_start = top - (end_fixed << PAGE_SHIFT)

@@ -184,7 +184,7 @@ class PageAllocator:
                     "page",
                     page,
                     f"an unmapped page (pfn {p:#x} is {owner} mapped by {mm.mapcount[p]} page-table "
-                    "entries; vunmap/vfree or munmap it first)",
+                    "entries; kunmap, vunmap/vfree or munmap it first)",
                 )
             if mm.mapping[p]:
                 raise PageStateError("page", page, f"a page no one uses (pfn {p:#x} is {MAPPING_NAMES[mm.mapping[p]]})")
