@@ -1,9 +1,10 @@
 """Placement of mappings against tests/reference/unmapped_area.py, written from the kernel source.
 
-Seeded random runs of mmap (no hint, aligned and unaligned hints, MAP_FIXED, lengths from
-a page to a gigabyte), munmap and fork, in both eras with PAE on and off.  After every
-step the returned value, ``free_area_cache``, ``cached_hole_size`` and the VMA spans of the
-task must be the reference's.
+Seeded random runs of mmap (anonymous and of one file, private and shared; no hint,
+aligned and unaligned hints, MAP_FIXED, lengths from a page to a gigabyte), munmap and
+fork, in both eras with PAE on and off.  After every step the returned value,
+``free_area_cache``, ``cached_hole_size`` and the VMA spans of the task must be the
+reference's.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import random
 import pytest
 from reference.unmapped_area import ULONG_MAX, RefMm, exec_like_vmwidgets
 
-from vmwidgets import Config, Kernel
-from vmwidgets.model.mm_types import MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE
+from vmwidgets import Config, File, Kernel
+from vmwidgets.model.mm_types import MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE
 
 PAGE = 4096
 ANON = MAP_PRIVATE | MAP_ANONYMOUS
 CONFIGS = [(era, pae) for era in ("2.6.24", "2.6.32") for pae in (False, True)]
+FILE = File("/data/f", (8, 1), 77)  # one open file (one fd), so its VMAs may merge
 
 
 def _state(mm: object) -> tuple[int, int, list[tuple[int, int]]]:
@@ -75,7 +77,16 @@ def _run(era: str, pae: bool, seed: int, steps: int) -> None:
         task, ref = tasks[i]
         r = rng.random()
         prot = rng.choice((PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, PROT_READ))
-        if r < 0.5:
+        if r < 0.1:  # the file: private or shared, at an offset that may continue a VMA of it
+            fixed = rng.random() < 0.5
+            addr, length = _near(rng, ref) if fixed else _hint(rng, ref), _length(rng)
+            flags = rng.choice((MAP_PRIVATE, MAP_SHARED)) | (MAP_FIXED if fixed else 0)
+            ours = [v for v in ref.vmas if v.file == FILE.path and v.base <= (addr & ~(PAGE - 1))]
+            pgoff = ((addr & ~(PAGE - 1)) - rng.choice(ours).base) // PAGE if ours and fixed else rng.randint(0, 8)
+            log.append(f"[{i}] mmap({addr:#x}, {length:#x}, {prot}, {flags:#x}, file, {pgoff:#x})")
+            got = task.mmap(addr, length, prot, flags, FILE, pgoff)
+            want = ref.do_mmap_pgoff(addr, length, prot, flags, FILE.path, pgoff)
+        elif r < 0.5:
             addr, length = _hint(rng, ref), _length(rng)
             log.append(f"[{i}] mmap({addr:#x}, {length:#x}, {prot})")
             got, want = task.mmap(addr, length, prot, ANON), ref.do_mmap_pgoff(addr, length, prot, ANON)
@@ -155,3 +166,21 @@ def test_an_unaligned_hint_is_masked_down(era: str, pae: bool) -> None:
     assert task.mmap(0x7FF, PAGE, PROT_READ, ANON) == twin.mmap(0, PAGE, PROT_READ, ANON)  # 0: no hint
     # masked to 0x60001000, which is taken, so the search runs (rounding up would take the free 0x60002000)
     assert task.mmap(0x60001FFF, PAGE, PROT_READ, ANON) == twin.mmap(0, PAGE, PROT_READ, ANON)
+
+
+def test_the_reference_legacy_layout_by_hand() -> None:
+    """The reference's bottom-up layout (the model has only the top-down one), worked by hand
+    from mm/mmap.c:arch_get_unmapped_area and arch_unmap_area."""
+    ref = RefMm("2.6.24", legacy=True)
+    base = 0x40000000  # TASK_UNMAPPED_BASE = PAGE_ALIGN(TASK_SIZE / 3)
+    assert (ref.mmap_base, ref.free_area_cache, ref.cached_hole_size) == (base, base, 0)
+    assert ref.do_mmap_pgoff(0, 2 * PAGE, PROT_READ, ANON) == base
+    assert ref.do_mmap_pgoff(0, PAGE, PROT_READ | PROT_WRITE, ANON) == base + 2 * PAGE
+    assert ref.free_area_cache == base + 3 * PAGE
+    assert ref.do_munmap(base, 2 * PAGE) == 0  # nothing below: arch_unmap_area(mmap_base)
+    assert (ref.free_area_cache, ref.cached_hole_size) == (base, ULONG_MAX)
+    # ~0UL >= 3 pages: the search restarts at TASK_UNMAPPED_BASE, notes the 2-page hole, goes on
+    assert ref.do_mmap_pgoff(0, 3 * PAGE, PROT_READ, ANON) == base + 3 * PAGE
+    assert (ref.free_area_cache, ref.cached_hole_size) == (base + 6 * PAGE, 2 * PAGE)
+    child = ref.fork()
+    assert (child.free_area_cache, child.cached_hole_size) == (base, ULONG_MAX)

@@ -12,8 +12,8 @@ round_hint_to_min on a hint (2.6.24 only under CONFIG_SECURITY, which distributi
 set; 2.6.32 always), and mmap_min_addr is 0 (2.6.24) or 4096 (2.6.32's
 CONFIG_DEFAULT_MMAP_MIN_ADDR).  What differs is where the code lives (mmap_32.c vs mmap.c).
 
-Only what the comparison needs is here: private and MAP_FIXED mappings without
-MAP_NORESERVE, no randomisation (``randomize_va_space=0``), RLIMIT_STACK 8 MB; nothing
+Only what the comparison needs is here: anonymous private mappings and file mappings,
+MAP_FIXED or not, without MAP_NORESERVE, no randomisation (``randomize_va_space=0``), RLIMIT_STACK 8 MB; nothing
 about page tables, accounting limits or mmap_min_addr's -EPERM for MAP_FIXED.
 """
 
@@ -222,7 +222,8 @@ class RefMm:
     def do_mmap_pgoff(
         self, addr: int, length: int, prot: int, flags: int, file: str | None = None, pgoff: int = 0
     ) -> int:
-        """mm/mmap.c:do_mmap_pgoff:891-1063/909-1097 → mmap_region, for private mappings."""
+        """mm/mmap.c:do_mmap_pgoff:891-1063/909-1097 → mmap_region: anonymous private mappings,
+        and file mappings (``file`` names one ``struct file``: VMAs of the same name may merge)."""
         if not length:  # :912/929
             return -EINVAL
         if not flags & MAP_FIXED:  # :915-916/932-933
@@ -235,8 +236,9 @@ class RefMm:
             return addr
         if file is None:  # :1018/1054: an anonymous private mapping's pgoff is its address
             pgoff = addr >> 12
-        # calc_vm_prot_bits | calc_vm_flag_bits; VM_ACCOUNT for private writable (mmap_region)
-        vm_flags = (prot & 7, flags & (MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE))
+        # calc_vm_prot_bits | calc_vm_flag_bits, and VM_SHARED for a shared file (:983-990/1027-1034);
+        # VM_ACCOUNT follows from these (private writable), so it needs no place of its own
+        vm_flags = (prot & 7, flags & (MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | MAP_SHARED))
         self.mmap_region(addr, length, vm_flags, file, pgoff)
         return addr
 
