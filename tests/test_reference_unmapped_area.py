@@ -16,6 +16,7 @@ from reference.unmapped_area import ULONG_MAX, RefMm, exec_like_vmwidgets
 
 from vmwidgets import Config, File, Kernel
 from vmwidgets.model.mm_types import MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE
+from vmwidgets.model.mmap import MmStruct
 
 PAGE = 4096
 ANON = MAP_PRIVATE | MAP_ANONYMOUS
@@ -23,12 +24,8 @@ CONFIGS = [(era, pae) for era in ("2.6.24", "2.6.32") for pae in (False, True)]
 FILE = File("/data/f", (8, 1), 77)  # one open file (one fd), so its VMAs may merge
 
 
-def _state(mm: object) -> tuple[int, int, list[tuple[int, int]]]:
-    return (
-        mm.free_area_cache,  # type: ignore[attr-defined]
-        mm.cached_hole_size,  # type: ignore[attr-defined]
-        [(v.vm_start, v.vm_end) for v in mm],  # type: ignore[attr-defined]
-    )
+def _state(mm: MmStruct) -> tuple[int, int, list[tuple[int, int]]]:
+    return mm.free_area_cache, mm.cached_hole_size, [(v.vm_start, v.vm_end) for v in mm]
 
 
 def _ref_state(ref: RefMm) -> tuple[int, int, list[tuple[int, int]]]:
@@ -124,9 +121,9 @@ def _run(era: str, pae: bool, seed: int, steps: int) -> None:
 
 
 @pytest.mark.parametrize(("era", "pae"), CONFIGS)
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(5))
 def test_placement_matches_the_reference(era: str, pae: bool, seed: int) -> None:
-    _run(era, pae, seed, 80)
+    _run(era, pae, seed, 70)
 
 
 @pytest.mark.parametrize(("era", "pae"), CONFIGS)
