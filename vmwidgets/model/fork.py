@@ -25,7 +25,7 @@ from .mm_types import (
     File,
     VmAreaStruct,
 )
-from .mmap import MmStruct, do_mmap_pgoff, exit_mmap, find_vma_prepare, vma_link
+from .mmap import ULONG_MAX, MmStruct, do_mmap_pgoff, exit_mmap, find_vma_prepare, vma_link
 from .pgtable import PageTables
 from .sched import Task
 
@@ -44,8 +44,6 @@ _FORK_FIELDS = (
     "brk",
     "start_stack",
     "mmap_base",
-    "free_area_cache",
-    "cached_hole_size",
     "maps_anon_offset",
 )
 
@@ -137,8 +135,12 @@ class Processes:
 
         ``struct task_struct *task``: a live task of this kernel.  Returns the child's
         ``struct task_struct *``, or None (NULL: fork returns -ENOMEM) when memory runs out;
-        the half-built child is torn down again.  The same in both eras (anon_vma chains,
-        which change how dup_mmap links anonymous pages, came in 2.6.34).
+        the half-built child is torn down again.  The child's placement hints start afresh:
+        ``free_area_cache`` is the parent's ``mmap_base`` and ``cached_hole_size`` ~0UL
+        (dup_mmap, kernel/fork.c:227-228 in 2.6.24, 296-297 in 2.6.32), so its first mmap
+        searches down from mmap_base where the parent's goes on from its cache.  The same in
+        both eras (anon_vma chains, which change how dup_mmap links anonymous pages, came in
+        2.6.34).
         """
         self.check_task(task)
         with self._emitter.operation("fork", f"pid={task.pid}", "kernel/fork.c:dup_mmap") as op:
@@ -149,6 +151,7 @@ class Processes:
             parent, mm = task.mm, child.mm
             for attr in _FORK_FIELDS:
                 setattr(mm, attr, getattr(parent, attr))
+            mm.free_area_cache, mm.cached_hole_size = parent.mmap_base, ULONG_MAX  # dup_mmap's reset
             for vma in parent:
                 new = VmAreaStruct(mm, vma.vm_start, vma.vm_end, vma.vm_flags, vma.vm_pgoff, vma.vm_file)
                 new.vm_page_prot, new.anon_vma = vma.vm_page_prot, vma.anon_vma

@@ -4,9 +4,12 @@ Follows 2.6.24's mm/mmap.c and arch/x86/mm/mmap_32.c, with 2.6.32's mmap_region 
 the merge tried before f_op->mmap) and flags.  The layout is the default
 top-down one (``arch_get_unmapped_area_topdown`` from ``mmap_base`` = TASK_SIZE - 128 MB
 down, falling back to bottom-up from TASK_UNMAPPED_BASE), without address randomisation
-(as with ``randomize_va_space=0``).  Files are taken to be opened read-write; mappings
-have no ``vm_ops``.  Page-table teardown of ``unmap_region`` has nothing to free until
-page faults fill user page tables.
+(as with ``randomize_va_space=0``).  The legacy bottom-up layout (``legacy_va_layout``,
+ADDR_COMPAT_LAYOUT or an unlimited stack: mmap_base = TASK_UNMAPPED_BASE and
+arch_unmap_area) is not modelled; its search is only the top-down one's fallback.  A hint
+is masked to its page by round_hint_to_min before the search, in both eras.  Files are
+taken to be opened read-write; mappings have no ``vm_ops``.  Page-table teardown of
+``unmap_region`` has nothing to free until page faults fill user page tables.
 """
 
 from __future__ import annotations
@@ -528,17 +531,14 @@ class MmStruct:
             self._vma_adjust(vma, vma.vm_start, addr, vma.vm_pgoff, new)
 
     # -- mmap / munmap -----------------------------------------------------------------------------
-    def _get_unmapped_area(self, addr: int, length: int, flags: int) -> int | None:
+    def _get_unmapped_area(self, addr0: int, length: int, flags: int) -> int | None:
         """mm/mmap.c:arch_get_unmapped_area_topdown, arch_get_unmapped_area as the fallback."""
         if length > self.task_size:
             return None
         if flags & MAP_FIXED:
-            return addr
-        if addr:
-            addr = (addr + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
-            vma = self._find_vma(addr)
-            if self.task_size - length >= addr and (vma is None or addr + length <= vma.vm_start):
-                return addr
+            return addr0
+        if self._hint_fits(addr0, length):
+            return _page_up(addr0)
         if length <= self.cached_hole_size:
             self.cached_hole_size, self.free_area_cache = 0, self.mmap_base
         addr = self.free_area_cache
@@ -559,16 +559,27 @@ class MmStruct:
                 addr = vma.vm_start - length
                 if length >= vma.vm_start:
                     break
-        self.cached_hole_size, self.free_area_cache = 0xFFFFFFFF, self._task_unmapped_base()
-        found = self._get_unmapped_area_bottomup(length)
-        self.free_area_cache, self.cached_hole_size = self.mmap_base, 0xFFFFFFFF
+        self.cached_hole_size, self.free_area_cache = ULONG_MAX, self._task_unmapped_base()
+        found = self._get_unmapped_area_bottomup(addr0, length)  # the hint is tried again there
+        self.free_area_cache, self.cached_hole_size = self.mmap_base, ULONG_MAX
         return found
+
+    def _hint_fits(self, addr: int, length: int) -> bool:
+        """Both searches' first step: a non-zero hint, page aligned, is taken when
+        [addr, addr + length) is below TASK_SIZE and free (find_vma)."""
+        if not addr:
+            return False
+        addr = _page_up(addr)
+        vma = self._find_vma(addr)
+        return self.task_size - length >= addr and (vma is None or addr + length <= vma.vm_start)
 
     def _task_unmapped_base(self) -> int:
         return ((self.task_size // 3) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
 
-    def _get_unmapped_area_bottomup(self, length: int) -> int | None:
+    def _get_unmapped_area_bottomup(self, addr0: int, length: int) -> int | None:
         """mm/mmap.c:arch_get_unmapped_area (the legacy layout), from free_area_cache up."""
+        if self._hint_fits(addr0, length):
+            return _page_up(addr0)
         base = self._task_unmapped_base()
         if length > self.cached_hole_size:
             start = addr = self.free_area_cache
@@ -595,6 +606,8 @@ class MmStruct:
     def _do_mmap_pgoff(
         self, file: File | None, addr: int, length: int, prot: int, flags: int, pgoff: int
     ) -> int | None:
+        if not flags & MAP_FIXED:  # round_hint_to_min: the hint is masked down, not rounded up
+            addr = _round_hint_to_min(addr, self._k.config.era_minor)
         length = (length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
         found = self._get_unmapped_area(addr, length, flags)
         if found is None:
@@ -728,6 +741,20 @@ def _page_up(x: int) -> int:
     return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
 
 
+def _round_hint_to_min(hint: int, era_minor: int) -> int:
+    """round_hint_to_min, which do_mmap_pgoff applies to the hint of a call without MAP_FIXED:
+    the hint is masked to its page (0x60000800 becomes 0x60000000, 0x7ff no hint at all), and
+    a non-zero hint below ``mmap_min_addr`` is lifted to it.  2.6.24: include/linux/mm.h:520-529,
+    under CONFIG_SECURITY (which distribution kernels set), mmap_min_addr 0 by default;
+    2.6.32: include/linux/security.h:128-135, always, mmap_min_addr 4096 by default
+    (CONFIG_DEFAULT_MMAP_MIN_ADDR), which a masked non-zero hint never is below."""
+    hint &= ~(PAGE_SIZE - 1)
+    mmap_min_addr = 4096 if era_minor >= 32 else 0
+    if hint and hint < mmap_min_addr:
+        return _page_up(mmap_min_addr)
+    return hint
+
+
 # -- the in-kernel calls other subsystems make (they trust their caller, as the kernel does) ----------
 def vm_get_page_prot(mm: MmStruct, vm_flags: int) -> int:
     """mm/mmap.c:vm_get_page_prot — the PTE bits (``pgprot_t``) a VMA with ``vm_flags`` maps with.
@@ -856,8 +883,10 @@ def do_mmap_pgoff(
     The in-kernel mmap (execve's loader and spawn use it): ``struct file *file``,
     ``unsigned long addr, len, prot, flags, pgoff`` into ``mm`` (the kernel's
     ``current->mm``).  The arguments are trusted: :func:`sys_mmap_pgoff` is the checked
-    call.  Returns the address, or None where the kernel returns -ENOMEM (no hole).  The
-    same in both eras.
+    call.  Returns the address, or None where the kernel returns -ENOMEM (no hole).
+    Without MAP_FIXED the hint goes through round_hint_to_min (masked down to its page)
+    before arch_get_unmapped_area_topdown tries it, in both eras (2.6.24 under
+    CONFIG_SECURITY, as distributions build it).
     """
     return mm._do_mmap_pgoff(file, addr, length, prot, flags, pgoff)
 
@@ -974,7 +1003,8 @@ def sys_mmap_pgoff(
 
     The errno checks run in do_mmap_pgoff's order, except that the MAP_TYPE and file
     checks (and mmap_region's MAP_GROWSDOWN-on-a-file) come before the hole search, so a
-    failing call changes nothing; a path is opened (its inode registered) only once every
+    failing call changes nothing (in the kernel the search has run by then and may have
+    moved ``free_area_cache`` and ``cached_hole_size``); a path is opened (its inode registered) only once every
     check has passed.  The same in 2.6.24 and 2.6.32 (both check len > TASK_SIZE in
     do_mmap_pgoff).  Bits the model does not implement (MAP_LOCKED, MAP_POPULATE …)
     are ignored; so are unknown ``prot`` bits, as calc_vm_prot_bits ignores them.

@@ -43,7 +43,9 @@ class Task(TaskStruct):
         -EINVAL (``length`` 0, neither or both of MAP_SHARED/MAP_PRIVATE, an unaligned
         MAP_FIXED address, MAP_GROWSDOWN on a file), -ENOMEM (too long, no hole, MAP_FIXED
         past TASK_SIZE), -EOVERFLOW (``pgoff`` + pages wraps), -EBADF (no file without
-        MAP_ANONYMOUS), -EACCES (a file opened without the access asked for).  Not
+        MAP_ANONYMOUS), -EACCES (a file opened without the access asked for).  Without
+        MAP_FIXED, ``addr`` is a hint masked down to its page (round_hint_to_min), taken if
+        that range is free.  Not
         modelled: 2.6.32's ``mmap_min_addr`` (4096 by default; 0 in 2.6.24), which makes a
         MAP_FIXED mapping below it -EPERM for a task without CAP_SYS_RAWIO.
         """
