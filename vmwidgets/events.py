@@ -800,11 +800,15 @@ class SlabCreated(Event):
 @_register
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class SlabDiscarded(Event):
+    """``freelist``: the slab's free objects as its freelist held them, head first, by slot
+    index (``(addr - slab) / s->size``): the one order the replay cannot derive."""
+
     cache: str
     pfn: int
     order: int
     addr: int
     objects: int
+    freelist: tuple[int, ...] = ()
 
 
 @_register

@@ -48,6 +48,20 @@ def view_state(k: Kernel) -> ViewState:
     partial = {c.name: [p.pfn for p in c.local_node.partial] for c in slub.slab_caches if c.local_node.partial}
     cpu_slab = {c.name: c.cpu_slab.page.pfn for c in slub.slab_caches if c.cpu_slab.page is not None}
     objects = slub.live_objects()
+    fp = slub.free_pointers
+
+    def chain(p: int) -> list[int]:
+        out = []
+        while p:
+            out.append(p)
+            p = fp[p]
+        return out
+
+    slab_free = {sp.pfn: chain(sp.freelist) for sp in slub.slabs()}
+    for c in slub.slab_caches:
+        if c.cpu_slab.page is not None:  # the lockless list first, then the page's own (empty on one CPU)
+            pfn = c.cpu_slab.page.pfn
+            slab_free[pfn] = chain(c.cpu_slab.freelist) + slab_free[pfn]
     return ViewState(
         pkmap_count=pkmap,
         last_pkmap_nr=k.last_pkmap_nr,
@@ -56,6 +70,8 @@ def view_state(k: Kernel) -> ViewState:
         slab_partial=partial,
         cpu_slab=cpu_slab,
         slab_objects=objects,
+        slab_size={c.name: c.size for c in slub.slab_caches},
+        slab_free=slab_free,
         swapper_pgd=k.swapper,
         kernel_pgd_first=k.pgd_index(k.layout.page_offset),
         rb=rb,

@@ -447,17 +447,30 @@ _reducer(PkmapSlotVisited, lambda ev, s: _last_pkmap_nr(s, ev.nr), lambda ev, s:
 # --- SLUB ----------------------------------------------------------------------------------------
 def _new_slab(ev: Any, s: ViewState) -> None:
     s.slabs[ev.pfn] = SlabRecord(ev.cache, ev.order, ev.addr, ev.objects)
+    size = s.slab_size[ev.cache]
+    s.slab_free[ev.pfn] = list(range(ev.addr, ev.addr + ev.objects * size, size))  # new_slab: address order
 
 
 def _drop_slab(ev: Any, s: ViewState) -> None:
     del s.slabs[ev.pfn]
+    del s.slab_free[ev.pfn]
 
 
-def _set_cpu_slab(s: ViewState, cache: str, pfn: int | None) -> None:
+def _undiscard_slab(ev: Any, s: ViewState) -> None:
+    s.slabs[ev.pfn] = SlabRecord(ev.cache, ev.order, ev.addr, ev.objects)
+    size = s.slab_size[ev.cache]
+    s.slab_free[ev.pfn] = [ev.addr + i * size for i in ev.freelist]
+
+
+def _set_cpu_slab(s: ViewState, cache: str, pfn: int | None, left: int | None) -> None:
+    """``cpu_slab[cache]`` becomes ``pfn``; the slab ``left`` (the ``old`` one, either way) has its
+    freelist reversed: deactivate_slab pushes ``c->freelist`` back one object at a time."""
     if pfn is None:
         s.cpu_slab.pop(cache, None)
     else:
         s.cpu_slab[cache] = pfn
+    if left is not None and left in s.slab_free:
+        s.slab_free[left].reverse()
 
 
 def _partial_add(s: ViewState, cache: str, index: int, pfn: int) -> None:
@@ -472,19 +485,35 @@ def _partial_del(s: ViewState, cache: str, index: int) -> None:
 
 
 def _object_out(ev: Any, s: ViewState) -> None:
+    lst = s.slab_free[ev.pfn]
+    if not lst or lst[0] != ev.addr:  # both paths take the head of the freelist
+        raise InvariantError("slab object", f"{ev.addr:#x}", f"the head of the freelist of slab pfn {ev.pfn:#x}")
+    del lst[0]
     s.slab_objects[ev.addr] = ev.pfn
 
 
 def _object_back(ev: Any, s: ViewState) -> None:
     del s.slab_objects[ev.addr]
+    s.slab_free[ev.pfn].insert(0, ev.addr)  # both paths push on the head
 
 
-_reducer(KmemCacheCreated, lambda ev, s: s.slab_caches.insert(0, ev.name), lambda ev, s: s.slab_caches.pop(0))
-_inverse(SlabCreated, SlabDiscarded, _new_slab, _drop_slab)
+def _cache_created(ev: Any, s: ViewState) -> None:
+    s.slab_caches.insert(0, ev.name)
+    s.slab_size[ev.name] = ev.size
+
+
+def _cache_uncreated(ev: Any, s: ViewState) -> None:
+    s.slab_caches.pop(0)
+    del s.slab_size[ev.name]
+
+
+_reducer(KmemCacheCreated, _cache_created, _cache_uncreated)
+_reducer(SlabCreated, _new_slab, _drop_slab)
+_reducer(SlabDiscarded, _drop_slab, _undiscard_slab)
 _reducer(
     CpuSlabChanged,
-    lambda ev, s: _set_cpu_slab(s, ev.cache, ev.new),
-    lambda ev, s: _set_cpu_slab(s, ev.cache, ev.old),
+    lambda ev, s: _set_cpu_slab(s, ev.cache, ev.new, ev.old),
+    lambda ev, s: _set_cpu_slab(s, ev.cache, ev.old, ev.old),
 )
 _reducer(
     SlabPartialAdded,
@@ -548,7 +577,7 @@ READ_ONLY: frozenset[type[Event]] = frozenset(
         FixmapSlotComputed,
         KmallocRouted,
         KmemCacheMerged,  # an alias: no row, no slab
-        SlabFreelistLoaded,  # freelists are not drawn
+        SlabFreelistLoaded,  # page->freelist becomes c->freelist: the same list, drawn the same
     }
 )
 """The event classes that change nothing the views draw (a new kind must be in one of the two)."""

@@ -64,7 +64,10 @@ class ViewState:
     - SLUB (mm/slub.c): ``slab_caches`` names in list order (newest first); ``slabs[pfn]``
       each slab's record; ``slab_partial[cache]`` its node's partial list, head first (pfns);
       ``cpu_slab[cache]`` the pfn of its cpu slab; ``slab_objects[addr]`` the slab pfn of
-      each object handed out and not yet freed.
+      each object handed out and not yet freed; ``slab_size[cache]`` its ``s->size`` (the
+      slot an object takes, bytes); ``slab_free[pfn]`` each slab's free objects in freelist
+      order, head first (addresses): ``c->freelist`` for the cpu slab (its page's own
+      freelist is empty on one CPU), ``page->freelist`` for any other.
     """
 
     free: dict[tuple[int, int], list[int]] = field(default_factory=dict)
@@ -90,6 +93,8 @@ class ViewState:
     slab_partial: dict[str, list[int]] = field(default_factory=dict)
     cpu_slab: dict[str, int] = field(default_factory=dict)
     slab_objects: dict[int, int] = field(default_factory=dict)
+    slab_size: dict[str, int] = field(default_factory=dict)
+    slab_free: dict[int, list[int]] = field(default_factory=dict)
 
     def copy(self) -> ViewState:
         """An independent copy (records are immutable, containers are copied)."""
@@ -117,6 +122,8 @@ class ViewState:
             slab_partial={k: v[:] for k, v in self.slab_partial.items()},
             cpu_slab=self.cpu_slab.copy(),
             slab_objects=self.slab_objects.copy(),
+            slab_size=self.slab_size.copy(),
+            slab_free={k: v[:] for k, v in self.slab_free.items()},
         )
 
     def __repr__(self) -> str:
@@ -137,6 +144,7 @@ class ViewState:
             + sum(len(v) for v in self.rb.values())
             + len(self.slabs)
             + len(self.slab_objects)
+            + sum(len(v) for v in self.slab_free.values())
         )
 
     def nr_free(self, zone: int, order: int) -> int:

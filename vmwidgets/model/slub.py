@@ -911,6 +911,10 @@ class Slub:
         n = s.local_node
         n.nr_slabs -= 1
         n.total_objects -= page.objects
+        freelist, p = [], page.freelist  # its order, for the replay going back over the discard
+        while p:
+            freelist.append((p - page.address) // s.size)
+            p = self._fp[p]
         for a in page.object_addresses():
             del self._fp[a]
         mm = self._page_alloc.mem_map
@@ -926,6 +930,7 @@ class Slub:
             order=page.order,
             addr=page.address,
             objects=page.objects,
+            freelist=tuple(freelist),
         )
         self._page_alloc.free_pages(page.page, page.order)
 
