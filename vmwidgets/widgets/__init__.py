@@ -15,7 +15,7 @@ from .page import export_html
 from .player import Player
 from .scene import SceneWidget
 from .source import Source, source_of
-from .views import LayoutView, PageTableView, PhysicalMemoryView, View, VmaView, VmlistView
+from .views import LayoutView, PageTableView, PhysicalMemoryView, SlabView, View, VmaView, VmlistView
 
 __all__ = [
     "ExerciseWidget",
@@ -26,6 +26,7 @@ __all__ = [
     "Player",
     "Quiz",
     "SceneWidget",
+    "SlabView",
     "Source",
     "View",
     "VmaView",

@@ -3,7 +3,7 @@
 Each view works alone (it then shows the newest state and redraws after every
 operation) or under a :class:`~vmwidgets.widgets.Player`, which moves it through time.
 Selection keys are shared by all views: ``vm:0x…`` (a vm_struct), ``vma:MM:ID`` (a VMA),
-``addr:0x…`` (an address) and ``pfn:0x…`` (a frame).
+``addr:0x…`` (an address), ``pfn:0x…`` (a frame) and ``slab:0x…`` (a slab, by its first frame).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ..render.physmem_scene import physmem_scene
 from ..render.rbtree_scene import rbtree_scene
 from ..render.scene import Scene
 from ..render.selection import parse_key
+from ..render.slab_scene import slab_scene
 from ..render.svg import maps_scene, stack_svg, svg_to_png
 from ..render.tables import mapped_frames, walk_path
 from ..render.vma_scene import maps_html, vma_list_scene
@@ -33,7 +34,7 @@ from .compat import VBox, _nothing, close_tree
 from .scene import SceneWidget
 from .source import Source, source_of
 
-__all__ = ["LayoutView", "PageTableView", "PhysicalMemoryView", "View", "VmaView", "VmlistView"]
+__all__ = ["LayoutView", "PageTableView", "PhysicalMemoryView", "SlabView", "View", "VmaView", "VmlistView"]
 
 
 class View(VBox):
@@ -174,6 +175,9 @@ class LayoutView(View):
         lowmem = next((r for r in self.source.regions if r.kind == "lowmem"), None)
         if kind == "pfn" and lowmem is not None and value << 12 < lowmem.end - lowmem.start:
             mark = lowmem.start + (value << 12)  # __va(): where the direct map shows this frame
+        slab = self._now().slabs.get(value) if kind == "slab" else None
+        if slab is not None:
+            mark = slab.addr  # page_address: slabs are lowmem, in the direct map
         self.scene.scene = layout_scene(
             self.source.regions, self._now(), self._focus, self.selected, mark, self.source.mm
         )
@@ -205,6 +209,9 @@ class PhysicalMemoryView(View):
                 )
         if kind == "pfn":
             return [value], f"frame {value:#x}"
+        if kind == "slab" and value in s.slabs:
+            r = s.slabs[value]
+            return list(range(value, value + (1 << r.order))), f"the frames of a slab of {r.cache}"
         return [], ""
 
     def draw(self) -> None:
@@ -318,3 +325,25 @@ class VmaView(View):
         mm = self.source.mm
         assert mm is not None  # checked in __init__
         return mm
+
+
+class SlabView(View):
+    """SLUB's caches, their slabs and objects: the cpu slab and partial list marked, freelists drawn.
+
+    ``limit`` slabs per cache and ``objects`` slots per slab are drawn before the rest fold.
+    Selecting a slab (``slab:0x…``) lights its frames in :class:`PhysicalMemoryView` and marks
+    its direct-map address in :class:`LayoutView`; selecting an object selects its address."""
+
+    def __init__(self, source: Any, limit: int = 6, objects: int = 64, **kwargs: Any) -> None:
+        check_int("limit", limit, 1, 10_000, "a number of slabs to draw per cache, from 1 to 10000")
+        check_int("objects", objects, 1, 65_535, "a number of objects to draw per slab, from 1 to 65535")
+        source_of(source)
+        super().__init__(source, **kwargs)
+        self.limit, self.objects = limit, objects
+        self.scene = self._scene(max_height=560)
+        self.children = [self.scene]
+        self._ensure_state()
+        self.draw()
+
+    def draw(self) -> None:
+        self.scene.scene = slab_scene(self._now(), self._focus, self.selected, self.limit, self.objects)
