@@ -191,3 +191,16 @@ def test_the_widget_follows_the_kernel_and_steps_with_a_player() -> None:
     player.close()
     for v in (view, phys, layout):
         v.close()
+
+
+def test_the_views_picture_holds_a_hostile_cache_name_as_text() -> None:
+    import xml.etree.ElementTree as ET
+
+    name = "</text><script>alert(1)</script> & \"q\" 'a'"
+    k = Kernel()
+    k.kmem_cache_alloc(k.kmem_cache_create(name, 24), GFP_KERNEL)
+    view = SlabView(k)
+    root = ET.fromstring(view.to_svg().encode("utf-8"))
+    assert not list(root.iter("{http://www.w3.org/2000/svg}script"))
+    assert name in [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    view.close()
