@@ -21,8 +21,8 @@ from .selection import parse_key
 
 __all__ = ["CACHE_W", "OBJ_COLS", "OBJ_H", "OBJ_W", "SLAB_W", "object_key", "slab_key", "slab_order", "slab_scene"]
 
-CACHE_W, GAP_X, GAP_Y = 150, 30, 16
-OBJ_W, OBJ_H, OBJ_GAP, OBJ_COLS = 26, ROW + PAD, 8, 8
+CACHE_W, GAP_X, GAP_Y = 170, 30, 16
+OBJ_W, OBJ_H, OBJ_GAP, OBJ_GAP_Y, OBJ_COLS = 30, ROW + PAD, 8, 12, 8
 SLAB_W = OBJ_COLS * (OBJ_W + OBJ_GAP) - OBJ_GAP
 HEAD_H = 3 * ROW + PAD
 
@@ -77,6 +77,23 @@ def _cache_rows(state: ViewState, cache: str, slabs: list[int]) -> list[Any]:
     return rows
 
 
+def _link(id: str, ax: float, ay: float, bx: float, by: float, cls: str) -> Item:
+    """A free pointer from the slot at (ax, ay) to the one at (bx, by): straight to the next slot
+    on its right, an arc under the row to any other in the same row, else down (or up) between rows."""
+    if ay == by and bx == ax + OBJ_W + OBJ_GAP:
+        return curve(id, (ax + OBJ_W, ay + OBJ_H / 2), (bx, by + OBJ_H / 2), cls)
+    x1, x2 = ax + OBJ_W / 2, bx + OBJ_W / 2
+    if ay == by:
+        y = ay + OBJ_H
+        d = f"M{x1:.1f},{y:.1f} C{x1:.1f},{y + 10:.1f} {x2:.1f},{y + 10:.1f} {x2:.1f},{y:.1f}"
+        return {"id": id, "d": d, "cls": cls}
+    if by > ay:
+        return curve(id, (x1, ay + OBJ_H), (x2, by), cls, horizontal=False)
+    y1, y2 = ay, by + OBJ_H
+    d = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{y1 - 12:.1f} {x2:.1f},{y2 + 12:.1f} {x2:.1f},{y2:.1f}"
+    return {"id": id, "d": d, "cls": cls}
+
+
 def _slab_items(
     state: ViewState, pfn: int, x: float, y: float, mark: str, f: Focus, sel: tuple[int | None, int | None], limit: int
 ) -> tuple[list[Item], list[Item], float]:
@@ -102,7 +119,7 @@ def _slab_items(
     slot = 0
     for item in keep_indices(len(addrs), focus_idx, limit):
         cx = x + (slot % OBJ_COLS) * (OBJ_W + OBJ_GAP)
-        cy = y + HEAD_H + 6 + (slot // OBJ_COLS) * (OBJ_H + 6)
+        cy = y + HEAD_H + 6 + (slot // OBJ_COLS) * (OBJ_H + OBJ_GAP_Y)
         slot += 1
         if isinstance(item, tuple):
             lo, hi = item
@@ -131,8 +148,8 @@ def _slab_items(
             continue  # within one fold: nothing to draw
         (_, ax, ay), (_, bx, by) = where[a], where[b]
         cls = "arrow hl" if a in f.objects or b in f.objects else "arrow"
-        edges.append(curve(f"fp:{a:x}", (ax + OBJ_W, ay + OBJ_H / 2), (bx, by + OBJ_H / 2), cls))
-    height = HEAD_H + 6 + -(-slot // OBJ_COLS) * (OBJ_H + 6)
+        edges.append(_link(f"fp:{a:x}", ax, ay, bx, by, cls))
+    height = HEAD_H + 6 + -(-slot // OBJ_COLS) * (OBJ_H + OBJ_GAP_Y)
     return nodes, edges, height
 
 
