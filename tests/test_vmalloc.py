@@ -238,3 +238,24 @@ def test_a_fresh_machine_hands_out_neighbours_an_aged_one_scatters() -> None:
     other = Kernel(Config(aged=True, seed=4))
     assert [p.pfn for p in other.find_vm_area(other.vmalloc(8 * 4096)).pages] != scattered
     assert aged.timeline.seek(0) == aged.timeline._checkpoints[0]  # aging happened before the timeline
+
+
+@pytest.mark.parametrize("era", ["2.6.24", "2.6.32"])
+def test_size_limit_is_num_physpages_then_totalram_pages(era: str) -> None:
+    """mm/vmalloc.c: 2.6.24's vmap and __vmalloc_node refuse more than num_physpages pages (411,
+    496); 2.6.32's more than totalram_pages (1389, 1499), which leaves out reserved frames."""
+    k = Kernel(Config(era=era, ram=64 << 20))
+    n = k.page_alloc.totalram_pages
+    assert n < k.page_alloc.nr_pages == 16384
+    page = k.alloc_pages(GFP_KERNEL)
+    addr = k.vmap([page] * (n + 1))  # count between the two limits
+    if era == "2.6.24":
+        assert addr is not None
+        k.vunmap(addr)
+    else:
+        assert addr is None and k.vmlist is None
+    start = len(k.timeline)
+    assert k.vmalloc((n + 1) << 12) is None  # too big for memory in both eras, refused at once only in 2.6.32
+    failed = [e for e in list(k.timeline)[start:] if e.kind == "AllocationFailed"]
+    assert ("totalram_pages" in failed[0].reason) == (era == "2.6.32")
+    assert k.vmlist is None

@@ -247,6 +247,13 @@ class PageAllocator:
         """``unsigned long num_physpages``: frames in ``mem_map`` (``max_pfn`` on this flat machine)."""
         return len(self.mem_map)
 
+    @property
+    def totalram_pages(self) -> int:
+        """``unsigned long totalram_pages``: the frames boot handed to the buddy allocator
+        (mem_init's free_all_bootmem plus the highmem pages), so ``num_physpages`` less the
+        reserved ranges and holes."""
+        return len(self.mem_map) - sum(e - s for s, e, _ in self._reserved)
+
     def is_ram(self, pfn: int) -> bool:
         """x86 ``int page_is_ram(unsigned long pagenr)``: the e820 map calls frame ``pfn`` RAM.
 

@@ -263,7 +263,9 @@ class Vmalloc:
         in ``swapper_pg_dir``.  ``size`` is rounded up to pages; ``caller`` is the
         ``__builtin_return_address(0)`` /proc/vmallocinfo shows (a name here).  Returns the
         address, or None (NULL) with an ``AllocationFailed`` event when the space or the
-        memory runs out.  2.6.24 finds the hole by walking vmlist first-fit; 2.6.28+ asks
+        memory runs out, or at once for more pages than ``num_physpages`` (2.6.24,
+        mm/vmalloc.c:496) or ``totalram_pages`` (2.6.32, 1499: RAM less reserved frames and
+        holes).  2.6.24 finds the hole by walking vmlist first-fit; 2.6.28+ asks
         ``alloc_vmap_area`` (the vmap_area rb-tree), which may purge lazily freed areas first.
 
         >>> from vmwidgets import Kernel, Config
@@ -309,14 +311,15 @@ class Vmalloc:
         length) are mapped contiguously in a new area with ``flags`` (``VM_MAP`` usually).
         The frames stay the caller's: ``vunmap`` unmaps without freeing them.  As in both
         eras, the area's ``pages``/``nr_pages`` are not filled in.  Returns the address, or
-        None (NULL) when the vmalloc space or a page-table page runs out.
+        None (NULL) when the vmalloc space or a page-table page runs out, or for more pages
+        than ``num_physpages`` (2.6.24, mm/vmalloc.c:411) or ``totalram_pages`` (2.6.32, 1389).
         """
         pages = self._check_pages(pages)
         check_int("flags", flags, 0, VM_FLAGS_ALL, "a combination of VM_* flags (VM_MAP usually)")
         caller = self._check_caller(caller)
         with self._emitter.operation("vmap", f"count={len(pages)}, flags={flags:#x}", "mm/vmalloc.c:vmap") as op:
             addr = None
-            if len(pages) <= self._page_alloc.nr_pages:
+            if len(pages) <= self._ram_pages():
                 area = self._get_vm_area(len(pages) << PAGE_SHIFT, flags, caller)
                 if area is not None:
                     if self._map_vm_area(area, [p.pfn for p in pages], self._pgtable.page_kernel, _PTE_RANGE):
@@ -452,6 +455,14 @@ class Vmalloc:
         return tuple(self._vm_nodes)
 
     # -- internals -----------------------------------------------------------------------------
+    def _ram_pages(self) -> int:
+        """The most pages vmap and __vmalloc_node accept: 2.6.24 compares with ``num_physpages``
+        (mm/vmalloc.c:411, 496), 2.6.32 with ``totalram_pages`` (1389, 1499), which leaves out
+        the reserved frames and holes."""
+        if self.config.era_minor >= 32:
+            return self._page_alloc.totalram_pages
+        return self._page_alloc.nr_pages
+
     def _check_pages(self, pages: object) -> list[Page]:
         """vmap's ``pages``: a non-empty sequence of allocated pages of this kernel."""
         if isinstance(pages, (str, bytes)) or not isinstance(pages, Sequence) or not pages:
@@ -472,12 +483,13 @@ class Vmalloc:
     def _vmalloc_node(self, size: int, gfp: int, prot: int, caller: str | None) -> int | None:
         """mm/vmalloc.c:__vmalloc_node — reserve the area, then fill it."""
         size = _page_align(size)
-        if not size or size > 0xFFFFFFFF or (size >> PAGE_SHIFT) > self._page_alloc.nr_pages:
+        if not size or size > 0xFFFFFFFF or (size >> PAGE_SHIFT) > self._ram_pages():
+            limit = "totalram_pages" if self.config.era_minor >= 32 else "num_physpages"
             self._emitter.emit(
                 AllocationFailed,
                 _VMALLOC_NODE,
                 what=f"vmalloc({size})",
-                reason=f"the size is more than the machine's {self._page_alloc.nr_pages} pages",
+                reason=f"the size is more than the machine's {self._ram_pages()} pages ({limit})",
             )
             return None
         area = self._get_vm_area(size, VM_ALLOC, caller)
