@@ -75,7 +75,8 @@ __all__ = [
 ]
 
 _GET = "mm/vmalloc.c:__get_vm_area_node"
-_FIND = "mm/vmalloc.c:__find_vm_area"
+_FIND = "mm/vmalloc.c:find_vm_area"  # 2.6.32 (static, line 1246)
+_FIND_24 = "mm/vmalloc.c:__find_vm_area"  # 2.6.24 (static, line 271): no find_vm_area yet
 _INSERT = "mm/vmalloc.c:insert_vmalloc_vm"
 _REMOVE = "mm/vmalloc.c:__remove_vm_area"
 _AREA_NODE = "mm/vmalloc.c:__vmalloc_area_node"
@@ -85,8 +86,12 @@ _IOREMAP_PTE = "lib/ioremap.c:ioremap_pte_range"
 _UNMAP = "mm/vmalloc.c:vunmap_pte_range"
 _FLUSH = "mm/vmalloc.c:unmap_kernel_range"  # calls flush_tlb_kernel_range (2.6.24 path only)
 _VUNMAP = "mm/vmalloc.c:__vunmap"
-_IOREMAP = "arch/x86/mm/ioremap.c:__ioremap_caller"
-_IOUNMAP = "arch/x86/mm/ioremap.c:iounmap"
+_IOREMAP = "arch/x86/mm/ioremap.c:__ioremap_caller"  # 2.6.32 (line 99)
+_IOUNMAP = "arch/x86/mm/ioremap.c:iounmap"  # 2.6.32 (line 322)
+_IOREMAP_24 = "arch/x86/mm/ioremap_32.c:__ioremap"  # 2.6.24 (line 37)
+_IOUNMAP_24 = "arch/x86/mm/ioremap_32.c:iounmap"  # 2.6.24 (line 160)
+_TO_PAGE = "mm/vmalloc.c:vmalloc_to_page"  # 2.6.32 (line 206)
+_TO_PAGE_24 = "mm/memory.c:vmalloc_to_page"  # 2.6.24 (line 2626)
 DEFAULT_CALLER = "my_module_init"
 WalkStep = tuple[int, int, int, str]
 """One node a walk looked at: ``(addr, size with guard page, candidate address, verdict)``."""
@@ -250,6 +255,11 @@ class Vmalloc:
         self._pgtable = pgtable
         self._vmap = vmap
         self._owner = owner
+        old = config.era_minor < 28  # the event labels: where each era keeps these functions
+        self._fn_find = _FIND_24 if old else _FIND
+        self._fn_ioremap = _IOREMAP_24 if old else _IOREMAP
+        self._fn_iounmap = _IOUNMAP_24 if old else _IOUNMAP
+        self._fn_to_page = _TO_PAGE_24 if old else _TO_PAGE
         self._vm_nodes: list[VmStruct] = []  # vmlist in list order, beside the next pointers
         self._vm_addrs = array("Q")  # their addr and size (with guard page), for the walks
         self._vm_spans = array("Q")
@@ -366,7 +376,7 @@ class Vmalloc:
         if phys_addr + size - 1 > top:
             raise InvalidArgument("size", size, f"a size that keeps phys_addr+size-1 at most {top:#x}")
         caller = self._check_caller(caller)
-        with self._emitter.operation("ioremap", f"phys_addr={phys_addr:#x}, size={size}", _IOREMAP) as op:
+        with self._emitter.operation("ioremap", f"phys_addr={phys_addr:#x}, size={size}", self._fn_ioremap) as op:
             addr = self._ioremap(phys_addr, size, caller)
             op.result = "NULL" if addr is None else f"{addr:#010x}"
             return addr
@@ -381,13 +391,13 @@ class Vmalloc:
         as an event, then :class:`~vmwidgets.errors.NotAVmallocArea`.
         """
         check_int("addr", addr, 0, 0xFFFFFFFF, "an address returned by ioremap")
-        with self._emitter.operation("iounmap", f"addr={addr:#010x}", _IOUNMAP) as op:
+        with self._emitter.operation("iounmap", f"addr={addr:#010x}", self._fn_iounmap) as op:
             op.result = "void"
             if addr <= self.layout.high_memory:
                 return
             base = addr & ~(PAGE_SIZE - 1)
-            if self._vmlist_lookup(base, _IOUNMAP)[0] is None:
-                self._log.warn(_IOUNMAP, f"iounmap: bad address {base:08x}")
+            if self._vmlist_lookup(base, self._fn_iounmap)[0] is None:
+                self._log.warn(self._fn_iounmap, f"iounmap: bad address {base:08x}")
                 raise NotAVmallocArea("addr", addr, "an address returned by ioremap and not yet unmapped")
             self._vunmap(base, deallocate_pages=False, who="iounmap")
 
@@ -409,7 +419,7 @@ class Vmalloc:
         True
         """
         check_int("addr", addr, 0, 0xFFFFFFFF)
-        with self._emitter.operation("find_vm_area", f"addr={addr:#010x}", _FIND) as op:
+        with self._emitter.operation("find_vm_area", f"addr={addr:#010x}", self._fn_find) as op:
             area = self._find_vm_area(addr)
             op.result = "NULL" if area is None else repr(area)
             return area
@@ -427,7 +437,7 @@ class Vmalloc:
         True
         """
         check_int("addr", addr, 0, 0xFFFFFFFF)
-        with self._emitter.operation("vmalloc_to_page", f"addr={addr:#010x}", "mm/vmalloc.c:vmalloc_to_page") as op:
+        with self._emitter.operation("vmalloc_to_page", f"addr={addr:#010x}", self._fn_to_page) as op:
             t = self._pgtable.walk(self._pgtable.swapper, addr, emit=True)
             page, phys = None, t.phys
             if phys is not None and t.page_size == PAGE_SIZE and (phys >> PAGE_SHIFT) < len(self._page_alloc.mem_map):
@@ -607,7 +617,7 @@ class Vmalloc:
             if va is None or not va.flags & VM_VM_AREA or va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING):
                 return None
             return va.private
-        return self._vmlist_lookup(addr, _FIND)[0]
+        return self._vmlist_lookup(addr, self._fn_find)[0]
 
     def _vmlist_lookup(self, addr: int, fn: str) -> tuple[VmStruct | None, int]:
         """Walk vmlist for the area starting at ``addr``: (node or None, its position)."""
@@ -718,7 +728,7 @@ class Vmalloc:
             ):
                 self._emitter.emit(
                     AllocationFailed,
-                    _IOREMAP,
+                    self._fn_ioremap,
                     what=f"ioremap({phys_addr:#x}, {size})",
                     reason=f"pfn {pfn:#x} is RAM the page allocator owns and may not be remapped",
                 )
