@@ -300,6 +300,12 @@ class Vmalloc:
         the PTEs and flushes the TLB at once; 2.6.28+ frees the vmap_area lazily (the PTEs
         stay until ``__purge_vmap_area_lazy``).
 
+        A second vfree of a 2.6.32 area not yet purged gets the same warning and error, a
+        deliberate simplification: in the kernel remove_vm_area (mm/vmalloc.c:1265-1290)
+        still finds the vmap_area with VM_VM_AREA, takes the freed ``va->private`` and
+        walks vmlist for it past the list's end, a NULL dereference (an oops).  The model
+        does what 2.6.24 and a purged 2.6.32 do.
+
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
         >>> addr = k.vmalloc(4096)
@@ -407,8 +413,14 @@ class Vmalloc:
         2.6.24 has no find_vm_area: the model follows its static mm/vmalloc.c:__find_vm_area
         (``void *addr``), a walk of vmlist.  2.6.32's find_vm_area is static too and asks
         the vmap_area rb-tree (``find_vmap_area``).  Returns None (NULL) if no area starts
-        there.  The model also returns None for a lazily freed 2.6.32 area, where the kernel
-        would still return its (already freed) vm_struct.
+        there.
+
+        A deliberate simplification: a lazily freed 2.6.32 area gives None too.  The kernel
+        finds its vmap_area until the purge (free_unmap_vmap_area_noflush, mm/vmalloc.c:600-606,
+        only adds VM_LAZY_FREE; the VM_VM_AREA bit set at 1147 stays), so find_vm_area
+        (1246-1254) returns ``va->private``: the vm_struct __vunmap has already kfree'd, a
+        dangling pointer the model cannot hand out.  None is what the kernel returns once
+        the area is purged, and what 2.6.24 returns at once.
 
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
