@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from vmwidgets import (
+    GFP_KERNEL,
+    KM_USER0,
     MAP_ANONYMOUS,
     MAP_PRIVATE,
     MAP_SHARED,
@@ -200,12 +202,15 @@ def test_a_kernel_access_to_vmalloc_takes_vmalloc_fault() -> None:
 
 
 class Procs(RuleBasedStateMachine):
-    """Accesses, forks, exits and unmaps: every frame's count equals the PTEs that map it."""
+    """Accesses, forks, exits and unmaps, with kmaps of user pages and kmallocs beside them:
+    every frame's count equals the PTEs that map it."""
 
-    @initialize(era=st.sampled_from(["2.6.24", "2.6.32"]), pae=st.booleans())
-    def boot(self, era: str, pae: bool) -> None:
-        self.k = Kernel(Config(ram=64 << 20, era=era, pae=pae))
+    @initialize(era=st.sampled_from(["2.6.24", "2.6.32"]), pae=st.booleans(), highmem=st.booleans())
+    def boot(self, era: str, pae: bool, highmem: bool) -> None:
+        # highmem: a large vmalloc= leaves 24 MB or so of lowmem, so user pages come from HighMem
+        self.k = Kernel(Config(ram=64 << 20, era=era, pae=pae, vmalloc_reserve=(990 << 20) if highmem else None))
         self.free = sum(z.free_pages for z in self.k.zones)
+        self.objs: list[int] = []
         t = self.k.spawn("a")
         t.mmap(0x40000000, 32 * PAGE, RW, ANON)
         t.mmap(0x50000000, 4 * PAGE, RW, MAP_PRIVATE, file="/data")
@@ -242,6 +247,37 @@ class Procs(RuleBasedStateMachine):
     @rule(i=st.integers(0, 7), page=st.integers(0, 31), n=st.integers(1, 8))
     def munmap(self, i: int, page: int, n: int) -> None:
         self.k.tasks[i % len(self.k.tasks)].munmap(0x40000000 + page * PAGE, n * PAGE)
+
+    @precondition(lambda self: self.k.tasks)
+    @rule(i=st.integers(0, 7), page=st.integers(0, 35), file=st.booleans(), atomic=st.booleans())
+    def kmap_a_user_page(self, i: int, page: int, file: bool, atomic: bool) -> None:
+        """What copy_to_user's slow paths do: map a user frame in the kernel, use it, unmap it.
+        A kunmapped highmem slot keeps its PTE (count 1) while the task may exit and free the frame."""
+        k = self.k
+        t = k.tasks[i % len(k.tasks)]
+        e = pte(k, t.mm, (0x50000000 if file else 0x40000000) + (page % (4 if file else 32)) * PAGE)
+        if not e or not e & 1:
+            return
+        frame = k.page((e & k.addr_mask) >> 12)
+        if atomic:
+            v = k.kmap_atomic(frame, KM_USER0)
+            assert k.translate(v).phys == frame.phys_addr
+            k.kunmap_atomic(v, KM_USER0)
+        else:
+            v = k.kmap(frame)
+            assert v is not None and k.translate(v).phys == frame.phys_addr
+            k.kunmap(frame)
+
+    @rule(size=st.integers(1, 5000))
+    def kmalloc(self, size: int) -> None:
+        a = self.k.kmalloc(size, GFP_KERNEL)
+        if a is not None:
+            self.objs.append(a)
+
+    @precondition(lambda self: self.objs)
+    @rule(i=st.integers(0, 7))
+    def kfree(self, i: int) -> None:
+        self.k.kfree(self.objs.pop(i % len(self.objs)))
 
     @precondition(lambda self: self.k.tasks)
     @rule(i=st.integers(0, 7), page=st.integers(0, 35), file=st.booleans())
@@ -300,7 +336,13 @@ class Procs(RuleBasedStateMachine):
     def teardown(self) -> None:
         for t in list(self.k.tasks):
             self.k.exit(t)
-        assert sum(z.free_pages for z in self.k.zones) + len(self.k.cache_pfns) == self.free
+        for a in self.objs:
+            self.k.kfree(a)
+        slabs = sum(1 << sp.order for sp in self.k.slub.slabs())  # only the empty cpu slabs stay
+        cpu = {c.cpu_slab.page.pfn for c in self.k.slub.slab_caches if c.cpu_slab.page is not None}
+        assert {sp.pfn for sp in self.k.slub.slabs()} == cpu
+        assert self.k.slub.live_objects() == {} and self.k.slub.large == {}
+        assert sum(z.free_pages for z in self.k.zones) + len(self.k.cache_pfns) + slabs == self.free
 
 
 Procs.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)

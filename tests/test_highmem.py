@@ -27,6 +27,7 @@ from vmwidgets.events import (
     TlbFlushed,
     event_from_json,
 )
+from vmwidgets.model.validate import validate_struct_pages
 from vmwidgets.reducers import apply
 
 CONFIGS = [
@@ -268,3 +269,22 @@ def test_highmem_events_round_trip_through_json() -> None:
             seen.add(type(e))
             assert event_from_json(e.to_json()) == e
     assert seen == kinds
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=IDS)
+def test_validate_struct_pages_leaves_an_unused_slot_uncounted(cfg: Config) -> None:
+    """kunmap_high drops a slot to count 1 and its PTE stays until the flush: the frame's
+    mapcount no longer counts it, and the model's check agrees (found by tests/test_stateful.py)."""
+    k = Kernel(cfg, record=False)
+    (a,) = highpages(k, 1)
+    v = k.kmap(a)
+    assert v is not None and k.mem_map.mapcount[a.pfn] == 1
+    validate_struct_pages(k)
+    k.kunmap(a)
+    assert k.pkmap_count[1] == 1 and k.translate(v).phys == a.phys_addr and k.mem_map.mapcount[a.pfn] == 0
+    validate_struct_pages(k)
+    assert k.kmap(a) == v and k.mem_map.mapcount[a.pfn] == 1  # a user again: counted again
+    validate_struct_pages(k)
+    k.kunmap(a)
+    k.kmap_flush_unused()
+    validate_struct_pages(k)

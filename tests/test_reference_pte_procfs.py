@@ -20,7 +20,7 @@ from reference import pte_bits as ref
 
 from vmwidgets import Config, Kernel, from_proc_maps
 from vmwidgets.errors import InvalidArgument
-from vmwidgets.model.constants import __GFP_HIGHMEM, GFP_DMA, GFP_KERNEL, PAGE_SHIFT, PAGE_SIZE, ZONE_DMA
+from vmwidgets.model.constants import __GFP_HIGHMEM, GFP_DMA, GFP_HIGHUSER, GFP_KERNEL, PAGE_SHIFT, PAGE_SIZE, ZONE_DMA
 from vmwidgets.model.mm_types import (
     MAP_ANONYMOUS,
     MAP_PRIVATE,
@@ -412,3 +412,24 @@ def test_from_proc_maps_gives_shared_file_mappings_write_notification(era: str, 
     assert disk.vm_page_prot & ref.RW == 0
     assert shmem.vm_page_prot == ref.vm_get_page_prot(shmem.vm_flags, era, pae)
     assert anon.vm_page_prot == ref.vm_get_page_prot(anon.vm_flags, era, pae)
+
+
+def test_gfp_bits_mask_per_era() -> None:
+    """include/linux/gfp.h: 2.6.24 has 21 bits (__GFP_BITS_SHIFT, line 54; __GFP_MOVABLE 0x100000
+    at 52); 2.6.32 has 22 (line 68) for __GFP_NOTRACK 0x200000 (57) and moved __GFP_MOVABLE to
+    0x08 (24).  A mask with bit 21 is refused by 2.6.24's alloc_pages and kmalloc, taken by 2.6.32's."""
+    notrack = 0x200000
+    old = Kernel(Config(era="2.6.24"))
+    before, events = old.buddyinfo(), len(old.timeline)
+    for call in (lambda: old.alloc_pages(GFP_KERNEL | notrack), lambda: old.kmalloc(64, GFP_KERNEL | notrack)):
+        with pytest.raises(InvalidArgument, match=r"2\.6\.24's __GFP_BITS_MASK"):
+            call()
+    assert old.buddyinfo() == before and len(old.timeline) == events
+    assert old.alloc_pages(GFP_KERNEL | 0x100000) is not None  # 2.6.24's __GFP_MOVABLE: in the mask
+    new = Kernel(Config(era="2.6.32"), record=False)
+    assert new.alloc_pages(GFP_KERNEL | notrack) is not None
+    assert new.kmalloc(64, GFP_KERNEL | notrack) is not None
+    page = new.alloc_pages(GFP_HIGHUSER | 0x08)  # GFP_HIGHUSER_MOVABLE: ZONE_MOVABLE is empty here
+    assert page is not None and page.zone == "HighMem"
+    with pytest.raises(InvalidArgument):
+        new.alloc_pages(GFP_KERNEL | (1 << 22))

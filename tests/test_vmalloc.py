@@ -8,6 +8,7 @@ import pytest
 from helpers import check_frames, check_vmlist
 
 from vmwidgets import GFP_KERNEL, VM_ALLOC, VM_MAP, Config, Kernel, NotAVmallocArea, VmStruct
+from vmwidgets.render.pseudocode import lines_for
 
 
 def test_vm_struct_has_exactly_the_kernel_fields() -> None:
@@ -238,3 +239,74 @@ def test_a_fresh_machine_hands_out_neighbours_an_aged_one_scatters() -> None:
     other = Kernel(Config(aged=True, seed=4))
     assert [p.pfn for p in other.find_vm_area(other.vmalloc(8 * 4096)).pages] != scattered
     assert aged.timeline.seek(0) == aged.timeline._checkpoints[0]  # aging happened before the timeline
+
+
+@pytest.mark.parametrize("era", ["2.6.24", "2.6.32"])
+def test_size_limit_is_num_physpages_then_totalram_pages(era: str) -> None:
+    """mm/vmalloc.c: 2.6.24's vmap and __vmalloc_node refuse more than num_physpages pages (411,
+    496); 2.6.32's more than totalram_pages (1389, 1499), which leaves out reserved frames."""
+    k = Kernel(Config(era=era, ram=64 << 20))
+    n = k.page_alloc.totalram_pages
+    assert n < k.page_alloc.nr_pages == 16384
+    page = k.alloc_pages(GFP_KERNEL)
+    addr = k.vmap([page] * (n + 1))  # count between the two limits
+    if era == "2.6.24":
+        assert addr is not None
+        k.vunmap(addr)
+    else:
+        assert addr is None and k.vmlist is None
+    start = len(k.timeline)
+    assert k.vmalloc((n + 1) << 12) is None  # too big for memory in both eras, refused at once only in 2.6.32
+    failed = [e for e in list(k.timeline)[start:] if e.kind == "AllocationFailed"]
+    assert ("totalram_pages" in failed[0].reason) == (era == "2.6.32")
+    assert k.vmlist is None
+
+
+@pytest.mark.parametrize(
+    ("era", "where"),
+    [
+        (
+            "2.6.24",
+            {
+                "ioremap": "arch/x86/mm/ioremap_32.c:__ioremap",
+                "iounmap": "arch/x86/mm/ioremap_32.c:iounmap",
+                "find_vm_area": "mm/vmalloc.c:__find_vm_area",
+                "vmalloc_to_page": "mm/memory.c:vmalloc_to_page",
+                "pgd": "arch/x86/mm/pgtable_32.c",
+            },
+        ),
+        (
+            "2.6.32",
+            {
+                "ioremap": "arch/x86/mm/ioremap.c:__ioremap_caller",
+                "iounmap": "arch/x86/mm/ioremap.c:iounmap",
+                "find_vm_area": "mm/vmalloc.c:find_vm_area",
+                "vmalloc_to_page": "mm/vmalloc.c:vmalloc_to_page",
+                "pgd": "arch/x86/mm/pgtable.c",
+            },
+        ),
+    ],
+)
+def test_event_sources_name_the_eras_files(era: str, where: dict[str, str]) -> None:
+    """2.6.24 keeps ioremap in arch/x86/mm/ioremap_32.c (__ioremap, line 37; iounmap, 160),
+    vmalloc_to_page in mm/memory.c (2626), the static __find_vm_area in mm/vmalloc.c (271) and
+    the pgd code in arch/x86/mm/pgtable_32.c (pgd_ctor 240, pgd_alloc 325, pgd_free 355);
+    2.6.32 has arch/x86/mm/ioremap.c (__ioremap_caller 99, iounmap 322), mm/vmalloc.c's
+    vmalloc_to_page (206) and static find_vm_area (1246, no __find_vm_area), and
+    arch/x86/mm/pgtable.c (68, 227, 268).  The pseudo-code is found for either file."""
+    k = Kernel(Config(era=era, pae=True))
+    start = len(k.timeline)
+    io = k.ioremap(0xFEC00000, 4096)
+    assert io is not None
+    k.find_vm_area(io)
+    k.vmalloc_to_page(io)
+    k.iounmap(io)
+    task = k.spawn("a")
+    assert task is not None
+    k.exit(task)
+    fns = {e.fn for e in list(k.timeline)[start:]}
+    for name in ("ioremap", "iounmap", "find_vm_area", "vmalloc_to_page"):
+        assert where[name] in fns, (name, sorted(fns))
+    pgd = {f for f in fns if f.rpartition(":")[2] in ("pgd_alloc", "pgd_ctor", "pgd_free")}
+    assert {f.rpartition(":")[0] for f in pgd} == {where["pgd"]} and len(pgd) == 3
+    assert all(lines_for(f)[1] for f in pgd | {where["iounmap"]})

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from helpers import check_frames, check_timeline, check_vmlist
+from helpers import check_frames, check_timeline, check_vmlist, observable
 
 from vmwidgets import Config, Kernel, NotAVmallocArea, event_from_json
 from vmwidgets.model.rbtree import validate_rbtree
-from vmwidgets.model.vmap_area import LAZY_MAX_PAGES, VM_LAZY_FREE
+from vmwidgets.model.vmap_area import LAZY_MAX_PAGES, VM_LAZY_FREE, VM_VM_AREA
 
 PAGE = 4096
 
@@ -92,3 +92,23 @@ def test_vmlist_stays_sorted_beside_the_tree() -> None:
     walk = [e for e in k.timeline[k.timeline.operations[-1].start :] if e.kind == "VmlistVisited"]
     assert [v.verdict for v in walk] == ["before", "before"] and walk[0].fn == "mm/vmalloc.c:insert_vmalloc_vm"
     check_tree(k)
+
+
+def test_a_lazily_freed_area_is_not_found_though_its_vmap_area_says_vm_area() -> None:
+    """The decision documented in find_vm_area and vfree: 2.6.32 keeps VM_VM_AREA on a lazily
+    freed vmap_area (mm/vmalloc.c:600-606 only adds VM_LAZY_FREE), so its find_vm_area
+    (1246-1254) would return the kfree'd vm_struct and a second vfree would oops in
+    remove_vm_area (1265-1290); the model answers NULL and refuses, changing nothing but the log."""
+    k = Kernel(Config(era="2.6.32"))
+    a = k.vmalloc(PAGE)
+    k.vfree(a)
+    (va,) = [v for v in k.vmap_area_list if v.va_start == a]
+    assert va.flags & VM_VM_AREA and va.flags & VM_LAZY_FREE  # the kernel's state
+    assert k.find_vm_area(a) is None
+    before = observable(k)
+    with pytest.raises(NotAVmallocArea):
+        k.vfree(a)
+    assert k.dmesg().splitlines()[-1].startswith("Trying to vfree() nonexistent vm area")
+    assert observable(k)[1] == before[1]  # the model's state is as it was
+    check_tree(k)
+    check_timeline(k)

@@ -16,7 +16,6 @@ __all__ = [
     "GFP_DMA",
     "GFP_HIGHUSER",
     "GFP_KERNEL",
-    "GFP_MASK_ALL",
     "GFP_NOIO",
     "GFP_USER",
     "IOREMAP_MAX_ORDER",
@@ -76,6 +75,7 @@ __all__ = [
     "__GFP_WAIT",
     "__GFP_ZERO",
     "__PAGE_KERNEL_EXEC",
+    "gfp_bits_mask",
     "pte_flag_names",
     "vm_flag_names",
 ]
@@ -120,9 +120,17 @@ GFP_KERNEL = __GFP_WAIT | __GFP_IO | __GFP_FS
 GFP_USER = __GFP_WAIT | __GFP_IO | __GFP_FS | __GFP_HARDWALL
 GFP_HIGHUSER = GFP_USER | __GFP_HIGHMEM
 GFP_DMA = __GFP_DMA
-# 2.6.32 keeps these values but moves __GFP_MOVABLE from 0x100000 to 0x08 and adds
-# __GFP_NOTRACK (0x200000), so its __GFP_BITS_SHIFT is 22.
-GFP_MASK_ALL = 0x1FFFFF  # every bit 2.6.24's gfp.h defines (__GFP_BITS_SHIFT 21); 0x3FFFFF in 2.6.32
+# 2.6.32 keeps these values but moves __GFP_MOVABLE from 0x100000 ([24] gfp.h:52) to 0x08
+# ([32] gfp.h:24) and adds __GFP_NOTRACK (0x200000, [32] gfp.h:57), so its __GFP_BITS_SHIFT
+# is 22 ([32] gfp.h:68; 21 in [24] gfp.h:54).
+
+
+def gfp_bits_mask(era_minor: int) -> int:
+    """``__GFP_BITS_MASK`` (include/linux/gfp.h): ``(1 << __GFP_BITS_SHIFT) - 1``, every bit a
+    ``gfp_t`` may carry: 0x1FFFFF in 2.6.24 (21 bits), 0x3FFFFF in 2.6.32 (22 bits, the last
+    one ``__GFP_NOTRACK``).  ``era_minor`` is 24 or 32 (``Config.era_minor``)."""
+    return (1 << (22 if era_minor >= 32 else 21)) - 1
+
 
 # vm_struct flags (include/linux/vmalloc.h).
 VM_IOREMAP = 0x00000001

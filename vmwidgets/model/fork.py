@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Processes"]
 
-_PGD_ALLOC = "arch/x86/mm/pgtable_32.c:pgd_alloc"
 _FORK_FIELDS = (
     "start_code",
     "end_code",
@@ -193,7 +192,10 @@ class Processes:
         self.mms.append(task.mm)
         if self._pgtable.config.pae:  # pgd_alloc preallocates the user PMDs
             for i in range(self._pgtable.pgd_index(self.layout.page_offset)):
-                if self._pgtable.alloc_table(page.pfn, i, "pmd", i << 30, _PGD_ALLOC) is None:
+                if (
+                    self._pgtable.alloc_table(page.pfn, i, "pmd", i << 30, f"{self._pgtable.pgd_file}:pgd_alloc")
+                    is None
+                ):
                     self._teardown(task)
                     return None
         return task

@@ -30,7 +30,6 @@ from .constants import (
     __GFP_HIGHMEM,
     GFP_HIGHUSER,
     GFP_KERNEL,
-    GFP_MASK_ALL,
     MAX_DMA_PFN,
     MAX_ORDER,
     ZONE_DMA,
@@ -40,6 +39,7 @@ from .constants import (
     PG_buddy,
     PG_reserved,
     PG_slab,
+    gfp_bits_mask,
 )
 from .emit import Emitter
 from .layout import Layout
@@ -81,6 +81,7 @@ class PageAllocator:
         self._owner = owner
         self.layout = layout
         self._era_minor = config.era_minor
+        self._era = config.era
         self.mem_map = MemMap(layout.max_pfn)
         self.zones = [
             Zone(ZONE_DMA, 0, min(MAX_DMA_PFN, layout.max_low_pfn)),
@@ -100,6 +101,9 @@ class PageAllocator:
         the same path for one node).  Zones are tried from the highest the GFP flags allow down (``__GFP_HIGHMEM``:
         HighMem, Normal, DMA; ``GFP_KERNEL``: Normal, DMA; ``GFP_DMA``: DMA).  Returns the
         first page, or None (the kernel's NULL) with an ``AllocationFailed`` event.
+        ``gfp_mask`` may carry any bit of the era's ``__GFP_BITS_MASK`` (21 bits in 2.6.24,
+        22 in 2.6.32: ``__GFP_NOTRACK`` 0x200000); 2.6.32's ``__GFP_MOVABLE`` is 0x08, a zone
+        modifier that GFP_ZONE_BAD checks (2.6.24's 0x100000 is ignored here).
 
         >>> from vmwidgets import Kernel, GFP_KERNEL
         >>> k = Kernel()
@@ -115,7 +119,13 @@ class PageAllocator:
         :class:`~vmwidgets.InvalidArgument` (a kernel without DEBUG_VM would read entry 0 of
         GFP_ZONE_TABLE there and use ZONE_DMA).
         """
-        check_int("gfp_mask", gfp_mask, 0, GFP_MASK_ALL, "a combination of GFP_* / __GFP_* flags")
+        check_int(
+            "gfp_mask",
+            gfp_mask,
+            0,
+            gfp_bits_mask(self._era_minor),
+            f"a combination of GFP_* / __GFP_* flags (within {self._era}'s __GFP_BITS_MASK)",
+        )
         check_int("order", order, 0, MAX_ORDER - 1)
         if self._era_minor >= 32 and gfp_mask & _GFP_ZONEMASK in _GFP_ZONE_BAD:
             raise InvalidArgument(
@@ -236,6 +246,13 @@ class PageAllocator:
     def nr_pages(self) -> int:
         """``unsigned long num_physpages``: frames in ``mem_map`` (``max_pfn`` on this flat machine)."""
         return len(self.mem_map)
+
+    @property
+    def totalram_pages(self) -> int:
+        """``unsigned long totalram_pages``: the frames boot handed to the buddy allocator
+        (mem_init's free_all_bootmem plus the highmem pages), so ``num_physpages`` less the
+        reserved ranges and holes."""
+        return len(self.mem_map) - sum(e - s for s, e, _ in self._reserved)
 
     def is_ram(self, pfn: int) -> bool:
         """x86 ``int page_is_ram(unsigned long pagenr)``: the e820 map calls frame ``pfn`` RAM.

@@ -139,6 +139,9 @@ class PageTables:
         self.addr_mask = 0x000FFFFFFFFFF000 if config.pae else 0xFFFFF000
         self.page_kernel = K__PAGE_KERNEL_EXEC | (_PAGE_NX if config.pae else 0)
         """PAGE_KERNEL as masked by ``__supported_pte_mask`` (NX only under PAE)."""
+        self.pgd_file = "arch/x86/mm/pgtable.c" if config.era_minor >= 28 else "arch/x86/mm/pgtable_32.c"
+        """Where pgd_alloc, pgd_ctor and pgd_free live: 2.6.24's arch/x86/mm/pgtable_32.c (lines
+        240-, 325, 355), 2.6.32's arch/x86/mm/pgtable.c (68, 227, 268); the events' ``fn``."""
         self._pt: dict[int, dict[int, int]] = {}
         self._pt_meta: dict[int, tuple[str, int]] = {}
         self._static_pt: set[int] = set()
@@ -394,7 +397,7 @@ class PageTables:
                 pgd[i] = entry
         self._emitter.emit(
             PgdCreated,
-            "arch/x86/mm/pgtable_32.c:pgd_ctor",
+            f"{self.pgd_file}:pgd_ctor",
             mm=mm_name,
             pfn=page.pfn,
         )
@@ -407,7 +410,7 @@ class PageTables:
         if self.config.pae:  # pgd_free frees the preallocated user PMDs
             for i in range(first_kernel):
                 if i in self._pt[pfn]:  # all of them, unless pgd_alloc itself ran out
-                    self.free_table(pfn, i, "arch/x86/mm/pgtable_32.c:pgd_free")
+                    self.free_table(pfn, i, f"{self.pgd_file}:pgd_free")
         # only what differs from swapper's kernel part: the replay rebuilds the rest, as for pgd_alloc
         pgd, swapper = self._pt[pfn], self._pt[self.swapper]
         diff: list[tuple[int, int | None]] = [(i, e) for i, e in pgd.items() if i < first_kernel or swapper.get(i) != e]
@@ -415,7 +418,7 @@ class PageTables:
         entries = tuple(sorted(diff))
         del self._pt[pfn], self._pt_meta[pfn]
         self._page_alloc.mem_map.pagetable[pfn] = 0
-        self._emitter.emit(PgdFreed, "arch/x86/mm/pgtable_32.c:pgd_free", mm=mm_name, pfn=pfn, entries=entries)
+        self._emitter.emit(PgdFreed, f"{self.pgd_file}:pgd_free", mm=mm_name, pfn=pfn, entries=entries)
         self._page_alloc.free(pfn, 0)
 
     def is_pgd(self, pfn: int) -> bool:

@@ -37,7 +37,7 @@ from ..events import (
     SlabPartialRemoved,
 )
 from .config import Config
-from .constants import __GFP_DMA, __GFP_HIGHMEM, GFP_MASK_ALL, MAX_ORDER, PAGE_SHIFT, PAGE_SIZE, PG_slab
+from .constants import __GFP_DMA, __GFP_HIGHMEM, MAX_ORDER, PAGE_SHIFT, PAGE_SIZE, PG_slab, gfp_bits_mask
 from .emit import Emitter
 from .layout import Layout
 from .page import MAPPING_KMALLOC, MAPPING_SLAB, Page
@@ -363,6 +363,7 @@ class Slub:
 
     def __init__(self, config: Config, layout: Layout, emitter: Emitter, page_alloc: PageAllocator) -> None:
         self._era32 = config.era_minor >= 28
+        self._gfp_mask, self._era = gfp_bits_mask(config.era_minor), config.era
         self._layout = layout
         self._emitter = emitter
         self._page_alloc = page_alloc
@@ -671,7 +672,13 @@ class Slub:
 
     # -- checks -----------------------------------------------------------------------------
     def _check_gfp(self, gfp: int, slab: bool) -> None:
-        check_int("gfp", gfp, 0, GFP_MASK_ALL, "a combination of GFP_* / __GFP_* flags")
+        check_int(
+            "gfp",
+            gfp,
+            0,
+            self._gfp_mask,
+            f"a combination of GFP_* / __GFP_* flags (within {self._era}'s __GFP_BITS_MASK)",
+        )
         if gfp & K__GFP_HIGHMEM:
             raise InvalidArgument(
                 "gfp", gfp, "flags without __GFP_HIGHMEM (slab memory must be lowmem: the kernel BUGs)"

@@ -55,9 +55,10 @@ def validate_struct_pages(k: Kernel) -> None:
     """Check what the owners marked in ``struct page`` matches the page tables.
 
     ``mapcount`` of every frame equals the user PTEs mapping it (empty_zero_page aside)
-    plus the kernel PTEs of live (not lazily freed) vmap areas; ``pagetable`` is set
-    exactly on the frames that are page tables.  A model check (no kernel function does
-    this); returns None or raises :class:`~vmwidgets.InvariantError`.
+    plus the kernel PTEs of live (not lazily freed) vmap areas and of pkmap slots with a user
+    (count ≥ 2: kunmap_high leaves a slot's PTE at count 1 until flush_all_zero_pkmaps, no
+    longer counted); ``pagetable`` is set exactly on the frames that are page tables.  A
+    model check (no kernel function does this); returns None or raises :class:`~vmwidgets.InvariantError`.
     """
 
     def fail(msg: str) -> None:
@@ -65,6 +66,10 @@ def validate_struct_pages(k: Kernel) -> None:
 
     mem_map, meta, nr = k.mem_map, k.table_meta, len(k.mem_map)
     stale = [(va.va_start, va.va_end) for va in k.vmap_area_list if va.flags & 0x3]  # VM_LAZY_FREE(ING)
+    base = k.layout.pkmap_base
+    if base is not None:  # a pkmap slot at count 1: mapped, no user, uncounted until the flush
+        unused = [base + (nr << PAGE_SHIFT) for nr, c in enumerate(k.pkmap_count) if c == 1]
+        stale += [(v, v + PAGE_SIZE) for v in unused]
     static = k.pgtable.static_tables
     want: dict[int, int] = {}
     for pfn, table in k.page_tables.items():

@@ -75,7 +75,8 @@ __all__ = [
 ]
 
 _GET = "mm/vmalloc.c:__get_vm_area_node"
-_FIND = "mm/vmalloc.c:__find_vm_area"
+_FIND = "mm/vmalloc.c:find_vm_area"  # 2.6.32 (static, line 1246)
+_FIND_24 = "mm/vmalloc.c:__find_vm_area"  # 2.6.24 (static, line 271): no find_vm_area yet
 _INSERT = "mm/vmalloc.c:insert_vmalloc_vm"
 _REMOVE = "mm/vmalloc.c:__remove_vm_area"
 _AREA_NODE = "mm/vmalloc.c:__vmalloc_area_node"
@@ -85,8 +86,12 @@ _IOREMAP_PTE = "lib/ioremap.c:ioremap_pte_range"
 _UNMAP = "mm/vmalloc.c:vunmap_pte_range"
 _FLUSH = "mm/vmalloc.c:unmap_kernel_range"  # calls flush_tlb_kernel_range (2.6.24 path only)
 _VUNMAP = "mm/vmalloc.c:__vunmap"
-_IOREMAP = "arch/x86/mm/ioremap.c:__ioremap_caller"
-_IOUNMAP = "arch/x86/mm/ioremap.c:iounmap"
+_IOREMAP = "arch/x86/mm/ioremap.c:__ioremap_caller"  # 2.6.32 (line 99)
+_IOUNMAP = "arch/x86/mm/ioremap.c:iounmap"  # 2.6.32 (line 322)
+_IOREMAP_24 = "arch/x86/mm/ioremap_32.c:__ioremap"  # 2.6.24 (line 37)
+_IOUNMAP_24 = "arch/x86/mm/ioremap_32.c:iounmap"  # 2.6.24 (line 160)
+_TO_PAGE = "mm/vmalloc.c:vmalloc_to_page"  # 2.6.32 (line 206)
+_TO_PAGE_24 = "mm/memory.c:vmalloc_to_page"  # 2.6.24 (line 2626)
 DEFAULT_CALLER = "my_module_init"
 WalkStep = tuple[int, int, int, str]
 """One node a walk looked at: ``(addr, size with guard page, candidate address, verdict)``."""
@@ -250,6 +255,11 @@ class Vmalloc:
         self._pgtable = pgtable
         self._vmap = vmap
         self._owner = owner
+        old = config.era_minor < 28  # the event labels: where each era keeps these functions
+        self._fn_find = _FIND_24 if old else _FIND
+        self._fn_ioremap = _IOREMAP_24 if old else _IOREMAP
+        self._fn_iounmap = _IOUNMAP_24 if old else _IOUNMAP
+        self._fn_to_page = _TO_PAGE_24 if old else _TO_PAGE
         self._vm_nodes: list[VmStruct] = []  # vmlist in list order, beside the next pointers
         self._vm_addrs = array("Q")  # their addr and size (with guard page), for the walks
         self._vm_spans = array("Q")
@@ -263,7 +273,9 @@ class Vmalloc:
         in ``swapper_pg_dir``.  ``size`` is rounded up to pages; ``caller`` is the
         ``__builtin_return_address(0)`` /proc/vmallocinfo shows (a name here).  Returns the
         address, or None (NULL) with an ``AllocationFailed`` event when the space or the
-        memory runs out.  2.6.24 finds the hole by walking vmlist first-fit; 2.6.28+ asks
+        memory runs out, or at once for more pages than ``num_physpages`` (2.6.24,
+        mm/vmalloc.c:496) or ``totalram_pages`` (2.6.32, 1499: RAM less reserved frames and
+        holes).  2.6.24 finds the hole by walking vmlist first-fit; 2.6.28+ asks
         ``alloc_vmap_area`` (the vmap_area rb-tree), which may purge lazily freed areas first.
 
         >>> from vmwidgets import Kernel, Config
@@ -288,6 +300,12 @@ class Vmalloc:
         the PTEs and flushes the TLB at once; 2.6.28+ frees the vmap_area lazily (the PTEs
         stay until ``__purge_vmap_area_lazy``).
 
+        A second vfree of a 2.6.32 area not yet purged gets the same warning and error, a
+        deliberate simplification: in the kernel remove_vm_area (mm/vmalloc.c:1265-1290)
+        still finds the vmap_area with VM_VM_AREA, takes the freed ``va->private`` and
+        walks vmlist for it past the list's end, a NULL dereference (an oops).  The model
+        does what 2.6.24 and a purged 2.6.32 do.
+
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
         >>> addr = k.vmalloc(4096)
@@ -309,14 +327,15 @@ class Vmalloc:
         length) are mapped contiguously in a new area with ``flags`` (``VM_MAP`` usually).
         The frames stay the caller's: ``vunmap`` unmaps without freeing them.  As in both
         eras, the area's ``pages``/``nr_pages`` are not filled in.  Returns the address, or
-        None (NULL) when the vmalloc space or a page-table page runs out.
+        None (NULL) when the vmalloc space or a page-table page runs out, or for more pages
+        than ``num_physpages`` (2.6.24, mm/vmalloc.c:411) or ``totalram_pages`` (2.6.32, 1389).
         """
         pages = self._check_pages(pages)
         check_int("flags", flags, 0, VM_FLAGS_ALL, "a combination of VM_* flags (VM_MAP usually)")
         caller = self._check_caller(caller)
         with self._emitter.operation("vmap", f"count={len(pages)}, flags={flags:#x}", "mm/vmalloc.c:vmap") as op:
             addr = None
-            if len(pages) <= self._page_alloc.nr_pages:
+            if len(pages) <= self._ram_pages():
                 area = self._get_vm_area(len(pages) << PAGE_SHIFT, flags, caller)
                 if area is not None:
                     if self._map_vm_area(area, [p.pfn for p in pages], self._pgtable.page_kernel, _PTE_RANGE):
@@ -363,7 +382,7 @@ class Vmalloc:
         if phys_addr + size - 1 > top:
             raise InvalidArgument("size", size, f"a size that keeps phys_addr+size-1 at most {top:#x}")
         caller = self._check_caller(caller)
-        with self._emitter.operation("ioremap", f"phys_addr={phys_addr:#x}, size={size}", _IOREMAP) as op:
+        with self._emitter.operation("ioremap", f"phys_addr={phys_addr:#x}, size={size}", self._fn_ioremap) as op:
             addr = self._ioremap(phys_addr, size, caller)
             op.result = "NULL" if addr is None else f"{addr:#010x}"
             return addr
@@ -378,13 +397,13 @@ class Vmalloc:
         as an event, then :class:`~vmwidgets.errors.NotAVmallocArea`.
         """
         check_int("addr", addr, 0, 0xFFFFFFFF, "an address returned by ioremap")
-        with self._emitter.operation("iounmap", f"addr={addr:#010x}", _IOUNMAP) as op:
+        with self._emitter.operation("iounmap", f"addr={addr:#010x}", self._fn_iounmap) as op:
             op.result = "void"
             if addr <= self.layout.high_memory:
                 return
             base = addr & ~(PAGE_SIZE - 1)
-            if self._vmlist_lookup(base, _IOUNMAP)[0] is None:
-                self._log.warn(_IOUNMAP, f"iounmap: bad address {base:08x}")
+            if self._vmlist_lookup(base, self._fn_iounmap)[0] is None:
+                self._log.warn(self._fn_iounmap, f"iounmap: bad address {base:08x}")
                 raise NotAVmallocArea("addr", addr, "an address returned by ioremap and not yet unmapped")
             self._vunmap(base, deallocate_pages=False, who="iounmap")
 
@@ -394,8 +413,14 @@ class Vmalloc:
         2.6.24 has no find_vm_area: the model follows its static mm/vmalloc.c:__find_vm_area
         (``void *addr``), a walk of vmlist.  2.6.32's find_vm_area is static too and asks
         the vmap_area rb-tree (``find_vmap_area``).  Returns None (NULL) if no area starts
-        there.  The model also returns None for a lazily freed 2.6.32 area, where the kernel
-        would still return its (already freed) vm_struct.
+        there.
+
+        A deliberate simplification: a lazily freed 2.6.32 area gives None too.  The kernel
+        finds its vmap_area until the purge (free_unmap_vmap_area_noflush, mm/vmalloc.c:600-606,
+        only adds VM_LAZY_FREE; the VM_VM_AREA bit set at 1147 stays), so find_vm_area
+        (1246-1254) returns ``va->private``: the vm_struct __vunmap has already kfree'd, a
+        dangling pointer the model cannot hand out.  None is what the kernel returns once
+        the area is purged, and what 2.6.24 returns at once.
 
         >>> from vmwidgets import Kernel
         >>> k = Kernel()
@@ -406,7 +431,7 @@ class Vmalloc:
         True
         """
         check_int("addr", addr, 0, 0xFFFFFFFF)
-        with self._emitter.operation("find_vm_area", f"addr={addr:#010x}", _FIND) as op:
+        with self._emitter.operation("find_vm_area", f"addr={addr:#010x}", self._fn_find) as op:
             area = self._find_vm_area(addr)
             op.result = "NULL" if area is None else repr(area)
             return area
@@ -424,7 +449,7 @@ class Vmalloc:
         True
         """
         check_int("addr", addr, 0, 0xFFFFFFFF)
-        with self._emitter.operation("vmalloc_to_page", f"addr={addr:#010x}", "mm/vmalloc.c:vmalloc_to_page") as op:
+        with self._emitter.operation("vmalloc_to_page", f"addr={addr:#010x}", self._fn_to_page) as op:
             t = self._pgtable.walk(self._pgtable.swapper, addr, emit=True)
             page, phys = None, t.phys
             if phys is not None and t.page_size == PAGE_SIZE and (phys >> PAGE_SHIFT) < len(self._page_alloc.mem_map):
@@ -452,6 +477,14 @@ class Vmalloc:
         return tuple(self._vm_nodes)
 
     # -- internals -----------------------------------------------------------------------------
+    def _ram_pages(self) -> int:
+        """The most pages vmap and __vmalloc_node accept: 2.6.24 compares with ``num_physpages``
+        (mm/vmalloc.c:411, 496), 2.6.32 with ``totalram_pages`` (1389, 1499), which leaves out
+        the reserved frames and holes."""
+        if self.config.era_minor >= 32:
+            return self._page_alloc.totalram_pages
+        return self._page_alloc.nr_pages
+
     def _check_pages(self, pages: object) -> list[Page]:
         """vmap's ``pages``: a non-empty sequence of allocated pages of this kernel."""
         if isinstance(pages, (str, bytes)) or not isinstance(pages, Sequence) or not pages:
@@ -472,12 +505,13 @@ class Vmalloc:
     def _vmalloc_node(self, size: int, gfp: int, prot: int, caller: str | None) -> int | None:
         """mm/vmalloc.c:__vmalloc_node — reserve the area, then fill it."""
         size = _page_align(size)
-        if not size or size > 0xFFFFFFFF or (size >> PAGE_SHIFT) > self._page_alloc.nr_pages:
+        if not size or size > 0xFFFFFFFF or (size >> PAGE_SHIFT) > self._ram_pages():
+            limit = "totalram_pages" if self.config.era_minor >= 32 else "num_physpages"
             self._emitter.emit(
                 AllocationFailed,
                 _VMALLOC_NODE,
                 what=f"vmalloc({size})",
-                reason=f"the size is more than the machine's {self._page_alloc.nr_pages} pages",
+                reason=f"the size is more than the machine's {self._ram_pages()} pages ({limit})",
             )
             return None
         area = self._get_vm_area(size, VM_ALLOC, caller)
@@ -595,7 +629,7 @@ class Vmalloc:
             if va is None or not va.flags & VM_VM_AREA or va.flags & (VM_LAZY_FREE | VM_LAZY_FREEING):
                 return None
             return va.private
-        return self._vmlist_lookup(addr, _FIND)[0]
+        return self._vmlist_lookup(addr, self._fn_find)[0]
 
     def _vmlist_lookup(self, addr: int, fn: str) -> tuple[VmStruct | None, int]:
         """Walk vmlist for the area starting at ``addr``: (node or None, its position)."""
@@ -706,7 +740,7 @@ class Vmalloc:
             ):
                 self._emitter.emit(
                     AllocationFailed,
-                    _IOREMAP,
+                    self._fn_ioremap,
                     what=f"ioremap({phys_addr:#x}, {size})",
                     reason=f"pfn {pfn:#x} is RAM the page allocator owns and may not be remapped",
                 )
