@@ -216,15 +216,15 @@ class Timeline(Sequence[Any]):
             mark(n)
             if type(step) is tuple:
                 kind = step[0]
-                if kind == began:  # (kid, index, fn, name, args)
+                plan = plans[kind]
+                if plan is not None:
+                    plan[2](plan[1](step) if len(step) == plan[0] else event_from_step(step), head)
+                elif kind == began:  # (kid, index, fn, name, args): brackets have no plan
                     ops.append(Operation(step[1], step[3], step[4], n))
                 elif kind == ended:  # (kid, index, fn, name, result)
                     op = ops[step[1] - offset]
                     op.end, op.result = n + 1, step[4]
                 n += 1
-                plan = plans[kind]
-                if plan is not None:
-                    plan[2](plan[1](step) if len(step) == plan[0] else event_from_step(step), head)
             else:  # a walk
                 n += len(step.addrs)
             count += 1
