@@ -15,6 +15,7 @@ Design (for 10^6 events and more):
   iteration, a cursor's ``seek``) builds them into events (``events.event_from_step``),
   applies them to the head and keeps the checkpoints.  So a kernel run with nobody
   watching pays for the tuples only, and a live player pays once per operation it draws.
+  ``operations`` is built then too, from the ``OperationBegan``/``OperationEnded`` steps.
 - A *head* state follows the end (each entry is applied once as it is built) and
   every ``checkpoint_every`` entries a copy of it is kept as a checkpoint.
 - The state at position ``p`` is the state after the entries that begin before ``p``.
@@ -161,7 +162,7 @@ class Timeline(Sequence[Any]):
         self._steps: list[Any] = []  # recorded, not built yet: the emitter appends here
         self._steps_extra = 0  # positions of the steps beyond one each (a walk has many)
         self._expanded: tuple[int, list[Any]] = (-1, [])
-        self.operations: list[Operation] = []
+        self._operations: list[Operation] = []  # built from the steps by _sync: see operations
         self._op_offset = 0  # operations[i] has index i + _op_offset (markers aside)
         self._nr_ops = 0  # operations begun and recorded, dropped ones included
         self._every = checkpoint_every
@@ -208,15 +209,22 @@ class Timeline(Sequence[Any]):
             return
         entries, start, head, n = self._entries, self._start, self._head, self._n
         append, mark, plans = entries.append, start.append, FORWARD
+        ops, offset, began, ended = self._operations, self._op_offset, OperationBegan._kid, OperationEnded._kid
         count, next_cp = len(entries), self._cp_at[-1] + self._every
         for step in steps:
             append(step)  # a step is kept as recorded: an event is built when it is read
             mark(n)
             if type(step) is tuple:
-                n += 1
-                plan = plans[step[0]]
+                kind = step[0]
+                plan = plans[kind]
                 if plan is not None:
                     plan[2](plan[1](step) if len(step) == plan[0] else event_from_step(step), head)
+                elif kind == began:  # (kid, index, fn, name, args): brackets have no plan
+                    ops.append(Operation(step[1], step[3], step[4], n))
+                elif kind == ended:  # (kid, index, fn, name, result)
+                    op = ops[step[1] - offset]
+                    op.end, op.result = n + 1, step[4]
+                n += 1
             else:  # a walk
                 n += len(step.addrs)
             count += 1
@@ -248,9 +256,7 @@ class Timeline(Sequence[Any]):
             return -1
         index = self._nr_ops
         self._nr_ops += 1
-        steps = self._steps
-        self.operations.append(Operation(index, name, args, self._n + len(steps) + self._steps_extra))
-        steps.append((OperationBegan._kid, index, fn, name, args))
+        self._steps.append((OperationBegan._kid, index, fn, name, args))  # its Operation is built by _sync
         self._open = index
         return index
 
@@ -258,10 +264,7 @@ class Timeline(Sequence[Any]):
         """Close operation ``index`` (its ``OperationEnded`` step recorded here) and tell the observers."""
         self._open = None
         if index >= 0:
-            steps = self._steps
-            steps.append((OperationEnded._kid, index, fn, name, result))
-            op = self.operations[index - self._op_offset]
-            op.end, op.result = self._n + len(steps) + self._steps_extra, result
+            self._steps.append((OperationEnded._kid, index, fn, name, result))
         changed = index >= 0
         if self._on != self._want:
             changed = self._switch() or changed
@@ -270,6 +273,12 @@ class Timeline(Sequence[Any]):
             self._drop()
         if changed and self._listeners:
             self._notify()
+
+    @property
+    def operations(self) -> list[Operation]:
+        """Every recorded operation, oldest first (built from the recorded steps when read)."""
+        self._sync()
+        return self._operations
 
     def _switch(self) -> bool:
         """Pause or resume now (between operations); True if a gap was recorded."""
@@ -286,7 +295,7 @@ class Timeline(Sequence[Any]):
         ops = "1 operation" if n == 1 else f"{n} operations"
         op = Operation(self._nr_ops, PAUSED, f"{ops} not recorded", self._len)
         self._nr_ops += 1
-        self.operations.append(op)
+        self._operations.append(op)
         _assign(self._head, after.copy())
         text = f"Recording was paused here: {ops} ran unrecorded; the state jumps to the kernel's as it resumed."
         self._entries.append(TimelineMarker(op.index, "RecordingResumed", text, before, after))
@@ -300,7 +309,7 @@ class Timeline(Sequence[Any]):
         """Drop the oldest whole operations, down to about 7/8 of max_events (see the docstring)."""
         assert self._max_events is not None
         goal = self._max_events - self._max_events // 8
-        ops = self.operations
+        ops = self._operations
         first = 1 if self.dropped_operations else 0  # a marker operation heads the list
         keep = next((j for j in range(first, len(ops)) if self._len - ops[j].start + 1 <= goal), len(ops) - 1)
         if keep <= first:
@@ -330,7 +339,7 @@ class Timeline(Sequence[Any]):
             o.start -= shift
             if o.end >= 0:
                 o.end -= shift
-        self.operations = [Operation(-1, DROPPED, f"{d} operations, {n} events", 0, 1), *ops[keep:]]
+        self._operations = [Operation(-1, DROPPED, f"{d} operations, {n} events", 0, 1), *ops[keep:]]
         self._op_offset = ops[keep].index - 1
         for c in list(self._cursors):
             if c._following:

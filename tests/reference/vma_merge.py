@@ -320,30 +320,29 @@ class Mm:
                 vm_flags |= VM_ACCOUNT
             if self.vma_merge(prev, addr, end, vm_flags, None, file, pgoff) is not None:
                 return addr
-            vma = Vma(addr, end, vm_flags, pgoff)
-            if file is not None:
-                vma.file = file
-                vma.flags |= VM_CAN_NONLINEAR  # generic_file_mmap
-            elif vm_flags & VM_SHARED:
-                vma.file = ShmemFile()  # shmem_zero_setup
-            self.link(vma)
+            self.link(self._new_vma(file, addr, end, vm_flags, pgoff))
             return addr
         if not flags & MAP_NORESERVE and vm_flags & (VM_SHARED | VM_WRITE):
             vm_flags |= VM_ACCOUNT
         if file is None and not vm_flags & VM_SHARED:
             if self.vma_merge(prev, addr, end, vm_flags, None, None, pgoff) is not None:
                 return addr
-        vma = Vma(addr, end, vm_flags, pgoff)
-        if file is not None:
-            vma.file = file
-            vma.flags |= VM_CAN_NONLINEAR  # generic_file_mmap
-        elif vm_flags & VM_SHARED:
-            vma.file = ShmemFile()  # shmem_zero_setup (the local ``file`` stays NULL)
+        vma = self._new_vma(file, addr, end, vm_flags, pgoff)
         if vma.flags & (VM_SHARED | VM_ACCOUNT) == VM_SHARED | VM_ACCOUNT:
             vma.flags &= ~VM_ACCOUNT
         if file is None or self.vma_merge(prev, addr, vma.end, vma.flags, None, file, pgoff) is None:
             self.link(vma)
         return addr
+
+    def _new_vma(self, file: object | None, addr: int, end: int, vm_flags: int, pgoff: int) -> Vma:
+        """mmap_region's new vma (both eras): a file's can be nonlinear, a shared anonymous one gets shmem."""
+        vma = Vma(addr, end, vm_flags, pgoff)
+        if file is not None:
+            vma.file = file
+            vma.flags |= VM_CAN_NONLINEAR  # generic_file_mmap
+        elif vm_flags & VM_SHARED:
+            vma.file = ShmemFile()  # shmem_zero_setup
+        return vma
 
     def mprotect_fixup(self, vma: Vma, prev: Vma | None, start: int, end: int, newflags: int) -> Vma:
         if newflags == vma.flags:

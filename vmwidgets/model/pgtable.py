@@ -488,18 +488,14 @@ class PageTables:
     def unaccount_kernel_range(self, start: int, end: int) -> None:
         """The mappings in [start, end) stop counting (a lazily freed vmap area: its PTEs stay
         until the purge, but the frames behind them are no longer in use there)."""
-        mem_map = self._page_alloc.mem_map
-        for vaddr in range(start, end, PAGE_SIZE):
-            slot = self.pte_slot(vaddr)
-            if slot is None or slot[1] not in self._pt[slot[0]]:
-                continue
-            pfn = (self._pt[slot[0]][slot[1]] & self.addr_mask) >> PAGE_SHIFT
-            if pfn < len(mem_map):
-                mem_map.mapcount[pfn] -= 1
+        self._count_kernel_range(start, end, -1)
 
     def account_kernel_range(self, start: int, end: int) -> None:
         """The mappings in [start, end) count again (the undo of :meth:`unaccount_kernel_range`:
         a pkmap slot left mapped after its last kunmap gets a user again)."""
+        self._count_kernel_range(start, end, 1)
+
+    def _count_kernel_range(self, start: int, end: int, delta: int) -> None:
         mem_map = self._page_alloc.mem_map
         for vaddr in range(start, end, PAGE_SIZE):
             slot = self.pte_slot(vaddr)
@@ -507,7 +503,7 @@ class PageTables:
                 continue
             pfn = (self._pt[slot[0]][slot[1]] & self.addr_mask) >> PAGE_SHIFT
             if pfn < len(mem_map):
-                mem_map.mapcount[pfn] += 1
+                mem_map.mapcount[pfn] += delta
 
     def clear_pte(self, vaddr: int, fn: str, counted: bool = True) -> None:
         """``pte_clear(&init_mm, vaddr, pte)``: unmap kernel address ``vaddr`` (nothing if unmapped).
