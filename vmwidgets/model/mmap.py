@@ -90,7 +90,6 @@ __all__ = [
     "vma_wants_writenotify",
 ]
 
-_MMAP = "mm/mmap.c:"
 # Where the rules of 2.6.32 start, as far as trees were checked: VM_NORESERVE (with mprotect
 # sparing it) and pgoff 0 for shared anonymous mappings are in 2.6.27 and not in 2.6.24 (2.6.25
 # and 2.6.26 not checked); mmap_region merging before f_op->mmap, VM_CAN_NONLINEAR ignored by
@@ -327,14 +326,14 @@ class MmStruct:
                 vma = tmp
                 if tmp.vm_start <= addr:
                     if seen:
-                        _visited(self, "find_vma", tmp, addr, "contains")
+                        _visited(self, "mm/mmap.c:find_vma", tmp, addr, "contains")
                     break
                 if seen:
-                    _visited(self, "find_vma", tmp, addr, "left")
+                    _visited(self, "mm/mmap.c:find_vma", tmp, addr, "left")
                 node = node.rb_left
             else:
                 if seen:
-                    _visited(self, "find_vma", tmp, addr, "right")
+                    _visited(self, "mm/mmap.c:find_vma", tmp, addr, "right")
                 node = node.rb_right
         if vma is not None:
             self.mmap_cache = vma
@@ -346,11 +345,11 @@ class MmStruct:
         while node is not None:
             tmp: VmAreaStruct = node.owner
             if addr < tmp.vm_end:
-                _visited(self, "find_vma_prev", tmp, addr, "left")
+                _visited(self, "mm/mmap.c:find_vma_prev", tmp, addr, "left")
                 node = node.rb_left
             else:
                 prev = tmp
-                _visited(self, "find_vma_prev", tmp, addr, "right")
+                _visited(self, "mm/mmap.c:find_vma_prev", tmp, addr, "right")
                 if prev.vm_next is None or addr < prev.vm_next.vm_end:
                     break
                 node = node.rb_right
@@ -716,9 +715,6 @@ class MmStruct:
         self.mmap_cache = None
 
 
-_MMAP_FNS: dict[str, str] = {}  # one shared string per function: a recorded step keeps it
-
-
 def _visited(mm: MmStruct, fn: str, vma: VmAreaStruct, addr: int, verdict: str) -> None:
     """One node of a find_vma/find_vma_prev descent of ``mm->mm_rb``, as an event."""
     emitter = mm._k.emitter
@@ -727,7 +723,7 @@ def _visited(mm: MmStruct, fn: str, vma: VmAreaStruct, addr: int, verdict: str) 
     start, end, emit = vma.vm_start, vma.vm_end, emitter.emit
     emit(
         VmaVisited,
-        _MMAP_FNS.get(fn) or _MMAP_FNS.setdefault(fn, _MMAP + fn),
+        fn,  # a constant at each call site: one shared string, which a recorded step keeps
         mm=mm.name,
         vma=vma.id,
         vm_start=start,
