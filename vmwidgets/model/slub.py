@@ -411,7 +411,7 @@ class Slub:
         """``void *kmalloc(size_t size, gfp_t flags)``: ``size`` bytes of lowmem (mm/slub.c:__kmalloc).
 
         ``size`` 0 returns ``ZERO_SIZE_PTR`` (16).  Up to the era's limit (2.6.24: 2048,
-        ``PAGE_SIZE / 2`` [24] slub.c:2520; 2.6.32: 8192, ``SLUB_MAX_SIZE`` [32] slub.c:2857)
+        ``PAGE_SIZE / 2`` [24] slub.c:2520; 2.6.32: 8192, ``SLUB_MAX_SIZE`` [32] slub_def.h:134, tested at slub.c:2858)
         get_slab picks ``kmalloc-N``: ``size_index`` for 1–192 (65–96 → kmalloc-96, 129–192
         → kmalloc-192, [24] 2496), else the next power of two; the object comes from
         :meth:`kmem_cache_alloc`'s path.  Larger requests take whole pages from the page
