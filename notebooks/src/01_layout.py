@@ -377,9 +377,19 @@ CELLS = [
       this log (2.6.24) and from a 2.6.3x PAE log.
     - `k.layout.pa` and `k.layout.va` check that the address is in lowmem; the kernel's macros do not.
     - The `highmem=` and `mem=` boot options are not modelled (a smaller `ram` plays `mem=`).
-    - The model has no `kmap` or `kmap_atomic`: pkmap and fixmap get their (empty) page tables at
-      boot, as in the kernel, but no page is ever mapped into them, so what they do is only
-      described here, not stepped through.
+    - `kmap` and `kmap_atomic` map pages into pkmap and fixmap (`k.kmap(page)`,
+      `k.kmap_atomic(page, KM_USER0)`), on **one CPU**, like the whole model, so that every step
+      happens in one order the player can show: `kmap_atomic` uses only CPU 0's `KM_TYPE_NR`
+      slots (13 in 2.6.24, 19 in 2.6.32; `smp_processor_id()` is 0), where a real kernel has a
+      set for each CPU. When every pkmap slot is in use, `mm/highmem.c:kmap_high` sleeps until a
+      `kunmap` wakes it; with one thread nothing could, so the model records the sleep as a step
+      and returns None.
+    - The fixmap entries below the `kmap_atomic` slots are those of a typical distribution
+      kernel (local APIC, 64 I/O APICs, the F00F workaround), so `FIX_KMAP_BEGIN` is 70 in both
+      eras. The kernel's value depends on its build options (`enum fixed_addresses` in
+      `include/asm-x86/fixmap_32.h`, 2.6.24, and `arch/x86/include/asm/fixmap.h`, 2.6.32); the
+      model has no build options, so it takes one common set, as it takes the fixmap size as an
+      input (above).
 
     ## 7. Exercises
 

@@ -226,7 +226,9 @@ CELLS = [
         **fixmap** (compile-time addresses filled with `set_fixmap`; lesson 1 shows both
         bands). Boot creates both tables empty (`page_table_range_init` and
         `permanent_kmaps_init` in `arch/x86/mm/init_32.c`), so that `kmap` and `set_fixmap`
-        later only have to write a PTE.
+        later only have to write a PTE. For a HighMem page the model's `k.kmap(page)` and
+        `k.kmap_atomic(page, KM_USER0)` write theirs there, and a walk of the address they
+        return ends at the page.
         """
     ),
     code(
@@ -427,6 +429,8 @@ CELLS = [
           not large-page aligned use 4 kB pages; the model does that too.
         - The model calls its version of `pte_alloc_kernel` once per page; the kernel's
           `vmap_pte_range` looks up the table once per 4 MB (2 MB) and loops. The tables and entries are the same.
+        - There is one CPU, so `kmap_atomic` writes only CPU 0's PTEs in the fixmap table; a real
+          kernel has a slot of each kind for every CPU (lesson 1 gives the reason).
         """
     ),
     md(

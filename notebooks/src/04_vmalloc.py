@@ -31,8 +31,9 @@ CELLS = [
     A **page frame** is 4 kB of physical RAM; its **pfn** (page frame number) is its physical
     address divided by 4096. The kernel's usual memory sits in **lowmem**, the first
     896 MB of RAM, which the kernel keeps mapped all the time at `0xc0000000` + physical
-    address (the **direct map**). `kmalloc` (the slab allocator, which the model leaves out)
-    and `alloc_pages(GFP_KERNEL, order)` hand out memory there. Because the direct map is a
+    address (the **direct map**). `kmalloc` (the slab allocator, which cuts small objects out
+    of pages it gets from the buddy allocator) and `alloc_pages(GFP_KERNEL, order)` hand out
+    memory there. Because the direct map is a
     plain shift, a buffer of several pages in the direct map must be made of **physically
     neighbouring frames**: one block from the buddy allocator.
 
@@ -98,10 +99,16 @@ CELLS = [
     buf = k.vmalloc(4 * 4096, caller="demo_buffer")
     area = k.find_vm_area(buf)
     print(f"vmalloc(16384) = {buf:#010x}:", [hex(p.pfn) for p in area.pages], sorted({p.zone for p in area.pages}))
+
+    obj = k.kmalloc(100, GFP_KERNEL)  # a small object, from a slab page of SLUB's kmalloc-128 cache
+    page = k.virt_to_page(obj)  # its struct page: __pa(obj) >> 12
+    print(f"kmalloc(100) = {obj:#010x}: frame {page.pfn:#x} ({page.zone}), direct map {lay.va(page.phys_addr):#010x}")
     """),
     md("""
     The buddy block is four frames in a row in the Normal zone, reached through the direct
-    map. The `vmalloc` buffer is one range of virtual addresses, but its four frames lie far
+    map. So is the `kmalloc` object: it lies in a lowmem frame, and `virt_to_page` finds that
+    frame from the address by the direct map's subtraction. The `vmalloc` buffer is one range
+    of virtual addresses, but its four frames lie far
     apart, all in HighMem: `vmalloc` asks for `GFP_KERNEL | __GFP_HIGHMEM`, so highmem frames
     are welcome. Walk one address of the buffer the way the MMU does (lesson 3):
     """),
@@ -127,7 +134,9 @@ CELLS = [
 
     The **guard page** is one page left unmapped after the area. A bug that writes past the
     end of the buffer touches an address with no PTE and faults at once, instead of quietly
-    overwriting the next area. Here is our buffer's `vm_struct`, as `find_vm_area` returns it:
+    overwriting the next area. Here is our buffer's `vm_struct`, as `find_vm_area` returns it
+    (in 2.6.24 the lookup is the static `__find_vm_area`, the name the player shows; 2.6.32
+    calls it `find_vm_area`):
     """),
     code("""
     print("next      =", "NULL" if area.next is None else f"{area.next.addr:#010x}")
@@ -331,7 +340,7 @@ CELLS = [
     A device's registers or memory sit at physical addresses that are not RAM (here
     `0xfebf0000`, far above the 1 GB of RAM). The kernel cannot use a physical address
     directly, so `ioremap(phys_addr, size)` maps it into the vmalloc area. In 2.6.24 it is
-    `arch/x86/mm/ioremap_32.c:__ioremap` (the model's steps carry the later name
+    `arch/x86/mm/ioremap_32.c:__ioremap`, the name the player shows (2.6.32 has
     `arch/x86/mm/ioremap.c:__ioremap_caller`). What to look for there:
 
     - a range inside the old ISA window (640 kB–1 MB) is already in the direct map and is
@@ -423,13 +432,18 @@ CELLS = [
 
     - `caller` and `/proc/vmallocinfo` arrived in 2.6.25–26 but are shown for 2.6.24 too,
       and `caller` is a plain name where the kernel prints `symbol+offset/length`.
-    - The model has no slab allocator: in the kernel the `vm_struct` and a small `pages[]`
-      array come from `kmalloc`; here they cost no frames. A `pages[]` array bigger than a
-      page is `vmalloc`'ed, with `VM_VPAGES`, as in the kernel (try `k.vmalloc(5 << 20)`).
+    - In the kernel the `vm_struct` and a small `pages[]` array come from `kmalloc`. The
+      model has `kmalloc` (§1), but its `vmalloc` does not call it, so they cost no frames:
+      the model's caches start empty after boot, while a real kernel's `kmalloc-32` … caches
+      already hold slabs from boot, so a `kmalloc` here would add a new slab page that the
+      real `vmalloc` would usually not take. A `pages[]` array bigger than a page is
+      `vmalloc`'ed, with `VM_VPAGES`, as in the kernel (try `k.vmalloc(5 << 20)`).
     - There is one CPU, and a TLB flush is one step.
-    - For `ioremap` the player names a later kernel's function
-      (`arch/x86/mm/ioremap.c:__ioremap_caller`) in every era; 2.6.24 has
-      `arch/x86/mm/ioremap_32.c:__ioremap`, which does the same steps.
+    - `kmalloc` follows SLUB (`mm/slub.c`) on one CPU and one memory node, without what a
+      comparison with `vmalloc` does not need: debug flags (poisoning, red zones), constructors,
+      DMA caches (`__GFP_DMA` is refused), the RCU grace period of `SLAB_DESTROY_BY_RCU` (an
+      empty slab is freed at once), `kmem_cache_destroy` and `kmem_cache_shrink`. Its caches
+      start empty after boot (the kernel's own boot-time `kmalloc` calls are not replayed).
 
     ## Exercises
 

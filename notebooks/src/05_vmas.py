@@ -80,7 +80,8 @@ CELLS = [
     globals); the dynamic loader `ld.so`, code and data; and the stack, which ends at `TASK_SIZE`.
     Notice the offsets of the two anonymous lines: 2.6.24's `show_map` prints `vm_pgoff` for every
     VMA, and `mmap` sets an anonymous VMA's `vm_pgoff` to its own address divided by 4096, so the
-    offset column repeats the start address. (Later kernels print 0 there.)
+    offset column repeats the start address. (Later kernels print 0 there, 2.6.32 among them, and
+    so does the model booted with `Kernel(Config(era="2.6.32"))`.)
     """),
     md("""
     ## 2. `struct vm_area_struct` and `struct mm_struct`, field by field
@@ -93,10 +94,10 @@ CELLS = [
     | `vm_prev` | the previous VMA; added in 2.6.36 (2.6.32.y has it backported). **2.6.24 has no `vm_prev`**: to get the VMA before another it calls `find_vma_prev`, which walks the tree |
     | `vm_rb` | the VMA's node in the red-black tree `mm->mm_rb` (§3) |
     | `vm_flags` | `VM_READ`/`WRITE`/`EXEC`, what `mprotect` may later allow (`VM_MAYREAD` …), `VM_SHARED`, `VM_GROWSDOWN` (a stack), `VM_ACCOUNT` (counted against the memory commit limit), `VM_CAN_NONLINEAR` (a file mapping whose pages come from `->fault`) … |
-    | `vm_page_prot` | the page-table bits each PTE of this VMA will get, looked up from the low four bits of `vm_flags` |
+    | `vm_page_prot` | the page-table bits each PTE of this VMA will get, looked up from the low four bits of `vm_flags`; a shared writable mapping of a disk file gets the bits without `VM_SHARED` (no `RW`), so that the first write to each page faults and the file learns the page is dirty (`mm/mmap.c:vma_wants_writenotify`) |
     | `vm_pgoff` | offset into the file in pages; for anonymous memory, `vm_start >> 12` |
     | `vm_file` | the open file mapped, or NULL for anonymous memory |
-    | `anon_vma` | lets the kernel find, from an anonymous page, the VMAs that map it (*reverse mapping*); NULL until a page is touched |
+    | `anon_vma` | lets the kernel find, from an anonymous page, the VMAs that map it (*reverse mapping*); NULL until a fault gives the VMA its first anonymous page (a touch of anonymous memory, a write to a private file page) or the stack grows; VMAs that could merge share one |
     | `vm_ops`, `vm_private_data` | hooks for drivers and special files; the model has none |
 
     The real structure (`include/linux/mm_types.h`) has a few more fields, for example the links
@@ -377,7 +378,8 @@ CELLS = [
     All pages of a VMA share one `vm_flags`. So `mprotect` on part of a VMA must split it
     (`mm/mprotect.c:mprotect_fixup` calls `split_vma`), and setting the old protection back lets
     `vma_merge` glue the pieces together again. We map 4 pages at a hint address (a free hint is
-    taken as it is), make the middle two read-only, then writable again:
+    taken as it is, once `round_hint_to_min` has masked it down to its page), make the middle two
+    read-only, then writable again:
     """),
     code("""
     def show(start, end):
@@ -461,9 +463,23 @@ CELLS = [
       `execve` and `ld.so` leave), with **no address randomisation** (as with
       `randomize_va_space=0`) and **no vdso** (2.6.24 maps one page below `ld.so`).
     - Only the default top-down layout is modelled (the bottom-up search from `TASK_SIZE / 3` is
-      only the fallback when top-down finds no hole).
-    - Files are taken to be open read-write and have no `vm_ops`; two mappings share a `struct
-      file` only when they come from the same `mmap`, so separate file mappings never merge.
+      only the fallback when top-down finds no hole). The legacy bottom-up layout, which
+      `arch/x86/mm/mmap_32.c:arch_pick_mmap_layout` picks for the `legacy_va_layout` sysctl, the
+      `ADDR_COMPAT_LAYOUT` personality or an unlimited stack, is left out: none of these
+      processes asks for it.
+    - Files have no `vm_ops`. `task.mmap(…, "/path")` opens the path read-write, a new `struct
+      file` each time, as a second `open` would: two such mappings never merge, because
+      `vma_merge` compares the `struct file` pointers. Pass one `File` (`k.files.open(path)`)
+      to both calls, as a program maps one descriptor twice, and neighbours whose offsets run on
+      merge.
+    - There is no `vm.max_map_count` limit: in the kernel `mmap` and the splits of `munmap` and
+      `mprotect` fail with `-ENOMEM` once a process has that many VMAs (by default 65,536 in
+      2.6.24, 65,530 in 2.6.32); these processes have about ten. There is no `mremap` either:
+      this lesson needs only `mmap`,
+      `munmap`, `mprotect` and `brk`.
+    - 2.6.32 refuses a `MAP_FIXED` mapping below `mmap_min_addr` (4096) with `-EPERM` unless
+      the program has `CAP_SYS_RAWIO` (`security/commoncap.c:cap_file_mmap`). The model has no
+      capabilities, so it maps it (2.6.24's `mmap_min_addr` is 0).
     - `spawn` maps the program, then the stack, then `ld.so` and libc. Real 2.6.24 inserts the
       stack VMA first (`fs/exec.c:bprm_mm_init`, one page, moved and grown by `setup_arg_pages`),
       so the tree steps of §3 follow the model's order, not a real trace.

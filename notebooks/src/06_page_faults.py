@@ -243,7 +243,12 @@ CELLS = [
     just a free frame. In a real kernel that read waits for the disk: a **major** fault. A
     fault served from RAM is a **minor** one. The model's page cache never shrinks. Its files
     have no `vm_ops` (2.6.24 reaches `__do_fault` through `vma->vm_ops->fault`, usually
-    `filemap_fault`).
+    `filemap_fault`). A *shared* writable mapping of a disk file starts write-protected, as in
+    the kernel (`mm/mmap.c:vma_wants_writenotify`, lesson 5): its first write to each page
+    faults, so the file learns the page is dirty. The model tells filesystems apart only by
+    their device number: major 0 is an in-memory one (tmpfs, ramfs) that counts no dirty pages,
+    any other a disk that does. A disk-less filesystem that counts them, such as NFS, is not
+    modelled.
     """),
     md("""
     ## 4. `fork` and copy-on-write
@@ -358,7 +363,9 @@ CELLS = [
     and releases the old page.
 
     *Where the model simplifies:* the kernel's reuse test counts *mappings* (`_mapcount`); the
-    model uses `_count` for both.
+    model uses `_count` for both. An `anon_vma` is only an identity in the model (`mm/rmap.c`):
+    the kernel's list of the VMAs that share it and its lock are left out, because the model
+    has none of the code that walks that list (page reclaim, page migration …).
     """),
     md("""
     ## 5. Two eras: a zeroed frame or the `ZERO_PAGE`?

@@ -367,7 +367,8 @@ CELLS = [
         When a vmalloc area is freed, its PTEs must be cleared **and** every CPU's TLB must
         forget the old translations; otherwise a CPU could still reach the freed frames through
         a cached entry. For kernel addresses that flush is global, and it is slow. 2.6.24 pays
-        it on every `vfree` (`flush_tlb_kernel_range` in `remove_vm_area`, lesson 4).
+        it on every `vfree` (`flush_tlb_kernel_range`, which `unmap_kernel_range` calls when
+        `remove_vm_area` unmaps the area; lesson 4).
 
         2.6.28 and later batch the work instead. `mm/vmalloc.c:free_unmap_vmap_area_noflush`
         only marks the `vmap_area` `VM_LAZY_FREE` and adds its pages to the counter
@@ -569,6 +570,16 @@ CELLS = [
           vmap blocks that the real vmap layer uses for `vm_map_ram`.
         - A threshold purge runs inside `vfree`, as in 2.6.32; today's kernels hand it to a
           work queue.
+        - A lazily freed 2.6.32 area is gone at once for `find_vm_area` and `vfree`. The kernel
+          still finds its `vmap_area` until the purge, so `mm/vmalloc.c:find_vm_area` returns
+          the `vm_struct` that `__vunmap` has already freed, and a second `vfree` of the area
+          makes `remove_vm_area` walk `vmlist` past its end: an oops. The model cannot hand out
+          a freed structure, so `find_vm_area` returns None, and a second `vfree` gets the
+          "Trying to vfree() nonexistent vm area" warning and an error, as in 2.6.24 or after
+          the purge.
+        - Era 2.6.32 follows mainline 2.6.32, the tree this lesson cites: the `vm_struct` goes
+          on `vmlist` (`insert_vmalloc_vm`) before the frames are allocated. The 2.6.32.y stable
+          kernels link it after them, marked `VM_UNLIST` until then.
         - `from_proc_maps` builds the `[vsyscall]` gate VMA as if it were a VMA of the process
           (section 1), and takes every `VM_MAY*` flag as set.
         - The explorer's address box and the layout panel cover only the 32-bit machine, so a

@@ -16,7 +16,10 @@ vmap_area rb-tree (see vmap_area.py), vmlist is still kept sorted for /proc/vmal
 and the vm_struct is linked before the frames are allocated (2.6.32.y stable kernels
 link it after, with VM_UNLIST).  A vfree'd area is freed lazily there: its PTEs stay
 until a purge, and a second vfree of it gets the "nonexistent vm area" warning (the
-real 2.6.32 would still find the stale area and crash walking vmlist).
+real 2.6.32 would still find the stale area and crash walking vmlist).  The vm_struct
+and a pages[] array of up to a page cost no frames: the kernel kmallocs them, but the
+model's kmalloc caches start empty after boot (slub.py), so kmallocing them would add
+slab pages that a real vmalloc, whose caches hold slabs since boot, would usually not take.
 """
 
 from __future__ import annotations
