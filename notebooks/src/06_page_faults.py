@@ -362,8 +362,9 @@ CELLS = [
     frame, copies it (`cow_user_page`), installs the new PTE with `maybe_mkwrite(pte_mkdirty())`
     and releases the old page.
 
-    *Where the model simplifies:* the kernel's reuse test counts *mappings* (`_mapcount`); the
-    model uses `_count` for both. An `anon_vma` is only an identity in the model (`mm/rmap.c`):
+    The reuse test counts *mappings* (`page_mapcount`, the frame's `_mapcount` + 1), not users
+    (`_count`), and the model does the same: once the child has exited, the parent's next write
+    finds one mapping left and makes the same frame writable again, with no copy. An `anon_vma` is only an identity in the model (`mm/rmap.c`):
     the kernel's list of the VMAs that share it and its lock are left out, because the model
     has none of the code that walks that list (page reclaim, page migration …).
     """),
