@@ -525,3 +525,31 @@ def test_layout_view_shows_pkmap_slots_and_kmap_atomic_pages_and_steps_back() ->
     k.kunmap_atomic(a, KM_USER0)
     player.seek(len(k.timeline))
     assert node(scenes([view])[0], f"fx:{a:x}") is None
+
+
+@pytest.mark.parametrize("era", ["2.6.24", "2.6.32"])
+@pytest.mark.parametrize("pae", [False, True], ids=["2level", "pae"])
+def test_the_page_tables_name_pkmap_page_table_and_the_fixmap_tables(era: str, pae: bool) -> None:
+    from vmwidgets import GFP_HIGHUSER, KM_USER0
+    from vmwidgets.render.tables import ENTRIES, walk_path
+
+    k = Kernel(Config(era=era, pae=pae))
+    page = k.alloc_pages(GFP_HIGHUSER, 0)
+    pk, fx, vm = k.kmap(page), k.kmap_atomic(page, KM_USER0), k.vmalloc(4096)
+    s = k.timeline.head
+    for src in (k, k.spawn("cat")):  # a process's directory reaches the same kernel tables
+        view = PageTableView(src)
+        heads = {n["id"]: n["rows"][0]["c"][0] for n in view.scene.scene["nodes"] if n["id"].startswith("t")}
+
+        def head(addr: int, view: PageTableView = view, heads: dict[str, str] = heads) -> str:
+            *_, (_, table, _, level) = walk_path(s, view.root, addr, pae)
+            assert level == "pte"
+            return heads[f"t{table:x}"]
+
+        # where kmap wrote its PTE (pkmap_page_table[nr]) and kmap_atomic its slot's (kmap_pte - idx)
+        span = ENTRIES[pae]["pte"] << 12
+        assert head(pk).endswith(f"(from {pk & -span:#010x}) · pkmap_page_table")
+        assert head(fx).endswith(" · fixmap")
+        assert " · " not in head(vm)  # an ordinary vmalloc table has no name
+        assert [h for h in heads.values() if "pkmap_page_table" in h] == [head(pk)]
+        view.close()

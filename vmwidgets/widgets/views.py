@@ -263,7 +263,15 @@ class PageTableView(View):
             sel_range = slab_span(s, value)
         title = f"page tables of {self.source.name}" + (" (PAE)" if self.source.pae else "")
         self.scene.scene = pagetable_scene(
-            s, self.root, self.source.pae, f, self.selected, title, sel_range=sel_range, sel_pfns=sel_pfns
+            s,
+            self.root,
+            self.source.pae,
+            f,
+            self.selected,
+            title,
+            sel_range=sel_range,
+            sel_pfns=sel_pfns,
+            named=self.source.named_tables,
         )
 
 
