@@ -78,4 +78,7 @@ def test_explorer_tabs_have_their_titles() -> None:
     k.vmalloc(4096)
     ex = explore(k)
     (tabs,) = [c for c in ex.children[2].children[1].children if isinstance(c, w.Tab)]
+    assert [tabs.get_title(i) for i in range(len(tabs.children))] == ["page tables", "physical memory", "slab caches"]
+    task = explore(k.spawn("cat"))  # an address space's explorer: no slab caches (they are the kernel's)
+    (tabs,) = [c for c in task.children[2].children[1].children if isinstance(c, w.Tab)]
     assert [tabs.get_title(i) for i in range(len(tabs.children))] == ["page tables", "physical memory"]

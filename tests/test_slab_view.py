@@ -212,3 +212,49 @@ def test_the_views_picture_holds_a_hostile_cache_name_as_text() -> None:
     assert not list(root.iter("{http://www.w3.org/2000/svg}script"))
     assert name in [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     view.close()
+
+
+def sel_frames(scene: dict) -> tuple[set[int], list[str]]:
+    """The frames the page-table scene's ``sel`` leaf rows map (PTEs and large pages), and every ``sel`` row's text."""
+    frames, texts = set(), []
+    for n in scene["nodes"]:
+        for r in n.get("rows", []):
+            if not isinstance(r, dict) or r["cls"] != "sel":
+                continue
+            what = r["c"][1]
+            texts.append(what)
+            if m := re.fullmatch(r"frame (0x[0-9a-f]+)", what):
+                frames.add(int(m[1], 16))
+            elif m := re.fullmatch(r"frames (0x[0-9a-f]+)–(0x[0-9a-f]+)", what):
+                frames |= set(range(int(m[1], 16), int(m[2], 16) + 1))
+            elif m := re.fullmatch(r"\d+ × \d+ MB → (0x[0-9a-f]+)–(0x[0-9a-f]+)", what):
+                frames |= set(range(int(m[1], 16) >> 12, (int(m[2], 16) >> 12) + 1))
+    return frames, texts
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [Config(era="2.6.24"), Config(era="2.6.32"), Config(era="2.6.32", pae=True), Config(pse=False)],
+    ids=["2.6.24", "2.6.32", "2.6.32-pae", "no-pse"],
+)
+def test_the_page_tables_mark_the_direct_map_entries_of_a_selected_slab(cfg: Config) -> None:
+    from vmwidgets.widgets import PageTableView
+
+    k = Kernel(cfg)
+    a = k.kmalloc(1000, GFP_KERNEL)
+    s = k.timeline.head
+    pfn = s.slab_objects[a]
+    r = s.slabs[pfn]
+    view = PageTableView(k)
+    assert sel_frames(view.scene.scene) == (set(), [])
+    view.selected = f"slab:{pfn:#x}"
+    frames, texts = sel_frames(view.scene.scene)
+    slab = set(range(pfn, pfn + (1 << r.order)))
+    assert slab <= frames, texts  # every frame of the slab, through the direct map's entries
+    if not cfg.pse:  # 4 kB PTEs: exactly the slab's
+        assert frames == slab, texts
+    assert all("MB" in t or t.startswith(("frame", "table")) for t in texts), texts
+    gone = next(p for p in itertools.count(pfn + 1) if p not in s.slabs)
+    view.selected = f"slab:{gone:#x}"  # no slab begins there: nothing marked
+    assert sel_frames(view.scene.scene) == (set(), [])
+    view.close()

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from vmwidgets import (
+    GFP_KERNEL,
     MAP_ANONYMOUS,
     MAP_FIXED,
     MAP_PRIVATE,
@@ -26,6 +27,7 @@ from vmwidgets.widgets import (
     PageTableView,
     PhysicalMemoryView,
     Player,
+    SlabView,
     VmaView,
     VmlistView,
 )
@@ -248,7 +250,7 @@ def test_linked_selection_reaches_every_view() -> None:
     a = k.vmalloc(5 * 4096)
     ex = explore(k)
     assert isinstance(ex, Explorer)
-    vmlist, layout, tables, phys = ex.views
+    vmlist, layout, tables, phys, _slab = ex.views
     vmlist.scene.selected = f"vm:{a:#x}"  # as a click in the browser sets it
     assert ex.selected == f"vm:{a:#x}" == phys.selected == layout.selected
     assert "sel" in node(layout.scene.scene, f"a:{a:x}")["cls"]
@@ -265,11 +267,38 @@ def test_linked_selection_reaches_every_view() -> None:
     assert "not an address" in ex.info.value and ex.selected == f"addr:{a + 0x10:#x}"
 
 
+def test_the_kernel_explorer_has_a_slab_tab_whose_selection_every_view_shares() -> None:
+    k = Kernel()
+    objs = [k.kmalloc(100, GFP_KERNEL) for _ in range(3)]
+    ex = explore(k)
+    vmlist, layout, tables, phys, slab = ex.views
+    assert isinstance(vmlist, VmlistView) and isinstance(slab, SlabView)
+    assert slab in ex.player.views and slab.player is ex.player  # it steps with the others
+    s = k.timeline.head
+    pfn = s.slab_objects[objs[0]]
+    r = s.slabs[pfn]
+    node(slab.scene.scene, f"slab:{pfn:x}")  # drawn: a click on it selects it
+    slab.scene.selected = f"slab:{pfn:#x}"  # as a click in the browser sets it
+    assert ex.selected == f"slab:{pfn:#x}" == phys.selected == tables.selected == layout.selected
+    assert phys.lit()[0] == list(range(pfn, pfn + (1 << r.order)))
+    info = ex.info.value
+    assert f"{r.addr:#010x}" in info and f"cache {r.cache}" in info and f"frame {pfn:#x}" in info
+    ex.player.seek(0)  # before the kmalloc: no slab at that frame
+    assert "no slab there at this step" in ex.info.value
+    ex.player.seek(len(k.timeline))
+    assert ex.info.value == info
+    ex.selected = "slab:zz"  # malformed: nothing selected, nothing breaks
+    assert "click a vm_struct" in ex.info.value
+    ex.close()
+
+
 def test_task_explorer_and_proc_maps_mm() -> None:
     _k, task = small()
     ex = explore(task)
     vma_view = ex.views[0]
     assert isinstance(vma_view, VmaView)
+    # an address space's explorer: its VMAs, layout, tables and frames; SLUB's caches are the kernel's
+    assert [type(v) for v in ex.views] == [VmaView, LayoutView, PageTableView, PhysicalMemoryView]
     mm = from_proc_maps("08048000-0804c000 r-xp 00000000 08:01 1 /bin/<b>&'cat\"\n", name="demo")
     ex2 = explore(mm)
     html = ex2.views[0].maps.value
@@ -371,7 +400,7 @@ def test_selecting_a_vm_struct_or_frame_shows_in_the_page_tables_and_layout() ->
     k = Kernel(Config(aged=True, seed=2))
     a = k.vmalloc(2 * 4096)
     ex = explore(k)
-    _vmlist, layout, tables, phys = ex.views
+    _vmlist, layout, tables, phys, _slab = ex.views
     ex.selected = f"vm:{a:#x}"
     sel_rows = [
         r for n in tables.scene.scene["nodes"] for r in n.get("rows", []) if isinstance(r, dict) and r["cls"] == "sel"
@@ -496,3 +525,31 @@ def test_layout_view_shows_pkmap_slots_and_kmap_atomic_pages_and_steps_back() ->
     k.kunmap_atomic(a, KM_USER0)
     player.seek(len(k.timeline))
     assert node(scenes([view])[0], f"fx:{a:x}") is None
+
+
+@pytest.mark.parametrize("era", ["2.6.24", "2.6.32"])
+@pytest.mark.parametrize("pae", [False, True], ids=["2level", "pae"])
+def test_the_page_tables_name_pkmap_page_table_and_the_fixmap_tables(era: str, pae: bool) -> None:
+    from vmwidgets import GFP_HIGHUSER, KM_USER0
+    from vmwidgets.render.tables import ENTRIES, walk_path
+
+    k = Kernel(Config(era=era, pae=pae))
+    page = k.alloc_pages(GFP_HIGHUSER, 0)
+    pk, fx, vm = k.kmap(page), k.kmap_atomic(page, KM_USER0), k.vmalloc(4096)
+    s = k.timeline.head
+    for src in (k, k.spawn("cat")):  # a process's directory reaches the same kernel tables
+        view = PageTableView(src)
+        heads = {n["id"]: n["rows"][0]["c"][0] for n in view.scene.scene["nodes"] if n["id"].startswith("t")}
+
+        def head(addr: int, view: PageTableView = view, heads: dict[str, str] = heads) -> str:
+            *_, (_, table, _, level) = walk_path(s, view.root, addr, pae)
+            assert level == "pte"
+            return heads[f"t{table:x}"]
+
+        # where kmap wrote its PTE (pkmap_page_table[nr]) and kmap_atomic its slot's (kmap_pte - idx)
+        span = ENTRIES[pae]["pte"] << 12
+        assert head(pk).endswith(f"(from {pk & -span:#010x}) · pkmap_page_table")
+        assert head(fx).endswith(" · fixmap")
+        assert " · " not in head(vm)  # an ordinary vmalloc table has no name
+        assert [h for h in heads.values() if "pkmap_page_table" in h] == [head(pk)]
+        view.close()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..state import ViewState
 from .focus import Focus
 from .scene import ROW, Item, box, curve, scene
-from .tables import TableRow, all_tables, flags, frame_mask, table_rows
+from .tables import TableRow, all_tables, flags, frame_mask, table_names, table_rows
 
 __all__ = [
     "COL_W",
@@ -82,6 +83,7 @@ def pagetable_scene(
     max_children: int = 8,
     sel_range: tuple[int, int] | None = None,
     sel_pfns: frozenset[int] = frozenset(),
+    named: Sequence[tuple[str, int, int]] = (),
 ) -> dict[str, Any]:
     """The tree under the page directory at pfn ``root``.
 
@@ -90,9 +92,12 @@ def pagetable_scene(
     colours each level's index bits and the entry it reads; the step's new entries are
     ``hl``; the frame a highlighted PTE maps is drawn in the last column.  Entries that
     map the selection — virtual addresses ``sel_range`` or frames ``sel_pfns`` — are ``sel``.
+    A PTE table covering a range of ``named`` (``(name, start, end)``, e.g. the kernel's
+    ``pkmap_page_table``) has the name after its head: :func:`~vmwidgets.render.tables.table_names`.
     """
     f = f or Focus()
     tables = all_tables(state)
+    names = table_names(state, pae, named)
     levels = LEVELS[pae]
     walk_at = {(t, i): WALK_CLS[min(levels.index(lvl) if lvl in levels else 0, 2)] for _, t, i, lvl in f.walk}
     touched_tables = {t for t, _ in f.entries} | f.tables | {t for _, t, _, _ in f.walk}
@@ -147,6 +152,8 @@ def pagetable_scene(
                 rows.append(r._replace(first=at, last=r.last))
         shown = _fold_rows(rows, keep, max_rows)
         head = f"{level.upper()} {pfn:#x}" + ("" if level == "pgd" else f"  (from {base:#010x})")
+        if pfn in names:
+            head += f" · {names[pfn]}"
         out_rows: list[dict[str, Any]] = [{"c": [head, "", ""], "cls": "head"}]
         links: list[tuple[int, int, str, int]] = []
         for one in shown:

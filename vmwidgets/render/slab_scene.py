@@ -19,7 +19,18 @@ from .fold import keep_indices
 from .scene import PAD, ROW, Item, Row, box, curve, label, scene
 from .selection import parse_key
 
-__all__ = ["CACHE_W", "OBJ_COLS", "OBJ_H", "OBJ_W", "SLAB_W", "object_key", "slab_key", "slab_order", "slab_scene"]
+__all__ = [
+    "CACHE_W",
+    "OBJ_COLS",
+    "OBJ_H",
+    "OBJ_W",
+    "SLAB_W",
+    "object_key",
+    "slab_key",
+    "slab_order",
+    "slab_scene",
+    "slab_span",
+]
 
 CACHE_W, GAP_X, GAP_Y = 170, 30, 16
 OBJ_W, OBJ_H, OBJ_GAP, OBJ_GAP_Y, OBJ_COLS = 30, ROW + PAD, 8, 12, 8
@@ -35,6 +46,13 @@ def slab_key(pfn: int) -> str:
 def object_key(addr: int) -> str:
     """The selection key of an object: its address."""
     return f"addr:{addr:#x}"
+
+
+def slab_span(state: ViewState, pfn: int) -> tuple[int, int] | None:
+    """The direct-map addresses of the slab whose first frame is ``pfn``: ``[page_address,
+    + PAGE_SIZE << order)`` (slabs are lowmem), or None when no slab begins there."""
+    r = state.slabs.get(pfn)
+    return None if r is None else (r.addr, r.addr + (PAGE_SIZE << r.order))
 
 
 def slab_order(state: ViewState, cache: str) -> list[int]:

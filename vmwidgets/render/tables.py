@@ -5,12 +5,23 @@ Shared by the DOT export and the interactive page-table view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..model.constants import pte_flag_names
 from ..state import ViewState
 
-__all__ = ["ENTRIES", "TableRow", "all_tables", "flags", "frame_mask", "mapped_frames", "table_rows", "walk_path"]
+__all__ = [
+    "ENTRIES",
+    "TableRow",
+    "all_tables",
+    "flags",
+    "frame_mask",
+    "mapped_frames",
+    "table_names",
+    "table_rows",
+    "walk_path",
+]
 
 _SHORT = {
     "PRESENT": "P",
@@ -161,4 +172,27 @@ def walk_path(state: ViewState, root: int, vaddr: int, pae: bool) -> list[tuple[
         if not entry & 1 or entry & 0x80 or name == "pte" or child not in tables:
             break
         table = child
+    return out
+
+
+def table_names(state: ViewState, pae: bool, named: Sequence[tuple[str, int, int]]) -> dict[int, str]:
+    """The names of PTE tables, by pfn: each ``(name, start, end)`` of ``named`` names the PTE
+    tables covering any address of ``[start, end)``; a table in several ranges gets each name.
+
+    The kernel's (:attr:`~vmwidgets.widgets.source.Source.named_tables`): ``pkmap_page_table``
+    for the pkmap band, ``fixmap`` for the fixmap's tables.
+
+    >>> from vmwidgets.state import ViewState
+    >>> s = ViewState(table_meta={1: ("pgd", 0), 2: ("pte", 0xFF800000), 3: ("pte", 0xFFC00000)})
+    >>> table_names(s, False, [("pkmap_page_table", 0xFF800000, 0xFFC00000), ("fixmap", 0xFFF4B000, 0xFFFFF000)])
+    {2: 'pkmap_page_table', 3: 'fixmap'}
+    """
+    span = ENTRIES[pae]["pte"] << 12
+    out: dict[int, str] = {}
+    for pfn, (level, base) in state.table_meta.items():
+        if level != "pte":
+            continue
+        names = [name for name, lo, hi in named if lo < base + span and base < hi]
+        if names:
+            out[pfn] = " · ".join(names)
     return out

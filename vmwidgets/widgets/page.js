@@ -457,12 +457,13 @@ function mountQuiz(node) {
 
 // -- trees -----------------------------------------------------------------------------------
 function describe(key) {
-  const m = /^(vm|vma|addr|pfn):(.*)$/.exec(key || "");
-  if (!m) return "click a vm_struct, VMA, table or frame: it is lit in every view";
+  const m = /^(vm|vma|addr|pfn|slab):(.*)$/.exec(key || "");
+  if (!m) return "click a vm_struct, VMA, slab, table or frame: it is lit in every view";
   const [, kind, v] = m;
   if (kind === "vm") return `selected vm_struct at ${v}`;
   if (kind === "vma") return `selected VMA ${v.split(":").pop()} of mm ${v.split(":")[0]}`;
   if (kind === "pfn") return `selected frame ${v}`;
+  if (kind === "slab") return `selected the slab whose first frame is ${v}`;
   return `selected address ${v}`;
 }
 

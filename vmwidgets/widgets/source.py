@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidArgument
+from ..model.constants import PAGE_SIZE
 from ..model.layout import Region, ZoneRange
 from ..timeline import Timeline
 
@@ -28,6 +29,10 @@ class Source:
     pgd: int | None = None  # pfn of that mm's page directory
     era: str = ""
     name: str = ""
+    # (name, start, end): address ranges whose PTE tables the kernel names — the pkmap band's
+    # pkmap_page_table (mm/highmem.c) and the fixmap's (boot-time slots included, as
+    # page_table_range_init covers them; kmap_atomic's slots and kmap_pte are there)
+    named_tables: tuple[tuple[str, int, int], ...] = ()
 
 
 def source_of(obj: Any) -> Source:
@@ -56,6 +61,10 @@ def source_of(obj: Any) -> Source:
     if not isinstance(timeline, Timeline):  # the core knows it only as a Recording
         raise InvalidArgument("obj", obj, "a Kernel, Task or MmStruct of a kernel that records (Kernel(record=True))")
     lay = kernel.layout
+    # __fix_to_virt(__end_of_fixed_addresses - 1): the lowest fixmap page, FIX_BTMAP's included
+    named = [("fixmap", lay.fixaddr_boot_start + PAGE_SIZE, lay.fixaddr_top)]
+    if lay.pkmap_base is not None and lay.pkmap_end is not None:
+        named.insert(0, ("pkmap_page_table", lay.pkmap_base, lay.pkmap_end))
     return Source(
         timeline=timeline,
         regions=lay.regions(),
@@ -68,4 +77,5 @@ def source_of(obj: Any) -> Source:
         name=(f"{obj.comm} (pid {obj.pid})" if isinstance(obj, Task) else f"mm {mm.name}")
         if mm is not None
         else "kernel",
+        named_tables=tuple(named),
     )

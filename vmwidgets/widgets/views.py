@@ -23,7 +23,7 @@ from ..render.physmem_scene import physmem_scene
 from ..render.rbtree_scene import rbtree_scene
 from ..render.scene import Scene
 from ..render.selection import parse_key
-from ..render.slab_scene import slab_scene
+from ..render.slab_scene import slab_scene, slab_span
 from ..render.svg import maps_scene, stack_svg, svg_to_png
 from ..render.tables import mapped_frames, walk_path
 from ..render.vma_scene import maps_html, vma_list_scene
@@ -222,7 +222,8 @@ class PhysicalMemoryView(View):
 class PageTableView(View):
     """The page-table tree of the source's mm (or the kernel's swapper_pg_dir).
 
-    Selecting an address (``addr:0x…``) shows its walk when no recorded walk is in focus."""
+    Selecting an address (``addr:0x…``) shows its walk when no recorded walk is in focus;
+    selecting a vm_struct, a VMA, a slab or a frame marks the entries that map it."""
 
     def __init__(self, source: Any, root: int | None = None, **kwargs: Any) -> None:
         src = source_of(source)
@@ -258,9 +259,19 @@ class PageTableView(View):
             sel_range = s.vmas[value[0]][value[1]][:2]
         elif kind == "pfn":
             sel_pfns = frozenset({value})
+        elif kind == "slab":  # lowmem: the direct map's entries (often PSE) map it
+            sel_range = slab_span(s, value)
         title = f"page tables of {self.source.name}" + (" (PAE)" if self.source.pae else "")
         self.scene.scene = pagetable_scene(
-            s, self.root, self.source.pae, f, self.selected, title, sel_range=sel_range, sel_pfns=sel_pfns
+            s,
+            self.root,
+            self.source.pae,
+            f,
+            self.selected,
+            title,
+            sel_range=sel_range,
+            sel_pfns=sel_pfns,
+            named=self.source.named_tables,
         )
 
 
@@ -331,8 +342,9 @@ class SlabView(View):
     """SLUB's caches, their slabs and objects: the cpu slab and partial list marked, freelists drawn.
 
     ``limit`` slabs per cache and ``objects`` slots per slab are drawn before the rest fold.
-    Selecting a slab (``slab:0x…``) lights its frames in :class:`PhysicalMemoryView` and marks
-    its direct-map address in :class:`LayoutView`; selecting an object selects its address."""
+    Selecting a slab (``slab:0x…``) lights its frames in :class:`PhysicalMemoryView`, marks
+    its direct-map address in :class:`LayoutView` and the direct map's entries that map it in
+    :class:`PageTableView`; selecting an object selects its address."""
 
     def __init__(self, source: Any, limit: int = 6, objects: int = 64, **kwargs: Any) -> None:
         check_int("limit", limit, 1, 10_000, "a number of slabs to draw per cache, from 1 to 10000")
