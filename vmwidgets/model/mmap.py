@@ -912,8 +912,12 @@ def do_brk(mm: MmStruct, addr: int, length: int) -> None:
     below when it can be, what sys_brk grows the heap with.
 
     ``unsigned long addr, len`` (page aligned, trusted: :func:`sys_brk` checks).  The
-    kernel returns ``addr``; the model's never fails, so it returns nothing.  The same in
-    both eras.
+    kernel returns ``addr``, or -EINVAL past TASK_SIZE, -EPERM below 2.6.32's
+    ``mmap_min_addr``, -ENOMEM past RLIMIT_AS, ``sysctl_max_map_count`` or overcommit
+    (2.6.24 mmap.c:1938-1991, 2.6.32 mmap.c:2006-2059); the model's caller checks
+    TASK_SIZE and the model has none of the other limits, so it returns nothing.  The
+    flags are VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT, without VM_EXEC (no READ_IMPLIES_EXEC
+    personality: a program with a non-executable PT_GNU_STACK).  The same in both eras.
     """
     mm._do_brk(addr, length)
 
@@ -922,11 +926,15 @@ def expand_stack(vma: VmAreaStruct, address: int) -> int:
     """mm/mmap.c:expand_stack → expand_downwards — grow a VM_GROWSDOWN ``vma`` down to cover
     ``address``: its start moves down, ``vm_pgoff`` with it, ``total_vm`` grows.
 
-    ``struct vm_area_struct *vma``, ``unsigned long address`` below ``vm_start``.  Returns
-    0, or -ENOMEM when the stack would pass RLIMIT_STACK (acct_stack_growth; no other
-    limit is modelled).  Like the kernel, it first gives the VMA an anon_vma
-    (anon_vma_prepare: 2.6.24 mmap.c:1619, 2.6.32 mmap.c:1667), even when the stack need
-    not grow.  The same in both eras.
+    ``struct vm_area_struct *vma``, ``unsigned long address`` below ``vm_start``, masked to
+    its page.  Returns 0, or -ENOMEM when ``vm_end - address`` would pass RLIMIT_STACK
+    (acct_stack_growth: 2.6.24 mmap.c:1520, 2.6.32 mmap.c:1568).  Like the kernel, it
+    first gives the VMA an anon_vma (anon_vma_prepare: 2.6.24 mmap.c:1619, 2.6.32
+    mmap.c:1667), even when the stack need not grow.  No gap to the VMA below is kept:
+    the stack guard gap is 2.6.36's (a distribution's 2.6.24 or 2.6.32 may backport it).
+    Not modelled, limits the model does not have: acct_stack_growth's RLIMIT_AS, mlock
+    and overcommit checks, and 2.6.32's security_file_mmap, -EPERM for an address below
+    ``mmap_min_addr`` (4096; mmap.c:1671).  The same in both eras.
     """
     from .rmap import anon_vma_prepare  # rmap.c sits above mmap.c: it calls find_mergeable_anon_vma
 
@@ -1134,8 +1142,17 @@ def sys_brk(task: TaskStruct, brk: int) -> int:
 
     ``struct task_struct *task``, ``unsigned long brk``.  Returns the break (``unsigned
     long``): the new one, or the old one when the move is refused; never an errno.  The
-    lower limit is ``end_code`` in both eras (2.6.32 with CONFIG_COMPAT_BRK, the
-    distributions' default; start_brk without it).
+    lower limit is ``end_code`` in both eras (2.6.24 mmap.c:244; 2.6.32 mmap.c:256 with
+    CONFIG_COMPAT_BRK, which init/Kconfig defaults to y; start_brk without it).  Growing
+    is refused when a VMA lies below ``PAGE_ALIGN(brk) + PAGE_SIZE``
+    (find_vma_intersection, 24:270, 32:287) or do_brk fails (past TASK_SIZE); shrinking
+    unmaps ``[PAGE_ALIGN(brk), PAGE_ALIGN(old brk))`` whatever is mapped there.
+    Simplifications, each a refusal the model never makes, with limits it does not have:
+    RLIMIT_DATA (24:253-255 counts ``brk - start_data``, 32:269-271 ``brk - start_brk``
+    plus the data segment; unlimited by default), and do_brk's RLIMIT_AS (may_expand_vm,
+    unlimited by default), ``sysctl_max_map_count`` and overcommit checks (-ENOMEM, which
+    sys_brk turns into the old break); 2.6.32's do_brk also asks security_file_mmap, whose
+    ``mmap_min_addr`` (4096) no break above ``end_code`` is below.
     """
     mm = get_task_mm(task)
     check_ulongs(brk=brk)

@@ -83,7 +83,10 @@ class Task(TaskStruct):
         asks for the current break).
 
         Returns the new break, or the old one when the move is refused (below
-        ``end_code``, a mapping in the way, past TASK_SIZE): sys_brk reports no errno.
+        ``end_code``, a mapping in the way or less than a page above the new break, past
+        TASK_SIZE): sys_brk reports no errno.  Not modelled (see
+        :func:`~vmwidgets.model.mmap.sys_brk`): RLIMIT_DATA, RLIMIT_AS, the VMA count limit
+        and overcommit, which could refuse a growth too.
         """
         return sys_brk(self, brk)
 
