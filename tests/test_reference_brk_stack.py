@@ -195,6 +195,16 @@ def _task(era: str) -> tuple[Task, ref.BrkMm]:
 
 
 @ERAS
+def test_execve_leaves_the_break_on_a_page_boundary_above_the_data(era: str) -> None:
+    """fs/binfmt_elf.c:set_brk (24:85-97, 32:78-90): start_brk = brk = ELF_PAGEALIGN(elf_brk)."""
+    t, r = _task(era)
+    mm = t.mm
+    assert mm.start_brk == mm.brk == ref.page_align(mm.start_brk) >= ref.page_align(mm.end_data)
+    assert "[heap]" not in mm.maps()  # no heap VMA until the first brk that grows
+    assert t.brk(0) == r.sys_brk(0) == mm.start_brk
+
+
+@ERAS
 def test_brk_merges_with_an_anonymous_mapping_just_below_and_is_named_heap(era: str) -> None:
     """do_brk's vma_merge (24:1995, 32:2063): a private anonymous read-write mapping ending at
     the old break has do_brk's flags (VM_ACCOUNT included) and pgoff, so the heap grows it."""

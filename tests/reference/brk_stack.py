@@ -9,6 +9,10 @@ tests/reference/procfs.py's.
 
 Rules, each with where it is in the source:
 
+- fs/binfmt_elf.c:set_brk (24:85-97, 32:78-90): execve leaves ``start_brk = brk =
+  ELF_PAGEALIGN(elf_brk)``, a page boundary (24:952, 32:897); 2.6.32 moves both to a
+  random page only with ``randomize_va_space > 1`` (32:970-973), which the model's
+  ``randomize_va_space=0`` is not.
 - mm/mmap.c:sys_brk (24:236-282; 32:246-299, SYSCALL_DEFINE1): a break below the lowest
   allowed one is refused: ``end_code`` (24:244; 32:256 under CONFIG_COMPAT_BRK, which
   init/Kconfig:1027-1029 defaults to y; ``start_brk`` without it, 32:258).  RLIMIT_DATA
