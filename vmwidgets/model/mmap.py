@@ -7,8 +7,9 @@ down, falling back to bottom-up from TASK_UNMAPPED_BASE), without address random
 (as with ``randomize_va_space=0``).  The legacy bottom-up layout (``legacy_va_layout``,
 ADDR_COMPAT_LAYOUT or an unlimited stack: mmap_base = TASK_UNMAPPED_BASE and
 arch_unmap_area) is not modelled; its search is only the top-down one's fallback.  A hint
-is masked to its page by round_hint_to_min before the search, in both eras.  Files are
-taken to be opened read-write; mappings have no ``vm_ops``.  Page-table teardown of
+is masked to its page by round_hint_to_min before the search, in both eras.  A path is
+opened read-write (a :class:`File` carries its own ``f_mode``); files have no inode flags
+(append-only), locks or mount flags (noexec), and mappings have no ``vm_ops``.  Page-table teardown of
 ``unmap_region`` has nothing to free until page faults fill user page tables.
 """
 
