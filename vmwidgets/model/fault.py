@@ -2,8 +2,10 @@
 
 The MMU walks the task's page tables; on a miss or a protection violation
 do_page_fault finds the VMA (growing the stack if it may) and calls handle_mm_fault.
-Simplification: the stack pointer is taken to sit at the bottom of the stack VMA when
-deciding whether an access below it may grow the stack.
+Simplification: the model has no registers, so the stack pointer is taken to sit at the
+bottom of the VM_GROWSDOWN VMA above the address when do_page_fault decides whether an
+access below it is a stack access (``address + 65536 + 32 * sizeof(unsigned long) < sp``
+is not: 2.6.24 fault_32.c:396, 2.6.32 fault.c:1092, the same test inline in both).
 """
 
 from __future__ import annotations

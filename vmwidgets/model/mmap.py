@@ -7,8 +7,9 @@ down, falling back to bottom-up from TASK_UNMAPPED_BASE), without address random
 (as with ``randomize_va_space=0``).  The legacy bottom-up layout (``legacy_va_layout``,
 ADDR_COMPAT_LAYOUT or an unlimited stack: mmap_base = TASK_UNMAPPED_BASE and
 arch_unmap_area) is not modelled; its search is only the top-down one's fallback.  A hint
-is masked to its page by round_hint_to_min before the search, in both eras.  Files are
-taken to be opened read-write; mappings have no ``vm_ops``.  Page-table teardown of
+is masked to its page by round_hint_to_min before the search, in both eras.  A path is
+opened read-write (a :class:`File` carries its own ``f_mode``); files have no inode flags
+(append-only), locks or mount flags (noexec), and mappings have no ``vm_ops``.  Page-table teardown of
 ``unmap_region`` has nothing to free until page faults fill user page tables.
 """
 
@@ -97,6 +98,8 @@ __all__ = [
 _NORESERVE_ERA = 27
 _MERGE_FIRST_ERA = 29
 ULONG_MAX = 0xFFFFFFFF  # i386's unsigned long: what a system call argument can hold
+_MAX_ERRNO = 4095  # include/linux/err.h: IS_ERR_VALUE(x) is x >= (unsigned long)-MAX_ERRNO
+_MAP_HUGETLB = 0x40000  # 2.6.32 include/asm-generic/mman.h:14 (2.6.24 has no such flag)
 # _PAGE_PROTNONE, "present but no access" in a PTE: the PSE bit (0x080) in 2.6.24
 # (include/asm-x86/pgtable_32.h:121); 2.6.32 makes it the GLOBAL bit, 0x100
 # (arch/x86/include/asm/pgtable_types.h:29,63).  The model switches at 2.6.32.
@@ -563,6 +566,24 @@ class MmStruct:
         self.free_area_cache, self.cached_hole_size = self.mmap_base, ULONG_MAX
         return found
 
+    def _search_fails(self, addr: int, length: int, flags: int) -> bool:
+        """The hole search of a call a later check refuses: does it find no hole?
+
+        do_mmap_pgoff searches before its MAP_TYPE and file checks.  A search that fails
+        leaves the hints as the kernel's leaves them; one that succeeds has its hints put
+        back, so that the refused call changes nothing (the model's simplification)."""
+        saved = self.free_area_cache, self.cached_hole_size, self.mmap_cache
+        if self._get_unmapped_area(_round_hint_to_min(addr, self._k.config.era_minor), length, flags) is None:
+            self._k.emitter.emit(
+                AllocationFailed,
+                "mm/mmap.c:get_unmapped_area",
+                what=f"mmap({length:#x})",
+                reason="no hole in the user address space is big enough (-ENOMEM)",
+            )
+            return True
+        self.free_area_cache, self.cached_hole_size, self.mmap_cache = saved
+        return False
+
     def _hint_fits(self, addr: int, length: int) -> bool:
         """Both searches' first step: a non-zero hint, page aligned, is taken when
         [addr, addr + length) is below TASK_SIZE and free (find_vma)."""
@@ -892,8 +913,12 @@ def do_brk(mm: MmStruct, addr: int, length: int) -> None:
     below when it can be, what sys_brk grows the heap with.
 
     ``unsigned long addr, len`` (page aligned, trusted: :func:`sys_brk` checks).  The
-    kernel returns ``addr``; the model's never fails, so it returns nothing.  The same in
-    both eras.
+    kernel returns ``addr``, or -EINVAL past TASK_SIZE, -EPERM below 2.6.32's
+    ``mmap_min_addr``, -ENOMEM past RLIMIT_AS, ``sysctl_max_map_count`` or overcommit
+    (2.6.24 mmap.c:1938-1991, 2.6.32 mmap.c:2006-2059); the model's caller checks
+    TASK_SIZE and the model has none of the other limits, so it returns nothing.  The
+    flags are VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT, without VM_EXEC (no READ_IMPLIES_EXEC
+    personality: a program with a non-executable PT_GNU_STACK).  The same in both eras.
     """
     mm._do_brk(addr, length)
 
@@ -902,11 +927,15 @@ def expand_stack(vma: VmAreaStruct, address: int) -> int:
     """mm/mmap.c:expand_stack → expand_downwards — grow a VM_GROWSDOWN ``vma`` down to cover
     ``address``: its start moves down, ``vm_pgoff`` with it, ``total_vm`` grows.
 
-    ``struct vm_area_struct *vma``, ``unsigned long address`` below ``vm_start``.  Returns
-    0, or -ENOMEM when the stack would pass RLIMIT_STACK (acct_stack_growth; no other
-    limit is modelled).  Like the kernel, it first gives the VMA an anon_vma
-    (anon_vma_prepare: 2.6.24 mmap.c:1619, 2.6.32 mmap.c:1667), even when the stack need
-    not grow.  The same in both eras.
+    ``struct vm_area_struct *vma``, ``unsigned long address`` below ``vm_start``, masked to
+    its page.  Returns 0, or -ENOMEM when ``vm_end - address`` would pass RLIMIT_STACK
+    (acct_stack_growth: 2.6.24 mmap.c:1520, 2.6.32 mmap.c:1568).  Like the kernel, it
+    first gives the VMA an anon_vma (anon_vma_prepare: 2.6.24 mmap.c:1619, 2.6.32
+    mmap.c:1667), even when the stack need not grow.  No gap to the VMA below is kept:
+    the stack guard gap is 2.6.36's (a distribution's 2.6.24 or 2.6.32 may backport it).
+    Not modelled, limits the model does not have: acct_stack_growth's RLIMIT_AS, mlock
+    and overcommit checks, and 2.6.32's security_file_mmap, -EPERM for an address below
+    ``mmap_min_addr`` (4096; mmap.c:1671).  The same in both eras.
     """
     from .rmap import anon_vma_prepare  # rmap.c sits above mmap.c: it calls find_mergeable_anon_vma
 
@@ -997,13 +1026,32 @@ def sys_mmap_pgoff(
     ``struct task_struct *task``, ``unsigned long addr, len, prot, flags, pgoff``, the fd
     as ``file``.  Returns the address, or a negative errno (the ``long`` sys_mmap2 returns).
 
-    The errno checks run in do_mmap_pgoff's order, except that the MAP_TYPE and file
-    checks (and mmap_region's MAP_GROWSDOWN-on-a-file) come before the hole search, so a
-    failing call changes nothing (in the kernel the search has run by then and may have
-    moved ``free_area_cache`` and ``cached_hole_size``); a path is opened (its inode registered) only once every
-    check has passed.  The same in 2.6.24 and 2.6.32 (both check len > TASK_SIZE in
-    do_mmap_pgoff).  Bits the model does not implement (MAP_LOCKED, MAP_POPULATE …)
-    are ignored; so are unknown ``prot`` bits, as calc_vm_prot_bits ignores them.
+    The errno checks run in the kernel's order (sys_mmap2: -EBADF, 24:46-54, 32:31-39;
+    do_mmap_pgoff, 24:891 / 32:909: -EINVAL for len 0 at 912/929, -ENOMEM past TASK_SIZE at
+    924/941, -EOVERFLOW at 928/945, 2.6.32's -EINVAL for MAP_HUGETLB with a file at 954;
+    get_unmapped_area, 24:1408 / 32:1456: a MAP_FIXED address in the top 4095 bytes
+    (IS_ERR_VALUE) comes back as it is, so the caller reads it as a negative number, then
+    -ENOMEM past TASK_SIZE and -EINVAL unaligned; then MAP_TYPE and the file's f_mode,
+    968-1023 / 1002-1059; mmap_region's -EINVAL for a growing file mapping, 24:1140 /
+    32:1197, after it has cleared a MAP_FIXED range, 24:1082 / 32:1134).  One thing is
+    not the kernel's: a call refused after the hole search leaves ``free_area_cache`` and
+    ``cached_hole_size`` as they were (the kernel's search has moved them): the model's
+    refused calls change nothing but a MAP_FIXED range mmap_region already cleared.  The
+    search still decides the errno: without a hole the call is -ENOMEM whatever the later
+    checks say.  A path is opened (its inode registered) only once every check has passed.
+    Bits the model does not implement (MAP_LOCKED, MAP_POPULATE, 2.6.32's MAP_HUGETLB
+    without a file …) are ignored; so are unknown ``prot`` bits, as calc_vm_prot_bits
+    ignores them.  Not modelled, each a refusal the model never makes: more than
+    ``sysctl_max_map_count`` VMAs (-ENOMEM, 24:932 / 32:949); MAP_LOCKED's -EPERM and
+    -EAGAIN past RLIMIT_MEMLOCK (24:950-960 / 32:985-997); an append-only file, mandatory
+    locks, a noexec mount (-EACCES, -EAGAIN, -EPERM: the model's files have no inode
+    flags, locks or mounts); RLIMIT_AS (may_expand_vm) and the overcommit check of a
+    private writable mapping (security_vm_enough_memory: -ENOMEM for one larger than free
+    memory, page cache and swap in the default heuristic mode) in mmap_region, as the
+    model has no rlimits but RLIMIT_STACK and no commit accounting; 2.6.32's
+    ``mmap_min_addr`` (-EPERM below 4096 for MAP_FIXED, security_file_mmap at 1061).
+    old_mmap's -EINVAL for a byte offset that is not page aligned (24:92, 32:77) has no
+    counterpart: the model's call is mmap2 and takes the offset in pages.
     """
     mm = get_task_mm(task)
     check_ulongs(addr=addr, length=length, prot=prot, flags=flags, pgoff=pgoff)
@@ -1031,25 +1079,44 @@ def _mmap_checked(
         return -ENOMEM
     if pgoff + (length >> PAGE_SHIFT) > ULONG_MAX:
         return -EOVERFLOW
+    if file is not None and flags & _MAP_HUGETLB and mm._k.config.era_minor >= 32:
+        return -EINVAL  # 2.6.32 do_mmap_pgoff (mmap.c:954-955): MAP_HUGETLB is for anonymous memory
     if flags & MAP_FIXED:  # get_unmapped_area's checks of a fixed address
+        if addr > ULONG_MAX - _MAX_ERRNO:  # IS_ERR_VALUE: the address goes back as it is, a "-errno"
+            return addr - (ULONG_MAX + 1)
         if addr > mm.task_size - length:
             return -ENOMEM
         if addr & (PAGE_SIZE - 1):
             return -EINVAL
+    out = _mmap_refused(mm, prot, flags, file)
+    if out:
+        if not flags & MAP_FIXED and mm._search_fails(addr, length, flags):
+            return -ENOMEM  # the hole search ran first: its -ENOMEM is what the caller sees
+        in_region = out == -EINVAL and flags & MAP_TYPE in (MAP_SHARED, MAP_PRIVATE)  # a growing file mapping
+        if in_region and flags & MAP_FIXED:
+            mm._do_munmap(addr, length)  # mmap_region cleared the fixed range before it refused
+        return out
+    if isinstance(file, str):
+        file = mm._k.files.open(file)
+    found = mm._do_mmap_pgoff(file, addr, length, prot, flags, pgoff)
+    return -ENOMEM if found is None else found
+
+
+def _mmap_refused(mm: MmStruct, prot: int, flags: int, file: File | str | None) -> int:
+    """do_mmap_pgoff's checks after get_unmapped_area, and mmap_region's of a growing file
+    mapping: the negative errno, or 0 when the call may go on."""
     if flags & MAP_TYPE not in (MAP_SHARED, MAP_PRIVATE):
         return -EINVAL
-    if file is not None:
-        mode = file.f_mode if isinstance(file, File) else FMODE_READ | FMODE_WRITE
-        if flags & MAP_SHARED and prot & PROT_WRITE and not mode & FMODE_WRITE:
-            return -EACCES
-        if not mode & FMODE_READ:
-            return -EACCES
-        if flags & MAP_GROWSDOWN:  # mmap_region: no growing file mappings
-            return -EINVAL
-        if isinstance(file, str):
-            file = mm._k.files.open(file)
-    out = mm._do_mmap_pgoff(file, addr, length, prot, flags, pgoff)
-    return -ENOMEM if out is None else out
+    if file is None:
+        return 0
+    mode = file.f_mode if isinstance(file, File) else FMODE_READ | FMODE_WRITE
+    if flags & MAP_SHARED and prot & PROT_WRITE and not mode & FMODE_WRITE:
+        return -EACCES
+    if not mode & FMODE_READ:
+        return -EACCES
+    if flags & MAP_GROWSDOWN:  # mmap_region: no growing file mappings
+        return -EINVAL
+    return 0
 
 
 def sys_munmap(task: TaskStruct, addr: int, length: int) -> int:
@@ -1076,8 +1143,17 @@ def sys_brk(task: TaskStruct, brk: int) -> int:
 
     ``struct task_struct *task``, ``unsigned long brk``.  Returns the break (``unsigned
     long``): the new one, or the old one when the move is refused; never an errno.  The
-    lower limit is ``end_code`` in both eras (2.6.32 with CONFIG_COMPAT_BRK, the
-    distributions' default; start_brk without it).
+    lower limit is ``end_code`` in both eras (2.6.24 mmap.c:244; 2.6.32 mmap.c:256 with
+    CONFIG_COMPAT_BRK, which init/Kconfig defaults to y; start_brk without it).  Growing
+    is refused when a VMA lies below ``PAGE_ALIGN(brk) + PAGE_SIZE``
+    (find_vma_intersection, 24:270, 32:287) or do_brk fails (past TASK_SIZE); shrinking
+    unmaps ``[PAGE_ALIGN(brk), PAGE_ALIGN(old brk))`` whatever is mapped there.
+    Simplifications, each a refusal the model never makes, with limits it does not have:
+    RLIMIT_DATA (24:253-255 counts ``brk - start_data``, 32:269-271 ``brk - start_brk``
+    plus the data segment; unlimited by default), and do_brk's RLIMIT_AS (may_expand_vm,
+    unlimited by default), ``sysctl_max_map_count`` and overcommit checks (-ENOMEM, which
+    sys_brk turns into the old break); 2.6.32's do_brk also asks security_file_mmap, whose
+    ``mmap_min_addr`` (4096) no break above ``end_code`` is below.
     """
     mm = get_task_mm(task)
     check_ulongs(brk=brk)

@@ -41,13 +41,16 @@ class Task(TaskStruct):
         ``unsigned long addr, len, prot, flags, pgoff``; ``file`` stands for the fd: a path
         (opened read-write), a :class:`File`, or None.  Returns the mapping's address, or
         -EINVAL (``length`` 0, neither or both of MAP_SHARED/MAP_PRIVATE, an unaligned
-        MAP_FIXED address, MAP_GROWSDOWN on a file), -ENOMEM (too long, no hole, MAP_FIXED
-        past TASK_SIZE), -EOVERFLOW (``pgoff`` + pages wraps), -EBADF (no file without
-        MAP_ANONYMOUS), -EACCES (a file opened without the access asked for).  Without
+        MAP_FIXED address, MAP_GROWSDOWN on a file, 2.6.32's MAP_HUGETLB on a file),
+        -ENOMEM (too long, no hole, MAP_FIXED past TASK_SIZE), -EOVERFLOW (``pgoff`` +
+        pages wraps), -EBADF (no file without MAP_ANONYMOUS), -EACCES (a file opened
+        without the access asked for), in the kernel's order; a MAP_FIXED ``addr`` in the
+        top 4095 bytes comes back as it is, a negative number (IS_ERR_VALUE).  Without
         MAP_FIXED, ``addr`` is a hint masked down to its page (round_hint_to_min), taken if
-        that range is free.  Not
-        modelled: 2.6.32's ``mmap_min_addr`` (4096 by default; 0 in 2.6.24), which makes a
-        MAP_FIXED mapping below it -EPERM for a task without CAP_SYS_RAWIO.
+        that range is free.  Not modelled (see :func:`~vmwidgets.model.mmap.sys_mmap_pgoff`):
+        the VMA count limit, MAP_LOCKED, RLIMIT_AS, overcommit, noexec mounts and
+        append-only files, and 2.6.32's ``mmap_min_addr`` (4096 by default; 0 in 2.6.24),
+        which makes a MAP_FIXED mapping below it -EPERM for a task without CAP_SYS_RAWIO.
         """
         return sys_mmap_pgoff(self, addr, length, prot, flags, file, pgoff)
 
@@ -80,7 +83,10 @@ class Task(TaskStruct):
         asks for the current break).
 
         Returns the new break, or the old one when the move is refused (below
-        ``end_code``, a mapping in the way, past TASK_SIZE): sys_brk reports no errno.
+        ``end_code``, a mapping in the way or less than a page above the new break, past
+        TASK_SIZE): sys_brk reports no errno.  Not modelled (see
+        :func:`~vmwidgets.model.mmap.sys_brk`): RLIMIT_DATA, RLIMIT_AS, the VMA count limit
+        and overcommit, which could refuse a growth too.
         """
         return sys_brk(self, brk)
 
