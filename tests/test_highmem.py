@@ -427,3 +427,24 @@ def test_km_types_per_era(era: str) -> None:
     # CONFIG_DEBUG_HIGHMEM (not modelled) would fence every member: KM_USER0 = 7
     debug = ref.km_types(era, debug_highmem=True)
     assert debug.index("KM_USER0") == 7 and len(debug) == 2 * len(names) + 1
+
+
+@pytest.mark.parametrize(("era", "pae"), [(era, False) for era in ref.ERAS], ids=list(ref.ERAS))
+def test_without_config_highmem(era: str, pae: bool) -> None:
+    """No CONFIG_HIGHMEM: VMALLOC_END = FIXADDR_START - 2 pages, no PKMAP_BASE.  2.6.24 has no
+    FIX_KMAP slots then (fixmap_32.h:78-81 under CONFIG_HIGHMEM); 2.6.32 keeps them (fixmap.h:104-106,
+    under CONFIG_X86_32)."""
+    kc = ref.KConfig(pae=pae, highmem=False)
+    enum = ref.fixmap_enum(era, kc)
+    for ram in (512 << 20, 1 << 30, 2 << 30):
+        cfg = Config(era=era, pae=pae, ram=ram, highmem=False, fixmap_kb=4 * enum.permanent_end)
+        lay = vmwidgets.model.layout.Layout.compute(cfg)
+        want = ref.layout(era, pae, enum.permanent_end, ram, kc)
+        assert (lay.fixaddr_start, lay.pkmap_base, lay.vmalloc_end, lay.max_low_pfn) == (
+            want.fixaddr_start,
+            want.pkmap_base,
+            want.vmalloc_end,
+            want.max_low_pfn,
+        )
+        entries = vmwidgets.model.highmem.fixed_addresses(cfg, lay)
+        assert [(e.name, e.first, e.last) for e in entries] == list(enum.permanent)

@@ -160,7 +160,15 @@ def fixed_addresses(config: Config, layout: Layout) -> tuple[FixmapEntry, ...]:
     904 kB (2.6.32).  Slots the size leaves over, if any, lie unnamed between FIX_KMAP_END and
     the era's last entries; a size too small for one CPU's slots still lists them (they then
     reach below FIXADDR_START).  2.6.24 has FIX_ACPI_BEGIN..END; 2.6.32 drops it and adds
-    FIX_TEXT_POKE1/0."""
+    FIX_TEXT_POKE1/0.  Without CONFIG_HIGHMEM 2.6.24 has no FIX_KMAP_BEGIN..END
+    (fixmap_32.h:78-81); 2.6.32 keeps them (under CONFIG_X86_32, fixmap.h:104-106).
+
+    The PAE default sizes (3612 kB, read off 2.6.27/2.6.28 -server logs, and 3744 kB) are no
+    2.6.24 or 2.6.32 enum under a plausible config (903 pages needs 2.6.24 without ACPI,
+    936 pages none): kept because they are what real PAE boot logs print (tests/test_bootlogs.py
+    checks the layout against them); the listing then holds as many whole CPUs of KM
+    slots as fit (63 and 45) and leaves the rest unnamed (tests/test_highmem.py
+    test_default_fixmap_sizes_against_the_enum)."""
     p = config.fixmap_pages
     tail = _TAIL_32 if config.era_minor >= 28 else _TAIL_24
     ntail = sum(n for _, n in tail)
@@ -172,7 +180,10 @@ def fixed_addresses(config: Config, layout: Layout) -> tuple[FixmapEntry, ...]:
         return FixmapEntry(name, first, last, top - (last << PAGE_SHIFT), top - ((first - 1) << PAGE_SHIFT))
 
     out = [entry(*h) for h in _HEAD]
-    out.append(entry("FIX_KMAP_BEGIN", FIX_KMAP_BEGIN, FIX_KMAP_BEGIN + nr * cpus - 1))
+    if config.highmem or config.era_minor >= 28:  # 2.6.24 has the KM slots only with CONFIG_HIGHMEM
+        out.append(entry("FIX_KMAP_BEGIN", FIX_KMAP_BEGIN, FIX_KMAP_BEGIN + nr * cpus - 1))
+    else:
+        cpus = 0
     i = max(p - ntail, FIX_KMAP_BEGIN + nr * cpus)
     for name, n in tail:
         out.append(entry(name, i, i + n - 1))
