@@ -448,3 +448,126 @@ def test_without_config_highmem(era: str, pae: bool) -> None:
         )
         entries = vmwidgets.model.highmem.fixed_addresses(cfg, lay)
         assert [(e.name, e.first, e.last) for e in entries] == list(enum.permanent)
+
+
+# -- seeded random interleavings of every entry point, highmem and lowmem pages -------------------
+
+RAM2G = [dataclasses.replace(c, ram=2 << 30) for c in CONFIGS]
+
+
+def _state(k: Kernel, flushes: list) -> tuple:
+    return k.pkmap_count, k.last_pkmap_nr, k.highmem.pagefault_disabled, len(flushes)
+
+
+@pytest.mark.parametrize("cfg", RAM2G, ids=IDS)
+@pytest.mark.parametrize("seed", range(4))
+def test_random_interleaving_matches_the_reference(cfg: Config, seed: int) -> None:
+    """kmap / kunmap / kmap_atomic / kunmap_atomic / kmap_flush_unused / page_address on highmem
+    (GFP_HIGHUSER) and lowmem (GFP_KERNEL) pages, wrong calls included: results, the kernel's
+    BUGs (the model refuses exactly those, changing nothing), last_pkmap_nr, pkmap_count,
+    pagefault_disable's depth, every PTE of the pkmap and the KM slots, and every TLB flush
+    (the model's TlbFlushed events: the pkmap range on a wrap or kmap_flush_unused, one page
+    in kunmap_atomic) against the reference's count."""
+    rng = random.Random(seed)
+    k, r = with_reference(cfg)
+    n = r.n
+    high = highpages(k, 2 * n)
+    low = [k.alloc_pages(GFP_KERNEL, 0) for _ in range(24)]
+    for p in high + low:
+        assert r.highmem(p.pfn) == (p.zone == "HighMem")
+    assert not any(r.highmem(p.pfn) for p in low)
+    flushes: list[tuple[int, int]] = []
+    k.subscribe(lambda e: flushes.append((e.start, e.end)) if type(e) is TlbFlushed else None)
+    held: list = []  # pages kmapped, once per kmap
+    atomic: list[tuple[int, int]] = []  # (vaddr, type) of kmap_atomic calls not yet undone
+    nr_types = r.km_type_nr
+    seen: dict[str, int] = {}
+
+    def both(name: str, *args: object) -> tuple[bool, object]:
+        """k.<name>(*args) and the reference's, pages passed to it as pfns."""
+        try:
+            want = getattr(r, name)(*(getattr(a, "pfn", a) for a in args))
+        except ref.Bug:
+            before = _state(k, flushes)
+            with pytest.raises(vmwidgets.VmError):
+                getattr(k, name)(*args)
+            assert _state(k, flushes) == before
+            seen[name + " BUG"] = seen.get(name + " BUG", 0) + 1
+            return False, None
+        got = getattr(k, name)(*args)
+        assert got == want, name
+        seen[name] = seen.get(name, 0) + 1
+        return True, got
+
+    def page() -> object:
+        return rng.choice(high) if rng.random() < 0.85 else rng.choice(low)
+
+    for i in range(6 * n):
+        fill = (i // (2 * n)) % 2 == 0  # phases of few kunmaps (the pool fills) and of many
+        x = rng.random()
+        if x < (0.66 if fill else 0.20):
+            p = page()
+            ok, v = both("kmap", p)
+            if v is not None:
+                held.append(p)
+            elif ok:
+                seen["kmap sleeps"] = seen.get("kmap sleeps", 0) + 1
+        elif x < (0.67 if fill else 0.66) and held:
+            p = held.pop(rng.randrange(len(held)))
+            both("kunmap", p)
+        elif x < 0.74:
+            p, t = page(), rng.randrange(nr_types)
+            ok, v = both("kmap_atomic", p, t)
+            if ok:
+                atomic.append((v, t))
+        elif x < 0.86:
+            if atomic and rng.random() < 0.8:
+                j = rng.randrange(len(atomic))
+                v, t = atomic[j]
+                if rng.random() < 0.2:
+                    t = rng.randrange(nr_types)  # the wrong type: a BUG unless v is lowmem
+                v += rng.randrange(4096)  # any address inside the page
+            else:  # nothing to undo, or a slot that is empty
+                j, v, t = -1, r.km_slot_addr(rng.randrange(nr_types)), rng.randrange(nr_types)
+            slot = r.km_slot_addr(t)
+            if v & ~0xFFF == slot and t not in r.kmap_pte and r.pagefault_depth:
+                # the kernel clears the empty PTE, flushes it and enables page faults once;
+                # the model refuses (its kunmap_atomic docstring says why)
+                before = _state(k, flushes)
+                with pytest.raises(InvalidArgument):
+                    k.kunmap_atomic(v, t)
+                assert _state(k, flushes) == before
+                continue
+            ok, _ = both("kunmap_atomic", v, t)
+            if ok and j >= 0:
+                atomic.pop(j)
+        elif x < 0.88:
+            both("kmap_flush_unused")
+        elif x < 0.94:
+            p = rng.choice(high + low + held)
+            both("page_address", p)
+        else:  # kunmap of a page with no kmap left: a BUG for highmem, nothing for lowmem
+            p = page()
+            if p not in held:
+                both("kunmap", p)
+        assert (k.last_pkmap_nr, k.highmem.pagefault_disabled, len(flushes)) == (
+            r.last,
+            r.pagefault_depth,
+            len(r.flushes),
+        )
+        if i % 512 == 0:
+            assert list(k.pkmap_count) == r.count
+    assert flushes == r.flushes
+    assert list(k.pkmap_count) == r.count
+    for slot in range(n):
+        assert k.translate(r.pkmap_addr(slot)).phys == (r.pte[slot] << 12 if slot in r.pte else None)
+    for t in range(nr_types):
+        assert k.translate(r.km_slot_addr(t)).phys == (r.kmap_pte[t] << 12 if t in r.kmap_pte else None)
+    for p in high + low:
+        assert k.page_address(p) == r.page_address(p.pfn)
+    # every path was taken: wraps with flushes, sleeps, BUGs of each kind
+    wanted = {"kmap", "kmap sleeps", "kunmap", "kunmap BUG", "kmap_atomic", "kmap_atomic BUG", "kunmap_atomic",
+              "kunmap_atomic BUG", "kmap_flush_unused", "page_address"}  # fmt: skip
+    assert wanted <= set(seen), seen
+    sizes = {e - s for s, e in r.flushes}
+    assert sizes == {4096, n * 4096}
