@@ -115,6 +115,10 @@ KM_NMI_PTE = 18
 
 # The fixmap entries before FIX_KMAP_BEGIN with a distro's options (LOCAL_APIC, IO_APIC with
 # MAX_IO_APICS 64, F00F_BUG): fixmap_32.h:54-80 (2.6.24), fixmap.h:73-106 (2.6.32).
+# CYCLONE_TIMER in place of F00F_BUG gives the same 70; a kernel with neither (built for
+# 686 and up, no Summit/generic arch) has 69, which the model does not offer: one fixed
+# set of options keeps every KM slot address the same across fixmap sizes
+# (tests/reference/highmem.py derives the enum per config).
 FIX_KMAP_BEGIN = 70
 _HEAD = (("FIX_HOLE", 0, 0), ("FIX_VDSO", 1, 1), ("FIX_DBGP_BASE", 2, 2), ("FIX_EARLYCON_MEM_BASE", 3, 3),
          ("FIX_APIC_BASE", 4, 4), ("FIX_IO_APIC_BASE_0", 5, 68), ("FIX_F00F_IDT", 69, 69))  # fmt: skip
@@ -467,7 +471,13 @@ class Highmem:
         entry flushed (kpte_clear_flush, in both eras); then page faults are enabled again.
         Refused (:class:`~vmwidgets.VmError`, nothing changed) without a kmap_atomic to
         undo, for a slot address whose PTE is empty, and for an address that is neither
-        that slot nor lowmem (the CONFIG_DEBUG_HIGHMEM ``BUG_ON``\\ s, checked always)."""
+        that slot nor lowmem (the CONFIG_DEBUG_HIGHMEM ``BUG_ON``\\ s, checked always).
+        The first two are the model's own checks, deliberately stricter than the kernel:
+        with no kmap_atomic to undo, ``pagefault_enable`` would take the preempt count below
+        zero (a warning under DEBUG_PREEMPT, kernel/sched.c:sub_preempt_count); an empty slot
+        the kernel would clear again, flush, and count as the undo of some other type's
+        ``kmap_atomic``, unbalancing it silently.  Both are a caller's mistake a lesson
+        should show at once (tests/test_highmem.py compares the rest with the reference)."""
         check_int("vaddr", vaddr, 0, 0xFFFFFFFF, "a 32-bit kernel address kmap_atomic returned")
         t = self._check_type(km_type)
         if self.pagefault_disabled == 0:
