@@ -541,6 +541,8 @@ def test_random_interleaving_matches_the_reference(cfg: Config, seed: int) -> No
             ok, _ = both("kunmap_atomic", v, t)
             if ok and j >= 0:
                 atomic.pop(j)
+            for u in (t, rng.randrange(nr_types)):  # the type's own PTE is the one cleared, others stay
+                assert k.translate(r.km_slot_addr(u)).phys == (r.kmap_pte[u] << 12 if u in r.kmap_pte else None)
         elif x < 0.88:
             both("kmap_flush_unused")
         elif x < 0.94:
