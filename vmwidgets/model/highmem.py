@@ -115,6 +115,10 @@ KM_NMI_PTE = 18
 
 # The fixmap entries before FIX_KMAP_BEGIN with a distro's options (LOCAL_APIC, IO_APIC with
 # MAX_IO_APICS 64, F00F_BUG): fixmap_32.h:54-80 (2.6.24), fixmap.h:73-106 (2.6.32).
+# CYCLONE_TIMER in place of F00F_BUG gives the same 70; a kernel with neither (built for
+# 686 and up, no Summit/generic arch) has 69, which the model does not offer: one fixed
+# set of options keeps every KM slot address the same across fixmap sizes
+# (tests/reference/highmem.py derives the enum per config).
 FIX_KMAP_BEGIN = 70
 _HEAD = (("FIX_HOLE", 0, 0), ("FIX_VDSO", 1, 1), ("FIX_DBGP_BASE", 2, 2), ("FIX_EARLYCON_MEM_BASE", 3, 3),
          ("FIX_APIC_BASE", 4, 4), ("FIX_IO_APIC_BASE_0", 5, 68), ("FIX_F00F_IDT", 69, 69))  # fmt: skip
@@ -160,7 +164,15 @@ def fixed_addresses(config: Config, layout: Layout) -> tuple[FixmapEntry, ...]:
     904 kB (2.6.32).  Slots the size leaves over, if any, lie unnamed between FIX_KMAP_END and
     the era's last entries; a size too small for one CPU's slots still lists them (they then
     reach below FIXADDR_START).  2.6.24 has FIX_ACPI_BEGIN..END; 2.6.32 drops it and adds
-    FIX_TEXT_POKE1/0."""
+    FIX_TEXT_POKE1/0.  Without CONFIG_HIGHMEM 2.6.24 has no FIX_KMAP_BEGIN..END
+    (fixmap_32.h:78-81); 2.6.32 keeps them (under CONFIG_X86_32, fixmap.h:104-106).
+
+    The PAE default sizes (3612 kB, read off 2.6.27/2.6.28 -server logs, and 3744 kB) are no
+    2.6.24 or 2.6.32 enum under a plausible config (903 pages needs 2.6.24 without ACPI,
+    936 pages none): kept because they are what real PAE boot logs print (tests/test_bootlogs.py
+    checks the layout against them); the listing then holds as many whole CPUs of KM
+    slots as fit (63 and 45) and leaves the rest unnamed (tests/test_highmem.py
+    test_default_fixmap_sizes_against_the_enum)."""
     p = config.fixmap_pages
     tail = _TAIL_32 if config.era_minor >= 28 else _TAIL_24
     ntail = sum(n for _, n in tail)
@@ -172,7 +184,10 @@ def fixed_addresses(config: Config, layout: Layout) -> tuple[FixmapEntry, ...]:
         return FixmapEntry(name, first, last, top - (last << PAGE_SHIFT), top - ((first - 1) << PAGE_SHIFT))
 
     out = [entry(*h) for h in _HEAD]
-    out.append(entry("FIX_KMAP_BEGIN", FIX_KMAP_BEGIN, FIX_KMAP_BEGIN + nr * cpus - 1))
+    if config.highmem or config.era_minor >= 28:  # 2.6.24 has the KM slots only with CONFIG_HIGHMEM
+        out.append(entry("FIX_KMAP_BEGIN", FIX_KMAP_BEGIN, FIX_KMAP_BEGIN + nr * cpus - 1))
+    else:
+        cpus = 0
     i = max(p - ntail, FIX_KMAP_BEGIN + nr * cpus)
     for name, n in tail:
         out.append(entry(name, i, i + n - 1))
@@ -456,7 +471,13 @@ class Highmem:
         entry flushed (kpte_clear_flush, in both eras); then page faults are enabled again.
         Refused (:class:`~vmwidgets.VmError`, nothing changed) without a kmap_atomic to
         undo, for a slot address whose PTE is empty, and for an address that is neither
-        that slot nor lowmem (the CONFIG_DEBUG_HIGHMEM ``BUG_ON``\\ s, checked always)."""
+        that slot nor lowmem (the CONFIG_DEBUG_HIGHMEM ``BUG_ON``\\ s, checked always).
+        The first two are the model's own checks, deliberately stricter than the kernel:
+        with no kmap_atomic to undo, ``pagefault_enable`` would take the preempt count below
+        zero (a warning under DEBUG_PREEMPT, kernel/sched.c:sub_preempt_count); an empty slot
+        the kernel would clear again, flush, and count as the undo of some other type's
+        ``kmap_atomic``, unbalancing it silently.  Both are a caller's mistake a lesson
+        should show at once (tests/test_highmem.py compares the rest with the reference)."""
         check_int("vaddr", vaddr, 0, 0xFFFFFFFF, "a 32-bit kernel address kmap_atomic returned")
         t = self._check_type(km_type)
         if self.pagefault_disabled == 0:

@@ -92,6 +92,9 @@ class Layout:
         minor = cfg.era_minor
         p = cfg.fixmap_pages  # __end_of_permanent_fixed_addresses
         if minor >= 25:  # 256 boot-time slots on their own page table, then FIX_WP_TEST
+            # without the optional FIX_OHCI1394_BASE and FIX_TBOOT_BASE (fixmap.h:129-137 in
+            # 2.6.32): each would lower FIXADDR_BOOT_START a page, never PKMAP_BASE (the gap to
+            # the next PMD boundary is at least 3 pages: tests/test_highmem.py checks every size)
             end_fixed = p + 256 - (p & 255) + 257
         else:  # NR_FIX_BTMAPS (16) boot slots, then FIX_WP_TEST: include/asm-x86/fixmap_32.h
             end_fixed = p + 17
