@@ -25,7 +25,12 @@ def _kernel(era: str, pae: bool = False, record: bool = True) -> Kernel:
 
 
 # -- geometry -------------------------------------------------------------------------------------
-# kernel-notes-highmem-slab.md B3's table, derived by hand from calculate_order.
+# (order, objects) of each kmalloc cache, by hand from mm/slub.c:calculate_order (24: 1770-1812;
+# 32: 1996-2044) and slab_order (24: 1744-1768; 32: 1967-1994): slub_max_order 1 (24: 157, 1710)
+# or 3 (32: 1933), at least 4 objects (24: 158) or min(8, what order 3 holds) (32: 2013-2015), waste
+# at most 1/8 then 1/4 (24: 1786) or 1/16, 1/8, 1/4 (32: 2018); objects = (PAGE_SIZE << order) / size
+# (24: 2186; 32: oo_make 304-312).  E.g. 2.6.32's kmalloc-1024: order 0 holds 4 < 8, order 1 holds 8
+# with no waste; 2.6.24's kmalloc-2048: order 0 holds 2 < 4, order 1 holds 4.
 TABLE = {
     "2.6.24": {8: (0, 512), 16: (0, 256), 32: (0, 128), 64: (0, 64), 96: (0, 42), 128: (0, 32), 192: (0, 21),
                256: (0, 16), 512: (0, 8), 1024: (0, 4), 2048: (1, 4)},
@@ -86,7 +91,12 @@ def test_struct_kmem_cache_fields_per_era() -> None:
     assert [new.kmem_cache(f"kmalloc-{s}").min_partial for s in (8, 64, 128, 1024)] == [5, 6, 7, 10]
 
 
-# -- worked example B (kernel-notes-highmem-slab.md B10) ---------------------------------------------
+# -- three kmallocs of 100 bytes ----------------------------------------------------------------------
+# mm/slub.c: get_slab's size_index sends 97-128 to kmalloc-128 (24: 2504; 32: 2841); the first call
+# finds no cpu slab and takes a new one (__slab_alloc new_slab: 24: 1495-1519; 32: 1659-1687), the
+# next ones pop c->freelist (slab_alloc 24: 1556-1557; 32: 1732-1733), a freed cpu-slab object is
+# pushed on it (slab_free 24: 1660-1662; 32: 1880-1882); s_show counts the cpu slab as full
+# (24: 4193; 32: 4751-4755, inuse = objects at 24: 1486, 32: 1648).
 @pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: f"{c.era}-{'pae' if c.pae else 'nopae'}")
 def test_three_kmallocs_of_100_bytes(cfg: Config) -> None:
     k = Kernel(cfg)
