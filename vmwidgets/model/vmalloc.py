@@ -359,8 +359,10 @@ class Vmalloc:
     def ioremap(self, phys_addr: int, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
         """``void __iomem *ioremap(resource_size_t phys_addr, unsigned long size)``: map device memory.
 
-        ``unsigned long offset`` in 2.6.24 (asm-x86/io_32.h); ``resource_size_t`` (64-bit
-        under PAE) in 2.6.28+.  Returns the mapped address or None (NULL).
+        ``unsigned long offset`` in 2.6.24 (asm-x86/io_32.h), so at most 0xffffffff even with
+        PAE; ``resource_size_t`` (64-bit under PAE) in 2.6.28+, though the area's
+        ``phys_addr`` (an ``unsigned long``) keeps only its low 32 bits.  Returns the mapped
+        address or None (NULL).
         Follows arch/x86/mm/ioremap_32.c:__ioremap (2.6.24) and arch/x86/mm/ioremap.c:
         __ioremap_caller (2.6.32): the ISA range 640 kB–1 MB is already mapped and comes
         back through the direct map; RAM in use may not be remapped (NULL); otherwise an
@@ -376,7 +378,8 @@ class Vmalloc:
         >>> print(k.vmallocinfo(), end="")
         0xf8800000-0xf8802000    8192 my_module_init phys=fec00000 ioremap
         """
-        top = (1 << 36) - 1 if self.config.pae else 0xFFFFFFFF
+        # 2.6.24's offset is an unsigned long (include/asm-x86/io_32.h:120): 32 bits even with PAE
+        top = (1 << 36) - 1 if self.config.pae and self.config.era_minor >= 28 else 0xFFFFFFFF
         check_int("phys_addr", phys_addr, 0, top, f"a physical address from 0 to {top:#x}")
         check_int("size", size, 1, 0xFFFFFFFF, "a size in bytes from 1 to 0xffffffff")
         if phys_addr + size - 1 > top:
@@ -751,7 +754,10 @@ class Vmalloc:
         area = self._get_vm_area(size, VM_IOREMAP, caller)
         if area is None:
             return None
-        self._set_field(area, "phys_addr", base)
+        # vm_struct.phys_addr is an unsigned long (include/linux/vmalloc.h:33 in both eras): with
+        # PAE, 2.6.32 keeps only the low 32 bits of a device address above 4 GB (arch/x86/mm/
+        # ioremap.c:200), and /proc/vmallocinfo prints those (or no phys= at all for 4 GB itself)
+        self._set_field(area, "phys_addr", base & 0xFFFFFFFF)
         prot = (self._pgtable.page_kernel | _PAGE_PCD) if new else _KERNPG_TABLE
         frames = list(range(base >> PAGE_SHIFT, (base + size) >> PAGE_SHIFT))
         if not self._map_vm_area(area, frames, prot, _IOREMAP_PTE):
