@@ -44,6 +44,7 @@ from vmwidgets.model.mm_types import (
 )
 from vmwidgets.model.mmap import MmStruct
 from vmwidgets.model.sched import Task
+from vmwidgets.model.vmap_area import VM_LAZY_FREE
 
 ERAS = [(era, pae) for era in ("2.6.24", "2.6.32") for pae in (False, True)]
 SHMEM = "/dev/zero (deleted)"  # shmem_zero_setup's file: no dirty accounting (mm/shmem.c)
@@ -514,6 +515,20 @@ def test_seeded_vmallocinfo_and_buddyinfo_match_the_reference(era: str, pae: boo
     assert k.buddyinfo() == refproc.buddyinfo(buddy.nr_free())
     assert [[fa.free_list for fa in z.free_area] for z in k.zones] == [z.lists for z in buddy.zones]
     assert lazy_seen or era == "2.6.24"
+
+
+def test_a_lazily_freed_2_6_32_area_leaves_vmallocinfo_at_once() -> None:
+    """2.6.32's /proc/vmallocinfo walks vmlist (mm/vmalloc.c:s_start 2278-2293, s_next 2296-2302),
+    not the vmap_area list; vfree → __vunmap (1293) → remove_vm_area (1265) unlinks the vm_struct
+    from vmlist under vmlist_lock (1278-1282) before free_unmap_vmap_area (1284) frees the
+    vmap_area lazily (free_unmap_vmap_area_noflush, 600-606: VM_LAZY_FREE, the PTEs stay)."""
+    k = Kernel(Config(era="2.6.32"), record=False)
+    keep, gone = k.vmalloc(3 * PAGE_SIZE), k.vmalloc(PAGE_SIZE)
+    assert keep is not None and gone is not None
+    k.vfree(gone)
+    lazy = [va for va in k.vmap_area_list if va.va_start == gone]
+    assert lazy and lazy[0].flags & VM_LAZY_FREE  # still in the vmap_area list and tree
+    assert k.vmallocinfo() == refproc.vmallocinfo([refproc.vmalloc_area(keep, 3 * PAGE_SIZE, "my_module_init")])
 
 
 @pytest.mark.parametrize("era", ["2.6.24", "2.6.32"])
