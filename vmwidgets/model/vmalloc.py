@@ -17,6 +17,14 @@ and the vm_struct is linked before the frames are allocated (2.6.32.y stable ker
 link it after, with VM_UNLIST).  A vfree'd area is freed lazily there: its PTEs stay
 until a purge, and a second vfree of it gets the "nonexistent vm area" warning (the
 real 2.6.32 would still find the stale area and crash walking vmlist).
+
+The bookkeeping vmalloc.c kmallocs is not taken from SLUB: the ``struct vm_struct``
+(__get_vm_area_node: 28 bytes in 2.6.24, 32 in 2.6.32, kmalloc-32; [24] mm/vmalloc.c:193,
+[32] 1182), the ``pages`` array of a vmalloc (kmalloc up to a page, a nested vmalloc above;
+[24] 437-443, [32] 1420-1426) and 2.6.32's ``struct vmap_area`` (52 bytes, kmalloc-64;
+[32] 339).  With them every vmalloc would also show in /proc/slabinfo and take slab frames,
+so a lesson counting an area's frames or reading slabinfo would see both subsystems at
+once; the model keeps vmalloc's frames to the area's own pages and its page tables.
 """
 
 from __future__ import annotations
