@@ -132,7 +132,7 @@ def geometry(size: int, era: str, align: int = ARCH_KMALLOC_MINALIGN) -> tuple[i
 
 
 def kmalloc_sizes(era: str) -> list[int]:
-    """kmem_cache_init (24: 2801, 2826-2840; 32: 3174, 3199-3213): 96, 192, then 8 up to
+    """kmem_cache_init (24: 2801, 2826-2841; 32: 3174, 3199-3214): 96, 192, then 8 up to
     2048 (24: ``i < PAGE_SHIFT``) or 8192 (32: ``i < SLUB_PAGE_SHIFT``, slub_def.h:136), each
     create_kmalloc_cache (24: 2377; 32: 2693) with ARCH_KMALLOC_MINALIGN and no flags, list_add
     at the head of slab_caches (24: 2390; 32: 2709)."""
