@@ -17,10 +17,22 @@ from dataclasses import dataclass, field
 import pytest
 from reference import procfs as refproc
 from reference import pte_bits as ref
+from reference.buddy import RefBuddy
 
 from vmwidgets import Config, Kernel, from_proc_maps
 from vmwidgets.errors import InvalidArgument
-from vmwidgets.model.constants import __GFP_HIGHMEM, GFP_DMA, GFP_HIGHUSER, GFP_KERNEL, PAGE_SHIFT, PAGE_SIZE, ZONE_DMA
+from vmwidgets.events import FrameAllocated, FrameFreed
+from vmwidgets.model.constants import (
+    __GFP_HIGHMEM,
+    GFP_DMA,
+    GFP_HIGHUSER,
+    GFP_KERNEL,
+    PAGE_SHIFT,
+    PAGE_SIZE,
+    VM_IOREMAP,
+    VM_MAP,
+    ZONE_DMA,
+)
 from vmwidgets.model.mm_types import (
     MAP_ANONYMOUS,
     MAP_PRIVATE,
@@ -32,6 +44,7 @@ from vmwidgets.model.mm_types import (
 )
 from vmwidgets.model.mmap import MmStruct
 from vmwidgets.model.sched import Task
+from vmwidgets.model.vmap_area import VM_LAZY_FREE
 
 ERAS = [(era, pae) for era in ("2.6.24", "2.6.32") for pae in (False, True)]
 SHMEM = "/dev/zero (deleted)"  # shmem_zero_setup's file: no dirty accounting (mm/shmem.c)
@@ -380,6 +393,169 @@ def test_vmallocinfo_and_buddyinfo_match_the_reference(era: str, pae: bool) -> N
     # the model's zones have no holes: present_pages == spanned_pages
     zones = [(z.name, z.spanned_pages, [fa.nr_free for fa in z.free_area]) for z in k.zones]
     assert k.buddyinfo() == refproc.buddyinfo(zones)
+
+
+def _buddy_ref(k: Kernel) -> RefBuddy:
+    """The reference's free lists, started from the model's after boot (free_all_bootmem is
+    checked elsewhere)."""
+    return RefBuddy([(z.name, z.zone_start_pfn, z.end_pfn, [fa.free_list for fa in z.free_area]) for z in k.zones])
+
+
+@pytest.mark.parametrize(("era", "pae"), ERAS)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_seeded_vmallocinfo_and_buddyinfo_match_the_reference(era: str, pae: bool, seed: int) -> None:
+    """vmalloc/vfree, vmap/vunmap, ioremap/iounmap (device memory, the ISA window, reserved and
+    unreserved RAM in lowmem and highmem, one page and more), alloc_pages/free_pages and
+    kmalloc/kfree interleaved; every 3 steps /proc/vmallocinfo is the reference formatter's
+    text of the areas the reference says are live (vmlist order: by address), and
+    /proc/buddyinfo the formatter's text of the reference buddy allocator, which is told
+    each request the model's page allocator got (gfp, order) and each free, and must pick
+    the same block.  In 2.6.32 a vfree'd area leaves vmallocinfo at once, though its
+    vmap_area is only freed lazily."""
+    k = Kernel(Config(era=era, pae=pae), record=False)
+    buddy = _buddy_ref(k)
+    picks: list[tuple[int, int]] = []  # (model pfn, reference pfn)
+
+    def watch(ev: object) -> None:
+        if isinstance(ev, FrameAllocated):
+            picks.append((ev.pfn, buddy.alloc(ev.gfp, ev.order)))
+        elif isinstance(ev, FrameFreed):
+            buddy.free(ev.pfn, ev.order)
+
+    k.subscribe(watch)
+    rng = random.Random(seed)
+    lay = k.layout
+    reserved = [(s, e) for s, e, _ in k.reserved]
+    ram_end = len(k.mem_map)
+    holes = k.page_alloc._holes
+    areas: dict[int, refproc.VmArea] = {}  # start -> the area the reference expects on vmlist
+    kinds: dict[int, tuple[str, object]] = {}
+    pages: list[tuple[object, int]] = []  # alloc_pages blocks the test holds
+    objs: list[int] = []
+    lazy_seen = 0
+
+    def phys_choice() -> tuple[int, int]:
+        kind = rng.randrange(7)
+        if kind == 0:  # the ISA window
+            return rng.randrange(0xA0000, 0xFF000), rng.randint(1, 0x1000)
+        if kind == 1:  # lowmem RAM the kernel image holds: PageReserved
+            s, e = reserved[2]
+            return (s << PAGE_SHIFT) + rng.randrange(0, (e - s - 2) << PAGE_SHIFT), rng.randint(1, 0x1800)
+        if kind in (2, 3):  # lowmem RAM the page allocator owns: one page, or more
+            pfn = rng.randrange(0x2000, lay.max_low_pfn - 8)
+            off = rng.randrange(0, 0x800)
+            return (pfn << PAGE_SHIFT) + off, rng.randint(1, 0x400) if kind == 2 else rng.randint(0x1000, 0x5000)
+        if kind == 4 and ram_end > lay.max_low_pfn + 8:  # highmem RAM
+            pfn = rng.randrange(lay.max_low_pfn + 1, ram_end - 8)
+            return pfn << PAGE_SHIFT, rng.choice((0x100, 0x3000))
+        top = 0xF_FFFF_F000 if pae and era == "2.6.32" else 0xFEFF_F000  # device memory (above 4 GB with PAE)
+        return rng.randrange(0xE000_0000, top), rng.randint(1, 0x12000)
+
+    for i in range(400):
+        op = rng.random()
+        caller = rng.choice(("my_module_init", "drv_probe", None))
+        if op < 0.16:
+            size = rng.randint(1, 40000)
+            a = k.vmalloc(size, caller)
+            assert a is not None
+            areas[a] = refproc.vmalloc_area(a, size, caller)
+            kinds[a] = ("vmalloc", None)
+        elif op < 0.3 and areas:
+            a = rng.choice(sorted(areas))
+            kind, extra = kinds.pop(a)
+            del areas[a]
+            if kind == "vmalloc":
+                k.vfree(a)
+                lazy_seen += era == "2.6.32"
+            elif kind == "vmap":
+                k.vunmap(a)
+                pages.extend(extra)  # type: ignore[arg-type]
+            else:
+                k.iounmap(extra)  # type: ignore[arg-type]
+        elif op < 0.4 and pages:
+            take = [pages.pop(rng.randrange(len(pages))) for _ in range(min(len(pages), rng.randint(1, 4)))]
+            flags = rng.choice((VM_MAP, VM_MAP, VM_IOREMAP, VM_MAP | VM_IOREMAP))
+            a = k.vmap([p for p, _ in take], flags, caller)
+            assert a is not None
+            areas[a] = refproc.vmap_area(a, len(take), flags, caller)
+            kinds[a] = ("vmap", take)
+        elif op < 0.52:
+            phys, size = phys_choice()
+            outcome = refproc.ioremap_outcome(phys, size, era, ram_end, holes, reserved, lay.max_low_pfn)
+            a = k.ioremap(phys, size, caller)
+            if outcome == "isa":
+                assert a == lay.page_offset + phys
+            elif outcome == "refused":
+                assert a is None, (hex(phys), size)
+            else:
+                assert a is not None and a % PAGE_SIZE == phys % PAGE_SIZE, (hex(phys), size)
+                area = refproc.ioremap_area(a, phys, size, caller)
+                areas[area.addr] = area
+                kinds[area.addr] = ("ioremap", a)
+        elif op < 0.7:
+            gfp, order = rng.choice((GFP_KERNEL, GFP_HIGHUSER, GFP_DMA)), rng.choice((0, 0, 0, 1, 2, 3, 5))
+            page = k.alloc_pages(gfp, order)
+            if page is not None:
+                pages.append((page, order))
+        elif op < 0.8 and pages:
+            page, order = pages.pop(rng.randrange(len(pages)))
+            k.free_pages(page, order)
+        elif op < 0.92:
+            a = k.kmalloc(rng.choice((rng.randint(1, 3000), rng.randint(3000, 40000))), GFP_KERNEL)
+            assert a is not None
+            objs.append(a)
+        elif objs:
+            k.kfree(objs.pop(rng.randrange(len(objs))))
+        assert all(m == r for m, r in picks), f"the buddy allocator picked {picks}"
+        picks.clear()
+        if i % 3 == 0:
+            assert k.vmallocinfo() == refproc.vmallocinfo(areas[a] for a in sorted(areas)), i
+            assert k.buddyinfo() == refproc.buddyinfo(buddy.nr_free()), i
+    assert k.vmallocinfo() == refproc.vmallocinfo(areas[a] for a in sorted(areas))
+    assert k.buddyinfo() == refproc.buddyinfo(buddy.nr_free())
+    assert [[fa.free_list for fa in z.free_area] for z in k.zones] == [z.lists for z in buddy.zones]
+    assert lazy_seen or era == "2.6.24"
+
+
+def test_a_lazily_freed_2_6_32_area_leaves_vmallocinfo_at_once() -> None:
+    """2.6.32's /proc/vmallocinfo walks vmlist (mm/vmalloc.c:s_start 2278-2293, s_next 2296-2302),
+    not the vmap_area list; vfree → __vunmap (1293) → remove_vm_area (1265) unlinks the vm_struct
+    from vmlist under vmlist_lock (1278-1282) before free_unmap_vmap_area (1284) frees the
+    vmap_area lazily (free_unmap_vmap_area_noflush, 600-606: VM_LAZY_FREE, the PTEs stay)."""
+    k = Kernel(Config(era="2.6.32"), record=False)
+    keep, gone = k.vmalloc(3 * PAGE_SIZE), k.vmalloc(PAGE_SIZE)
+    assert keep is not None and gone is not None
+    k.vfree(gone)
+    lazy = [va for va in k.vmap_area_list if va.va_start == gone]
+    assert lazy and lazy[0].flags & VM_LAZY_FREE  # still in the vmap_area list and tree
+    assert k.vmallocinfo() == refproc.vmallocinfo([refproc.vmalloc_area(keep, 3 * PAGE_SIZE, "my_module_init")])
+
+
+@pytest.mark.parametrize("era", ["2.6.24", "2.6.32"])
+def test_ioremap_above_4_gb_with_pae(era: str) -> None:
+    """vm_struct.phys_addr is an ``unsigned long`` (include/linux/vmalloc.h:33, both eras).  2.6.32's
+    ioremap takes a resource_size_t (arch/x86/include/asm/io.h:168) and __ioremap_caller stores
+    the page-aligned address there (arch/x86/mm/ioremap.c:200): only its low 32 bits, which
+    vmallocinfo prints (nothing for 4 GB itself: phys_addr is 0).  2.6.24's ioremap takes an
+    ``unsigned long offset`` (include/asm-x86/io_32.h:120): no address above 4 GB can be asked.
+    The model printed the whole address and let 2.6.24 map above 4 GB."""
+    k = Kernel(Config(era=era, pae=True), record=False)
+    if era == "2.6.24":
+        before = k.vmallocinfo()
+        with pytest.raises(InvalidArgument):
+            k.ioremap(0x1_0000_1000, 0x2000)
+        assert k.vmallocinfo() == before
+        return
+    a = k.ioremap(0x1_0000_1020, 0x2000)
+    b = k.ioremap(0x1_0000_0000, 0x1000, caller=None)
+    assert a is not None and b is not None and a % PAGE_SIZE == 0x20
+    va, vb = k.find_vm_area(a & ~(PAGE_SIZE - 1)), k.find_vm_area(b)
+    assert va is not None and vb is not None and (va.phys_addr, vb.phys_addr) == (0x1000, 0)
+    assert k.walk(k.swapper, a).phys == 0x1_0000_1020  # the PTEs map the full address
+    lines = k.vmallocinfo().splitlines()
+    assert lines == sorted(lines) and len(lines) == 2
+    assert any(line.endswith("my_module_init phys=1000 ioremap") for line in lines)
+    assert any(line.endswith("8192 ioremap") for line in lines)
 
 
 def test_gfp_dma_with_highmem() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from helpers import check_frames, observable
@@ -14,7 +16,14 @@ from reference.slub import RefSlub, geometry, kmalloc_cache_size, kmalloc_limit,
 from vmwidgets import GFP_HIGHUSER, GFP_KERNEL, Config, InvalidArgument, Kernel, NotASlabObject, PageStateError
 from vmwidgets.events import SlabCreated, SlabDiscarded
 from vmwidgets.model.constants import __GFP_DMA, PG_slab
-from vmwidgets.model.slub import SLAB_DESTROY_BY_RCU, SLAB_HWCACHE_ALIGN, ZERO_SIZE_PTR
+from vmwidgets.model.slub import (
+    SLAB_DESTROY_BY_RCU,
+    SLAB_HWCACHE_ALIGN,
+    SLAB_PANIC,
+    SLAB_RECLAIM_ACCOUNT,
+    ZERO_SIZE_PTR,
+    KmemCache,
+)
 
 ERAS = ["2.6.24", "2.6.32"]
 CONFIGS = [Config(era=e, pae=p, ram=256 << 20) for e in ERAS for p in (False, True)]
@@ -25,7 +34,12 @@ def _kernel(era: str, pae: bool = False, record: bool = True) -> Kernel:
 
 
 # -- geometry -------------------------------------------------------------------------------------
-# kernel-notes-highmem-slab.md B3's table, derived by hand from calculate_order.
+# (order, objects) of each kmalloc cache, by hand from mm/slub.c:calculate_order (24: 1770-1812;
+# 32: 1996-2044) and slab_order (24: 1744-1768; 32: 1967-1994): slub_max_order 1 (24: 157, 1710)
+# or 3 (32: 1933), at least 4 objects (24: 158) or min(8, what order 3 holds) (32: 2013-2015), waste
+# at most 1/8 then 1/4 (24: 1786) or 1/16, 1/8, 1/4 (32: 2018); objects = (PAGE_SIZE << order) / size
+# (24: 2186; 32: oo_make 304-312).  E.g. 2.6.32's kmalloc-1024: order 0 holds 4 < 8, order 1 holds 8
+# with no waste; 2.6.24's kmalloc-2048: order 0 holds 2 < 4, order 1 holds 4.
 TABLE = {
     "2.6.24": {8: (0, 512), 16: (0, 256), 32: (0, 128), 64: (0, 64), 96: (0, 42), 128: (0, 32), 192: (0, 21),
                256: (0, 16), 512: (0, 8), 1024: (0, 4), 2048: (1, 4)},
@@ -86,7 +100,12 @@ def test_struct_kmem_cache_fields_per_era() -> None:
     assert [new.kmem_cache(f"kmalloc-{s}").min_partial for s in (8, 64, 128, 1024)] == [5, 6, 7, 10]
 
 
-# -- worked example B (kernel-notes-highmem-slab.md B10) ---------------------------------------------
+# -- three kmallocs of 100 bytes ----------------------------------------------------------------------
+# mm/slub.c: get_slab's size_index sends 97-128 to kmalloc-128 (24: 2504; 32: 2841); the first call
+# finds no cpu slab and takes a new one (__slab_alloc new_slab: 24: 1495-1519; 32: 1659-1687), the
+# next ones pop c->freelist (slab_alloc 24: 1556-1557; 32: 1732-1733), a freed cpu-slab object is
+# pushed on it (slab_free 24: 1660-1662; 32: 1880-1882); s_show counts the cpu slab as full
+# (24: 4193; 32: 4751-4755, inuse = objects at 24: 1486, 32: 1648).
 @pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: f"{c.era}-{'pae' if c.pae else 'nopae'}")
 def test_three_kmallocs_of_100_bytes(cfg: Config) -> None:
     k = Kernel(cfg)
@@ -223,58 +242,166 @@ def test_bad_frees_and_bad_arguments_change_nothing(era: str) -> None:
 
 
 # -- against the reference -----------------------------------------------------------------------
-def _compare(cfg: Config, seed: int, steps: int) -> Kernel:
-    k = Kernel(cfg, record=False)
-    bases: list[int] = []
-    discards: list[int] = []
+_FLAGS = (0, 0, 0, SLAB_HWCACHE_ALIGN, SLAB_RECLAIM_ACCOUNT, SLAB_DESTROY_BY_RCU, SLAB_HWCACHE_ALIGN | SLAB_PANIC)
 
-    def watch(ev: object) -> None:
-        if isinstance(ev, SlabCreated):
-            bases.append(ev.addr)
-        elif isinstance(ev, SlabDiscarded):
-            discards.append(ev.addr)
 
-    k.subscribe(watch)
-    asked: list[int] = []
+class _Run:
+    """One model kernel and one RefSlub fed the same calls; the page allocator is the model's.
 
-    def new_frames(order: int) -> int:  # the frames the model's new_slab got at this very step
-        asked.append(order)
-        assert len(asked) == len(bases), "the reference wants a new slab where the model has none (or not)"
-        return bases[-1]
+    ``new_frames`` hands the reference the frames the model's slab or large kmalloc got at this
+    very step, in order, if the order matches; when the model got none of that order the
+    reference is told the page allocator refused, which is checked against the free lists as
+    they were before the step (the model's page allocator has no watermarks: a request fails
+    exactly when no free block of that order or more is in ZONE_NORMAL or ZONE_DMA)."""
 
-    ref = RefSlub(cfg.era, new_frames)
+    def __init__(self, cfg: Config) -> None:
+        self.k = k = Kernel(cfg, record=False)
+        self.got: list[tuple[int, int]] = []  # (address, order) the model took this step
+        self.discards: list[int] = []
+        self.free_before: dict[str, list[int]] = {}
+        self.refusals = 0
+        self.saw_partial = False
+
+        def watch(ev: object) -> None:
+            if isinstance(ev, SlabCreated):
+                self.got.append((ev.addr, ev.order))
+            elif isinstance(ev, SlabDiscarded):
+                self.discards.append(ev.addr)
+
+        k.subscribe(watch)
+        self.ref = RefSlub(cfg.era, self._new_frames)
+
+    def _new_frames(self, order: int) -> int | None:
+        if self.got and self.got[0][1] == order:
+            return self.got.pop(0)[0]
+        lowmem = [n for z, free in self.free_before.items() if z in ("Normal", "DMA") for n in free[order:]]
+        assert not any(lowmem), f"the model refused an order-{order} block the free lists had"
+        self.refusals += 1
+        return None
+
+    def step(self, model: Callable[..., Any], ref: Callable[..., Any], *args: Any) -> tuple[Any, Any]:
+        """``model(*args)`` then ``ref(*args)``; a KmemCache first argument becomes the reference's cache."""
+        self.free_before = {z.name: [fa.nr_free for fa in z.free_area] for z in self.k.zones}
+        self.got.clear()
+        m = model(*args)
+        if isinstance(m, int) and m in self.k.slub.large:
+            self.got.append((m, self.k.slub.large[m]))
+        if args and isinstance(args[0], KmemCache):
+            args = (self.ref.names[args[0].name], *args[1:])
+        r = ref(*args)
+        assert not self.got, f"the model took frames the reference did not ask for: {self.got}"
+        assert self.discards == self.ref.discarded
+        return m, r
+
+    def check(self) -> None:
+        k, ref = self.k, self.ref
+        assert k.slabinfo() == ref.slabinfo()
+        self.saw_partial |= any(c.partial for c in ref.slab_caches)
+        for c in ref.slab_caches:
+            mc = k.kmem_cache(c.name)
+            assert [p.address for p in mc.local_node.partial] == [p.base for p in c.partial], c.name
+            assert (mc.cpu_slab.page.address if mc.cpu_slab.page else None) == (c.cpu.base if c.cpu else None)
+        assert k.slub.large == ref.large
+
+
+def _random_run(cfg: Config, seed: int, steps: int, hog: bool = False) -> _Run:
+    """kmalloc (0, small, every cache, large, too large), kfree (also of NULL and ZERO_SIZE_PTR),
+    kmem_cache_create (sizes, aligns, flags: merges and new caches), kmem_cache_alloc/free on
+    them; the whole /proc/slabinfo text, partial lists and cpu slabs every few steps.  ``hog``:
+    lowmem is first filled with order-0 pages, 30% given back, and more given back as it goes,
+    so slabs above order 0 often fail (2.6.32 falls back to s->min's order)."""
+    run = _Run(cfg)
+    k, ref = run.k, run.ref
     rng = random.Random(seed)
-    live: list[tuple[int, int]] = []
     limit = kmalloc_limit(cfg.era)
-    for _ in range(steps):
-        if live and rng.random() < 0.45:
-            addr, size = live.pop(rng.randrange(len(live)))
-            k.kfree(addr)
-            ref.kfree(addr)
-        else:
-            size = rng.choice((rng.randint(1, 200), rng.randint(1, limit), 100, 100, 32))
-            addr = k.kmalloc(size, GFP_KERNEL)
-            assert addr is not None
-            assert addr == ref.kmalloc(size), (size, len(live))
-            live.append((addr, size))
-        assert discards == ref.discarded
-        assert len(asked) == len(bases)
-    assert len(bases) > 10 and discards, "the sequence made and discarded slabs"
-    assert any(k.kmem_cache(f"kmalloc-{s}").local_node.partial for s in kmalloc_sizes(cfg.era))
-    for size in kmalloc_sizes(cfg.era):
-        c = k.kmem_cache(f"kmalloc-{size}")
-        assert [p.address for p in c.local_node.partial] == ref.partial_bases(size)
-        row = next(x for x in k.slabinfo().splitlines() if x.startswith(f"kmalloc-{size} ")).split()
-        active, total, slabs = ref.active(size)
-        assert (int(row[1]), int(row[2]), int(row[-2])) == (active, total, slabs), size
-    return k
+    hogs = []
+    if hog:
+        while (p := k.alloc_pages(GFP_KERNEL)) is not None:
+            hogs.append(p)
+        rng.shuffle(hogs)
+        for _ in range(len(hogs) * 3 // 10):
+            k.free_pages(hogs.pop())
+    live: list[int] = []  # kmalloc'ed
+    objs: list[tuple[str, int]] = []  # (cache name, object) from kmem_cache_alloc
+    names: list[str] = []
+    for i in range(steps):
+        r = rng.random()
+        if r < 0.30 or (r < 0.45 and not live):
+            size = rng.choice(
+                (rng.randint(1, 200), rng.randint(1, limit), rng.randint(1, limit), rng.randint(limit + 1, 40000),
+                 100, 32, 0, rng.choice((8 << 20, 5 << 20)) if rng.random() < 0.05 else 64)
+            )  # fmt: skip
+            m, a = run.step(lambda n: k.kmalloc(n, GFP_KERNEL), ref.kmalloc, size)
+            assert m == a, (i, size)
+            if m is not None and m != ZERO_SIZE_PTR:
+                live.append(m)
+        elif r < 0.45:
+            addr = live.pop(rng.randrange(len(live)))
+            run.step(k.kfree, ref.kfree, addr)
+        elif r < 0.48:
+            for x in (None, ZERO_SIZE_PTR):
+                run.step(k.kfree, ref.kfree, x)
+        elif r < 0.53:
+            name = f"c{i}"
+            size = rng.choice(
+                (rng.randint(1, 300), rng.randint(1, 5000), rng.randint(1, 70000), rng.choice((24, 52, 61, 100)))
+            )
+            if rng.random() < 0.02:
+                size = rng.randint(3 << 20, 6 << 20)
+            align = rng.choice((0, 0, 0, 4, 8, 16, 32, 64, 128, 4096))
+            flags = rng.choice(_FLAGS)
+            m, c = run.step(k.kmem_cache_create, ref.kmem_cache_create, name, size, align, flags)
+            assert (m is None) == (c is None), (name, size, align, flags)
+            if m is not None and c is not None:
+                names.append(name)
+                fields = (m.name, m.size, m.objsize, m.offset, m.inuse, m.align, m.order, m.objects, m.refcount)
+                assert fields == (c.name, c.size, c.objsize, c.offset, c.inuse, c.align, c.order, c.objects, c.refcount)
+                if cfg.era == "2.6.32":
+                    assert (m.min.order, m.min.objects, m.min_partial) == (
+                        c.min_order,
+                        c.min_objects,
+                        min_partial(c.size, cfg.era),
+                    )
+        elif r < 0.75 and names:
+            name = rng.choice(names)
+            m, a = run.step(lambda c: k.kmem_cache_alloc(c, GFP_KERNEL), ref.kmem_cache_alloc, k.kmem_cache(name))
+            assert m == a, (i, name)
+            if m is not None:
+                objs.append((name, m))
+        elif r < 0.95 and objs:
+            name, addr = objs.pop(rng.randrange(len(objs)))
+            run.step(k.kmem_cache_free, ref.kmem_cache_free, k.kmem_cache(name), addr)
+        elif hogs:
+            page = hogs.pop()
+            k.free_pages(page)
+        if i % 5 == 0:
+            run.check()
+    run.check()
+    return run
 
 
 @pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: f"{c.era}-{'pae' if c.pae else 'nopae'}")
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_seeded_kmalloc_kfree_sequences_match_the_reference(cfg: Config, seed: int) -> None:
-    k = _compare(cfg, seed, 1500)
+    run = _random_run(cfg, seed, 1500)
+    k, ref = run.k, run.ref
+    assert len(ref.discarded) > 3 and ref.freed_large, "the sequence made and discarded slabs and large blocks"
+    assert run.saw_partial, "some partial list was not empty"
+    assert any(c.refcount > 1 for c in ref.slab_caches), "some cache was merged"
+    assert any(c.name[0] == "c" and c.refcount == 1 for c in ref.slab_caches), "some cache is new"
     check_frames(k)
+
+
+@pytest.mark.parametrize("cfg", [Config(era=c.era, pae=c.pae, ram=32 << 20) for c in CONFIGS],
+                         ids=lambda c: f"{c.era}-{'pae' if c.pae else 'nopae'}")  # fmt: skip
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_seeded_sequences_under_memory_pressure_match_the_reference(cfg: Config, seed: int) -> None:
+    run = _random_run(cfg, seed, 900, hog=True)
+    assert run.refusals, "the page allocator refused some order"
+    if cfg.era == "2.6.32":
+        small = [c for c in run.ref.slab_caches if c.order != c.min_order and c.nr_slabs]
+        assert small, "some slab was cut at s->min's order"
+    check_frames(run.k)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -324,24 +451,39 @@ def test_kmem_cache_init_prints_its_line_after_the_memory_layout(era: str, line:
     assert lines[-1] == line and lines[-2].lstrip().startswith(".text")
 
 
-def test_2_6_32_falls_back_to_s_min_when_the_preferred_order_fails() -> None:
-    k = Kernel(Config(era="2.6.32", ram=64 << 20), record=False)
+@pytest.mark.parametrize("pae", [False, True])
+def test_2_6_32_falls_back_to_s_min_when_the_preferred_order_fails(pae: bool) -> None:
+    run = _Run(Config(era="2.6.32", pae=pae, ram=64 << 20))
+    k, ref = run.k, run.ref
     for order in range(10, 0, -1):  # leave only single free frames in lowmem
         while k.alloc_pages(GFP_KERNEL, order) is not None:
             pass
-    a = k.kmalloc(1000, GFP_KERNEL)  # kmalloc-1024 prefers order 1 (8 objects); s->min is order 0
-    assert a is not None
+    a, ra = run.step(lambda n: k.kmalloc(n, GFP_KERNEL), ref.kmalloc, 1000)
+    assert a is not None and a == ra  # kmalloc-1024 prefers order 1 (8 objects); s->min is order 0
+    assert run.refusals == 1  # the reference asked for order 1, was refused, then asked for order 0
     slab = k.kmem_cache("kmalloc-1024").cpu_slab.page
     assert slab is not None and (slab.order, slab.objects) == (0, 4)
-    assert [k.kmalloc(1000, GFP_KERNEL) - a for _ in range(3)] == [1024, 2048, 3072]
+    assert [run.step(lambda n: k.kmalloc(n, GFP_KERNEL), ref.kmalloc, 1000)[0] - a for _ in range(3)] == [
+        1024,
+        2048,
+        3072,
+    ]
     row = next(x for x in k.slabinfo().splitlines() if x.startswith("kmalloc-1024 ")).split()
     assert row[1:6] == ["4", "4", "1024", "8", "2"]  # total_objects counts page->objects; the row shows oo
+    run.check()  # the whole slabinfo text, partial lists, cpu slabs
 
 
-def test_2_6_24_has_no_fallback() -> None:
-    k = Kernel(Config(era="2.6.24", ram=64 << 20), record=False)
+@pytest.mark.parametrize("pae", [False, True])
+def test_2_6_24_has_no_fallback(pae: bool) -> None:
+    run = _Run(Config(era="2.6.24", pae=pae, ram=64 << 20))
+    k, ref = run.k, run.ref
     for order in range(10, 0, -1):
         while k.alloc_pages(GFP_KERNEL, order) is not None:
             pass
-    assert k.kmalloc(2000, GFP_KERNEL) is None  # kmalloc-2048 needs order 1
-    assert k.kmalloc(1000, GFP_KERNEL) is not None  # kmalloc-1024 is order 0 in 2.6.24
+    kmalloc = lambda n: k.kmalloc(n, GFP_KERNEL)  # noqa: E731
+    assert run.step(kmalloc, ref.kmalloc, 2000) == (None, None)  # kmalloc-2048 needs order 1
+    assert run.step(kmalloc, ref.kmalloc, 5000) == (None, None)  # a large kmalloc of order 1
+    assert run.refusals == 2
+    assert run.step(kmalloc, ref.kmalloc, 3000)[0] is not None  # large from 2049 on: order 0 is there
+    assert run.step(kmalloc, ref.kmalloc, 1000)[0] is not None  # kmalloc-1024 is order 0 in 2.6.24
+    run.check()

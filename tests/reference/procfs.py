@@ -18,6 +18,22 @@
   none in 2.6.24): ``"0x%p-0x%p %7ld"`` (``%p`` is zero-padded to 8 digits on i386), then
   `` caller`` (the symbol), `` pages=%d``, `` phys=%lx``, and the words ioremap, vmalloc,
   vmap, user, vpages in that order; show_numa_info prints nothing without CONFIG_NUMA.
+- What each call puts on vmlist (both eras; 2.6.24 mm/vmalloc.c, 2.6.32 mm/vmalloc.c):
+  __get_vm_area_node rounds the size to pages (24: 189; 32: 1178) and adds one guard page
+  (24: 201; 32: 1189); vmlist stays sorted by address (24: the walk links the area before
+  the first one above it, 220-226; 32: insert_vmalloc_vm 1137-1157).  vmalloc: VM_ALLOC
+  and ``nr_pages`` = size without the guard in pages (24: 432-435; 32: 1415-1418).  vmap:
+  the flags given, ``count`` pages, ``nr_pages`` and ``pages`` left 0 (24: 406-423; 32:
+  1382-1403).  ioremap (24: arch/x86/mm/ioremap_32.c:__ioremap 37-94 with flags 0; 32:
+  arch/x86/mm/ioremap.c:__ioremap_caller 99-218 through ioremap_nocache 241): the ISA range
+  640 kB-1 MB comes back through the direct map with no area (24: 52-53; 32: 127-128);
+  RAM that is not PageReserved is refused (24: only for a range starting in lowmem, every
+  page, 58-68; 32: all RAM, but the loop stops **before** the last page, 140-148); the area
+  has VM_IOREMAP and ``phys_addr`` = the physical address rounded down to a page (24: 78-86;
+  32: 156-200), an ``unsigned long`` (include/linux/vmalloc.h: 32 bits on i386 even with
+  PAE); the returned address keeps the offset in the page (24: 93; 32: 209).  vfree,
+  vunmap and iounmap take the area off vmlist at once (24: __remove_vm_area 284-303; 32:
+  remove_vm_area 1265-1291, even though the vmap_area itself is freed lazily).
 - /proc/buddyinfo: mm/vmstat.c:frag_show_print (433-442 in both eras): ``"Node %d, zone
   %8s "`` then ``"%6lu "`` per order below MAX_ORDER (11), then a newline; walk_zones_in_node
   (416-431) skips zones that are not populated_zone (include/linux/mmzone.h, 24: 600;
@@ -123,3 +139,50 @@ def buddyinfo(zones: Sequence[tuple[str, int, Sequence[int]]]) -> str:
             continue
         out.append(f"Node 0, zone {name:>8s} " + "".join(f"{n:6d} " for n in nr_free) + "\n")
     return "".join(out)
+
+
+PAGE_SIZE = 1 << PAGE_SHIFT
+VM_IOREMAP, VM_ALLOC, VM_MAP = 0x1, 0x2, 0x4
+ISA_START, ISA_END = 0xA0000, 0x100000
+
+
+def _page_align(x: int) -> int:
+    return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+
+
+def vmalloc_area(addr: int, size: int, caller: str | None) -> VmArea:
+    """The vm_struct vmalloc(size) links at ``addr`` (see the module notes)."""
+    pages = _page_align(size) >> PAGE_SHIFT
+    return VmArea(addr, (pages + 1) << PAGE_SHIFT, VM_ALLOC, pages, 0, caller)
+
+
+def vmap_area(addr: int, count: int, flags: int, caller: str | None) -> VmArea:
+    """The vm_struct vmap(pages, count, flags) links at ``addr``."""
+    return VmArea(addr, (count + 1) << PAGE_SHIFT, flags, 0, 0, caller)
+
+
+def ioremap_outcome(
+    phys: int, size: int, era: str, ram_end_pfn: int, holes: Sequence[tuple[int, int]],
+    reserved: Sequence[tuple[int, int]], max_low_pfn: int,
+) -> str:  # fmt: skip
+    """ "isa" (the direct map, no area), "refused" (NULL) or "area" for ioremap(phys, size)."""
+    last = phys + size - 1
+    if phys >= ISA_START and last < ISA_END:
+        return "isa"
+
+    def ram_in_use(pfn: int) -> bool:  # page_is_ram and pfn_valid and !PageReserved
+        in_hole = any(s <= pfn < e for s, e in holes)
+        return pfn < ram_end_pfn and not in_hole and not any(s <= pfn < e for s, e in reserved)
+
+    if era == "2.6.24":
+        pfns = range(phys >> PAGE_SHIFT, (last >> PAGE_SHIFT) + 1) if phys < max_low_pfn << PAGE_SHIFT else range(0)
+    else:
+        pfns = range(phys >> PAGE_SHIFT, (last & ~(PAGE_SIZE - 1)) >> PAGE_SHIFT)
+    return "refused" if any(ram_in_use(p) for p in pfns) else "area"
+
+
+def ioremap_area(returned: int, phys: int, size: int, caller: str | None) -> VmArea:
+    """The vm_struct ioremap(phys, size) links; ``returned`` is what it returned."""
+    base = phys & ~(PAGE_SIZE - 1)
+    mapped = _page_align(phys + size) - base
+    return VmArea(returned & ~(PAGE_SIZE - 1), mapped + PAGE_SIZE, VM_IOREMAP, 0, base & 0xFFFFFFFF, caller)

@@ -483,7 +483,14 @@ class Slub:
         object with ``SLAB_DESTROY_BY_RCU``; ``SLAB_HWCACHE_ALIGN`` aligns to the 64-byte
         line, 2.6.32 to the smallest half-line fraction that fits) and ``calculate_order``.
         Returns the cache, or None (NULL) when no order fits (``SLAB_PANIC`` would panic)
-        or the name is taken (sysfs refuses the duplicate).
+        or the name is taken.  The last is a deliberate simplification: in the kernel sysfs,
+        which the model leaves out, decides a duplicate name, not SLUB.  A mergeable cache's
+        directory has a unique id (create_unique_id, [24] 3973, [32] 4537) and its name is a
+        symlink that sysfs_slab_alias ([24] 4065, [32] 4635) removes and makes again, so such
+        a create succeeds (a second row of that name, or the alias moved); an unmergeable
+        cache's directory makes kobject_add fail ([24] 4031, [32] 4595): NULL, 2.6.24 leaving
+        the new cache on slab_caches.  The model keeps every name unique so
+        :meth:`kmem_cache` finds one cache.
 
         Refused: a name that is no printable text, a size of 0 (SLUB would divide by zero),
         an align that is not 0 or a power of two up to 4096, flags outside

@@ -16,10 +16,17 @@ vmap_area rb-tree (see vmap_area.py), vmlist is still kept sorted for /proc/vmal
 and the vm_struct is linked before the frames are allocated (2.6.32.y stable kernels
 link it after, with VM_UNLIST).  A vfree'd area is freed lazily there: its PTEs stay
 until a purge, and a second vfree of it gets the "nonexistent vm area" warning (the
-real 2.6.32 would still find the stale area and crash walking vmlist).  The vm_struct
-and a pages[] array of up to a page cost no frames: the kernel kmallocs them, but the
-model's kmalloc caches start empty after boot (slub.py), so kmallocing them would add
-slab pages that a real vmalloc, whose caches hold slabs since boot, would usually not take.
+real 2.6.32 would still find the stale area and crash walking vmlist).
+
+The bookkeeping vmalloc.c kmallocs is not taken from SLUB: the ``struct vm_struct``
+(__get_vm_area_node: 28 bytes in 2.6.24, 32 in 2.6.32, kmalloc-32; [24] mm/vmalloc.c:193,
+[32] 1182), the ``pages`` array of a vmalloc (kmalloc up to a page, a nested vmalloc above;
+[24] 437-443, [32] 1420-1426) and 2.6.32's ``struct vmap_area`` (52 bytes, kmalloc-64;
+[32] 339).  With them every vmalloc would also show in /proc/slabinfo and take slab frames,
+so a lesson counting an area's frames or reading slabinfo would see both subsystems at
+once; and the model's caches start empty after boot (slub.py), so the first of them would
+add slab pages that a real kernel, whose caches hold slabs since boot, would usually not
+take.  The model keeps vmalloc's frames to the area's own pages and its page tables.
 """
 
 from __future__ import annotations
@@ -362,8 +369,10 @@ class Vmalloc:
     def ioremap(self, phys_addr: int, size: int, caller: str | None = DEFAULT_CALLER) -> int | None:
         """``void __iomem *ioremap(resource_size_t phys_addr, unsigned long size)``: map device memory.
 
-        ``unsigned long offset`` in 2.6.24 (asm-x86/io_32.h); ``resource_size_t`` (64-bit
-        under PAE) in 2.6.28+.  Returns the mapped address or None (NULL).
+        ``unsigned long offset`` in 2.6.24 (asm-x86/io_32.h), so at most 0xffffffff even with
+        PAE; ``resource_size_t`` (64-bit under PAE) in 2.6.28+, though the area's
+        ``phys_addr`` (an ``unsigned long``) keeps only its low 32 bits.  Returns the mapped
+        address or None (NULL).
         Follows arch/x86/mm/ioremap_32.c:__ioremap (2.6.24) and arch/x86/mm/ioremap.c:
         __ioremap_caller (2.6.32): the ISA range 640 kB–1 MB is already mapped and comes
         back through the direct map; RAM in use may not be remapped (NULL); otherwise an
@@ -379,7 +388,8 @@ class Vmalloc:
         >>> print(k.vmallocinfo(), end="")
         0xf8800000-0xf8802000    8192 my_module_init phys=fec00000 ioremap
         """
-        top = (1 << 36) - 1 if self.config.pae else 0xFFFFFFFF
+        # 2.6.24's offset is an unsigned long (include/asm-x86/io_32.h:120): 32 bits even with PAE
+        top = (1 << 36) - 1 if self.config.pae and self.config.era_minor >= 28 else 0xFFFFFFFF
         check_int("phys_addr", phys_addr, 0, top, f"a physical address from 0 to {top:#x}")
         check_int("size", size, 1, 0xFFFFFFFF, "a size in bytes from 1 to 0xffffffff")
         if phys_addr + size - 1 > top:
@@ -754,7 +764,10 @@ class Vmalloc:
         area = self._get_vm_area(size, VM_IOREMAP, caller)
         if area is None:
             return None
-        self._set_field(area, "phys_addr", base)
+        # vm_struct.phys_addr is an unsigned long (include/linux/vmalloc.h:33 in both eras): with
+        # PAE, 2.6.32 keeps only the low 32 bits of a device address above 4 GB (arch/x86/mm/
+        # ioremap.c:200), and /proc/vmallocinfo prints those (or no phys= at all for 4 GB itself)
+        self._set_field(area, "phys_addr", base & 0xFFFFFFFF)
         prot = (self._pgtable.page_kernel | _PAGE_PCD) if new else _KERNPG_TABLE
         frames = list(range(base >> PAGE_SHIFT, (base + size) >> PAGE_SHIFT))
         if not self._map_vm_area(area, frames, prot, _IOREMAP_PTE):
