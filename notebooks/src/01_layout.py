@@ -389,7 +389,18 @@ CELLS = [
       eras. The kernel's value depends on its build options (`enum fixed_addresses` in
       `include/asm-x86/fixmap_32.h`, 2.6.24, and `arch/x86/include/asm/fixmap.h`, 2.6.32); the
       model has no build options, so it takes one common set, as it takes the fixmap size as an
-      input (above).
+      input (above). Without the F00F workaround it would be 69. The default PAE fixmap sizes
+      come from boot logs of slightly later kernels and match no 2.6.24 or 2.6.32 option set,
+      so the slots above the named entries are left unnamed; 2.6.32's optional boot slots
+      (`FIX_OHCI1394_BASE`, `FIX_TBOOT_BASE`) are left out, which moves only the boot-time
+      part of the fixmap, never `PKMAP_BASE`.
+    - The kernel finds a highmem page's pkmap address in a hash table (`page_address_htable`);
+      the model looks it up by frame number. The answers are the same.
+    - Mistakes the kernel would not catch are refused before anything changes, so that a
+      lesson can show them: `kunmap` of a page nobody kmapped (the kernel's `BUG()`), and
+      `kunmap_atomic` with no `kmap_atomic` to undo or of an empty slot (the kernel lets both
+      pass, and the second silently undoes another mapping). The checks `CONFIG_DEBUG_HIGHMEM`
+      adds are always on.
 
     ## 7. Exercises
 

@@ -444,6 +444,16 @@ CELLS = [
       DMA caches (`__GFP_DMA` is refused), the RCU grace period of `SLAB_DESTROY_BY_RCU` (an
       empty slab is freed at once), `kmem_cache_destroy` and `kmem_cache_shrink`. Its caches
       start empty after boot (the kernel's own boot-time `kmalloc` calls are not replayed).
+      Objects have no contents (`__GFP_ZERO` changes nothing you can see), the `struct
+      kmem_cache` of a new cache is not itself `kmalloc`'ed, and 2.6.28–2.6.31 follow the
+      2.6.32 rules.
+    - The kernel trusts the pointer given to `kfree`: freeing twice, or freeing an address
+      `kmalloc` did not return, corrupts a free list or crashes later. The model refuses both
+      (`NotASlabObject`) before anything changes, so you can see the mistake.
+    - `kmem_cache_create` with a name already taken returns NULL (None). In the kernel sysfs
+      decides: a duplicate that merges into an existing cache succeeds; only one that needs a
+      cache of its own fails. The model refuses every duplicate so that `k.kmem_cache(name)`
+      finds one cache.
 
     ## Exercises
 

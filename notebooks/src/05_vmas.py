@@ -477,6 +477,18 @@ CELLS = [
       2.6.24, 65,530 in 2.6.32); these processes have about ten. There is no `mremap` either:
       this lesson needs only `mmap`,
       `munmap`, `mprotect` and `brk`.
+    - Other refusals the model never makes, because its processes have no limits set, no
+      mounts and no locks: `MAP_LOCKED` over `RLIMIT_MEMLOCK`, `RLIMIT_AS`, `RLIMIT_DATA` for
+      `brk`, overcommit, append-only or locked files and `noexec` mounts. `MAP_LOCKED`,
+      `MAP_POPULATE` and an anonymous `MAP_HUGETLB` are ignored. `task.mmap` is `mmap2`: its
+      offset is in pages, so `old_mmap`'s unaligned byte offset cannot occur.
+    - A call the kernel refuses *after* its hole search (a read-only file mapped shared and
+      writable, say) returns the kernel's errno, but the model leaves `free_area_cache` and
+      `cached_hole_size` as they were, where the kernel's search has already moved them: in
+      the model a refused call changes nothing.
+    - `VM_ACCOUNT` is set as in the kernel, but no committed memory is counted, so `mmap`,
+      `brk` and `mprotect` never fail for it. There are no memory policies (`vma_merge`'s
+      `mempolicy` argument).
     - 2.6.32 refuses a `MAP_FIXED` mapping below `mmap_min_addr` (4096) with `-EPERM` unless
       the program has `CAP_SYS_RAWIO` (`security/commoncap.c:cap_file_mmap`). The model has no
       capabilities, so it maps it (2.6.24's `mmap_min_addr` is 0).

@@ -202,7 +202,10 @@ CELLS = [
 
     *Where the model simplifies:* it has no registers, so it takes the stack pointer to sit
     at the start of the stack VMA. A real process's `%esp` is usually higher, so real
-    programs cannot reach as far down as here.
+    programs cannot reach as far down as here. `expand_stack` checks only `RLIMIT_STACK`
+    (not `RLIMIT_AS`, locked memory or overcommit, and not 2.6.32's `mmap_min_addr`), and,
+    as in both eras, the stack may grow right up to the VMA below: the guard gap came in
+    2.6.36.
     """),
     md("""
     ## 3. File pages and the page cache
