@@ -130,11 +130,33 @@ def pmd_size(pae: bool) -> int:
 class KConfig:
     """The Kconfig options ``enum fixed_addresses`` depends on, and NR_CPUS.
 
-    The defaults are a typical distro i386 kernel (the inference of
-    shared/kernel-notes-highmem-slab.md A7, matching the 720 kB / 904 kB fixmaps of the
-    2.6.24-19 and 2.6.3x boot logs): X86_LOCAL_APIC, X86_IO_APIC, X86_F00F_BUG (a kernel
-    built for M586 or lower), no VISWS, no CYCLONE_TIMER, HIGHMEM, ACPI, PCI_MMCONFIG,
-    PARAVIRT, NR_CPUS 8, no PROVIDE_OHCI1394_DMA_INIT, no INTEL_TXT, no DEBUG_HIGHMEM."""
+    The defaults are an assumption: a typical distribution i386 kernel, SMP, built for a
+    CPU no newer than M586 (X86_F00F_BUG), with X86_LOCAL_APIC, X86_IO_APIC, HIGHMEM, ACPI,
+    PCI_MMCONFIG and PARAVIRT, NR_CPUS 8, and no VISWS, CYCLONE_TIMER,
+    PROVIDE_OHCI1394_DMA_INIT, INTEL_TXT or DEBUG_HIGHMEM.  No file in the trees is this
+    configuration: arch/x86/configs/i386_defconfig is another (2.6.24's: MPENTIUMIII,
+    NR_CPUS 32, X86_CYCLONE_TIMER through X86_GENERICARCH, no PARAVIRT; 2.6.32's: M686,
+    NR_CPUS 64, PROVIDE_OHCI1394_DMA_INIT).  What the trees do support is each default
+    given its premises, from arch/x86/Kconfig and Kconfig.cpu:
+
+    - X86_LOCAL_APIC and X86_IO_APIC: ``default y`` for an SMP kernel ([24] Kconfig:524-532;
+      [32] Kconfig:778-784, ``def_bool y``).
+    - X86_F00F_BUG: ``default y`` for M586MMX, M586TSC, M586, M486 or M386 ([24]
+      Kconfig.cpu:329-332; [32] Kconfig.cpu:341-343).
+    - NR_CPUS: ``default "8"`` for SMP without NUMAQ, SUMMIT, BIGSMP or ES7000 ([24]
+      Kconfig:465-470; [32] Kconfig:717-724).
+    - PCI_MMCONFIG: ``default y`` with PCI, ACPI and the "PCI access mode" default
+      PCI_GOANY ([24] Kconfig:1431-1434 and 1388-1390; [32] Kconfig:1876-1878 and
+      1831-1833).
+    - X86_VISWS_APIC and X86_CYCLONE_TIMER only on VISWS, Summit or X86_GENERICARCH ([24]
+      Kconfig:534-537, 369-372) / X86_32_NON_STANDARD ([32] Kconfig:786-788, 581-583).
+    - PARAVIRT has no default ([24] Kconfig:317-319, selected by VMI at 341; [32]
+      Kconfig:532-533): distributions turn it on, which is the assumption here.
+
+    The fixmap sizes this gives without PAE match the boot logs in the repository:
+    720 kB for Ubuntu's 2.6.24-19 and 2.6.24-24 (vmwidgets/data/bootlogs/00g-ubuntu-2.6.24-19-1GB.txt:8,
+    17-2.6.24-24-generic-384MB-nonpae-highmem0.txt:13), 904 kB for 2.6.31
+    (16-2.6.31-20-generic-3GB-nonpae-highmem.txt:15), the closest logged release to 2.6.32."""
 
     pae: bool = False
     nr_cpus: int = 8

@@ -63,8 +63,17 @@ def protnone(era: str) -> int:
 
 
 def pfn_mask(pae: bool) -> int:
-    """PTE_MASK / PTE_PFN_MASK: the frame address bits of a PTE (36-bit physical under PAE)."""
-    return 0x000FFFFFFFFFF000 if pae else 0xFFFFF000
+    """The frame address bits of a PTE: bits 12-31, or 12-43 under PAE (both eras).
+
+    2.6.32: ``PTE_PFN_MASK`` = ``PHYSICAL_PAGE_MASK`` (arch/x86/include/asm/pgtable_types.h:182,
+    page_types.h:17) = PAGE_MASK sign-extended and cut to ``__PHYSICAL_MASK`` (page_types.h:11),
+    whose ``__PHYSICAL_MASK_SHIFT`` is 44 under PAE and 32 without (page_32_types.h:34, 38);
+    pte_pfn masks with it (pgtable.h:123-126).  2.6.24: ``PTE_MASK`` is ``PAGE_MASK``
+    (include/asm-x86/page_32.h:119, 7), an ``unsigned long``: the low word only.  Under PAE
+    pte_pfn is ``pte_val >> PAGE_SHIFT`` cut to an ``unsigned long`` pfn
+    (include/asm-x86/pgtable-3level.h:156-159), so bits 12-43 again; pte_modify keeps the
+    whole high word but NX (:func:`pte_modify`)."""
+    return 0x00000FFFFFFFF000 if pae else 0xFFFFF000
 
 
 def chg_mask(era: str, pae: bool) -> int:
@@ -175,13 +184,27 @@ def copy_one_pte(pte: int, vm_flags: int) -> tuple[int, int]:
 
 
 def mmu_touch(pte: int, write: bool) -> int:
-    """What the MMU sets in the PTE of an access it completes (ACCESSED, DIRTY on a write)."""
+    """What the MMU sets in the PTE of an access it completes: the accessed flag (bit 5) on
+    every access, the dirty flag (bit 6) on a write (Intel SDM Vol. 3A, chapter "Paging",
+    section "Accessed and Dirty Flags", 4.8 in the editions since 2009).  The kernel reads
+    them back as pte_young and pte_dirty (24: include/asm-x86/pgtable_32.h:218-219; 32:
+    arch/x86/include/asm/pgtable.h:83-91), e.g. zap_pte_range's set_page_dirty and
+    SetPageReferenced (mm/memory.c 24:675-678) or mark_page_accessed (32:855-859), and defines the bits as
+    ``_PAGE_BIT_ACCESSED`` 5, ``_PAGE_BIT_DIRTY`` 6 (24: pgtable_32.h:97-98; 32:
+    pgtable_types.h:14-15, "raised by CPU")."""
     return pte | ACCESSED | (DIRTY if write else 0)
 
 
 def mmu_allows(pte: int, write: bool, exec_: bool = False) -> bool:
-    """A user-mode access the hardware completes without a fault (an instruction fetch from
-    a page with NX set faults)."""
+    """A user-mode access the hardware completes without a fault (Intel SDM Vol. 3A, chapter
+    "Paging", section "Access Rights", 4.6 in the editions since 2009): the PTE must be
+    present (P, bit 0), user (U/S, bit 2), writable (R/W, bit 1) for a write (user mode
+    ignores CR0.WP: a user write to a read-only page always faults), and, under PAE with
+    IA32_EFER.NXE, an instruction fetch needs XD (bit 63) clear.  Only the PTE is looked at:
+    the kernel's upper-level user entries are ``_PAGE_TABLE``, present | RW | USER (24:
+    include/asm-x86/pgtable_32.h:129; 32: arch/x86/include/asm/pgtable_types.h:65), and
+    access rights combine the levels.  The kernel's own tests of these bits are pte_present,
+    pte_write and pte_exec (32: arch/x86/include/asm/pgtable.h:318, 93-96, 113-116)."""
     if not pte & PRESENT or not pte & USER:
         return False
     if exec_ and pte & NX_BIT:

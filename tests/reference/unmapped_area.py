@@ -96,11 +96,14 @@ class RefMm:
 
     # -- lookups ---------------------------------------------------------------------------------
     def find_vma(self, addr: int) -> Vma | None:
-        """mm/mmap.c:find_vma: the first VMA with addr < vm_end."""
+        """mm/mmap.c:find_vma (2.6.24:1432-1465, 2.6.32:1480-1513): the first VMA with
+        addr < vm_end (mmap_cache and the rbtree only make it faster)."""
         i = bisect.bisect_right([v.end for v in self.vmas], addr)
         return self.vmas[i] if i < len(self.vmas) else None
 
     def vma_next(self, vma: Vma) -> Vma | None:
+        """``vma->vm_next``: the next VMA up, the list being sorted by address
+        (include/linux/mm_types.h:106/141)."""
         i = self.vmas.index(vma)
         return self.vmas[i + 1] if i + 1 < len(self.vmas) else None
 

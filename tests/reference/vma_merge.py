@@ -22,8 +22,9 @@ Rules, each with where it is in the source:
   anon_vmas to be compatible (24:775, 32:793).
 - mm/mmap.c:vma_adjust (24:487, 32:503): the VMA that grows over (part of) another is the
   "importer" (24:509/517/526, 32:525/533/542) and takes the anon_vma if it has none
-  (24:559-570, 32:575-586); removing next requires equal anon_vmas (__anon_vma_merge's
-  BUG_ON, mm/rmap.c); removing two nexts loops (``goto again``, 24:633, 32:652).
+  (24:559-570, 32:575-586); removing next requires equal anon_vmas (vma_adjust calls
+  __anon_vma_merge at 24:605, 32:621, whose BUG_ON is mm/rmap.c 24:99, 32:139); removing
+  two nexts loops (``goto again``, 24:633, 32:652).
 - mm/mmap.c:split_vma (24:1785, 32:1835): the new VMA is a copy (same anon_vma, file).
 - mm/mmap.c:find_mergeable_anon_vma (24:813, 32:831) from mm/rmap.c:anon_vma_prepare
   (24:58-67, 32:102-111): reuse next's, else prev's, anon_vma when it touches and could be
@@ -46,7 +47,19 @@ Rules, each with where it is in the source:
   accountable_mapping (32:1108) charges only private writable mappings without
   VM_NORESERVE (32:1163); vma_merge is tried once, for every mapping, before f_op->mmap
   (32:1173); generic_file_mmap (mm/filemap.c 32:1628) then sets VM_CAN_NONLINEAR.
-- mm/mprotect.c:mprotect_fixup (24:131, 32:136): making a mapping writable charges it
+- mm/mmap.c:do_munmap (24:1838-1893, 32:1892-1961): a start that is not page aligned, or a
+  range past TASK_SIZE, or a length that aligns to 0 is -EINVAL (24:1843-1847,
+  32:1897-1901; not followed: the callers here pass valid ranges); the length is
+  page-aligned; nothing overlaps: 0 (24:1850-1858, 32:1904-1912); split_vma at ``start``
+  when it is inside the first VMA (24:1867-1872, 32:1921-1926) and at ``end`` when it is
+  inside the last (find_vma(end), 24:1875-1880, 32:1929-1934); the VMAs between are
+  detached and removed (24:1886-1890, 32:1954-1958; no munlock here, 32:1940-1949).
+- mm/mprotect.c:sys_mprotect: ``vm_flags = calc_vm_prot_bits(prot)`` (24:243, 32:251) and,
+  per VMA, ``newflags = vm_flags | (vma->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC))``
+  (24:277, 32:285): :func:`mprotect_newflags`.
+- mm/mprotect.c:mprotect_fixup (24:131, 32:136) returns at once, the VMA and its PTEs
+  untouched, when ``newflags == oldflags`` (24:142-145, 32:147-150;
+  :func:`mprotect_fixup_changes`).  Otherwise, making a mapping writable charges it
   (VM_ACCOUNT) unless it is accounted, writable or shared already (24:156), or (2.6.32)
   VM_NORESERVE (32:160); then vma_merge with the VMA's own anon_vma and file, else
   split_vma at both edges.
@@ -345,7 +358,7 @@ class Mm:
         return vma
 
     def mprotect_fixup(self, vma: Vma, prev: Vma | None, start: int, end: int, newflags: int) -> Vma:
-        if newflags == vma.flags:
+        if not mprotect_fixup_changes(vma.flags, newflags):
             return vma
         if newflags & VM_WRITE:
             refuse = VM_ACCOUNT | VM_WRITE | VM_SHARED | (VM_NORESERVE if self.new else 0)
@@ -373,7 +386,7 @@ class Mm:
             prev = vma
         nstart = start
         while True:
-            newflags = vm_flags | (vma.flags & ~RWX)
+            newflags = mprotect_newflags(vm_flags, vma.flags)
             if (newflags & ~(newflags >> 4)) & RWX:
                 return -EACCES
             tmp = min(vma.end, end)
@@ -411,8 +424,22 @@ class Mm:
         return child
 
 
+def mprotect_newflags(vm_flags: int, oldflags: int) -> int:
+    """sys_mprotect's ``newflags`` for one VMA: the new rwx (``vm_flags``, from
+    :func:`_prot_bits`) and all the VMA's other flags (mm/mprotect.c 24:277, 32:285)."""
+    return vm_flags | (oldflags & ~RWX)
+
+
+def mprotect_fixup_changes(oldflags: int, newflags: int) -> bool:
+    """False when mprotect_fixup returns at once: the same flags, so neither the VMA nor
+    its PTEs change (change_protection is not called; mm/mprotect.c 24:142-145,
+    32:147-150)."""
+    return newflags != oldflags
+
+
 def _prot_bits(prot: int) -> int:
-    """include/linux/mman.h:calc_vm_prot_bits."""
+    """include/linux/mman.h:calc_vm_prot_bits (24:49-55, 32:72-79; 2.6.32's
+    arch_calc_vm_prot_bits adds nothing on x86, 32:37-38)."""
     return (
         (VM_READ if prot & PROT_READ else 0)
         | (VM_WRITE if prot & PROT_WRITE else 0)
