@@ -1,5 +1,7 @@
 """The model's user PTEs, vm_page_prot and /proc texts against references written from the
-kernel sources (``tests/reference/pte_bits.py`` and ``procfs.py``, which cite file:function:line).
+kernel sources (``tests/reference/pte_bits.py``, ``fault.py`` (the MMU, do_page_fault,
+handle_pte_fault, fork's dup_mmap and copy_page_range, exit_mmap), ``vma_merge.py``
+(mprotect's flags) and ``procfs.py``, which cite file:function:line).
 
 Seeded random runs of mmap (anonymous or file, private or shared, any protection), reads and
 writes, mprotect, munmap, fork and exit, in both eras with and without PAE.  After every step
@@ -15,8 +17,10 @@ import random
 from dataclasses import dataclass, field
 
 import pytest
+from reference import fault as reffault
 from reference import procfs as refproc
 from reference import pte_bits as ref
+from reference import vma_merge as refvma
 from reference.buddy import RefBuddy
 
 from vmwidgets import Config, Kernel, from_proc_maps
@@ -171,59 +175,58 @@ def vma_of(mm: MmStruct, addr: int) -> VmAreaStruct:
 
 
 def _access(k: Kernel, sh: Shadow, task: Task, addr: int, write: bool, exec_: bool = False) -> bool:
-    """The reference's do_page_fault + handle_mm_fault + the MMU's retry; True if it completes.
-
-    do_page_fault's checks (2.6.24 arch/x86/mm/fault_32.c:do_page_fault's switch on the error
-    code; 2.6.32 arch/x86/mm/fault.c:access_error): a write needs VM_WRITE; a read or fetch
-    of a present page (PF_PROT) is refused; a read or fetch of a missing page needs one of
-    VM_READ, VM_WRITE, VM_EXEC and is handled as a read."""
+    """A user-mode access by the references: the MMU (pte_bits.mmu_allows / mmu_touch, the
+    error code fault.error_code), do_page_fault's check (fault.access_error), handle_pte_fault's
+    choice of handler and the PTE it writes (pte_bits), and the CPU's restart of the
+    instruction.  True if it completes, False for a SIGSEGV."""
     mm, page = task.mm, addr & ~(PAGE_SIZE - 1)
     vma = vma_of(mm, addr)
-    ptes = sh.ptes[task.pid]
-    cur = ptes.get(page)
-    if cur is not None and ref.mmu_allows(cur[1], write, exec_):
-        sh.ptes[task.pid][page] = (cur[0], ref.mmu_touch(cur[1], write))
-        return True
     f = vma.vm_flags
-    if write and not f & ref.VM_WRITE:
-        return False
-    if not write and cur is not None and cur[1] & ref.PRESENT:
-        return False
-    if not write and not f & (ref.VM_READ | ref.VM_WRITE | ref.VM_EXEC):
-        return False
-    prot = ref.vma_page_prot(f, sh.era, sh.pae, _accounts_dirty(vma))
-    if cur is None:
-        if vma.vm_file is None:  # do_anonymous_page
-            if sh.era == "2.6.32" and not write:
+    for attempt in range(2):  # the instruction runs again after the fault is handled
+        cur = sh.ptes[task.pid].get(page)
+        pte = cur[1] if cur is not None else 0
+        code = reffault.error_code(pte, write, exec_, sh.pae)
+        if code is None:
+            assert cur is not None
+            sh.ptes[task.pid][page] = (cur[0], ref.mmu_touch(pte, write))
+            return True
+        if reffault.access_error(code, f):
+            return False
+        assert attempt == 0, "a fault the kernel handled came back"
+        wr = reffault.fault_write(code)
+        prot = ref.vma_page_prot(f, sh.era, sh.pae, _accounts_dirty(vma))
+        how = reffault.handle_pte_fault(pte, vma.vm_file is not None, wr, sh.era)
+        if how == "anonymous":
+            if sh.era == "2.6.32" and not wr:
                 frame, flags = sh.zero, ref.anonymous_pte(0, prot, f, False, sh.era)
             else:
-                frame, flags = Frame("anon"), ref.anonymous_pte(0, prot, f, write, sh.era)
-        else:  # __do_fault
+                frame, flags = Frame("anon"), ref.anonymous_pte(0, prot, f, wr, sh.era)
+            sh.set(task.pid, page, frame, flags)
+        elif how == "linear":  # __do_fault
             key = (vma.vm_file.ino, vma.vm_pgoff + ((page - vma.vm_start) >> PAGE_SHIFT))
             cached = sh.cache.setdefault(key, Frame("file", key))
-            private_write = write and not f & ref.VM_SHARED
-            frame = Frame("anon") if private_write else cached
-            flags = ref.file_fault_pte(0, prot, f, write)
-        sh.set(task.pid, page, frame, flags)
-    else:
-        frame, flags = cur
-        assert write and flags & ref.PRESENT and not flags & ref.RW  # only a write can fault on a present page
-        if ref.wp_reuse(frame.kind == "anon", frame.mapcount, f, sh.era):
-            sh.ptes[task.pid][page] = (frame, ref.wp_reuse_pte(flags, f))
+            frame = Frame("anon") if wr and not f & ref.VM_SHARED else cached
+            sh.set(task.pid, page, frame, ref.file_fault_pte(0, prot, f, wr))
         else:
-            sh.set(task.pid, page, Frame("anon"), ref.wp_copy_pte(0, prot, f))
-    frame, flags = sh.ptes[task.pid][page]
-    if not ref.mmu_allows(flags, write, exec_):  # a fetch from an NX page: the retry faults on PF_PROT
-        assert exec_
-        return False
-    sh.ptes[task.pid][page] = (frame, ref.mmu_touch(flags, write))
-    return True
+            assert how == "wp" and cur is not None, how  # only a write faults on a present page
+            frame, flags = cur
+            if ref.wp_reuse(frame.kind == "anon", frame.mapcount, f, sh.era):
+                sh.ptes[task.pid][page] = (frame, ref.wp_reuse_pte(flags, f))
+            else:
+                sh.set(task.pid, page, Frame("anon"), ref.wp_copy_pte(0, prot, f))
+    raise AssertionError("unreachable")
 
 
-def _fork(sh: Shadow, parent: Task, child: Task) -> None:
+def _fork(k: Kernel, sh: Shadow, parent: Task, child: Task, where: str) -> None:
+    """dup_mmap: the child's VMAs are the parent's that fault.dup_mmap_copies; the PTEs of
+    those fault.copy_page_range_copies go through pte_bits.copy_one_pte."""
+    copied = [(v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff) for v in parent.mm if reffault.dup_mmap_copies(v.vm_flags)]
+    assert [(v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff) for v in child.mm] == copied, where
     sh.ptes[child.pid] = {}
     for vma in parent.mm:
-        if vma.anon_vma is None:  # copy_page_range: faults can refill everything else
+        if not reffault.dup_mmap_copies(vma.vm_flags):
+            continue
+        if not reffault.copy_page_range_copies(vma.vm_flags, vma.anon_vma is not None):
             continue
         for vaddr in range(vma.vm_start, vma.vm_end, PAGE_SIZE):
             cur = sh.ptes[parent.pid].get(vaddr)
@@ -234,17 +237,56 @@ def _fork(sh: Shadow, parent: Task, child: Task) -> None:
             sh.set(child.pid, vaddr, cur[0], theirs)
 
 
-def _mprotect(sh: Shadow, task: Task, start: int, end: int, before: dict[int, int]) -> None:
-    """change_pte_range over the pages whose vm_flags changed (mprotect_fixup returns early
-    when they did not: mm/mprotect.c 24: 142-145; 32: 147-150)."""
+def _mprotect(sh: Shadow, task: Task, start: int, end: int, prot: int, before: dict[int, int]) -> None:
+    """change_pte_range over the pages whose VMA mprotect_fixup changes (vma_merge's
+    mprotect_newflags and mprotect_fixup_changes: no change, no PTE touched)."""
     for vaddr in range(start, end, PAGE_SIZE):
         cur = sh.ptes[task.pid].get(vaddr)
-        vma = vma_of(task.mm, vaddr)
-        if cur is None or vma.vm_flags == before[vaddr]:
+        newflags = refvma.mprotect_newflags(refvma._prot_bits(prot), before[vaddr])
+        if cur is None or not refvma.mprotect_fixup_changes(before[vaddr], newflags):
             continue
-        wants = ref.vma_wants_writenotify(vma.vm_flags, _accounts_dirty(vma))
-        prot = ref.vma_page_prot(vma.vm_flags, sh.era, sh.pae, _accounts_dirty(vma))
-        sh.ptes[task.pid][vaddr] = (cur[0], ref.change_pte(cur[1], prot, sh.era, sh.pae, wants))
+        vma = vma_of(task.mm, vaddr)
+        wants = ref.vma_wants_writenotify(newflags, _accounts_dirty(vma))
+        newprot = ref.vma_page_prot(newflags, sh.era, sh.pae, _accounts_dirty(vma))
+        sh.ptes[task.pid][vaddr] = (cur[0], ref.change_pte(cur[1], newprot, sh.era, sh.pae, wants))
+
+
+def _exit(k: Kernel, sh: Shadow, task: Task, tasks: list[Task], where: str) -> None:
+    """exit_mmap (fault.exit_mmap_zaps): every PTE of the task goes, and with it the
+    mapping of its pages; an anonymous page no other task maps is freed, as are the page
+    tables and the pgd."""
+    tables = _table_pfns(k, task.mm)
+    anon = dict(sh.pfn_of)
+    k.exit(task)
+    tasks.remove(task)
+    for vaddr in reffault.exit_mmap_zaps(list(sh.ptes[task.pid])):
+        sh.drop(task.pid, vaddr)
+    del sh.ptes[task.pid]
+    count = k.page_alloc.mem_map.count
+    for fid, pfn in anon.items():
+        if fid not in sh.pfn_of:  # its last mapping went
+            assert count[pfn] == 0, f"{where}: anonymous page {pfn:#x} not freed"
+    for pfn in tables:
+        assert pfn not in k.page_tables and count[pfn] == 0, f"{where}: page table {pfn:#x} not freed"
+
+
+def _table_pfns(k: Kernel, mm: MmStruct) -> list[int]:
+    """The pgd and every user page table under it (PAE: the PMDs and their PTE tables)."""
+    tables, pt = k.page_tables, k.pgtable
+    pgd = mm.pgd_pfn()
+    out, todo = [pgd], [(pgd, 2 if k.config.pae else 1)]
+    user = k.pgd_index(mm.task_size)
+    while todo:
+        table, depth = todo.pop()
+        for i, e in tables[table].items():
+            if table == pgd and i >= user:
+                continue
+            if e & ref.PRESENT:
+                child = (e & pt.addr_mask) >> PAGE_SHIFT
+                out.append(child)
+                if depth > 1:
+                    todo.append((child, depth - 1))
+    return out
 
 
 def _run(era: str, pae: bool, seed: int, steps: int) -> None:
@@ -291,11 +333,11 @@ def _run(era: str, pae: bool, seed: int, steps: int) -> None:
             lo = rng.randrange(n)
             hi = rng.randint(lo + 1, n)
             start, end = vma.vm_start + lo * PAGE_SIZE, vma.vm_start + hi * PAGE_SIZE
-            prot = rng.choice(prots)
+            prot = rng.choice([*prots, vma.vm_flags & 7])  # its own: mprotect_fixup changes nothing
             where += f" [{start:#x}, {end:#x}) prot={prot}"
             before = {a: vma.vm_flags for a in range(start, end, PAGE_SIZE)}
             if task.mprotect(start, end - start, prot) == 0:
-                _mprotect(sh, task, start, end, before)
+                _mprotect(sh, task, start, end, prot, before)
         elif op == "munmap":
             vma = rng.choice(vmas)
             start = vma.vm_start + PAGE_SIZE * rng.randrange((vma.vm_end - vma.vm_start) >> PAGE_SHIFT)
@@ -305,13 +347,9 @@ def _run(era: str, pae: bool, seed: int, steps: int) -> None:
             child = k.fork(task)
             assert child is not None, where
             tasks.append(child)
-            _fork(sh, task, child)
+            _fork(k, sh, task, child, where)
         elif op == "exit" and len(tasks) > 1:
-            k.exit(task)
-            tasks.remove(task)
-            for vaddr in list(sh.ptes[task.pid]):
-                sh.drop(task.pid, vaddr)
-            del sh.ptes[task.pid]
+            _exit(k, sh, task, tasks, where)
         _check(k, sh, tasks, where)
 
 
@@ -319,6 +357,39 @@ def _run(era: str, pae: bool, seed: int, steps: int) -> None:
 @pytest.mark.parametrize("seed", range(6))
 def test_random_runs_match_the_reference(era: str, pae: bool, seed: int) -> None:
     _run(era, pae, seed, 80)
+
+
+@pytest.mark.parametrize(("era", "pae"), ERAS)
+def test_fetches_and_prot_none_match_the_reference(era: str, pae: bool) -> None:
+    """Every protection, anonymous or file, private or shared, and a fetch, read, write, fetch
+    in turn: the outcome and the PTEs are the references' (tests/reference/fault.py).  Neither
+    era's do_page_fault looks at PF_INSTR, so a fetch from a VMA without VM_EXEC but with
+    VM_READ or VM_WRITE maps the page as a read does; under PAE the restarted fetch then
+    faults on the NX page with PF_PROT (read, present): SIGSEGV, the PTE stays.  Without PAE
+    there is no NX and it runs.  Nothing reaches a PROT_NONE VMA: its PTEs are not present
+    and it has none of VM_READ/VM_EXEC/VM_WRITE."""
+    k = Kernel(Config(era=era, pae=pae), record=False)
+    task = k.spawn("t")
+    assert task is not None
+    sh = Shadow(era, pae)
+    sh.ptes[task.pid] = {}
+    kinds = [(MAP_PRIVATE | MAP_ANONYMOUS, None), (MAP_SHARED | MAP_ANONYMOUS, None), (MAP_PRIVATE, "/data/a")]
+    for prot in range(8):
+        for flags, path in kinds:
+            addr = task.mmap(0, PAGE_SIZE, prot, flags, path)
+            outcomes = []
+            for write, fetch in ((False, True), (False, True), (False, False), (True, False), (False, True)):
+                where = f"prot={prot} flags={flags:#x} write={write} fetch={fetch}"
+                expected = _access(k, sh, task, addr, write, fetch)
+                assert task.access(addr, write, exec=fetch).ok == expected, where
+                _check(k, sh, [task], where)
+                outcomes.append(expected)
+            if prot == PROT_NONE:
+                assert outcomes == [False] * 5 and addr not in sh.ptes[task.pid]
+            if prot == PROT_READ and flags & MAP_PRIVATE:  # a fetch maps the page, then faults under PAE
+                assert outcomes[:3] == [not pae, not pae, True] and addr in sh.ptes[task.pid]
+            if prot & PROT_EXEC:
+                assert outcomes[0]
 
 
 @pytest.mark.parametrize(("era", "pae"), ERAS)

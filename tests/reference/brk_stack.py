@@ -51,8 +51,10 @@ Rules, each with where it is in the source:
   TASK_SIZE is not the task's; find_vma; a VMA above the address must be VM_GROWSDOWN;
   ``address + 65536 + 32 * sizeof(unsigned long) < sp`` is "below the stack pointer", a
   SIGSEGV (24:396, 32:1092: the same test, inline in do_page_fault in both eras); then
-  expand_stack (24:399, 32:1097); then the access check: a write needs VM_WRITE, a read of
-  a page not present any of VM_READ/VM_EXEC/VM_WRITE (24:408-420, 32:915-933).
+  expand_stack (24:399, 32:1097); then the access check, tests/reference/fault.py's
+  :func:`~.fault.access_error` (24:405-421, 32:914-933): a write needs VM_WRITE, a read of a
+  page not present any of VM_READ/VM_EXEC/VM_WRITE, and an instruction fetch is a read (no
+  era looks at PF_INSTR; a fetch is not asked of this reference).
 - mm/mmap.c:expand_stack → expand_downwards (24:1610-1650, 32:1658-1698): anon_vma_prepare
   first; ``address &= PAGE_MASK`` (24:1622, 32:1670); security_file_mmap(address) (24:1623,
   32:1671: -EPERM below 4096 in 2.6.32); if the address is below vm_start, acct_stack_growth
@@ -70,8 +72,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .fault import PF_USER, PF_WRITE, access_error
 from .procfs import MapsMm, MapsVma, maps
-from .vma_merge import PAGE, PAGE_SHIFT, RWX, VM_GROWSDOWN, VM_WRITE, Mm, Vma
+from .vma_merge import PAGE, PAGE_SHIFT, VM_GROWSDOWN, VM_WRITE, Mm, Vma
 
 ULONG_MAX = 0xFFFFFFFF
 RLIM_INFINITY = ULONG_MAX
@@ -201,7 +204,7 @@ class BrkMm(Mm):
                 return False
             if self.expand_downwards(vma, address):
                 return False
-        if not (vma.flags & VM_WRITE if write else vma.flags & RWX):
+        if access_error(PF_USER | (PF_WRITE if write else 0), vma.flags):
             return False
         self.touch(address, write)
         return True
