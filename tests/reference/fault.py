@@ -61,7 +61,7 @@ Rules, each with where it is in the source:
 
 from __future__ import annotations
 
-from .pte_bits import PRESENT, VM_EXEC, VM_READ, VM_WRITE, mmu_allows, protnone
+from .pte_bits import PRESENT, RW, VM_EXEC, VM_READ, VM_WRITE, mmu_allows, protnone
 
 PF_PROT, PF_WRITE, PF_USER, PF_INSTR = 0x01, 0x02, 0x04, 0x10
 
@@ -108,7 +108,7 @@ def handle_pte_fault(pte: int, has_fault_op: bool, write: bool, era: str) -> str
     if not pte_present(pte, era):
         assert pte == 0, "swap and nonlinear file PTEs are not this reference's"
         return "linear" if has_fault_op else "anonymous"
-    if write and not pte & 0x002:  # pte_write
+    if write and not pte & RW:  # pte_write
         return "wp"
     return "young"
 
