@@ -217,7 +217,7 @@ def _access(k: Kernel, sh: Shadow, task: Task, addr: int, write: bool, exec_: bo
     raise AssertionError("unreachable")
 
 
-def _fork(k: Kernel, sh: Shadow, parent: Task, child: Task, where: str) -> None:
+def _fork(sh: Shadow, parent: Task, child: Task, where: str) -> None:
     """dup_mmap: the child's VMAs are the parent's that fault.dup_mmap_copies; the PTEs of
     those fault.copy_page_range_copies go through pte_bits.copy_one_pte."""
     copied = [(v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff) for v in parent.mm if reffault.dup_mmap_copies(v.vm_flags)]
@@ -347,7 +347,7 @@ def _run(era: str, pae: bool, seed: int, steps: int) -> None:
             child = k.fork(task)
             assert child is not None, where
             tasks.append(child)
-            _fork(k, sh, task, child, where)
+            _fork(sh, task, child, where)
         elif op == "exit" and len(tasks) > 1:
             _exit(k, sh, task, tasks, where)
         _check(k, sh, tasks, where)
