@@ -145,3 +145,46 @@ def test_seeded_vmalloc_vmap_ioremap_placement_matches_the_reference(era: str, p
             assert k.vmallocinfo() == text, step
     if seed >= 2:
         assert full, "the vmalloc space never filled"
+
+
+def test_2_6_24_places_past_vmalloc_end_when_the_walk_runs_off_vmlist() -> None:
+    """2.6.24's walk (mm/vmalloc.c:204-220) compares ``addr`` with ``end`` only after stepping
+    over an area at or above it; an area below ``addr`` (205-209) moves ``addr`` with no check,
+    and running off the list takes ``addr`` as it is.  Here an ioremap aligned to 512 kB skips
+    past X to B, finds the one-page vmalloc Y starting below B and ending above it, moves on
+    to B + 512 kB and ends the walk there: the kernel links an area that ends 12 kB past
+    VMALLOC_END (in the 2 guard pages and the pkmap space).  The model checks the end there
+    too (its documented simplification); so does the reference with ``tail_end_check``.  An
+    empty vmlist is the other unchecked case: any size fits at VMALLOC_START."""
+    k = Kernel(Config(era="2.6.24"), record=False)
+    start, end = k.layout.vmalloc_start, k.layout.vmalloc_end
+    kernel = _reference(k, "2.6.24")
+    kernel.tail_end_check = False
+    assert kernel.ioremap(0xE000_0000, end - start + PAGE_SIZE, None) == start  # empty vmlist: no check
+    kernel.vunmap(start)
+    model = _reference(k, "2.6.24")
+    b = (end - (516 << 10)) & ~((512 << 10) - 1)  # a 512 kB boundary 516 kB to 1 MB below the end
+    for r in (kernel, model):
+        assert r.ioremap(0xE000_0000, b - 2 * PAGE_SIZE - start, None) == start  # X: [start, b - 4 kB)
+        assert r.vmalloc(1, None) == b - PAGE_SIZE  # Y: [b - 4 kB, b + 4 kB)
+    assert k.ioremap(0xE000_0000, b - 2 * PAGE_SIZE - start) == start
+    assert k.vmalloc(1) == b - PAGE_SIZE
+    past = kernel.ioremap(0xE800_0000, 512 << 10, None)
+    assert past == b + (512 << 10) and past + (512 << 10) + PAGE_SIZE == end + 3 * PAGE_SIZE
+    assert model.ioremap(0xE800_0000, 512 << 10, None) is None
+    assert k.ioremap(0xE800_0000, 512 << 10) is None
+    assert k.ioremap(0xE800_0000, end - start) is None
+
+
+@pytest.mark.parametrize("era", ["2.6.24", "2.6.32"])
+def test_vmalloc_refuses_more_pages_than_the_era_counts_before_taking_any_frame(era: str) -> None:
+    """__vmalloc_node returns NULL for more pages than ``num_physpages`` (2.6.24 mm/vmalloc.c:496)
+    or ``totalram_pages`` (2.6.32, 1499) before it looks for room or frames."""
+    k = Kernel(Config(era=era, ram=32 * MB), record=False)
+    r = _reference(k, era)
+    frames: list[Event] = []
+    k.subscribe(lambda ev: frames.append(ev) if type(ev).__name__ == "FrameAllocated" else None)
+    size = (r.limit + 1) * PAGE_SIZE
+    assert r.vmalloc(size, None) is None and not r.vmlist
+    assert k.vmalloc(size) is None and not frames and k.vmlist is None
+    assert r.vmalloc(size - PAGE_SIZE, None) is not None  # one page less passes the check
