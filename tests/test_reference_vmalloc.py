@@ -122,9 +122,11 @@ def test_seeded_vmalloc_vmap_ioremap_placement_matches_the_reference(era: str, p
                 live[got] = ("vmap", take)
             did = f"vmap({len(take)}, {flags})"
         else:
-            top = 0xFEFF_F000
+            top = 0xF_FFFF_F000 if pae and era == "2.6.32" else 0xFEFF_F000  # above 4 GB with PAE
             phys = rng.randrange(0xE000_0000, top)
             size = rng.choice((rng.randint(1, 0x3000), rng.randint(1, 0x90000), rng.randint(0x80000, 0x300000)))
+            if rng.random() < 0.1:  # the ISA window: the direct map, no area
+                phys, size = rng.randrange(0xA0000, 0xFF000), rng.randint(1, 0x1000)
             want = r.ioremap(phys, size, caller)
             got = k.ioremap(phys, size, caller)
             assert got == want, (step, "ioremap", hex(phys), size, got and hex(got), want and hex(want))
@@ -188,3 +190,47 @@ def test_vmalloc_refuses_more_pages_than_the_era_counts_before_taking_any_frame(
     assert r.vmalloc(size, None) is None and not r.vmlist
     assert k.vmalloc(size) is None and not frames and k.vmlist is None
     assert r.vmalloc(size - PAGE_SIZE, None) is not None  # one page less passes the check
+
+
+def _free_frames(k: Kernel) -> int:
+    return sum(len(fa.free_list) << order for z in k.zones for order, fa in enumerate(z.free_area))
+
+
+@pytest.mark.parametrize(("era", "pae"), ERAS)
+def test_seeded_vmalloc_out_of_frames_frees_its_area_as_the_reference_says(era: str, pae: bool) -> None:
+    """A 32 MB machine: vmallocs of up to 6 MB run out of frames, and __vmalloc_area_node then
+    vfrees the area it linked (2.6.24 mm/vmalloc.c:458-470, 2.6.32 1445-1458): in 2.6.24 it
+    leaves vmlist with a TLB flush, in 2.6.32 its vmap_area stays behind lazily freed.  A
+    request is only made when the free frames are clearly enough (the pages and 64 more for
+    page tables and pages[]) or clearly too few."""
+    k = Kernel(Config(era=era, pae=pae, ram=32 * MB), record=False)
+    r = _reference(k, era)
+    flushes: list[tuple[int, int]] = []
+    k.subscribe(lambda ev: flushes.append((ev.start, ev.end)) if isinstance(ev, TlbFlushed) else None)
+    rng = random.Random(7)
+    live: list[int] = []
+    failed = 0
+    for step in range(150):
+        if rng.random() < 0.6 or not live:
+            size = rng.choice((rng.randint(1, 64 << 10), rng.randint(1 << 20, 6 << 20)))
+            pages = -(-size // PAGE_SIZE)
+            free = _free_frames(k)
+            if pages < free <= pages + 64:
+                continue
+            want = r.vmalloc(size, None, frames_ok=pages + 64 < free)
+            got = k.vmalloc(size, None)
+            assert got == want, (step, size, free, got and hex(got), want and hex(want))
+            failed += want is None
+            if got is not None:
+                live.append(got)
+        else:
+            a = live.pop(rng.randrange(len(live)))
+            r.vfree(a)
+            k.vfree(a)
+        assert _model_areas(k) == r.areas(), step
+        assert flushes == r.flushes, step
+        if era == "2.6.32":
+            assert [(va.va_start, va.va_end) for va in k.vmap_area_list] == [(s, e) for s, e, _ in r.vas], step
+            assert {(va.va_start, va.va_end) for va in k.vmap_area_list if va.flags & VM_LAZY_FREE} == r.lazy()
+            assert k.vmap_lazy_nr == r.lazy_nr, step
+    assert failed

@@ -7,8 +7,8 @@ Line numbers: "24" is ``sndrzt/linux-source-2.6.24`` at the kernel.org commit e8
 reference keeps only what placement depends on: each area's [addr, addr + size) and flags
 (2.6.24: the sorted vmlist; 2.6.32: the vmap_areas, live or lazily freed, and the vmlist
 beside them), the lazy page count, and the TLB flushes that freeing causes.  Frames and
-page tables are left to the model (the buddy allocator has its own reference); the reference
-assumes every frame allocation succeeds.  One CPU.
+page tables are left to the model (the buddy allocator has its own reference); the caller
+says when vmalloc runs out of frames.  One CPU.
 
 Both eras, before the search (24: __get_vm_area_node 169-201; 32: __get_vm_area_node
 1159-1189):
@@ -53,9 +53,9 @@ Both eras, before the search (24: __get_vm_area_node 169-201; 32: __get_vm_area_
   arch/x86/mm/ioremap_32.c:__ioremap (37-94): the page-aligned span ``PAGE_ALIGN(last + 1)
   - (phys & PAGE_MASK)`` (76-78) through get_vm_area with ``VM_IOREMAP | flags << 20`` =
   VM_IOREMAP (83: VMALLOC_START to VMALLOC_END, 260); the result keeps the offset in the
-  page (93).  iounmap (160-208): nothing for an address at or below high_memory or in the
-  ISA window (164-174); else the page of the address is looked up on vmlist and removed
-  (176-205).
+  page (93); the ISA window comes back through the direct map with no area (52-53).
+  iounmap (160-208): nothing for an address at or below high_memory or in the ISA window
+  (164-174); else the page of the address is looked up on vmlist and removed (176-205).
 
 2.6.32, the vmap_area allocator (32: alloc_vmap_area 326-418):
 
@@ -240,7 +240,9 @@ class RefVmalloc:
         return area
 
     # --- the calls -------------------------------------------------------------------------
-    def vmalloc(self, size: int, caller: str | None) -> int | None:
+    def vmalloc(self, size: int, caller: str | None, frames_ok: bool = True) -> int | None:
+        """``frames_ok=False``: the page loop of __vmalloc_area_node runs out of frames after
+        ``pages[]`` was allocated, and the area is vfree'd (24: 458-470; 32: 1445-1458)."""
         size = page_align(size)
         if not size or size >> PAGE_SHIFT > self.limit:
             return None
@@ -255,6 +257,9 @@ class RefVmalloc:
                 self.remove_area(area.addr)
                 return None
             area.inner = inner
+        if not frames_ok:
+            self.vfree(area.addr)
+            return None
         return area.addr
 
     def vfree(self, addr: int) -> None:
@@ -273,9 +278,11 @@ class RefVmalloc:
         assert self.remove_area(addr) is not None, hex(addr)
 
     def ioremap(self, phys: int, size: int, caller: str | None) -> int | None:
-        """For an ioremap the procfs reference's ioremap_outcome calls "area"."""
-        base = phys & ~(PAGE_SIZE - 1)
+        """For an ioremap the procfs reference's ioremap_outcome calls "area" or "isa"."""
         last = phys + size - 1
+        if ISA_START <= phys and last < ISA_END:  # 24: ioremap_32.c:52-53; 32: ioremap.c:127-128
+            return self.page_offset + phys
+        base = phys & ~(PAGE_SIZE - 1)
         if self.era == "2.6.24":
             last &= ULONG  # an unsigned long phys_addr (ioremap_32.c:45)
         span = ((last + PAGE_SIZE) & ~(PAGE_SIZE - 1)) - base & ULONG  # the size is an unsigned long
