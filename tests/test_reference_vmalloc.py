@@ -234,3 +234,24 @@ def test_seeded_vmalloc_out_of_frames_frees_its_area_as_the_reference_says(era: 
             assert {(va.va_start, va.va_end) for va in k.vmap_area_list if va.flags & VM_LAZY_FREE} == r.lazy()
             assert k.vmap_lazy_nr == r.lazy_nr, step
     assert failed
+
+
+def test_2_6_32_purges_only_above_lazy_max_pages() -> None:
+    """free_unmap_vmap_area_noflush purges when ``vmap_lazy_nr > lazy_max_pages()`` (2.6.32
+    mm/vmalloc.c:604, strictly above 8192 pages on one CPU, 501-508): eight lazily freed
+    areas of 1024 pages (1023 and the guard page) reach 8192 and wait; a ninth area of two
+    pages passes it and one flush covers all nine (563-564)."""
+    k = Kernel(Config(era="2.6.32"), record=False)
+    r = _reference(k, "2.6.32")
+    flushes: list[tuple[int, int]] = []
+    k.subscribe(lambda ev: flushes.append((ev.start, ev.end)) if isinstance(ev, TlbFlushed) else None)
+    addrs = [k.vmalloc(1023 * PAGE_SIZE) for _ in range(8)] + [k.vmalloc(1)]
+    assert addrs == [r.vmalloc(1023 * PAGE_SIZE, None) for _ in range(8)] + [r.vmalloc(1, None)]
+    for a in addrs[:8]:
+        k.vfree(a)  # type: ignore[arg-type]
+        r.vfree(a)  # type: ignore[arg-type]
+    assert k.vmap_lazy_nr == r.lazy_nr == ref.LAZY_MAX_PAGES == 8192 and not flushes and not r.flushes
+    k.vfree(addrs[8])
+    r.vfree(addrs[8])  # type: ignore[arg-type]
+    assert flushes == r.flushes == [(addrs[0], addrs[8] + 2 * PAGE_SIZE)]  # type: ignore[operator]
+    assert k.vmap_lazy_nr == r.lazy_nr == 0 and not k.vmap_area_list and not r.vas
