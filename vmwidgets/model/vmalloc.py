@@ -10,13 +10,17 @@ loop over them and is recorded as two array slices (no object per visited node).
 Simplifications, said once: ``caller`` and /proc/vmallocinfo arrived in 2.6.25–26 but
 are shown in every era because they teach well, and ``caller`` is a plain name where the
 kernel prints ``symbol+off/len``; 2.6.24's loop only checks the end of the vmalloc area
-inside the loop (an empty vmlist is never checked), the model always checks it so no
-area crosses VMALLOC_END.  Era 2.6.28+ follows mainline 2.6.32: addresses come from the
-vmap_area rb-tree (see vmap_area.py), vmlist is still kept sorted for /proc/vmallocinfo,
-and the vm_struct is linked before the frames are allocated (2.6.32.y stable kernels
-link it after, with VM_UNLIST).  A vfree'd area is freed lazily there: its PTEs stay
-until a purge, and a second vfree of it gets the "nonexistent vm area" warning (the
-real 2.6.32 would still find the stale area and crash walking vmlist).
+after stepping over an area at or above the candidate (mm/vmalloc.c:215-217), so an
+empty vmlist is never checked, nor is a walk that runs off the list after a last area
+below the candidate (205-209: an ioremap's alignment can skip past that area's start),
+which links an area past VMALLOC_END; the model always checks it so no area crosses into
+the pkmap and fixmap space (tests/test_reference_vmalloc.py shows both cases).  Era
+2.6.28+ follows mainline 2.6.32: addresses come from the vmap_area rb-tree (see
+vmap_area.py), vmlist is still kept sorted for /proc/vmallocinfo, and the vm_struct is
+linked before the frames are allocated (2.6.32.y stable kernels link it after, with
+VM_UNLIST).  A vfree'd area is freed lazily there: its PTEs stay until a purge, and a
+second vfree of it gets the "nonexistent vm area" warning (the real 2.6.32 would still
+find the stale area and crash walking vmlist).
 
 The bookkeeping vmalloc.c kmallocs is not taken from SLUB: the ``struct vm_struct``
 (__get_vm_area_node: 28 bytes in 2.6.24, 32 in 2.6.32, kmalloc-32; [24] mm/vmalloc.c:193,
