@@ -439,6 +439,10 @@ CELLS = [
       real `vmalloc` would usually not take. A `pages[]` array bigger than a page is
       `vmalloc`'ed, with `VM_VPAGES`, as in the kernel (try `k.vmalloc(5 << 20)`).
     - There is one CPU, and a TLB flush is one step.
+    - 2.6.24's loop checks `VMALLOC_END` only after case (c). When the walk runs off the end
+      of `vmlist` (an empty list, or an `ioremap` whose alignment jumps past the last area),
+      the kernel links the area without checking, and it can end past `VMALLOC_END`, in the
+      pkmap space. The model always checks (step 4 above), so no area crosses `VMALLOC_END`.
     - `kmalloc` follows SLUB (`mm/slub.c`) on one CPU and one memory node, without what a
       comparison with `vmalloc` does not need: debug flags (poisoning, red zones), constructors,
       DMA caches (`__GFP_DMA` is refused), the RCU grace period of `SLAB_DESTROY_BY_RCU` (an
