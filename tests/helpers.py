@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from vmwidgets import Kernel
 from vmwidgets.model.constants import PAGE_SHIFT, PAGE_SIZE, VM_ALLOC, VM_IOREMAP
 
@@ -83,3 +85,35 @@ def observable(k: Kernel) -> tuple:
     tasks = [(t.pid, t.comm, getattr(t.mm, "name", None)) for t in k.tasks]
     atomic = k.highmem.pagefault_disabled  # kmap_atomic's pagefault_disable depth: in no view
     return timeline, k.view_state(), k.buddyinfo(), k.vmallocinfo(), k.dmesg(), maps, tasks, atomic, k.slabinfo()
+
+
+def replay_spawn(task: Any, r: Any) -> None:
+    """Replay on reference mm ``r`` the mmaps ``spawn`` made for ``task`` (fork.py:
+    Processes.spawn): the program's text and data, the stack, ld.so and libc.  The
+    addresses spawn did not fix are read from the model; they are inputs here."""
+    from vmwidgets.model.mm_types import (
+        MAP_ANONYMOUS,
+        MAP_DENYWRITE,
+        MAP_EXECUTABLE,
+        MAP_FIXED,
+        MAP_GROWSDOWN,
+        MAP_PRIVATE,
+        PROT_EXEC,
+        PROT_READ,
+        PROT_WRITE,
+    )  # fmt: skip
+
+    rx, rw, anon = PROT_READ | PROT_EXEC, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS
+    vmas = list(task.mm)
+    exe = vmas[0].vm_file
+    ld = next(v for v in vmas if v.vm_file and v.vm_file.path.endswith("ld-2.7.so"))
+    libc = next(v for v in vmas if v.vm_file and v.vm_file.path.endswith("libc-2.7.so"))
+    exe_flags = MAP_PRIVATE | MAP_DENYWRITE | MAP_FIXED | MAP_EXECUTABLE
+    r.do_mmap_pgoff(exe, 0x08048000, 0x4000, rx, exe_flags, 0)
+    r.do_mmap_pgoff(exe, 0x0804C000, 0x1000, rw, exe_flags, 3)
+    r.do_mmap_pgoff(None, task.mm.task_size - 0x15000, 0x15000, rw, anon | MAP_FIXED | MAP_GROWSDOWN, 0)
+    r.do_mmap_pgoff(ld.vm_file, ld.vm_start, 0x1B000, rx, MAP_PRIVATE | MAP_DENYWRITE, 0)
+    r.do_mmap_pgoff(ld.vm_file, ld.vm_start + 0x1B000, 0x2000, rw, MAP_PRIVATE | MAP_DENYWRITE | MAP_FIXED, 0x1A)
+    r.do_mmap_pgoff(libc.vm_file, libc.vm_start, 0x143000, rx, MAP_PRIVATE, 0)
+    r.do_mmap_pgoff(libc.vm_file, libc.vm_start + 0x13D000, 0x3000, rw, MAP_PRIVATE | MAP_FIXED, 0x13D)
+    r.do_mmap_pgoff(None, libc.vm_start + 0x140000, 0x3000, rw, anon | MAP_FIXED, 0)

@@ -9,15 +9,13 @@ import itertools
 import random
 
 import pytest
+from helpers import replay_spawn
 from reference import vma_merge as ref
 
 from vmwidgets import Config, Kernel, validate_mm
 from vmwidgets.model.mm_types import (
     MAP_ANONYMOUS,
-    MAP_DENYWRITE,
-    MAP_EXECUTABLE,
     MAP_FIXED,
-    MAP_GROWSDOWN,
     MAP_NORESERVE,
     MAP_PRIVATE,
     MAP_SHARED,
@@ -77,21 +75,8 @@ def _spawned(era: str, pae: bool) -> tuple[Kernel, Task, ref.Mm]:
     k = Kernel(Config(era=era, pae=pae), record=False)
     t = k.spawn("a")
     assert t is not None
-    vmas = list(t.mm)
-    exe = vmas[0].vm_file
-    ld = next(v for v in vmas if v.vm_file and v.vm_file.path.endswith("ld-2.7.so"))
-    libc = next(v for v in vmas if v.vm_file and v.vm_file.path.endswith("libc-2.7.so"))
     r = ref.Mm(era)
-    exe_flags = MAP_PRIVATE | MAP_DENYWRITE | MAP_FIXED | MAP_EXECUTABLE
-    r.do_mmap_pgoff(exe, 0x08048000, 0x4000, RX, exe_flags, 0)
-    r.do_mmap_pgoff(exe, 0x0804C000, 0x1000, RW, exe_flags, 3)
-    stack = t.mm.task_size - 0x15000
-    r.do_mmap_pgoff(None, stack, 0x15000, RW, ANON | MAP_FIXED | MAP_GROWSDOWN, 0)
-    r.do_mmap_pgoff(ld.vm_file, ld.vm_start, 0x1B000, RX, MAP_PRIVATE | MAP_DENYWRITE, 0)
-    r.do_mmap_pgoff(ld.vm_file, ld.vm_start + 0x1B000, 0x2000, RW, MAP_PRIVATE | MAP_DENYWRITE | MAP_FIXED, 0x1A)
-    r.do_mmap_pgoff(libc.vm_file, libc.vm_start, 0x143000, RX, MAP_PRIVATE, 0)
-    r.do_mmap_pgoff(libc.vm_file, libc.vm_start + 0x13D000, 0x3000, RW, MAP_PRIVATE | MAP_FIXED, 0x13D)
-    r.do_mmap_pgoff(None, libc.vm_start + 0x140000, 0x3000, RW, ANON | MAP_FIXED, 0)
+    replay_spawn(t, r)
     return k, t, r
 
 
