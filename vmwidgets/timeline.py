@@ -118,6 +118,28 @@ class Operation:
     result: str = ""
 
 
+class _Recorder:
+    """What the kernel's emitter records through (``emit.Recorder``): the timeline's recording
+    calls, and the state the emitter shares with them to record an operation's edges itself.
+
+    ``steps`` is the timeline's step list while an operation's edges need nothing but their
+    steps (recording, not pausing, no ``max_events`` and no observers), else None: then the
+    emitter calls ``begin`` and ``end``.  ``nr_ops`` counts the operations recorded (the
+    next one's index) and ``open`` is the one being run (None between operations, -1 when
+    it is not recorded): whoever records an edge keeps them."""
+
+    __slots__ = ("append", "append_walk", "begin", "end", "nr_ops", "open", "steps")
+
+    def __init__(self, timeline: Timeline) -> None:
+        self.begin = timeline._begin
+        self.end = timeline._end
+        self.append = timeline._steps.append  # the hot path: a list append, nothing more
+        self.append_walk = timeline._append_walk
+        self.steps: list[Any] | None = None
+        self.nr_ops = 0
+        self.open: int | None = None
+
+
 class _Listener:
     __slots__ = ("get",)
 
@@ -164,7 +186,6 @@ class Timeline(Sequence[Any]):
         self._expanded: tuple[int, list[Any]] = (-1, [])
         self._operations: list[Operation] = []  # built from the steps by _sync: see operations
         self._op_offset = 0  # operations[i] has index i + _op_offset (markers aside)
-        self._nr_ops = 0  # operations begun and recorded, dropped ones included
         self._every = checkpoint_every
         self._max_cp = max_checkpoints
         self._max_events = max_events
@@ -175,13 +196,14 @@ class Timeline(Sequence[Any]):
         self._listeners: list[_Listener] = []
         self._want = True  # recording, as last asked
         self._on = True  # recording, in effect (changes between operations only)
-        self._open: int | None = None  # the operation being run (-1: not recorded)
+        self._rec = _Recorder(self)  # the emitter's interface; its nr_ops and open are ours too
         self._skipped = 0  # operations run while paused
         self.dropped_operations = 0
         self.dropped_events = 0
         self._shifted = 0  # positions every kept event has moved down by drops, in all
         self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
         self._default = Cursor(self)
+        self._steady()
 
     # -- recording (called by the model) --------------------------------------------------
     @property
@@ -246,23 +268,30 @@ class Timeline(Sequence[Any]):
             self._checkpoints, self._cp_at = self._checkpoints[::2], self._cp_at[::2]
             self._every *= 2
 
+    def _steady(self) -> None:
+        """Let the emitter record operation edges itself while they need nothing but their steps."""
+        quiet = self._on and self._want and self._max_events is None and not self._listeners
+        self._rec.steps = self._steps if quiet else None
+
     def _begin(self, name: str, args: str, fn: str) -> int:
-        """Open an operation (its ``OperationBegan`` step recorded here): its index, -1 if paused."""
-        if self._on != self._want and self._open is None:
+        """Open an operation (its ``OperationBegan`` step recorded here): its index, -1 if paused.
+        (The emitter does the same itself while ``_rec.steps`` is set.)"""
+        rec = self._rec
+        if self._on != self._want and rec.open is None:
             self._switch()
         if not self._on:
-            self._open = -1
+            rec.open = -1
             self._skipped += 1
             return -1
-        index = self._nr_ops
-        self._nr_ops += 1
+        index = rec.nr_ops
+        rec.nr_ops = index + 1
         self._steps.append((OperationBegan._kid, index, fn, name, args))  # its Operation is built by _sync
-        self._open = index
+        rec.open = index
         return index
 
     def _end(self, index: int, fn: str, name: str, result: str) -> None:
         """Close operation ``index`` (its ``OperationEnded`` step recorded here) and tell the observers."""
-        self._open = None
+        self._rec.open = None
         if index >= 0:
             self._steps.append((OperationEnded._kid, index, fn, name, result))
         changed = index >= 0
@@ -283,18 +312,16 @@ class Timeline(Sequence[Any]):
     def _switch(self) -> bool:
         """Pause or resume now (between operations); True if a gap was recorded."""
         self._sync()
-        if not self._want:
-            self._on = False
-            return False
-        self._on = True
-        if not self._skipped:
+        self._on = self._want
+        self._steady()
+        if not self._on or not self._skipped:
             return False
         after = self._snapshot() if self._snapshot is not None else self._head.copy()
         before = self._head.copy()
         n, self._skipped = self._skipped, 0
         ops = "1 operation" if n == 1 else f"{n} operations"
-        op = Operation(self._nr_ops, PAUSED, f"{ops} not recorded", self._len)
-        self._nr_ops += 1
+        op = Operation(self._rec.nr_ops, PAUSED, f"{ops} not recorded", self._len)
+        self._rec.nr_ops += 1
         self._operations.append(op)
         _assign(self._head, after.copy())
         text = f"Recording was paused here: {ops} ran unrecorded; the state jumps to the kernel's as it resumed."
@@ -367,6 +394,7 @@ class Timeline(Sequence[Any]):
 
     def _forget(self, listener: _Listener) -> None:
         self._listeners = [x for x in self._listeners if x is not listener]  # by identity
+        self._steady()
 
     def observe(self, callback: Callable[[Timeline], Any], *, weak: bool = False) -> Callable[[], None]:
         """Call ``callback(timeline)`` after every operation that is recorded; returns a function
@@ -384,6 +412,7 @@ class Timeline(Sequence[Any]):
             get = lambda: callback  # noqa: E731
         listener = _Listener(get)
         self._listeners.append(listener)
+        self._steady()
         me = weakref.ref(self)
 
         def unobserve() -> None:
@@ -411,13 +440,15 @@ class Timeline(Sequence[Any]):
         if self._snapshot is None:
             raise InvalidArgument("snapshot", None, "a snapshot callable given to Timeline() to pause recording")
         self._want = False
-        if self._open is None:
+        self._steady()
+        if self._rec.open is None:
             self._switch()
 
     def resume(self) -> None:
         """Record again, from a fresh snapshot, after a gap marker (see the module's docstring)."""
         self._want = True
-        if self._open is None and not self._on and self._switch():
+        self._steady()
+        if self._rec.open is None and not self._on and self._switch():
             self._notify()
 
     @contextmanager
