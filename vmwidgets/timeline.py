@@ -15,7 +15,8 @@ Design (for 10^6 events and more):
   iteration, a cursor's ``seek``) builds them into events (``events.event_from_step``),
   applies them to the head and keeps the checkpoints.  So a kernel run with nobody
   watching pays for the tuples only, and a live player pays once per operation it draws.
-  ``operations`` is built then too, from the ``OperationBegan``/``OperationEnded`` steps.
+  ``operations`` is built then too, from the ``OperationBegan``/``OperationEnded`` steps
+  (an operation's last step may be its result string alone: see ``_Recorder``).
 - A *head* state follows the end (each entry is applied once as it is built) and
   every ``checkpoint_every`` entries a copy of it is kept as a checkpoint.
 - The state at position ``p`` is the state after the entries that begin before ``p``.
@@ -124,9 +125,12 @@ class _Recorder:
 
     ``steps`` is the timeline's step list while an operation's edges need nothing but their
     steps (recording, not pausing, no ``max_events`` and no observers), else None: then the
-    emitter calls ``begin`` and ``end``.  ``nr_ops`` counts the operations recorded (the
-    next one's index) and ``open`` is the one being run (None between operations, -1 when
-    it is not recorded): whoever records an edge keeps them."""
+    emitter calls ``begin`` and ``end``.  The emitter appends the OperationBegan step whole
+    and the OperationEnded one as its result alone (a string: no tuple to allocate and for
+    the garbage collector to scan); ``_sync`` takes the rest from the OperationBegan.
+    ``nr_ops`` counts the operations recorded (the next one's index) and ``open`` is the one
+    being run (None between operations, -1 when it is not recorded): whoever records an
+    edge keeps them."""
 
     __slots__ = ("append", "append_walk", "begin", "end", "nr_ops", "open", "steps")
 
@@ -183,6 +187,7 @@ class Timeline(Sequence[Any]):
         self._n = 0  # positions the built entries cover
         self._steps: list[Any] = []  # recorded, not built yet: the emitter appends here
         self._steps_extra = 0  # positions of the steps beyond one each (a walk has many)
+        self._opened: tuple[Any, ...] = ()  # the last OperationBegan step built (see _sync)
         self._expanded: tuple[int, list[Any]] = (-1, [])
         self._operations: list[Operation] = []  # built from the steps by _sync: see operations
         self._op_offset = 0  # operations[i] has index i + _op_offset (markers aside)
@@ -232,29 +237,38 @@ class Timeline(Sequence[Any]):
         entries, start, head, n = self._entries, self._start, self._head, self._n
         append, mark, plans = entries.append, start.append, FORWARD
         ops, offset, began, ended = self._operations, self._op_offset, OperationBegan._kid, OperationEnded._kid
-        count, next_cp = len(entries), self._cp_at[-1] + self._every
+        count, next_cp, opened = len(entries), self._cp_at[-1] + self._every, self._opened
         for step in steps:
-            append(step)  # a step is kept as recorded: an event is built when it is read
-            mark(n)
             if type(step) is tuple:
+                append(step)  # a step is kept as recorded: an event is built when it is read
+                mark(n)
                 kind = step[0]
                 plan = plans[kind]
                 if plan is not None:
                     plan[2](plan[1](step) if len(step) == plan[0] else event_from_step(step), head)
                 elif kind == began:  # (kid, index, fn, name, args): brackets have no plan
                     ops.append(Operation(step[1], step[3], step[4], n))
+                    opened = step
                 elif kind == ended:  # (kid, index, fn, name, result)
                     op = ops[step[1] - offset]
                     op.end, op.result = n + 1, step[4]
                 n += 1
-            else:  # a walk
+            elif type(step) is _Walk:
+                append(step)
+                mark(n)
                 n += len(step.addrs)
+            else:  # an OperationEnded step kept as its result alone (the emitter's): the rest is its OperationBegan's
+                append((ended, opened[1], opened[2], opened[3], step))
+                mark(n)
+                op = ops[opened[1] - offset]
+                op.end, op.result = n + 1, step
+                n += 1
             count += 1
             if count >= next_cp:
                 self._checkpoint()
                 next_cp = self._cp_at[-1] + self._every
         steps.clear()
-        self._n, self._steps_extra = n, 0
+        self._n, self._steps_extra, self._opened = n, 0, opened
 
     def _checkpoint(self) -> None:
         n = len(self._entries)

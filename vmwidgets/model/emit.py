@@ -28,7 +28,7 @@ __all__ = [
     "check_order",
 ]
 
-_BEGAN, _ENDED = KINDS.index(OperationBegan), KINDS.index(OperationEnded)  # the kinds of an operation's edge steps
+_BEGAN = KINDS.index(OperationBegan)  # the kind of an operation's first step
 
 Subscriber = Callable[[Event], object]
 """What :meth:`Emitter.subscribe` takes: called with each event; what it returns is ignored."""
@@ -45,9 +45,11 @@ class Recorder(Protocol):
     While ``steps`` is a list, an operation's edges need nothing but their steps: the
     emitter records them itself, as ``begin`` and ``end`` would (``nr_ops`` is the next
     operation's index, ``open`` the one being run), and saves the two calls; while it is
-    None the emitter calls them."""
+    None the emitter calls them.  It appends the OperationBegan step whole and the
+    OperationEnded step as its ``result`` string alone: its ``op``, ``fn`` and ``name`` are
+    those of the OperationBegan step before it."""
 
-    steps: list[tuple[Any, ...]] | None
+    steps: list[Any] | None  # tuples, and result strings (see above)
     nr_ops: int
     open: int | None
 
@@ -232,7 +234,7 @@ class Emitter:
             steps = recorder.steps
             if steps is not None and self.op >= 0:  # as recorder.end would, with nothing else to do
                 recorder.open = None
-                steps.append((_ENDED, self.op, fn, name, result))
+                steps.append(result)  # the OperationEnded step: the rest of it is the OperationBegan's
             else:
                 try:  # it records the OperationEnded step, then tells its observers (views): they may fail
                     recorder.end(self.op, fn, name, result)
