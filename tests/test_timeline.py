@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vmwidgets import GFP_KERNEL, Config, Event, InvalidArgument, Kernel, event_from_json
-from vmwidgets.events import EVENT_KINDS
+from vmwidgets.events import EVENT_KINDS, OperationEnded
 from vmwidgets.render.narration import explain
 
 
@@ -174,6 +174,35 @@ def test_subscribers_see_every_event_live_even_without_recording() -> None:
     assert seen[0].kind == "OperationBegan" and seen[-1].kind == "OperationEnded"
     with pytest.raises(InvalidArgument):
         k.subscribe("not callable")
+
+
+def test_a_timeline_read_inside_an_operation_builds_the_same_events() -> None:
+    # the emitter records an operation's OperationEnded step as its result alone and the
+    # timeline takes op, fn and name from the OperationBegan: even when it built that one
+    # in an earlier read, half-way through the operation
+    k = Kernel()
+    t = k.timeline
+    got: list = []
+    halfway: list = []
+
+    def read_inside(ev: Event) -> None:
+        got.append(ev)
+        if ev.kind != "OperationEnded":
+            halfway.append((len(t), t[-1]))  # builds what is recorded so far
+
+    stop = k.subscribe(read_inside)
+    start = len(t)
+    addr = k.kmalloc(100, GFP_KERNEL)
+    k.kfree(addr)
+    t.observe(lambda tl: None)  # an observer: the timeline records the edges itself again
+    k.kmalloc(100, GFP_KERNEL)
+    stop()
+    assert list(t)[start:] == got and all(t[n - 1] == ev for n, ev in halfway)
+    ends = [op for op in t.operations if op.name in ("kmalloc", "kfree")]
+    assert [op.result for op in ends] == [f"{addr:#010x}", "void", f"{addr:#010x}"]
+    assert all(
+        t[op.end - 1] == OperationEnded(op=op.index, fn=t[op.start].fn, name=op.name, result=op.result) for op in ends
+    )
 
 
 def test_a_seek_does_not_disturb_recording() -> None:

@@ -91,22 +91,10 @@ def view_state(k: Kernel) -> ViewState:
     )
 
 
-class _TimelineRecorder:
-    """The emitter's recorder interface, onto a Timeline's recording calls."""
-
-    __slots__ = ("append", "append_walk", "begin", "end")
-
-    def __init__(self, timeline: Timeline) -> None:
-        self.begin = timeline._begin
-        self.end = timeline._end
-        self.append = timeline._steps.append  # the hot path: a list append, nothing more
-        self.append_walk = timeline._append_walk
-
-
 def attach_timeline(k: Kernel, checkpoint_every: int = 4096, max_events: int | None = None) -> Timeline:
     """Start recording ``k`` into a new :class:`Timeline` (its initial state is ``k`` now)."""
     timeline = Timeline(view_state(k), checkpoint_every, snapshot=lambda: view_state(k), max_events=max_events)
-    k.emitter.attach(_TimelineRecorder(timeline))
+    k.emitter.attach(timeline._rec)
     return timeline
 
 

@@ -15,7 +15,8 @@ Design (for 10^6 events and more):
   iteration, a cursor's ``seek``) builds them into events (``events.event_from_step``),
   applies them to the head and keeps the checkpoints.  So a kernel run with nobody
   watching pays for the tuples only, and a live player pays once per operation it draws.
-  ``operations`` is built then too, from the ``OperationBegan``/``OperationEnded`` steps.
+  ``operations`` is built then too, from the ``OperationBegan``/``OperationEnded`` steps
+  (an operation's last step may be its result string alone: see ``_Recorder``).
 - A *head* state follows the end (each entry is applied once as it is built) and
   every ``checkpoint_every`` entries a copy of it is kept as a checkpoint.
 - The state at position ``p`` is the state after the entries that begin before ``p``.
@@ -118,6 +119,31 @@ class Operation:
     result: str = ""
 
 
+class _Recorder:
+    """What the kernel's emitter records through (``emit.Recorder``): the timeline's recording
+    calls, and the state the emitter shares with them to record an operation's edges itself.
+
+    ``steps`` is the timeline's step list while an operation's edges need nothing but their
+    steps (recording, not pausing, no ``max_events`` and no observers), else None: then the
+    emitter calls ``begin`` and ``end``.  The emitter appends the OperationBegan step whole
+    and the OperationEnded one as its result alone (a string: no tuple to allocate and for
+    the garbage collector to scan); ``_sync`` takes the rest from the OperationBegan.
+    ``nr_ops`` counts the operations recorded (the next one's index) and ``open`` is the one
+    being run (None between operations, -1 when it is not recorded): whoever records an
+    edge keeps them."""
+
+    __slots__ = ("append", "append_walk", "begin", "end", "nr_ops", "open", "steps")
+
+    def __init__(self, timeline: Timeline) -> None:
+        self.begin = timeline._begin
+        self.end = timeline._end
+        self.append = timeline._steps.append  # the hot path: a list append, nothing more
+        self.append_walk = timeline._append_walk
+        self.steps: list[Any] | None = None
+        self.nr_ops = 0
+        self.open: int | None = None
+
+
 class _Listener:
     __slots__ = ("get",)
 
@@ -161,10 +187,10 @@ class Timeline(Sequence[Any]):
         self._n = 0  # positions the built entries cover
         self._steps: list[Any] = []  # recorded, not built yet: the emitter appends here
         self._steps_extra = 0  # positions of the steps beyond one each (a walk has many)
+        self._opened: tuple[Any, ...] = ()  # the last OperationBegan step built (see _sync)
         self._expanded: tuple[int, list[Any]] = (-1, [])
         self._operations: list[Operation] = []  # built from the steps by _sync: see operations
         self._op_offset = 0  # operations[i] has index i + _op_offset (markers aside)
-        self._nr_ops = 0  # operations begun and recorded, dropped ones included
         self._every = checkpoint_every
         self._max_cp = max_checkpoints
         self._max_events = max_events
@@ -175,13 +201,14 @@ class Timeline(Sequence[Any]):
         self._listeners: list[_Listener] = []
         self._want = True  # recording, as last asked
         self._on = True  # recording, in effect (changes between operations only)
-        self._open: int | None = None  # the operation being run (-1: not recorded)
+        self._rec = _Recorder(self)  # the emitter's interface; its nr_ops and open are ours too
         self._skipped = 0  # operations run while paused
         self.dropped_operations = 0
         self.dropped_events = 0
         self._shifted = 0  # positions every kept event has moved down by drops, in all
         self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
         self._default = Cursor(self)
+        self._steady()
 
     # -- recording (called by the model) --------------------------------------------------
     @property
@@ -210,29 +237,38 @@ class Timeline(Sequence[Any]):
         entries, start, head, n = self._entries, self._start, self._head, self._n
         append, mark, plans = entries.append, start.append, FORWARD
         ops, offset, began, ended = self._operations, self._op_offset, OperationBegan._kid, OperationEnded._kid
-        count, next_cp = len(entries), self._cp_at[-1] + self._every
+        count, next_cp, opened = len(entries), self._cp_at[-1] + self._every, self._opened
         for step in steps:
-            append(step)  # a step is kept as recorded: an event is built when it is read
-            mark(n)
             if type(step) is tuple:
+                append(step)  # a step is kept as recorded: an event is built when it is read
+                mark(n)
                 kind = step[0]
                 plan = plans[kind]
                 if plan is not None:
                     plan[2](plan[1](step) if len(step) == plan[0] else event_from_step(step), head)
                 elif kind == began:  # (kid, index, fn, name, args): brackets have no plan
                     ops.append(Operation(step[1], step[3], step[4], n))
+                    opened = step
                 elif kind == ended:  # (kid, index, fn, name, result)
                     op = ops[step[1] - offset]
                     op.end, op.result = n + 1, step[4]
                 n += 1
-            else:  # a walk
+            elif type(step) is _Walk:
+                append(step)
+                mark(n)
                 n += len(step.addrs)
+            else:  # an OperationEnded step kept as its result alone (the emitter's): the rest is its OperationBegan's
+                append((ended, opened[1], opened[2], opened[3], step))
+                mark(n)
+                op = ops[opened[1] - offset]
+                op.end, op.result = n + 1, step
+                n += 1
             count += 1
             if count >= next_cp:
                 self._checkpoint()
                 next_cp = self._cp_at[-1] + self._every
         steps.clear()
-        self._n, self._steps_extra = n, 0
+        self._n, self._steps_extra, self._opened = n, 0, opened
 
     def _checkpoint(self) -> None:
         n = len(self._entries)
@@ -246,23 +282,30 @@ class Timeline(Sequence[Any]):
             self._checkpoints, self._cp_at = self._checkpoints[::2], self._cp_at[::2]
             self._every *= 2
 
+    def _steady(self) -> None:
+        """Let the emitter record operation edges itself while they need nothing but their steps."""
+        quiet = self._on and self._want and self._max_events is None and not self._listeners
+        self._rec.steps = self._steps if quiet else None
+
     def _begin(self, name: str, args: str, fn: str) -> int:
-        """Open an operation (its ``OperationBegan`` step recorded here): its index, -1 if paused."""
-        if self._on != self._want and self._open is None:
+        """Open an operation (its ``OperationBegan`` step recorded here): its index, -1 if paused.
+        (The emitter does the same itself while ``_rec.steps`` is set.)"""
+        rec = self._rec
+        if self._on != self._want and rec.open is None:
             self._switch()
         if not self._on:
-            self._open = -1
+            rec.open = -1
             self._skipped += 1
             return -1
-        index = self._nr_ops
-        self._nr_ops += 1
+        index = rec.nr_ops
+        rec.nr_ops = index + 1
         self._steps.append((OperationBegan._kid, index, fn, name, args))  # its Operation is built by _sync
-        self._open = index
+        rec.open = index
         return index
 
     def _end(self, index: int, fn: str, name: str, result: str) -> None:
         """Close operation ``index`` (its ``OperationEnded`` step recorded here) and tell the observers."""
-        self._open = None
+        self._rec.open = None
         if index >= 0:
             self._steps.append((OperationEnded._kid, index, fn, name, result))
         changed = index >= 0
@@ -283,18 +326,16 @@ class Timeline(Sequence[Any]):
     def _switch(self) -> bool:
         """Pause or resume now (between operations); True if a gap was recorded."""
         self._sync()
-        if not self._want:
-            self._on = False
-            return False
-        self._on = True
-        if not self._skipped:
+        self._on = self._want
+        self._steady()
+        if not self._on or not self._skipped:
             return False
         after = self._snapshot() if self._snapshot is not None else self._head.copy()
         before = self._head.copy()
         n, self._skipped = self._skipped, 0
         ops = "1 operation" if n == 1 else f"{n} operations"
-        op = Operation(self._nr_ops, PAUSED, f"{ops} not recorded", self._len)
-        self._nr_ops += 1
+        op = Operation(self._rec.nr_ops, PAUSED, f"{ops} not recorded", self._len)
+        self._rec.nr_ops += 1
         self._operations.append(op)
         _assign(self._head, after.copy())
         text = f"Recording was paused here: {ops} ran unrecorded; the state jumps to the kernel's as it resumed."
@@ -367,6 +408,7 @@ class Timeline(Sequence[Any]):
 
     def _forget(self, listener: _Listener) -> None:
         self._listeners = [x for x in self._listeners if x is not listener]  # by identity
+        self._steady()
 
     def observe(self, callback: Callable[[Timeline], Any], *, weak: bool = False) -> Callable[[], None]:
         """Call ``callback(timeline)`` after every operation that is recorded; returns a function
@@ -384,6 +426,7 @@ class Timeline(Sequence[Any]):
             get = lambda: callback  # noqa: E731
         listener = _Listener(get)
         self._listeners.append(listener)
+        self._steady()
         me = weakref.ref(self)
 
         def unobserve() -> None:
@@ -411,13 +454,15 @@ class Timeline(Sequence[Any]):
         if self._snapshot is None:
             raise InvalidArgument("snapshot", None, "a snapshot callable given to Timeline() to pause recording")
         self._want = False
-        if self._open is None:
+        self._steady()
+        if self._rec.open is None:
             self._switch()
 
     def resume(self) -> None:
         """Record again, from a fresh snapshot, after a gap marker (see the module's docstring)."""
         self._want = True
-        if self._open is None and not self._on and self._switch():
+        self._steady()
+        if self._rec.open is None and not self._on and self._switch():
             self._notify()
 
     @contextmanager

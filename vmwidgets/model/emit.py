@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from ..errors import InvalidArgument
-from ..events import Event, OperationBegan, OperationEnded, walk_events
+from ..events import KINDS, Event, OperationBegan, OperationEnded, walk_events
 
 __all__ = [
     "Emitter",
@@ -28,6 +28,8 @@ __all__ = [
     "check_order",
 ]
 
+_BEGAN = KINDS.index(OperationBegan)  # the kind of an operation's first step
+
 Subscriber = Callable[[Event], object]
 """What :meth:`Emitter.subscribe` takes: called with each event; what it returns is ignored."""
 
@@ -38,7 +40,18 @@ walk through the very function that made it."""
 
 
 class Recorder(Protocol):
-    """What the emitter needs from a recorder (the replay layer's timeline adapter)."""
+    """What the emitter needs from a recorder (the replay layer's timeline adapter).
+
+    While ``steps`` is a list, an operation's edges need nothing but their steps: the
+    emitter records them itself, as ``begin`` and ``end`` would (``nr_ops`` is the next
+    operation's index, ``open`` the one being run), and saves the two calls; while it is
+    None the emitter calls them.  It appends the OperationBegan step whole and the
+    OperationEnded step as its ``result`` string alone: its ``op``, ``fn`` and ``name`` are
+    those of the OperationBegan step before it."""
+
+    steps: list[Any] | None  # tuples, and result strings (see above)
+    nr_ops: int
+    open: int | None
 
     def begin(self, name: str, args: str, fn: str) -> int:
         """Open an operation and keep its ``OperationBegan`` step: its index (the ``op`` of its
@@ -156,8 +169,9 @@ class Emitter:
         call site, and the test suite runs with :meth:`check_order` on.
         """
         if self.active:  # the hot path
-            if self._record is not None:
-                self._record((cls._kid, self.op, fn, *fields.values()))
+            record = self._record
+            if record is not None:
+                record((cls._kid, self.op, fn, *fields.values()))
             if self.subscribers:
                 self._tell(cls(op=self.op, fn=fn, **fields))
 
@@ -193,9 +207,17 @@ class Emitter:
 
     def _open(self, name: str, args: str, fn: str) -> None:
         self._op_recorder = recorder = self.recorder  # the one that saw the start sees the end
-        if recorder is not None:  # it records the OperationBegan step; -1: paused, nothing is kept
-            self.op = recorder.begin(name, args, fn)
-            self._record = recorder.append if self.op >= 0 else None
+        if recorder is not None:
+            steps = recorder.steps
+            if steps is not None:  # the edges need only their steps: record the OperationBegan one here
+                self.op = op = recorder.nr_ops
+                recorder.nr_ops = op + 1
+                recorder.open = op
+                steps.append((_BEGAN, op, fn, name, args))
+                self._record = recorder.append
+            else:  # it records the OperationBegan step; -1: paused, nothing is kept
+                self.op = recorder.begin(name, args, fn)
+                self._record = recorder.append if self.op >= 0 else None
         else:
             self.op = self._nr_ops
         self._nr_ops += 1
@@ -209,11 +231,16 @@ class Emitter:
             self._tell(OperationEnded(op=self.op, fn=fn, name=name, result=result))
         recorder = self._op_recorder
         if recorder is not None:
-            try:  # it records the OperationEnded step, then tells its observers (views): they may fail
-                recorder.end(self.op, fn, name, result)
-            except Exception as exc:
-                self.subscriber_errors.append(SubscriberError(recorder.end, f"the end of {name}", exc))
-                self._unreported += 1
+            steps = recorder.steps
+            if steps is not None and self.op >= 0:  # as recorder.end would, with nothing else to do
+                recorder.open = None
+                steps.append(result)  # the OperationEnded step: the rest of it is the OperationBegan's
+            else:
+                try:  # it records the OperationEnded step, then tells its observers (views): they may fail
+                    recorder.end(self.op, fn, name, result)
+                except Exception as exc:
+                    self.subscriber_errors.append(SubscriberError(recorder.end, f"the end of {name}", exc))
+                    self._unreported += 1
         if self._unreported:
             self._report()
 
