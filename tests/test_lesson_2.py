@@ -307,7 +307,8 @@ def test_fresh_frames_are_neighbours_and_aged_frames_are_scattered() -> None:
     assert pfns == list(range(0x37C00, 0x37C06))
     aged = Kernel(Config(aged=True, seed=1))
     # what section 6 says: the aging used only the top 20 MB of ZONE_NORMAL (five order-10
-    # blocks, grid cells 860-879); every small free block lies there, the rest is untouched
+    # blocks, pfn 0x36c00-0x37fff, the light-green end of the grid); every small free block
+    # lies there, the rest is untouched
     normal = aged.zones[1]
     assert normal.free_area[10].nr_free == 218 - 5
     small = [p for o in range(10) for p in normal.free_area[o].free_list]
@@ -315,6 +316,9 @@ def test_fresh_frames_are_neighbours_and_aged_frames_are_scattered() -> None:
     pfns = [aged.alloc_pages(GFP_KERNEL, 0).pfn for _ in range(6)]
     assert all(abs(q - p) > 1 for p, q in itertools.pairwise(pfns))
     assert all(0x36C00 <= p < 0x38000 for p in pfns)
+    assert pfns[:3] == [0x37E9E, 0x37F4E, 0x37A3A]  # the pfns the text names, as the narration prints them
+    # each in its own 1 MB cell of the grid (no two neighbours share one), unlike the fresh machine's
+    assert all((p >> 8) != (q >> 8) for p, q in itertools.pairwise(pfns))
 
 
 def test_a_small_aged_machine_cannot_give_a_large_block() -> None:

@@ -372,13 +372,15 @@ CELLS = [
     """),
     md("""
     Step through the aged machine's six calls with the **step forward** button and look at
-    the ZONE_NORMAL grid (880 cells of 1 MB, 64 to a row). Only two places stand out: cells
-    0–7, the first 8 cells of the top row (pale amber: `mem_map`, reserved at boot), and
-    cells 860–879, the last 20 cells of the bottom row (light green: the top 20 MB, partly
-    in use). Every grey cell between them is free. Each call takes four steps; in the second
-    and third (the block taken off `free_area[0]`, the frame handed out) a bright amber cell
-    marks the frame. It hops between cells 878, 879, 874 and 867: always inside those last
-    20 cells, and never next to the frame before.
+    the ZONE_NORMAL grid (one cell is 1 MB, 256 frames; 64 cells to a row). Only two places
+    stand out: the first 8 cells of the top row (pale amber: `mem_map`, reserved at boot),
+    and the last 20 cells of the bottom row (light green: pfn 0x36c00 to 0x37fff, the top
+    20 MB, partly in use). Every grey cell between them is free. Each call takes four steps;
+    in the second and third (the block taken off `free_area[0]`, the frame handed out) a
+    bright amber cell marks the frame, and the line under the buttons names its pfn: the six
+    aged pfns printed above, 0x37e9e, 0x37f4e, 0x37a3a … The amber cell jumps about inside
+    the light-green stretch and never lands next to the frame before, where the fresh
+    machine's pfns count up by one (0x37c00, 0x37c01, …) and stay in one cell.
     """),
     code("""
     view4 = PhysicalMemoryView(aged)
