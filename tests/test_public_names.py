@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 
 import vmwidgets
 
@@ -44,3 +45,18 @@ def test_the_issue_12_exceptions_are_still_needed() -> None:
     stale = [n for n in _modules() if _excused(n) and hasattr(importlib.import_module(n), "__all__")]
     stale = [n for n in stale if n in WITHOUT_ALL]  # a prefix covers a package; its modules leave it one by one
     assert not stale, f"these modules have __all__ now: take them out of WITHOUT_ALL: {stale}"
+
+
+def test_explain_is_public_and_the_lessons_import_it_from_there() -> None:
+    """issue 14: lesson 7 imported ``explain`` from vmwidgets.render.narration, an internal module."""
+    from pathlib import Path
+
+    from vmwidgets.render.narration import explain
+
+    assert vmwidgets.explain is explain and "explain" in vmwidgets.__all__
+    root = Path(__file__).resolve().parents[1]
+    texts = [*sorted((root / "notebooks" / "src").glob("[0-9][0-9]_*.py")), root / "README.md"]
+    assert len(texts) == 8
+    imports = re.compile(r"from vmwidgets\.render[\w.]* import|import vmwidgets\.render")
+    internal = [p.name for p in texts if imports.search(p.read_text(encoding="utf-8"))]
+    assert not internal, f"these import from vmwidgets.render, not from vmwidgets: {internal}"

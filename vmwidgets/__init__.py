@@ -94,6 +94,7 @@ from .model.slub import SLAB_DESTROY_BY_RCU, SLAB_HWCACHE_ALIGN, SLAB_PANIC, SLA
 from .model.validate import validate_mm
 from .model.vmalloc import VmStruct
 from .recording import attach_timeline
+from .render.narration import explain
 from .state import ViewState
 from .timeline import Timeline
 
@@ -210,6 +211,7 @@ __all__ = [
     "__GFP_ZERO",
     "event_from_dict",
     "event_from_json",
+    "explain",
     "explore",
     "export_html",
 ]

@@ -47,8 +47,7 @@ CELLS = [
     Linux 2.6.24, no PAE) and look at a few frames:
     """),
     code("""
-    from vmwidgets import GFP_KERNEL, Config, Kernel
-    from vmwidgets.render.narration import explain  # one sentence per event
+    from vmwidgets import GFP_KERNEL, Config, Kernel, explain  # explain: one sentence per event
 
     k = Kernel()  # 1 GB, non-PAE, Linux 2.6.24, just booted
     print(f"{len(k.mem_map)} frames: pfn 0x0 to {len(k.mem_map) - 1:#x}")

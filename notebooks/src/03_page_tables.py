@@ -71,8 +71,7 @@ CELLS = [
     ),
     code(
         """
-        from vmwidgets import Config, Kernel
-        from vmwidgets.render.narration import explain  # one sentence per event
+        from vmwidgets import Config, Kernel, explain  # explain: one sentence per event
 
         addr = 0xC0801234
         print(f"{addr:#010x} = {addr >> 22:010b} {(addr >> 12) & 0x3FF:010b} {addr & 0xFFF:012b}")

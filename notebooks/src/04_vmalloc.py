@@ -59,8 +59,7 @@ CELLS = [
     from ipywidgets import VBox
     from traitlets import link
 
-    from vmwidgets import GFP_KERNEL, Config, Kernel
-    from vmwidgets.render.narration import explain  # one sentence per event
+    from vmwidgets import GFP_KERNEL, Config, Kernel, explain  # explain: one sentence per event
     from vmwidgets.widgets import ExerciseWidget, LayoutView, PageTableView, PhysicalMemoryView, Player, VmlistView
 
     small = Kernel(Config(ram=64 << 20, aged=True, seed=1))  # 64 MB, running for a while

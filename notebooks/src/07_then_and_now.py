@@ -145,10 +145,9 @@ CELLS = [
 
         from ipywidgets import VBox
 
-        from vmwidgets import Config, Kernel, explore, from_proc_maps
+        from vmwidgets import Config, Kernel, explain, explore, from_proc_maps  # explain: one sentence per event
         from vmwidgets.data import own_maps
         from vmwidgets.exercises.l7_now import SAMPLE_MAPS, lazy_pages, reuse_mistakes
-        from vmwidgets.render.narration import explain  # one sentence per event
         from vmwidgets.widgets import ExerciseWidget, Player, Quiz, VmaView, VmlistView
 
         print(SAMPLE_MAPS, end="")

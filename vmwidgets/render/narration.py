@@ -81,7 +81,11 @@ SENTENCES: dict[type[Event], Sentence] = {}
 
 
 def explain(ev: Event | TimelineMarker, names: dict[int, str] | None = None) -> str:
-    """What ``ev`` did, in one sentence (``names``: node labels of the tree it is about).
+    """What ``ev`` did, in one sentence: the line the player shows under its buttons.
+
+    ``ev`` is an event of a timeline (``kernel.timeline[i]``) or a step the timeline added
+    itself; ``names`` maps the node ids of the tree it is about to their labels, as the
+    views show them.  Import it as ``from vmwidgets import explain``.
 
     >>> from vmwidgets.events import FrameFreed
     >>> explain(FrameFreed(op=0, fn="mm/page_alloc.c:__free_pages", zone=1, order=0, pfn=0x1234))
