@@ -207,6 +207,21 @@ def test_rb_tree_nodes_turn_black_as_the_recolouring_says() -> None:
     assert "rb-red" in node(view.tree.scene, f"n{blackened[0]:x}")["cls"]
 
 
+@pytest.mark.parametrize(("era", "links_back"), [("2.6.24", False), ("2.6.32", False), ("2.6.36", True)])
+def test_the_vma_list_draws_vm_prev_only_where_the_era_has_it(era: str, links_back: bool) -> None:
+    """issue 14: 2.6.24's vm_area_struct (and mainline 2.6.32's) has vm_next only; vm_prev is from 2.6.36."""
+    task = Kernel(Config(era=era)).spawn("cat")
+    view = VmaView(task)
+    scene = view.list.scene
+    n_vmas = sum(1 for n in scene["nodes"] if n["id"].startswith("vma:"))
+    back = [e for e in scene["edges"] if e["id"].startswith("prev:") or "prev" in e.get("cls", "").split()]
+    nexts = [e for e in scene["edges"] if e["id"].startswith("next:")]
+    assert n_vmas > 3 and len(nexts) == n_vmas - 1
+    assert len(back) == (n_vmas - 1 if links_back else 0)
+    assert ("vm_prev" in scene["title"]) is links_back
+    assert ("vm_prev" in view.to_svg()) is links_back
+
+
 def test_a_rotation_keeps_every_node_in_its_column() -> None:
     """Nodes are placed by key order, so a rotation moves them up or down only (they glide)."""
     k = Kernel()

@@ -91,7 +91,7 @@ CELLS = [
     | `vm_mm` | the `mm_struct` this VMA belongs to |
     | `vm_start`, `vm_end` | the range, page-aligned; `vm_end` is not part of it |
     | `vm_next` | the next VMA by address: the VMAs form a sorted singly linked list starting at `mm->mmap` |
-    | `vm_prev` | the previous VMA; added in 2.6.36 (2.6.32.y has it backported). **2.6.24 has no `vm_prev`**: to get the VMA before another it calls `find_vma_prev`, which walks the tree |
+    | `vm_prev` | the previous VMA; added in 2.6.36 (some 2.6.32.y stable releases backport it; mainline 2.6.32 has none). **2.6.24 has no `vm_prev`**: to get the VMA before another it calls `find_vma_prev`, which walks the tree |
     | `vm_rb` | the VMA's node in the red-black tree `mm->mm_rb` (§3) |
     | `vm_flags` | `VM_READ`/`WRITE`/`EXEC`, what `mprotect` may later allow (`VM_MAYREAD` …), `VM_SHARED`, `VM_GROWSDOWN` (a stack), `VM_ACCOUNT` (counted against the memory commit limit), `VM_CAN_NONLINEAR` (a file mapping whose pages come from `->fault`) … |
     | `vm_page_prot` | the page-table bits each PTE of this VMA will get, looked up from the low four bits of `vm_flags`; a shared writable mapping of a disk file gets the bits without `VM_SHARED` (no `RW`), so that the first write to each page faults and the file learns the page is dirty (`mm/mmap.c:vma_wants_writenotify`) |
@@ -217,9 +217,9 @@ CELLS = [
     ones): an `mmap` of `ld.so` or libc looking for a free hole. The nodes they outline in dashed
     blue are the path of `find_vma`'s search, explained in §8; skip over them for now.
 
-    The rest of the view: at the top, the VMA list in `vm_next` order (solid arrows); the dashed
-    arrows back are `vm_prev`, which the title says is from 2.6.36 — the model keeps it, but a
-    2.6.24 VMA has only `vm_next` (§2). On the right, the maps panel prints the columns of
+    The rest of the view: at the top, the VMA list in `vm_next` order, an arrow from each VMA to
+    the next and none back, since a 2.6.24 VMA has no `vm_prev` (§2; the view draws dashed links
+    back only for a 2.6.36 or later kernel). On the right, the maps panel prints the columns of
     `show_map` plus each VMA's size: an anonymous VMA shows `vm_pgoff << 12` as its offset, as
     2.6.24's `show_map` does (§1), and no name, except the stack's `[stack]`.
     """),
@@ -496,8 +496,8 @@ CELLS = [
       stack VMA first (`fs/exec.c:bprm_mm_init`, one page, moved and grown by `setup_arg_pages`),
       so the tree steps of §3 follow the model's order, not a real trace.
     - One CPU and no locks: the kernel holds `mmap_sem` while it changes the VMAs.
-    - The model's VMA has `vm_prev` (2.6.36, backported to 2.6.32.y), and the view draws it; 2.6.24's
-      has only `vm_next`.
+    - The model's VMA keeps a `vm_prev` field (from 2.6.36) in every era, for its own bookkeeping;
+      2.6.24's VMA, like mainline 2.6.32's, has only `vm_next`, and the view draws only those links.
     - The view's maps panel leaves the heap's name blank; `mm.maps()`, like `show_map`, prints
       `[heap]` (§7).
     """),

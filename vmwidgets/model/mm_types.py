@@ -141,7 +141,9 @@ class File(NamedTuple):
 class VmAreaStruct:
     """``struct vm_area_struct``: one mapping ``[vm_start, vm_end)`` of a process.
 
-    The seed's fields, as in 2.6.36 (``vm_prev`` is from there; 2.6.32.y backports it).
+    The seed's fields, as in 2.6.36: ``vm_prev`` is from there (2.6.24 and mainline 2.6.32
+    have only ``vm_next``; some 2.6.32.y backport it).  The model keeps it in every era
+    for its own bookkeeping; VmaView draws it only for 2.6.36 and later.
     ``vm_ops`` and ``vm_private_data`` stay None: the model has no drivers and no special
     mappings.  ``anon_vma`` (an :class:`~vmwidgets.model.rmap.AnonVma`) is None until
     mm/rmap.c:anon_vma_prepare gives it one: the first anonymous page (2.6.24: any fault

@@ -289,8 +289,7 @@ PSEUDOCODE: dict[str, tuple[_L, ...]] = {
         ("while rb_node: left if addr < vma_tmp->vm_end, else prev = vma_tmp and right", (VmaVisited,)),
         ("*pprev = prev; return prev ? prev->vm_next : mm->mmap", ()),
     ),
-    "mm/mmap.c:__vma_link_list": (
-        ("vma->vm_prev = prev", ()),
+    "mm/mmap.c:__vma_link_list": (  # no vm_prev before 2.6.36
         ("vma->vm_next = prev ? prev->vm_next : mm->mmap", ()),
         ("prev ? prev->vm_next = vma : mm->mmap = vma", (VmaLinked,)),
         ("then __vma_link_rb: rb_link_node + rb_insert_color", ()),

@@ -1,4 +1,4 @@
-"""The VMA view: an address space's ``vm_area_struct`` list (vm_next/vm_prev) and its maps table."""
+"""The VMA view: an address space's ``vm_area_struct`` list (vm_next, and vm_prev from 2.6.36) and its maps table."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ __all__ = [
     "HEAD_W",
     "VmaRecord",
     "W",
+    "has_vm_prev",
     "maps_html",
     "perms",
     "sorted_vmas",
@@ -38,6 +39,20 @@ def perms(flags: int) -> str:
     return out + ("s" if flags & VM_MAYSHARE else "p")
 
 
+def has_vm_prev(era: str) -> bool:
+    """Does ``struct vm_area_struct`` of kernel ``era`` have ``vm_prev``?  From 2.6.36 only.
+
+    2.6.24 (include/linux/mm_types.h) and mainline 2.6.32 have only ``vm_next``: the
+    kernel finds the VMA before another with find_vma_prev, a walk of the tree.  Some
+    2.6.32.y stable releases backport ``vm_prev``; the model follows mainline.
+
+    >>> has_vm_prev("2.6.24"), has_vm_prev("2.6.32"), has_vm_prev("2.6.36")
+    (False, False, True)
+    """
+    minor = era.rsplit(".", 1)[-1]
+    return minor.isdigit() and int(minor) >= 36
+
+
 def vma_key(mm: str, vma: int) -> str:
     return f"vma:{mm}:{vma}"
 
@@ -52,9 +67,16 @@ def sorted_vmas(state: ViewState, mm: str) -> list[tuple[int, VmaRecord]]:
 
 
 def vma_list_scene(
-    state: ViewState, mm: str, f: Focus | None = None, selected: str = "", limit: int = 30, per_row: int = 5
+    state: ViewState,
+    mm: str,
+    f: Focus | None = None,
+    selected: str = "",
+    limit: int = 30,
+    per_row: int = 5,
+    vm_prev: bool = False,
 ) -> dict[str, Any]:
-    """``mm->mmap`` and the VMAs in address order, ``vm_next`` solid, ``vm_prev`` dashed."""
+    """``mm->mmap`` and the VMAs in address order, ``vm_next`` solid; with ``vm_prev`` (a kernel
+    that has the field, :func:`has_vm_prev`) the links back too, dashed."""
     f = f or Focus()
     vmas = sorted_vmas(state, mm)
     where = {v: i for i, (v, _) in enumerate(vmas)}
@@ -95,10 +117,11 @@ def vma_list_scene(
         else:
             pid, px, py = prev
             edges.append(curve(f"next:{pid}", (px, py + 4), (x, y + ROW), "arrow"))
-            edges.append(curve(f"prev:{node['id']}", (x, y + 3 * ROW), (px, py + 2 * ROW), "arrow prev"))
+            if vm_prev:
+                edges.append(curve(f"prev:{node['id']}", (x, y + 3 * ROW), (px, py + 2 * ROW), "arrow prev"))
         prev = (node["id"], x + W, y + ROW / 2)
         slot += 1
-    title = f"mm {mm}: {len(vmas)} VMAs in vm_next order (vm_prev, dashed, is from 2.6.36)"
+    title = f"mm {mm}: {len(vmas)} VMAs in vm_next order" + (", vm_prev dashed" if vm_prev else "")
     return scene(title, nodes, edges)
 
 

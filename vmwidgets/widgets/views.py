@@ -26,7 +26,7 @@ from ..render.selection import parse_key
 from ..render.slab_scene import slab_scene, slab_span
 from ..render.svg import maps_scene, stack_svg, svg_to_png
 from ..render.tables import mapped_frames, walk_path
-from ..render.vma_scene import maps_html, vma_list_scene
+from ..render.vma_scene import has_vm_prev, maps_html, vma_list_scene
 from ..render.vmlist_scene import area_key, vmlist_scene
 from ..state import ViewState
 from .cells import adopt
@@ -299,7 +299,10 @@ class VmlistView(View):
 
 
 class VmaView(View):
-    """An address space's VMAs: the vm_next/vm_prev list, the mm_rb red-black tree and /proc/PID/maps.
+    """An address space's VMAs: the vm_next list, the mm_rb red-black tree and /proc/PID/maps.
+
+    The list's ``vm_prev`` links are drawn (dashed) only for a kernel that has them, 2.6.36
+    and later: 2.6.24 and mainline 2.6.32 link VMAs by ``vm_next`` alone.
 
     Its picture (:meth:`to_svg`) holds all three: the list, the tree, and the maps table drawn
     as rows of monospace text, the step's rows amber and the selected one blue."""
@@ -321,7 +324,7 @@ class VmaView(View):
 
     def draw(self) -> None:
         s, f, mm = self._now(), self._focus, self._mm()
-        self.list.scene = vma_list_scene(s, mm, f, self.selected, self.limit)
+        self.list.scene = vma_list_scene(s, mm, f, self.selected, self.limit, vm_prev=has_vm_prev(self.source.era))
         key = lambda node: f"vma:{mm}:{node}"  # noqa: E731
         self.tree.scene = rbtree_scene(
             s, "mm_rb:" + mm, f, self.selected, key=key, title=f"mm_rb of {self.source.name}"
