@@ -122,3 +122,16 @@ def test_2_6_24_has_16_boot_fixmap_slots() -> None:
     lay = Kernel(Config(era="2.6.24", fixmap_kb=960 * 4, highmem=True, ram=2 << 30)).layout
     assert lay.fixaddr_boot_start == 0xFFFFF000 - (960 + 17) * 4096 == 0xFFC2E000
     assert lay.pkmap_base == 0xFF800000
+
+
+@pytest.mark.parametrize("ram_mb", [64, 500, 508, 512, 800, 1024, 2048])
+def test_the_vmalloc_offset_gap_is_8_to_16_mb_in_2_6_24_and_8_mb_from_2_6_28(ram_mb: int) -> None:
+    """What lesson 1, the quick start and the README say (issue 14): 2.6.24 rounds VMALLOC_START
+    = (high_memory + 2 * VMALLOC_OFFSET - 1) & ~(VMALLOC_OFFSET - 1); 2.6.32 adds VMALLOC_OFFSET."""
+    ram = ram_mb * MB + (4096 if ram_mb == 500 else 0)  # one page past an 8 MB boundary: 16 MB less a page
+    old = Layout.compute(Config(ram=ram))
+    new = Layout.compute(Config(ram=ram, era="2.6.32"))
+    assert 8 * MB <= old.vmalloc_start - old.high_memory < 16 * MB
+    assert old.vmalloc_start % (8 * MB) == 0
+    assert (old.vmalloc_start - old.high_memory == 8 * MB) is (old.high_memory % (8 * MB) == 0)
+    assert new.vmalloc_start - new.high_memory == 8 * MB

@@ -14,7 +14,7 @@ CELLS = [
 
     1. explain why the kernel sits in the top 1 GB of *every* process, starting at `PAGE_OFFSET` = 0xC0000000;
     2. explain why the kernel's direct map of RAM (*lowmem*) stops near 896 MB, and what *highmem* is;
-    3. name the bands above lowmem — the 8 MB gap, vmalloc, pkmap, fixmap — and compute where they start
+    3. name the bands above lowmem — the gap, vmalloc, pkmap, fixmap — and compute where they start
        for a given RAM size, PAE, kernel version and `vmalloc=` option;
     4. convert between a lowmem virtual address and its physical address with `__pa` and `__va`;
     5. read the "virtual kernel memory layout" block of a real boot log, line by line.
