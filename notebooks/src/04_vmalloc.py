@@ -441,7 +441,7 @@ CELLS = [
     - 2.6.24's loop checks `VMALLOC_END` only after case (c). When the walk runs off the end
       of `vmlist` (an empty list, or an `ioremap` whose alignment jumps past the last area),
       the kernel links the area without checking, and it can end past `VMALLOC_END`, in the
-      pkmap space. The model always checks (step 4 above), so no area crosses `VMALLOC_END`.
+      pkmap space. The model always checks (point 4 of the list in §3), so no area crosses `VMALLOC_END`.
     - `kmalloc` follows SLUB (`mm/slub.c`) on one CPU and one memory node, without what a
       comparison with `vmalloc` does not need: debug flags (poisoning, red zones), constructors,
       DMA caches (`__GFP_DMA` is refused), the RCU grace period of `SLAB_DESTROY_BY_RCU` (an
