@@ -60,6 +60,17 @@ class Layout:
     >>> lay = Layout.compute(Config())
     >>> hex(lay.high_memory), hex(lay.vmalloc_start), hex(lay.vmalloc_end)
     ('0xf8000000', '0xf8800000', '0xff7fe000')
+
+    ``vmalloc_reserve`` is the variable ``__VMALLOC_RESERVE`` (``VMALLOC_RESERVE`` is a macro
+    reading it) as boot leaves it: 128 MB, or what ``parse_vmalloc`` sets from the ``vmalloc=``
+    parameter, that value in 2.6.24 (arch/x86/kernel/setup_32.c) and that value plus
+    ``VMALLOC_OFFSET`` from 2.6.28 (arch/x86/mm/pgtable_32.c).  (2.6.24's reserve_top_address
+    also adds a hypervisor's hole below a lowered ``__FIXADDR_TOP`` to it; the model does not.)
+    ``Config.vmalloc_reserve`` is the parameter itself:
+
+    >>> eras = ("2.6.24", "2.6.32")
+    >>> [Layout.compute(Config(era=e, vmalloc_reserve=256 << 20)).vmalloc_reserve >> 20 for e in eras]
+    [256, 264]
     """
 
     page_offset: int
