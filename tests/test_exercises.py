@@ -142,3 +142,28 @@ def test_hex_typed_without_0x_gets_its_own_feedback() -> None:
     assert "455 was read as decimal; did you mean 0x455?" in e.check("pgd=0x302 pte=1 offset=455").message
     n = NumberExercise("n", "?", value=0x979)
     assert "did you mean 0x979" in n.check("979").message
+
+
+def test_an_exercise_repr_does_not_give_the_answer_away() -> None:
+    """``print(LESSON.exercises(0))`` in a student's notebook shows the questions, not the key."""
+    from vmwidgets.errors import shorten
+
+    load_all()
+    for n, lesson in LESSONS.items():
+        for e in lesson.exercises(0) + lesson.exercises(1):
+            shown = repr(e)
+            assert shown == f"{type(e).__name__}(id={e.id!r}, seed={e.seed}, prompt={shorten(e.prompt)})"
+            assert shown in repr([e]) and shown in str([e])
+            for secret in (e.answer_text(), str(e.answer), *(getattr(e, "mistakes", None) or {})):
+                text = str(secret)
+                assert text not in shown or text in shorten(e.prompt) or text in (e.id, str(e.seed)), (n, e.id, text)
+            assert "value=" not in shown and "correct=" not in shown and "explain=" not in shown
+        assert "answers for seed 0" in lesson.answer_key(0)  # the teacher's way to the key
+
+    class Teachers(NumberExercise):  # a subclass with plain @dataclass still hides the inherited answer
+        pass
+
+    import dataclasses
+
+    t = dataclasses.dataclass(Teachers)("q", "How many?", explain="because 0x1234", value=0x1234)
+    assert "1234" not in repr(t) and "4660" not in repr(t)

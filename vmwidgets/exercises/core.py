@@ -135,18 +135,28 @@ def _size(n: int) -> str:
     return f"{n:#x} bytes" if n >= 4096 else str(n)
 
 
-@dataclass
+@dataclass(repr=False)
 class Exercise:
     """One question.  ``check(reply)`` returns :class:`Feedback`; ``answer`` is the key.
 
     ``explain`` is shown with a right answer (the why); ``hint`` when the student asks.
+
+    The repr shows the question, never the answer: ``print(LESSON.exercises(0))`` in a
+    student's notebook must not give the key away.  Teachers get the answers from
+    ``answer``/``answer_text()``, from :meth:`Lesson.answer_key` or from the shell with
+    ``python -m vmwidgets.exercises LESSON SEED``.  The fields that hold (or explain) the
+    answer are ``repr=False``, so a subclass decorated with plain ``@dataclass`` does not
+    print them either; the kinds here use ``@dataclass(repr=False)`` and this repr.
     """
 
     id: str
     prompt: str
     hint: str = ""
-    explain: str = ""
+    explain: str = field(default="", repr=False)
     seed: int | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(id={self.id!r}, seed={self.seed!r}, prompt={shorten(self.prompt)})"
 
     @property
     def answer(self) -> Any:  # pragma: no cover - every kind overrides it
@@ -202,7 +212,7 @@ def _pairs(mapping: Mapping[int, str]) -> list[list[Any]]:
     return [[_js_int(k), v] for k, v in mapping.items()]
 
 
-@dataclass
+@dataclass(repr=False)
 class NumberExercise(Exercise):
     """A number (an address, a size, a count, an index).
 
@@ -211,10 +221,10 @@ class NumberExercise(Exercise):
     pages or MB, when ``show_distance`` is on.
     """
 
-    value: int = 0
+    value: int = field(default=0, repr=False)
     hex: bool = True
     units: bool = False
-    mistakes: Mapping[int, str] = field(default_factory=dict)
+    mistakes: Mapping[int, str] = field(default_factory=dict, repr=False)
     show_distance: bool = True
 
     @property
@@ -274,12 +284,12 @@ class NumberExercise(Exercise):
         return Feedback(False, msg + (f" Hint: {self.hint}" if self.hint else ""))
 
 
-@dataclass
+@dataclass(repr=False)
 class ChoiceExercise(Exercise):
     """Pick one option; every wrong option says why it is wrong."""
 
-    options: Mapping[str, str] = field(default_factory=dict)  # option -> why it is (not) the answer
-    correct: str = ""
+    options: Mapping[str, str] = field(default_factory=dict, repr=False)  # option -> why it is (not) the answer
+    correct: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.correct not in self.options:
@@ -316,7 +326,7 @@ class ChoiceExercise(Exercise):
         return Feedback(False, self.options[match[0]])
 
 
-@dataclass
+@dataclass(repr=False)
 class FieldsExercise(Exercise):
     """Several numbers at once (an address's PGD index, PTE index and offset …).
 
@@ -324,9 +334,9 @@ class FieldsExercise(Exercise):
     is judged on its own, so the feedback says which part is right.
     """
 
-    fields: Mapping[str, int] = field(default_factory=dict)
-    why: Mapping[str, str] = field(default_factory=dict)  # field -> how to compute it
-    mistakes: Mapping[str, Mapping[int, str]] = field(default_factory=dict)  # field -> wrong value -> meaning
+    fields: Mapping[str, int] = field(default_factory=dict, repr=False)
+    why: Mapping[str, str] = field(default_factory=dict, repr=False)  # field -> how to compute it
+    mistakes: Mapping[str, Mapping[int, str]] = field(default_factory=dict, repr=False)  # field -> wrong -> meaning
     hex: bool = True  # False for counts: the key prints decimal
 
     @property

@@ -78,7 +78,7 @@ def _kb(frames: int) -> str:
     return f"{kb >> 10} MB" if kb >= 1024 and kb % 1024 == 0 else f"{kb} kB"
 
 
-@dataclass
+@dataclass(repr=False)
 class PfnExercise(NumberExercise):
     """A pfn.  Pfns are always written in hex, so bare digits (37400) are read as hex, and a
     wrong answer's distance is given in frames (NumberExercise would call it bytes)."""
