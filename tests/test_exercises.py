@@ -167,3 +167,28 @@ def test_an_exercise_repr_does_not_give_the_answer_away() -> None:
 
     t = dataclasses.dataclass(Teachers)("q", "How many?", explain="because 0x1234", value=0x1234)
     assert "1234" not in repr(t) and "4660" not in repr(t)
+
+
+@pytest.mark.parametrize(
+    "argv", [["1", "bad"], ["1", "-3"], ["1", "7x"], ["1", "1.5"], ["1", "３"], ["1", "2", "3"], []]
+)
+def test_answer_key_cli_refuses_what_it_cannot_read(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped seed used to print seed 0's answers, the ones the stored lessons quote."""
+    from vmwidgets.exercises.__main__ import main
+
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "usage: python -m vmwidgets.exercises LESSON [SEED]" in err
+    if len(argv) == 2:
+        assert f"not {argv[1]!r}" in err
+
+
+def test_answer_key_cli_prints_the_key_and_exits_non_zero_on_a_bad_seed() -> None:
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "vmwidgets.exercises"]
+    good = subprocess.run([*run, "1", "7"], capture_output=True, text=True, timeout=120)
+    assert good.returncode == 0 and good.stdout.startswith("Lesson 1:") and "seed 7" in good.stdout
+    bad = subprocess.run([*run, "1", "seven"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stdout == "" and "whole number" in bad.stderr
