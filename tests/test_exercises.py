@@ -192,3 +192,48 @@ def test_answer_key_cli_prints_the_key_and_exits_non_zero_on_a_bad_seed() -> Non
     assert good.returncode == 0 and good.stdout.startswith("Lesson 1:") and "seed 7" in good.stdout
     bad = subprocess.run([*run, "1", "seven"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stdout == "" and "whole number" in bad.stderr
+
+
+SEEDS = range(21)
+
+
+def test_no_seed_repeats_a_question_of_seed_0() -> None:
+    """Seed 0's questions are the ones the stored lessons show; another seed (new numbers) must
+    ask something else wherever the numbers depend on the seed (seed 7's lowmem machine once
+    was seed 0's: 32 machines to draw from)."""
+    load_all()
+    for n, lesson in sorted(LESSONS.items()):
+        sets = [lesson.exercises(s) for s in SEEDS]
+        zero = sets[0]
+        assert all([e.id for e in s] == [e.id for e in zero] for s in sets), f"lesson {n}"
+        for i, e in enumerate(zero):
+            prompts = [s[i].prompt for s in sets]
+            if len(set(prompts)) == 1:
+                continue  # this question does not depend on the seed
+            same = [s for s in SEEDS[1:] if prompts[s] == e.prompt]
+            assert not same, f"lesson {n} {e.id}: seeds {same} ask seed 0's question"
+    key = LESSONS[1].answer_key(0).splitlines()
+    assert key[1:3] == ["  lowmem: 887", "  high_memory: 0xfaffe000"]  # seed 0 itself is unchanged
+
+
+def test_unlike_seed0_draws_again_only_when_the_question_is_seed_0s() -> None:
+    from vmwidgets.errors import InvariantError
+    from vmwidgets.exercises.core import unlike_seed0
+
+    def ask(x: int) -> NumberExercise:
+        return NumberExercise("q", f"What is {x} + 1?", value=x + 1, hex=False)
+
+    def make(seed: int) -> list[NumberExercise]:  # seed 3 draws seed 0's question first, then 6
+        return [unlike_seed0(seed, make, lambda attempt: ask([0, 6][attempt] if seed == 3 else seed))]
+
+    assert make(0)[0].prompt == "What is 0 + 1?" and make(2)[0].prompt == "What is 2 + 1?"
+    assert make(3)[0].prompt == "What is 6 + 1?"
+    draws: list[int] = []
+
+    def make_same(seed: int) -> list[NumberExercise]:
+        return [unlike_seed0(seed, make_same, lambda attempt: draws.append(attempt) or ask(7))]
+
+    assert make_same(0)[0].value == 8 and draws == [0]
+    with pytest.raises(InvariantError, match="unlike seed 0"):
+        make_same(1)
+    assert draws == [0, 0, 0, *range(1, 100)]  # seed 1's draw, seed 0's (once, cached), 99 more

@@ -8,6 +8,7 @@ can get different numbers, with the answers computed by the model itself.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,9 +32,11 @@ __all__ = [
     "parse_number",
     "recorded",
     "reply_text",
+    "unlike_seed0",
 ]
 
 T = TypeVar("T")
+E = TypeVar("E", bound="Exercise")
 
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
           "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "page": 4096, "pages": 4096}  # fmt: skip
@@ -405,6 +408,36 @@ class FieldsExercise(Exercise):
                 parts.append(f"{k} is right")
         text = "; ".join(p.rstrip(".") for p in parts)
         return Feedback(False, text + ".")
+
+
+_SEED0_TRIES = 100
+
+
+@functools.cache
+def _seed0_prompts(make: Callable[[int], Sequence[Exercise]]) -> dict[str, str]:
+    return {e.id: e.prompt for e in make(0)}
+
+
+def unlike_seed0(seed: int, make: Callable[[int], Sequence[Exercise]], build: Callable[[int], E]) -> E:
+    """``build(0)``, the exercise a lesson's ``make(seed)`` draws; for a seed other than 0 whose
+    question comes out word for word as seed 0's (its numbers drawn the same from a small
+    choice), ``build(1)``, ``build(2)`` … until it differs.
+
+    Seed 0's questions are the ones the stored lessons show, so another seed (*new numbers*)
+    must not repeat one of them.  Seed 0, and every seed whose question already differs,
+    keep their numbers; ``build(n)`` for n ≥ 1 draws anew (from the lesson's generator, which
+    has moved on, or from one seeded with ``n``)."""
+    e = build(0)
+    if seed == 0:
+        return e
+    zero = _seed0_prompts(make).get(e.id)
+    for attempt in range(1, _SEED0_TRIES):
+        if e.prompt != zero:
+            return e
+        e = build(attempt)
+    raise InvariantError(
+        f"exercise {e.id!r}, seed {seed}:", "redrawn", f"a question unlike seed 0's within {_SEED0_TRIES} draws"
+    )
 
 
 @dataclass
