@@ -237,3 +237,30 @@ def test_unlike_seed0_draws_again_only_when_the_question_is_seed_0s() -> None:
     with pytest.raises(InvariantError, match="unlike seed 0"):
         make_same(1)
     assert draws == [0, 0, 0, *range(1, 100)]  # seed 1's draw, seed 0's (once, cached), 99 more
+
+
+def test_hint_after_a_right_answer_keeps_the_tick() -> None:
+    """Hint writes to its own line: pressing it after a right answer (or before one) leaves the
+    ✔ and the revealed step as they were, and counts as no attempt."""
+    from vmwidgets import Kernel
+    from vmwidgets.widgets import ExerciseWidget, Player
+
+    k = Kernel()
+    a = k.vmalloc(4096)
+    player = Player(k)
+    player.seek(0)
+    end = k.timeline.operations[0].end
+    wdg = ExerciseWidget(NumberExercise("next", "Where?", hint="VMALLOC_START", value=a), player=player, reveal=end)
+    wdg.reply.value = hex(a)
+    wdg.button.click()
+    right = wdg.feedback.value
+    assert "✔" in right and "now shows" in right and player.position == end
+    wdg.hint_button.click()
+    assert wdg.feedback.value == right and "VMALLOC_START" in wdg.hint.value and len(wdg.attempts) == 1
+    wdg.hint_button.click()  # twice: still one hint line, still the tick
+    assert wdg.feedback.value == right and wdg.hint.value.count("Hint:") == 1 and player.position == end
+    choice = ExerciseWidget(ChoiceExercise("c", "?", hint="look", options={"a": "", "b": "no"}, correct="a"))
+    choice.reply.value = "a"
+    choice.button.click()
+    choice.hint_button.click()
+    assert "✔" in choice.feedback.value and "look" in choice.hint.value
