@@ -105,6 +105,16 @@ GARBAGE = [
     "0x" + "f" * 64,
     "1" + "0" * 30 + " MB",
     "pgd=1",
+    "887 MB",
+    "887MB",
+    "4 KB",
+    "4 kB",
+    "4096 bytes",
+    "1 byte",
+    "2 GB",
+    "ff",
+    "abc",
+    "704",
 ]
 
 
@@ -140,7 +150,14 @@ def number_replies(e: NumberExercise) -> list[Any]:
     out += [f"{v:07x}", f"0{v:07x}", f"{v:o}", f"{v:b}"]
     if e.units:
         out += [f"{v} B", f"{v >> 10} kB", f"{v >> 10}k", f"{v >> 20} MB", f"{v >> 12} pages", f"{v >> 12} page"]
-        out += [f"{v >> 10} KiB", f"{v >> 20}M"]
+        out += [f"{v >> 10} KiB", f"{v >> 20}M", f"{v} bytes", f"{v}bytes", f"{v >> 10} KB"]
+    if e.unit != 1:  # counted in MB (or pages): the answer with the question's unit, and in other units
+        out += [f"{v} MB", f"{v}MB", f"{v * e.unit >> 10} kB", f"{v * e.unit} bytes", f"{v} pages", f"{v + 1} mb"]
+        out += [f"{(v * e.unit >> 10) + 1} kB", f"{v}.5 MB", f"{v} GB"]
+    if e.hex:  # the address as a size in MB, from 0 and from PAGE_OFFSET
+        out += [str(v >> 20), str((v - 0xC0000000) >> 20), str(max(v - 0xC0000000, 0) >> 20 or 1)]
+    else:  # hex typed without 0x to a decimal question
+        out += [f"{v:x}a", f"{v + 10:x}", "1e3"]
     for m in e.mistakes:
         out += [f"{m:#x}", str(m), f"{m:x}"]
     for d in (1, 2, 0x10, 0x1000, 0x2000, 1 << 20, 3 << 20, 0x1234, 1 << 32):
@@ -286,6 +303,13 @@ def test_every_kind_and_variant_is_covered(cases: list[Case]) -> None:
     assert past and all(c.message.startswith(f"That reply has {len(c.reply)} characters") for c in past)
     assert "Choose an answer first." in said
     assert any("was read as decimal" in m for m in said)
+    for slip in (
+        "looks like a size in MB",
+        "looks like hex without 0x",
+        "exactly one page (0x1000)",
+        "whole number of MB",
+    ):
+        assert any(slip in m for m in said), slip
     assert any(re.search(r"frames? \(", m) for m in said)  # PfnExercise's distance in frames
 
 

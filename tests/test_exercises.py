@@ -30,6 +30,13 @@ from vmwidgets.exercises.lessons import load_all
         ("8k", True, 8192),
         ("3 pages", True, 3 * 4096),
         ("896 MB", False, None),
+        ("887MB", True, 887 << 20),
+        ("4 KB", True, 4096),
+        ("4 kB", True, 4096),
+        ("4096 bytes", True, 4096),
+        ("1 byte", True, 1),
+        ("2 GB", True, 2 << 30),
+        ("1e3", False, 0x1E3),  # parse_number reads bare hex; a decimal question refuses it
         ("twelve", False, None),
         (None, False, None),
         (True, False, None),
@@ -44,8 +51,10 @@ def test_number_feedback_names_the_mistake_or_the_distance() -> None:
                        mistakes={0xF8801000: "That forgets the guard page."})  # fmt: skip
     assert e.check("0xf8802000") == Feedback(True, "Right. first fit.")
     assert e.check("0xf8801000") == Feedback(False, "That forgets the guard page.")
-    fb = e.check("0xf8803000")
-    assert not fb.correct and "0x1000 (1 page) too high" in fb.message and "guard page" in fb.message
+    fb = e.check("0xf8803000")  # one page off, in a question about guard pages
+    assert not fb.correct and "exactly one page (0x1000) too high: is a guard page" in fb.message
+    assert "0x2000 (2 pages) too high" in e.check("0xf8804000").message
+    assert "0x1000 (1 page) too low" in NumberExercise("pa", "__pa?", value=0x9019000).check("0x9018000").message
     assert "could not read" in e.check("soon").message
     assert e.check("f8802000").correct and e.check(" 0XF8802000 ").correct  # as /proc prints it
     assert NumberExercise("m", "?", value=0x08048000).check("08048000").correct
@@ -264,3 +273,39 @@ def test_hint_after_a_right_answer_keeps_the_tick() -> None:
     choice.button.click()
     choice.hint_button.click()
     assert "✔" in choice.feedback.value and "look" in choice.hint.value
+
+
+def test_one_number_rule_as_each_question_says() -> None:
+    """Decimal questions refuse hex without 0x (saying so, no attempt); a size counted in MB
+    takes a unit; a small decimal number to an address question is called a size in MB."""
+    from vmwidgets import Kernel
+    from vmwidgets.widgets import ExerciseWidget, Player
+
+    mb = NumberExercise("lowmem", "How many MB?", value=887, hex=False, units=True, unit=1 << 20)
+    for reply in ("887", "887 MB", "887MB", "887 mb", "908288 kB", "0x377", "930086912 bytes"):
+        assert mb.check(reply).correct and mb.understood(reply), reply
+    assert mb.check("1 GB").message == "Not yet: your answer is 137 too high."
+    for reply in ("1000 kB", "887.5 MB", "887 bytes", "hello"):
+        assert mb.check(reply).message.endswith("as a whole number of MB: write it like 42 or 42 MB.")
+        assert not mb.understood(reply), reply
+    count = NumberExercise("n", "How many?", value=0x1E3, hex=False)
+    fb = count.check("1e3")
+    assert "looks like hex without 0x" in fb.message and "decimal" in fb.message and not count.understood("1e3")
+    assert count.check("0x1e3").correct and count.check("483").correct
+    address = NumberExercise("a", "Where? Answer in hex.", value=0xEBFFFD40)
+    fb = address.check("704")
+    assert fb.message.startswith("704 looks like a size in MB; this question asks for an address in hex")
+    assert address.understood("704") and address.check("ebfffd40").correct
+    assert "looks like a size" not in NumberExercise("i", "index?", value=0x302).check("12").message  # not an address
+
+    k = Kernel()
+    k.vmalloc(4096)
+    player = Player(k)
+    player.seek(0)
+    end = k.timeline.operations[0].end
+    wdg = ExerciseWidget(NumberExercise("pages", "How many?", value=2, hex=False), player=player, reveal=end)
+    for reply in ("hello", "abc", "1e3", "2 pages"):  # no commit: nothing revealed, no attempt, no Show me
+        assert "I could not read" in wdg.check(reply).message
+        assert not wdg.attempts and player.limit == 0 and player.position == 0
+        assert wdg.show_me.layout.display == "none" and "now shows" not in wdg.feedback.value
+    assert wdg.check("2").correct and player.position == end

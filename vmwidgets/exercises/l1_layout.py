@@ -102,6 +102,8 @@ def lowmem_exercise(cfg: Config, id: str = "lowmem") -> NumberExercise:
         explain=f"{_maxmem_rule(cfg)}; {why}: {value} MB.",
         value=value,
         hex=False,
+        units=True,
+        unit=MB,  # "887", "887 MB" and "908288 kB" all read as 887
         mistakes=mistakes,
     )
 
