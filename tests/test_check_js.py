@@ -370,3 +370,23 @@ def test_page_spec_is_json_and_none_when_check_needs_python() -> None:
         ["b", "no"],
         ["a", ""],
     ]
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_check_js_applies_the_number_rule_itself() -> None:
+    """The rule of core.parse_number on the static page, spelt out (not only equal to Python):
+    units on a question counted in MB, hex without 0x refused by a decimal question and not
+    an attempt, a size in MB given for an address, a reply that is no number."""
+    mb = NumberExercise("lowmem", "How many MB?", value=887, hex=False, units=True, unit=1 << 20).page_spec()
+    count = NumberExercise("n", "How many?", value=483, hex=False).page_spec()
+    address = NumberExercise("a", "Where? Answer in hex.", value=0xEBFFFD40).page_spec()
+    cases = [(0, "887 MB"), (0, "887MB"), (0, "908288 kB"), (0, "887"), (0, "1000 kB"), (1, "1e3"), (1, "0x1e3")]
+    cases += [(2, "704"), (2, "hello"), (2, "ebfffd40")]
+    got = [(g["correct"], g["readable"], g["message"]) for g in node_results([mb, count, address], cases)]
+    assert got[:4] == [(True, True, "Right.")] * 4
+    assert got[4] == (False, False, "I could not read '1000 kB' as a whole number of MB: write it like 42 or 42 MB.")
+    assert got[5][:2] == (False, False) and "looks like hex without 0x" in got[5][2]
+    assert got[6] == (True, True, "Right.")
+    assert got[7][:2] == (False, True) and got[7][2].startswith("704 looks like a size in MB; this question asks")
+    assert got[8] == (False, False, "I could not read 'hello' as a number: write it like 0xc0801234.")
+    assert got[9] == (True, True, "Right.")
