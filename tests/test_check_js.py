@@ -105,6 +105,16 @@ GARBAGE = [
     "0x" + "f" * 64,
     "1" + "0" * 30 + " MB",
     "pgd=1",
+    "887 MB",
+    "887MB",
+    "4 KB",
+    "4 kB",
+    "4096 bytes",
+    "1 byte",
+    "2 GB",
+    "ff",
+    "abc",
+    "704",
 ]
 
 
@@ -140,7 +150,14 @@ def number_replies(e: NumberExercise) -> list[Any]:
     out += [f"{v:07x}", f"0{v:07x}", f"{v:o}", f"{v:b}"]
     if e.units:
         out += [f"{v} B", f"{v >> 10} kB", f"{v >> 10}k", f"{v >> 20} MB", f"{v >> 12} pages", f"{v >> 12} page"]
-        out += [f"{v >> 10} KiB", f"{v >> 20}M"]
+        out += [f"{v >> 10} KiB", f"{v >> 20}M", f"{v} bytes", f"{v}bytes", f"{v >> 10} KB"]
+    if e.unit != 1:  # counted in MB (or pages): the answer with the question's unit, and in other units
+        out += [f"{v} MB", f"{v}MB", f"{v * e.unit >> 10} kB", f"{v * e.unit} bytes", f"{v} pages", f"{v + 1} mb"]
+        out += [f"{(v * e.unit >> 10) + 1} kB", f"{v}.5 MB", f"{v} GB"]
+    if e.hex:  # the address as a size in MB, from 0 and from PAGE_OFFSET
+        out += [str(v >> 20), str((v - 0xC0000000) >> 20), str(max(v - 0xC0000000, 0) >> 20 or 1)]
+    else:  # hex typed without 0x to a decimal question
+        out += [f"{v:x}a", f"{v + 10:x}", "1e3"]
     for m in e.mistakes:
         out += [f"{m:#x}", str(m), f"{m:x}"]
     for d in (1, 2, 0x10, 0x1000, 0x2000, 1 << 20, 3 << 20, 0x1234, 1 << 32):
@@ -286,6 +303,13 @@ def test_every_kind_and_variant_is_covered(cases: list[Case]) -> None:
     assert past and all(c.message.startswith(f"That reply has {len(c.reply)} characters") for c in past)
     assert "Choose an answer first." in said
     assert any("was read as decimal" in m for m in said)
+    for slip in (
+        "looks like a size in MB",
+        "looks like hex without 0x",
+        "exactly one page (0x1000)",
+        "whole number of MB",
+    ):
+        assert any(slip in m for m in said), slip
     assert any(re.search(r"frames? \(", m) for m in said)  # PfnExercise's distance in frames
 
 
@@ -346,3 +370,23 @@ def test_page_spec_is_json_and_none_when_check_needs_python() -> None:
         ["b", "no"],
         ["a", ""],
     ]
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_check_js_applies_the_number_rule_itself() -> None:
+    """The rule of core.parse_number on the static page, spelt out (not only equal to Python):
+    units on a question counted in MB, hex without 0x refused by a decimal question and not
+    an attempt, a size in MB given for an address, a reply that is no number."""
+    mb = NumberExercise("lowmem", "How many MB?", value=887, hex=False, units=True, unit=1 << 20).page_spec()
+    count = NumberExercise("n", "How many?", value=483, hex=False).page_spec()
+    address = NumberExercise("a", "Where? Answer in hex.", value=0xEBFFFD40).page_spec()
+    cases = [(0, "887 MB"), (0, "887MB"), (0, "908288 kB"), (0, "887"), (0, "1000 kB"), (1, "1e3"), (1, "0x1e3")]
+    cases += [(2, "704"), (2, "hello"), (2, "ebfffd40")]
+    got = [(g["correct"], g["readable"], g["message"]) for g in node_results([mb, count, address], cases)]
+    assert got[:4] == [(True, True, "Right.")] * 4
+    assert got[4] == (False, False, "I could not read '1000 kB' as a whole number of MB: write it like 42 or 42 MB.")
+    assert got[5][:2] == (False, False) and "looks like hex without 0x" in got[5][2]
+    assert got[6] == (True, True, "Right.")
+    assert got[7][:2] == (False, True) and got[7][2].startswith("704 looks like a size in MB; this question asks")
+    assert got[8] == (False, False, "I could not read 'hello' as a number: write it like 0xc0801234.")
+    assert got[9] == (True, True, "Right.")

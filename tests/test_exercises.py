@@ -30,6 +30,13 @@ from vmwidgets.exercises.lessons import load_all
         ("8k", True, 8192),
         ("3 pages", True, 3 * 4096),
         ("896 MB", False, None),
+        ("887MB", True, 887 << 20),
+        ("4 KB", True, 4096),
+        ("4 kB", True, 4096),
+        ("4096 bytes", True, 4096),
+        ("1 byte", True, 1),
+        ("2 GB", True, 2 << 30),
+        ("1e3", False, 0x1E3),  # parse_number reads bare hex; a decimal question refuses it
         ("twelve", False, None),
         (None, False, None),
         (True, False, None),
@@ -44,8 +51,10 @@ def test_number_feedback_names_the_mistake_or_the_distance() -> None:
                        mistakes={0xF8801000: "That forgets the guard page."})  # fmt: skip
     assert e.check("0xf8802000") == Feedback(True, "Right. first fit.")
     assert e.check("0xf8801000") == Feedback(False, "That forgets the guard page.")
-    fb = e.check("0xf8803000")
-    assert not fb.correct and "0x1000 (1 page) too high" in fb.message and "guard page" in fb.message
+    fb = e.check("0xf8803000")  # one page off, in a question about guard pages
+    assert not fb.correct and "exactly one page (0x1000) too high: is a guard page" in fb.message
+    assert "0x2000 (2 pages) too high" in e.check("0xf8804000").message
+    assert "0x1000 (1 page) too low" in NumberExercise("pa", "__pa?", value=0x9019000).check("0x9018000").message
     assert "could not read" in e.check("soon").message
     assert e.check("f8802000").correct and e.check(" 0XF8802000 ").correct  # as /proc prints it
     assert NumberExercise("m", "?", value=0x08048000).check("08048000").correct
@@ -142,3 +151,161 @@ def test_hex_typed_without_0x_gets_its_own_feedback() -> None:
     assert "455 was read as decimal; did you mean 0x455?" in e.check("pgd=0x302 pte=1 offset=455").message
     n = NumberExercise("n", "?", value=0x979)
     assert "did you mean 0x979" in n.check("979").message
+
+
+def test_an_exercise_repr_does_not_give_the_answer_away() -> None:
+    """``print(LESSON.exercises(0))`` in a student's notebook shows the questions, not the key."""
+    from vmwidgets.errors import shorten
+
+    load_all()
+    for n, lesson in LESSONS.items():
+        for e in lesson.exercises(0) + lesson.exercises(1):
+            shown = repr(e)
+            assert shown == f"{type(e).__name__}(id={e.id!r}, seed={e.seed}, prompt={shorten(e.prompt)})"
+            assert shown in repr([e]) and shown in str([e])
+            for secret in (e.answer_text(), str(e.answer), *(getattr(e, "mistakes", None) or {})):
+                text = str(secret)
+                assert text not in shown or text in shorten(e.prompt) or text in (e.id, str(e.seed)), (n, e.id, text)
+            assert "value=" not in shown and "correct=" not in shown and "explain=" not in shown
+        assert "answers for seed 0" in lesson.answer_key(0)  # the teacher's way to the key
+
+    class Teachers(NumberExercise):  # a subclass with plain @dataclass still hides the inherited answer
+        pass
+
+    import dataclasses
+
+    t = dataclasses.dataclass(Teachers)("q", "How many?", explain="because 0x1234", value=0x1234)
+    assert "1234" not in repr(t) and "4660" not in repr(t)
+
+
+@pytest.mark.parametrize(
+    "argv", [["1", "bad"], ["1", "-3"], ["1", "7x"], ["1", "1.5"], ["1", "３"], ["1", "2", "3"], []]
+)
+def test_answer_key_cli_refuses_what_it_cannot_read(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped seed used to print seed 0's answers, the ones the stored lessons quote."""
+    from vmwidgets.exercises.__main__ import main
+
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "usage: python -m vmwidgets.exercises LESSON [SEED]" in err
+    if len(argv) == 2:
+        assert f"not {argv[1]!r}" in err
+
+
+def test_answer_key_cli_prints_the_key_and_exits_non_zero_on_a_bad_seed() -> None:
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "vmwidgets.exercises"]
+    good = subprocess.run([*run, "1", "7"], capture_output=True, text=True, timeout=120)
+    assert good.returncode == 0 and good.stdout.startswith("Lesson 1:") and "seed 7" in good.stdout
+    bad = subprocess.run([*run, "1", "seven"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stdout == "" and "whole number" in bad.stderr
+
+
+SEEDS = range(21)
+
+
+def test_no_seed_repeats_a_question_of_seed_0() -> None:
+    """Seed 0's questions are the ones the stored lessons show; another seed (new numbers) must
+    ask something else wherever the numbers depend on the seed (seed 7's lowmem machine once
+    was seed 0's: 32 machines to draw from)."""
+    load_all()
+    for n, lesson in sorted(LESSONS.items()):
+        sets = [lesson.exercises(s) for s in SEEDS]
+        zero = sets[0]
+        assert all([e.id for e in s] == [e.id for e in zero] for s in sets), f"lesson {n}"
+        for i, e in enumerate(zero):
+            prompts = [s[i].prompt for s in sets]
+            if len(set(prompts)) == 1:
+                continue  # this question does not depend on the seed
+            same = [s for s in SEEDS[1:] if prompts[s] == e.prompt]
+            assert not same, f"lesson {n} {e.id}: seeds {same} ask seed 0's question"
+    key = LESSONS[1].answer_key(0).splitlines()
+    assert key[1:3] == ["  lowmem: 887", "  high_memory: 0xfaffe000"]  # seed 0 itself is unchanged
+
+
+def test_unlike_seed0_draws_again_only_when_the_question_is_seed_0s() -> None:
+    from vmwidgets.errors import InvariantError
+    from vmwidgets.exercises.core import unlike_seed0
+
+    def ask(x: int) -> NumberExercise:
+        return NumberExercise("q", f"What is {x} + 1?", value=x + 1, hex=False)
+
+    def make(seed: int) -> list[NumberExercise]:  # seed 3 draws seed 0's question first, then 6
+        return [unlike_seed0(seed, make, lambda attempt: ask([0, 6][attempt] if seed == 3 else seed))]
+
+    assert make(0)[0].prompt == "What is 0 + 1?" and make(2)[0].prompt == "What is 2 + 1?"
+    assert make(3)[0].prompt == "What is 6 + 1?"
+    draws: list[int] = []
+
+    def make_same(seed: int) -> list[NumberExercise]:
+        return [unlike_seed0(seed, make_same, lambda attempt: draws.append(attempt) or ask(7))]
+
+    assert make_same(0)[0].value == 8 and draws == [0]
+    with pytest.raises(InvariantError, match="unlike seed 0"):
+        make_same(1)
+    assert draws == [0, 0, 0, *range(1, 100)]  # seed 1's draw, seed 0's (once, cached), 99 more
+
+
+def test_hint_after_a_right_answer_keeps_the_tick() -> None:
+    """Hint writes to its own line: pressing it after a right answer (or before one) leaves the
+    ✔ and the revealed step as they were, and counts as no attempt."""
+    from vmwidgets import Kernel
+    from vmwidgets.widgets import ExerciseWidget, Player
+
+    k = Kernel()
+    a = k.vmalloc(4096)
+    player = Player(k)
+    player.seek(0)
+    end = k.timeline.operations[0].end
+    wdg = ExerciseWidget(NumberExercise("next", "Where?", hint="VMALLOC_START", value=a), player=player, reveal=end)
+    wdg.reply.value = hex(a)
+    wdg.button.click()
+    right = wdg.feedback.value
+    assert "✔" in right and "now shows" in right and player.position == end
+    wdg.hint_button.click()
+    assert wdg.feedback.value == right and "VMALLOC_START" in wdg.hint.value and len(wdg.attempts) == 1
+    wdg.hint_button.click()  # twice: still one hint line, still the tick
+    assert wdg.feedback.value == right and wdg.hint.value.count("Hint:") == 1 and player.position == end
+    choice = ExerciseWidget(ChoiceExercise("c", "?", hint="look", options={"a": "", "b": "no"}, correct="a"))
+    choice.reply.value = "a"
+    choice.button.click()
+    choice.hint_button.click()
+    assert "✔" in choice.feedback.value and "look" in choice.hint.value
+
+
+def test_one_number_rule_as_each_question_says() -> None:
+    """Decimal questions refuse hex without 0x (saying so, no attempt); a size counted in MB
+    takes a unit; a small decimal number to an address question is called a size in MB."""
+    from vmwidgets import Kernel
+    from vmwidgets.widgets import ExerciseWidget, Player
+
+    mb = NumberExercise("lowmem", "How many MB?", value=887, hex=False, units=True, unit=1 << 20)
+    for reply in ("887", "887 MB", "887MB", "887 mb", "908288 kB", "0x377", "930086912 bytes"):
+        assert mb.check(reply).correct and mb.understood(reply), reply
+    assert mb.check("1 GB").message == "Not yet: your answer is 137 too high."
+    for reply in ("1000 kB", "887.5 MB", "887 bytes", "hello"):
+        assert mb.check(reply).message.endswith("as a whole number of MB: write it like 42 or 42 MB.")
+        assert not mb.understood(reply), reply
+    count = NumberExercise("n", "How many?", value=0x1E3, hex=False)
+    fb = count.check("1e3")
+    assert "looks like hex without 0x" in fb.message and "decimal" in fb.message and not count.understood("1e3")
+    assert count.check("0x1e3").correct and count.check("483").correct
+    address = NumberExercise("a", "Where? Answer in hex.", value=0xEBFFFD40)
+    fb = address.check("704")
+    assert fb.message.startswith("704 looks like a size in MB; this question asks for an address in hex")
+    assert address.understood("704") and address.check("ebfffd40").correct
+    assert "looks like a size" not in NumberExercise("i", "index?", value=0x302).check("12").message  # not an address
+
+    k = Kernel()
+    k.vmalloc(4096)
+    player = Player(k)
+    player.seek(0)
+    end = k.timeline.operations[0].end
+    wdg = ExerciseWidget(NumberExercise("pages", "How many?", value=2, hex=False), player=player, reveal=end)
+    for reply in ("hello", "abc", "1e3", "2 pages"):  # no commit: nothing revealed, no attempt, no Show me
+        assert "I could not read" in wdg.check(reply).message
+        assert not wdg.attempts and player.limit == 0 and player.position == 0
+        assert wdg.show_me.layout.display == "none" and "now shows" not in wdg.feedback.value
+    assert wdg.check("2").correct and player.position == end

@@ -742,6 +742,7 @@ def _checked(e: Any, reply: Any) -> Feedback:
 
 def test_every_exercise_kind_is_covered() -> None:
     assert {"NumberExercise", "ChoiceExercise", "FieldsExercise"} <= set(KINDS)
+    assert any(getattr(e, "unit", 1) != 1 for e in EXERCISES)  # a size counted in MB (lesson 1's lowmem)
 
 
 @pytest.mark.parametrize("reply", LONG, ids=lambda r: f"{r[:6]}x{len(r)}")
@@ -758,6 +759,7 @@ def test_long_replies_are_wrong_with_a_clear_message(reply: str) -> None:
     index=st.integers(0, len(EXERCISES) - 1),
     reply=st.text(max_size=600)
     | st.from_regex(r"\s*(0x)?[0-9a-f]{0,20}\s*[a-z]{0,4}", fullmatch=True)
+    | st.from_regex(r"\s*[0-9,_]{1,24}\s?(b|bytes?|[kKmMgG](i?[bB])?|pages?)\s*", fullmatch=True)  # sizes
     | st.builds(lambda k, v: f"{k}={v}", st.sampled_from(["pgd", "pte", "offset", "pmd"]), st.text(max_size=20))
     | st.sampled_from(TEXTS + LONG)
     | st.integers(0, len(HOSTILE_VALUES) - 1),

@@ -407,6 +407,12 @@ CELLS = [
     Each exercise has a **Hint** button; a wrong answer gets feedback on the usual mistake. Change the
     **seed** (or press **new numbers**) for a different machine and new addresses. The prompts give
     every number you need; the formulas are in sections 3 and 4.
+
+    How to type a number: decimal (`887`), or hex with `0x` (`0xc0801234`). A question that says
+    "in hex" also takes hex without `0x` (`c0801234`, or eight digits as /proc prints them); a
+    decimal question does not. Where a question asks for a size, give it a unit if you like: `887 MB`,
+    `887MB`, `4 kB`, `4096 bytes`, `2 GB`, `3 pages`, in binary multiples (1 kB = 1024 bytes). A reply
+    that cannot be read this way is not an answer: you are told the form, and nothing is revealed.
     """),
     code("""
     Quiz(LESSON, seed=0)

@@ -8,6 +8,7 @@ can get different numbers, with the answers computed by the model itself.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,12 +32,15 @@ __all__ = [
     "parse_number",
     "recorded",
     "reply_text",
+    "unlike_seed0",
 ]
 
 T = TypeVar("T")
+E = TypeVar("E", bound="Exercise")
 
-_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
-          "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "page": 4096, "pages": 4096}  # fmt: skip
+_UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
+          "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
+          "page": 4096, "pages": 4096}  # fmt: skip
 
 
 def ok(value: T | None, call: str) -> T:
@@ -97,7 +101,18 @@ class Feedback(NamedTuple):
 
 def parse_number(text: Any, units: bool = False) -> int | None:
     """``"0xc0801234"``, ``"3221225472"``, ``"0b101"``, ``"1_000"`` → int; with ``units``
-    also ``"896 MB"``, ``"8k"``, ``"3 pages"``.  None when it is not a number.
+    also ``"896 MB"``, ``"8k"``, ``"4096 bytes"``, ``"3 pages"``.  None when it is not a number.
+
+    The one rule for a number a student types (NumberExercise adds what a question says):
+
+    * decimal: ``887``, ``1_000``, ``1,000``;
+    * hex with ``0x`` (``0xc0801234``, any case), or without it when that cannot be decimal:
+      a hex letter (``b7ea2000``).  A question that asks for hex also reads eight digits as
+      hex (``08048000``, as /proc prints an address); a question that asks for a decimal
+      number does not read hex without ``0x`` at all ("1e3" is refused, saying why);
+    * a size, where the question asks for one: a unit after the number, with or without a
+      space and in any case, in binary multiples: ``b``/``byte(s)``, ``k``/``kB``/``KiB``
+      = 1024, ``M``/``MB``/``MiB`` = 1024², ``G``/``GB``/``GiB`` = 1024³, ``page(s)`` = 4096.
 
     Total: any str (or other object) gives an int or None, in time linear in its length;
     text over :data:`MAX_REPLY` characters or with more than 160 digits is no number."""
@@ -107,8 +122,8 @@ def parse_number(text: Any, units: bool = False) -> int | None:
         return text if text.bit_length() <= 4 * _MAX_DIGITS else None
     if not isinstance(text, str) or len(text) > MAX_REPLY:
         return None
-    t = text.strip().lower().replace(",", "").replace("_", "")
-    if _HEX.fullmatch(t) and t[:2] not in ("0b", "0o", "0x") and not (units and t in _UNITS) and t.strip("0123456789"):
+    t = _clean(text)
+    if _bare_hex(t, units):
         return int(t, 16) if len(t) <= _MAX_DIGITS else None  # bare hex as /proc files print it: b7ea2000
     m = _NUMBER.fullmatch(t)
     if not m or (m.group(2) and (not units or m.group(2) not in _UNITS)) or len(m.group(1)) > _MAX_DIGITS:
@@ -119,6 +134,31 @@ def parse_number(text: Any, units: bool = False) -> int | None:
 
 
 _HEX = re.compile(r"[0-9a-f]+")
+
+
+def _clean(text: str) -> str:
+    return text.strip().lower().replace(",", "").replace("_", "")
+
+
+def _bare_hex(t: str, units: bool) -> bool:
+    """Whether cleaned text ``t`` is hex without 0x that cannot be decimal (it has a letter)."""
+    return (
+        bool(_HEX.fullmatch(t))
+        and t[:2] not in ("0b", "0o", "0x")
+        and not (units and t in _UNITS)
+        and bool(t.strip("0123456789"))
+    )
+
+
+def _unit_of(text: Any) -> str:
+    """The unit typed after a number ("mb" in "887 MB"), "" when none (or not a number)."""
+    if not isinstance(text, str) or len(text) > MAX_REPLY:
+        return ""
+    m = _NUMBER.fullmatch(_clean(text))
+    return m.group(2) if m else ""
+
+
+_UNIT_NAMES = {1 << 10: "kB", 1 << 20: "MB", 1 << 30: "GB", 4096: "pages"}
 _NUMBER = re.compile(r"(0x[0-9a-f]+|0b[01]+|0o[0-7]+|\d+)\s*([a-z]*)")
 
 
@@ -135,18 +175,28 @@ def _size(n: int) -> str:
     return f"{n:#x} bytes" if n >= 4096 else str(n)
 
 
-@dataclass
+@dataclass(repr=False)
 class Exercise:
     """One question.  ``check(reply)`` returns :class:`Feedback`; ``answer`` is the key.
 
     ``explain`` is shown with a right answer (the why); ``hint`` when the student asks.
+
+    The repr shows the question, never the answer: ``print(LESSON.exercises(0))`` in a
+    student's notebook must not give the key away.  Teachers get the answers from
+    ``answer``/``answer_text()``, from :meth:`Lesson.answer_key` or from the shell with
+    ``python -m vmwidgets.exercises LESSON SEED``.  The fields that hold (or explain) the
+    answer are ``repr=False``, so a subclass decorated with plain ``@dataclass`` does not
+    print them either; the kinds here use ``@dataclass(repr=False)`` and this repr.
     """
 
     id: str
     prompt: str
     hint: str = ""
-    explain: str = ""
+    explain: str = field(default="", repr=False)
     seed: int | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(id={self.id!r}, seed={self.seed!r}, prompt={shorten(self.prompt)})"
 
     @property
     def answer(self) -> Any:  # pragma: no cover - every kind overrides it
@@ -202,20 +252,29 @@ def _pairs(mapping: Mapping[int, str]) -> list[list[Any]]:
     return [[_js_int(k), v] for k, v in mapping.items()]
 
 
-@dataclass
+@dataclass(repr=False)
 class NumberExercise(Exercise):
     """A number (an address, a size, a count, an index).
 
     ``mistakes`` maps wrong answers students often give to what each one means (``"that is
     __pa, not __va"``).  Other wrong answers get the distance to the key, in hex and in
     pages or MB, when ``show_distance`` is on.
+
+    Replies are read by :func:`parse_number`'s rule, as the question says: ``hex`` (an
+    address: eight digits are hex too) or decimal (hex needs its 0x); ``units`` lets a size
+    carry a unit, and ``unit`` is what one of the answer counts, in bytes: ``unit=MB`` for
+    "how many MB", so ``887``, ``887 MB``, ``887MB`` and ``908288 kB`` all read as 887.
+    Slips get their own words: hex typed without 0x to either kind of question, a small
+    decimal number (a size in MB) to a question that asks for an address, and an answer
+    exactly one page off where the question is about guard pages.
     """
 
-    value: int = 0
+    value: int = field(default=0, repr=False)
     hex: bool = True
     units: bool = False
-    mistakes: Mapping[int, str] = field(default_factory=dict)
+    mistakes: Mapping[int, str] = field(default_factory=dict, repr=False)
     show_distance: bool = True
+    unit: int = 1
 
     @property
     def answer(self) -> int:
@@ -226,9 +285,32 @@ class NumberExercise(Exercise):
 
     def _read(self, reply: Any) -> int | None:
         n = parse_number(reply, self.units)
-        if self.hex and isinstance(reply, str) and len(reply) <= MAX_REPLY and re.fullmatch(r"\s*\d{8}\s*", reply):
+        if not isinstance(reply, str) or len(reply) > MAX_REPLY:
+            return n
+        if self.hex and re.fullmatch(r"\s*\d{8}\s*", reply):
             n = int(reply, 16)  # eight digits: an address printed without 0x, as /proc does
+        elif not self.hex and _bare_hex(_clean(reply), self.units):
+            return None  # a decimal question: hex needs its 0x
+        if n is not None and self.unit != 1 and _unit_of(reply):
+            return n // self.unit if n % self.unit == 0 else None  # a size with its unit, in the question's unit
         return n
+
+    def _unreadable(self, reply: Any) -> Feedback:
+        shown = shorten(reply_text(reply) or reply)
+        if isinstance(reply, str) and not self.hex and _bare_hex(_clean(reply), self.units):
+            return Feedback(
+                False,
+                f"I could not read {shown} as a decimal number: it looks like hex without 0x, and this question "
+                "asks for a decimal number, like 42 (hex needs its 0x).",
+            )
+        if self.unit in _UNIT_NAMES:
+            name = _UNIT_NAMES[self.unit]
+            return Feedback(
+                False, f"I could not read {shown} as a whole number of {name}: write it like 42 or 42 {name}."
+            )
+        example = "0xc0801234" if self.hex else "42"
+        extra = ", or with a unit such as 4096 bytes, 8 kB or 3 pages (1 kB = 1024 bytes)" if self.units else ""
+        return Feedback(False, f"I could not read {shown} as a number: write it like {example}{extra}.")
 
     def understood(self, reply: Any) -> bool:
         if not self._own("understood"):
@@ -245,6 +327,7 @@ class NumberExercise(Exercise):
                 units=self.units,
                 mistakes=_pairs(self.mistakes),
                 show_distance=self.show_distance,
+                unit=_js_int(self.unit),
             )
         return spec
 
@@ -254,32 +337,43 @@ class NumberExercise(Exercise):
             return long
         n = self._read(reply)
         if n is None:
-            example = "0xc0801234" if self.hex else "42"
-            extra = ", or with a unit such as 8 kB or 3 pages" if self.units else ""
-            shown = shorten(reply_text(reply) or reply)
-            return Feedback(False, f"I could not read {shown} as a number: write it like {example}{extra}.")
+            return self._unreadable(reply)
         if n == self.value:
             return self._right()
         if n in self.mistakes:
             return Feedback(False, self.mistakes[n])
         if self.hex and _hex_misread(n, self.value):
             return Feedback(False, f"{n} was read as decimal; did you mean {self.value:#x}? Write hex with 0x.")
+        hint = f" Hint: {self.hint}" if self.hint else ""
+        plain = isinstance(reply, str) and re.fullmatch(r"\s*\d+\s*", reply)
+        if self.hex and plain and 0 < n < 4096 and self.value >= 1 << 24:
+            return Feedback(
+                False,
+                f"{n} looks like a size in MB; this question asks for an address in hex, like 0xc0801234.{hint}",
+            )
+        d = n - self.value
+        way = "high" if d > 0 else "low"
+        if self.hex and abs(d) == 4096 and "guard" in f"{self.prompt} {self.hint} {self.explain}".lower():
+            return Feedback(
+                False,
+                f"Not yet: your answer is exactly one page (0x1000) too {way}: is a guard page counted where there "
+                f"is none, or left out?{hint}",
+            )
         msg = "Not yet."
         if self.show_distance:
-            d = n - self.value
             shown = f"{abs(d):#x}" if self.hex else str(abs(d))
             if self.hex and abs(d) >= 4096:
                 shown += f" ({_size(abs(d))})"
-            msg = f"Not yet: your answer is {shown} too {'high' if d > 0 else 'low'}."
-        return Feedback(False, msg + (f" Hint: {self.hint}" if self.hint else ""))
+            msg = f"Not yet: your answer is {shown} too {way}."
+        return Feedback(False, msg + hint)
 
 
-@dataclass
+@dataclass(repr=False)
 class ChoiceExercise(Exercise):
     """Pick one option; every wrong option says why it is wrong."""
 
-    options: Mapping[str, str] = field(default_factory=dict)  # option -> why it is (not) the answer
-    correct: str = ""
+    options: Mapping[str, str] = field(default_factory=dict, repr=False)  # option -> why it is (not) the answer
+    correct: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.correct not in self.options:
@@ -316,7 +410,7 @@ class ChoiceExercise(Exercise):
         return Feedback(False, self.options[match[0]])
 
 
-@dataclass
+@dataclass(repr=False)
 class FieldsExercise(Exercise):
     """Several numbers at once (an address's PGD index, PTE index and offset …).
 
@@ -324,9 +418,9 @@ class FieldsExercise(Exercise):
     is judged on its own, so the feedback says which part is right.
     """
 
-    fields: Mapping[str, int] = field(default_factory=dict)
-    why: Mapping[str, str] = field(default_factory=dict)  # field -> how to compute it
-    mistakes: Mapping[str, Mapping[int, str]] = field(default_factory=dict)  # field -> wrong value -> meaning
+    fields: Mapping[str, int] = field(default_factory=dict, repr=False)
+    why: Mapping[str, str] = field(default_factory=dict, repr=False)  # field -> how to compute it
+    mistakes: Mapping[str, Mapping[int, str]] = field(default_factory=dict, repr=False)  # field -> wrong -> meaning
     hex: bool = True  # False for counts: the key prints decimal
 
     @property
@@ -395,6 +489,36 @@ class FieldsExercise(Exercise):
                 parts.append(f"{k} is right")
         text = "; ".join(p.rstrip(".") for p in parts)
         return Feedback(False, text + ".")
+
+
+_SEED0_TRIES = 100
+
+
+@functools.cache
+def _seed0_prompts(make: Callable[[int], Sequence[Exercise]]) -> dict[str, str]:
+    return {e.id: e.prompt for e in make(0)}
+
+
+def unlike_seed0(seed: int, make: Callable[[int], Sequence[Exercise]], build: Callable[[int], E]) -> E:
+    """``build(0)``, the exercise a lesson's ``make(seed)`` draws; for a seed other than 0 whose
+    question comes out word for word as seed 0's (its numbers drawn the same from a small
+    choice), ``build(1)``, ``build(2)`` … until it differs.
+
+    Seed 0's questions are the ones the stored lessons show, so another seed (*new numbers*)
+    must not repeat one of them.  Seed 0, and every seed whose question already differs,
+    keep their numbers; ``build(n)`` for n ≥ 1 draws anew (from the lesson's generator, which
+    has moved on, or from one seeded with ``n``)."""
+    e = build(0)
+    if seed == 0:
+        return e
+    zero = _seed0_prompts(make).get(e.id)
+    for attempt in range(1, _SEED0_TRIES):
+        if e.prompt != zero:
+            return e
+        e = build(attempt)
+    raise InvariantError(
+        f"exercise {e.id!r}, seed {seed}:", "redrawn", f"a question unlike seed 0's within {_SEED0_TRIES} draws"
+    )
 
 
 @dataclass

@@ -30,7 +30,7 @@ MB = 1 << 20
 _PTE_ALLOC = "mm/memory.c:__pte_alloc_kernel"
 
 
-@dataclass
+@dataclass(repr=False)
 class SlipFieldsExercise(FieldsExercise):
     """A :class:`FieldsExercise` whose wrong fields can name the slip behind them.
 
@@ -38,7 +38,7 @@ class SlipFieldsExercise(FieldsExercise):
     of :class:`FieldsExercise` comes first, then the specific notes.
     """
 
-    slips: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+    slips: Mapping[str, Mapping[int, str]] = field(default_factory=dict, repr=False)
 
     def understood(self, reply: Any) -> bool:
         return super().understood(reply)  # the same fields are read; defined here to match check

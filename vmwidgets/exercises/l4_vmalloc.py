@@ -15,7 +15,7 @@ from ..model.constants import GFP_KERNEL, PAGE_SIZE, VM_ALLOC, VM_IOREMAP, VM_MA
 from ..model.kernel import Kernel
 from ..model.vmalloc import VmStruct, first_fit
 from . import register
-from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok
+from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok, unlike_seed0
 
 __all__ = ["CALLERS", "LESSON", "MB", "RAMS", "machine_text", "make", "vmlist_text", "where_next"]
 
@@ -376,7 +376,7 @@ def make(seed: int) -> list[Exercise]:
     return [
         _next_vmalloc(rng),
         _size_field(rng),
-        _nr_pages(rng),
+        unlike_seed0(seed, make, lambda _: _nr_pages(rng)),  # vmalloc(n) from about 80 sizes
         _after_vfree(rng),
         _area_kind(seed, rng),
         _ioremap_addr(rng),

@@ -23,7 +23,7 @@ from ..model.kernel import Kernel
 from ..model.mm_types import MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE
 from ..model.sched import Task
 from . import register
-from .core import ChoiceExercise, Exercise, FieldsExercise, Lesson, NumberExercise, ok, recorded
+from .core import ChoiceExercise, Exercise, FieldsExercise, Lesson, NumberExercise, ok, recorded, unlike_seed0
 
 __all__ = [
     "ANON",
@@ -455,8 +455,9 @@ class CowCase:
     after_fork: int
 
 
-def cow_case(seed: int) -> CowCase:
-    rng = random.Random(f"l6-cow-{seed}")
+def cow_case(seed: int, attempt: int = 0) -> CowCase:
+    """The fork-and-write story for ``seed``; ``attempt`` > 0 draws another (see :func:`unlike_seed0`)."""
+    rng = random.Random(f"l6-cow-{seed}" + (f"-{attempt}" if attempt else ""))
     era = rng.choice(ERAS)
     children = rng.randint(1, 3)
     procs = list(range(children + 1))
@@ -709,7 +710,7 @@ def make(seed: int) -> list[Exercise]:
     return [
         outcome_exercise(outcome_case(seed)),
         frames_exercise(frames_case(seed)),
-        cow_exercise(cow_case(seed)),
+        unlike_seed0(seed, make, lambda attempt: cow_exercise(cow_case(seed, attempt))),
         pte_fork_exercise(pte_fork_case(seed)),
         vmalloc_exercise(vmalloc_case(seed)),
     ]

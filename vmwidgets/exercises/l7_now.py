@@ -20,7 +20,7 @@ from ..model.mm_types import VmAreaStruct
 from ..model.procmaps import from_proc_maps
 from ..model.vmap_area import VM_LAZY_FREE
 from . import register
-from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok
+from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok, unlike_seed0
 
 __all__ = [
     "CALLERS",
@@ -117,9 +117,11 @@ def reuse_mistakes(a: int, b: int, b_pages: int, c: int) -> dict[int, str]:
     return mistakes
 
 
-def lazy_reuse(seed: int) -> NumberExercise:
-    """2.6.32: a, b, vfree(a), c — c cannot reuse a's addresses while a waits to be purged."""
-    rng = random.Random(seed * 7919 + 1)
+def lazy_reuse(seed: int, attempt: int = 0) -> NumberExercise:
+    """2.6.32: a, b, vfree(a), c — c cannot reuse a's addresses while a waits to be purged.
+
+    ``attempt`` > 0 draws other numbers (see :func:`~vmwidgets.exercises.core.unlike_seed0`)."""
+    rng = random.Random(seed * 7919 + 1 if not attempt else f"lazy_reuse-{seed}-{attempt}")
     ram = rng.choice(RAMS)
     n1, n2 = rng.randint(2, 6), rng.randint(1, 5)
     n3 = rng.randint(1, n1)  # fits in a's old hole: 2.6.24 would reuse it
@@ -312,7 +314,13 @@ def hole_search(seed: int) -> ChoiceExercise:
 
 
 def make(seed: int) -> list[Exercise]:
-    return [lazy_reuse(seed), lazy_count(seed), find_vma_64(seed), vma_structure(seed), hole_search(seed)]
+    return [
+        unlike_seed0(seed, make, lambda a: lazy_reuse(seed, a)),
+        lazy_count(seed),
+        find_vma_64(seed),
+        vma_structure(seed),
+        hole_search(seed),
+    ]
 
 
 LESSON = register(Lesson(7, "From then to now", make))

@@ -9,7 +9,8 @@
  * for a choice (null when none is chosen).  message is Feedback.message of
  * vmwidgets/exercises/core.py, word for word; readable is Exercise.understood(reply).  A
  * blank reply gets ExerciseWidget's "Type an answer first." ("Choose an answer first."
- * when no option is chosen).  Numbers are BigInt throughout, as Python ints have no limit.
+ * when no option is chosen).  Numbers follow core.parse_number's one rule as the question
+ * says (hex, decimal, units, and spec.unit: what one of the answer counts, 1 when absent).  Numbers are BigInt throughout, as Python ints have no limit.
  * Lengths are counted in code points, as Python's len() counts them; LIMITS are core.py's
  * MAX_REPLY and _MAX_DIGITS and errors.py's _SHOWN (the test asserts they are equal).
  * tests/test_check_js.py runs it under Node against the Python check.
@@ -23,7 +24,7 @@
   var WS = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
   var WORD = /[\p{L}\p{N}_]/u; // Python's \w in a str pattern: str.isalnum() or "_"
   var UNITS = {
-    "": 1n, b: 1n, k: 1024n, kb: 1024n, kib: 1024n, m: 1n << 20n, mb: 1n << 20n, mib: 1n << 20n,
+    "": 1n, b: 1n, byte: 1n, bytes: 1n, k: 1024n, kb: 1024n, kib: 1024n, m: 1n << 20n, mb: 1n << 20n, mib: 1n << 20n,
     g: 1n << 30n, gb: 1n << 30n, gib: 1n << 30n, page: 4096n, pages: 4096n,
   };
   var BARE_HEX = /^[0-9a-f]*[a-f][0-9a-f]*$/;
@@ -113,13 +114,30 @@
     return r.slice(0, LIMITS.shown - 12).join("") + "…" + r.slice(-10).join("");
   }
 
+  function clean(text) {
+    return strip(text).toLowerCase().replace(/,/g, "").replace(/_/g, "");
+  }
+
+  // core._bare_hex: hex without 0x that cannot be decimal (it has a letter)
+  function bareHex(t, units) {
+    return BARE_HEX.test(t) && !/^0[box]/.test(t) && !(units && has(UNITS, t));
+  }
+
+  // core._unit_of: the unit typed after a number, "" when none
+  function unitOf(text) {
+    if (typeof text !== "string" || longer(text, LIMITS.maxReply)) return "";
+    var m = NUMBER.exec(clean(text));
+    return m ? m[2] : "";
+  }
+
+  var UNIT_NAMES = { 1024: "kB", 1048576: "MB", 1073741824: "GB", 4096: "pages" };
+
   // core.parse_number for text: a BigInt, or null when it is not a number (over
   // LIMITS.maxReply characters, or more than LIMITS.maxDigits digits, is none).
   function parseNumber(text, units) {
     if (typeof text !== "string" || longer(text, LIMITS.maxReply)) return null;
-    var t = strip(text).toLowerCase().replace(/,/g, "").replace(/_/g, "");
-    if (BARE_HEX.test(t) && !/^0[box]/.test(t) && !(units && has(UNITS, t)))
-      return longer(t, LIMITS.maxDigits) ? null : BigInt("0x" + t);
+    var t = clean(text);
+    if (bareHex(t, units)) return longer(t, LIMITS.maxDigits) ? null : BigInt("0x" + t);
     var m = NUMBER.exec(t);
     if (!m || (m[2] && (!units || !has(UNITS, m[2]))) || longer(m[1], LIMITS.maxDigits)) return null;
     var digits = m[1];
@@ -158,33 +176,60 @@
   }
 
   // -- number ---------------------------------------------------------------------------------
+  // NumberExercise._read: the question says hex (eight digits are hex too) or decimal (hex
+  // needs its 0x); with a unit, a size is counted in the question's unit (spec.unit bytes)
   function readNumber(spec, reply) {
     var n = parseNumber(reply, spec.units);
     if (spec.hex && EIGHT_DIGITS.test(reply)) n = BigInt("0x" + asciiDigits(strip(reply)));
+    else if (!spec.hex && bareHex(clean(reply), spec.units)) return null;
+    var unit = big(spec.unit === undefined ? 1 : spec.unit);
+    if (n !== null && unit !== 1n && unitOf(reply)) return n % unit === 0n ? n / unit : null;
     return n;
+  }
+
+  function unreadable(spec, reply) {
+    if (!spec.hex && bareHex(clean(reply), spec.units))
+      return wrong(
+        "I could not read " + shorten(reply) + " as a decimal number: it looks like hex without 0x, and this " +
+          "question asks for a decimal number, like 42 (hex needs its 0x)."
+      );
+    var unit = String(spec.unit === undefined ? 1 : spec.unit);
+    if (has(UNIT_NAMES, unit)) {
+      var name = UNIT_NAMES[unit];
+      return wrong("I could not read " + shorten(reply) + " as a whole number of " + name + ": write it like 42 or 42 " + name + ".");
+    }
+    var example = spec.hex ? "0xc0801234" : "42";
+    var extra = spec.units ? ", or with a unit such as 4096 bytes, 8 kB or 3 pages (1 kB = 1024 bytes)" : "";
+    return wrong("I could not read " + shorten(reply) + " as a number: write it like " + example + extra + ".");
   }
 
   function checkNumber(spec, reply) {
     var value = big(spec.value);
     var n = readNumber(spec, reply);
-    if (n === null) {
-      var example = spec.hex ? "0xc0801234" : "42";
-      var extra = spec.units ? ", or with a unit such as 8 kB or 3 pages" : "";
-      return wrong("I could not read " + shorten(reply) + " as a number: write it like " + example + extra + ".");
-    }
+    if (n === null) return unreadable(spec, reply);
     if (n === value) return right(spec);
     var slip = lookup(spec.mistakes, n);
     if (slip !== undefined) return wrong(slip);
     if (spec.hex && hexMisread(n, value))
       return wrong(n + " was read as decimal; did you mean " + hex(value) + "? Write hex with 0x.");
+    var hint = spec.hint ? " Hint: " + spec.hint : "";
+    if (spec.hex && DIGITS.test(reply) && n > 0n && n < 4096n && value >= 1n << 24n)
+      return wrong(n + " looks like a size in MB; this question asks for an address in hex, like 0xc0801234." + hint);
+    var d = n - value;
+    var way = d > 0n ? "high" : "low";
+    var words = (spec.prompt + " " + spec.hint + " " + spec.explain).toLowerCase();
+    if (spec.hex && abs(d) === 4096n && words.indexOf("guard") >= 0)
+      return wrong(
+        "Not yet: your answer is exactly one page (0x1000) too " + way +
+          ": is a guard page counted where there is none, or left out?" + hint
+      );
     var msg = "Not yet.";
     if (spec.show_distance) {
-      var d = n - value;
       var shown = spec.hex ? hex(abs(d)) : abs(d).toString();
       if (spec.hex && abs(d) >= 4096n) shown += " (" + size(abs(d)) + ")";
-      msg = "Not yet: your answer is " + shown + " too " + (d > 0n ? "high" : "low") + ".";
+      msg = "Not yet: your answer is " + shown + " too " + way + ".";
     }
-    return wrong(msg + (spec.hint ? " Hint: " + spec.hint : ""));
+    return wrong(msg + hint);
   }
 
   function pfnReply(reply) {
