@@ -119,7 +119,9 @@ def test_area_kind_follows_from_the_fields(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_area_kind_feedback_names_the_deciding_field(seed: int) -> None:
+def test_area_kind_feedback_names_the_deciding_field_once_right(seed: int) -> None:
+    """A right answer explains with the deciding field; a wrong one points at pages and phys_addr
+    as this area has them, without naming the flag (issue 14)."""
     e = by_id(seed)["area_kind"]
     clue = {
         "VM_IOREMAP": re.search(rf"phys_addr = {HEX}", e.prompt).group(0),
@@ -129,7 +131,11 @@ def test_area_kind_feedback_names_the_deciding_field(seed: int) -> None:
     assert e.answer != "VM_IOREMAP" or clue != "phys_addr = 0x0"
     for option in e.options:
         fb = e.check(option)
-        assert clue in fb.message and "The deciding field" in fb.message
+        if option == e.answer:
+            assert clue in fb.message and "The deciding field" in fb.message
+        else:
+            assert "This area has pages = " in fb.message and "phys_addr = " in fb.message
+            assert e.answer not in fb.message and "deciding" not in fb.message
 
 
 def test_area_kind_covers_every_kind_and_seed_0_is_ioremap() -> None:

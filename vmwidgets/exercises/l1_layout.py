@@ -73,8 +73,8 @@ def lowmem_exercise(cfg: Config, id: str = "lowmem") -> NumberExercise:
     end = f" In this build VMALLOC_END is {lay.vmalloc_end:#010x}." if cfg.era_minor >= 28 else ""
     mistakes: dict[int, str] = {}
     if ram_mb < maxmem_mb:
-        small = (f"That is MAXMEM, the most lowmem can ever be. This machine has only {ram_mb} MB of RAM, which "
-                 "all fits under MAXMEM, so all of it is lowmem.")  # fmt: skip
+        small = ("That is MAXMEM, the most lowmem can ever be, not what this machine has: lowmem is the smaller "
+                 "of RAM and MAXMEM. Compare the two.")  # fmt: skip
         _add(mistakes, maxmem_mb, small, value)
         _add(mistakes, 896, small, value)
     else:
@@ -88,8 +88,8 @@ def lowmem_exercise(cfg: Config, id: str = "lowmem") -> NumberExercise:
         _add(mistakes, ram_mb - value, "That is the highmem part: the RAM above lowmem.", value)
     _add(mistakes, 1024, "1024 MB is the whole kernel gigabyte, but 128 MB of it (__VMALLOC_RESERVE) is kept "
          "for vmalloc, pkmap and fixmap, so the direct map cannot use it.", value)  # fmt: skip
-    _add(mistakes, 962, "962 MB is not what a default kernel gives: lowmem is at most MAXMEM, which is 896 MB "
-         "up to 2.6.27 and a little less from 2.6.28.", value)  # fmt: skip
+    _add(mistakes, 962, "962 MB is not what a default kernel gives: lowmem is at most MAXMEM, the kernel's gigabyte "
+         "minus the 128 MB __VMALLOC_RESERVE (measured from VMALLOC_END from 2.6.28 on).", value)  # fmt: skip
     if ram_mb > maxmem_mb:
         why = f"RAM ({ram_mb} MB) is more than MAXMEM ({maxmem_mb} MB), so lowmem stops at MAXMEM"
     else:
@@ -268,7 +268,7 @@ def region_exercise(cfg: Config, addr: int, id: str = "region") -> ChoiceExercis
     if here.name == "VMALLOC_OFFSET gap":
         options["lowmem (direct map)"] = (
             f"No: lowmem ends at high_memory = {lay.high_memory:#010x}, which is not included. The boot log's "
-            "lowmem and vmalloc lines leave a hole between them: the 8 MB (or more) VMALLOC_OFFSET gap."
+            "lowmem and vmalloc lines leave a hole between them, and the address is in it: which band is that?"
         )
     shown = {"fixmap": "fixmap", "pkmap": "pkmap", "vmalloc": "vmalloc", "lowmem (direct map)": "lowmem"}
     log = "; ".join(f"{shown[n]} {bands[n].start:#010x}-{bands[n].end:#010x}" for n in shown if n in bands)

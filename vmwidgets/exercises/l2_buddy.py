@@ -378,7 +378,10 @@ def _free_verdict(k: Kernel, label: str, pfn: int, order: int) -> tuple[int, dic
                 else f"Merging does not stop at order {v}: the order-{v} buddy at pfn {e.buddy:#x} is free too."
             )
         elif v > final and stop is not None:
-            mistakes[v] = f"Merging stops at order {final}: the buddy at pfn {stop.buddy:#x} {stop.reason}."
+            mistakes[v] = (
+                f"Merging stops before order {v}: on the way up, one buddy is not a free block of the same order. "
+                "Check the buddies one order at a time, from the block's own order up: buddy = pfn ^ (1 << order)."
+            )
     steps = ", then with ".join(f"{e.buddy:#x} (order {o})" for o, e in sorted(merged.items()))
     why = f" It merges with its buddy {steps}." if merged else ""
     end = (

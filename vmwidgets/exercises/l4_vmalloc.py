@@ -248,6 +248,21 @@ _KIND_OPTIONS = {
     "VM_USERMAP": "VM_USERMAP is added only by vmalloc_user (memory a process may map), and always on top of "
     "VM_ALLOC, with a pages[] array.",
 }
+_KIND_WRONG = {  # what a wrong option gets: why that flag does not fit, without naming the right one
+    "VM_ALLOC": "vmalloc areas have VM_ALLOC, and vmalloc fills pages[] with the frames it allocated.",
+    "VM_MAP": "vmap areas have VM_MAP: the caller's frames, with neither pages[] nor phys_addr filled in (2.6.24).",
+    "VM_IOREMAP": "ioremap areas have VM_IOREMAP, and only ioremap stores a device's physical address in phys_addr.",
+    "VM_USERMAP": "VM_USERMAP is added only by vmalloc_user (memory a process may map), and always on top of the "
+    "flag of an ordinary vmalloc area.",
+}
+
+
+def _kind_nudge(area: VmStruct, pages: str) -> str:
+    """A wrong option's hint: the fields to look at, as this area has them, not what they mean."""
+    return (
+        f"This area has pages = {pages} and phys_addr = {area.phys_addr:#x}: who filled in (or left empty) "
+        "each of them?"
+    )
 
 
 def _kind_clue(correct: str, area: VmStruct, pages: str) -> str:
@@ -291,7 +306,10 @@ def _area_kind(seed: int, rng: random.Random) -> Exercise:
                    if area.flags & bit)  # fmt: skip
     pages = "NULL" if area.pages is None else f"an array of {len(area.pages)} struct page pointers"
     clue = _kind_clue(correct, area, pages)
-    options = {o: ("Right: " + why) if o == correct else f"No: {why} {clue}" for o, why in _KIND_OPTIONS.items()}
+    nudge = _kind_nudge(area, pages)
+    options = {
+        o: ("Right: " + why) if o == correct else f"No: {_KIND_WRONG[o]} {nudge}" for o, why in _KIND_OPTIONS.items()
+    }
     return ChoiceExercise(
         "area_kind",
         f"Linux 2.6.24. A vm_struct on vmlist has\n  addr = {area.addr:#010x}, size = {area.size}, "

@@ -348,13 +348,14 @@ def rotation_exercise(kernel: Kernel, op: Any, before: str, eid: str = "rb_rotat
             shape = facts["shape"]
             single = (
                 f"Not quite: one rotation fixes an outer child. {then}{red} is red under the red {parent} with a "
-                f"black uncle, and it is an inner child ({shape}), so it takes two: case 2 rotates {one} at {parent}, "
-                f"then case 3 rotates {two} at the grandparent {grand}."
+                f"black uncle, and it is an inner child ({shape}), so it takes two: case 2 rotates at the parent "
+                f"{parent} (making it an outer child), then case 3 at the grandparent {grand}. Which way is each?"
             )
             options["left"] = options["right"] = single
             options[f"{two}-{one}"] = (
-                f"The directions are swapped. {then}{red} is {shape}, so case 2 first rotates {one} at its parent "
-                f"{parent} (making it an outer child), then case 3 rotates {two} at the grandparent {grand}."
+                f"The directions are swapped. {then}{red} is {shape}: case 2's rotation at its parent {parent} "
+                f"lifts {red} into the parent's place, then case 3's at the grandparent {grand} lifts it again. "
+                "Which way does a rotation turn to lift a right child?"
             )
         else:
             side = facts["side"]
@@ -364,7 +365,8 @@ def rotation_exercise(kernel: Kernel, op: Any, before: str, eid: str = "rb_rotat
             )
             options["right" if answer == "left" else "left"] = (
                 f"Wrong way. {then + 'the' if then else 'The'} red pair {red}, {parent} sits on the {side} side of "
-                f"the grandparent {grand}, so {grand} rotates {answer}, lifting its {side} child {parent}."
+                f"the grandparent {grand}, and case 3's rotation lifts {grand}'s {side} child {parent} into its "
+                "place. Which way does a rotation turn to lift a right child?"
             )
     prompt = (
         f"mm_rb before the insert, written colour start(left child, right child) with - for no child:\n{before}\n"
@@ -580,8 +582,8 @@ def _find_vma(rng: random.Random) -> Exercise:
         mistakes[vma.vm_end] = "That is its vm_end: answer with the vm_start of the VMA find_vma returns."
         if vma.vm_next is not None:
             mistakes[vma.vm_next.vm_start] = (
-                f"That VMA is not the first one ending above {addr:#010x}: {vma.vm_start:08x}-{vma.vm_end:08x} "
-                "comes before it."
+                f"That VMA is not the first one ending above {addr:#010x}: another VMA, lower in the list, "
+                "ends above it too."
             )
     mistakes.pop(value, None)
     ranges = ", ".join(vma_ranges(mm))

@@ -291,8 +291,8 @@ def hole_search(seed: int) -> ChoiceExercise:
             "hole comes from alloc_vmap_area, which descends the vmap_area_root red-black tree."
         ),
         "both": (
-            "Only 2.6.24 searches vmlist for the hole. From 2.6.28 alloc_vmap_area finds it in vmap_area_root, "
-            "and vmlist is only kept in order."
+            "Not both: from 2.6.28 alloc_vmap_area finds the hole in the vmap_area_root tree, and vmlist is only "
+            "kept in order."
         ),
         "today's kernels (6.x)": (
             "Today vmlist only exists during early boot (since 3.10), and the free space is found in "
