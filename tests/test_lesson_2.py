@@ -158,7 +158,10 @@ def test_buddy_is_the_xor(seed: int) -> None:
     assert e.answer == pfn ^ (1 << order)
     assert e.answer not in e.mistakes
     assert "physical address" in e.check(hex(e.answer << 12)).message
-    assert "one order too high" in e.check(hex(pfn ^ (2 << order))).message
+    for wrong in (order + 1, order - 1, order + 2):  # the wrong bit flipped (issue 14)
+        if wrong >= 0 and pfn ^ (1 << wrong) not in (pfn + (1 << order), pfn - (1 << order)):
+            msg = e.check(hex(pfn ^ (1 << wrong))).message
+            assert msg.startswith(f"You flipped bit {wrong},") and f"differs from it in bit {order}:" in msg
 
 
 def test_buddy_asks_about_lower_and_upper_halves_and_names_the_wrong_direction() -> None:

@@ -226,16 +226,17 @@ def _buddy(rng: random.Random) -> Exercise:
         f"so its buddy lies below it. XOR flips the bit: {pfn:#x} ^ {size:#x}.",
         pfn - size: f"That subtracts 2^{order}, but bit {order} of {pfn:#x} is 0: this block is the lower half, "
         f"so its buddy lies above it. XOR flips the bit: {pfn:#x} ^ {size:#x}.",
-        pfn ^ (size << 1): f"That flips bit {order + 1}: it is the buddy one order too high. For a block of "
-        f"order {order}, flip bit {order}: pfn ^ (1 << {order}).",
         pfn: "That is the block itself; its buddy is the other half of the pair.",
         buddy << PAGE_SHIFT: "That is the buddy's physical address (pfn << 12); the question asks for its pfn.",
     }
+    for wrong in (order + 1, order - 1, order + 2, order - 2):  # the wrong bit flipped: the buddy of another order
+        if wrong >= 0:
+            mistakes.setdefault(
+                pfn ^ (1 << wrong),
+                f"You flipped bit {wrong}, which gives the buddy of an order-{wrong} block; the buddy of an "
+                f"order-{order} block differs from it in bit {order}: pfn ^ (1 << {order}).",
+            )
     if order:
-        mistakes[pfn ^ (size >> 1)] = (
-            f"That flips bit {order - 1}: it is the buddy one order too low. For a block of order {order}, "
-            f"flip bit {order}: pfn ^ (1 << {order})."
-        )
         mistakes.setdefault(
             pfn ^ order, f"That XORs with the order itself ({order}); the mask is 1 << order = {size:#x}."
         )
