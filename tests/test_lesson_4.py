@@ -292,3 +292,14 @@ def test_the_model_does_what_the_lesson_shows() -> None:
     new = Kernel(Config(era="2.6.32"))
     a, b = new.vmalloc(PAGE), new.vmalloc(PAGE)
     assert b - a == 3 * PAGE  # one page, its guard page, and one more page from alloc_vmap_area
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_start_one_page_off_gets_the_guard_page_rule(seed: int) -> None:
+    """One page too high or too low is the guard page put in the wrong place (issue 14)."""
+    for eid in ("next_vmalloc", "after_vfree"):
+        e = by_id(seed)[eid]
+        low, high = e.check(hex(e.value - 4096)).message, e.check(hex(e.value + 4096)).message
+        assert "guard page" in low and "guard page" in high
+        assert high.startswith("One page too high: the guard page comes after an area")
+        assert f"{e.value:x}" not in low + high

@@ -86,8 +86,25 @@ def _where_mistakes(areas: list[VmStruct], addr: int, n: int, no_guard: int) -> 
             f"A hole there has room for the {_pages(n)} asked for, but not for the guard page: "
             f"__get_vm_area_node adds one page to every request, so the area needs {n + 1} pages."
         )
+    _guard_slips(mistakes, addr)
     mistakes.pop(addr, None)
     return mistakes
+
+
+def _guard_slips(mistakes: dict[int, str], addr: int) -> None:
+    """A start one page off the right one: the guard page put in the wrong place (when no
+    more specific mistake has that value)."""
+    mistakes.setdefault(
+        addr - PAGE_SIZE,
+        "One page too low: the page below the area's start is not free. Every size on vmlist includes the "
+        "area's guard page, its last page, so the area before ends at its addr + size, guard page and all "
+        "(and nothing starts below VMALLOC_START).",
+    )
+    mistakes.setdefault(
+        addr + PAGE_SIZE,
+        "One page too high: the guard page comes after an area, not before it. It is the last page of the "
+        "new area's own size, so nothing is skipped in front of the area.",
+    )
 
 
 def where_next(k: Kernel, size: int, caller: str = "my_module_init", id: str = "next_vmalloc") -> NumberExercise:
