@@ -205,6 +205,17 @@ def test_cow_feedback_for_the_count_after_fork_and_for_zero() -> None:
     assert "never freed" in l6.cow_exercise(cases[0]).check("0").message
 
 
+def test_cow_feedback_when_the_parent_is_thought_to_copy_too() -> None:
+    """One write by a child: _count goes from children + 1 to children.  A student who thinks the
+    parent copies too takes two off: children - 1 (issue 14)."""
+    one = [c for c in (l6.cow_case(s) for s in range(80)) if len(c.writers) == 1 and c.writers[0] != 0]
+    assert {c.children for c in one} >= {1, 2}
+    for c in one:
+        assert c.answer == c.children
+        msg = l6.cow_exercise(c).check(str(c.children - 1)).message
+        assert msg.startswith("That is what you get if the parent copies too.") and "only the writer" in msg
+
+
 # -- 4. PTEs right after fork -----------------------------------------------------------------------------
 @pytest.mark.parametrize("seed", SEEDS)
 def test_fork_clears_rw_in_both_and_accessed_in_the_child(seed: int) -> None:

@@ -473,6 +473,16 @@ def cow_case(seed: int, attempt: int = 0) -> CowCase:
     return CowCase(seed, era, children, writers, buf, frame, k.page(frame).count, after_fork)
 
 
+def _parent_copies_too(c: CowCase) -> int:
+    """The count a student gets who thinks a child's copy-on-write copies the parent's page too:
+    each write that copies takes the writer and the parent off the old frame."""
+    holders = set(range(c.children + 1))  # 0 = the parent
+    for i in c.writers:
+        if i in holders and len(holders) > 1:
+            holders -= {i, 0}
+    return len(holders)
+
+
 def cow_exercise(c: CowCase) -> NumberExercise:
     name = {0: "the parent"} | {i: f"child {i}" for i in range(1, c.children + 1)}
     kids = "one child (child 1)" if c.children == 1 else f"{c.children} children (child 1 first)"
@@ -500,6 +510,13 @@ def cow_exercise(c: CowCase) -> NumberExercise:
         ),
         0: "The frame is never freed here: the last process that maps it reuses it instead of copying.",
     }
+    both = _parent_copies_too(c)
+    if both not in mistakes or both == 0:  # 0 is most likely this slip: the frame emptied by both copying
+        mistakes[both] = (
+            "That is what you get if the parent copies too. A write fault gives only the writer a new frame "
+            "(do_wp_page); every other process, the parent included, keeps its PTE on the old frame until it "
+            "writes itself." + (" So the old frame is never freed here." if both == 0 else "")
+        )
     mistakes.pop(c.answer, None)
     return NumberExercise(
         "cow_refcount",
