@@ -122,6 +122,37 @@ def test_exercise_widget_checks_and_reveals_once() -> None:
         ExerciseWidget("a question")
 
 
+def test_the_worked_answer_waits_for_a_commit() -> None:
+    """``after`` is in no widget state until a right answer or *Show me*; then it is shown,
+    escaped, with its step list preformatted."""
+    from vmwidgets import Kernel
+    from vmwidgets.widgets import ExerciseWidget, Player
+
+    k = Kernel()
+    a = k.vmalloc(4096)
+    op = k.timeline.operations[0]
+    player = Player(k)
+    player.seek(op.start)
+    worked = f"It went to `{a:#x}` <b>:\n\n    step 1 walk"
+    wdg = ExerciseWidget(NumberExercise("next", "Where?", value=a), player=player, reveal=op.end, after=worked)
+    assert wdg.after.value == "" and f"{a:#x}" not in repr(wdg.get_state())
+    wdg.check("hello")  # unreadable: not a commit
+    assert wdg.after.value == "" and wdg.show_me.layout.display == "none"
+    wdg.check(hex(a + 4096))
+    assert wdg.after.value == "" and wdg.show_me.layout.display is None  # wrong: held, Show me offered
+    wdg.show()
+    assert f"<code>{a:#x}</code>" in wdg.after.value and "&lt;b&gt;" in wdg.after.value
+    assert "<pre>step 1 walk</pre>" in wdg.after.value and player.position == op.end
+    # without a player: the worked answer alone waits for the right answer
+    alone = ExerciseWidget(NumberExercise("n", "How many?", value=300, hex=False), after="Three hundred.")
+    assert alone.check("299").correct is False and alone.after.value == ""
+    assert alone.show_me.layout.display is None and alone.show_me.tooltip == "show the worked answer"
+    assert alone.check("300").correct and "Three hundred." in alone.after.value
+    for bad in ("", "  ", 7, "x" * 20_001):
+        with pytest.raises(InvalidArgument, match="after"):
+            ExerciseWidget(NumberExercise("n", "?", value=1), after=bad)
+
+
 def test_predict_then_check_holds_the_player_until_the_answer() -> None:
     from vmwidgets import Kernel
     from vmwidgets.widgets import ExerciseWidget, Player

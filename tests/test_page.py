@@ -127,8 +127,10 @@ def test_a_held_player_stays_held_on_the_page(tmp_path: Path) -> None:
     page = PageData()
     tree = page.tree(ex)
     page.steps()
-    assert tree["reveal"] == op.end and tree["spec"]["kind"] == "number"
+    assert tree["reveal"] == op.end and tree["spec"]["kind"] == "number" and "after" not in tree
     assert page.players[tree["player"]]["limit"] == op.start
+    worked = PageData().tree(ExerciseWidget(NumberExercise("n", "?", value=1), after="It is `1` <i>."))
+    assert worked["after"] == "<p>It is <code>1</code> &lt;i&gt;.</p>"  # page.js shows it after a commit
     alone = PageData()  # the player without its question: nothing on the page could release it
     alone.tree(player)
     alone.steps()

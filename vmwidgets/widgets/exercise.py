@@ -5,7 +5,12 @@ widget holds the player before the step until the student commits to an answer. 
 answer plays the step, so the views show why it is right; a wrong one gets its feedback
 and the player stays held, so the student can try again, or press *Show me* to see the
 step anyway.  A reply that cannot be read (not a number, no option) is not an answer.
-Replay pages (page.js) behave the same.
+
+``after`` is the worked answer ("what happened", in :func:`vmwidgets.render.notes.note_html`'s
+small Markdown subset).  It is shown under the feedback once the student has committed a
+right answer or pressed *Show me* (offered after any wrong answer), and not before: until
+then it is in no widget's state, so a stored notebook cannot show it.  Replay pages
+(page.js) behave the same.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ import ipywidgets as w
 from ..errors import InvalidArgument, check_int
 from ..exercises.core import ChoiceExercise, Exercise, Feedback, FieldsExercise, Lesson
 from ..render.dot import escape
+from ..render.notes import MAX_NOTE, note_html
 from .compat import VBox
 
 __all__ = ["REVEALED", "ExerciseWidget", "Quiz", "feedback_html"]
 
 REVEALED = '<div class="vmw-feedback">The player now shows what the kernel did: step back and forth to see why.</div>'
+
+
+AFTER_STYLE = "border-left: 3px solid #2e7d32; padding: 0 10px; margin-top: 6px"  # the worked answer, once shown
 
 
 def feedback_html(fb: Feedback) -> str:
@@ -34,7 +43,13 @@ def feedback_html(fb: Feedback) -> str:
 class ExerciseWidget(VBox):
     """One exercise: the prompt, an answer box (or choices), Check, Hint, and feedback."""
 
-    def __init__(self, exercise: Exercise, player: Any = None, reveal: int | Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self,
+        exercise: Exercise,
+        player: Any = None,
+        reveal: int | Callable[[], Any] | None = None,
+        after: str | None = None,
+    ) -> None:
         if not isinstance(exercise, Exercise):
             raise InvalidArgument("exercise", exercise, "a vmwidgets.exercises.Exercise")
         from .player import Player
@@ -47,9 +62,12 @@ class ExerciseWidget(VBox):
             check_int(
                 "reveal", reveal, 0, len(player.timeline), f"a step from 0 to {len(player.timeline)}, or a callable"
             )
+        if after is not None and (not isinstance(after, str) or not after.strip() or len(after) > MAX_NOTE):
+            raise InvalidArgument("after", after, f"None or the worked answer as text (1 to {MAX_NOTE} characters)")
         self.exercise = exercise
         self.player = player
         self.reveal = reveal
+        self.after_text = after
         self.attempts: list[tuple[str, Feedback]] = []
         self.prompt = w.HTML(
             f'<div class="vmw-prompt" style="white-space: pre-wrap"><b>{escape(exercise.id)}.</b> '
@@ -68,15 +86,24 @@ class ExerciseWidget(VBox):
         self.hint_button = w.Button(description="Hint", layout=w.Layout(width="auto"), disabled=not exercise.hint)
         self.hint_button.on_click(lambda _: self._hint())
         self.show_me = w.Button(
-            description="Show me", tooltip="reveal the step without the right answer", layout=w.Layout(width="auto")
+            description="Show me",
+            tooltip="reveal the step without the right answer" if reveal is not None else "show the worked answer",
+            layout=w.Layout(width="auto"),
         )
         self.show_me.layout.display = "none"
         self.show_me.on_click(lambda _: self.show())
         self.feedback = w.HTML()
         self.hint = w.HTML()
+        self.after = w.HTML()  # empty until the reveal: a stored notebook holds no answer
         self.revealed = False
         super().__init__(
-            [self.prompt, w.HBox([self.reply, self.button, self.hint_button, self.show_me]), self.feedback, self.hint]
+            [
+                self.prompt,
+                w.HBox([self.reply, self.button, self.hint_button, self.show_me]),
+                self.feedback,
+                self.hint,
+                self.after,
+            ]
         )
         self.add_class("vmw-exercise")
         if player is not None and isinstance(reveal, int) and player.position < reveal:
@@ -98,17 +125,22 @@ class ExerciseWidget(VBox):
         html = feedback_html(fb)
         if fb.correct and self.show():
             html += REVEALED
-        elif not fb.correct and self.reveal is not None and not self.revealed:
+        elif not fb.correct and self._hides() and not self.revealed:
             self.show_me.layout.display = None
         self.feedback.value = html
         return fb
 
     def show(self) -> bool:
-        """Reveal the step (the *Show me* button); False if there is none or it is shown."""
-        if self.reveal is None or self.revealed:
+        """Reveal the step and the worked answer (the *Show me* button); False if there is
+        neither or they are shown.  True means the player moved (there is a step to see)."""
+        if not self._hides() or self.revealed:
             return False
         self.revealed = True
         self.show_me.layout.display = "none"
+        if self.after_text is not None:
+            self.after.value = f'<div class="vmw-after" style="{AFTER_STYLE}">{note_html(self.after_text)}</div>'
+        if self.reveal is None:
+            return False
         if callable(self.reveal):
             self.reveal()
         else:
@@ -117,6 +149,10 @@ class ExerciseWidget(VBox):
         if self.attempts and not self.attempts[-1][1].correct:
             self.feedback.value += REVEALED
         return True
+
+    def _hides(self) -> bool:
+        """Whether something waits for the commit: a step, a worked answer, or both."""
+        return self.reveal is not None or self.after_text is not None
 
     def _say(self, fb: Feedback) -> Feedback:
         self.feedback.value = feedback_html(fb)

@@ -23,7 +23,7 @@ function styled(e, style) {
 // The narration, pseudo-code and /proc tables are HTML that Python built (every label escaped).
 // They are still parsed inert (DOMParser runs no script) and copied through an allowlist of
 // tags and attributes, so nothing but text and styling classes can reach the page.
-const TAGS = new Set(["DIV", "SPAN", "CODE", "B", "I", "EM", "STRONG", "BR", "PRE", "SMALL", "TABLE", "CAPTION", "THEAD", "TBODY", "TR", "TD", "TH"]);
+const TAGS = new Set(["DIV", "SPAN", "P", "UL", "LI", "CODE", "B", "I", "EM", "STRONG", "BR", "PRE", "SMALL", "TABLE", "CAPTION", "THEAD", "TBODY", "TR", "TD", "TH"]);
 const ATTRS = new Set(["class", "title", "colspan", "rowspan"]);
 function copySafe(from, to) {
   for (const n of from.childNodes) {
@@ -378,14 +378,17 @@ function mountExercise(node) {
   hintButton.disabled = !spec.hint;
   const showMe = el("button", "vmw-btn", "Show me");
   showMe.type = "button";
-  showMe.title = "reveal the step without the right answer";
+  showMe.title = reveal !== null ? "reveal the step without the right answer" : "show the worked answer";
   showMe.hidden = true;
   row.append(reply, commit, hintButton, showMe);
   const feedback = el("div", "vmw-feedback-box");
   feedback.setAttribute("aria-live", "polite");
   const hint = el("div", "vmw-feedback vmw-hint");
   hint.hidden = true;
-  box.append(row, feedback, hint);
+  const after = el("div", "vmw-after");
+  after.hidden = true;
+  box.append(row, feedback, hint, after);
+  const hides = (p && reveal !== null) || Boolean(node.after);
   let revealed = false;
   const say = (correct, message, extra) => {
     feedback.textContent = "";
@@ -395,9 +398,15 @@ function mountExercise(node) {
     if (extra) feedback.appendChild(el("div", "vmw-feedback", extra));
   };
   const doReveal = () => {
-    if (revealed || !p || reveal === null) return false;
+    // true when the player moved; the worked answer (node.after) shows only now, after a commit
+    if (revealed || !hides) return false;
     revealed = true;
     showMe.hidden = true;
+    if (node.after) {
+      setHtml(after, node.after);
+      after.hidden = false;
+    }
+    if (!p || reveal === null) return false;
     p.release();
     p.seek(reveal);
     return true;
@@ -411,7 +420,7 @@ function mountExercise(node) {
       say(true, r.message, shown ? REVEALED : "");
     } else {
       say(false, r.message);
-      if (p && reveal !== null && !revealed) showMe.hidden = false;
+      if (hides && !revealed) showMe.hidden = false;
     }
     box.dataset.correct = r.correct ? "1" : "0";
   });

@@ -19,6 +19,7 @@ import ipywidgets as w
 
 from ..exercises.core import Exercise
 from ..render.delta import encode_text, encode_track
+from ..render.notes import note_html
 from .exercise import ExerciseWidget, Quiz
 from .explorer import Explorer
 from .player import SPEEDS, Player
@@ -194,6 +195,8 @@ class PageData:
         if wd.player is not None:
             out["player"] = self.player(wd.player, when)
             self._asked.add(out["player"])
+        if wd.after_text is not None:
+            out["after"] = note_html(wd.after_text)  # page.js shows it only after a commit
         if isinstance(wd.reveal, int):
             out["reveal"] = wd.reveal
         elif wd.reveal is not None:
