@@ -260,16 +260,11 @@ CELLS = [
     k2, question = first_vmalloc(Config(ram=700 * MB), pages=2)
     t2 = k2.timeline
     linked = next(i for i, e in enumerate(t2) if e.kind == "VmStructLinked")
-    low, start = k2.layout.high_memory, k2.vmlist.addr
-    print(f"high_memory = {low:#010x}")
-    worked = f'''`high_memory` + 8 MB = `{low + 8 * MB:#010x}` is not a multiple of 8 MB, so 2.6.24
-    rounds it up to `VMALLOC_START` = `{start:#010x}`, and the gap is {(start - low) // MB} MB. The
-    first area starts there. A 2.6.32 kernel with the same RAM starts vmalloc at exactly
-    `{low + 8 * MB:#010x}` (its search is `mm/vmalloc.c:alloc_vmap_area`).'''
+    print(f"high_memory = {k2.layout.high_memory:#010x}")
     list2 = VmlistView(k2)
     p2 = Player(k2, [list2])
     p2.seek(0)  # just booted: the vmalloc call has not happened yet
-    VBox([ExerciseWidget(question, player=p2, reveal=linked + 1, after=worked), p2, list2])
+    VBox([ExerciseWidget(question, player=p2, reveal=linked + 1), p2, list2])  # its worked answer waits inside
     """),
     md("""
     Whatever you answered, find the rounding in the source: `include/asm-x86/pgtable_32.h`

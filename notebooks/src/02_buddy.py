@@ -281,7 +281,7 @@ CELLS = [
     A few buddies, worked out:
     """),
     code("""
-    for pfn, order in [(0x37C00, 0), (0x37C01, 0), (0x37C04, 2), (0x37C00, 2), (0x37D00, 8)]:
+    for pfn, order in [(0x37C00, 0), (0x37C01, 0), (0x37C04, 2), (0x37C00, 2), (0x37E00, 9)]:
         buddy = pfn ^ (1 << order)
         side = "after" if buddy > pfn else "before"
         print(

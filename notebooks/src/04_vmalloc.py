@@ -219,16 +219,7 @@ CELLS = [
     vmlist_view = VmlistView(k)
     player = Player(k, [vmlist_view])
     player.seek(call.start)  # hold the player just before vmalloc(8192)
-    steps = "\\n".join(f"    step {i + 1:3} {t[i].fn:34} {explain(t[i])}" for i in range(call.start + 1, linked + 1))
-    worked = f'''The request is 2 pages, so the area needs 3 pages with its guard page. The search
-    starts at `VMALLOC_START`: the `demo_buffer` area is in the way, so the candidate moves to
-    its end. The hole left by `usb_probe` is only 2 pages (1 page plus its old guard page), too
-    small for 3, so `snd_init` pushes the candidate past its own end. The list ends there, and
-    the new area goes after `snd_init`, at `{question.answer:#010x}`. The steps of the search,
-    numbered as the player numbers them (at step n the player shows the state after that step):
-
-    {steps}'''
-    VBox([ExerciseWidget(question, player=player, reveal=linked + 1, after=worked), player, vmlist_view])
+    VBox([ExerciseWidget(question, player=player, reveal=linked + 1), player, vmlist_view])  # worked answer inside
     """),
     md("""
     A 1-page request needs only 2 pages with its guard page: exactly the hole's size. First
@@ -237,9 +228,8 @@ CELLS = [
     """),
     code("""
     fs = k.vmalloc(4096, caller="fs_mount")
-    print(f"vmalloc(4096) = {fs:#010x}")
-    print(k.vmallocinfo(), end="")
-    print("vmlist, following next:", " -> ".join(f"{a.addr:#010x}" for a in k.vmlist), "-> NULL")
+    print(f"vmalloc(4096) = {fs:#010x}, the start of the hole: {fs == buf + area.size}")
+    print("vmlist, following next:", " -> ".join(a.caller for a in k.vmlist), "-> NULL")
     """),
     md("""
     **Reading the source.** In `mm/vmalloc.c:__get_vm_area_node` look for `size += PAGE_SIZE`
