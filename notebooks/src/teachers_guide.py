@@ -22,10 +22,11 @@ CELLS = [
     5. export a replay page that steps and checks answers in a browser, without Python,
        and know what such a page gives away.
 
-    This is a notebook: run it from top to bottom (*Run → Run All Cells*) and change any cell.
+    This guide is a notebook, `teachers-guide.ipynb`, which `vmwidgets lessons DIR` copies out
+    with the lessons: run it from top to bottom (*Run → Run All Cells*) and change any cell.
     The cells that print answers are marked **Teacher's key**; each comes after the exercises
-    it covers. The same text is the *For teachers* page of the course site, with the players and
-    exercises working on the page.
+    it covers. The same notebook, run, is the *For teachers* page of the course site, with its
+    players and exercises working on the page.
     """),
     md("""
     ## 1. Build a scenario
@@ -307,15 +308,18 @@ CELLS = [
     Quiz(my_quiz, seed=0)
     """),
     md("""
-    **How a class gets different numbers.** Give each student a seed, for example their
-    number on the class list, and have them change the quiz's seed to it. The same seed always
-    gives the same numbers, so you can check any student's work; neighbours get different
-    machines, sizes and addresses. The course's lessons do the same:
-    `Quiz(LESSONS[4], seed=17)` is lesson 4's quiz for seed 17 (the lesson notebooks show
-    seed 0). Here are the first questions for three students:
+    **How a class gets different numbers.** Give each student a seed, for example 100 plus
+    their number on the class list, and have them type it into the quiz's seed box. The same
+    seed always gives the same numbers, so you can check any student's work; neighbours get
+    other machines, sizes and addresses. The course's lessons do the same:
+    `Quiz(LESSON, seed=117)`, with `LESSON` from `vmwidgets.exercises.l4_vmalloc`, is lesson 4's
+    quiz for seed 117. Hand out seeds from 5 up:
+    the lesson notebooks show seed 0, and a quiz on a replay page or on the course site
+    carries the answers of its seed and the next four in its source (§5). Here are the first
+    questions for three students:
     """),
     code("""
-    for seed in (1, 2, 3):
+    for seed in (101, 102, 103):
         print(f"seed {seed}: {my_quiz.exercises(seed)[0].prompt}")
     """),
     md("""
@@ -325,28 +329,28 @@ CELLS = [
     exercise or a list of them shows only the questions (as in §2), so a student's `print`
     gives nothing away.
 
-    From a shell, `python -m vmwidgets.exercises 4 17` prints the key of lesson 4 for seed 17;
+    From a shell, `python -m vmwidgets.exercises 4 117` prints the key of lesson 4 for seed 117;
     the seed defaults to 0, the seed of the quizzes in the lesson notebooks, and a seed that is
     not a whole number ≥ 0 is refused (exit status 2) rather than read as 0. The shell knows the
     course's lessons; for a set of your own, use `answer_key`.
 
-    The next cell is the **teacher's key**: it prints the answers of the quiz above (seed 0)
-    and of the three students of §3. Do not run it where students see your screen.
+    The next cell is the **teacher's key**: it prints the answers of the quiz above (seed 0).
+    Run it for your students' seeds where they do not see your screen; this guide prints
+    only seed 0, whose answers a replay page carries anyway.
     """),
     code("""
-    # Teacher's key: answers of my_quiz (exercises guide_next, guide_hole, guide_walk) for seeds 0-3
-    for seed in (0, 1, 2, 3):
-        print(my_quiz.answer_key(seed))
+    # Teacher's key: answers of my_quiz (exercises guide_next, guide_hole, guide_walk), seed 0
+    print(my_quiz.answer_key(0))
     """),
     md("""
-    The shell command runs this same function; here for lesson 4 and seed 17 (another
-    **teacher's key**: lesson 4's answers for a seed that its notebook does not show):
+    The shell command runs this function, here for lesson 4 and seed 0 (another **teacher's
+    key**: the answers of the quiz at the end of lesson 4, as the lesson shows it):
     """),
     code("""
-    # Teacher's key: lesson 4, seed 17, as `python -m vmwidgets.exercises 4 17` prints it
+    # Teacher's key: lesson 4, seed 0, as `python -m vmwidgets.exercises 4 0` prints it
     from vmwidgets.exercises.__main__ import main
 
-    status = main(["4", "17"])  # 0: the key was printed
+    status = main(["4", "0"])  # 0: the key was printed
     """),
     md("""
     ## 5. Export a replay page for a class
