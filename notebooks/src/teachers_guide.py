@@ -143,8 +143,11 @@ CELLS = [
     should still have to think.
 
     Compute the key with the model rather than by hand: run the call on a kernel and use
-    what it returns. Here a fresh machine (1 GB, Linux 2.6.24) has one area on `vmlist`, and
-    the question is where the next `vmalloc(8192)` goes:
+    what it returns. Here a fresh machine (1 GB, Linux 2.6.24) has one area on `vmlist`;
+    then `vmalloc(8192)` and `vmalloc(4096)` run, and the question is where the second of
+    them puts its area. (Not where `vmalloc(8192)` goes: the `vmlist` view that a student
+    sees before the call shows the first area's end with its guard page, which is that
+    answer. Check what your views show before the reveal.)
     """),
     code("""
     from vmwidgets import PAGE_SIZE
@@ -152,20 +155,24 @@ CELLS = [
 
     k2 = Kernel()  # 1 GB of RAM, Linux 2.6.24
     first = k2.vmalloc(3 * PAGE_SIZE, caller="first")
-    before = len(k2.timeline)  # the step just before the next call
-    where = k2.vmalloc(2 * PAGE_SIZE, caller="second")  # the model gives the answer
+    before = len(k2.timeline)  # the step just before the next two calls
+    k2.vmalloc(2 * PAGE_SIZE, caller="second")
+    where = k2.vmalloc(PAGE_SIZE, caller="third")  # the model gives the answer
 
     question = NumberExercise(
         id="guide_where",
-        prompt=f"vmlist holds one area: 3 pages at {first:#x}. Where does vmalloc(8192) put the next one?",
+        prompt=f"vmlist holds one area: 3 pages at {first:#x}. Then vmalloc(8192) runs, and then vmalloc(4096). "
+        "Where does the area of vmalloc(4096) start?",
         value=where,
         mistakes={
             first: "That is where the first area starts, and it is still in use: the search moves past it.",
-            first + 3 * PAGE_SIZE: "That forgets the guard page that follows every area.",
-            first + 5 * PAGE_SIZE: "The new area's own guard page comes after it, not before it.",
+            first + 4 * PAGE_SIZE: "That is where vmalloc(8192) puts its area; vmalloc(4096) comes after it.",
+            first + 5 * PAGE_SIZE: "That forgets the guard pages: every area is followed by one.",
+            first + 6 * PAGE_SIZE: "That forgets the guard page that follows the vmalloc(8192) area.",
         },
         hint="Each area is followed by one unmapped guard page.",
-        explain="First fit from VMALLOC_START: the first area and its guard page take 4 pages.",
+        explain="First fit from VMALLOC_START: the first area and its guard page take 4 pages, the vmalloc(8192) "
+        "area and its guard page 3 more.",
     )
     print(question)  # a student's print shows the question, never the answer
     """),
@@ -175,8 +182,8 @@ CELLS = [
     not an error: the feedback says how to write it.
     """),
     code("""
-    print(question.check(f"{first + 3 * PAGE_SIZE:#x}"))  # the anticipated mistake: no guard page
-    print(question.check(f"{first:x}"))  # hex without 0x, but eight digits as /proc prints them
+    print(question.check(f"{first + 6 * PAGE_SIZE:#x}"))  # an anticipated mistake: one guard page left out
+    print(question.check(f"{first + 4 * PAGE_SIZE:x}"))  # hex without 0x, but eight digits as /proc prints them
     print(question.check("the next page"))
     """),
     md("""
@@ -206,16 +213,17 @@ CELLS = [
     code("""
     from vmwidgets.widgets import ExerciseWidget
 
-    call = k2.timeline.operations[-1]  # the vmalloc(8192) of the question
+    call = k2.timeline.operations[-1]  # the vmalloc(4096) of the question
     steps = "\\n".join(
-        f"    step {i - call.start + 1:3} {k2.timeline[i].fn:34} {explain(k2.timeline[i])}"
-        for i in range(call.start, call.end)
-        if "vmalloc.c" in k2.timeline[i].fn
+        f"    step {i - before + 1:3} {k2.timeline[i].fn:34} {explain(k2.timeline[i])}"
+        for i in range(before, call.end)
+        if k2.timeline[i].fn == "mm/vmalloc.c:__get_vm_area_node"
     )
     worked = (
-        f"The request is 2 pages; with its guard page the area needs 3. The search starts at VMALLOC_START, "
-        f"where the first area and its guard page take 4 pages, so the new area starts at `{where:#x}`.\\n\\n"
-        f"The steps in mm/vmalloc.c:\\n\\n{steps}"
+        "Each area is followed by its guard page. The first area and its guard page take 4 pages from "
+        "VMALLOC_START; vmalloc(8192) takes the next 3 (2 pages and a guard page), so vmalloc(4096) starts "
+        f"7 pages after the first area, at `{where:#x}`.\\n\\n"
+        f"The steps of the search (mm/vmalloc.c:__get_vm_area_node):\\n\\n{steps}"
     )
     view = VmlistView(k2)
     player2 = Player(k2, [view])
