@@ -69,6 +69,10 @@ CELLS = [
         print(f"step {i:3} {t[i].fn:32} {explain(t[i])}")
     """),
     md("""
+    The parts of a scenario, for reference:
+
+    <details><summary>Aside: every <code>Config</code> field, every call, and the text views</summary>
+
     `Config` describes the machine and the kernel build:
 
     - `ram`: the amount of RAM in bytes.
@@ -91,6 +95,10 @@ CELLS = [
     layout, and `k.buddyinfo()`, `k.vmallocinfo()`, `task.mm.maps()` and `k.dmesg()` print
     `/proc/buddyinfo`, `/proc/vmallocinfo`, `/proc/PID/maps` and the kernel log.
     `from_proc_maps(text)` builds an address space from a real `/proc/PID/maps` file.
+
+    </details>
+
+    The child's `/proc/PID/maps`, as the kernel would print it:
     """),
     code("""
     print(child.mm.maps(), end="")
