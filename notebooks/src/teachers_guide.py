@@ -105,7 +105,7 @@ CELLS = [
     """),
     md("""
     To show a scenario, `explore(obj)` gives the player and every view that fits a kernel, a
-    task or an mm. Here the child: its VMAs, its page tables and the frames. The player
+    task or an mm. Here the child: its VMAs, the kernel's layout, its page tables and the frames. The player
     starts at the last step; step back with **←** (click the player first) to watch the
     copy-on-write fault.
     """),
@@ -216,7 +216,7 @@ CELLS = [
     Put your worked answer there, never in a Markdown cell, a printed output or a comment
     above or beside the question: a student reads those before answering. `after` is short
     Markdown: paragraphs, `- ` bullets, `` `code` ``, `**bold**`, and lines indented by four
-    spaces shown as they are (here, the steps of the call, computed in the cell):
+    spaces shown as they are (here, the steps of the search, computed in the cell):
     """),
     code("""
     from vmwidgets.widgets import ExerciseWidget
