@@ -478,3 +478,6 @@ def test_each_lesson_links_to_itself_in_jupyterlite(site) -> None:
         assert link in page.read_text(encoding="utf-8"), page.name
         assert (site / "live" / "files" / f"{page.stem}.ipynb").is_file()
     assert (site / "live" / "lab" / "index.html").is_file()
+    guide = (site / "teachers.html").read_text(encoding="utf-8")  # the guide for teachers, at the site's root
+    assert 'href="live/lab/index.html?path=teachers-guide.ipynb"' in guide
+    assert (site / "live" / "files" / "teachers-guide.ipynb").is_file()
