@@ -9,7 +9,7 @@ CELLS = [
     Every byte the kernel hands out, whether to a process, to the page tables or to
     `vmalloc`, ends up in physical RAM. This lesson is about how the kernel keeps track of
     that RAM and hands it out: in *page frames*, grouped into *zones*, by the *buddy
-    allocator*. It takes about 15 minutes. Run the cells from top to bottom.
+    allocator*. It takes about 30 minutes. Run the cells from top to bottom.
 
     **By the end of this lesson you can:**
 

@@ -21,7 +21,7 @@ CELLS = [
     4. tell `vmalloc`, `vmap` and `ioremap` areas apart by their flags and fields;
     5. find each step in `mm/vmalloc.c` and know what to look for there.
 
-    It takes 15–20 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
+    It takes about 30 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
     You should know the 3G–4G layout (lesson 1), page frames and the buddy allocator
     (lesson 2) and what a PTE is (lesson 3).
     """),
@@ -424,14 +424,9 @@ CELLS = [
       of `vmlist` (an empty list, or an `ioremap` whose alignment jumps past the last area),
       the kernel links the area without checking, and it can end past `VMALLOC_END`, in the
       pkmap space. The model always checks (point 4 of the list in §3), so no area crosses `VMALLOC_END`.
-    - `kmalloc` follows SLUB (`mm/slub.c`) on one CPU and one memory node, without what a
-      comparison with `vmalloc` does not need: debug flags (poisoning, red zones), constructors,
-      DMA caches (`__GFP_DMA` is refused), the RCU grace period of `SLAB_DESTROY_BY_RCU` (an
-      empty slab is freed at once), `kmem_cache_destroy` and `kmem_cache_shrink`. Its caches
-      start empty after boot (the kernel's own boot-time `kmalloc` calls are not replayed).
-      Objects have no contents (`__GFP_ZERO` changes nothing you can see), the `struct
-      kmem_cache` of a new cache is not itself `kmalloc`'ed, and 2.6.28–2.6.31 follow the
-      2.6.32 rules.
+    - `kmalloc` follows SLUB (`mm/slub.c`) on one CPU and one memory node, with caches that
+      start empty after boot; lesson 9 (kmalloc and the slab allocator) lists what else it
+      leaves out.
     - The kernel trusts the pointer given to `kfree`: freeing twice, or freeing an address
       `kmalloc` did not return, corrupts a free list or crashes later. The model refuses both
       (`NotASlabObject`) before anything changes, so you can see the mistake.

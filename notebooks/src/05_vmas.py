@@ -21,7 +21,7 @@ CELLS = [
        fix it;
     5. trace `find_vma` through `mmap_cache` and the tree, including for an address in a hole.
 
-    It takes 15–20 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
+    It takes about 35 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
     """),
     md("""
     ## 1. Regions, not pages
@@ -209,8 +209,9 @@ CELLS = [
     changes is outlined in amber, nodes are lettered **R** and **B** as well as coloured, and a
     rotation glides nodes up and down (each node keeps its column, because the columns are the
     address order). The line under the buttons names the kernel function of each step and each
-    node by its VMA's range (`0804c000-0804d000`); the panel beside it shows that function with
-    the current line marked. Use the slider to reach the other steps above.
+    node by its VMA's range (`0804c000-0804d000`), and the tree as `mm_rb:1`: the `mm_rb` of the
+    mm named 1, after the process's pid. The panel beside it shows that function with the
+    current line marked. Use the slider to reach the other steps above.
 
     Between the inserts you will also meet steps in `mm/mmap.c:find_vma` (24–26, 36–39 and later
     ones): an `mmap` of `ld.so` or libc looking for a free hole. The nodes they outline in dashed

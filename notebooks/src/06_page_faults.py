@@ -24,7 +24,7 @@ CELLS = [
     5. explain a *vmalloc fault*: why a process can lack the kernel's newest page-table entry,
        and how `vmalloc_fault` repairs it.
 
-    It takes 15–20 minutes. Run the cells from top to bottom (*Run → Run All Cells*). You
+    It takes about 30 minutes. Run the cells from top to bottom (*Run → Run All Cells*). You
     should know page tables (lesson 3) and a process's VMAs (lesson 5).
     """),
     md("""

@@ -76,7 +76,7 @@ THEN_AND_NOW = [
     ),
     (
         "room for vmalloc",
-        "111 MB on a 1 GB machine (`0xf8800000`–`0xff7fe000`, lesson 4)",
+        "just under 112 MB on a 1 GB machine (`0xf8800000`–`0xff7fe000`, lesson 4)",
         "120 MB on a 1 GB machine (`0xf7ffe000`–`0xff7fe000`: `VMALLOC_START` moved down, lesson 1)",
         "32 TB on x86-64, 4-level page tables [11]",
     ),
@@ -103,7 +103,7 @@ CELLS = [
         4. name what today's kernels use instead (the maple tree for VMAs since Linux 6.1, a
            free-space tree for vmalloc) and find it in the kernel source.
 
-        It takes about 15 minutes. Run the cells from top to bottom.
+        It takes about 30 minutes. Run the cells from top to bottom.
         """
     ),
     md("### Words you will meet\n\n" + table(("word", "meaning"), WORDS)),
@@ -317,7 +317,8 @@ CELLS = [
         """
         In 2.6.32 the search runs in the tree. The player below stops just before `c`'s
         `vmalloc`. Before you answer, explore: press ⏪ twice to go back to the start of `b`'s
-        allocation and step with →. The dashed nodes of the `vmap_area_root` tree are the ones
+        allocation (the narration then still describes the step before it, a's return) and
+        step with →. The dashed nodes of the `vmap_area_root` tree are the ones
         `alloc_vmap_area` visits; then the new node is linked into the tree
         (`rb_link_node`, `rb_insert_color`) and the `vm_struct` into `vmlist`
         (`insert_vmalloc_vm`). Step through `vfree(a)` too and read what happens to a's node.

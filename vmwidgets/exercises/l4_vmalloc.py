@@ -235,6 +235,8 @@ def _nr_pages(rng: random.Random) -> Exercise:
         f"in pages[0..{nr - 1}]; the guard page, the last page of the {area.size}-byte area, stays unmapped.",
         value=nr,
         hex=False,
+        units=True,
+        unit=PAGE_SIZE,  # "40", "40 pages" and "160 kB" all read as 40
         mistakes=mistakes,
     )
 

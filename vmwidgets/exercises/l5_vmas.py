@@ -550,7 +550,8 @@ def _mmap_topdown(rng: random.Random) -> Exercise:
     }
     mistakes.pop(addr, None)
     prompt = (
-        f"A process's mmap_base is {mm.mmap_base:#010x} and its free_area_cache is {cache:#010x}.\n"
+        f"A process's mmap_base is {mm.mmap_base:#010x}, its free_area_cache is {cache:#010x} and its "
+        f"cached_hole_size is {mm.cached_hole_size:#x}.\n"
         f"Its VMAs below mmap_base, from the top down: {ranges}; nothing is mapped between 0804d000 and "
         f"{lowest:08x}.\n"
         f"It calls mmap(NULL, {n * PAGE:#x}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS) ({n} page{pl}). "

@@ -241,6 +241,8 @@ def lazy_count(seed: int) -> NumberExercise:
         ),
         value=value,
         hex=False,
+        units=True,
+        unit=PAGE_SIZE,  # "4" and "4 pages" read alike
         mistakes=mistakes,
     )
 
