@@ -22,6 +22,7 @@ from ..errors import InvalidArgument, check_int, check_text
 from ..events import (
     AllocationFailed,
     MmapCacheChecked,
+    MmStructUpdated,
     VmaAdjusted,
     VmaLinked,
     VmaUnlinked,
@@ -292,6 +293,15 @@ class MmStruct:
                 line += " " * max(1, 25 + 6 * (8 if self.task_size > 1 << 32 else 4) - len(line)) + name
             out.append(line)
         return "".join(line + "\n" for line in out)
+
+    def _set_field(self, field: str, value: int, fn: str) -> None:
+        """``mm->field = value`` for ``start_brk``, ``brk`` or ``start_stack``, done by kernel
+        function ``fn``: a change is an ``MmStructUpdated`` event, since show_map names the
+        ``[heap]`` and ``[stack]`` VMAs by these fields and the views replay only events."""
+        old = getattr(self, field)
+        if old != value:
+            setattr(self, field, value)
+            self._k.emitter.emit(MmStructUpdated, fn, mm=self.name, field=field, old=old, new=value)
 
     def _intersects(self, start: int, end: int) -> bool:
         """find_vma_intersection: does any VMA overlap [start, end)?"""
@@ -1161,15 +1171,15 @@ def sys_brk(task: TaskStruct, brk: int) -> int:
         if brk >= mm.end_code:
             new, old = _page_up(brk), _page_up(mm.brk)
             if new == old:
-                mm.brk = brk
+                mm._set_field("brk", brk, "mm/mmap.c:sys_brk")
             elif brk <= mm.brk:
                 mm._do_munmap(new, old - new)
-                mm.brk = brk
+                mm._set_field("brk", brk, "mm/mmap.c:sys_brk")
             elif mm._intersects(old, new + PAGE_SIZE) or new > mm.task_size:
                 pass  # a mapping is in the way, or do_brk's -EINVAL past TASK_SIZE: the break stays
             else:
                 mm._do_brk(old, new - old)
-                mm.brk = brk
+                mm._set_field("brk", brk, "mm/mmap.c:sys_brk")
         op.result = f"{mm.brk:#010x}"
         return mm.brk
 
