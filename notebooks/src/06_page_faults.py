@@ -109,27 +109,27 @@ CELLS = [
 
     ### Watch it step by step
 
-    The player below stands at step 123, the last step of the `mmap` call ("The call to mmap
-    returns 0xb7e9f000"). Step 124 is the first of the read. Press **→** (click the player
+    The player below stands at step 126, the last step of the `mmap` call ("The call to mmap
+    returns 0xb7e9f000"). Step 127 is the first of the read. Press **→** (click the player
     first) or the step button, one step at a time, and watch the page tables of `cat`. The
-    step numbers below are the ones the player shows ("step 125 of …"):
+    step numbers below are the ones the player shows ("step 128 of …"):
 
-    - **Steps 124–125**, `x86 MMU:page walk` (the CPU, not kernel code): the access begins and
+    - **Steps 127–128**, `x86 MMU:page walk` (the CPU, not kernel code): the access begins and
       the MMU reads PGD entry 735: not present, the walk stops.
-    - **Step 126**, `arch/x86/mm/fault_32.c:do_page_fault`: the fault is entered with the
+    - **Step 129**, `arch/x86/mm/fault_32.c:do_page_fault`: the fault is entered with the
       address (from `CR2`) and the cause, *not present*. In 2.6.24 the 32-bit handler has its
       own file; from 2.6.25 it is `fault.c`, the name a 2.6.32 player shows.
-    - **Steps 127–131**, `find_vma`: `mmap_cache` (the last VMA found) misses, so the
+    - **Steps 130–134**, `find_vma`: `mmap_cache` (the last VMA found) misses, so the
       red-black tree of lesson 5 is walked, down to the VMA `b7e9f000-b7ea2000`.
-    - **Steps 132–134**: `handle_mm_fault` has no step of its own: the next steps are its
+    - **Steps 135–137**: `handle_mm_fault` has no step of its own: the next steps are its
       work. First it needs a PTE table. The buddy allocator takes a free page from the Normal
       zone (`__rmqueue_smallest`, then `buffered_rmqueue` hands out frame `0x37c01`), and
       `__pte_alloc` links it into PGD entry 735 (in amber).
-    - **Steps 135–147**: then a frame for the data. The buddy allocator takes a 4 MB HighMem
+    - **Steps 138–150**: then a frame for the data. The buddy allocator takes a 4 MB HighMem
       block and halves it ten times (`expand`, lesson 2; drag the slider past these steps if
       you like), then hands out frame `0x3fc00`. `do_anonymous_page` writes PTE 671 (amber)
       with `PRESENT RW USER ACCESSED DIRTY`.
-    - **Steps 148–150**, `x86 MMU:page walk` again: the CPU retries the instruction, the walk
+    - **Steps 151–153**, `x86 MMU:page walk` again: the CPU retries the instruction, the walk
       now reaches the frame, and the access returns.
 
     Press **⏩** (or PageDown) to jump to the end of each of the next two accesses. The second
