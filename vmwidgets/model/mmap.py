@@ -82,6 +82,7 @@ __all__ = [
     "find_mergeable_anon_vma",
     "find_vma_prepare",
     "get_task_mm",
+    "set_mm_field",
     "split_vma",
     "sys_brk",
     "sys_mmap_pgoff",
@@ -916,6 +917,15 @@ def do_mmap_pgoff(
     CONFIG_SECURITY, as distributions build it).
     """
     return mm._do_mmap_pgoff(file, addr, length, prot, flags, pgoff)
+
+
+def set_mm_field(mm: MmStruct, field: str, value: int, fn: str) -> None:
+    """``mm->field = value`` for ``start_brk``, ``brk`` or ``start_stack``, as kernel function
+    ``fn`` assigns it (fs/binfmt_elf.c:set_brk and load_elf_binary in execve, sys_brk,
+    kernel/fork.c:dup_mm's copy, __mmdrop's free_mm).  A change is an ``MmStructUpdated``
+    event: show_map names the ``[heap]`` and ``[stack]`` VMAs by these fields, and the
+    views replay events only."""
+    mm._set_field(field, value, fn)
 
 
 def do_brk(mm: MmStruct, addr: int, length: int) -> None:

@@ -120,7 +120,7 @@ def from_proc_maps(text: str, kernel: Kernel | None = None, name: str = "proc") 
     (1, '/bin/cat')
     """
     from .kernel import Kernel  # the facade sits above this module: import it at call time
-    from .mmap import MmStruct, find_vma_prepare, vm_get_page_prot, vma_link, vma_wants_writenotify
+    from .mmap import MmStruct, find_vma_prepare, set_mm_field, vm_get_page_prot, vma_link, vma_wants_writenotify
 
     if not isinstance(text, str):
         raise InvalidArgument("text", text, "the text of a /proc/PID/maps file")
@@ -158,11 +158,11 @@ def from_proc_maps(text: str, kernel: Kernel | None = None, name: str = "proc") 
                 flags |= VM_ACCOUNT  # mmap_region charged it
             file, pgoff = None, off >> PAGE_SHIFT
             if path == "[heap]":  # the fields show_map names the heap and the stack by, read back
-                mm._set_field("start_brk", start, _SHOW_MAP)
-                mm._set_field("brk", end, _SHOW_MAP)
+                set_mm_field(mm, "start_brk", start, _SHOW_MAP)
+                set_mm_field(mm, "brk", end, _SHOW_MAP)
             elif path == "[stack]":
                 flags |= VM_GROWSDOWN
-                mm._set_field("start_stack", end - PAGE_SIZE, _SHOW_MAP)
+                set_mm_field(mm, "start_stack", end - PAGE_SIZE, _SHOW_MAP)
             elif path is not None:
                 file = File(path, dev, ino)
             if file is None:
