@@ -60,6 +60,7 @@ def process_heavy(k: Kernel) -> None:
     _run(calls.munmap, m + 4096, 4096)
     _run(calls.mprotect, m, 4096, 1)
     _run(task.access, m, True)  # SIGSEGV now
+    _run(task.brk, task.mm.brk + 3 * 4096 + 0x10)  # sys_brk: a heap VMA and MmStructUpdated
     a = _run(k.vmalloc, 4096)
     child = _run(k.fork, task)
     _run(child.access, m + 2 * 4096, True)  # copy on write

@@ -37,3 +37,26 @@ def test_rb_events_hold_flat_fields_and_share_their_colour_patterns() -> None:
     for e in rb:
         if e.kind == "RbRecolored":
             assert e.colors is pattern.setdefault(e.colors, e.colors)  # one tuple per pattern
+
+
+def test_mm_struct_updated_is_one_field_and_only_a_change() -> None:
+    """execve sets start_brk, brk and start_stack (three events), a brk that moves the break one,
+    a brk that does not none; fork copies the three, exit frees them (three each)."""
+    k = Kernel()
+    task = k.spawn("cat")
+
+    def count() -> int:
+        op = k.timeline.operations[-1]
+        return sum(1 for e in k.timeline[op.start : op.end] if e.kind == "MmStructUpdated")
+
+    assert count() == 3
+    task.brk(task.mm.brk)
+    assert count() == 0
+    task.brk(task.mm.brk + 0x2000)
+    assert count() == 1
+    child = k.fork(task)
+    assert count() == 3
+    k.exit(child)
+    assert count() == 3
+    ev = next(e for e in k.timeline if e.kind == "MmStructUpdated")
+    assert ev._fields == ("op", "fn", "mm", "field", "old", "new")  # no VMA, no copy of the mm

@@ -10,6 +10,7 @@ They also check the feedback for typical mistakes and the facts the notebook sta
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -399,17 +400,24 @@ def test_the_lesson_scenario() -> None:
     execve = k.timeline.operations[0]
     linked = [ev.vm_start for ev in k.timeline[execve.start : execve.end] if ev.kind == "VmaLinked"]
     assert linked[:3] == [0x08048000, 0x0804C000, 0xBFFEB000]  # the model's order: program, then stack
-    for pos, name in ((21, "0804c000-0804d000"), (24, None), (35, "bffeb000-c0000000")):
+    for pos, name in ((23, "0804c000-0804d000"), (27, None), (38, "bffeb000-c0000000")):
         text = narration_html(k.timeline[pos - 1], pos, len(k.timeline), execve, k.timeline.seek(pos))
         assert "0x1" not in text.replace("0x1000", "")  # nodes are named by range, not id
         assert name is None or name in text
         if name is None:
-            assert "mm/mmap.c:find_vma" in text  # the forward pointer to §8 (steps 24–26)
+            assert "mm/mmap.c:find_vma" in text  # the forward pointer to §8 (steps 27–29)
     steps = {int(line.split()[1]): line for line in rb_steps(k, execve).splitlines()}
-    assert "insert case 3" in steps[22] and "rotate left" in steps[23] and "bffeb000" in steps[21]
-    assert "insert case 1" in steps[29] and "b7fe5000" in steps[28]
-    assert "insert case 2" in steps[33] and "rotate right" in steps[35] and "b8000000" in steps[32]
-    assert len(steps) >= 13 and sorted(steps)[12] == 35
+    assert "insert case 3" in steps[24] and "rotate left" in steps[25] and "bffeb000" in steps[23]
+    assert "insert case 1" in steps[32] and "b7fe5000" in steps[31]
+    assert "insert case 2" in steps[36] and "rotate right" in steps[38] and "b8000000" in steps[35]
+    assert len(steps) >= 13 and sorted(steps)[12] == 38
+    # the numbers the lesson's text gives are these (the player shows timeline[n - 1] as step n)
+    fns = {n: k.timeline[n - 1].fn for n in range(1, 43)}
+    assert {fns[n] for n in (*range(27, 30), *range(39, 43))} == {"mm/mmap.c:find_vma"}
+    assert k.timeline[22 - 1].kind == "VmaLinked" and k.timeline[22 - 1].vm_start == 0xBFFEB000  # p1 starts here
+    source = (Path(__file__).parent.parent / "notebooks" / "src" / "05_vmas.py").read_text()
+    for text in ("(steps 23–25)", "(steps 31–33)", "(steps 35–38)", "starts at step 22", "(27–29, 39–42"):
+        assert text in source, text
     assert mm.mmap_base == 0xB8000000 and mm.free_area_cache == 0xB7FE5000  # §4's first try fails there
     assert mm.find_vma(0xB7FE2000).vm_start == 0xB7FE2000  # libc's bss
     rw, anon = PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS

@@ -20,6 +20,7 @@ from .errors import InvalidArgument, shorten
 __all__ = [
     "EVENT_KINDS",
     "KINDS",
+    "MM_FIELDS",
     "SCHEMA_VERSION",
     "Event",
     "AllocationFailed",
@@ -30,6 +31,7 @@ __all__ = [
     "FrameFreed",
     "FreeBlockAdded",
     "FreeBlockTaken",
+    "MmStructUpdated",
     "MmapCacheChecked",
     "OperationBegan",
     "OperationEnded",
@@ -598,6 +600,22 @@ class VmapAreaFreed(Event):
 class PgdCreated(Event):
     mm: str
     pfn: int
+
+
+MM_FIELDS = ("start_brk", "brk", "start_stack")
+"""The ``struct mm_struct`` fields an ``MmStructUpdated`` reports (``ViewState.mm_fields`` keeps them)."""
+
+
+@_register
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class MmStructUpdated(Event):
+    """A field of ``struct mm_struct`` that show_map names VMAs by: ``start_brk``, ``brk`` or
+    ``start_stack`` (``[heap]``, ``[stack]``).  ``new`` 0 when the mm_struct is freed."""
+
+    mm: str
+    field: str
+    old: int
+    new: int
 
 
 @_register

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from .events import MM_FIELDS
 from .model.kernel import Kernel
 from .model.rbtree import rb_links
 from .model.vmap_area import VmapAreas
@@ -41,6 +42,7 @@ def view_state(k: Kernel) -> ViewState:
         labels[t.name] = {n.id: n.label for n in t}
         roots[t.name] = t.rb_node.id
     vmas = {mm.name: {v.id: v.record for v in mm} for mm in k.mms if mm.map_count}
+    mm_fields = {mm.name: {f: v for f in MM_FIELDS if (v := getattr(mm, f))} for mm in k.mms}
     lazy = {va.va_start for va in k.vmap_area_list if VmapAreas.is_lazy(va)}
     pkmap = {nr: c for nr, c in enumerate(k.pkmap_count) if c}
     slub = k.slub
@@ -79,6 +81,7 @@ def view_state(k: Kernel) -> ViewState:
         rb_root=roots,
         vmap_lazy=lazy,
         vmas=vmas,
+        mm_fields={mm: fields for mm, fields in mm_fields.items() if fields},
         free=free,
         allocated=dict(k.alloc_order),
         reserved=k.reserved,

@@ -32,6 +32,7 @@ from .events import (  # SLUB
     KmemCacheCreated,
     KmemCacheMerged,
     MmapCacheChecked,
+    MmStructUpdated,
     OperationBegan,
     OperationEnded,
     PageAddressRead,
@@ -294,6 +295,21 @@ def _vma_flags(s: ViewState, ev: Any, flags: int) -> None:
     s.vmas[ev.mm][ev.vma] = (rec[0], rec[1], flags, rec[3], rec[4])
 
 
+def _mm_field(s: ViewState, mm: str, name: str, value: int) -> None:
+    fields = s.mm_fields.setdefault(mm, {})
+    if value:
+        fields[name] = value
+    else:  # a zero field is no entry, and an mm with none is no entry: as in a fresh snapshot
+        fields.pop(name, None)
+        if not fields:
+            del s.mm_fields[mm]
+
+
+_reducer(
+    MmStructUpdated,
+    lambda ev, s: _mm_field(s, ev.mm, ev.field, ev.new),
+    lambda ev, s: _mm_field(s, ev.mm, ev.field, ev.old),
+)
 _reducer(VmaAdjusted, lambda ev, s: _vma_span(s, ev, ev.new), lambda ev, s: _vma_span(s, ev, ev.old))
 _reducer(VmaFlagsChanged, lambda ev, s: _vma_flags(s, ev, ev.new), lambda ev, s: _vma_flags(s, ev, ev.old))
 

@@ -55,6 +55,8 @@ class ViewState:
       each node shows.
     - ``vmas[mm][vma]``: ``(vm_start, vm_end, vm_flags, vm_pgoff, file)`` of each VMA of
       each address space (its tree is ``rb["mm_rb:" + mm]``).
+    - ``mm_fields[mm]``: the non-zero ``start_brk``, ``brk`` and ``start_stack`` of each
+      address space, what show_map names ``[heap]`` and ``[stack]`` by.
     - ``vmap_lazy``: start addresses of vmap_areas freed lazily and not yet purged (2.6.28+).
     - ``swapper_pgd``: pfn of ``swapper_pg_dir``; ``kernel_pgd_first``: its first kernel entry
       (``pgd_index(PAGE_OFFSET)``).  A new process's directory starts as a copy of its
@@ -84,6 +86,7 @@ class ViewState:
     rb_labels: dict[str, dict[int, str]] = field(default_factory=dict)
     vmap_lazy: set[int] = field(default_factory=set)
     vmas: dict[str, dict[int, VmaRecord]] = field(default_factory=dict)
+    mm_fields: dict[str, dict[str, int]] = field(default_factory=dict)
     swapper_pgd: int | None = None
     kernel_pgd_first: int = 0
     pkmap_count: dict[int, int] = field(default_factory=dict)
@@ -113,6 +116,7 @@ class ViewState:
             rb_labels={k: v.copy() for k, v in self.rb_labels.items()},
             vmap_lazy=self.vmap_lazy.copy(),
             vmas={k: v.copy() for k, v in self.vmas.items()},
+            mm_fields={k: v.copy() for k, v in self.mm_fields.items()},
             swapper_pgd=self.swapper_pgd,
             kernel_pgd_first=self.kernel_pgd_first,
             pkmap_count=self.pkmap_count.copy(),

@@ -201,10 +201,10 @@ CELLS = [
     """),
     md("""
     All three cases are there: case 3 when the stack's VMA makes a chain of three to the right
-    (steps 21–23), case 1 when `ld.so`'s code arrives (steps 28–30), and case 2 then case 3 for
-    `ld.so`'s data (steps 32–35).
+    (steps 23–25), case 1 when `ld.so`'s code arrives (steps 31–33), and case 2 then case 3 for
+    `ld.so`'s data (steps 35–38).
 
-    **Watch it.** The player below starts at step 20. Press the **step forward** button (or click
+    **Watch it.** The player below starts at step 22. Press the **step forward** button (or click
     the player and press →) and watch the `mm_rb` tree on the left of the view: the node each step
     changes is outlined in amber, nodes are lettered **R** and **B** as well as coloured, and a
     rotation glides nodes up and down (each node keeps its column, because the columns are the
@@ -213,7 +213,7 @@ CELLS = [
     mm named 1, after the process's pid. The panel beside it shows that function with the
     current line marked. Use the slider to reach the other steps above.
 
-    Between the inserts you will also meet steps in `mm/mmap.c:find_vma` (24–26, 36–39 and later
+    Between the inserts you will also meet steps in `mm/mmap.c:find_vma` (27–29, 39–42 and later
     ones): an `mmap` of `ld.so` or libc looking for a free hole. The nodes they outline in dashed
     blue are the path of `find_vma`'s search, explained in §8; skip over them for now.
 
@@ -221,12 +221,13 @@ CELLS = [
     the next and none back, since a 2.6.24 VMA has no `vm_prev` (§2; the view draws dashed links
     back only for a 2.6.36 or later kernel). On the right, the maps panel prints the columns of
     `show_map` plus each VMA's size: an anonymous VMA shows `vm_pgoff << 12` as its offset, as
-    2.6.24's `show_map` does (§1), and no name, except the stack's `[stack]`.
+    2.6.24's `show_map` does (§1), and no name, except `[heap]` (the VMA that holds `start_brk`..`brk`) and `[stack]` (the one that holds `start_stack`), as `show_map` names them.
     """),
     code("""
     tree1 = VmaView(task)
     p1 = Player(task, [tree1])
-    p1.seek(20)
+    stack = next(i for i, ev, _ in rb_events(k, execve) if ev.kind == "RbNodeLinked" and ev.label[:8] == "bffeb000")
+    p1.seek(stack)  # step 22: the stack's VMA is linked into the list; its tree node comes next
     w.VBox([p1, tree1])
     """),
     md("""

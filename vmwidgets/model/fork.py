@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument, InvariantError
+from ..events import MM_FIELDS
 from .constants import PAGE_SHIFT
 from .emit import Emitter
 from .layout import Layout
@@ -25,7 +26,7 @@ from .mm_types import (
     File,
     VmAreaStruct,
 )
-from .mmap import ULONG_MAX, MmStruct, do_mmap_pgoff, exit_mmap, find_vma_prepare, vma_link
+from .mmap import ULONG_MAX, MmStruct, do_mmap_pgoff, exit_mmap, find_vma_prepare, set_mm_field, vma_link
 from .pgtable import PageTables
 from .sched import Task
 
@@ -111,10 +112,11 @@ class Processes:
             do_mmap_pgoff(mm, exe, 0x08048000, 0x4000, rx, priv | MAP_FIXED | MAP_EXECUTABLE, 0)
             do_mmap_pgoff(mm, exe, 0x0804C000, 0x1000, rw, priv | MAP_FIXED | MAP_EXECUTABLE, 3)
             mm.start_code, mm.end_code, mm.start_data, mm.end_data = 0x08048000, 0x0804B6F4, 0x0804C6F4, 0x0804C81C
-            mm.start_brk = mm.brk = 0x0804D000
+            set_mm_field(mm, "start_brk", 0x0804D000, "fs/binfmt_elf.c:set_brk")
+            set_mm_field(mm, "brk", 0x0804D000, "fs/binfmt_elf.c:set_brk")
             stack = mm.task_size - 0x15000
             do_mmap_pgoff(mm, None, stack, 0x15000, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, 0)
-            mm.start_stack = mm.task_size - 0x11C0
+            set_mm_field(mm, "start_stack", mm.task_size - 0x11C0, "fs/binfmt_elf.c:load_elf_binary")
             # load_elf_interp: ld.so's text top-down, its data MAP_FIXED right above (no total_size in 2.6.24)
             ld = File("/lib/ld-2.7.so", (8, 1), 2101)
             base = _placed(do_mmap_pgoff(mm, ld, 0, 0x1B000, rx, priv, 0))
@@ -148,8 +150,11 @@ class Processes:
                 op.result = "-ENOMEM"
                 return None
             parent, mm = task.mm, child.mm
-            for attr in _FORK_FIELDS:
-                setattr(mm, attr, getattr(parent, attr))
+            for attr in _FORK_FIELDS:  # dup_mm's memcpy of the whole mm_struct
+                if attr in MM_FIELDS:  # what show_map names [heap] and [stack] by: the views see it
+                    set_mm_field(mm, attr, getattr(parent, attr), "kernel/fork.c:dup_mm")
+                else:
+                    setattr(mm, attr, getattr(parent, attr))
             mm.free_area_cache, mm.cached_hole_size = parent.mmap_base, ULONG_MAX  # dup_mmap's reset
             for vma in parent:
                 new = VmAreaStruct(mm, vma.vm_start, vma.vm_end, vma.vm_flags, vma.vm_pgoff, vma.vm_file)
@@ -205,6 +210,8 @@ class Processes:
         mm = task.mm
         exit_mmap(mm)
         self._pgtable.pgd_free(mm.name, mm.pgd_pfn())
+        for attr in MM_FIELDS:  # __mmdrop's free_mm: the mm_struct goes back to mm_cachep, its fields with it
+            set_mm_field(mm, attr, 0, "kernel/fork.c:__mmdrop")
         self.tasks.remove(task)
         self.mms.remove(mm)
 

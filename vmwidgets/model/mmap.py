@@ -22,6 +22,7 @@ from ..errors import InvalidArgument, check_int, check_text
 from ..events import (
     AllocationFailed,
     MmapCacheChecked,
+    MmStructUpdated,
     VmaAdjusted,
     VmaLinked,
     VmaUnlinked,
@@ -81,6 +82,7 @@ __all__ = [
     "find_mergeable_anon_vma",
     "find_vma_prepare",
     "get_task_mm",
+    "set_mm_field",
     "split_vma",
     "sys_brk",
     "sys_mmap_pgoff",
@@ -292,6 +294,15 @@ class MmStruct:
                 line += " " * max(1, 25 + 6 * (8 if self.task_size > 1 << 32 else 4) - len(line)) + name
             out.append(line)
         return "".join(line + "\n" for line in out)
+
+    def _set_field(self, field: str, value: int, fn: str) -> None:
+        """``mm->field = value`` for ``start_brk``, ``brk`` or ``start_stack``, done by kernel
+        function ``fn``: a change is an ``MmStructUpdated`` event, since show_map names the
+        ``[heap]`` and ``[stack]`` VMAs by these fields and the views replay only events."""
+        old = getattr(self, field)
+        if old != value:
+            setattr(self, field, value)
+            self._k.emitter.emit(MmStructUpdated, fn, mm=self.name, field=field, old=old, new=value)
 
     def _intersects(self, start: int, end: int) -> bool:
         """find_vma_intersection: does any VMA overlap [start, end)?"""
@@ -908,6 +919,15 @@ def do_mmap_pgoff(
     return mm._do_mmap_pgoff(file, addr, length, prot, flags, pgoff)
 
 
+def set_mm_field(mm: MmStruct, field: str, value: int, fn: str) -> None:
+    """``mm->field = value`` for ``start_brk``, ``brk`` or ``start_stack``, as kernel function
+    ``fn`` assigns it (fs/binfmt_elf.c:set_brk and load_elf_binary in execve, sys_brk,
+    kernel/fork.c:dup_mm's copy, __mmdrop's free_mm).  A change is an ``MmStructUpdated``
+    event: show_map names the ``[heap]`` and ``[stack]`` VMAs by these fields, and the
+    views replay events only."""
+    mm._set_field(field, value, fn)
+
+
 def do_brk(mm: MmStruct, addr: int, length: int) -> None:
     """mm/mmap.c:do_brk — map ``[addr, addr + len)`` anonymous read-write, merged with the VMA
     below when it can be, what sys_brk grows the heap with.
@@ -1161,15 +1181,15 @@ def sys_brk(task: TaskStruct, brk: int) -> int:
         if brk >= mm.end_code:
             new, old = _page_up(brk), _page_up(mm.brk)
             if new == old:
-                mm.brk = brk
+                mm._set_field("brk", brk, "mm/mmap.c:sys_brk")
             elif brk <= mm.brk:
                 mm._do_munmap(new, old - new)
-                mm.brk = brk
+                mm._set_field("brk", brk, "mm/mmap.c:sys_brk")
             elif mm._intersects(old, new + PAGE_SIZE) or new > mm.task_size:
                 pass  # a mapping is in the way, or do_brk's -EINVAL past TASK_SIZE: the break stays
             else:
                 mm._do_brk(old, new - old)
-                mm.brk = brk
+                mm._set_field("brk", brk, "mm/mmap.c:sys_brk")
         op.result = f"{mm.brk:#010x}"
         return mm.brk
 

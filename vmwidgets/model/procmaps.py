@@ -56,6 +56,7 @@ MAX_MAP_COUNT = 65530  # 2.6.32 DEFAULT_MAX_MAP_COUNT (65536 in 2.6.24): the mos
 _MAX_LINE = 80 + PATH_MAX
 _MAX_TEXT = MAX_MAP_COUNT * 128  # far more than a real maps file of that many lines needs
 
+_SHOW_MAP = "fs/proc/task_mmu.c:show_map"  # no kernel function builds an mm from maps: the one it inverts
 Row = tuple[int, int, str, int, tuple[int, int], int, "str | None"]
 
 
@@ -119,7 +120,7 @@ def from_proc_maps(text: str, kernel: Kernel | None = None, name: str = "proc") 
     (1, '/bin/cat')
     """
     from .kernel import Kernel  # the facade sits above this module: import it at call time
-    from .mmap import MmStruct, find_vma_prepare, vm_get_page_prot, vma_link, vma_wants_writenotify
+    from .mmap import MmStruct, find_vma_prepare, set_mm_field, vm_get_page_prot, vma_link, vma_wants_writenotify
 
     if not isinstance(text, str):
         raise InvalidArgument("text", text, "the text of a /proc/PID/maps file")
@@ -136,7 +137,7 @@ def from_proc_maps(text: str, kernel: Kernel | None = None, name: str = "proc") 
     while name in taken:
         n += 1
         name = f"{base}-{n}"
-    with kernel.emitter.operation("from_proc_maps", f"{len(rows)} lines", "fs/proc/task_mmu.c:show_map") as op:
+    with kernel.emitter.operation("from_proc_maps", f"{len(rows)} lines", _SHOW_MAP) as op:
         mm = MmStruct(kernel, name, None)
         kernel.mms.append(mm)
         top = rows[-1][1]
@@ -156,11 +157,12 @@ def from_proc_maps(text: str, kernel: Kernel | None = None, name: str = "proc") 
             if perms[1] == "w" and perms[3] == "p":
                 flags |= VM_ACCOUNT  # mmap_region charged it
             file, pgoff = None, off >> PAGE_SHIFT
-            if path == "[heap]":
-                mm.start_brk, mm.brk = start, end
+            if path == "[heap]":  # the fields show_map names the heap and the stack by, read back
+                set_mm_field(mm, "start_brk", start, _SHOW_MAP)
+                set_mm_field(mm, "brk", end, _SHOW_MAP)
             elif path == "[stack]":
                 flags |= VM_GROWSDOWN
-                mm.start_stack = end - PAGE_SIZE
+                set_mm_field(mm, "start_stack", end - PAGE_SIZE, _SHOW_MAP)
             elif path is not None:
                 file = File(path, dev, ino)
             if file is None:

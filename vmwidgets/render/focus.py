@@ -27,6 +27,7 @@ from ..events import (  # SLUB
     KmemCacheCreated,
     KmemCacheMerged,
     MmapCacheChecked,
+    MmStructUpdated,
     OperationBegan,
     OperationEnded,
     PageAddressRead,
@@ -274,6 +275,7 @@ RULES: dict[type, _Rule] = {
     VmaFlagsChanged: _vma,
     VmaVisited: _vma_visit,
     MmapCacheChecked: _mmap_cache,
+    MmStructUpdated: lambda f, ev: f.vmas.setdefault(ev.mm, set()),  # the mm's views; no VMA changes
     VmapAreaVisited: _vmap_visit,
     VmapAreaLazyFreed: _vmap_area,
     VmapAreaFreed: _vmap_area,

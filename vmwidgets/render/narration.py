@@ -26,6 +26,7 @@ from ..events import (  # SLUB
     KmemCacheCreated,
     KmemCacheMerged,
     MmapCacheChecked,
+    MmStructUpdated,
     OperationBegan,
     OperationEnded,
     PageAddressRead,
@@ -357,6 +358,21 @@ def _pgd_created(ev: Any, names: dict[int, str] | None) -> str:
         f"Process {ev.mm} gets its own page directory (frame {ev.pfn:#x}); pgd_ctor copies the "
         "kernel entries from swapper_pg_dir, so every process sees the same kernel."
     )
+
+
+_MM_FIELD = {
+    "start_brk": "the start of the heap; maps calls the VMA from start_brk up to brk [heap]",
+    "brk": "the end of the heap (the break); maps calls the VMA from start_brk up to brk [heap]",
+    "start_stack": "where the initial stack pointer was; maps calls the VMA holding it [stack]",
+}
+
+
+@_says(MmStructUpdated)
+def _mm_struct_updated(ev: Any, names: dict[int, str] | None) -> str:
+    if ev.new == 0 and ev.fn.endswith("__mmdrop"):
+        return f"The mm_struct of {ev.mm} is freed (free_mm), and its {ev.field} ({_h(ev.old)}) with it."
+    who = f"The child's mm ({ev.mm}) copies" if ev.fn.endswith("dup_mm") else f"The mm of {ev.mm} gets"
+    return f"{who} mm->{ev.field} = {_h(ev.new)}: {_MM_FIELD.get(ev.field, 'a field of the mm_struct')}."
 
 
 @_says(MmapCacheChecked)

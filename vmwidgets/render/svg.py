@@ -346,13 +346,14 @@ def maps_scene(state: ViewState, mm: str, f: Focus | None = None, selected: str 
     monospace rows (range, perms, offset, size, name), the step's rows amber, the selected one blue."""
     f = f or Focus()
     changed = f.vmas.get(mm, set())
+    fields = state.mm_fields.get(mm)
     rows: list[Row] = [{"c": ["range", "perms", "offset", "size", "name"], "cls": "head"}]
     for vma, rec in sorted_vmas(state, mm):
         start, end, flags, pgoff = rec[:4]
         off = pgoff << 12
         if end <= 1 << 32:
             off &= 0xFFFFFFFF
-        cells = [f"{start:08x}-{end:08x}", perms(flags), f"{off:08x}", mb(end - start), vma_name(rec)]
+        cells = [f"{start:08x}-{end:08x}", perms(flags), f"{off:08x}", mb(end - start), vma_name(rec, fields)]
         cls = "hl" if vma in changed else ("sel" if vma_key(mm, vma) == selected else "")
         rows.append({"c": cells, "cls": cls} if cls else cells)
     if len(rows) == 1:

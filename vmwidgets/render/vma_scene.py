@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.mm_types import VM_EXEC, VM_GROWSDOWN, VM_MAYSHARE, VM_READ, VM_WRITE
+from ..model.mm_types import VM_EXEC, VM_MAYSHARE, VM_READ, VM_WRITE
 from ..state import ViewState
 from .dot import escape
 from .focus import Focus
@@ -57,9 +57,33 @@ def vma_key(mm: str, vma: int) -> str:
     return f"vma:{mm}:{vma}"
 
 
-def vma_name(rec: VmaRecord) -> str:
-    flags, file = rec[2], rec[4]
-    return file if file else ("[stack]" if flags & VM_GROWSDOWN else "")
+def vma_name(rec: VmaRecord, mm_fields: dict[str, int] | None = None) -> str:
+    """The name column of /proc/PID/maps for a VMA of an mm with these ``mm_fields``
+    (``ViewState.mm_fields[mm]``), as :meth:`~vmwidgets.MmStruct.maps` prints it.
+
+    fs/proc/task_mmu.c:show_map (2.6.24 show_map_internal, 2.6.32 show_map_vma) tries in
+    turn: the file's path; arch_vma_name (the vdso: the model maps none); ``[heap]`` when
+    the VMA covers ``start_brk`` up to ``brk``; ``[stack]`` when it holds ``start_stack``;
+    else nothing (2.6.32's ``[threadstack:…]`` needs threads).  A field never set is 0, as
+    in a fresh mm_struct, and is tested the same way.
+
+    >>> heap = {"start_brk": 0x0804D000, "brk": 0x0806D123, "start_stack": 0xBFFFEE40}
+    >>> vma_name((0x0804D000, 0x0806E000, 0x73, 0x804D, None), heap)
+    '[heap]'
+    >>> vma_name((0x0804D000, 0x0806D000, 0x73, 0x804D, None), heap)  # brk lies beyond its end
+    ''
+    >>> vma_name((0xBFFEB000, 0xC0000000, 0x173, 0xBFFEB, None), heap)
+    '[stack]'
+    """
+    file = rec[4]
+    if file:
+        return file
+    f = mm_fields or {}
+    start, end = rec[0], rec[1]
+    if start <= f.get("start_brk", 0) and end >= f.get("brk", 0):
+        return "[heap]"
+    stack = f.get("start_stack", 0)
+    return "[stack]" if start <= stack <= end else ""
 
 
 def sorted_vmas(state: ViewState, mm: str) -> list[tuple[int, VmaRecord]]:
@@ -79,6 +103,7 @@ def vma_list_scene(
     that has the field, :func:`has_vm_prev`) the links back too, dashed."""
     f = f or Focus()
     vmas = sorted_vmas(state, mm)
+    fields = state.mm_fields.get(mm)
     where = {v: i for i, (v, _) in enumerate(vmas)}
     changed = f.vmas.get(mm, set())
     path = set(f.rb_path.get("mm_rb:" + mm, []))
@@ -100,6 +125,7 @@ def vma_list_scene(
         else:
             vma, rec = vmas[item]
             start, end, flags = rec[:3]
+            name = vma_name(rec, fields)
             key = vma_key(mm, vma)
             cls = [c for c, on in (("hl", vma in changed), ("visit", vma in path), ("sel", key == selected)) if on]
             rows = [
@@ -107,9 +133,9 @@ def vma_list_scene(
                 ["vm_start", f"{start:08x}"],
                 ["vm_end", f"{end:08x}"],
                 ["vm_flags", f"{perms(flags)} {flags:#x}"],
-                ["vm_file", vma_name(rec)[-14:] or "NULL"],
+                ["vm_file", name[-14:] or "NULL"],
             ]
-            tip = f"{start:08x}-{end:08x} {perms(flags)} {mb(end - start)} {vma_name(rec)}"
+            tip = f"{start:08x}-{end:08x} {perms(flags)} {mb(end - start)} {name}"
             node = box(f"vma:{vma}", x, y, rows, " ".join(cls), cols=[0, 62], w=W, sel=key, tip=tip)
         nodes.append(node)
         if prev is None:
@@ -129,6 +155,7 @@ def maps_html(state: ViewState, mm: str, f: Focus | None = None, selected: str =
     """A compact /proc/PID/maps (address range, perms, offset, size, name), the step's rows marked."""
     f = f or Focus()
     changed = f.vmas.get(mm, set())
+    fields = state.mm_fields.get(mm)
     rows = []
     for vma, rec in sorted_vmas(state, mm):
         start, end, flags, pgoff = rec[:4]
@@ -138,7 +165,7 @@ def maps_html(state: ViewState, mm: str, f: Focus | None = None, selected: str =
             off &= 0xFFFFFFFF
         rows.append(
             f'<tr class="{cls}"><td>{start:08x}-{end:08x}</td><td>{perms(flags)}</td>'
-            f"<td>{off:08x}</td><td>{escape(mb(end - start))}</td><td>{escape(vma_name(rec))}</td></tr>"
+            f"<td>{off:08x}</td><td>{escape(mb(end - start))}</td><td>{escape(vma_name(rec, fields))}</td></tr>"
         )
     body = "".join(rows) or '<tr><td colspan="5">(no VMAs)</td></tr>'
     return (
