@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,13 @@ HEX = r"0x[0-9a-f]+"
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "08-highmem.ipynb"
 
 
+@cache
+def exercises(seed: int) -> tuple:
+    return tuple(LESSON.exercises(seed))
+
+
 def by_id(seed: int) -> dict:
-    return {e.id: e for e in LESSON.exercises(seed)}
+    return {e.id: e for e in exercises(seed)}
 
 
 def num(pattern: str, text: str) -> int:
@@ -131,7 +137,7 @@ def test_flush_count_is_the_count_1_slots(seed: int) -> None:
 def test_tlb_flush_follows_the_wrap_and_the_era(seed: int) -> None:
     e = by_id(seed)["tlb_flush"]
     assert isinstance(e, ChoiceExercise)
-    era, last, base = machine(e.prompt)
+    era, last, _ = machine(e.prompt)
     sim = Pkmap(last, era)
     m = re.search(r"pkmap_count\[0\.\.(\d+)\] = ([\d, ]+); every later slot has count 0\. last_pkmap_nr = (\d+)\.",
                   e.prompt)  # fmt: skip
@@ -190,7 +196,7 @@ def test_slot_list() -> None:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_every_anticipated_mistake_gets_its_message(seed: int) -> None:
-    for e in LESSON.exercises(seed):
+    for e in exercises(seed):
         if isinstance(e, NumberExercise):
             assert e.value not in e.mistakes, e.id
             for wrong, why in e.mistakes.items():
@@ -209,7 +215,7 @@ def test_every_anticipated_mistake_gets_its_message(seed: int) -> None:
 def test_the_typical_mistakes_are_anticipated() -> None:
     """Over the seeds: a kunmap'ed slot taken as free, PKMAP_ADDR without * PAGE_SIZE or without
     PKMAP_BASE, the fixmap counted upwards, a lowmem page given a slot."""
-    said = [why for s in SEEDS for e in LESSON.exercises(s) if isinstance(e, NumberExercise)
+    said = [why for s in SEEDS for e in exercises(s) if isinstance(e, NumberExercise)
             for why in e.mistakes.values()]  # fmt: skip
     for words in (
         "kunmap only lowered its count to 1",
@@ -227,7 +233,6 @@ def test_the_typical_mistakes_are_anticipated() -> None:
 def test_next_kmap_in_the_lesson_setting() -> None:
     """seed 0's wrong answer of B's old slot (count 1) is told why, not the key."""
     e = by_id(0)["next_kmap"]
-    _, _, base = machine(e.prompt)
     for line in re.findall(r"kunmap\((\w)\)", e.prompt):
         addr = int(re.search(rf"kmap\({line}\) = ({HEX})", e.prompt).group(1), 16)
         fb = e.check(hex(addr))
@@ -236,7 +241,7 @@ def test_next_kmap_in_the_lesson_setting() -> None:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_seeds_build(seed: int) -> None:
-    ids = [e.id for e in LESSON.exercises(seed)]
+    ids = [e.id for e in LESSON.exercises(seed)]  # built afresh
     assert ids == ["next_kmap", "wrap_kmap", "flush_count", "tlb_flush", "atomic_addr", "lowmem_kmap"]
     assert LESSONS[8] is LESSON and LESSON.title == "High memory and temporary mappings"
 
