@@ -98,7 +98,7 @@ def wrap_state(prompt: str) -> tuple[str, int, int, list[int], bool]:
     assert f"last_pkmap_nr = {last - 1}." in prompt
     held = slots_of(re.search(r"slots ([\d, -]+) have count 2 \(one user each\)", prompt).group(1))
     fresh = "slot 0 has count 0 (never used since boot)" in prompt
-    assert fresh != ("slot 0 too" in prompt)
+    assert fresh != ("second round" in prompt)
     return era, last, base, held, fresh
 
 
@@ -374,3 +374,48 @@ def test_the_notebook_keeps_its_answers_until_the_question() -> None:
         if "vmw-prompt" in text or "RadioButtons" in model["model_name"]:
             continue  # a question's own prompt and options (the quiz's)
         assert "ff804000" not in text and "fffb5000" not in text
+
+
+def test_the_worked_answers_show_their_step_lists() -> None:
+    """Each predict-then-check question of the lesson has a worked answer whose step list
+    comes out preformatted, one line per step with its file:function."""
+    import contextlib
+    import importlib.util
+    import io
+    import sys
+
+    from vmwidgets.render.notes import note_html
+    from vmwidgets.widgets import exercise as mod
+
+    src = NOTEBOOK.parent / "src"
+    spec = importlib.util.spec_from_file_location("_nb_08", src / "08_highmem.py")
+    assert spec and spec.loader
+    cells = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(src))
+    init = mod.ExerciseWidget.__init__
+    shown: list[tuple[object, str | None, object]] = []
+
+    def noting(self: object, exercise: object, *args: object, **kwargs: object) -> None:
+        init(self, exercise, *args, **kwargs)  # type: ignore[arg-type]
+        shown.append((exercise, kwargs.get("after"), kwargs.get("player")))  # type: ignore[arg-type]
+
+    try:
+        spec.loader.exec_module(cells)
+        mod.ExerciseWidget.__init__ = noting  # type: ignore[method-assign]
+        ns: dict = {"__name__": "__notebook__"}
+        with contextlib.redirect_stdout(io.StringIO()):
+            for cell in cells.CELLS:
+                if cell.cell_type == "code":
+                    exec(compile(cell.source, "08_highmem.py", "exec"), ns)
+    finally:
+        mod.ExerciseWidget.__init__ = init  # type: ignore[method-assign]
+        sys.path.remove(str(src))
+    held = [(exercise, after) for exercise, after, player in shown if player is not None]  # not the quiz's
+    assert len(held) == 3
+    for exercise, after in held:
+        assert after, exercise
+        html = note_html(after)
+        pre = re.search(r"<pre>(.*?)</pre>", html, re.S)
+        assert pre, html[:300]
+        lines = pre.group(1).splitlines()
+        assert len(lines) >= 4 and all(re.match(r"step +\d+ +[\w/.]+\.[ch]:\w+ ", line) for line in lines), lines

@@ -161,7 +161,7 @@ CELLS = [
         f"`last_pkmap_nr` = {searched_from}, the slot `kmap(C)` took. It looks at the next slot first, finds "
         f"count 0 and takes it: `kmap(D)` = `{question.value:#010x}`. Slots 2 and 3 (B and C) have count 1 "
         "after their `kunmap`, and the search does not go back to them: they are free only after the flush at "
-        "the wrap (§4).\\n\\n" + steps
+        "the wrap (§4).\\n\\nThe steps (at step n the player shows the state after it):\\n\\n" + steps
     )
     d_player = Player(k, [PageTableView(k, selected=f"addr:{lay.pkmap_base:#x}")])  # the walk to the pkmap table
     d_player.seek(op.start)
@@ -216,7 +216,7 @@ CELLS = [
         "**What happened.** `last_pkmap_nr` went from 1023 to 0: the search wrapped, so "
         "`flush_all_zero_pkmaps` ran first. It set every count-1 slot to 0 and cleared its PTE, then flushed the "
         "TLB **once** for the whole band. Slots with users kept their count. Slot 0 had count 0, so "
-        f"`kmap(E)` = `{ve:#010x}`.\\n\\n" + wrap_steps
+        f"`kmap(E)` = `{ve:#010x}`.\\n\\nThe steps (at step n the player shows the state after it):\\n\\n" + wrap_steps
     )
     wrap_tables = PageTableView(k, selected=f"addr:{lay.pkmap_base + 0x2000:#x}")  # B's old slot: cleared here
     wrap_layout = LayoutView(k, mark=lay.pkmap_base)
@@ -333,7 +333,7 @@ CELLS = [
     )
     after = (
         f"**What happened.** idx = 4 + 13 * 0 = 4, fixmap index 70 + 4 = 74, so {top:#010x} - 74 * 4096 = "
-        f"`{v1:#010x}`: one page **below** KM_USER0's `{v0:#010x}`.\\n\\n"
+        f"`{v1:#010x}`: one page **below** KM_USER0's `{v0:#010x}`.\\n\\nThe steps (at step n the player shows the state after it):\\n\\n"
         + "\\n".join(f"    step {i + 1:3} {ka.timeline[i].fn:42} {explain(ka.timeline[i])}" for i in range(op1.start, op1.end))
     )
     fix_tables = PageTableView(ka, selected=f"addr:{v0:#x}")  # KM_USER0's walk: the fixmap's page table
@@ -350,7 +350,7 @@ CELLS = [
     code("""
     ka.kunmap_atomic(v1, KM_USER1)
     ka.kunmap_atomic(v0, KM_USER0)
-    print(f"after both kunmap_atomic, the walks of {v0:#010x} and {v1:#010x} stop at level",
+    print("after both kunmap_atomic, the walks of the two slots stop at level",
           repr(ka.translate(v0).fault), "and", repr(ka.translate(v1).fault))  # fmt: skip
     vs = ka.kmap_atomic(small, KM_USER0)
     print(f"kmap_atomic(lowmem frame {small.pfn:#x}) = {vs:#010x}: its direct-map address, no PTE written")
