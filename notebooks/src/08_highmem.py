@@ -172,9 +172,9 @@ CELLS = [
 
     Slots with count 1 pile up. They become free only in `flush_all_zero_pkmaps`, which runs
     when the search **wraps** round to slot 0 (and from `kmap_flush_unused`, which Xen calls,
-    and in 2.6.32 also `change_page_attr_set_clr`). For every slot whose count is exactly **1** it sets the count to 0,
-    clears the PTE (`pte_clear`) and removes the page from `page_address_htable`; slots with
-    users (count ≥ 2) keep everything. Then **one** TLB flush covers the whole band
+    and in 2.6.32 also `change_page_attr_set_clr`). For every slot whose count is exactly
+    **1** it sets the count to 0, clears the PTE (`pte_clear`) and removes the page from
+    `page_address_htable`; slots with users (count ≥ 2) keep everything. Then **one** TLB flush covers the whole band
     (`flush_tlb_kernel_range`): one flush for many slots, instead of one per `kunmap`.
     That is the point of count 1: `kunmap` is cheap, and the flushing is batched.
 
