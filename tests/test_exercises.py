@@ -139,7 +139,7 @@ def test_the_worked_answer_waits_for_a_commit() -> None:
     op = k.timeline.operations[0]
     player = Player(k)
     player.seek(op.start)
-    worked = f"It went to `{a:#x}` <b>:\n    after the walk\n\n        step 1 walk"
+    worked = f"It went to `{a:#x}` <b>:\n\n    step 1 walk"  # a step list right after the first paragraph
     wdg = ExerciseWidget(NumberExercise("next", "Where?", value=a), player=player, reveal=op.end, after=worked)
     assert wdg.after.value == "" and f"{a:#x}" not in repr(wdg.get_state())
     wdg.check("hello")  # unreadable: not a commit

@@ -46,8 +46,7 @@ CELLS = [
     from ipywidgets import VBox
 
     from vmwidgets import GFP_HIGHUSER, GFP_KERNEL, KM_USER0, KM_USER1, Config, Kernel, explain
-    from vmwidgets.exercises import NumberExercise
-    from vmwidgets.exercises.l8_highmem import next_kmap, tlb_question
+    from vmwidgets.exercises.l8_highmem import atomic_question, next_kmap, tlb_question
     from vmwidgets.widgets import ExerciseWidget, LayoutView, PageTableView, PhysicalMemoryView, Player
 
     k = Kernel()  # 1 GB, no PAE, Linux 2.6.24
@@ -152,20 +151,11 @@ CELLS = [
     so_far = (f"  kmap(A) = {va:#010x}", f"  kmap(B) = {vb:#010x}", f"  kmap(C) = {vc:#010x}",
               "  kunmap(A)", "  kunmap(B)", "  kunmap(C)", f"  kmap(A) = {again:#010x}")  # fmt: skip
     names = {p.pfn: n for p, n in zip(pages, "ABCDEFGH", strict=True)}
-    searched_from = k.last_pkmap_nr
     question = next_kmap(k, [], names, D, shown=so_far)  # runs kmap(D) on k: the key is what it returns
     op = t.operations[-1]
-    steps = "\\n".join(f"    step {i + 1:3} {t[i].fn:36} {explain(t[i])}" for i in range(op.start, op.end))
-    after = (
-        "**What happened.** `kmap_high` asked `page_address(D)`: NULL, so `map_new_virtual` searched on from "
-        f"`last_pkmap_nr` = {searched_from}, the slot `kmap(C)` took. It looks at the next slot first, finds "
-        f"count 0 and takes it: `kmap(D)` = `{question.value:#010x}`. Slots 2 and 3 (B and C) have count 1 "
-        "after their `kunmap`, and the search does not go back to them: they are free only after the flush at "
-        "the wrap (§4).\\n\\nThe steps (at step n the player shows the state after it):\\n\\n" + steps
-    )
     d_player = Player(k, [PageTableView(k, selected=f"addr:{lay.pkmap_base:#x}")])  # the walk to the pkmap table
     d_player.seek(op.start)
-    VBox([ExerciseWidget(question, player=d_player, reveal=op.end, after=after), d_player, *d_player.views])
+    VBox([ExerciseWidget(question, player=d_player, reveal=op.end), d_player, *d_player.views])  # worked answer inside
     """),
     md("""
     ## 4. The wrap: one flush for all the unused slots
@@ -210,19 +200,11 @@ CELLS = [
     )
     flush_q = tlb_question(k, state, page=E)  # runs kmap(E) on k
     wrap = t.operations[-1]
-    ve = k.page_address(E)
-    wrap_steps = "\\n".join(f"    step {i + 1:4} {t[i].fn:42} {explain(t[i])}" for i in range(wrap.start, wrap.end))
-    after = (
-        "**What happened.** `last_pkmap_nr` went from 1023 to 0: the search wrapped, so "
-        "`flush_all_zero_pkmaps` ran first. It set every count-1 slot to 0 and cleared its PTE, then flushed the "
-        "TLB **once** for the whole band. Slots with users kept their count. Slot 0 had count 0, so "
-        f"`kmap(E)` = `{ve:#010x}`.\\n\\nThe steps (at step n the player shows the state after it):\\n\\n" + wrap_steps
-    )
     wrap_tables = PageTableView(k, selected=f"addr:{lay.pkmap_base + 0x2000:#x}")  # B's old slot: cleared here
     wrap_layout = LayoutView(k, mark=lay.pkmap_base)
     wrap_player = Player(k, [wrap_tables, wrap_layout])
     wrap_player.seek(wrap.start)
-    VBox([ExerciseWidget(flush_q, player=wrap_player, reveal=wrap.end, after=after), wrap_player, wrap_tables,
+    VBox([ExerciseWidget(flush_q, player=wrap_player, reveal=wrap.end), wrap_player, wrap_tables,
           wrap_layout])  # fmt: skip
     """),
     md("""
@@ -314,32 +296,12 @@ CELLS = [
     PTE appears in the same table.
     """),
     code("""
-    v1 = ka.kmap_atomic(dst, KM_USER1)
+    user1 = atomic_question(ka, dst, KM_USER1, held=v0)  # runs kmap_atomic(dst, KM_USER1) on ka
     op1 = ka.timeline.operations[-1]
-    top = ka.layout.fixaddr_top
-    user1 = NumberExercise(
-        "km_user1",
-        f"Linux 2.6.24, CPU 0: FIXADDR_TOP = {top:#010x}, FIX_KMAP_BEGIN = 70, KM_USER1 = {KM_USER1}. "
-        "Which address does kmap_atomic(dst, KM_USER1) return?",
-        hint="idx = type + KM_TYPE_NR * cpu; the address is FIXADDR_TOP - (FIX_KMAP_BEGIN + idx) * 4096.",
-        explain="FIX_KMAP_BEGIN + KM_USER1 is fixmap index 74, and fixmap addresses count down from FIXADDR_TOP.",
-        value=v1,
-        mistakes={
-            v0 + 0x1000: "That counts upwards. The fixmap grows down from FIXADDR_TOP: a higher index is a lower "
-            "address.",
-            top - KM_USER1 * 0x1000: "That forgets FIX_KMAP_BEGIN: the KM slots start at fixmap index 70.",
-            v0: "That is KM_USER0's slot, which src still holds: each km_type has its own slot.",
-        },
-    )
-    after = (
-        f"**What happened.** idx = 4 + 13 * 0 = 4, fixmap index 70 + 4 = 74, so {top:#010x} - 74 * 4096 = "
-        f"`{v1:#010x}`: one page **below** KM_USER0's `{v0:#010x}`.\\n\\nThe steps (at step n the player shows the state after it):\\n\\n"
-        + "\\n".join(f"    step {i + 1:3} {ka.timeline[i].fn:42} {explain(ka.timeline[i])}" for i in range(op1.start, op1.end))
-    )
     fix_tables = PageTableView(ka, selected=f"addr:{v0:#x}")  # KM_USER0's walk: the fixmap's page table
     atomic_player = Player(ka, [fix_tables, LayoutView(ka, mark=v0)])
     atomic_player.seek(op1.start)
-    VBox([ExerciseWidget(user1, player=atomic_player, reveal=op1.end, after=after), atomic_player, *atomic_player.views])
+    VBox([ExerciseWidget(user1, player=atomic_player, reveal=op1.end), atomic_player, *atomic_player.views])
     """),
     md("""
     Undo them in reverse order: `KM_USER1` first, then `KM_USER0`. In these eras each type
@@ -348,6 +310,7 @@ CELLS = [
     required). A lowmem page needs no slot:
     """),
     code("""
+    v1 = user1.value  # the address kmap_atomic returned
     ka.kunmap_atomic(v1, KM_USER1)
     ka.kunmap_atomic(v0, KM_USER0)
     print("after both kunmap_atomic, the walks of the two slots stop at level",

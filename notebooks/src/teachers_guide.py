@@ -88,8 +88,12 @@ CELLS = [
 
     - on the kernel: `alloc_pages` and `free_pages`, `vmalloc` and `vfree`, `vmap`,
       `ioremap`, `translate`, `spawn`, `fork` and `exit`;
-    - on `task.mm`: `mmap`, `munmap`, `mprotect`, `brk` and `find_vma`;
-    - on a task: `task.access(addr, write=..., exec=...)`.
+    - on a task, the system calls: `task.mmap`, `task.munmap`, `task.mprotect`, `task.brk`
+      (they return what the kernel returns: an address, or a negative errno), and
+      `task.access(addr, write=..., exec=...)` (a bad access returns `SIGSEGV`, as a real
+      process gets a signal, not a Python exception);
+    - on `task.mm`, the struct: `find_vma`, and the fields (`task.mm.brk` is the heap's
+      end, `task.mm.mmap` the first VMA).
 
     Text views print what the kernel would print: `k.layout.table()` prints the boot log's
     layout, and `k.buddyinfo()`, `k.vmallocinfo()`, `task.mm.maps()` and `k.dmesg()` print
@@ -151,7 +155,9 @@ CELLS = [
     should still have to think.
 
     Compute the key with the model rather than by hand: run the call on a kernel and use
-    what it returns. Here a fresh machine (1 GB, Linux 2.6.24) has one area on `vmlist`;
+    what it returns. An address is read as hex (`0x…`, or eight digits as /proc prints
+    them); for a count or a size give `hex=False` (and `units=True, unit=…` to accept
+    "3 pages" or "12 kB"). Here a fresh machine (1 GB, Linux 2.6.24) has one area on `vmlist`;
     then `vmalloc(8192)` and `vmalloc(4096)` run, and the question is where the second of
     them puts its area. (Not where `vmalloc(8192)` goes: the `vmlist` view that a student
     sees before the call shows the first area's end with its guard page, which is that
@@ -214,7 +220,11 @@ CELLS = [
     `after=` is the worked answer, *what happened*. It is shown under the feedback only after
     a right answer or **Show me**; a stored notebook and a replay page never show it before.
     Put your worked answer there, never in a Markdown cell, a printed output or a comment
-    above or beside the question: a student reads those before answering. `after` is short
+    above or beside the question: a student reads those before answering, and reads code
+    cells too. So in a notebook for students, build the exercise and its worked answer in a
+    small module the notebook imports, and give the text as the exercise's `worked=` (the
+    widget shows it by default), as the course's lessons do; this guide builds it in the
+    cell only to show it to you. `after` is short
     Markdown: paragraphs, `- ` bullets, `` `code` ``, `**bold**`, and lines indented by four
     spaces shown as they are (here, the steps of the search, computed in the cell):
     """),
@@ -325,7 +335,8 @@ CELLS = [
     """),
     md("""
     **How a class gets different numbers.** Give each student a seed, for example 100 plus
-    their number on the class list, and have them type it into the quiz's seed box. The same
+    their number on the class list (every seed from 5 up is safe, see below), and have them
+    type it into the quiz's seed box. The same
     seed always gives the same numbers, so you can check any student's work; neighbours get
     other machines, sizes and addresses. The course's lessons do the same:
     `Quiz(LESSON, seed=117)`, with `LESSON` from `vmwidgets.exercises.l4_vmalloc`, is lesson 4's

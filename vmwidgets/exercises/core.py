@@ -34,6 +34,7 @@ __all__ = [
     "reply_text",
     "rough_count",
     "rough_distance",
+    "step_list",
     "unlike_seed0",
 ]
 
@@ -61,6 +62,21 @@ def recorded(kernel: Kernel) -> Timeline:
     if not isinstance(timeline, Timeline):
         raise InvariantError("exercise set-up:", "kernel.timeline", "a recording kernel, not Kernel(record=False)")
     return timeline
+
+
+def step_list(timeline: Timeline, start: int, end: int, stop: str = "") -> str:
+    """Steps ``start`` … ``end - 1`` of ``timeline`` for a worked answer: one preformatted line
+    each (``step n``, as the player numbers it, the kernel function, the narration), up to the
+    first of kind ``stop`` if given."""
+    from ..render.narration import explain  # the player's own words for each step
+
+    lines = []
+    for i in range(start, end):
+        ev = timeline[i]
+        lines.append(f"    step {i + 1:4} {ev.fn:42} {explain(ev)}")
+        if stop and ev.kind == stop:
+            break
+    return "The steps (at step n the player shows the state after it):\n\n" + "\n".join(lines)
 
 
 MAX_REPLY = 500  # characters: the longest key (several fields in hex) is under 100

@@ -15,7 +15,7 @@ from ..model.constants import GFP_KERNEL, PAGE_SIZE, VM_ALLOC, VM_IOREMAP, VM_MA
 from ..model.kernel import Kernel
 from ..model.vmalloc import VmStruct, first_fit
 from . import register
-from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok, recorded, unlike_seed0
+from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok, recorded, step_list, unlike_seed0
 
 __all__ = ["CALLERS", "LESSON", "MB", "RAMS", "machine_text", "make", "vmlist_text", "where_next"]
 
@@ -135,9 +135,7 @@ def where_next(k: Kernel, size: int, caller: str = "my_module_init", id: str = "
 
 def _search_story(k: Kernel, n: int, addr: int) -> str:
     """The worked answer of :func:`where_next`: the rule, then the search as the player numbers
-    its steps (empty when ``k`` does not record)."""
-    from ..render.narration import explain  # the words the player's narration uses
-
+    its steps (the rule alone when ``k`` does not record)."""
     head = (
         f"The request is {_pages(n)}, so the area needs {n + 1} pages with its guard page. First fit walks "
         "`vmlist` from `VMALLOC_START`: an area in the way moves the candidate to its end, and the first gap "
@@ -145,18 +143,8 @@ def _search_story(k: Kernel, n: int, addr: int) -> str:
     )
     if k.timeline is None:
         return head
-    timeline = recorded(k)
-    call = timeline.operations[-1]
-    steps = []
-    for i in range(call.start + 1, call.end):
-        ev = timeline[i]
-        steps.append(f"    step {i + 1:3} {ev.fn:34} {explain(ev)}")
-        if ev.kind == "VmStructLinked":
-            break
-    return (
-        head + " The steps of the search, numbered as the player numbers them (at step n the player shows "
-        "the state after that step):\n\n" + "\n".join(steps)
-    )
+    call = recorded(k).operations[-1]
+    return head + "\n\n" + step_list(recorded(k), call.start + 1, call.end, stop="VmStructLinked")
 
 
 def _holes(k: Kernel) -> list[tuple[int, int]]:

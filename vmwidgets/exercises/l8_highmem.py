@@ -18,9 +18,9 @@ from ..model.highmem import FIX_KMAP_BEGIN
 from ..model.kernel import Kernel
 from ..model.page import Page
 from . import register
-from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok, recorded, unlike_seed0
+from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok, recorded, step_list, unlike_seed0
 
-__all__ = ["LESSON", "make", "next_kmap", "slot_list", "tlb_question"]
+__all__ = ["LESSON", "atomic_question", "make", "next_kmap", "slot_list", "tlb_question"]
 
 ERAS = ("2.6.24", "2.6.32")
 NAMES = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -128,6 +128,29 @@ def next_kmap(
     _address_slips(k, value, mistakes)
     mistakes.pop(value, None)
     nr = _slot(k, value)
+    name = names[target.pfn]
+    if before is not None:
+        worked = (
+            f"**What happened.** `kmap_high` asked `page_address({name})` first: {name} still had its slot {nr} "
+            f"(count 1 after its `kunmap`; nothing has flushed it), so no search ran and the count went to 2: "
+            f"`kmap({name})` = `{value:#010x}`."
+        )
+    else:
+        passed = [i for i in range(last + 1, nr) if counts[i] == 1]
+        worked = (
+            f"**What happened.** `kmap_high` asked `page_address({name})`: NULL, so `map_new_virtual` searched on "
+            f"from `last_pkmap_nr` = {last}. It looks at the next slot first and takes the first with count 0: "
+            f"slot {nr}, so `kmap({name})` = `{value:#010x}`."
+            + (
+                f" Slots {slot_list(passed)} have count 1 after their `kunmap`: the search passes them, they are "
+                "free only after the flush at the wrap."
+                if passed
+                else ""
+            )
+        )
+    if k.timeline is not None:
+        op = recorded(k).operations[-1]
+        worked += "\n\n" + step_list(recorded(k), op.start, op.end)
     return NumberExercise(
         id,
         f"{_machine(k)} Since boot, on pages of highmem:\n" + "\n".join(lines) + "\n"
@@ -142,6 +165,7 @@ def next_kmap(
         ),
         value=value,
         mistakes=mistakes,
+        worked=worked,
     )
 
 
@@ -325,7 +349,8 @@ def tlb_question(k: Kernel, text: str, page: Page | None = None, id: str = "tlb_
     era = k.config.era
     tl = recorded(k)
     n0 = len(tl)
-    ok(k.kmap(page if page is not None else ok(k.alloc_pages(GFP_HIGHUSER), "alloc_pages")), "kmap")
+    last = k.last_pkmap_nr
+    got = ok(k.kmap(page if page is not None else ok(k.alloc_pages(GFP_HIGHUSER), "alloc_pages")), "kmap")
     flushes = sum(1 for e in tl[n0:] if e.kind == "TlbFlushed")
     wrapped = any(e.kind == "PkmapSlotVisited" and e.verdict == "wrap" for e in tl[n0:])
     correct = _ONE if flushes == 1 else (_NONE_WRAP if wrapped else _NONE_FREE)
@@ -354,6 +379,46 @@ def tlb_question(k: Kernel, text: str, page: Page | None = None, id: str = "tlb_
         explain=_TLB_WHY[correct] + ".",
         options=options,
         correct=correct,
+        worked=f"**What happened.** {_TLB_WHY[correct]}. The search started after `last_pkmap_nr` = {last}"
+        + (", wrapped round to slot 0" if wrapped else "")
+        + f", and `kmap` returned `{got:#010x}`.\n\n"
+        + step_list(tl, tl.operations[-1].start, tl.operations[-1].end),
+    )
+
+
+def atomic_question(k: Kernel, page: Page, km_type: int, held: int, id: str = "km_user1") -> NumberExercise:
+    """Run ``kmap_atomic(page, km_type)`` on ``k`` (CPU 0) while another type's slot maps ``held``,
+    and ask which address it returns; the key is the model's."""
+    types = k.km_types
+    top = k.layout.fixaddr_top
+    value = ok(k.kmap_atomic(page, km_type), "kmap_atomic")
+    idx = FIX_KMAP_BEGIN + km_type
+    mistakes = {
+        held + PAGE_SIZE: "That counts upwards. The fixmap grows down from FIXADDR_TOP: a higher index is a lower "
+        "address.",
+        top - (km_type << PAGE_SHIFT): f"That forgets FIX_KMAP_BEGIN: the KM slots start at fixmap index "
+        f"{FIX_KMAP_BEGIN}.",
+        held: f"That is the slot another km_type still holds ({held:#010x}): each km_type has its own slot.",
+    }
+    mistakes.pop(value, None)
+    worked = (
+        f"**What happened.** idx = {km_type} + {len(types)} × 0 = {km_type} (CPU 0), fixmap index "
+        f"{FIX_KMAP_BEGIN} + {km_type} = {idx}, so {top:#010x} − {idx} × 4096 = `{value:#010x}`: "
+        + ("one page **below** the held slot." if value == held - PAGE_SIZE else "its own slot.")
+    )
+    if k.timeline is not None:
+        op = recorded(k).operations[-1]
+        worked += "\n\n" + step_list(recorded(k), op.start, op.end)
+    return NumberExercise(
+        id,
+        f"Linux {k.config.era}, CPU 0: FIXADDR_TOP = {top:#010x}, FIX_KMAP_BEGIN = {FIX_KMAP_BEGIN}, "
+        f"{types[km_type]} = {km_type}. Which address does kmap_atomic(dst, {types[km_type]}) return?",
+        hint="idx = type + KM_TYPE_NR * cpu; the address is FIXADDR_TOP - (FIX_KMAP_BEGIN + idx) * 4096.",
+        explain=f"FIX_KMAP_BEGIN + {types[km_type]} is fixmap index {idx}, and fixmap addresses count down from "
+        "FIXADDR_TOP.",
+        value=value,
+        mistakes=mistakes,
+        worked=worked,
     )
 
 
