@@ -755,9 +755,16 @@ def insert_scenario(seed: int) -> tuple[Kernel, Any, Any, str]:
     return k, mm, recorded(k).operations[-1], before
 
 
+def _without_mm(scenario: tuple[Kernel, Any, Any, str]) -> tuple[Kernel, Any, str]:
+    k, _mm, op, before = scenario
+    return k, op, before
+
+
 def _rb_exercises(seed: int) -> list[Exercise]:
-    k, mm, op, before = insert_scenario(seed)
-    rot = rotation_exercise(k, op, before)
+    rot = rotation_exercise(*_without_mm(insert_scenario(seed)))
+    # the colour question gets a tree of its own: on the same insert, the rotation question's
+    # explanation ("... turns black") would answer it
+    k, mm, op, before = insert_scenario(seed + 100_003)
     events = [ev for _, ev, _ in rb_events(k, op)]
     new = mm.find_vma(int(events[0].label.split("-")[0], 16))
     colour = new.vm_rb.color
