@@ -227,7 +227,7 @@ def test_find_vma_returns_the_first_vma_ending_above(seed: int) -> None:
 def test_rotations_and_colour_match_a_textbook_insert(seed: int) -> None:
     ex = by_id(seed)
     rot, colour = ex["rb_rotation"], ex["rb_colour"]
-    tree, node = textbook(rot.prompt)
+    tree, _ = textbook(rot.prompt)
     assert rot.answer == ("-".join(tree.rotations) or "none")
     _, node2 = textbook(colour.prompt)
     assert colour.answer == ("red" if node2.red else "black")
