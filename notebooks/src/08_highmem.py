@@ -189,14 +189,14 @@ CELLS = [
     print("last_pkmap_nr =", k.last_pkmap_nr)
     for c in (0, 1, 2):
         print(f"count {c}: slots", [nr for nr, n in enumerate(counts) if n == c][:12])
-    print("count 2: every other slot, up to", lay.last_pkmap - 1)
+    print("count 2: all the other slots, up to", lay.last_pkmap - 1)
     """),
     code("""
     state = (
         f"Linux 2.6.24, LAST_PKMAP = {lay.last_pkmap}, PKMAP_BASE = {lay.pkmap_base:#010x}. last_pkmap_nr = "
         f"{k.last_pkmap_nr}. Slot 0 has count 0; slots "
         + ", ".join(str(nr) for nr, n in enumerate(counts) if n == 1)
-        + " have count 1; every other slot has count 2."
+        + " have count 1; all the other slots have count 2."
     )
     flush_q = tlb_question(k, state, page=E)  # runs kmap(E) on k
     wrap = t.operations[-1]
@@ -225,9 +225,10 @@ CELLS = [
     `kmap_lock`, and starts again when a `kunmap` brings a count down to 1 and wakes it. The
     model has a single thread, so nothing could wake it: it reports the sleep as an event
     (`PkmapWaitQueued`) and `kmap` returns None. Here is a second machine whose 1024 slots all
-    have a user. It is not shown in a player: the search counts down from `LAST_PKMAP`, but
-    the wrap's flush resets that count, so it goes round once to slot 0, flushes, and goes
-    round once more before it gives up: over 2,000 steps.
+    have a user. It is not shown in a player: `map_new_virtual` also keeps `count`, the
+    number of slots left to try (it starts at `LAST_PKMAP` and goes down by one a slot), but
+    the wrap's flush sets it back to `LAST_PKMAP`, so the search goes round once to slot 0,
+    flushes, and goes round once more before it gives up: over 2,000 steps.
     """),
     code("""
     full = Kernel()
@@ -281,7 +282,7 @@ CELLS = [
     ka = Kernel()
     with ka.timeline.paused():
         src, dst, small = ka.alloc_pages(GFP_HIGHUSER), ka.alloc_pages(GFP_HIGHUSER), ka.alloc_pages(GFP_KERNEL)
-    for e in ka.fixed_addresses:
+    for e in ka.fixed_addresses:  # FIX_KMAP_BEGIN..END: KM_TYPE_NR slots for each of NR_CPUS = 8 CPUs
         print(f"{e.name:22} idx {e.first:3}-{e.last:3}  {e.start:#010x}-{e.end:#010x}")
     v0 = ka.kmap_atomic(src, KM_USER0)
     print(f"KM_USER0 = {KM_USER0}: kmap_atomic(src, KM_USER0) = {v0:#010x}")
@@ -313,7 +314,7 @@ CELLS = [
     v1 = user1.value  # the address kmap_atomic returned
     ka.kunmap_atomic(v1, KM_USER1)
     ka.kunmap_atomic(v0, KM_USER0)
-    print("after both kunmap_atomic, the walks of the two slots stop at level",
+    print("after both kunmap_atomic, neither slot has a PTE: their walks fault at level",
           repr(ka.translate(v0).fault), "and", repr(ka.translate(v1).fault))  # fmt: skip
     vs = ka.kmap_atomic(small, KM_USER0)
     print(f"kmap_atomic(lowmem frame {small.pfn:#x}) = {vs:#010x}: its direct-map address, no PTE written")
