@@ -185,9 +185,11 @@ CELLS = [
     `calculate_sizes`: the size rounded up to a word (4 bytes), plus one word if the free
     pointer must live after the object (`SLAB_DESTROY_BY_RCU` or a constructor), rounded up
     to the alignment (8 bytes at least; `SLAB_HWCACHE_ALIGN` aligns objects over half a
-    cache line to the 64-byte line). A new cache close in size to an existing one is often
-    *merged* into it (`find_mergeable`) and only gets an alias name.
-    `k.kmem_cache_create("my_cache", 100, 0, SLAB_HWCACHE_ALIGN)` shows it in the model.
+    cache line to the 64-byte line). A new cache whose slot comes out the size of an existing
+    cache's is *merged* into it (`find_mergeable`) and only gets an alias name: in the model,
+    `k.kmem_cache_create("my_cache", 100, 0, SLAB_HWCACHE_ALIGN)` returns kmalloc-128 (100
+    rounds up to a 128-byte slot), while a 300-byte cache gets a cache of its own with
+    320-byte slots.
     </details>
 
     ## 3. Partial slabs, the cpu slab, new slabs

@@ -134,8 +134,8 @@ def slab_count(k: Kernel, size: int, count: int, id: str = "slab_count") -> Numb
         f"Linux {era}, the cache kmalloc({size}) uses is still empty. A driver calls kmalloc({size}, GFP_KERNEL) "
         f"{count} times and frees nothing. How many slabs does the cache have afterwards (how many times does "
         "new_slab run)?",
-        hint="First find the cache get_slab picks for this size (the kmalloc caches of /proc/slabinfo), then how many of its objects "
-        "one slab holds: the pages per slab times 4096, divided by the object size, rounded down.",
+        hint="First find the cache get_slab picks for this size (the kmalloc caches of /proc/slabinfo), then how "
+        "many of its objects one slab holds: the pages per slab times 4096, divided by the object size, rounded down.",
         explain=f"kmalloc({size}) is served by {s.name}: {s.objects} objects per slab, so {count} objects need "
         f"{made} slab(s).",
         value=made,
@@ -266,17 +266,19 @@ def _cache_size(rng: random.Random) -> Exercise:
     kind = rng.choice(("hwcache", "rcu", "plain"))
     flags = {"hwcache": SLAB_HWCACHE_ALIGN, "rcu": SLAB_DESTROY_BY_RCU, "plain": 0}[kind]
     names = {"hwcache": "ext3_inode", "rcu": "sighand_cache", "plain": "dentry_cache"}
-    for _ in range(100):
-        k = _boot(era)
-        size = rng.randint(33, 250) if kind == "hwcache" else rng.randint(20, 300)
-        s = ok(k.kmem_cache_create(names[kind], size, 0, flags), "kmem_cache_create")
-        if s.name == names[kind]:  # not merged into a kmalloc cache
-            break
+    kmalloc_sizes = {8 << i for i in range(11)} | {96, 192}
+    if kind == "hwcache":  # over 256 bytes: 64-byte slots of other sizes than 512 and 1024 merge nowhere
+        size = rng.choice([n for n in range(257, 1000) if _align(n, 64) not in kmalloc_sizes])
+    elif kind == "plain":
+        size = rng.choice([n for n in range(20, 300) if _align(n, 8) not in kmalloc_sizes])
+    else:  # SLAB_DESTROY_BY_RCU never merges
+        size = rng.randint(20, 300)
+    k = _boot(era)
+    s = ok(k.kmem_cache_create(names[kind], size, 0, flags), "kmem_cache_create")
+    if s.name != names[kind]:  # pragma: no cover - the sizes above are chosen so that nothing merges
+        raise RuntimeError(f"{names[kind]} merged into {s.name}")
     flag_text = {"hwcache": "SLAB_HWCACHE_ALIGN", "rcu": "SLAB_DESTROY_BY_RCU", "plain": "0"}[kind]
-    mistakes: dict[int, str] = {
-        size: "That is the size asked for (objsize). Each slot is the object rounded up to a word, plus the free "
-        "pointer if it has to live outside the object, rounded up to the alignment.",
-    }
+    mistakes: dict[int, str] = {}
     if kind == "hwcache":
         mistakes.setdefault(
             _align(size, 8),
@@ -289,6 +291,11 @@ def _cache_size(rng: random.Random) -> Exercise:
             "That keeps the free pointer inside the object. With SLAB_DESTROY_BY_RCU an object may still be read "
             "after kfree, so calculate_sizes puts the free pointer after it: one word more before the alignment.",
         )
+    mistakes.setdefault(
+        size,
+        "That is the size asked for (objsize). Each slot is the object rounded up to a word, plus the free "
+        "pointer if it has to live outside the object, rounded up to the alignment.",
+    )
     if _pow2(size) not in mistakes:
         mistakes[_pow2(size)] = (
             "A cache of your own has no size classes: its slot is the object size rounded up to the alignment, "
@@ -383,18 +390,25 @@ def _large_order(rng: random.Random) -> Exercise:
     addr = ok(k.kmalloc(n, GFP_KERNEL), "kmalloc")
     order = k.slub.large[addr]
     npages = -(-n // PAGE_SIZE)
-    mistakes: dict[int, str] = {
-        order + 1: "One order too many: get_order gives the smallest order whose block of 2^order pages holds the "
-        "request, and a smaller block already does.",
-        npages: "That is the number of pages the request covers; the page allocator hands out blocks of 2^order "
-        "pages, and the question asks for the order.",
-        1 << order: "That is the number of pages in the block, 2^order; the question asks for the order itself.",
-    }
-    if order > 0:
-        mistakes.setdefault(
-            order - 1,
-            "One order too few: a block of that order is smaller than the request (get_order rounds up).",
-        )
+    mistakes: dict[int, str] = {}
+    for wrong, why in (
+        (
+            order + 1,
+            "One order too many: get_order gives the smallest order whose block of 2^order pages holds the "
+            "request, and a smaller block already does.",
+        ),
+        (
+            npages,
+            "That is the number of pages the request covers; the page allocator hands out blocks of 2^order "
+            "pages, and the question asks for the order.",
+        ),
+        (1 << order, "That is the number of pages in the block, 2^order; the question asks for the order itself."),
+        (order - 1, "One order too few: a block of that order is smaller than the request (get_order rounds up)."),
+    ):
+        if wrong >= 0 and wrong != order:
+            mistakes[wrong] = (
+                f"{mistakes[wrong]} Or: {why}" if wrong in mistakes and why not in mistakes[wrong] else why
+            )
     mistakes.pop(order, None)
     return NumberExercise(
         "large_order",
