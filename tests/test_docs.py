@@ -69,7 +69,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_pages_exist(site: Path) -> None:
-    assert len(LESSONS) == 8, [p.name for p in LESSONS]  # 00-quick-start and lessons 1-7
+    assert len(LESSONS) == 9, [p.name for p in LESSONS]  # 00-quick-start, lessons 1-7 and 9
     for page in PAGES:
         assert (site / f"{page}.html").is_file(), page
     for nb in LESSONS:
