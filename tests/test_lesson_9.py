@@ -5,8 +5,10 @@ feedback, every seed builds, and the model behaves as the lesson says it does.""
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -342,6 +344,8 @@ def test_the_side_by_side_figures() -> None:
         side_by_side(era)
     lay = Kernel(Config(aged=True, seed=7)).layout
     assert (lay.vmalloc_end - lay.vmalloc_start) >> 20 == 111
+    lay = Kernel(Config(era="2.6.32")).layout
+    assert (lay.vmalloc_end - lay.vmalloc_start) >> 20 == 120  # "about 110-120 MB on a 1 GB machine"
 
 
 def test_the_aside_on_slot_sizes() -> None:
@@ -352,3 +356,36 @@ def test_the_aside_on_slot_sizes() -> None:
     assert s is not None and (s.name, s.size) == ("kmalloc-128", 128)
     own = k.kmem_cache_create("my_big_cache", 300, 0, SLAB_HWCACHE_ALIGN)
     assert own is not None and (own.name, own.size) == ("my_big_cache", 320)
+
+
+def test_the_stored_notebook_keeps_its_answers_for_after() -> None:
+    """The three predict-then-check answers (the next address, the source of the object, the
+    slab count) appear in no cell or output up to their exercise: they wait in after=."""
+    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "09-kmalloc.ipynb").read_text())
+    k = Kernel(Config(aged=True, seed=7))
+    count = slab_count(k, 150, 40)
+    s = k.kmem_cache("kmalloc-192")
+    slab2 = s.cpu_slab.page.address
+    freed = [slab2 + 10 * 192, slab2 + 4 * 192]
+    for a in freed:
+        k.kfree(a)
+    address = next_address(k, 170, freed)
+    for _ in range(3):
+        k.kmalloc(150, GFP_KERNEL)
+    first = min(sp.address for sp in k.slub.slabs() if sp.slab is s and sp.address != slab2)
+    k.kfree(first + 5 * 192)
+    source = where_from(k, 150)
+    assert (count.answer, address.answer, source.answer) == (2, freed[-1], SOURCES["partial"])
+    assert f"{address.answer:x}" in json.dumps(nb["metadata"])  # in the question's prompt, the widget's state
+    texts: list[str] = []
+    answers = iter([(count, rf"\b{count.answer} slabs"), (address, f"{address.answer:x}"), (source, source.answer)])
+    exercise, secret = next(answers)
+    for cell in nb["cells"]:
+        texts.append("".join(cell["source"]))
+        for out in cell.get("outputs", []):
+            texts.append("".join(out.get("text", [])) + "".join(out.get("data", {}).get("text/plain", [])))
+        assert not re.search(secret, "\n".join(texts), re.I), exercise.id
+        if "ExerciseWidget(question" in "".join(cell["source"]):
+            texts = []
+            exercise, secret = next(answers, (None, r"(?!x)x"))
+    assert exercise is None  # all three were found
