@@ -162,7 +162,7 @@ CELLS = [
     for a in freed:
         k.kfree(a)
         calls.append(("kfree", a, None))
-    intro = "Linux 2.6.24. The last calls were:\\n" + calls_text([("kmalloc", 150, objs[-1])] + calls)
+    intro = "Linux 2.6.24. The last calls were:\\n" + calls_text([("kmalloc", 150, objs[-1]), *calls])
     call = len(t)
     question = next_address(k, 170, freed, intro=intro)  # runs kmalloc(170): kmalloc-192 again
     steps = "\\n".join(f"    step {i + 1:4} {t[i].fn:30} {explain(t[i])}" for i in range(call, len(t)))
@@ -338,11 +338,11 @@ CELLS = [
     costs differ (a TLB flush that interrupts other CPUs costs far more than a list pop).
     """),
     code("""
-    def cost(kern, call):
-        # run call() on kern: its result, and its steps (the events inside the call) counted by kind
+    def cost(kern, fn, *args):
+        # run fn(*args) on kern: its result, and its steps (the events inside the call) counted by kind
         tl = kern.timeline
         start = len(tl)
-        result = call()
+        result = fn(*args)
         kinds = [tl[i].kind for i in range(start + 1, len(tl) - 1)]  # without the call's begin and end
         return result, {"steps": len(kinds), **{kind: kinds.count(kind) for kind in set(kinds)}}
 
@@ -350,12 +350,12 @@ CELLS = [
     table = {}
     for era in ("2.6.24", "2.6.32"):
         kk = Kernel(Config(era=era, aged=True, seed=7))
-        km, kc = cost(kk, lambda: kk.kmalloc(16384, GFP_KERNEL))
-        vm, vc = cost(kk, lambda: kk.vmalloc(16384, caller="side_by_side"))
-        _, kf = cost(kk, lambda: kk.kfree(km))
-        _, vf = cost(kk, lambda: kk.vfree(vm))
+        km, kc = cost(kk, kk.kmalloc, 16384, GFP_KERNEL)
+        vm, vc = cost(kk, kk.vmalloc, 16384)
+        _, kf = cost(kk, kk.kfree, km)
+        _, vf = cost(kk, kk.vfree, vm)
         kk.kmalloc(100, GFP_KERNEL)
-        _, fast = cost(kk, lambda: kk.kmalloc(100, GFP_KERNEL))  # the second one: from c->freelist
+        _, fast = cost(kk, kk.kmalloc, 100, GFP_KERNEL)  # the second one: from c->freelist
         table[era] = [(kc, vc), (kf, vf), (fast, {})]
         print(f"{era}: kmalloc(16384) = {km:#010x} (pfn {kk.virt_to_page(km).pfn:#x}, 4 frames in a row);"
               f" vmalloc(16384) = {vm:#010x}")  # fmt: skip
