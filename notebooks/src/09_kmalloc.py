@@ -162,7 +162,12 @@ CELLS = [
     for a in freed:
         k.kfree(a)
         calls.append(("kfree", a, None))
-    intro = "Linux 2.6.24. The last calls were:\\n" + calls_text([("kmalloc", 150, objs[-1]), *calls])
+    intro = (
+        f"Linux 2.6.24. kmalloc-192's cpu slab starts at {slab2:#010x}; its c->freelist holds "
+        + " -> ".join(chain)
+        + " -> NULL. Then these calls run:\\n"
+        + calls_text(calls)
+    )
     call = len(t)
     question = next_address(k, 170, freed, intro=intro)  # runs kmalloc(170): kmalloc-192 again
     steps = "\\n".join(f"    step {i + 1:4} {t[i].fn:30} {explain(t[i])}" for i in range(call, len(t)))
@@ -229,9 +234,9 @@ CELLS = [
     code("""
     calls = [("kmalloc", 150, a) for a in more] + [("kfree", first, None)]
     intro = (
-        "Linux 2.6.24. kmalloc-192 has two slabs of 21 objects. The first filled up during the 40 calls and "
-        "dropped off the cpu; the second is the cpu slab, and the three kmallocs below take its last three "
-        "free objects. The last calls were:\\n" + calls_text(calls)
+        f"Linux 2.6.24. kmalloc-192 has two slabs of 21 objects. The first, at {objs[0]:#010x}, filled up "
+        f"during the 40 calls and dropped off the cpu; the second, at {slab2:#010x}, is the cpu slab, and the "
+        "three kmallocs below take its last three free objects. The last calls were:\\n" + calls_text(calls)
     )
     freeing = t.operations[-1]  # the kfree above
     call = len(t)
