@@ -54,7 +54,7 @@ CELLS = [
     from vmwidgets import AddressError, Config, Kernel
     from vmwidgets.data import bootlog, bootlogs
     from vmwidgets.exercises.l1_layout import LESSON, first_vmalloc
-    from vmwidgets.widgets import ExerciseWidget, LayoutView, Player, Quiz
+    from vmwidgets.widgets import ExerciseWidget, LayoutView, Player, Quiz, VmlistView
 
     MB = 1 << 20
 
@@ -249,31 +249,32 @@ CELLS = [
     also gets one unmapped **guard page** after it, counted in its size, so that a write past the end
     of *this* buffer faults; this is not the two-page guard band at `VMALLOC_END`.
 
-    Type your prediction in the box and press **Commit and reveal** *before* you look at the view
-    below it (its labels give the answer away). Until you are right, the player stays at the start
-    (a wrong answer gets feedback that says why: try again, or press **Show me**). Then it
-    jumps to the step where the new `vm_struct` is linked: the area
-    appears, outlined in amber, at the bottom of the vmalloc band (12288 bytes: your 8192 and the
-    guard page). Then step with ▶ (or →) through the rest of the call: frames are taken from the
-    buddy allocator, a page table is created and one PTE is filled per page.
+    Type your prediction in the box and press **Commit and reveal**. Until you are right, the
+    player stays at the start, with `vmlist` still empty (a wrong answer gets feedback that says
+    why: try again, or press **Show me**). Then it jumps to the step where the new `vm_struct` is
+    linked, and the worked answer appears under your feedback. Step with ▶ (or →) through the
+    rest of the call: frames are taken from the buddy allocator, a page table is created and one
+    PTE is filled per page.
     """),
     code("""
     k2, question = first_vmalloc(Config(ram=700 * MB), pages=2)
     t2 = k2.timeline
     linked = next(i for i, e in enumerate(t2) if e.kind == "VmStructLinked")
-    print(f"high_memory = {k2.layout.high_memory:#010x}")
-    view2 = LayoutView(k2, mark=k2.layout.high_memory)
-    p2 = Player(k2, [view2])
+    low, start = k2.layout.high_memory, k2.vmlist.addr
+    print(f"high_memory = {low:#010x}")
+    worked = f'''`high_memory` + 8 MB = `{low + 8 * MB:#010x}` is not a multiple of 8 MB, so 2.6.24
+    rounds it up to `VMALLOC_START` = `{start:#010x}`, and the gap is {(start - low) // MB} MB. The
+    first area starts there. A 2.6.32 kernel with the same RAM starts vmalloc at exactly
+    `{low + 8 * MB:#010x}` (its search is `mm/vmalloc.c:alloc_vmap_area`).'''
+    list2 = VmlistView(k2)
+    p2 = Player(k2, [list2])
     p2.seek(0)  # just booted: the vmalloc call has not happened yet
-    ExerciseWidget(question, player=p2, reveal=linked + 1)
-    """),
-    code("""
-    VBox([p2, view2])
+    VBox([ExerciseWidget(question, player=p2, reveal=linked + 1, after=worked), p2, list2])
     """),
     md("""
-    Why that address: `high_memory` + 8 MB = 0xec400000 is not a multiple of 8 MB, so 2.6.24 rounds
-    up to 0xec800000 and the gap is 12 MB. A 2.6.32 kernel with the same RAM starts vmalloc at exactly
-    0xec400000 (its search is `mm/vmalloc.c:alloc_vmap_area`).
+    Whatever you answered, find the rounding in the source: `include/asm-x86/pgtable_32.h`
+    defines `VMALLOC_START` as `high_memory` plus `2*VMALLOC_OFFSET-1`, masked with
+    `~(VMALLOC_OFFSET-1)`: `high_memory` + 8 MB, rounded up to a multiple of 8 MB.
 
     ## 5. What moves the boundaries
 
@@ -300,12 +301,17 @@ CELLS = [
     md("""
     Read the table column by column:
 
-    - **RAM.** With 512 MB everything is lowmem; `high_memory` moves down and the vmalloc area grows
-      to fill the space, to 495 MB. So `__VMALLOC_RESERVE` is not the size of the vmalloc area: it only
-      caps lowmem (`MAXMEM`) when RAM is large. Even then the vmalloc area gets less than 128 MB: in
-      2.6.24 the reserve is counted from the top of the 4 GB, so the gap, pkmap, fixmap and the
-      small spaces between them come out of it too (111 MB left); from 2.6.28 it is counted from
-      `VMALLOC_END`, so only the 8 MB gap does (120 MB left). And `vmalloc=` can set the reserve below 128 MB, as `vmalloc=62M` did in §3.
+    - **RAM.** With 512 MB everything is lowmem: `high_memory` moves down and the vmalloc area
+      grows to fill the space (495 MB). So `__VMALLOC_RESERVE` is not the size of the vmalloc
+      area: it only caps lowmem (`MAXMEM`) when RAM is large.
+
+      <details><summary>Aside: why the vmalloc area gets less than 128 MB on a big machine</summary>
+
+      In 2.6.24 the reserve is counted from the top of the 4 GB, so the gap, pkmap, fixmap and
+      the small spaces between them come out of it too (111 MB left); from 2.6.28 it is counted
+      from `VMALLOC_END`, so only the 8 MB gap does (120 MB left). And `vmalloc=` can set the
+      reserve below 128 MB, as `vmalloc=62M` did in §3.
+      </details>
     - **Kernel version.** 2.6.32 measures `MAXMEM` from `VMALLOC_END`, so lowmem is 887 MB, not 896;
       and `VMALLOC_START` is `high_memory` + 8 MB without rounding (0xf7ffe000).
     - **PAE** (three-level page tables with 8-byte entries, for more than 4 GB of RAM; lesson 3).

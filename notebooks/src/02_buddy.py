@@ -372,7 +372,7 @@ CELLS = [
     md("""
     Step through the aged machine's six calls with the **step forward** button and look at
     the ZONE_NORMAL grid (one cell is 1 MB, 256 frames; 64 cells to a row). Only two places
-    stand out: the first 8 cells of the top row (pale amber: `mem_map`, reserved at boot),
+    stand out: the first 8 cells of the top row (slate grey: `mem_map`, reserved at boot),
     and the last 20 cells of the bottom row (light green: pfn 0x36c00 to 0x37fff, the top
     20 MB, partly in use). Every grey cell between them is free. Each call takes four steps;
     in the second and third (the block taken off `free_area[0]`, the frame handed out) a

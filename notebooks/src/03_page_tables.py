@@ -121,7 +121,8 @@ CELLS = [
 
         (Bits 3 and 4, PWT and PCD, control caching; they are not used in these lessons.)
 
-        Yet every kernel entry printed in this lesson already has ACCESSED and DIRTY, even a
+        ACCESSED and DIRTY are the CPU's to set, so you might expect a fresh entry to have
+        them clear. Yet every kernel entry printed in this lesson already has both, even a
         table linked a moment before: the kernel **presets** them in the values it writes.
         `_PAGE_TABLE` = 0x067 (PRESENT RW USER ACCESSED DIRTY) is what links a PTE table,
         `PAGE_KERNEL` = 0x163 (PRESENT RW ACCESSED DIRTY GLOBAL) maps a kernel page, and a

@@ -168,17 +168,11 @@ CELLS = [
     1. round the size up to whole pages and **add one guard page**:
        `size = PAGE_ALIGN(size) + PAGE_SIZE`;
     2. start with a candidate address `addr = VMALLOC_START`;
-    3. walk `vmlist` from its head. The candidate range is `addr` to `addr + size`; each
-       area `tmp` (from `tmp->addr` to `tmp->addr + tmp->size`) falls into one of three
-       cases:
-       - **(a) the area starts below the candidate** (`tmp->addr < addr`): if it reaches
-         up to the candidate, the candidate moves to the area's end; either way the walk
-         goes on. This happens only when an alignment (§7) has pushed the candidate past
-         the start of the next area;
-       - **(b) the area starts at or after the candidate's end** (`addr + size <= tmp->addr`):
-         the gap before it is big enough, the search stops: **first fit**;
-       - **(c) otherwise the area overlaps the candidate range** (it starts inside
-         `addr` … `addr + size`): the candidate moves to just after the area's end
+    3. walk `vmlist` from its head. The candidate range is `addr` to `addr + size`. For each
+       area `tmp` (from `tmp->addr` to `tmp->addr + tmp->size`):
+       - if the candidate ends at or before the area's start (`addr + size <= tmp->addr`),
+         the gap before it is big enough and the search stops: **first fit**;
+       - otherwise the candidate moves to just after the area's end
          (`tmp->addr + tmp->size`) and the walk goes on;
     4. link the new `vm_struct` into the list just before that area, so the list stays
        sorted (or at the end if no gap was found and there is still room before
@@ -186,6 +180,14 @@ CELLS = [
 
     Because each `size` already counts its guard page, areas pack back to back: the next
     area starts right after the previous area's guard page.
+
+    <details><summary>Aside: the source's third case, for aligned areas</summary>
+
+    The loop in the source tests one more case first: an area that starts *below* the
+    candidate (`tmp->addr < addr`). It can only happen once an alignment (§7) has pushed the
+    candidate past the start of the next area. If that area reaches up to the candidate, the
+    candidate moves to its end; either way the walk goes on.
+    </details>
 
     Let us add two more areas and free the first of them with `vfree`. That leaves a hole:
     """),
@@ -217,20 +219,16 @@ CELLS = [
     vmlist_view = VmlistView(k)
     player = Player(k, [vmlist_view])
     player.seek(call.start)  # hold the player just before vmalloc(8192)
-    VBox([ExerciseWidget(question, player=player, reveal=linked + 1), player, vmlist_view])
-    """),
-    md("""
-    **What happened** (read this after you have answered). The request is 2 pages, so the
-    area needs 3 pages with its guard page. The search starts at `VMALLOC_START`: the
-    `demo_buffer` area is in the way, so the candidate moves to its end. The hole left by
-    `usb_probe` is only 2 pages (1 page plus its old guard page), too small for 3, so
-    `snd_init` pushes the candidate past its own end. The list ends there, and the new
-    area goes after `snd_init`. The steps of the search, numbered as the player numbers
-    them (at step *n* the player shows the state after that step):
-    """),
-    code("""
-    for i in range(call.start + 1, linked + 1):
-        print(f"step {i + 1:3} {t[i].fn:34} {explain(t[i])}")
+    steps = "\\n".join(f"    step {i + 1:3} {t[i].fn:34} {explain(t[i])}" for i in range(call.start + 1, linked + 1))
+    worked = f'''The request is 2 pages, so the area needs 3 pages with its guard page. The search
+    starts at `VMALLOC_START`: the `demo_buffer` area is in the way, so the candidate moves to
+    its end. The hole left by `usb_probe` is only 2 pages (1 page plus its old guard page), too
+    small for 3, so `snd_init` pushes the candidate past its own end. The list ends there, and
+    the new area goes after `snd_init`, at `{question.answer:#010x}`. The steps of the search,
+    numbered as the player numbers them (at step n the player shows the state after that step):
+
+    {steps}'''
+    VBox([ExerciseWidget(question, player=player, reveal=linked + 1, after=worked), player, vmlist_view])
     """),
     md("""
     A 1-page request needs only 2 pages with its guard page: exactly the hole's size. First
@@ -248,10 +246,10 @@ CELLS = [
     (the guard page, with a comment saying a guard page is always allocated) and the `for`
     loop over `vmlist` with a pointer-to-pointer `p`: it keeps the address of the `next`
     field to update, so linking is just `area->next = *p; *p = area;`. The three tests in the
-    loop are the three cases (a), (b), (c) listed above: `if (tmp->addr < addr)` then
-    `continue` (a); `if (size + addr <= tmp->addr) goto found` (b); otherwise the candidate
-    moves past the area (c), and the call fails if it is now too close to `VMALLOC_END`.
-    In our search both moves were case (c). The function starts with
+    loop are the cases above: `if (tmp->addr < addr)` then `continue` (the aside's aligned
+    case); `if (size + addr <= tmp->addr) goto found` (first fit); otherwise the candidate
+    moves past the area, and the call fails if it is now too close to `VMALLOC_END`. In our
+    search the candidate moved twice. The function starts with
     `BUG_ON(in_interrupt())`: `vmalloc` may not be called from an interrupt handler.
 
     ## 4. `vfree`: unlink, unmap, give the frames back
@@ -406,28 +404,22 @@ CELLS = [
     LayoutView(k, mark=io)
     """),
     md("""
-    ## 9. After 2.6.24: `vmap_area`
+    <details><summary>Aside: after 2.6.24, <code>vmap_area</code> (lesson 7 compares the
+    eras)</summary>
 
     From 2.6.28 the search no longer walks `vmlist`: Nick Piggin's rewrite of the vmap layer
     keeps every range in a `struct vmap_area` in a red-black tree (`vmap_area_root`), and
     `alloc_vmap_area` finds the hole. `vmlist` was still kept, sorted, for
-    `/proc/vmallocinfo`. That allocator also leaves **one extra unmapped page** between
-    areas, and `vfree` there is *lazy*: the PTEs stay until a later purge. Lesson 7
-    compares the two eras; here is just the first difference:
-    """),
-    code("""
-    for era in ("2.6.24", "2.6.32"):
-        kk = Kernel(Config(era=era))
-        got = [kk.vmalloc(4096, caller=f"area{i}") for i in range(3)]
-        print(era, [hex(a) for a in got], "step", hex(got[1] - got[0]))
+    `/proc/vmallocinfo`. That allocator leaves **one extra unmapped page** between areas
+    (three one-page `vmalloc`s land 3 pages apart, not 2), and `vfree` there is *lazy*: the
+    PTEs stay until a later purge. The 2.6.32 areas also start lower, at 0xf7ffe000 on this
+    1 GB machine: from 2.6.28 `MAXMEM` is measured down from `VMALLOC_END`, so lowmem ends a
+    little earlier, and `VMALLOC_START` is `high_memory` + 8 MB exactly, without 2.6.24's
+    rounding (lesson 1, §4). Try it: `Kernel(Config(era="2.6.32")).vmalloc(4096)`.
+    </details>
     """),
     md("""
-    The 2.6.32 areas also start lower, at 0xf7ffe000: from 2.6.28 `MAXMEM` is measured down
-    from `VMALLOC_END`, so lowmem ends a little earlier (`high_memory` 0xf77fe000 here), and
-    `VMALLOC_START` is `high_memory` + 8 MB exactly, without 2.6.24's rounding (lesson 1, §4).
-    """),
-    md("""
-    ## 10. Where the model simplifies
+    ## 9. Where the model simplifies
 
     - `caller` and `/proc/vmallocinfo` arrived in 2.6.25–26 but are shown for 2.6.24 too,
       and `caller` is a plain name where the kernel prints `symbol+offset/length`.
@@ -438,7 +430,7 @@ CELLS = [
       real `vmalloc` would usually not take. A `pages[]` array bigger than a page is
       `vmalloc`'ed, with `VM_VPAGES`, as in the kernel (try `k.vmalloc(5 << 20)`).
     - There is one CPU, and a TLB flush is one step.
-    - 2.6.24's loop checks `VMALLOC_END` only after case (c). When the walk runs off the end
+    - 2.6.24's loop checks `VMALLOC_END` only after moving the candidate past an area. When the walk runs off the end
       of `vmlist` (an empty list, or an `ioremap` whose alignment jumps past the last area),
       the kernel links the area without checking, and it can end past `VMALLOC_END`, in the
       pkmap space. The model always checks (point 4 of the list in §3), so no area crosses `VMALLOC_END`.

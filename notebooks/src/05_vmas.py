@@ -236,17 +236,12 @@ CELLS = [
     `mm/mmap.c:do_mmap_pgoff`:
 
     1. round `length` up to whole pages;
-    2. `get_unmapped_area` picks the address. With no hint (`addr` = 0), x86 uses the
-       **top-down** layout of `mm/mmap.c:arch_get_unmapped_area_topdown`. The area ends at
-       `mmap_base`, which `arch/x86/mm/mmap_32.c` puts below `TASK_SIZE` by the stack's size
-       limit, but at least 128 MB, to leave room for the stack (0xb8000000 here).
-       `free_area_cache` remembers where free space may begin below it: the address the last
-       search returned, or the top of a hole a `munmap` left. The search **first tries the
-       `length` bytes just below `free_area_cache`**; if something is mapped there, it starts
-       again just below `mmap_base` and goes *down*, asking `find_vma` for the VMA above each
-       candidate, until a **hole** (a gap between two VMAs) is big enough. Either way the mapping
-       goes at the *top* of the free space (`cached_hole_size`, the largest hole a walk
-       skipped, sends a request that fits in it straight back to `mmap_base`);
+    2. `get_unmapped_area` picks the address. With no hint (`addr` = 0), x86 searches **top
+       down** (`mm/mmap.c:arch_get_unmapped_area_topdown`): from `mmap_base` it walks *down*
+       past the VMAs, asking `find_vma` for the VMA above each candidate, until a **hole** (a
+       gap between two VMAs) is big enough, and puts the mapping at the *top* of that hole.
+       `mmap_base` is 0xb8000000 here: `arch/x86/mm/mmap_32.c` puts it below `TASK_SIZE` by
+       the stack's size limit (at least 128 MB), to leave the stack room to grow;
     3. `mmap_region` then tries `vma_merge` (can a neighbour simply grow?) and otherwise allocates
        a new VMA and links it into the list and the tree (`vma_link`).
 
@@ -255,16 +250,32 @@ CELLS = [
     returns to the program: the address, or a negative error number such as `-ENOMEM` (no
     hole) or `-EINVAL` (say, `length` 0). The mm is a struct: `mm.mmap` is the list head.
 
-    (`ld.so`'s own data at 0xb8000000–0xb8002000 sits *above* `mmap_base`: 2.6.24's
-    `fs/binfmt_elf.c:load_elf_interp` maps ld.so's text top-down, just below `mmap_base`,
-    then its data with `MAP_FIXED` right after the text, wherever that lands.)
+    Below `mmap_base` lie `ld.so`'s code, libc's bss, data and code, down to libc's start at
+    0xb7ea2000. The first hole with room for 3 pages is just below libc, so the new VMA is
+    0xb7e9f000–0xb7ea2000.
+
+    <details><summary>Aside: where the walk really starts (<code>free_area_cache</code>,
+    <code>cached_hole_size</code>)</summary>
+
+    The search does not always start at `mmap_base`. `mm->free_area_cache` remembers where
+    free space may begin: the address the last search returned, or the top of a hole a
+    `munmap` left. The search first tries the `length` bytes just below `free_area_cache`;
+    only if something is mapped there does it start again at `mmap_base`.
+    `cached_hole_size`, the largest hole a walk skipped, sends a request that fits in such a
+    hole straight back to `mmap_base`, so small holes are not missed.
 
     Here `free_area_cache` is 0xb7fe5000 (§2): `ld.so` mapped libc's data and bss with
-    `MAP_FIXED` over libc's image, each such `mmap` first unmaps what is there, and each `munmap`
-    raised it. The 3 pages below it are libc's bss, so the search starts again at `mmap_base`.
-    Below `mmap_base`: `ld.so`'s code, libc's bss, data and code, down to libc's start at
-    0xb7ea2000. The first hole with room for 3 pages is just below it, so the new VMA is
-    0xb7e9f000–0xb7ea2000.
+    `MAP_FIXED` over libc's image; each such `mmap` first unmaps what is there, and each
+    `munmap` raised the cache. The 3 pages below it are libc's bss, so the search starts again
+    at `mmap_base`.
+    </details>
+
+    <details><summary>Aside: why <code>ld.so</code>'s data sits above <code>mmap_base</code></summary>
+
+    `ld.so`'s own data at 0xb8000000–0xb8002000 sits *above* `mmap_base`: 2.6.24's
+    `fs/binfmt_elf.c:load_elf_interp` maps ld.so's text top down, just below `mmap_base`,
+    then its data with `MAP_FIXED` right after the text, wherever that lands.
+    </details>
     """),
     code("""
     before = tree_text(mm)  # the tree just before the call, one line
@@ -285,17 +296,15 @@ CELLS = [
     p2 = Player(task, [tree2])
     p2.seek(first_mmap.start)
     link_step = next(i for i, ev, _ in rb_events(k, first_mmap) if ev.kind == "RbNodeLinked") + 1
-    q1 = ExerciseWidget(rotation_exercise(k, first_mmap, before), player=p2, reveal=link_step)
+    rotations = rb_steps(k, first_mmap).replace("\\n", "\\n    ")
+    worked = f'''Case 1 recoloured and moved the problem two levels up, to `b7fdf000`; there the
+    uncle is black and `b7fdf000` is an inner child, so case 2 rotated left at its parent and
+    case 3 rotated right at the grandparent — the root. The root changed:
+
+        {rotations}
+        mm_rb after: {tree_text(mm)}'''
+    q1 = ExerciseWidget(rotation_exercise(k, first_mmap, before), player=p2, reveal=link_step, after=worked)
     w.VBox([q1, p2, tree2])
-    """),
-    md("""
-    What happened (answer the question first!): case 1 recoloured and moved the problem two levels
-    up, to `b7fdf000`; there the uncle is black and `b7fdf000` is an inner child, so case 2 rotated
-    left at its parent and case 3 rotated right at the grandparent — the root. The root changed:
-    """),
-    code("""
-    print(rb_steps(k, first_mmap))
-    print("mm_rb after:", tree_text(mm))
     """),
     md("""
     **Merging.** Map two more anonymous pages. The top-down search puts them right below the VMA we

@@ -356,7 +356,12 @@ CELLS = [
             value=c32,
             mistakes=reuse_mistakes(a32, b32, 2, c32),
         )
-        ExerciseWidget(predict_c, player=player32, reveal=c_op.end)
+        worked = f'''In 2.6.32, `vfree(a)` only marks a's `vmap_area` `VM_LAZY_FREE`: the area stays in
+        the tree until a purge, so its addresses are not free yet. `alloc_vmap_area` walks past
+        it, and past b: b starts at `{b32:#x}`, its 2 pages, its guard page and the extra page of
+        point 2 take 4 pages, so the first gap starts at `{c32:#x}`. Section 3 says why a's range
+        waits.'''
+        ExerciseWidget(predict_c, player=player32, reveal=c_op.end, after=worked)
         """
     ),
     md(
@@ -380,7 +385,10 @@ CELLS = [
           so 8,192 on one CPU (the comment above `lazy_max_pages` explains the trade-off: a
           larger number means fewer global TLB flushes), or
         - `alloc_vmap_area` finds no gap: it purges and tries once more.
-
+        """
+    ),
+    md(
+        """
         Here is the 2.6.32 machine after `c`. a's area is still in the tree, and its three PTEs
         still point at the frames a had. Those frames went back to the buddy allocator at
         `vfree`, and c has already received one of them: two virtual pages now map the same
@@ -391,7 +399,6 @@ CELLS = [
         """
         from vmwidgets.model.vmap_area import LAZY_MAX_PAGES, VM_LAZY_FREE
 
-        print(f"c = {c32:#x}")
         for node in k32.vmap_area_root:
             va = node.owner
             state = "VM_LAZY_FREE (waiting)" if va.flags & VM_LAZY_FREE else "in use"

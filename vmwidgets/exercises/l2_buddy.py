@@ -446,10 +446,16 @@ def predict_alloc(kernel: Kernel, gfp_mask: int, order: int) -> tuple[PfnExercis
         raise ValueError(f"alloc_pages(order={order}) failed on this kernel: nothing to predict")
     taken = next(e for e in _events(kernel) if isinstance(e, FreeBlockTaken))
     m = taken.order
+    lists = "; ".join(  # the state to reason from is in the question, not only in an output above it
+        f"free_area[{o}] " + (f"head pfn {fl[0]:#x}" if fl else "empty")
+        for o, fl in enumerate(before[taken.zone])
+        if o >= order
+    )
     ex = PfnExercise(
         "predict-alloc",
-        f"Which pfn does alloc_pages({_gfp_name(gfp_mask)}, {order}) return? (It is served from "
-        f"ZONE_{page.zone.upper()}; answer in hex, like 0x37c00.)",
+        f"Which pfn does alloc_pages({_gfp_name(gfp_mask)}, {order}) return? It is served from "
+        f"ZONE_{page.zone.upper()}, whose free lists from order {order} up are: {lists}. "
+        "(Answer in hex, like 0x37c00.)",
         hint=f"Go up from free_area[{order}] to the first list that is not empty and take its head; "
         "expand keeps the lower half.",
         explain=_alloc_story(order, m, taken.pfn, page.pfn),

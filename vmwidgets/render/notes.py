@@ -2,7 +2,9 @@
 
 The text is written by a lesson or a teacher, shown only once the student has committed an
 answer, in the live widget and on a replay page alike, so one function makes the HTML for
-both.  It reads just what a worked answer needs, and escapes everything else:
+both.  It reads just what a worked answer needs, and escapes everything else.
+Indentation common to the lines after the first is removed first, as for a docstring
+(:func:`inspect.cleandoc`), so the text can be indented with the code:
 
 * paragraphs separated by a blank line;
 * ``- item`` lines, a bulleted list;
@@ -15,6 +17,7 @@ for these four rules; the tags it makes are the ones the replay page's allowlist
 
 from __future__ import annotations
 
+import inspect
 import re
 
 from .dot import escape
@@ -57,7 +60,7 @@ def note_html(text: str) -> str:
             blocks.append("<pre>" + escape("\n".join(pre)) + "</pre>")
             pre.clear()
 
-    for line in text.expandtabs(4).splitlines():
+    for line in inspect.cleandoc(text.expandtabs(4)).splitlines():
         if line.startswith("    ") and not para and not items:
             flush("pre")
             pre.append(line[4:])
