@@ -67,7 +67,7 @@ def run(*cmd: str | Path, **kw) -> subprocess.CompletedProcess:
 
 def lessons() -> list[Path]:
     nbs = ROOT / "notebooks"
-    return [*sorted(nbs.glob("[0-9][0-9]-*.ipynb")), nbs / "demo-widgets.ipynb"]
+    return [*sorted(nbs.glob("[0-9][0-9]-*.ipynb")), nbs / "demo-widgets.ipynb", nbs / "teachers-guide.ipynb"]
 
 
 def inputs_digest() -> str:

@@ -8,11 +8,15 @@ written as the student would type it (hex with or without 0x for an address, dec
 a count).  Worked answers belong in ``ExerciseWidget(after=...)``, which no stored widget
 state holds.
 
+Words give an answer away too: the start of an exercise's explanation or worked answer,
+or a choice's answer written as ``correct="..."`` in the cell that builds it (a student
+reads code cells), count as the answer.
+
 The review quiz at the end asks what the whole lesson taught (the 896 MB of lesson 1), so
-for its questions "above" is the quiz's own cell and the two after it.  Numbers a
-question's prompt states itself do not count (a prompt may list the free blocks and ask
-which one is taken), nor short ones (under three digits) that every page is full of.  A
-choice is not checked: its answer is one of the options the question shows anyway.
+for its questions "above" is the quiz's own cell and the two after it.  Above a question,
+numbers its prompt states itself do not count (a prompt may list the free blocks and ask
+which one is taken); after it, nothing is excused.  Short numbers (under three digits),
+which every page is full of, are not checked as numbers.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from vmwidgets.exercises import Exercise, FieldsExercise, NumberExercise
+from vmwidgets.exercises import ChoiceExercise, Exercise, FieldsExercise, NumberExercise
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -56,19 +60,32 @@ def needles(e: Exercise) -> list[re.Pattern[str]]:
     return out
 
 
-def run_lesson(path: Path) -> list[tuple[int, Exercise, bool]]:
-    """Run the stored lesson's code cells here; (cell index, exercise, in a quiz) for each
-    exercise shown."""
+def phrases(e: Exercise, after: str | None) -> list[re.Pattern[str]]:
+    """The words that give ``e``'s answer: its explanation's and worked answer's first 40
+    characters (white space in any amount), and a choice's ``correct="..."`` in code."""
+    out = []
+    for text in (e.explain, e.worked, after or ""):
+        words = " ".join(text.split())[:40]
+        if len(words) >= 30:
+            out.append(re.compile(r"\s+".join(re.escape(w) for w in words.split())))
+    if isinstance(e, ChoiceExercise):
+        out.append(re.compile(rf"correct\s*=\s*[\"']{re.escape(e.correct)}"))
+    return out
+
+
+def run_lesson(path: Path) -> list[tuple[int, Exercise, bool, str | None]]:
+    """Run the stored lesson's code cells here; (cell index, exercise, in a quiz, its worked
+    answer) for each exercise shown."""
     from vmwidgets.widgets import exercise as mod
 
     nb = nbformat.read(path, as_version=4)
-    made: list[tuple[int, Exercise, bool]] = []
+    made: list[tuple[int, Exercise, bool, str | None]] = []
     at, quiz = [0], [False]
     init, build = mod.ExerciseWidget.__init__, mod.Quiz._build
 
     def noting(self: Any, exercise: Any, *args: Any, **kwargs: Any) -> None:
         init(self, exercise, *args, **kwargs)
-        made.append((at[0], exercise, quiz[0]))
+        made.append((at[0], exercise, quiz[0], self.shown_after()))
 
     def quizzing(self: Any, seed: int) -> None:
         quiz[0] = True
@@ -145,12 +162,12 @@ def test_no_answer_is_in_sight_before_its_commit(path: Path) -> None:
     made = run_lesson(path)
     assert made or path.name.startswith("00-"), "a lesson without exercises?"
     found = []
-    for i, e, in_quiz in made:
-        for pat in needles(e):
-            if pat.search(e.prompt):
-                continue  # the question states it
+    texts = [cell_text(nb, j) for j in range(len(nb.cells))]
+    for i, e, in_quiz, after in made:
+        for pat in needles(e) + phrases(e, after):
+            stated = bool(pat.search(e.prompt))  # the question gives it: fine up to its cell, not after
             for j in range(i if in_quiz else 0, min(i + 3, len(nb.cells))):
-                m = pat.search(cell_text(nb, j))
+                m = None if stated and j <= i else pat.search(texts[j])
                 if m:
                     found.append(f"{e.id} (cell {i}): answer {m.group(0)!r} in cell {j}")
                     break

@@ -28,6 +28,7 @@ pytest.importorskip("furo")
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+GUIDE = ROOT / "notebooks" / "teachers-guide.ipynb"  # the "teachers" page, as website/build.py puts it
 PAGES = ["index", "install", "teachers", "api", "lessons/index", "search", "genindex"]
 
 
@@ -58,6 +59,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (src / "lessons").mkdir(exist_ok=True)
     for nb in LESSONS:
         shutil.copyfile(nb, src / "lessons" / nb.name)
+    shutil.copyfile(GUIDE, src / "teachers.ipynb")
     (src / "_static").mkdir(exist_ok=True)
     for name in ("vmw-page.js", "vmw-page.css"):
         (src / "_static" / name).write_text("/* the players' runtime, written by make site */\n")
@@ -76,6 +78,7 @@ def test_pages_exist(site: Path) -> None:
         assert (site / "lessons" / f"{nb.stem}.html").is_file(), nb.name
     assert (site / "searchindex.js").is_file()
     assert not (site / "lessons" / "demo-widgets.html").exists()
+    assert not (site / "lessons" / "teachers-guide.html").exists()  # a guide, not a lesson
     assert not [p for p in (site / "_sources").rglob("*") if p.is_file()]  # html_copy_source = False
 
 
@@ -86,6 +89,17 @@ def test_lessons_index_lists_every_lesson_in_order(site: Path) -> None:
     assert found == order
     firsts = [min(i for i, v in enumerate(links) if v == f"{stem}.html") for stem in order]
     assert firsts == sorted(firsts)
+
+
+def test_the_teachers_page_is_the_guide_notebook_with_its_outputs(site: Path) -> None:
+    """One text: docs/ has no teachers.md of its own; the page is the executed guide, linked from the index."""
+    assert not (ROOT / "docs" / "teachers.md").exists()
+    page = (site / "teachers.html").read_text(encoding="utf-8")
+    assert "<h1>For teachers" in page
+    assert "teachers-guide-replay.html" in page  # an output: the name the export cell printed
+    assert "answers for seed 0" in page  # the teacher's key cell's output
+    index = [v for _, a, v in _refs(site / "index.html") if a == "href"]
+    assert "teachers.html" in index
 
 
 def test_api_reference_documents_the_public_calls(site: Path) -> None:

@@ -53,8 +53,14 @@ def test_number_feedback_names_the_mistake_or_the_distance() -> None:
     assert e.check("0xf8801000") == Feedback(False, "That forgets the guard page.")
     fb = e.check("0xf8803000")  # one page off, in a question about guard pages
     assert not fb.correct and "exactly one page (0x1000) too high: is a guard page" in fb.message
-    assert "0x2000 (2 pages) too high" in e.check("0xf8804000").message
-    assert "0x1000 (1 page) too low" in NumberExercise("pa", "__pa?", value=0x9019000).check("0x9018000").message
+    # a band, never the exact distance: that would give the key by a subtraction
+    assert "too high, by a few pages (less than 64 kB)." in e.check("0xf8804000").message
+    pa = NumberExercise("pa", "__pa?", value=0x9019000)
+    assert "too low, by a few pages (less than 64 kB)." in pa.check("0x9018000").message
+    assert pa.check("0x9019010").message == "Not yet: your answer is too high, by less than a page."
+    assert pa.check("0x9119000").message == "Not yet: your answer is too high, by 1 to 16 MB."
+    assert pa.check("0x19019000").message == "Not yet: your answer is too high, by 16 MB or more."
+    assert pa.check("0x9059000").message == "Not yet: your answer is too high, by 64 kB to 1 MB."
     assert "could not read" in e.check("soon").message
     assert e.check("f8802000").correct and e.check(" 0XF8802000 ").correct  # as /proc prints it
     assert NumberExercise("m", "?", value=0x08048000).check("08048000").correct
@@ -133,7 +139,7 @@ def test_the_worked_answer_waits_for_a_commit() -> None:
     op = k.timeline.operations[0]
     player = Player(k)
     player.seek(op.start)
-    worked = f"It went to `{a:#x}` <b>:\n\n    step 1 walk"
+    worked = f"It went to `{a:#x}` <b>:\n    after the walk\n\n        step 1 walk"
     wdg = ExerciseWidget(NumberExercise("next", "Where?", value=a), player=player, reveal=op.end, after=worked)
     assert wdg.after.value == "" and f"{a:#x}" not in repr(wdg.get_state())
     wdg.check("hello")  # unreadable: not a commit
@@ -315,7 +321,8 @@ def test_one_number_rule_as_each_question_says() -> None:
     mb = NumberExercise("lowmem", "How many MB?", value=887, hex=False, units=True, unit=1 << 20)
     for reply in ("887", "887 MB", "887MB", "887 mb", "908288 kB", "0x377", "930086912 bytes"):
         assert mb.check(reply).correct and mb.understood(reply), reply
-    assert mb.check("1 GB").message == "Not yet: your answer is 137 too high."
+    assert mb.check("1 GB").message == "Not yet: your answer is too high."
+    assert mb.check("900").message == "Not yet: your answer is too high, but close (within 10%)."
     for reply in ("1000 kB", "887.5 MB", "887 bytes", "hello"):
         assert mb.check(reply).message.endswith("as a whole number of MB: write it like 42 or 42 MB.")
         assert not mb.understood(reply), reply

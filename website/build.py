@@ -11,6 +11,9 @@ Every lesson becomes a page whose players step in the browser with no Python:
    reference from ``docs/``, warnings as errors; the front end (scene.js, check.js,
    page.js) is one classic script in ``_static/``, so pages also work from ``file://``.
 
+The guide for teachers (``notebooks/teachers-guide.ipynb``, not a lesson) goes the same way
+and becomes the site's ``teachers`` page, beside ``install`` and ``api``.
+
 If ``build/lite`` (``make lite``) exists it is copied to ``live/`` and each page links to
 its lesson there; otherwise the page says how to run the lesson live.  Nothing is fetched.
 """
@@ -37,6 +40,8 @@ from vmwidgets.widgets.page import bundle_css, bundle_js, fragment, players_in, 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 WIDGET = "application/vnd.jupyter.widget-view+json"
+GUIDE = NOTEBOOKS / "teachers-guide.ipynb"  # the "For teachers" page: executed as the lessons are
+GUIDE_PAGE = "teachers"  # its name on the site (docs/index.md's toctree lists it)
 SETUP = "from vmwidgets.widgets.replay import NotebookRecorder as _VmwRecorder\n_vmw_rec = _VmwRecorder.start()"
 
 
@@ -78,7 +83,8 @@ def execute(path: Path, live: str) -> tuple[nbformat.NotebookNode, dict]:
     return nb, data
 
 
-def live_note(name: str, live: str) -> str:
+def live_note(name: str, live: str, up: str = "../", what: str = "lesson") -> str:
+    """The note under a page's title; ``up`` leads from the page to the site's root."""
     if live:  # a raw link: MyST would look for a document at that path
         how = (
             f'<a href="{html.escape(live)}">open it live in your browser</a> (JupyterLite: Python runs in the '
@@ -91,15 +97,17 @@ def live_note(name: str, live: str) -> str:
         )
     return (
         "```{note}\n"
-        "This page replays the lesson without Python: press ▶ or step with ← → on a player (click it first), "
-        "and answer the questions here: each is checked on the page. See [Install](../install.md) for every "
+        f"This page replays the {what} without Python: press ▶ or step with ← → on a player (click it first), "
+        f"and answer the questions here: each is checked on the page. See [Install]({up}install.md) for every "
         "way to run the lessons.\n"
         "```\n\n"
         f'<p class="vmw-live">To change the code and run it, {how}.</p>'
     )
 
 
-def transform(nb: nbformat.NotebookNode, data: dict, name: str, live: str) -> tuple[nbformat.NotebookNode, int]:
+def transform(
+    nb: nbformat.NotebookNode, data: dict, name: str, live: str, note: str | None = None
+) -> tuple[nbformat.NotebookNode, int]:
     """Widget outputs replaced by replay fragments; returns the notebook and its data bytes."""
     shown: set[str] = set()
     size = 0
@@ -121,7 +129,7 @@ def transform(nb: nbformat.NotebookNode, data: dict, name: str, live: str) -> tu
         if cell.cell_type == "code":
             cell.outputs = outs
     nb.metadata.pop("widgets", None)
-    nb.cells.insert(1, nbformat.v4.new_markdown_cell(live_note(name, live)))
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(live_note(name, live) if note is None else note))
     return nb, size
 
 
@@ -146,6 +154,13 @@ def build(out: Path, names: list[str] | None = None, lite: Path | None = None) -
             print(
                 f"{path.stem}: executed and recorded in {figures[path.stem]['seconds']} s, {size:,} bytes of page data"
             )
+        t0 = time.perf_counter()  # the guide, always: docs/index.md links to it
+        live = f"live/lab/index.html?path={GUIDE.name}" if lite else ""
+        nb, data = execute(GUIDE, live)
+        nb, size = transform(nb, data, GUIDE.stem, live, live_note(GUIDE.stem, live, up="", what="guide"))
+        nbformat.write(nb, src / f"{GUIDE_PAGE}.ipynb")
+        figures[GUIDE.stem] = {"seconds": round(time.perf_counter() - t0, 1), "data_bytes": size}
+        print(f"{GUIDE.stem}: executed and recorded in {figures[GUIDE.stem]['seconds']} s, {size:,} bytes of page data")
         if out.exists():
             shutil.rmtree(out)
         t0 = time.perf_counter()
@@ -164,7 +179,7 @@ def build(out: Path, names: list[str] | None = None, lite: Path | None = None) -
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "site")
-    ap.add_argument("--lessons", nargs="*", help="lesson numbers to build (default: all)")
+    ap.add_argument("--lessons", nargs="*", help="lesson numbers to build (default: all; the guide is always built)")
     ap.add_argument("--lite", type=Path, default=ROOT / "build" / "lite", help="a built JupyterLite site to include")
     ap.add_argument("--no-lite", action="store_true", help="do not include the JupyterLite site")
     args = ap.parse_args(argv)

@@ -19,7 +19,7 @@ CELLS = [
     4. convert between a lowmem virtual address and its physical address with `__pa` and `__va`;
     5. read the "virtual kernel memory layout" block of a real boot log, line by line.
 
-    It takes about 15 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
+    It takes about 30 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
     """),
     md("""
     ## 1. Two kinds of address, one split
@@ -253,23 +253,19 @@ CELLS = [
     player stays at the start, with `vmlist` still empty (a wrong answer gets feedback that says
     why: try again, or press **Show me**). Then it jumps to the step where the new `vm_struct` is
     linked, and the worked answer appears under your feedback. Step with ▶ (or →) through the
-    rest of the call: frames are taken from the buddy allocator, a page table is created and one
-    PTE is filled per page.
+    rest of the call: frames are taken from the buddy allocator (the narration names its steps,
+    `free_area` and `expand`: lesson 2 explains them), a page table is created and one PTE is
+    filled per page.
     """),
     code("""
     k2, question = first_vmalloc(Config(ram=700 * MB), pages=2)
     t2 = k2.timeline
     linked = next(i for i, e in enumerate(t2) if e.kind == "VmStructLinked")
-    low, start = k2.layout.high_memory, k2.vmlist.addr
-    print(f"high_memory = {low:#010x}")
-    worked = f'''`high_memory` + 8 MB = `{low + 8 * MB:#010x}` is not a multiple of 8 MB, so 2.6.24
-    rounds it up to `VMALLOC_START` = `{start:#010x}`, and the gap is {(start - low) // MB} MB. The
-    first area starts there. A 2.6.32 kernel with the same RAM starts vmalloc at exactly
-    `{low + 8 * MB:#010x}` (its search is `mm/vmalloc.c:alloc_vmap_area`).'''
+    print(f"high_memory = {k2.layout.high_memory:#010x}")
     list2 = VmlistView(k2)
     p2 = Player(k2, [list2])
     p2.seek(0)  # just booted: the vmalloc call has not happened yet
-    VBox([ExerciseWidget(question, player=p2, reveal=linked + 1, after=worked), p2, list2])
+    VBox([ExerciseWidget(question, player=p2, reveal=linked + 1), p2, list2])  # its worked answer waits inside
     """),
     md("""
     Whatever you answered, find the rounding in the source: `include/asm-x86/pgtable_32.h`
@@ -391,15 +387,20 @@ CELLS = [
       `kunmap` wakes it; with one thread nothing could, so the model records the sleep as a step
       and returns None.
     - The fixmap entries below the `kmap_atomic` slots are those of a typical distribution
-      kernel (local APIC, 64 I/O APICs, the F00F workaround), so `FIX_KMAP_BEGIN` is 70 in both
-      eras. The kernel's value depends on its build options (`enum fixed_addresses` in
-      `include/asm-x86/fixmap_32.h`, 2.6.24, and `arch/x86/include/asm/fixmap.h`, 2.6.32); the
-      model has no build options, so it takes one common set, as it takes the fixmap size as an
-      input (above). Without the F00F workaround it would be 69. The default PAE fixmap sizes
+      kernel: the model has no build options, so it takes one common set, as it takes the
+      fixmap size as an input (above).
+
+      <details><summary>Aside: which entries, and what they move</summary>
+
+      The set is a local APIC, 64 I/O APICs and the F00F workaround, so `FIX_KMAP_BEGIN` is 70
+      in both eras (`enum fixed_addresses` in `include/asm-x86/fixmap_32.h`, 2.6.24, and
+      `arch/x86/include/asm/fixmap.h`, 2.6.32). Without the F00F workaround it would be 69. The default PAE fixmap sizes
       come from boot logs of slightly later kernels and match no 2.6.24 or 2.6.32 option set,
       so the slots above the named entries are left unnamed; 2.6.32's optional boot slots
       (`FIX_OHCI1394_BASE`, `FIX_TBOOT_BASE`) are left out, which moves only the boot-time
       part of the fixmap, never `PKMAP_BASE`.
+      </details>
+
     - The kernel finds a highmem page's pkmap address in a hash table (`page_address_htable`);
       the model looks it up by frame number. The answers are the same.
     - Mistakes the kernel would not catch are refused before anything changes, so that a

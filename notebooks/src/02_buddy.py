@@ -9,7 +9,7 @@ CELLS = [
     Every byte the kernel hands out, whether to a process, to the page tables or to
     `vmalloc`, ends up in physical RAM. This lesson is about how the kernel keeps track of
     that RAM and hands it out: in *page frames*, grouped into *zones*, by the *buddy
-    allocator*. It takes about 15 minutes. Run the cells from top to bottom.
+    allocator*. It takes about 30 minutes. Run the cells from top to bottom.
 
     **By the end of this lesson you can:**
 
@@ -281,7 +281,7 @@ CELLS = [
     A few buddies, worked out:
     """),
     code("""
-    for pfn, order in [(0x37C00, 0), (0x37C01, 0), (0x37C04, 2), (0x37C00, 2), (0x37D00, 8)]:
+    for pfn, order in [(0x37C00, 0), (0x37C01, 0), (0x37C04, 2), (0x37C00, 2), (0x37E00, 9)]:
         buddy = pfn ^ (1 << order)
         side = "after" if buddy > pfn else "before"
         print(

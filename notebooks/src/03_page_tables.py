@@ -18,7 +18,7 @@ CELLS = [
         4. say when `vmalloc` needs a new PTE table, and find that step in
            `mm/vmalloc.c:vmap_pte_range` and `mm/memory.c:__pte_alloc_kernel`.
 
-        It takes about 15 minutes. Run the cells from top to bottom (*Run → Run All Cells*), then
+        It takes about 30 minutes. Run the cells from top to bottom (*Run → Run All Cells*), then
         use the players: every widget replays what the model of the kernel did, step by step.
         """
     ),
@@ -322,7 +322,9 @@ CELLS = [
           them at `empty_zero_page`, a page of zeros, so read as a PMD every entry is empty
           and a walk of a user address stops there. Each process gets its own PMDs.
         - In the kernel's PMD, entries 509–511 are the pkmap and fixmap PTE tables, the same
-          boot tables as PGD entries 1022–1023 without PAE.
+          boot tables as PGD entries 1022–1023 without PAE. (This is 2.6.24: pkmap starts at
+          0xffa00000. A 2.6.32 PAE kernel's bigger fixmap pushes pkmap down to 0xff800000,
+          entry 508, as lesson 1's table showed.)
         """
     ),
     code(

@@ -21,7 +21,7 @@ CELLS = [
     4. tell `vmalloc`, `vmap` and `ioremap` areas apart by their flags and fields;
     5. find each step in `mm/vmalloc.c` and know what to look for there.
 
-    It takes 15–20 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
+    It takes about 30 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
     You should know the 3G–4G layout (lesson 1), page frames and the buddy allocator
     (lesson 2) and what a PTE is (lesson 3).
     """),
@@ -219,16 +219,7 @@ CELLS = [
     vmlist_view = VmlistView(k)
     player = Player(k, [vmlist_view])
     player.seek(call.start)  # hold the player just before vmalloc(8192)
-    steps = "\\n".join(f"    step {i + 1:3} {t[i].fn:34} {explain(t[i])}" for i in range(call.start + 1, linked + 1))
-    worked = f'''The request is 2 pages, so the area needs 3 pages with its guard page. The search
-    starts at `VMALLOC_START`: the `demo_buffer` area is in the way, so the candidate moves to
-    its end. The hole left by `usb_probe` is only 2 pages (1 page plus its old guard page), too
-    small for 3, so `snd_init` pushes the candidate past its own end. The list ends there, and
-    the new area goes after `snd_init`, at `{question.answer:#010x}`. The steps of the search,
-    numbered as the player numbers them (at step n the player shows the state after that step):
-
-    {steps}'''
-    VBox([ExerciseWidget(question, player=player, reveal=linked + 1, after=worked), player, vmlist_view])
+    VBox([ExerciseWidget(question, player=player, reveal=linked + 1), player, vmlist_view])  # worked answer inside
     """),
     md("""
     A 1-page request needs only 2 pages with its guard page: exactly the hole's size. First
@@ -237,9 +228,8 @@ CELLS = [
     """),
     code("""
     fs = k.vmalloc(4096, caller="fs_mount")
-    print(f"vmalloc(4096) = {fs:#010x}")
-    print(k.vmallocinfo(), end="")
-    print("vmlist, following next:", " -> ".join(f"{a.addr:#010x}" for a in k.vmlist), "-> NULL")
+    print(f"vmalloc(4096) = {fs:#010x}, the start of the hole: {fs == buf + area.size}")
+    print("vmlist, following next:", " -> ".join(a.caller for a in k.vmlist), "-> NULL")
     """),
     md("""
     **Reading the source.** In `mm/vmalloc.c:__get_vm_area_node` look for `size += PAGE_SIZE`
@@ -434,14 +424,9 @@ CELLS = [
       of `vmlist` (an empty list, or an `ioremap` whose alignment jumps past the last area),
       the kernel links the area without checking, and it can end past `VMALLOC_END`, in the
       pkmap space. The model always checks (point 4 of the list in §3), so no area crosses `VMALLOC_END`.
-    - `kmalloc` follows SLUB (`mm/slub.c`) on one CPU and one memory node, without what a
-      comparison with `vmalloc` does not need: debug flags (poisoning, red zones), constructors,
-      DMA caches (`__GFP_DMA` is refused), the RCU grace period of `SLAB_DESTROY_BY_RCU` (an
-      empty slab is freed at once), `kmem_cache_destroy` and `kmem_cache_shrink`. Its caches
-      start empty after boot (the kernel's own boot-time `kmalloc` calls are not replayed).
-      Objects have no contents (`__GFP_ZERO` changes nothing you can see), the `struct
-      kmem_cache` of a new cache is not itself `kmalloc`'ed, and 2.6.28–2.6.31 follow the
-      2.6.32 rules.
+    - `kmalloc` follows SLUB (`mm/slub.c`) on one CPU and one memory node, with caches that
+      start empty after boot; lesson 9 (kmalloc and the slab allocator) lists what else it
+      leaves out.
     - The kernel trusts the pointer given to `kfree`: freeing twice, or freeing an address
       `kmalloc` did not return, corrupts a free list or crashes later. The model refuses both
       (`NotASlabObject`) before anything changes, so you can see the mistake.

@@ -21,7 +21,7 @@ CELLS = [
        fix it;
     5. trace `find_vma` through `mmap_cache` and the tree, including for an address in a hole.
 
-    It takes 15–20 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
+    It takes about 35 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
     """),
     md("""
     ## 1. Regions, not pages
@@ -50,8 +50,7 @@ CELLS = [
     import ipywidgets as w
 
     from vmwidgets import MAP_ANONYMOUS, MAP_PRIVATE, PAGE_SIZE, PROT_READ, PROT_WRITE, Kernel
-    from vmwidgets.exercises import NumberExercise
-    from vmwidgets.exercises.l5_vmas import rb_events, rb_steps, rotation_exercise, tree_text, vma_changes
+    from vmwidgets.exercises.l5_vmas import munmap_middle, rb_events, rb_steps, rotation_exercise, tree_text, vma_changes
     from vmwidgets.model.constants import pte_flag_names
     from vmwidgets.widgets import ExerciseWidget, Player, Quiz, VmaView
 
@@ -210,8 +209,9 @@ CELLS = [
     changes is outlined in amber, nodes are lettered **R** and **B** as well as coloured, and a
     rotation glides nodes up and down (each node keeps its column, because the columns are the
     address order). The line under the buttons names the kernel function of each step and each
-    node by its VMA's range (`0804c000-0804d000`); the panel beside it shows that function with
-    the current line marked. Use the slider to reach the other steps above.
+    node by its VMA's range (`0804c000-0804d000`), and the tree as `mm_rb:1`: the `mm_rb` of the
+    mm named 1, after the process's pid. The panel beside it shows that function with the
+    current line marked. Use the slider to reach the other steps above.
 
     Between the inserts you will also meet steps in `mm/mmap.c:find_vma` (24–26, 36–39 and later
     ones): an `mmap` of `ld.so` or libc looking for a free hole. The nodes they outline in dashed
@@ -296,14 +296,7 @@ CELLS = [
     p2 = Player(task, [tree2])
     p2.seek(first_mmap.start)
     link_step = next(i for i, ev, _ in rb_events(k, first_mmap) if ev.kind == "RbNodeLinked") + 1
-    rotations = rb_steps(k, first_mmap).replace("\\n", "\\n    ")
-    worked = f'''Case 1 recoloured and moved the problem two levels up, to `b7fdf000`; there the
-    uncle is black and `b7fdf000` is an inner child, so case 2 rotated left at its parent and
-    case 3 rotated right at the grandparent — the root. The root changed:
-
-        {rotations}
-        mm_rb after: {tree_text(mm)}'''
-    q1 = ExerciseWidget(rotation_exercise(k, first_mmap, before), player=p2, reveal=link_step, after=worked)
+    q1 = ExerciseWidget(rotation_exercise(k, first_mmap, before), player=p2, reveal=link_step)
     w.VBox([q1, p2, tree2])
     """),
     md("""
@@ -347,22 +340,8 @@ CELLS = [
     `munmap`. Then press ⏪ (previous operation) and step with → to see each split and the detach.
     """),
     code("""
-    count = mm.map_count
-    task.munmap(more + 2 * PAGE_SIZE, 2 * PAGE_SIZE)
+    q2 = munmap_middle(task, more + 2 * PAGE_SIZE, 2 * PAGE_SIZE)  # runs the munmap; the key is the model's
     unmap = k.timeline.operations[-1]
-    q2 = NumberExercise(
-        "munmap_middle",
-        f"The process has {count} VMAs. It calls munmap({more + 2 * PAGE_SIZE:#x}, {2 * PAGE_SIZE:#x}) inside "
-        f"the anonymous VMA {more:08x}-{more + 5 * PAGE_SIZE:08x}. How many VMAs does it have afterwards?",
-        hint="Draw the VMA as five boxes, cross out the two that go: how many runs of boxes are left?",
-        explain="Two cuts make three pieces; the middle one is detached, the lower and upper ones stay: one VMA more.",
-        value=mm.map_count,
-        hex=False,
-        mistakes={
-            count: "A VMA cannot have a hole: the part below and the part above become two VMAs.",
-            count + 2: "The middle piece is unmapped: it is not a VMA any more.",
-        },
-    )
     tree3 = VmaView(task)
     p3 = Player(task, [tree3])
     p3.seek(unmap.start)

@@ -24,7 +24,7 @@ CELLS = [
     5. explain a *vmalloc fault*: why a process can lack the kernel's newest page-table entry,
        and how `vmalloc_fault` repairs it.
 
-    It takes 15–20 minutes. Run the cells from top to bottom (*Run → Run All Cells*). You
+    It takes about 30 minutes. Run the cells from top to bottom (*Run → Run All Cells*). You
     should know page tables (lesson 3) and a process's VMAs (lesson 5).
     """),
     md("""
@@ -66,8 +66,8 @@ CELLS = [
     code("""
     from ipywidgets import VBox
 
-    from vmwidgets import MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, Config, Kernel
-    from vmwidgets.exercises import NumberExercise
+    from vmwidgets import MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, Config, Kernel, explain
+    from vmwidgets.exercises.l6_page_faults import cow_predict
     from vmwidgets.widgets import ExerciseWidget, PageTableView, Player, Quiz
 
     PAGE = 4096
@@ -109,28 +109,28 @@ CELLS = [
 
     ### Watch it step by step
 
-    The player below stands at step 123, the last step of the `mmap` call ("The call to mmap
-    returns 0xb7e9f000"). Step 124 is the first of the read. Press **→** (click the player
-    first) or the step button, one step at a time, and watch the page tables of `cat`. The
-    step numbers below are the ones the player shows ("step 125 of …"):
+    The player below stands just before the read, at the last step of the `translate` call
+    above. Press **→** (click the player first) or the step button, one step at a time, and
+    watch the page tables of `cat`. The read's steps, numbered as the player numbers them, are
+    printed above the player; they come in this order:
 
-    - **Steps 124–125**, `x86 MMU:page walk` (the CPU, not kernel code): the access begins and
-      the MMU reads PGD entry 735: not present, the walk stops.
-    - **Step 126**, `arch/x86/mm/fault_32.c:do_page_fault`: the fault is entered with the
-      address (from `CR2`) and the cause, *not present*. In 2.6.24 the 32-bit handler has its
-      own file; from 2.6.25 it is `fault.c`, the name a 2.6.32 player shows.
-    - **Steps 127–131**, `find_vma`: `mmap_cache` (the last VMA found) misses, so the
-      red-black tree of lesson 5 is walked, down to the VMA `b7e9f000-b7ea2000`.
-    - **Steps 132–134**: `handle_mm_fault` has no step of its own: the next steps are its
-      work. First it needs a PTE table. The buddy allocator takes a free page from the Normal
-      zone (`__rmqueue_smallest`, then `buffered_rmqueue` hands out frame `0x37c01`), and
+    - `x86 MMU:page walk` (the CPU, not kernel code): the access begins and the MMU reads PGD
+      entry 735: not present, the walk stops.
+    - `arch/x86/mm/fault_32.c:do_page_fault`: the fault is entered with the address (from
+      `CR2`) and the cause, *not present*. In 2.6.24 the 32-bit handler has its own file;
+      from 2.6.25 it is `fault.c`, the name a 2.6.32 player shows.
+    - `find_vma`: `mmap_cache` (the last VMA found) misses, so the red-black tree of lesson 5
+      is walked, down to the VMA `b7e9f000-b7ea2000`.
+    - `handle_mm_fault` has no step of its own: the next steps are its work. First it needs a
+      PTE table. The buddy allocator takes a free page from the Normal zone
+      (`__rmqueue_smallest`, then `buffered_rmqueue` hands out frame `0x37c01`), and
       `__pte_alloc` links it into PGD entry 735 (in amber).
-    - **Steps 135–147**: then a frame for the data. The buddy allocator takes a 4 MB HighMem
-      block and halves it ten times (`expand`, lesson 2; drag the slider past these steps if
-      you like), then hands out frame `0x3fc00`. `do_anonymous_page` writes PTE 671 (amber)
-      with `PRESENT RW USER ACCESSED DIRTY`.
-    - **Steps 148–150**, `x86 MMU:page walk` again: the CPU retries the instruction, the walk
-      now reaches the frame, and the access returns.
+    - Then a frame for the data. The buddy allocator takes a 4 MB HighMem block and halves it
+      ten times (`expand`, lesson 2; drag the slider past these steps if you like), then hands
+      out frame `0x3fc00`. `do_anonymous_page` writes PTE 671 (amber) with
+      `PRESENT RW USER ACCESSED DIRTY`.
+    - `x86 MMU:page walk` again: the CPU retries the instruction, the walk now reaches the
+      frame, and the access returns.
 
     Press **⏩** (or PageDown) to jump to the end of each of the next two accesses. The second
     is only a page walk: it does not fault, so no `do_page_fault` step appears at all. The
@@ -138,9 +138,15 @@ CELLS = [
     the PTE table already exists, so only the data frame is allocated.
     """),
     code("""
+    read = k.timeline.operations[first]
+    for i in range(read.start, read.end):  # ten expand steps in a row are shown as one line
+        e = k.timeline[i]
+        if e.fn.endswith(":expand") and k.timeline[i - 1].fn.endswith(":expand"):
+            continue
+        print(f"step {i + 1:4}  {e.fn:40} {explain(e)}")
     tables = PageTableView(cat)
     player = Player(cat, [tables])
-    player.seek(k.timeline.operations[first].start)
+    player.seek(read.start)
     VBox([player, tables])
     """),
     md("""
@@ -268,10 +274,15 @@ CELLS = [
     still says writable, so the first write to the page is a *protection* fault that the kernel
     fixes in `do_wp_page`:
 
-    - if other users still hold the frame (`_count` above 1): take a new frame, copy the
-      page, point this process's PTE at the copy with `RW` set, and drop this process's
-      reference to the old frame (`put_page`);
-    - if this process is the **only** user left: no copy. Just set `RW` again (*reuse*).
+    - if another process still maps the frame (its map count, `page_mapcount`, above 1):
+      take a new frame, copy the page, point this process's PTE at the copy with `RW` set,
+      and drop this process's reference to the old frame (`put_page`);
+    - if this process is the **only** one left that maps it: no copy. Just set `RW` again
+      (*reuse*).
+
+    Each mapping of an anonymous page also holds a reference, so here the frame's `_count`
+    (its users) and its map count go up and down together; §4's last paragraph says where
+    they differ.
 
     One exception: `copy_page_range` copies no PTEs at all for a VMA without an `anon_vma`
     (a VMA that has never had a private anonymous page, such as a program's text). A fault can
@@ -322,43 +333,13 @@ CELLS = [
     only `+RW`, with the same frame.
     """),
     code("""
-    child.access(heap, write=True)
-    child_write = k2.timeline.operations[-1]
-    bash.access(heap, write=True)
-    refs = [e.count for e in k2.timeline[child_write.start : child_write.end] if e.kind == "PageRefChanged"]
-    question = NumberExercise(
-        "cow_predict",
-        f"Frame {frame:#x} has _count 2 (bash and its child map it). The child writes to {heap:#010x}. "
-        f"What is frame {frame:#x}'s _count after that write?",
-        hint="Does the child still use the old frame after do_wp_page has run?",
-        explain="do_wp_page saw _count 2, so it copied the page into a new frame for the child and dropped "
-        "the child's reference to the old one with put_page. Only bash holds it now.",
-        value=refs[-1],
-        hex=False,
-        mistakes={
-            2: "The write does change the count: the child gets its own copy and put_page drops its reference.",
-            3: "The copy is a new frame with its own count; the old frame loses a user, it does not gain one.",
-            0: "The frame is not freed: bash still maps it.",
-        },
-    )
+    question, child_write = cow_predict(child, bash, heap, frame)  # runs both writes; the key is the model's
     child_tables, parent_tables = PageTableView(child), PageTableView(bash)
     cow_player = Player(k2, [child_tables, parent_tables])
     cow_player.seek(child_write.start)
     VBox([ExerciseWidget(question, player=cow_player, reveal=child_write.end), cow_player, child_tables, parent_tables])
     """),
     md("""
-    **What happened** (read this after you have answered):
-    """),
-    code("""
-    for who, task in (("child", child), ("bash", bash)):
-        print(f"{who:6} now maps {heap:#010x} to frame {task.access(heap).phys >> 12:#x}")
-    print(f"frame {frame:#x} _count: {k2.page(frame).count}")
-    """),
-    md("""
-    The child got a copy. Then bash was the only user of the old frame, so its write **reused**
-    it: no copy and no new frame, just `RW` set again. Copy-on-write copies only what someone
-    writes, and never one page more than needed.
-
     **Read the source.** In `mm/memory.c:copy_one_pte`, look for `is_cow_mapping`,
     `ptep_set_wrprotect`, `pte_wrprotect`, `pte_mkold` and `get_page`. In `copy_page_range`,
     find the test `if (!vma->anon_vma) return 0`. In `do_wp_page`, find the reuse test

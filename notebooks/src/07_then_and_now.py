@@ -76,7 +76,7 @@ THEN_AND_NOW = [
     ),
     (
         "room for vmalloc",
-        "111 MB on a 1 GB machine (`0xf8800000`–`0xff7fe000`, lesson 4)",
+        "just under 112 MB on a 1 GB machine (`0xf8800000`–`0xff7fe000`, lesson 4)",
         "120 MB on a 1 GB machine (`0xf7ffe000`–`0xff7fe000`: `VMALLOC_START` moved down, lesson 1)",
         "32 TB on x86-64, 4-level page tables [11]",
     ),
@@ -103,7 +103,7 @@ CELLS = [
         4. name what today's kernels use instead (the maple tree for VMAs since Linux 6.1, a
            free-space tree for vmalloc) and find it in the kernel source.
 
-        It takes about 15 minutes. Run the cells from top to bottom.
+        It takes about 30 minutes. Run the cells from top to bottom.
         """
     ),
     md("### Words you will meet\n\n" + table(("word", "meaning"), WORDS)),
@@ -147,7 +147,7 @@ CELLS = [
 
         from vmwidgets import Config, Kernel, explain, explore, from_proc_maps  # explain: one sentence per event
         from vmwidgets.data import own_maps
-        from vmwidgets.exercises.l7_now import SAMPLE_MAPS, lazy_pages, reuse_mistakes
+        from vmwidgets.exercises.l7_now import SAMPLE_MAPS, lazy_pages
         from vmwidgets.widgets import ExerciseWidget, Player, Quiz, VmaView, VmlistView
 
         print(SAMPLE_MAPS, end="")
@@ -317,7 +317,8 @@ CELLS = [
         """
         In 2.6.32 the search runs in the tree. The player below stops just before `c`'s
         `vmalloc`. Before you answer, explore: press ⏪ twice to go back to the start of `b`'s
-        allocation and step with →. The dashed nodes of the `vmap_area_root` tree are the ones
+        allocation (the narration then still describes the step before it, a's return) and
+        step with →. The dashed nodes of the `vmap_area_root` tree are the ones
         `alloc_vmap_area` visits; then the new node is linked into the tree
         (`rb_link_node`, `rb_insert_color`) and the `vm_struct` into `vmlist`
         (`insert_vmalloc_vm`). Step through `vfree(a)` too and read what happens to a's node.
@@ -344,24 +345,10 @@ CELLS = [
     ),
     code(
         """
-        from vmwidgets.exercises import NumberExercise
+        from vmwidgets.exercises.l7_now import predict_c, predict_purge
 
-        predict_c = NumberExercise(
-            "c in 2.6.32",
-            f"Linux 2.6.32: a = vmalloc(3 pages) is at {a32:#x}, b = vmalloc(2 pages) at {b32:#x}, and a was just "
-            "freed with vfree(a). Where does c = vmalloc(1 page) start?",
-            hint="Is a's vmap_area still in the tree? Where does b's area end, guard page included?",
-            explain="a's vmap_area is still in the tree, so the first gap is after b: "
-            "b + 2 pages + guard page + extra page.",
-            value=c32,
-            mistakes=reuse_mistakes(a32, b32, 2, c32),
-        )
-        worked = f'''In 2.6.32, `vfree(a)` only marks a's `vmap_area` `VM_LAZY_FREE`: the area stays in
-        the tree until a purge, so its addresses are not free yet. `alloc_vmap_area` walks past
-        it, and past b: b starts at `{b32:#x}`, its 2 pages, its guard page and the extra page of
-        point 2 take 4 pages, so the first gap starts at `{c32:#x}`. Section 3 says why a's range
-        waits.'''
-        ExerciseWidget(predict_c, player=player32, reveal=c_op.end, after=worked)
+        question_c = predict_c(a32, b32, 2, c32)  # the worked answer is inside: shown after you commit
+        ExerciseWidget(question_c, player=player32, reveal=c_op.end)
         """
     ),
     md(
@@ -444,30 +431,12 @@ CELLS = [
     ),
     code(
         """
-        from vmwidgets.exercises import ChoiceExercise
-
         td = tiny.vmalloc(4 * P, caller="d_init")
         d_op = tiny.timeline.operations[-1]
         tiny_view = VmlistView(tiny)
         tiny_player = Player(tiny, [tiny_view])
         tiny_player.seek(d_op.start)
-        predict_d = ChoiceExercise(
-            "d in a full vmalloc area",
-            "Linux 2.6.32, vmalloc area of 16 pages: a (freed, lazy), b and c as printed above. "
-            "What does d = vmalloc(4 pages) do?",
-            hint="What does alloc_vmap_area do when it finds no gap?",
-            explain="alloc_vmap_area found no gap, purged the lazy areas (one TLB flush) and retried: "
-            "d took a's old addresses.",
-            options={
-                "it returns NULL: out of vmalloc space": "Not yet: before giving up, alloc_vmap_area purges "
-                "the lazily freed areas and tries once more.",
-                "it purges the lazy areas, then d takes a's old address": "",
-                "it takes a's old address at once": "a's vmap_area is still in the tree: alloc_vmap_area "
-                "cannot hand out those addresses before a purge.",
-            },
-            correct="it purges the lazy areas, then d takes a's old address",
-        )
-        VBox([ExerciseWidget(predict_d, player=tiny_player, reveal=d_op.end), tiny_player, tiny_view])
+        VBox([ExerciseWidget(predict_purge(), player=tiny_player, reveal=d_op.end), tiny_player, tiny_view])
         """
     ),
     md(

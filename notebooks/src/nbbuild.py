@@ -3,6 +3,8 @@
 Each source ``notebooks/src/NN_name.py`` defines ``CELLS``, a list made with :func:`md`
 and :func:`code`; the notebook ``notebooks/NN-name.ipynb`` is written, formatted with
 ruff and executed (outputs and widget state stored), so it is what nbval checks.
+The notebooks that are not lessons have unnumbered sources, listed in ``GUIDES`` and
+built by their whole name (``nbbuild.py teachers_guide`` writes ``teachers-guide.ipynb``).
 Without names, every source is built.
 """
 
@@ -19,6 +21,7 @@ from nbconvert.preprocessors import ExecutePreprocessor
 
 SRC = Path(__file__).resolve().parent
 NOTEBOOKS = SRC.parent
+GUIDES = ["teachers_guide"]  # unnumbered sources: notebooks that are not lessons
 
 
 def md(text: str) -> nbformat.NotebookNode:
@@ -48,6 +51,7 @@ def main(names: list[str]) -> int:
     sources = sorted(p for p in SRC.glob("[0-9][0-9]_*.py"))
     if names:
         sources = [p for p in sources if any(n in p.stem for n in names)]
+    sources += [SRC / f"{g}.py" for g in GUIDES if not names or g in names]
     for p in sources:
         print("built", build(p).relative_to(NOTEBOOKS.parent))
     return 0

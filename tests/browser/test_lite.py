@@ -29,7 +29,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.lite, pytest.mark.slow]
 
 drive = lite_drive()
 
-LESSONS = [*sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")), NOTEBOOKS / "demo-widgets.ipynb"]
+LESSONS = [
+    *sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")),
+    NOTEBOOKS / "demo-widgets.ipynb",
+    NOTEBOOKS / "teachers-guide.ipynb",
+]
 # a lesson's player with a view of this title, stepped until that view changes
 PLAYERS = {"03-page-tables.ipynb": r"^page tables", "04-vmalloc.ipynb": r"^vmlist", "05-vmas.ipynb": r"^mm_rb"}
 

@@ -335,6 +335,8 @@ def test_question_holds_then_reveals(site_page, server, artifacts) -> None:
     ex.scroll_into_view_if_needed()
     assert position(box) == hold and int(slider.get_attribute("max")) == hold, "held just before the call"
     assert show_me.is_hidden()
+    worked = ex.locator(".vmw-after")
+    assert question.worked and worked.is_hidden() and not worked.text_content(), "no worked answer before a commit"
 
     def feedback() -> str:
         return " ".join(ex.locator(".vmw-feedback-box .vmw-feedback").first.text_content().split())
@@ -355,6 +357,7 @@ def test_question_holds_then_reveals(site_page, server, artifacts) -> None:
     assert feedback() == "✘ " + " ".join(question.check(wrong).message.split())
     assert ex.get_attribute("data-correct") == "0"
     assert show_me.is_visible(), "Show me is offered after a wrong answer"
+    assert worked.is_hidden(), "a wrong answer does not show the worked answer"
     box.focus()
     for key in ("End", "ArrowRight", "PageDown"):
         page.keyboard.press(key)
@@ -374,6 +377,8 @@ def test_question_holds_then_reveals(site_page, server, artifacts) -> None:
     wait_position(page, box, reveal)
     assert int(slider.get_attribute("max")) == n, "released: every step is reachable"
     assert show_me.is_hidden()
+    assert worked.is_visible() and f"{question.value:#010x}" in worked.text_content()  # shown with the answer
+    assert worked.locator("pre").count() == 1, "the search's steps, preformatted"
     same_drawing(page, out, box, player, [view], "04-vmalloc question")
     box.focus()
     page.keyboard.press("ArrowRight")
@@ -478,3 +483,6 @@ def test_each_lesson_links_to_itself_in_jupyterlite(site) -> None:
         assert link in page.read_text(encoding="utf-8"), page.name
         assert (site / "live" / "files" / f"{page.stem}.ipynb").is_file()
     assert (site / "live" / "lab" / "index.html").is_file()
+    guide = (site / "teachers.html").read_text(encoding="utf-8")  # the guide for teachers, at the site's root
+    assert 'href="live/lab/index.html?path=teachers-guide.ipynb"' in guide
+    assert (site / "live" / "files" / "teachers-guide.ipynb").is_file()

@@ -32,6 +32,8 @@ __all__ = [
     "parse_number",
     "recorded",
     "reply_text",
+    "rough_count",
+    "rough_distance",
     "unlike_seed0",
 ]
 
@@ -167,19 +169,35 @@ def _hex_misread(got: int | None, want: int) -> bool:
     return got is not None and got != want and str(got) == f"{want:x}"
 
 
-def _size(n: int) -> str:
-    if n % (1 << 20) == 0 and n:
-        return f"{n >> 20} MB"
-    if n % 4096 == 0 and n:
-        return f"{n >> 12} page{'s' if n != 4096 else ''}"
-    return f"{n:#x} bytes" if n >= 4096 else str(n)
+def rough_distance(nbytes: int) -> str:
+    """How far off an address or size is, in bands, not exactly: an exact distance would let
+    the student subtract their way to the key without the idea the question asks for.
+    The bands say which kind of slip it is (the offset in a page, a guard page, a wrong region)."""
+    if nbytes < 4096:
+        return "by less than a page"
+    if nbytes < 1 << 16:
+        return "by a few pages (less than 64 kB)"
+    if nbytes < 1 << 20:
+        return "by 64 kB to 1 MB"
+    if nbytes < 16 << 20:
+        return "by 1 to 16 MB"
+    return "by 16 MB or more"
+
+
+def rough_count(d: int, value: int) -> str:
+    """How far off a count is: only whether it is close (within 10 % of the key)."""
+    return ", but close (within 10%)" if abs(d) * 10 <= abs(value) else ""
 
 
 @dataclass(repr=False)
 class Exercise:
     """One question.  ``check(reply)`` returns :class:`Feedback`; ``answer`` is the key.
 
-    ``explain`` is shown with a right answer (the why); ``hint`` when the student asks.
+    ``explain`` is shown with a right answer (the why); ``hint`` when the student asks;
+    ``worked`` is the longer worked answer (``ExerciseWidget``'s ``after``, in
+    :func:`vmwidgets.render.notes.note_html`'s Markdown subset) that a widget shows only once
+    the student has committed.  Built here, not in a notebook cell, a worked answer is in no
+    cell a student reads before answering.
 
     The repr shows the question, never the answer: ``print(LESSON.exercises(0))`` in a
     student's notebook must not give the key away.  Teachers get the answers from
@@ -194,6 +212,7 @@ class Exercise:
     hint: str = ""
     explain: str = field(default="", repr=False)
     seed: int | None = None
+    worked: str = field(default="", repr=False)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r}, seed={self.seed!r}, prompt={shorten(self.prompt)})"
@@ -257,8 +276,9 @@ class NumberExercise(Exercise):
     """A number (an address, a size, a count, an index).
 
     ``mistakes`` maps wrong answers students often give to what each one means (``"that is
-    __pa, not __va"``).  Other wrong answers get the distance to the key, in hex and in
-    pages or MB, when ``show_distance`` is on.
+    __pa, not __va"``).  Other wrong answers get the direction to the key and, when
+    ``show_distance`` is on, a rough distance (:func:`rough_distance`, :func:`rough_count`),
+    never an exact one: that would give the key away by a subtraction.
 
     Replies are read by :func:`parse_number`'s rule, as the question says: ``hex`` (an
     address: eight digits are hex too) or decimal (hex needs its 0x); ``units`` lets a size
@@ -361,10 +381,8 @@ class NumberExercise(Exercise):
             )
         msg = "Not yet."
         if self.show_distance:
-            shown = f"{abs(d):#x}" if self.hex else str(abs(d))
-            if self.hex and abs(d) >= 4096:
-                shown += f" ({_size(abs(d))})"
-            msg = f"Not yet: your answer is {shown} too {way}."
+            how = f", {rough_distance(abs(d))}" if self.hex else rough_count(d, self.value)
+            msg = f"Not yet: your answer is too {way}{how}."
         return Feedback(False, msg + hint)
 
 

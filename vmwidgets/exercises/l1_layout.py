@@ -197,6 +197,22 @@ def first_vmalloc(cfg: Config, pages: int = 2, id: str = "first_vmalloc") -> tup
         value=value,
         mistakes=mistakes,
     )
+    other = "2.6.24" if new else "2.6.32"
+    other_start = rounded if new else hm + VMALLOC_OFFSET
+    ex.worked = (
+        f"`high_memory` + 8 MB = `{hm + VMALLOC_OFFSET:#010x}`"
+        + (
+            " is where `VMALLOC_START` lies from 2.6.28 on: no rounding."
+            if new
+            else (
+                f" is {'already' if rounded == hm + VMALLOC_OFFSET else 'not'} a multiple of 8 MB, so 2.6.24's "
+                f"`VMALLOC_START` is `{rounded:#010x}` and the gap is {(rounded - hm) >> 20} MB."
+            )
+        )
+        + f" The vmalloc area is empty, so the first area starts right there, at `{value:#010x}`. A {other} kernel "
+        f"with the same RAM starts vmalloc at `{other_start:#010x}`"
+        + (" (it rounds up to 8 MB)." if new else " (its search is `mm/vmalloc.c:alloc_vmap_area`).")
+    )
     return k, ex
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..events import BuddyMerged, BuddyNotMerged, FreeBlockAdded, FreeBlockTaken
 from ..model.config import Config
-from ..model.constants import GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER, GFP_KERNEL, GFP_USER, MAX_ORDER, PAGE_SHIFT
+from ..model.constants import GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER, GFP_KERNEL, GFP_USER, MAX_ORDER, PAGE_SHIFT, PAGE_SIZE
 from ..model.kernel import Kernel
 from ..model.page import Page
 from . import register
@@ -33,6 +33,7 @@ from .core import (
     ok,
     parse_number,
     recorded,
+    rough_distance,
     unlike_seed0,
 )
 
@@ -74,15 +75,10 @@ def _empty(lo: int, hi: int) -> str:
     return f"{_lists(lo, hi)} " + ("is empty" if lo == hi else "are all empty")
 
 
-def _kb(frames: int) -> str:
-    kb = frames * 4
-    return f"{kb >> 10} MB" if kb >= 1024 and kb % 1024 == 0 else f"{kb} kB"
-
-
 @dataclass(repr=False)
 class PfnExercise(NumberExercise):
     """A pfn.  Pfns are always written in hex, so bare digits (37400) are read as hex, and a
-    wrong answer's distance is given in frames (NumberExercise would call it bytes)."""
+    wrong answer's rough distance is given in frames (NumberExercise would call them pages)."""
 
     @staticmethod
     def _as_hex(reply: Any) -> Any:
@@ -115,8 +111,8 @@ class PfnExercise(NumberExercise):
         d = abs(n - self.value)
         return Feedback(
             False,
-            f"Not yet: your answer is {d:#x} frame{'s' if d > 1 else ''} ({_kb(d)}) too "
-            f"{'high' if n > self.value else 'low'}. Hint: {self.hint}",
+            f"Not yet: your answer is too {'high' if n > self.value else 'low'}, "
+            f"{rough_distance(d * PAGE_SIZE).replace('page', 'frame')}. Hint: {self.hint}",
         )
 
 

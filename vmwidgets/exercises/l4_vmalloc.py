@@ -15,7 +15,7 @@ from ..model.constants import GFP_KERNEL, PAGE_SIZE, VM_ALLOC, VM_IOREMAP, VM_MA
 from ..model.kernel import Kernel
 from ..model.vmalloc import VmStruct, first_fit
 from . import register
-from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok, unlike_seed0
+from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok, recorded, unlike_seed0
 
 __all__ = ["CALLERS", "LESSON", "MB", "RAMS", "machine_text", "make", "vmlist_text", "where_next"]
 
@@ -123,12 +123,39 @@ def where_next(k: Kernel, size: int, caller: str = "my_module_init", id: str = "
     return NumberExercise(
         id,
         f"{listing}\nWhere does vmalloc({size}) put its new area? Give the start address.",
+        worked=_search_story(k, n, addr),
         hint=f"The area needs {_pages(n)} plus one guard page. Walk the list from VMALLOC_START and look at the "
         "gap before each area: the first gap that is big enough wins.",
         explain=f"The request becomes {n + 1} pages with the guard page ({(n + 1) * PAGE_SIZE} bytes); the first "
         f"hole of at least that size from VMALLOC_START begins at {addr:#010x}.",
         value=addr,
         mistakes=_where_mistakes(areas, addr, n, no_guard),
+    )
+
+
+def _search_story(k: Kernel, n: int, addr: int) -> str:
+    """The worked answer of :func:`where_next`: the rule, then the search as the player numbers
+    its steps (empty when ``k`` does not record)."""
+    from ..render.narration import explain  # the words the player's narration uses
+
+    head = (
+        f"The request is {_pages(n)}, so the area needs {n + 1} pages with its guard page. First fit walks "
+        "`vmlist` from `VMALLOC_START`: an area in the way moves the candidate to its end, and the first gap "
+        f"big enough wins. Here that gap starts at `{addr:#010x}`."
+    )
+    if k.timeline is None:
+        return head
+    timeline = recorded(k)
+    call = timeline.operations[-1]
+    steps = []
+    for i in range(call.start + 1, call.end):
+        ev = timeline[i]
+        steps.append(f"    step {i + 1:3} {ev.fn:34} {explain(ev)}")
+        if ev.kind == "VmStructLinked":
+            break
+    return (
+        head + " The steps of the search, numbered as the player numbers them (at step n the player shows "
+        "the state after that step):\n\n" + "\n".join(steps)
     )
 
 
@@ -208,6 +235,8 @@ def _nr_pages(rng: random.Random) -> Exercise:
         f"in pages[0..{nr - 1}]; the guard page, the last page of the {area.size}-byte area, stays unmapped.",
         value=nr,
         hex=False,
+        units=True,
+        unit=PAGE_SIZE,  # "40", "40 pages" and "160 kB" all read as 40
         mistakes=mistakes,
     )
 

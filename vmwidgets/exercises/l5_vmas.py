@@ -32,6 +32,7 @@ __all__ = [
     "insert_scenario",
     "lesson_question",
     "make",
+    "munmap_middle",
     "rb_events",
     "rb_steps",
     "rotation_exercise",
@@ -382,6 +383,41 @@ def rotation_exercise(kernel: Kernel, op: Any, before: str, eid: str = "rb_rotat
         explain=f"{where}: {story}",
         options=options,
         correct=answer,
+        worked="The repair, step by step (numbered as the player numbers them):\n\n"
+        + "\n".join("    " + line for line in rb_steps(kernel, op).splitlines())
+        + f"\n\n`mm_rb` after it: `{tree_text(_mm_of(kernel, op))}`",
+    )
+
+
+def _mm_of(kernel: Kernel, op: Any) -> Any:
+    """The mm whose tree ``op`` changed (the operation's task)."""
+    from ..events import RbNodeLinked
+
+    tree = next(e.tree for e in recorded(kernel)[op.start : op.end] if isinstance(e, RbNodeLinked))
+    return next(mm for mm in kernel.mms if mm.mm_rb.name == tree)
+
+
+def munmap_middle(task: Any, start: int, length: int, eid: str = "munmap_middle") -> NumberExercise:
+    """Run ``task.munmap(start, length)`` strictly inside one VMA and ask how many VMAs are left."""
+    mm = task.mm
+    count = mm.map_count
+    vma = mm.find_vma(start)
+    if vma is None or not vma.vm_start < start or not start + length < vma.vm_end:
+        raise InvalidArgument("start", start, "a range strictly inside one VMA (a cut on each side)")
+    lo, hi = vma.vm_start, vma.vm_end
+    task.munmap(start, length)
+    return NumberExercise(
+        eid,
+        f"The process has {count} VMAs. It calls munmap({start:#x}, {length:#x}) inside the anonymous VMA "
+        f"{lo:08x}-{hi:08x}. How many VMAs does it have afterwards?",
+        hint="Draw the VMA as boxes, one a page, and cross out the ones that go: how many runs of boxes are left?",
+        explain="Two cuts make three pieces; the middle one is detached, the lower and upper ones stay: one VMA more.",
+        value=mm.map_count,
+        hex=False,
+        mistakes={
+            count: "A VMA cannot have a hole: the part below and the part above become two VMAs.",
+            count + 2: "The middle piece is unmapped: it is not a VMA any more.",
+        },
     )
 
 
@@ -514,7 +550,8 @@ def _mmap_topdown(rng: random.Random) -> Exercise:
     }
     mistakes.pop(addr, None)
     prompt = (
-        f"A process's mmap_base is {mm.mmap_base:#010x} and its free_area_cache is {cache:#010x}.\n"
+        f"A process's mmap_base is {mm.mmap_base:#010x}, its free_area_cache is {cache:#010x} and its "
+        f"cached_hole_size is {mm.cached_hole_size:#x}.\n"
         f"Its VMAs below mmap_base, from the top down: {ranges}; nothing is mapped between 0804d000 and "
         f"{lowest:08x}.\n"
         f"It calls mmap(NULL, {n * PAGE:#x}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS) ({n} page{pl}). "

@@ -52,6 +52,7 @@ __all__ = [
     "WP",
     "classify",
     "cow_case",
+    "cow_predict",
     "cow_exercise",
     "data_frames",
     "frames_case",
@@ -721,6 +722,46 @@ def vmalloc_exercise(c: VmallocCase) -> ChoiceExercise:
         options={o: why.get(o, "") for o in VM_OUTCOMES},
         correct=c.answer,
     )
+
+
+def cow_predict(
+    child: Task, parent: Task, addr: int, frame: int, eid: str = "cow_predict"
+) -> tuple[NumberExercise, Any]:
+    """Lesson 6's predict-then-check: after ``fork``, ``child`` writes to ``addr`` (mapped by
+    both to ``frame``, ``_count`` 2), then ``parent`` does.  Runs both writes and a read by each
+    (for the worked answer) and returns the question "the frame's ``_count`` after the child's
+    write" with the child's write (an operation: ``.start`` before it, ``.end`` after it)."""
+    timeline = recorded(child.mm.kernel)
+    child.access(addr, write=True)
+    child_write = timeline.operations[-1]
+    parent.access(addr, write=True)
+    refs = [e.count for e in timeline[child_write.start : child_write.end] if e.kind == "PageRefChanged"]
+    now = {who: ok(t.access(addr).phys, "access") >> 12 for who, t in (("child", child), (parent.comm, parent))}
+    worked = (
+        f"The frame was mapped twice, so `do_wp_page` copied: the child now maps `{addr:#010x}` to a new frame "
+        f"`{now['child']:#x}`, and `put_page` dropped the child's reference to `{frame:#x}`, whose `_count` is "
+        f"now {refs[-1]}.\n\nThen {parent.comm} wrote. It was the only process left that maps `{frame:#x}` "
+        f"(it still maps it: `{now[parent.comm]:#x}`), so its write **reused** the frame: no copy and no new "
+        "frame, just `RW` set again. Copy-on-write copies only what someone writes, and never one page more "
+        "than needed."
+    )
+    question = NumberExercise(
+        eid,
+        f"Frame {frame:#x} has _count 2 ({parent.comm} and its child map it). The child writes to {addr:#010x}. "
+        f"What is frame {frame:#x}'s _count after that write?",
+        hint="Does the child still use the old frame after do_wp_page has run?",
+        explain="do_wp_page saw the frame mapped twice, so it copied the page into a new frame for the child and "
+        f"dropped the child's reference to the old one with put_page. Only {parent.comm} holds it now.",
+        value=refs[-1],
+        hex=False,
+        mistakes={
+            2: "The write does change the count: the child gets its own copy and put_page drops its reference.",
+            3: "The copy is a new frame with its own count; the old frame loses a user, it does not gain one.",
+            0: f"The frame is not freed: {parent.comm} still maps it.",
+        },
+        worked=worked,
+    )
+    return question, child_write
 
 
 def make(seed: int) -> list[Exercise]:

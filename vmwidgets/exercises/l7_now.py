@@ -36,6 +36,8 @@ __all__ = [
     "lazy_pages",
     "lazy_reuse",
     "make",
+    "predict_c",
+    "predict_purge",
     "reuse_mistakes",
     "vma_structure",
 ]
@@ -115,6 +117,46 @@ def reuse_mistakes(a: int, b: int, b_pages: int, c: int) -> dict[int, str]:
     }
     mistakes.pop(c, None)
     return mistakes
+
+
+def predict_c(a: int, b: int, b_pages: int, c: int, eid: str = "c in 2.6.32") -> NumberExercise:
+    """Lesson 7's predict-then-check: 2.6.32, a and b allocated, vfree(a), where does a
+    one-page c start?  ``c`` is where the model put it."""
+    return NumberExercise(
+        eid,
+        f"Linux 2.6.32: a = vmalloc(3 pages) is at {a:#x}, b = vmalloc({b_pages} pages) at {b:#x}, and a was "
+        "just freed with vfree(a). Where does c = vmalloc(1 page) start?",
+        hint="Is a's vmap_area still in the tree? Where does b's area end, guard page included?",
+        explain=f"a's vmap_area is still in the tree, so the first gap is after b: b + {b_pages} pages + guard "
+        "page + extra page.",
+        value=c,
+        mistakes=reuse_mistakes(a, b, b_pages, c),
+        worked=f"In 2.6.32, `vfree(a)` only marks a's `vmap_area` `VM_LAZY_FREE`: the area stays in the tree "
+        "until a purge, so its addresses are not free yet. `alloc_vmap_area` walks past it, and past b: b starts "
+        f"at `{b:#x}`, and its {b_pages} pages, its guard page and the extra page 2.6.28 leaves take "
+        f"{b_pages + 2} pages, so the first gap starts at `{c:#x}`. Section 3 says why a's range waits.",
+    )
+
+
+def predict_purge(eid: str = "d in a full vmalloc area") -> ChoiceExercise:
+    """Lesson 7's predict-then-check: 2.6.32's vmalloc finds no gap while a lazily freed area waits."""
+    answer = "it purges the lazy areas, then d takes a's old address"
+    return ChoiceExercise(
+        eid,
+        "Linux 2.6.32, vmalloc area of 16 pages: a (freed, lazy), b and c as printed above. "
+        "What does d = vmalloc(4 pages) do?",
+        hint="What does alloc_vmap_area do when it finds no gap?",
+        explain="alloc_vmap_area found no gap, purged the lazy areas (one TLB flush) and retried: "
+        "d took a's old addresses.",
+        options={
+            "it returns NULL: out of vmalloc space": "Not yet: before giving up, alloc_vmap_area purges "
+            "the lazily freed areas and tries once more.",
+            answer: "",
+            "it takes a's old address at once": "a's vmap_area is still in the tree: alloc_vmap_area "
+            "cannot hand out those addresses before a purge.",
+        },
+        correct=answer,
+    )
 
 
 def lazy_reuse(seed: int, attempt: int = 0) -> NumberExercise:
@@ -199,6 +241,8 @@ def lazy_count(seed: int) -> NumberExercise:
         ),
         value=value,
         hex=False,
+        units=True,
+        unit=PAGE_SIZE,  # "4" and "4 pages" read alike
         mistakes=mistakes,
     )
 

@@ -293,7 +293,8 @@ def _vmlist_visited(ev: Any, names: dict[int, str] | None) -> str:
 
 @_says(VmStructLinked)
 def _vm_struct_linked(ev: Any, names: dict[int, str] | None) -> str:
-    where = "at the head of vmlist" if ev.position == 0 else f"as entry {ev.position} of vmlist"
+    n = ev.position  # 0-based, so say how many areas come before it
+    where = "at the head of vmlist" if n == 0 else f"after the first {n} area{'s' if n > 1 else ''} of vmlist"
     return (
         f"A vm_struct for {_h(ev.addr)}-{_h(ev.addr + ev.size)} ({ev.size} bytes with its guard "
         f"page, {'|'.join(vm_flag_names(ev.flags))}) is linked {where}."

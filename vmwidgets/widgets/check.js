@@ -150,15 +150,16 @@
     return got !== null && got !== want && got.toString() === want.toString(16);
   }
 
-  function size(n) {
-    if (n % (1n << 20n) === 0n && n) return (n >> 20n) + " MB";
-    if (n % 4096n === 0n && n) return (n >> 12n) + " page" + (n !== 4096n ? "s" : "");
-    return n >= 4096n ? hex(n) + " bytes" : n.toString();
+  // core.py:rough_distance and rough_count: a band, never the exact distance
+  function roughDistance(n) {
+    if (n < 4096n) return "by less than a page";
+    if (n < 1n << 16n) return "by a few pages (less than 64 kB)";
+    if (n < 1n << 20n) return "by 64 kB to 1 MB";
+    if (n < 16n << 20n) return "by 1 to 16 MB";
+    return "by 16 MB or more";
   }
-
-  function kb(frames) {
-    var k = frames * 4n;
-    return k >= 1024n && k % 1024n === 0n ? (k >> 10n) + " MB" : k + " kB";
+  function roughCount(d, value) {
+    return abs(d) * 10n <= abs(value) ? ", but close (within 10%)" : "";
   }
 
   function lookup(pairs, n) {
@@ -225,9 +226,8 @@
       );
     var msg = "Not yet.";
     if (spec.show_distance) {
-      var shown = spec.hex ? hex(abs(d)) : abs(d).toString();
-      if (spec.hex && abs(d) >= 4096n) shown += " (" + size(abs(d)) + ")";
-      msg = "Not yet: your answer is " + shown + " too " + way + ".";
+      var how = spec.hex ? ", " + roughDistance(abs(d)) : roughCount(d, value);
+      msg = "Not yet: your answer is too " + way + how + ".";
     }
     return wrong(msg + hint);
   }
@@ -244,8 +244,8 @@
     if (n === null || n === value || lookup(spec.mistakes, n) !== undefined) return checkNumber(spec, reply);
     var d = abs(n - value);
     return wrong(
-      "Not yet: your answer is " + hex(d) + " frame" + (d > 1n ? "s" : "") + " (" + kb(d) + ") too " +
-        (n > value ? "high" : "low") + ". Hint: " + spec.hint
+      "Not yet: your answer is too " + (n > value ? "high" : "low") + ", " +
+        roughDistance(d * 4096n).replace("page", "frame") + ". Hint: " + spec.hint
     );
   }
 

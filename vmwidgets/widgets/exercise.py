@@ -7,10 +7,11 @@ and the player stays held, so the student can try again, or press *Show me* to s
 step anyway.  A reply that cannot be read (not a number, no option) is not an answer.
 
 ``after`` is the worked answer ("what happened", in :func:`vmwidgets.render.notes.note_html`'s
-small Markdown subset).  It is shown under the feedback once the student has committed a
-right answer or pressed *Show me* (offered after any wrong answer), and not before: until
-then it is in no widget's state, so a stored notebook cannot show it.  Replay pages
-(page.js) behave the same.
+small Markdown subset); by default the exercise's own ``worked``, and for a question that
+reveals a step, its ``explain`` after *Show me* (a right answer's feedback has said it).
+It is shown under the feedback once the student has committed a right answer or pressed
+*Show me* (offered after any wrong answer), and not before: until then it is in no
+widget's state, so a stored notebook cannot show it.  Replay pages (page.js) behave the same.
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ class ExerciseWidget(VBox):
             )
         if after is not None and (not isinstance(after, str) or not after.strip() or len(after) > MAX_NOTE):
             raise InvalidArgument("after", after, f"None or the worked answer as text (1 to {MAX_NOTE} characters)")
+        if after is None:  # the exercise's own worked answer
+            worked = getattr(exercise, "worked", "") or ""
+            after = worked[:MAX_NOTE] if worked.strip() else None
         self.exercise = exercise
         self.player = player
         self.reveal = reveal
@@ -137,8 +141,9 @@ class ExerciseWidget(VBox):
             return False
         self.revealed = True
         self.show_me.layout.display = "none"
-        if self.after_text is not None:
-            self.after.value = f'<div class="vmw-after" style="{AFTER_STYLE}">{note_html(self.after_text)}</div>'
+        shown = self.shown_after()
+        if shown is not None:
+            self.after.value = f'<div class="vmw-after" style="{AFTER_STYLE}">{note_html(shown)}</div>'
         if self.reveal is None:
             return False
         if callable(self.reveal):
@@ -149,6 +154,20 @@ class ExerciseWidget(VBox):
         if self.attempts and not self.attempts[-1][1].correct:
             self.feedback.value += REVEALED
         return True
+
+    def shown_after(self) -> str | None:
+        """The text the reveal shows: ``after``; else, when *Show me* reveals a step without
+        a right answer, the exercise's ``explain`` (a right answer's feedback has said it)."""
+        if self.after_text is not None:
+            return self.after_text
+        return self.why()
+
+    def why(self) -> str | None:
+        """``explain``, for a *Show me* that reveals a step: None without either."""
+        explain = getattr(self.exercise, "explain", "") or ""
+        if self.reveal is None or not explain.strip() or (self.attempts and self.attempts[-1][1].correct):
+            return None
+        return explain[:MAX_NOTE]
 
     def _hides(self) -> bool:
         """Whether something waits for the commit: a step, a worked answer, or both."""

@@ -390,6 +390,7 @@ function mountExercise(node) {
   box.append(row, feedback, hint, after);
   const hides = (p && reveal !== null) || Boolean(node.after);
   let revealed = false;
+  let right = false;
   const say = (correct, message, extra) => {
     feedback.textContent = "";
     const line = el("div", "vmw-feedback " + (correct ? "vmw-right" : "vmw-wrong"));
@@ -402,8 +403,9 @@ function mountExercise(node) {
     if (revealed || !hides) return false;
     revealed = true;
     showMe.hidden = true;
-    if (node.after) {
-      setHtml(after, node.after);
+    const text = node.after || (right ? "" : node.why); // a right answer's feedback has said why
+    if (text) {
+      setHtml(after, text);
       after.hidden = false;
     }
     if (!p || reveal === null) return false;
@@ -416,6 +418,7 @@ function mountExercise(node) {
     box.dataset.attempts = String(Number(box.dataset.attempts || 0) + (r.readable ? 1 : 0));
     if (!r.readable) return say(false, r.message);
     if (r.correct) {
+      right = true;
       const shown = doReveal();
       say(true, r.message, shown ? REVEALED : "");
     } else {
