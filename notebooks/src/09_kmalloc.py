@@ -76,8 +76,8 @@ CELLS = [
     In 2.6.24 every cache up to kmalloc-1024 uses one page per slab; kmalloc-2048 takes two
     pages to fit 4 objects. In the 2.6.32 line (pages per slab / objects), kmalloc-1024 and
     above use 2, 4 and 8 pages, so that a slab holds 8 objects (kmalloc-8192: 4, all that
-    8 pages hold; more on the two eras in §7). The model's caches are empty after boot; a real kernel's already hold
-    thousands of objects.
+    8 pages hold; more on the two eras in §7). The model's caches are empty after boot; a
+    real kernel's already hold thousands of objects.
 
     ### Predict, then check
 
@@ -93,21 +93,10 @@ CELLS = [
     before = len(t)
     question = slab_count(k, 150, 40)  # runs the 40 calls on k; the answer comes from the model
     objs = [int(o.result, 16) for o in t.operations if o.start >= before]
-    made = [i for i in range(before, len(t)) if t[i].kind == "SlabCreated"]
-    steps = "\\n".join(f"    step {i + 1:4} {t[i].fn:30} {explain(t[i])}" for i in range(before, made[0] + 5))
-    cache = k.slub.get_slab(150)  # the worked answer, from the model (shown only after a commit)
-    after = (
-        f"`get_slab` rounds 150 up to the smallest cache that holds it, **{cache.name}**, not the next power "
-        f"of two. One of its slabs is {1 << cache.order} page of {cache.objects} objects "
-        f"(4096 / {cache.size}, {4096 - cache.objects * cache.size} bytes left over). `new_slab` runs at the "
-        f"first call and again each time a slab is used up: **{question.answer}** slabs, 40 of their "
-        f"{question.answer * cache.objects} objects in use.\\n\\n"
-        "The first call, step by step (`file:function`, then what happened):\\n\\n" + steps
-    )
     slabs = SlabView(k, limit=3, objects=24)
     player = Player(k, [slabs])
     player.seek(before)
-    VBox([ExerciseWidget(question, player=player, reveal=len(t), after=after), player, slabs])
+    VBox([ExerciseWidget(question, player=player, reveal=len(t)), player, slabs])
     """),
     md("""
     ## 2. Inside a slab: objects and the free list
@@ -170,17 +159,10 @@ CELLS = [
     )
     call = len(t)
     question = next_address(k, 170, freed, intro=intro)  # runs kmalloc(170): kmalloc-192 again
-    steps = "\\n".join(f"    step {i + 1:4} {t[i].fn:30} {explain(t[i])}" for i in range(call, len(t)))
-    after = (
-        f"Each `kfree` of a cpu-slab object pushes it on the head of `c->freelist`; the fast path of "
-        f"`slab_alloc` pops the head: **{question.answer:#010x}**, the object freed last. The one freed "
-        "before it is next, then the objects never used. No list is searched and nothing is sorted.\\n\\n"
-        + steps
-    )
     slabs2 = SlabView(k, limit=3, objects=24)
     player2 = Player(k, [slabs2])
     player2.seek(call)
-    VBox([ExerciseWidget(question, player=player2, reveal=len(t), after=after), player2, slabs2])
+    VBox([ExerciseWidget(question, player=player2, reveal=len(t)), player2, slabs2])
     """),
     md("""
     <details><summary>Aside: the size of a slot in a cache of your own</summary>
@@ -238,19 +220,12 @@ CELLS = [
         f"during the 40 calls and dropped off the cpu; the second, at {slab2:#010x}, is the cpu slab, and the "
         "three kmallocs below take its last three free objects. The last calls were:\\n" + calls_text(calls)
     )
-    freeing = t.operations[-1]  # the kfree above
     call = len(t)
     question = where_from(k, 150, intro=intro)
-    steps = "\\n".join(
-        f"    step {i + 1:4} {t[i].fn:30} {explain(t[i])}" for i in [*range(freeing.start, freeing.end), *range(call, len(t))]
-    )
-    after = (
-        f"**{question.answer}**. {question.explain} The `kfree` and the `kmalloc`, step by step:\\n\\n" + steps
-    )
     slabs3 = SlabView(k, limit=3, objects=24)
     player3 = Player(k, [slabs3])
     player3.seek(call)
-    VBox([ExerciseWidget(question, player=player3, reveal=len(t), after=after), player3, slabs3])
+    VBox([ExerciseWidget(question, player=player3, reveal=len(t)), player3, slabs3])
     """),
     md("""
     When every object of a slab that is not the cpu slab is freed, the slab goes back to the

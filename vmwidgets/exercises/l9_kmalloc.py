@@ -55,6 +55,15 @@ def _align(x: int, a: int) -> int:
     return (x + a - 1) // a * a
 
 
+def _steps(k: Kernel, start: int, end: int) -> str:
+    """Steps ``start`` to ``end`` of ``k``'s timeline as the player numbers them, one a line
+    (indented: a preformatted block in a worked answer)."""
+    from ..render.narration import explain  # the words the player's narration uses
+
+    t = recorded(k)
+    return "\n".join(f"    step {i + 1:4} {t[i].fn:30} {explain(t[i])}" for i in range(start, end))
+
+
 def cache_of(k: Kernel, addr: int) -> KmemCache:
     """The cache whose slab holds the object at ``addr`` (found among the kernel's slabs)."""
     return next(sp.slab for sp in k.slub.slabs() if addr in sp.object_addresses())
@@ -114,6 +123,15 @@ def slab_count(k: Kernel, size: int, count: int, id: str = "slab_count") -> Numb
         ok(k.kmalloc(size, GFP_KERNEL), "kmalloc")
     made = sum(t[i].kind == "SlabCreated" for i in range(start, len(t)))
     s = k.slub.get_slab(size)
+    first = next(o for o in t.operations if o.start >= start)
+    worked = (
+        f"`get_slab` rounds {size} up to the smallest cache that holds it, **{s.name}**. One of its slabs is "
+        f"{_pages(1 << s.order)} of {s.objects} objects ({PAGE_SIZE << s.order} / {s.size}, "
+        f"{(PAGE_SIZE << s.order) - s.objects * s.size} bytes left over). `new_slab` runs at the first call and "
+        f"again each time a slab is used up: **{made}** slab{'' if made == 1 else 's'}, {count} of their "
+        f"{made * s.objects} objects in use.\n\nThe first call, step by step (`file:function`, then what "
+        "happened):\n\n" + _steps(k, first.start, first.end)
+    )
     mistakes: dict[int, str] = {}
     p2 = _pow2(size)
     if p2 != s.size and p2 <= k.slub.kmalloc_max:
@@ -134,10 +152,11 @@ def slab_count(k: Kernel, size: int, count: int, id: str = "slab_count") -> Numb
         f"Linux {era}, the cache kmalloc({size}) uses is still empty. A driver calls kmalloc({size}, GFP_KERNEL) "
         f"{count} times and frees nothing. How many slabs does the cache have afterwards (how many times does "
         "new_slab run)?",
+        worked=worked,
         hint="First find the cache get_slab picks for this size (the kmalloc caches of /proc/slabinfo), then how "
         "many of its objects one slab holds: the pages per slab times 4096, divided by the object size, rounded down.",
         explain=f"kmalloc({size}) is served by {s.name}: {s.objects} objects per slab, so {count} objects need "
-        f"{made} slab(s).",
+        f"{made} slab" + ("" if made == 1 else "s") + ".",
         value=made,
         hex=False,
         mistakes=mistakes,
@@ -167,7 +186,13 @@ def next_address(k: Kernel, size: int, freed: list[int], id: str = "next_address
         free.append(p)
         p = fp[p]
     untouched = [a for a in free if a not in freed]
+    start = len(recorded(k))
     addr = ok(k.kmalloc(size, GFP_KERNEL), "kmalloc")
+    worked = (
+        "Each `kfree` of a cpu-slab object pushes it on the head of `c->freelist`; the fast path of `slab_alloc` "
+        f"pops the head: **{addr:#010x}**, the object freed last. The one freed before it is next, then the "
+        "objects never used. No list is searched and nothing is sorted.\n\n" + _steps(k, start, len(recorded(k)))
+    )
     mistakes: dict[int, str] = {}
     if len(freed) > 1:
         mistakes[freed[0]] = (
@@ -188,6 +213,7 @@ def next_address(k: Kernel, size: int, freed: list[int], id: str = "next_address
     return NumberExercise(
         id,
         f"{intro}What address does the next kmalloc({size}, GFP_KERNEL) return?",
+        worked=worked,
         hint="The objects freed went back to the cpu slab (the fast path of slab_free). How does kfree put an "
         "object on c->freelist, and which one does kmalloc take?",
         explain=f"kfree pushes each freed object on the head of c->freelist and kmalloc pops the head, so the "
@@ -221,7 +247,9 @@ _WRONG_SOURCE = {
 
 def where_from(k: Kernel, size: int, id: str = "where_from", intro: str = "") -> ChoiceExercise:
     """Ask where the next ``kmalloc(size)`` on ``k`` gets its object, then run it for the key."""
-    start = len(recorded(k))
+    t = recorded(k)
+    before = t.operations[-1] if t.operations else None
+    start = len(t)
     ok(k.kmalloc(size, GFP_KERNEL), "kmalloc")
     src = _source_of(k, start)
     s = k.slub.get_slab(size)
@@ -233,9 +261,18 @@ def where_from(k: Kernel, size: int, id: str = "where_from", intro: str = "") ->
         f"new_slab for {_pages(1 << s.order)} from the buddy allocator.",
     }
     options = {SOURCES[o]: ("Right: " + right[o]) if o == src else "No: " + _WRONG_SOURCE[o] for o in SOURCES}
+    last = before if before is not None and before.name == "kfree" else None
+    worked = (
+        f"**{SOURCES[src]}**. {right[src]} "
+        + ("The last kfree and the kmalloc" if last is not None else "The kmalloc")
+        + ", step by step:\n\n"
+        + (_steps(k, last.start, last.end) + "\n" if last is not None else "")
+        + _steps(k, start, len(t))
+    )
     return ChoiceExercise(
         id,
         f"{intro}Where does the next kmalloc({size}, GFP_KERNEL) take its object from?",
+        worked=worked,
         hint="slab_alloc tries c->freelist first; __slab_alloc then tries the cpu slab's own freelist, then the "
         "head of the partial list, then new_slab. A kfree of an object of the cpu slab goes to c->freelist.",
         explain=right[src],
@@ -416,7 +453,7 @@ def _large_order(rng: random.Random) -> Exercise:
         "Which order of block does kmalloc ask the page allocator for?",
         hint="Above the largest cache kmalloc takes whole pages: get_order(size), the smallest order whose block "
         "of 2^order pages of 4096 bytes holds the request.",
-        explain=f"{n} bytes cover {npages} page(s); the smallest power of two that is at least that is "
+        explain=f"{n} bytes cover {_pages(npages)}; the smallest power of two that is at least that is "
         f"2^{order} = {1 << order} pages, so get_order gives {order}.",
         value=order,
         hex=False,
@@ -433,7 +470,7 @@ def _which_address(rng: random.Random) -> Exercise:
     addr = ok(k.kmalloc(size, GFP_KERNEL), "kmalloc")
     vm = ok(k.vmalloc(rng.randint(1, 4) * PAGE_SIZE), "vmalloc")
     user = rng.randrange(0x08048, 0x0A000) * PAGE_SIZE + rng.choice((0, 0x40, 0x100))
-    pkmap = 0xFF800000 + rng.randrange(0, 64) * PAGE_SIZE
+    pkmap = ok(lay.pkmap_base, "PKMAP_BASE") + rng.randrange(0, 64) * PAGE_SIZE  # the pkmap area of lesson 8
     options = {
         f"{addr:#010x}": "Right: it lies between PAGE_OFFSET (0xc0000000) and high_memory, in the direct map: "
         "kmalloc's memory is lowmem, reached through the direct map without a new PTE.",
