@@ -389,3 +389,22 @@ def test_the_stored_notebook_keeps_its_answers_for_after() -> None:
             texts = []
             exercise, secret = next(answers, (None, r"(?!x)x"))
     assert exercise is None  # all three were found
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_worked_answers_give_the_rule_the_key_and_the_steps(seed: int) -> None:
+    """The predict-then-check kinds carry a worked answer: the key, then the steps of the call,
+    each with its file:function, as the player numbers them."""
+    ex = by_id(seed)
+    keys = {
+        "slab_count": f"**{ex['slab_count'].answer}** slab",
+        "next_address": f"**{ex['next_address'].answer:#010x}**",
+    }
+    keys["where_from"] = f"**{ex['where_from'].answer}**"
+    for eid, key in keys.items():
+        worked = ex[eid].worked
+        assert key in worked, eid
+        steps = re.findall(r"^    step +(\d+) (\S+)", worked, re.M)
+        assert steps and all(re.fullmatch(r"[\w/.]+\.[ch]:\w+", fn) for _, fn in steps), eid
+        assert [int(n) for n, _ in steps] == sorted(int(n) for n, _ in steps), eid
+        assert any(fn == "mm/slub.c:__kmalloc" for _, fn in steps), eid
