@@ -360,7 +360,7 @@ def test_the_aside_on_slot_sizes() -> None:
 
 def test_the_stored_notebook_keeps_its_answers_for_after() -> None:
     """The three predict-then-check answers (the next address, the source of the object, the
-    slab count) appear in no cell or output up to their exercise: they wait in after=."""
+    slab count) appear in no cell or output up to their exercise: they wait in the worked answer."""
     nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "09-kmalloc.ipynb").read_text())
     k = Kernel(Config(aged=True, seed=7))
     count = slab_count(k, 150, 40)
