@@ -71,7 +71,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_pages_exist(site: Path) -> None:
-    assert len(LESSONS) >= 9, [p.name for p in LESSONS]  # 00-quick-start and lessons 1-8 (9 on its way)
+    assert len(LESSONS) == 10, [p.name for p in LESSONS]  # 00-quick-start and lessons 1-9
     for page in PAGES:
         assert (site / f"{page}.html").is_file(), page
     for nb in LESSONS:

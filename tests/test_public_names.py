@@ -56,7 +56,7 @@ def test_explain_is_public_and_the_lessons_import_it_from_there() -> None:
     assert vmwidgets.explain is explain and "explain" in vmwidgets.__all__
     root = Path(__file__).resolve().parents[1]
     texts = [*sorted((root / "notebooks" / "src").glob("[0-9][0-9]_*.py")), root / "README.md"]
-    assert len(texts) >= 9  # lessons 1-8 and the README: the glob finds them all
+    assert len(texts) == 10  # lessons 1-9 and the README
     imports = re.compile(r"from vmwidgets\.render[\w.]* import|import vmwidgets\.render")
     internal = [p.name for p in texts if imports.search(p.read_text(encoding="utf-8"))]
     assert not internal, f"these import from vmwidgets.render, not from vmwidgets: {internal}"

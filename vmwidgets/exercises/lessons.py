@@ -1,4 +1,4 @@
-"""Finds the lesson modules (``l1_layout.py`` … ``l7_now.py``) and registers their exercises."""
+"""Finds the lesson modules (``l1_layout.py`` … ``l9_kmalloc.py``) and registers their exercises."""
 
 from __future__ import annotations
 
