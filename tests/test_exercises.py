@@ -159,6 +159,37 @@ def test_the_worked_answer_waits_for_a_commit() -> None:
             ExerciseWidget(NumberExercise("n", "?", value=1), after=bad)
 
 
+def test_a_question_holds_the_earlier_players_of_its_timeline_too() -> None:
+    """A player from an earlier cell has grown with the timeline to the question's call:
+    it must not step into the answer either, and is released with the question."""
+    from vmwidgets import Kernel
+    from vmwidgets.widgets import ExerciseWidget, Player
+    from vmwidgets.widgets.replay import PageData
+
+    k = Kernel()
+    k.vmalloc(4096)
+    early = Player(k)  # an earlier cell's player
+    early.seek(1)
+    a = k.vmalloc(8192)
+    op = k.timeline.operations[-1]
+    other = Player(Kernel())  # another kernel's player is not held
+    player = Player(k)
+    player.seek(op.start)
+    wdg = ExerciseWidget(NumberExercise("next", "Where?", value=a), player=player, reveal=op.end)
+    assert early.limit == op.start and early.position == 1 and early.slider.max == op.start  # stays, capped
+    early.seek(op.end)
+    assert early.position == op.start and other.limit is None
+    page = PageData()
+    tree = page.tree(wdg)
+    page.tree(early)
+    page.steps()
+    (eid,) = tree["also"]
+    assert page.players[eid]["limit"] == op.start  # held on the replay page too; page.js releases it
+    assert wdg.check(hex(a)).correct and early.limit is None and player.limit is None
+    early.seek(op.end)
+    assert early.position == op.end
+
+
 def test_predict_then_check_holds_the_player_until_the_answer() -> None:
     from vmwidgets import Kernel
     from vmwidgets.widgets import ExerciseWidget, Player

@@ -28,7 +28,7 @@ CELLS = [
        lower address;
     5. choose between `kmap`, `kmap_atomic`, `vmalloc` and no mapping at all.
 
-    It takes 20–25 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
+    It takes about 30 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
     """),
     md("""
     ## 1. Why a highmem frame has no address

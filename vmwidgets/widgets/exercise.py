@@ -110,8 +110,17 @@ class ExerciseWidget(VBox):
             ]
         )
         self.add_class("vmw-exercise")
+        self.held_at: int | None = None
+        self.capped: list[Any] = []  # the timeline's other players, held with it
         if player is not None and isinstance(reveal, int) and player.position < reveal:
+            from .player import players_of
+
+            self.held_at = player.position
             player.hold(player.position)  # no peeking: the player waits for the answer
+            # ... and so do the players of earlier cells on the same timeline, which have grown to it
+            self.capped = [q for q in players_of(player.timeline) if q is not player and q.limit is None]
+            for q in self.capped:
+                q.cap(self.held_at)
 
     def check(self, reply: Any = None) -> Feedback:
         """Check ``reply`` (default: what is in the box) and show the feedback.  A right answer
@@ -151,6 +160,9 @@ class ExerciseWidget(VBox):
         else:
             self.player.release()
             self.player.seek(self.reveal)
+            for q in self.capped:
+                if q.limit == self.held_at:
+                    q.release()
         if self.attempts and not self.attempts[-1][1].correct:
             self.feedback.value += REVEALED
         return True

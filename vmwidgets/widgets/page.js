@@ -411,6 +411,7 @@ function mountExercise(node) {
     if (!p || reveal === null) return false;
     p.release();
     p.seek(reveal);
+    for (const id of node.also || []) runtime(id).release(); // the earlier players it held
     return true;
   };
   commit.addEventListener("click", () => {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import weakref
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import anywidget
@@ -19,7 +21,15 @@ from .compat import VBox, _nothing, close_tree, is_playing, set_playing
 from .scene import CSS, esm
 from .source import Source, source_of
 
-__all__ = ["SPEEDS", "Player"]
+__all__ = ["SPEEDS", "Player", "players_of"]
+
+_LIVE: weakref.WeakSet[Player] = weakref.WeakSet()  # every player, so a question can hold its timeline's
+_SERIAL = itertools.count()
+
+
+def players_of(timeline: Any) -> Iterator[Player]:
+    """The live players that step ``timeline``, oldest first."""
+    return iter(sorted((p for p in list(_LIVE) if p.timeline is timeline), key=lambda p: p._serial))
 
 _BOOTED = escape("The machine has just booted: press ▶ or step forward.")  # narration_html's step 0
 SPEEDS = {"¼×": 1600, "½×": 800, "1×": 400, "2×": 200, "4×": 100, "8×": 50}
@@ -127,6 +137,8 @@ class Player(VBox):
         self.position = len(tl)
         self._render()
         adopt(self)  # closed when its cell runs again
+        self._serial: int = next(_SERIAL)
+        _LIVE.add(self)
 
     # -- moving -------------------------------------------------------------------------
     def seek(self, index: int) -> None:
@@ -146,6 +158,15 @@ class Player(VBox):
         self.slider.value = min(self.slider.value, limit)
         self.slider.max = self.play.max = limit
         self.seek(limit)
+
+    def cap(self, limit: int) -> None:
+        """Like :meth:`hold`, but stay where it is if that is not past ``limit``: another
+        player's question holds this timeline, and this player must not show the answer."""
+        if type(limit) is not int or not 0 <= limit <= len(self.timeline):
+            raise InvalidArgument("limit", limit, f"a step from 0 to {len(self.timeline)}")
+        self.limit = limit
+        self.slider.value = min(self.slider.value, limit)
+        self.slider.max = self.play.max = limit
 
     def release(self) -> None:
         """Undo :meth:`hold`: every step is reachable again."""

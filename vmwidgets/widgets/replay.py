@@ -195,6 +195,16 @@ class PageData:
         if wd.player is not None:
             out["player"] = self.player(wd.player, when)
             self._asked.add(out["player"])
+        also = []
+        for q in wd.capped:  # earlier players of the timeline: held too, released with the question
+            qid = self.player(q, when)
+            self._asked.add(qid)
+            info, hold = self.players[qid], wd.held_at
+            if hold is not None and (info["limit"] is None or info["limit"] > hold):
+                info["limit"], info["start"] = hold, min(info["start"], hold)
+            also.append(qid)
+        if also:
+            out["also"] = also
         if wd.after_text is not None:
             out["after"] = note_html(wd.after_text)  # page.js shows it only after a commit
         elif wd.reveal is not None and wd.exercise.explain.strip():
