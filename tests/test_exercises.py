@@ -154,6 +154,12 @@ def test_the_worked_answer_waits_for_a_commit() -> None:
     assert alone.check("299").correct is False and alone.after.value == ""
     assert alone.show_me.layout.display is None and alone.show_me.tooltip == "show the worked answer"
     assert alone.check("300").correct and "Three hundred." in alone.after.value
+    # a quiz question, no player, no worked answer: Show me after a wrong try shows explain
+    quiz = ExerciseWidget(NumberExercise("q", "How many?", value=3, hex=False, explain="Three, because."))
+    assert quiz.show_me.layout.display == "none" and not quiz.check("4").correct
+    assert quiz.show_me.layout.display is None and quiz.after.value == ""
+    quiz.show()
+    assert "Three, because." in quiz.after.value
     for bad in ("", "  ", 7, "x" * 20_001):
         with pytest.raises(InvalidArgument, match="after"):
             ExerciseWidget(NumberExercise("n", "?", value=1), after=bad)

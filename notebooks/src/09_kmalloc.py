@@ -30,7 +30,7 @@ CELLS = [
     5. choose between `kmalloc` and `vmalloc`: contiguity, cost, TLB and page tables, limits;
     6. find each step in `mm/slub.c` and `include/linux/slub_def.h`.
 
-    It takes 20–25 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
+    It takes about 35 minutes. Run the cells from top to bottom (*Run → Run All Cells*).
     """),
     md("""
     ## 1. Caches and size classes
@@ -175,8 +175,8 @@ CELLS = [
     cache line to the 64-byte line). A new cache whose slot comes out the size of an existing
     cache's is *merged* into it (`find_mergeable`) and only gets an alias name: in the model,
     `k.kmem_cache_create("my_cache", 100, 0, SLAB_HWCACHE_ALIGN)` returns kmalloc-128 (100
-    rounds up to a 128-byte slot), while a 300-byte cache gets a cache of its own with
-    320-byte slots.
+    rounds up to a 128-byte slot), while a 300-byte cache with the same flag gets a cache of
+    its own with 320-byte slots (without the flag, 304-byte slots).
     </details>
 
     ## 3. Partial slabs, the cpu slab, new slabs
@@ -316,6 +316,8 @@ CELLS = [
     the TLB flushes. **The number of steps is a proxy for speed, not a measurement**: a
     step of the model is one thing the kernel does (take a block, write a PTE), and real
     costs differ (a TLB flush that interrupts other CPUs costs far more than a list pop).
+    (2.6.32's vmalloc address is below 2.6.24's 0xf8000000: from 2.6.28 lowmem ends a little
+    earlier and `VMALLOC_START` is `high_memory` + 8 MB exactly, lesson 1 §5.)
     """),
     code("""
     def cost(kern, fn, *args):

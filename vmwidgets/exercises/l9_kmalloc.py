@@ -338,6 +338,14 @@ def _cache_size(rng: random.Random) -> Exercise:
             "A cache of your own has no size classes: its slot is the object size rounded up to the alignment, "
             "not to a power of two."
         )
+    if kind != "rcu":  # the free pointer added where it lives inside the free object
+        with_word = _align(size, 4) + 4
+        for wrong in (with_word, _align(with_word, 8 if kind == "plain" else 64)):
+            mistakes.setdefault(
+                wrong,
+                "That adds a word for the free pointer. Without SLAB_DESTROY_BY_RCU (or a constructor) the free "
+                "pointer lives inside the free object itself (s->offset 0): no extra word.",
+            )
     mistakes.pop(s.size, None)
     return NumberExercise(
         "cache_size",

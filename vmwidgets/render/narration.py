@@ -553,8 +553,10 @@ def _slab_freelist_loaded(ev: Any, names: dict[int, str] | None) -> str:
 
 @_says(SlabPartialAdded)
 def _slab_partial_added(ev: Any, names: dict[int, str] | None) -> str:
-    where = "head" if ev.index == 0 else "tail"
-    return f"The slab at pfn {ev.pfn:#x} has free objects again: it joins {ev.cache}'s partial list at the {where}."
+    return (  # the position, not "head"/"tail": on an empty list a tail add is position 0 too
+        f"The slab at pfn {ev.pfn:#x} has free objects again: it joins {ev.cache}'s partial list at "
+        f"position {ev.index} (0 is the head)."
+    )
 
 
 @_says(SlabPartialRemoved)

@@ -7,11 +7,12 @@ and the player stays held, so the student can try again, or press *Show me* to s
 step anyway.  A reply that cannot be read (not a number, no option) is not an answer.
 
 ``after`` is the worked answer ("what happened", in :func:`vmwidgets.render.notes.note_html`'s
-small Markdown subset); by default the exercise's own ``worked``, and for a question that
-reveals a step, its ``explain`` after *Show me* (a right answer's feedback has said it).
-It is shown under the feedback once the student has committed a right answer or pressed
-*Show me* (offered after any wrong answer), and not before: until then it is in no
-widget's state, so a stored notebook cannot show it.  Replay pages (page.js) behave the same.
+small Markdown subset); by default the exercise's own ``worked``.  It is shown under the
+feedback once the student has committed a right answer or pressed *Show me* (offered after
+any wrong answer), and not before: until then it is in no widget's state, so a stored
+notebook cannot show it.  Without a worked answer, *Show me* shows ``explain``: a stuck
+student's way out (a right answer's feedback has said it).  Replay pages (page.js) behave
+the same.
 """
 
 from __future__ import annotations
@@ -175,15 +176,17 @@ class ExerciseWidget(VBox):
         return self.why()
 
     def why(self) -> str | None:
-        """``explain``, for a *Show me* that reveals a step: None without either."""
+        """``explain``, for a *Show me* after wrong answers (a stuck student's way out);
+        None without one, or once a right answer's feedback has said it."""
         explain = getattr(self.exercise, "explain", "") or ""
-        if self.reveal is None or not explain.strip() or (self.attempts and self.attempts[-1][1].correct):
+        if not explain.strip() or (self.attempts and self.attempts[-1][1].correct):
             return None
         return explain[:MAX_NOTE]
 
     def _hides(self) -> bool:
-        """Whether something waits for the commit: a step, a worked answer, or both."""
-        return self.reveal is not None or self.after_text is not None
+        """Whether something waits for the commit: a step, a worked answer, an explanation."""
+        explain = getattr(self.exercise, "explain", "") or ""
+        return self.reveal is not None or self.after_text is not None or bool(explain.strip())
 
     def _say(self, fb: Feedback) -> Feedback:
         self.feedback.value = feedback_html(fb)

@@ -388,7 +388,7 @@ function mountExercise(node) {
   const after = el("div", "vmw-after");
   after.hidden = true;
   box.append(row, feedback, hint, after);
-  const hides = (p && reveal !== null) || Boolean(node.after);
+  const hides = (p && reveal !== null) || Boolean(node.after) || Boolean(spec.explain);
   let revealed = false;
   let right = false;
   const say = (correct, message, extra) => {
@@ -403,9 +403,11 @@ function mountExercise(node) {
     if (revealed || !hides) return false;
     revealed = true;
     showMe.hidden = true;
-    const text = node.after || (right ? "" : node.why); // a right answer's feedback has said why
-    if (text) {
-      setHtml(after, text);
+    if (node.after) {
+      setHtml(after, node.after);
+      after.hidden = false;
+    } else if (!right && spec.explain) {
+      after.textContent = spec.explain; // Show me: a stuck student's way out (a right answer said it)
       after.hidden = false;
     }
     if (!p || reveal === null) return false;

@@ -207,8 +207,6 @@ class PageData:
             out["also"] = also
         if wd.after_text is not None:
             out["after"] = note_html(wd.after_text)  # page.js shows it only after a commit
-        elif wd.reveal is not None and wd.exercise.explain.strip():
-            out["why"] = note_html(wd.exercise.explain)  # after Show me only: a right answer has said it
         if isinstance(wd.reveal, int):
             out["reveal"] = wd.reveal
         elif wd.reveal is not None:
