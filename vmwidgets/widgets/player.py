@@ -31,6 +31,7 @@ def players_of(timeline: Any) -> Iterator[Player]:
     """The live players that step ``timeline``, oldest first."""
     return iter(sorted((p for p in list(_LIVE) if p.timeline is timeline), key=lambda p: p._serial))
 
+
 _BOOTED = escape("The machine has just booted: press ▶ or step forward.")  # narration_html's step 0
 SPEEDS = {"¼×": 1600, "½×": 800, "1×": 400, "2×": 200, "4×": 100, "8×": 50}
 
