@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from reference import slub as slub_ref
 
 from vmwidgets import GFP_KERNEL, SLAB_HWCACHE_ALIGN, Config, Kernel
 from vmwidgets.exercises import LESSONS, ChoiceExercise, NumberExercise
@@ -37,15 +38,9 @@ def align(x: int, a: int) -> int:
 
 
 def kmalloc_cache(size: int, era: str) -> int:
-    """get_slab written out again: size_index for 1-192 (96 and 192 in it), then the next power of two."""
+    """get_slab, as the SLUB reference (written from the source) has it, within the era's limit."""
     assert 1 <= size <= TOP[era]
-    if size <= 8:
-        return 8
-    if 64 < size <= 96:
-        return 96
-    if 128 < size <= 192:
-        return 192
-    return 1 << (size - 1).bit_length()
+    return slub_ref.kmalloc_cache_size(size)
 
 
 def objects_per_slab(cache: int, era: str) -> int:
