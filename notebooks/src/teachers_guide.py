@@ -402,19 +402,26 @@ CELLS = [
     page-table walk) and the address box need the live notebook.
 
     The cell below exports the predict-then-check exercise of §2, with a player and a view of
-    its own, into `teachers-guide-replay.html` beside this notebook; open that file in a
-    browser.
+    its own, into `teachers-guide-replay.html` beside this notebook, and opens nothing: open
+    that file in a browser. (In JupyterLite, whose folder lives in the browser, Python may not
+    be allowed to write there; the cell then writes into a temporary folder.)
     """),
     code("""
+    import tempfile
     from pathlib import Path
 
+    from vmwidgets import InvalidArgument
     from vmwidgets.widgets import export_html
 
     view3 = VmlistView(k2)
     player3 = Player(k2, [view3])
     player3.seek(before)
     box = VBox([ExerciseWidget(question, player=player3, reveal=call.end, after=worked), player3, view3])
-    page = export_html(box, "teachers-guide-replay.html", title="vmalloc: first fit and guard pages")
+    title = "vmalloc: first fit and guard pages"
+    try:
+        page = export_html(box, "teachers-guide-replay.html", title=title)
+    except InvalidArgument:  # JupyterLite's browser drive may refuse a file written from Python
+        page = export_html(box, Path(tempfile.mkdtemp()) / "teachers-guide-replay.html", title=title)
     html = Path(page).read_text(encoding="utf-8")
     print(page.name)
     print("steps of the scenario on the page:", len(k2.timeline))

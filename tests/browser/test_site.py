@@ -479,7 +479,7 @@ def test_each_lesson_links_to_itself_in_jupyterlite(site) -> None:
     """With build/lite beside it, the site carries it as live/ and each lesson page links to
     the same notebook there."""
     lessons = sorted((site / "lessons").glob("[0-9][0-9]-*.html"))
-    assert len(lessons) == 8
+    assert len(lessons) == 10  # 00-quick-start and lessons 1-9
     for page in lessons:
         link = f'href="../live/lab/index.html?path={page.stem}.ipynb"'
         assert link in page.read_text(encoding="utf-8"), page.name
