@@ -34,6 +34,7 @@ __all__ = [
     "reply_text",
     "rough_count",
     "rough_distance",
+    "step_lines",
     "step_list",
     "unlike_seed0",
 ]
@@ -64,7 +65,7 @@ def recorded(kernel: Kernel) -> Timeline:
     return timeline
 
 
-def step_list(timeline: Timeline, start: int, end: int, stop: str = "") -> str:
+def step_lines(timeline: Timeline, start: int, end: int, stop: str = "") -> str:
     """Steps ``start`` … ``end - 1`` of ``timeline`` for a worked answer: one preformatted line
     each (``step n``, as the player numbers it, the kernel function, the narration), up to the
     first of kind ``stop`` if given."""
@@ -76,7 +77,12 @@ def step_list(timeline: Timeline, start: int, end: int, stop: str = "") -> str:
         lines.append(f"    step {i + 1:4} {ev.fn:42} {explain(ev)}")
         if stop and ev.kind == stop:
             break
-    return "The steps (at step n the player shows the state after it):\n\n" + "\n".join(lines)
+    return "\n".join(lines)
+
+
+def step_list(timeline: Timeline, start: int, end: int, stop: str = "") -> str:
+    """:func:`step_lines` under the sentence that says how to read them."""
+    return "The steps (at step n the player shows the state after it):\n\n" + step_lines(timeline, start, end, stop)
 
 
 MAX_REPLY = 500  # characters: the longest key (several fields in hex) is under 100

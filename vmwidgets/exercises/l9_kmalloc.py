@@ -16,7 +16,7 @@ from ..model.constants import GFP_KERNEL, PAGE_SIZE
 from ..model.kernel import Kernel
 from ..model.slub import SLAB_DESTROY_BY_RCU, SLAB_HWCACHE_ALIGN, KmemCache
 from . import register
-from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok, recorded, unlike_seed0
+from .core import ChoiceExercise, Exercise, Lesson, NumberExercise, ok, recorded, step_lines, unlike_seed0
 
 __all__ = [
     "ERAS",
@@ -56,12 +56,8 @@ def _align(x: int, a: int) -> int:
 
 
 def _steps(k: Kernel, start: int, end: int) -> str:
-    """Steps ``start`` to ``end`` of ``k``'s timeline as the player numbers them, one a line
-    (indented: a preformatted block in a worked answer)."""
-    from ..render.narration import explain  # the words the player's narration uses
-
-    t = recorded(k)
-    return "\n".join(f"    step {i + 1:4} {t[i].fn:30} {explain(t[i])}" for i in range(start, end))
+    """Steps ``start`` to ``end`` of ``k``'s timeline as the player numbers them (core.step_lines)."""
+    return step_lines(recorded(k), start, end)
 
 
 def cache_of(k: Kernel, addr: int) -> KmemCache:

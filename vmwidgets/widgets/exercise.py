@@ -66,9 +66,8 @@ class ExerciseWidget(VBox):
             )
         if after is not None and (not isinstance(after, str) or not after.strip() or len(after) > MAX_NOTE):
             raise InvalidArgument("after", after, f"None or the worked answer as text (1 to {MAX_NOTE} characters)")
-        if after is None:  # the exercise's own worked answer
-            worked = getattr(exercise, "worked", "") or ""
-            after = worked[:MAX_NOTE] if worked.strip() else None
+        if after is None and exercise.worked.strip():  # the exercise's own worked answer
+            after = exercise.worked[:MAX_NOTE]
         self.exercise = exercise
         self.player = player
         self.reveal = reveal
@@ -169,24 +168,18 @@ class ExerciseWidget(VBox):
         return True
 
     def shown_after(self) -> str | None:
-        """The text the reveal shows: ``after``; else, when *Show me* reveals a step without
-        a right answer, the exercise's ``explain`` (a right answer's feedback has said it)."""
+        """The text the reveal shows: ``after``; else, for a *Show me* after wrong answers (a
+        stuck student's way out), the exercise's ``explain``, which a right answer's feedback
+        has said already."""
         if self.after_text is not None:
             return self.after_text
-        return self.why()
-
-    def why(self) -> str | None:
-        """``explain``, for a *Show me* after wrong answers (a stuck student's way out);
-        None without one, or once a right answer's feedback has said it."""
-        explain = getattr(self.exercise, "explain", "") or ""
-        if not explain.strip() or (self.attempts and self.attempts[-1][1].correct):
+        if not self.exercise.explain.strip() or (self.attempts and self.attempts[-1][1].correct):
             return None
-        return explain[:MAX_NOTE]
+        return self.exercise.explain[:MAX_NOTE]
 
     def _hides(self) -> bool:
         """Whether something waits for the commit: a step, a worked answer, an explanation."""
-        explain = getattr(self.exercise, "explain", "") or ""
-        return self.reveal is not None or self.after_text is not None or bool(explain.strip())
+        return self.reveal is not None or self.after_text is not None or bool(self.exercise.explain.strip())
 
     def _say(self, fb: Feedback) -> Feedback:
         self.feedback.value = feedback_html(fb)

@@ -153,11 +153,7 @@ class Player(VBox):
     def hold(self, limit: int) -> None:
         """Let the player go no further than step ``limit`` (it moves there) until :meth:`release`:
         a predict-then-check question keeps what happens next hidden until it is answered."""
-        if type(limit) is not int or not 0 <= limit <= len(self.timeline):
-            raise InvalidArgument("limit", limit, f"a step from 0 to {len(self.timeline)}")
-        self.limit = limit
-        self.slider.value = min(self.slider.value, limit)
-        self.slider.max = self.play.max = limit
+        self.cap(limit)
         self.seek(limit)
 
     def cap(self, limit: int) -> None:
