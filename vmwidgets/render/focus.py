@@ -75,7 +75,7 @@ from ..events import (  # SLUB
 )
 from ..timeline import TimelineMarker
 
-__all__ = ["PATHS", "RULES", "Focus", "focus"]
+__all__ = ["PATHS", "RULES", "Focus", "Trail", "focus"]
 
 
 @dataclass
@@ -307,22 +307,92 @@ RULES: dict[type, _Rule] = {
 """Each event kind's highlights (tests/test_event_coverage.py checks every kind has one)."""
 
 
+def _fold(f: Focus, ev: Event | TimelineMarker, prev: type | None) -> type:
+    """Reset ``ev``'s path if it starts a new search (a kind after another kind, or a walk
+    from the pgd again): an operation may search several times (mmap calls find_vma more
+    than once), and a path shows only the search in progress.  Returns ``ev``'s kind."""
+    k = type(ev)
+    path = PATHS.get(k)
+    if path is not None and (k is not prev or (isinstance(ev, TableEntryRead) and ev.level == "pgd")):
+        path[0](f, ev)
+    return k
+
+
+def _step(f: Focus, event: Event | TimelineMarker) -> Focus:
+    if type(event) is not TimelineMarker:  # a marker is the timeline's, not the kernel's
+        RULES[type(event)](f, event)
+    return f
+
+
 def focus(event: Event | TimelineMarker | None, earlier: Sequence[Event | TimelineMarker] = ()) -> Focus:
     """The highlights of ``event``, given the ``earlier`` events of its operation."""
     f = Focus(event)
     prev = None
-    for ev in [*earlier, event] if event is not None else earlier:
-        # an operation may search several times (mmap calls find_vma more than once):
-        # a path shows only the search in progress
-        k = type(ev)
-        path = PATHS.get(k)
-        if path is not None and (k is not prev or (isinstance(ev, TableEntryRead) and ev.level == "pgd")):
-            path[0](f, ev)
-        prev = k
-        if ev is event:
-            break
+    for ev in earlier:
+        prev = _fold(f, ev, prev)
+        path = PATHS.get(prev)
         if path is not None:
             path[1](f, ev)
-    if event is not None and type(event) is not TimelineMarker:  # a marker is the timeline's, not the kernel's
-        RULES[type(event)](f, event)
-    return f
+    if event is None:
+        return f
+    _fold(f, event, prev)
+    return _step(f, event)
+
+
+def _paths(f: Focus) -> Focus:
+    """A copy of ``f``'s search paths alone (what the earlier events of an operation leave)."""
+    return Focus(visited=f.visited[:], rb_path={k: v[:] for k, v in f.rb_path.items()}, walk=f.walk[:])
+
+
+class Trail:
+    """:func:`focus` at any position of a timeline, without re-reading the whole operation.
+
+    A step's focus depends on the earlier events of its operation (the search paths so
+    far); a 50,000-step operation (``from_proc_maps`` of a big process) would otherwise be
+    read whole at every step.  The trail keeps the paths every ``EVERY`` events of the
+    operation and the last position asked, so a step forward reads one event and a seek
+    at most ``EVERY``.  Equal to ``focus(tl[pos - 1], tl[op.start : pos - 1])``.
+    """
+
+    EVERY = 256
+
+    def __init__(self, timeline: Any) -> None:
+        self.timeline = timeline
+        self._marks: dict[int, tuple[Focus, type | None]] = {}  # event index -> paths before it
+        self._last: tuple[int, Focus, type | None] | None = None
+        self._shifted = timeline._shifted
+
+    def focus(self, pos: int) -> Focus:
+        """The focus of the step that brought the timeline to ``pos`` (after ``pos`` events)."""
+        tl = self.timeline
+        if tl._shifted != self._shifted:  # a max_events drop renumbered the steps
+            self._marks.clear()
+            self._last, self._shifted = None, tl._shifted
+        if pos <= 0:
+            return Focus()
+        event = tl[pos - 1]
+        op = tl.operation_at(pos - 1)
+        start = op.start if op is not None else pos - 1
+        at, f, prev = start, Focus(), None
+        mark = start + (pos - 1 - start) // self.EVERY * self.EVERY
+        if mark in self._marks:
+            at, (f, prev) = mark, self._marks[mark]
+            f = _paths(f)
+        last = self._last
+        if last is not None and at <= last[0] <= pos - 1 and last[0] >= start:
+            at, f, prev = last[0], _paths(last[1]), last[2]
+        for i in range(at, pos - 1):
+            if (i - start) % self.EVERY == 0 and i not in self._marks:
+                self._marks[i] = (_paths(f), prev)
+            ev = tl[i]
+            prev = _fold(f, ev, prev)
+            path = PATHS.get(prev)
+            if path is not None:
+                path[1](f, ev)
+        if (pos - 1 - start) % self.EVERY == 0 and pos - 1 not in self._marks:
+            self._marks[pos - 1] = (_paths(f), prev)
+        self._last = (pos - 1, _paths(f), prev)
+        out = _paths(f)
+        out.event = event
+        _fold(out, event, prev)
+        return _step(out, event)
