@@ -9,6 +9,7 @@ from ..model.highmem import FIX_KMAP_BEGIN, KM_TYPES_2_6_32
 from ..model.layout import Region
 from ..state import ViewState
 from .focus import Focus
+from .incremental import Memo
 from .scene import ROW, Item, Scene, box, label, line, mb, scene
 from .selection import parse_key
 
@@ -125,6 +126,23 @@ def highmem_marks(kernel: Sequence[Region], sc: Scale, state: ViewState, f: Focu
     return out
 
 
+BIG = 255  # records past which the layout's kept part carries no highlights
+
+
+def _overlay(base: list[Item], over: list[Item]) -> list[Item]:
+    """``base`` with each item of ``over`` in place of the one of its id, or after them all."""
+    if not over:
+        return base
+    at = {n["id"]: i for i, n in enumerate(base)}
+    out = base[:]
+    for item in over:
+        if item["id"] in at:
+            out[at[item["id"]]] = item
+        else:
+            out.append(item)
+    return out
+
+
 def layout_scene(
     regions: Sequence[Region],
     state: ViewState,
@@ -133,6 +151,7 @@ def layout_scene(
     mark: int | None = None,
     mm: str | None = None,
     area_labels: int = 20,
+    memo: Memo | None = None,
 ) -> Scene:
     """Left: all 4 GB to scale (user space below PAGE_OFFSET, the kernel above); right: the
     kernel's bands with their boundaries in hex and sizes, vm_structs inside the vmalloc
@@ -175,106 +194,145 @@ def layout_scene(
         )
         nodes.append(label(f"b:{r.start:x}", BAND_X + BAND_W + 4, y0 - ROW / 2 - 3, f"{r.start:#010x}"))
     nodes.append(label("b:top", BAND_X + BAND_W + 4, top - ROW / 2 - 3, "0xffffffff"))
-    # vm_structs inside the vmalloc band, labelled on the right while there is room
-    label_y = -1e9
-    shown = 0
-    special = set(f.areas) | {f.visiting, *state.vmap_lazy}
-    kind, value = parse_key(selected)
-    if kind == "vm":
-        special.add(value)
-    group: list[int] = []
 
-    def flush() -> None:  # areas sharing a pixel row are drawn as one box
-        if not group:
-            return
-        lo, hi = group[0], group[-1] + state.areas[group[-1]].size
-        y1, y0 = sc.y(hi), sc.y(lo)
-        tip = f"{len(group)} vm_structs {lo:#010x}–{hi:#010x}"
-        nodes.append(
-            box(
-                f"ag:{lo:x}",
-                BAND_X + 24,
-                y0 - max(3.0, y0 - y1),
-                [],
-                "k-area",
-                w=BAND_W - 48,
-                h=max(3.0, y0 - y1),
-                tip=tip,
-            )
-        )
-        group.clear()
-
-    for addr in state.vmlist:
+    def area_box(addr: int, lit: bool, chosen: bool) -> Item:
         a = state.areas[addr]
         y1, y0 = sc.y(addr + a.size), sc.y(addr)
-        if len(state.vmlist) > area_labels and addr not in special and y0 - y1 < 3:
-            if group and sc.y(group[0]) - y1 >= 3:
-                flush()
-            group.append(addr)
-            continue
-        flush()
         h = max(3.0, y0 - y1)
         area_cls = ["k-area"]
         if addr in state.vmap_lazy:
             area_cls.append("k-lazy")
-        if addr in f.areas or addr == f.visiting:
+        if lit:
             area_cls.append("hl")
-        if selected == f"vm:{addr:#x}":
+        if chosen:
             area_cls.append("sel")
         tip = f"vm_struct {addr:#010x}–{addr + a.size:#010x} ({mb(a.size)}), caller {a.caller or 'NULL'}"
-        nodes.append(
-            box(
-                f"a:{addr:x}",
-                BAND_X + 24,
-                y0 - h,
-                [],
-                " ".join(area_cls),
-                w=BAND_W - 48,
-                h=h,
-                sel=f"vm:{addr:#x}",
-                tip=tip,
-            )
+        return box(
+            f"a:{addr:x}", BAND_X + 24, y0 - h, [], " ".join(area_cls), w=BAND_W - 48, h=h, sel=f"vm:{addr:#x}", tip=tip
         )
-        if shown < area_labels:
-            ly = max(y0 - h / 2 - ROW / 2 - 3, label_y + ROW)
-            text = f"{addr:#010x} {mb(a.size)} {a.caller or ''}".rstrip()
-            nodes.append(label(f"al:{addr:x}", AREA_X, ly, text))
-            edges.append(line(f"al:{addr:x}", [(BAND_X + BAND_W - 24, y0 - h / 2), (AREA_X, ly + ROW / 2 + 3)]))
-            label_y = ly
-            shown += 1
-    flush()
-    if shown < len(state.vmlist):
-        nodes.append(label("al:more", AREA_X, label_y + ROW, f"⋯ {len(state.vmlist) - shown} more"))
-    nodes += highmem_marks(kernel, sc, state, f)
-    # VMAs inside user space, to scale; those sharing a pixel row (and not touched or
-    # selected) are drawn as one box, so 1,000 small mappings stay a few boxes
-    vmas = sorted(state.vmas.get(mm, {}).items(), key=lambda kv: kv[1][0]) if mm else []
-    vmas = [kv for kv in vmas if kv[1][1] <= 1 << 32]  # a 64-bit process's mappings lie outside this picture
-    touched = f.vmas.get(mm, set()) if mm else set()
-    run: list[tuple[int, int, int]] = []
 
-    def flush_vmas() -> None:
-        if not run:
-            return
-        lo, hi = run[0][1], run[-1][2]
-        y1, y0 = full_y(hi), full_y(lo)
-        tip = f"{len(run)} VMAs {lo:#010x}–{hi:#010x}"
-        nodes.append(box(f"vg:{run[0][0]}", FULL_X + 8, y1, [], "k-vma", w=FULL_W - 16, h=max(2.0, y0 - y1), tip=tip))
-        run.clear()
+    def area_boxes(lit: set[int], chosen: int | None) -> tuple[list[Item], list[Item]]:
+        nodes: list[Item] = []
+        edges: list[Item] = []
+        # vm_structs inside the vmalloc band, labelled on the right while there is room
+        label_y = -1e9
+        shown = 0
+        special = lit | {chosen, *state.vmap_lazy}
+        group: list[int] = []
 
-    for vma, (start, end, *_rest) in vmas:
-        key = f"vma:{mm}:{vma}"
+        def flush() -> None:  # areas sharing a pixel row are drawn as one box
+            if not group:
+                return
+            lo, hi = group[0], group[-1] + state.areas[group[-1]].size
+            y1, y0 = sc.y(hi), sc.y(lo)
+            tip = f"{len(group)} vm_structs {lo:#010x}–{hi:#010x}"
+            nodes.append(
+                box(
+                    f"ag:{lo:x}",
+                    BAND_X + 24,
+                    y0 - max(3.0, y0 - y1),
+                    [],
+                    "k-area",
+                    w=BAND_W - 48,
+                    h=max(3.0, y0 - y1),
+                    tip=tip,
+                )
+            )
+            group.clear()
+
+        for addr in state.vmlist:
+            a = state.areas[addr]
+            y1, y0 = sc.y(addr + a.size), sc.y(addr)
+            if len(state.vmlist) > area_labels and addr not in special and y0 - y1 < 3:
+                if group and sc.y(group[0]) - y1 >= 3:
+                    flush()
+                group.append(addr)
+                continue
+            flush()
+            h = max(3.0, y0 - y1)
+            nodes.append(area_box(addr, addr in lit, addr == chosen))
+            if shown < area_labels:
+                ly = max(y0 - h / 2 - ROW / 2 - 3, label_y + ROW)
+                text = f"{addr:#010x} {mb(a.size)} {a.caller or ''}".rstrip()
+                nodes.append(label(f"al:{addr:x}", AREA_X, ly, text))
+                edges.append(line(f"al:{addr:x}", [(BAND_X + BAND_W - 24, y0 - h / 2), (AREA_X, ly + ROW / 2 + 3)]))
+                label_y = ly
+                shown += 1
+        flush()
+        if shown < len(state.vmlist):
+            nodes.append(label("al:more", AREA_X, label_y + ROW, f"⋯ {len(state.vmlist) - shown} more"))
+        return nodes, edges
+
+    def vma_box(vma: int, start: int, end: int, lit: bool, key: str, chosen: bool) -> Item:
         y1, y0 = full_y(end), full_y(start)
-        if vma not in touched and key != selected and y0 - y1 < 2:
-            if run and full_y(run[0][1]) - y1 >= 2:
-                flush_vmas()
-            run.append((vma, start, end))
-            continue
-        flush_vmas()
-        cls = "k-vma" + (" hl" if vma in touched else "") + (" sel" if selected == key else "")
+        cls = "k-vma" + (" hl" if lit else "") + (" sel" if chosen else "")
         tip = f"VMA {start:#010x}–{end:#010x}"
-        nodes.append(box(f"v:{vma}", FULL_X + 8, y1, [], cls, w=FULL_W - 16, h=max(2.0, y0 - y1), sel=key, tip=tip))
-    flush_vmas()
+        return box(f"v:{vma}", FULL_X + 8, y1, [], cls, w=FULL_W - 16, h=max(2.0, y0 - y1), sel=key, tip=tip)
+
+    def vma_boxes(touched: set[int], selected: str | None) -> list[Item]:
+        nodes: list[Item] = []
+        # VMAs inside user space, to scale; those sharing a pixel row (and not touched or
+        # selected) are drawn as one box, so 1,000 small mappings stay a few boxes
+        vmas = sorted(state.vmas.get(mm, {}).items(), key=lambda kv: kv[1][0]) if mm else []
+        vmas = [kv for kv in vmas if kv[1][1] <= 1 << 32]  # a 64-bit process's mappings lie outside this picture
+        run: list[tuple[int, int, int]] = []
+
+        def flush_vmas() -> None:
+            if not run:
+                return
+            lo, hi = run[0][1], run[-1][2]
+            y1, y0 = full_y(hi), full_y(lo)
+            tip = f"{len(run)} VMAs {lo:#010x}–{hi:#010x}"
+            nodes.append(
+                box(f"vg:{run[0][0]}", FULL_X + 8, y1, [], "k-vma", w=FULL_W - 16, h=max(2.0, y0 - y1), tip=tip)
+            )
+            run.clear()
+
+        for vma, (start, end, *_rest) in vmas:
+            key = f"vma:{mm}:{vma}"
+            y1, y0 = full_y(end), full_y(start)
+            if vma not in touched and key != selected and y0 - y1 < 2:
+                if run and full_y(run[0][1]) - y1 >= 2:
+                    flush_vmas()
+                run.append((vma, start, end))
+                continue
+            flush_vmas()
+            nodes.append(vma_box(vma, start, end, vma in touched, key, selected == key))
+        flush_vmas()
+        return nodes
+
+    # The parts that read every vm_struct and VMA are kept until a step changes them (issue 15).
+    # Past BIG records the kept part has no highlights: the step's and the selection's records
+    # are drawn over it (in place of their own box, if it has one), so it survives the step.
+    memo = memo or Memo()
+    kind, value = parse_key(selected)
+    sel_vm = value if kind == "vm" else None
+    lit_areas: set[int] = {a for a in (*f.areas, f.visiting) if a is not None and a in state.areas}
+    if len(state.vmlist) <= BIG:
+        parts = memo.get("areas", (frozenset(lit_areas), sel_vm), lambda: area_boxes(lit_areas, sel_vm))
+    else:
+        parts = memo.get("areas", None, lambda: area_boxes(set(), None))
+        picked = lit_areas | ({sel_vm} if sel_vm in state.areas else set())
+        over = [area_box(a, a in lit_areas, a == sel_vm) for a in sorted(picked)]
+        parts = (_overlay(parts[0], over), parts[1])
+    nodes += parts[0]
+    edges += parts[1]
+    nodes += highmem_marks(kernel, sc, state, f)
+    if mm:
+        recs = state.vmas.get(mm, {})
+        touched = set(f.vmas.get(mm, ())) & recs.keys()
+        sel_vma = selected if kind == "vma" and value[0] == mm and value[1] in recs else None
+        if len(recs) <= BIG:
+            nodes += memo.get("vmas:" + mm, (frozenset(touched), sel_vma), lambda: vma_boxes(touched, sel_vma))
+        else:
+            base = memo.get("vmas:" + mm, None, lambda: vma_boxes(set(), None))
+            picks = sorted(touched | ({value[1]} if sel_vma else set()))
+            over = [
+                vma_box(v, *recs[v][:2], v in touched, f"vma:{mm}:{v}", f"vma:{mm}:{v}" == sel_vma)
+                for v in picks
+                if recs[v][1] <= 1 << 32
+            ]
+            nodes += _overlay(base, over)
     taken: list[tuple[bool, float]] = []  # labels drawn so far (side, y): the second moves a row down
     for what, at, mark_cls in (("mark", mark, "k-mark"), ("span", f.span[0] if f.span else None, "k-mark hl")):
         if at is None:

@@ -9,6 +9,7 @@ from ..state import ViewState
 from .dot import escape
 from .focus import Focus
 from .fold import keep_indices
+from .incremental import RbSizes
 from .scene import ROW, Item, Row, box, curve, mb, scene
 from .selection import parse_key
 
@@ -90,6 +91,40 @@ def sorted_vmas(state: ViewState, mm: str) -> list[tuple[int, VmaRecord]]:
     return sorted(state.vmas.get(mm, {}).items(), key=lambda kv: kv[1][0])
 
 
+class _Order:
+    """An mm's VMAs in address order, read by index: from ``mm_rb``'s subtree sizes (O(height)
+    a read, whatever the count) when the tree holds every VMA, else by sorting them."""
+
+    def __init__(self, state: ViewState, mm: str, sizes: RbSizes | None) -> None:
+        self.recs = recs = state.vmas.get(mm, {})
+        self.sizes = sizes if sizes is not None and len(sizes) == len(recs) else None
+        self.items = None if self.sizes is not None else sorted(recs.items(), key=lambda kv: kv[1][0])
+        self.where = None if self.items is None else {v: i for i, (v, _) in enumerate(self.items)}
+
+    def __len__(self) -> int:
+        return len(self.recs)
+
+    def at(self, i: int) -> tuple[int, VmaRecord]:
+        if self.items is not None:
+            return self.items[i]
+        assert self.sizes is not None
+        v = self.sizes.select(i)
+        return v, self.recs[v]
+
+    def index(self, vma: int) -> int | None:
+        if self.where is not None:
+            return self.where.get(vma)
+        assert self.sizes is not None
+        return self.sizes.rank(vma) if vma in self.recs else None
+
+
+def _sizes_for(state: ViewState, mm: str, limit: int, sizes: RbSizes | None) -> RbSizes | None:
+    """The sizes to fold with: the view's, or counted here when the list is long enough to fold."""
+    if sizes is None and len(state.vmas.get(mm, {})) > limit:
+        sizes = RbSizes("mm_rb:" + mm).sync(state, None)
+    return sizes
+
+
 def vma_list_scene(
     state: ViewState,
     mm: str,
@@ -98,19 +133,21 @@ def vma_list_scene(
     limit: int = 30,
     per_row: int = 5,
     vm_prev: bool = False,
+    sizes: RbSizes | None = None,
 ) -> dict[str, Any]:
     """``mm->mmap`` and the VMAs in address order, ``vm_next`` solid; with ``vm_prev`` (a kernel
-    that has the field, :func:`has_vm_prev`) the links back too, dashed."""
+    that has the field, :func:`has_vm_prev`) the links back too, dashed.  A list longer than
+    ``limit`` folds around the step; ``sizes`` (the view's ``mm_rb`` subtree sizes) find
+    its VMAs by index without sorting them all."""
     f = f or Focus()
-    vmas = sorted_vmas(state, mm)
+    vmas = _Order(state, mm, _sizes_for(state, mm, limit, sizes))
     fields = state.mm_fields.get(mm)
-    where = {v: i for i, (v, _) in enumerate(vmas)}
     changed = f.vmas.get(mm, set())
     path = set(f.rb_path.get("mm_rb:" + mm, []))
-    focus_idx = [where[v] for v in (*changed, *path) if v in where]
+    focus_idx = [i for v in (*changed, *path) if (i := vmas.index(v)) is not None]
     kind, value = parse_key(selected)
-    if kind == "vma" and value[0] == mm and value[1] in where:
-        focus_idx.append(where[value[1]])
+    if kind == "vma" and value[0] == mm and (i := vmas.index(value[1])) is not None:
+        focus_idx.append(i)
     nodes = [box("mmap", 0, 0, [{"c": ["mm->mmap"], "cls": "head"}], w=HEAD_W)]
     edges: list[Item] = []
     prev: tuple[str, float, float] | None = None
@@ -119,11 +156,11 @@ def vma_list_scene(
         col, row = slot % per_row, slot // per_row
         x, y = HEAD_W + GAP_X + col * (W + GAP_X), row * (5 * ROW + 6 + GAP_Y)
         if isinstance(item, tuple):
-            lo, hi = vmas[item[0]][1], vmas[item[1]][1]
+            (first, lo), hi = vmas.at(item[0]), vmas.at(item[1])[1]
             rows: list[Row] = [[f"⋯ {item[1] - item[0] + 1} VMAs"], [f"{lo[0]:08x}–{hi[1]:08x}"]]
-            node = box(f"fold:{vmas[item[0]][0]}", x, y + ROW, rows, "dim", w=W)
+            node = box(f"fold:{first}", x, y + ROW, rows, "dim", w=W)
         else:
-            vma, rec = vmas[item]
+            vma, rec = vmas.at(item)
             start, end, flags = rec[:3]
             name = vma_name(rec, fields)
             key = vma_key(mm, vma)
@@ -151,13 +188,38 @@ def vma_list_scene(
     return scene(title, nodes, edges)
 
 
-def maps_html(state: ViewState, mm: str, f: Focus | None = None, selected: str = "") -> str:
-    """A compact /proc/PID/maps (address range, perms, offset, size, name), the step's rows marked."""
+MAPS_LIMIT = 64  # lines of the maps table drawn before it folds around the step
+
+
+def maps_html(
+    state: ViewState,
+    mm: str,
+    f: Focus | None = None,
+    selected: str = "",
+    limit: int = MAPS_LIMIT,
+    sizes: RbSizes | None = None,
+) -> str:
+    """A compact /proc/PID/maps (address range, perms, offset, size, name), the step's rows
+    marked; more than ``limit`` lines fold into "⋯ n lines" rows around the step's and the
+    selection's lines (``sizes`` as for :func:`vma_list_scene`)."""
     f = f or Focus()
     changed = f.vmas.get(mm, set())
     fields = state.mm_fields.get(mm)
     rows = []
-    for vma, rec in sorted_vmas(state, mm):
+    order = _Order(state, mm, _sizes_for(state, mm, limit, sizes))
+    focus_idx = [i for v in changed if (i := order.index(v)) is not None]
+    kind, value = parse_key(selected)
+    if kind == "vma" and value[0] == mm and (i := order.index(value[1])) is not None:
+        focus_idx.append(i)
+    for item in keep_indices(len(order), focus_idx, limit):
+        if isinstance(item, tuple):
+            lo, hi = order.at(item[0])[1], order.at(item[1])[1]
+            rows.append(
+                f'<tr class="vmw-fold"><td colspan="5">⋯ {item[1] - item[0] + 1:,} lines, '
+                f"{lo[0]:08x}–{hi[1]:08x}</td></tr>"
+            )
+            continue
+        vma, rec = order.at(item)
         start, end, flags, pgoff = rec[:4]
         cls = "vmw-hl" if vma in changed else ("vmw-sel" if vma_key(mm, vma) == selected else "")
         off = pgoff << 12  # show_map prints vm_pgoff for anonymous VMAs too (2.6.2x)

@@ -38,6 +38,14 @@ def record_rows(state: ViewState, addr: int, last: bool) -> list[Any]:
     return [{"c": ["struct vm_struct", ""], "cls": "head"}] + [[f, values[f]] for f in FIELDS]
 
 
+def _index(order: list[int], addr: int | None) -> int | None:
+    """Where ``addr`` is on vmlist (a search in C: no dict of 10,000 records a step)."""
+    try:
+        return order.index(addr) if addr is not None else None
+    except ValueError:
+        return None
+
+
 def area_key(addr: int) -> str:
     return f"vm:{addr:#x}"
 
@@ -54,12 +62,12 @@ def vmlist_scene(
     """
     f = f or Focus()
     order = state.vmlist
-    where = {a: i for i, a in enumerate(order)}
-    focus_idx = [where[a] for a in (*f.areas, f.visiting, *f.visited[-1:]) if a in where]
+    focus_idx = [i for a in (*f.areas, f.visiting, *f.visited[-1:]) if (i := _index(order, a)) is not None]
     kind, value = parse_key(selected)
     sel_addr = value if kind == "vm" else None
-    if sel_addr in where:
-        focus_idx.append(where[sel_addr])
+    sel_at = _index(order, sel_addr)
+    if sel_at is not None:
+        focus_idx.append(sel_at)
     nodes: list[Item] = [box("vmlist", 0, 0, [{"c": ["vmlist"], "cls": "head"}], w=HEAD_W)]
     edges: list[Item] = []
     prev = ("vmlist", HEAD_W, ROW / 2 + 3)
@@ -105,7 +113,8 @@ def vmlist_scene(
     if not order:
         nodes.append(label("null", HEAD_W + GAP_X, 0, "NULL"))
         edges.append(curve("next:null", (HEAD_W, ROW / 2 + 3), (HEAD_W + GAP_X, ROW / 2 + 3), "arrow"))
-    if sel_addr in where:
+    if sel_at is not None:
+        sel_addr = order[sel_at]
         pages = state.area_pages.get(sel_addr, [])
         shown = pages[:16]
         rows = [{"c": [f"pages[] of {sel_addr:#010x}", ""], "cls": "head"}]

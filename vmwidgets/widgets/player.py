@@ -13,7 +13,8 @@ import traitlets
 
 from ..errors import InvalidArgument
 from ..render.dot import escape
-from ..render.focus import Focus, focus
+from ..render.focus import Focus, Trail
+from ..render.incremental import Dirty, dirty
 from ..render.narrate import narration_html
 from ..render.pseudocode import pseudocode_html
 from .cells import adopt
@@ -83,6 +84,8 @@ class Player(VBox):
         self.timeline = tl
         self._shifted = tl._shifted
         self.cursor = tl.cursor()  # this player's own position: other players of the kernel move theirs
+        self._trail = Trail(tl)  # the step's focus without re-reading its whole operation
+        self._drawn: tuple[int, int] | None = None  # (position, timeline shift) the views last drew
         self.views: list[Any] = []
         self.step_focus = Focus()
         self.limit: int | None = None  # set by hold(): the student predicts before seeing further
@@ -240,7 +243,7 @@ class Player(VBox):
         if view not in self.views:
             self.views.append(view)
             view.player = self
-            view.show(self.cursor.seek(self.position), self.step_focus)
+            view.show(self.cursor.seek(self.position), self.step_focus)  # (whole: nothing kept yet)
         return view
 
     def close(self) -> None:
@@ -257,13 +260,24 @@ class Player(VBox):
         state = self.cursor.seek(pos)
         event = tl[pos - 1] if pos else None
         op = tl.operation_at(pos - 1) if pos else None
-        earlier = tl[op.start : pos - 1] if op is not None else []
-        self.step_focus = focus(event, earlier)
+        self.step_focus = self._trail.focus(pos)
         text = narration_html(event, pos, len(tl), op, state)
         if pos == 0 and tl.dropped_operations:  # not the boot: the state after the dropped operations
             text = text.replace(_BOOTED, escape(tl[0].explain()))
         self.narration.value = text
         begun = tl[op.start] if op is not None else None
         self.code.value = pseudocode_html(event, getattr(begun, "fn", None))
+        moved = self._crossed(pos)
         for v in self.views:
-            v.show(state, self.step_focus)
+            v.show(state, self.step_focus, moved)
+
+    _NEAR = 64  # a move of at most this many steps is read event by event; a longer one redraws whole
+
+    def _crossed(self, pos: int) -> Dirty | None:
+        """What the events between the last drawing and ``pos`` changed (None: redraw whole)."""
+        tl, last = self.timeline, self._drawn
+        self._drawn = (pos, tl._shifted)
+        if last is None or last[1] != tl._shifted or abs(pos - last[0]) > self._NEAR:
+            return None
+        lo, hi = sorted((last[0], pos))
+        return dirty(tl[lo:hi])

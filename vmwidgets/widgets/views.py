@@ -17,6 +17,7 @@ import traitlets
 
 from ..errors import InvalidArgument, check_int
 from ..render.focus import Focus
+from ..render.incremental import Dirty, Memo, RbSizes
 from ..render.layout_scene import layout_scene
 from ..render.pagetable_scene import pagetable_scene
 from ..render.physmem_scene import physmem_scene
@@ -48,6 +49,10 @@ class View(VBox):
         self.scenes: list[SceneWidget] = []
         self._state: ViewState | None = None
         self._focus = Focus()
+        # what changed since the last drawing (None: unknown, rebuild), and what a big view keeps
+        self._moved: Dirty | None = None
+        self._memo = Memo()
+        self._sizes: dict[str, RbSizes] = {}
         # alone, the view follows the end with a cursor of its own; under a player it draws the player's
         self.cursor = self.source.timeline.cursor()
         super().__init__(**kwargs)
@@ -76,10 +81,25 @@ class View(VBox):
         if self.player is None:  # alone: follow the newest state
             self.show(self.cursor.state, Focus())
 
-    def show(self, state: ViewState, focus: Focus) -> None:
-        """Draw ``state`` with ``focus``'s highlights (the player calls this at each step)."""
-        self._state, self._focus = state, focus
+    def show(self, state: ViewState, focus: Focus, moved: Dirty | None = None) -> None:
+        """Draw ``state`` with ``focus``'s highlights (the player calls this at each step);
+        ``moved`` says what changed since the state last drawn (None: anything)."""
+        self._state, self._focus, self._moved = state, focus, moved
         self.draw()
+
+    def _changes(self) -> Dirty | None:
+        """What changed since the last drawing (read once by ``draw``): forgets the scene parts it
+        invalidates.  A redraw for a new selection changed nothing."""
+        moved, self._moved = self._moved, Dirty()
+        self._memo.forget(moved)
+        return moved
+
+    def _tree_sizes(self, tree: str, moved: Dirty | None) -> RbSizes:
+        sizes = self._sizes.get(tree)
+        if sizes is None:
+            sizes = self._sizes[tree] = RbSizes(tree)
+            moved = None
+        return sizes.sync(self._now(), None if moved is None else moved.rb.get(tree, set()))
 
     @traitlets.observe("selected")
     def _selected(self, change: dict[str, Any]) -> None:
@@ -178,8 +198,9 @@ class LayoutView(View):
         slab = self._now().slabs.get(value) if kind == "slab" else None
         if slab is not None:
             mark = slab.addr  # page_address: slabs are lowmem, in the direct map
+        self._changes()
         self.scene.scene = layout_scene(
-            self.source.regions, self._now(), self._focus, self.selected, mark, self.source.mm
+            self.source.regions, self._now(), self._focus, self.selected, mark, self.source.mm, memo=self._memo
         )
 
 
@@ -290,10 +311,19 @@ class VmlistView(View):
         self.draw()
 
     def draw(self) -> None:
-        s = self._now()
+        s, moved = self._now(), self._changes()
         self.scene.scene = vmlist_scene(s, self._focus, self.selected, self.limit)
         if "vmap_area_root" in s.rb or "vmap_area_root" in self._focus.rb_path:
-            self.tree.scene = rbtree_scene(s, "vmap_area_root", self._focus, self.selected, key=area_key)
+            kind, value = parse_key(self.selected)
+            self.tree.scene = rbtree_scene(
+                s,
+                "vmap_area_root",
+                self._focus,
+                self.selected,
+                key=area_key,
+                sizes=self._tree_sizes("vmap_area_root", moved),
+                chosen=value if kind == "vm" else None,
+            )
             if self.tree not in self.children:
                 self.children = [self.scene, self.tree]
 
@@ -323,13 +353,23 @@ class VmaView(View):
         self.draw()
 
     def draw(self) -> None:
-        s, f, mm = self._now(), self._focus, self._mm()
-        self.list.scene = vma_list_scene(s, mm, f, self.selected, self.limit, vm_prev=has_vm_prev(self.source.era))
+        s, f, mm, moved = self._now(), self._focus, self._mm(), self._changes()
+        sizes = self._tree_sizes("mm_rb:" + mm, moved)
+        era_prev = has_vm_prev(self.source.era)
+        self.list.scene = vma_list_scene(s, mm, f, self.selected, self.limit, vm_prev=era_prev, sizes=sizes)
         key = lambda node: f"vma:{mm}:{node}"  # noqa: E731
+        kind, value = parse_key(self.selected)
         self.tree.scene = rbtree_scene(
-            s, "mm_rb:" + mm, f, self.selected, key=key, title=f"mm_rb of {self.source.name}"
+            s,
+            "mm_rb:" + mm,
+            f,
+            self.selected,
+            key=key,
+            title=f"mm_rb of {self.source.name}",
+            sizes=sizes,
+            chosen=value[1] if kind == "vma" and value[0] == mm else None,
         )
-        self.maps.value = maps_html(s, mm, f, self.selected)
+        self.maps.value = maps_html(s, mm, f, self.selected, sizes=sizes)
 
     def picture_scenes(self) -> list[Scene]:
         """The VMA list, the mm_rb tree and the /proc/PID/maps table as a scene of text rows."""
