@@ -9,7 +9,7 @@ import pytest
 from helpers import check_timeline
 from test_mmap import CAT_MAPS
 
-from vmwidgets import InvalidArgument, Kernel, data, from_proc_maps, validate_mm
+from vmwidgets import InvalidArgument, Kernel, data, from_proc_maps, validate_mm, validate_rbtree
 from vmwidgets.model.mmap import do_brk
 
 
@@ -105,3 +105,21 @@ def test_own_maps_falls_back_to_the_stored_sample_where_there_is_no_proc() -> No
     assert mine.own and "/proc/self/maps" in mine.where and from_proc_maps(mine.text).map_count > 5
     missing = data.own_maps("/nonexistent/maps")
     assert not missing.own and missing.text == data.i386_maps() and "32-bit" in missing.where
+
+
+def test_a_real_10000_line_browser_listing_round_trips() -> None:
+    text = data.browser_maps()  # a 64-bit Chromium renderer (vmwidgets/data/SOURCES.md)
+    lines = text.splitlines()
+    assert len(lines) >= 10_000 and text.endswith("\n")
+    assert f"{len(lines):,} lines" in (data.browser_maps.__doc__ or "")  # a re-capture updates the docs
+    mm = from_proc_maps(text, name="chromium")
+    assert mm.task_size == 1 << 64
+    assert mm.map_count == len(lines)  # nothing merged: from_proc_maps links each line as it is
+    assert mm.maps() == text  # same lines, same padding
+    validate_mm(mm)  # list and tree agree, map_count, total_vm
+    assert validate_rbtree(mm.mm_rb, key=lambda n: n.owner.vm_start) >= 1  # every red-black rule
+    assert sum(1 for _ in mm.mm_rb) == len(lines)
+    assert mm.mm_rb.height() <= 2 * math.log2(mm.map_count + 1)
+    stack = next(int(line.split("-")[0], 16) for line in lines if line.endswith("[stack]"))
+    assert mm.find_vma(stack).vm_flags & 0x100  # VM_GROWSDOWN: [stack] read back
+    check_timeline(mm.kernel)
