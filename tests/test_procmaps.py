@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -9,8 +10,19 @@ import pytest
 from helpers import check_timeline
 from test_mmap import CAT_MAPS
 
-from vmwidgets import InvalidArgument, Kernel, data, from_proc_maps, validate_mm
-from vmwidgets.model.mmap import do_brk
+from vmwidgets import (
+    MAP_ANONYMOUS,
+    MAP_PRIVATE,
+    PROT_READ,
+    PROT_WRITE,
+    InvalidArgument,
+    Kernel,
+    data,
+    from_proc_maps,
+    validate_mm,
+    validate_rbtree,
+)
+from vmwidgets.model.mmap import do_brk, do_mmap_pgoff
 
 
 def test_the_running_process_round_trips() -> None:
@@ -105,3 +117,42 @@ def test_own_maps_falls_back_to_the_stored_sample_where_there_is_no_proc() -> No
     assert mine.own and "/proc/self/maps" in mine.where and from_proc_maps(mine.text).map_count > 5
     missing = data.own_maps("/nonexistent/maps")
     assert not missing.own and missing.text == data.i386_maps() and "32-bit" in missing.where
+
+
+def test_a_real_10000_line_browser_listing_round_trips() -> None:
+    text = data.browser_maps()  # a 64-bit Chromium renderer (vmwidgets/data/SOURCES.md)
+    lines = text.splitlines()
+    assert len(lines) >= 10_000 and text.endswith("\n")
+    assert f"{len(lines):,} lines" in (data.browser_maps.__doc__ or "")  # a re-capture updates the docs
+    mm = from_proc_maps(text, name="chromium")
+    assert mm.task_size == 1 << 64
+    assert mm.map_count == len(lines)  # nothing merged: from_proc_maps links each line as it is
+    assert mm.maps() == text  # same lines, same padding
+    validate_mm(mm)  # list and tree agree, map_count, total_vm
+    assert validate_rbtree(mm.mm_rb, key=lambda n: n.owner.vm_start) >= 1  # every red-black rule
+    assert sum(1 for _ in mm.mm_rb) == len(lines)
+    assert mm.mm_rb.height() <= 2 * math.log2(mm.map_count + 1)
+    stack = next(int(line.split("-")[0], 16) for line in lines if line.endswith("[stack]"))
+    assert mm.find_vma(stack).vm_flags & 0x100  # VM_GROWSDOWN: [stack] read back
+    check_timeline(mm.kernel)
+
+
+def test_a_browser_sized_mm_built_paused_records_only_what_follows() -> None:
+    # how a lesson or a replay page keeps 10,000 VMAs out of its steps: build paused, record after
+    k = Kernel()
+    with k.timeline.paused():
+        mm = from_proc_maps(data.browser_maps(), kernel=k, name="chromium")
+    assert [op.name for op in k.timeline.operations] == ["(recording paused)"] and len(k.timeline) == 1
+    vmas = list(mm)
+    half = vmas[len(vmas) // 2 :]
+    below, above = next((a, b) for a, b in itertools.pairwise(half) if b.vm_start - a.vm_end >= 0x10000)
+    hint = below.vm_end + 0x4000  # a hole in the middle of the address space
+    with k.emitter.operation("mmap", f"addr={hint:#x}, length=0x4000", "mm/mmap.c:do_mmap_pgoff"):
+        assert do_mmap_pgoff(mm, None, hint, 0x4000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0) == hint
+    assert [op.name for op in k.timeline.operations] == ["(recording paused)", "mmap"]
+    assert len(k.timeline) < 100  # the link and its rebalancing, not the 10,000 lines
+    assert mm.map_count == len(vmas) + 1 and mm.find_vma(hint).vm_end == hint + 0x4000 < above.vm_start
+    validate_mm(mm)
+    check_timeline(k)
+    assert k.timeline.seek(0).vmas.get("chromium", {}) == {}  # before the gap: no VMAs yet
+    assert len(k.timeline.seek(1).vmas["chromium"]) == len(vmas)  # after it: all of them, in one step

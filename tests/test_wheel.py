@@ -40,6 +40,7 @@ def test_the_wheel_holds_the_package_its_lessons_and_data_and_nothing_else(dists
     assert lessons == [p.name for p in NOTEBOOKS], "the lessons are every notebook of notebooks/, and only those"
     logs = sorted(n.removeprefix("vmwidgets/data/bootlogs/") for n in names if n.startswith("vmwidgets/data/bootlogs/"))
     assert logs and logs == sorted(p.name for p in (ROOT / "vmwidgets" / "data" / "bootlogs").glob("*.txt"))
+    assert {"vmwidgets/data/proc-maps-i386.txt", "vmwidgets/data/proc-maps-chromium.txt.gz"} <= set(names)
     assert not [n for n in names if n.startswith("tests/") or "/src/" in n or "notebooks/" in n]
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".ipynb_checkpoints"))]
     with tarfile.open(dists.sdist) as t:  # the sdist can rebuild everything and run the tests

@@ -4,6 +4,9 @@
   header of ``# key: value`` notes saying where it comes from (:func:`bootlogs`).
 - ``proc-maps-i386.txt``: a real ``/proc/PID/maps`` of a 32-bit process on a 32-bit kernel
   (3G/1G split), its source in ``SOURCES.md`` (:func:`i386_maps`).
+- ``proc-maps-chromium.txt.gz``: a real ``/proc/PID/maps`` of 13,623 lines, a 64-bit
+  Chromium renderer busy with a web app's work (:func:`browser_maps`); how it was captured
+  is in ``SOURCES.md`` and ``tools/capture_browser_maps.py``.
 
 :func:`own_maps` gives the running process's maps file where the system has one, and that
 sample otherwise (Pyodide, macOS, Windows), saying which it is.
@@ -13,12 +16,13 @@ from __future__ import annotations
 
 from importlib.resources import files
 import os
+import zlib
 from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InvalidArgument
 
-__all__ = ["Maps", "bootlog", "bootlogs", "i386_maps", "own_maps"]
+__all__ = ["Maps", "bootlog", "bootlogs", "browser_maps", "i386_maps", "own_maps"]
 
 _HERE = files(__name__)
 
@@ -43,6 +47,16 @@ def bootlog(name: str) -> str:
 def i386_maps() -> str:
     """The stored ``/proc/PID/maps`` of a 32-bit x86 process on a 32-bit kernel (see ``SOURCES.md``)."""
     return _HERE.joinpath("proc-maps-i386.txt").read_text(encoding="utf-8")
+
+
+def browser_maps() -> str:
+    """The stored ``/proc/PID/maps`` of a 64-bit Chromium renderer: 13,623 lines (see ``SOURCES.md``).
+
+    Ten thousand VMAs and more, as a real busy process has: for :func:`~vmwidgets.from_proc_maps`
+    at the scale the views must keep up with.  Stored gzip-compressed (83 kB, 707 kB as text).
+    """
+    packed = _HERE.joinpath("proc-maps-chromium.txt.gz").read_bytes()
+    return zlib.decompress(packed, wbits=16 + zlib.MAX_WBITS).decode("utf-8")  # 16+: a gzip header; zlib is in Pyodide too
 
 
 class Maps(NamedTuple):
