@@ -369,66 +369,23 @@ def scenario(n: int) -> tuple[Kernel, object]:
 
 
 def fig_views(sz: Sizes) -> list[Row]:
-    """Python-side latency of one player step per view (seek, focus, scene, JSON), and the bytes it sends."""
-    import json
-
-    from vmwidgets.widgets import LayoutView, PageTableView, PhysicalMemoryView, Player, VmaView, VmlistView, explore
+    """Python-side latency of one player step per view (seek, focus, scene, what is sent), and
+    the bytes sent: benchmarks/views.py's measure, at lesson size and at 1,000 (200 quick)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from views import Wire, makers, measure
 
     rows = []
-    steps = 60 if sz is QUICK else 300
+    wire = Wire()
     for n in (4, 200 if sz is QUICK else 1000):
         k, task = scenario(n)
-        tl = k.timeline
-        views = {
-            "LayoutView": (LayoutView, k),
-            "PhysicalMemoryView": (PhysicalMemoryView, k),
-            "PageTableView": (PageTableView, k),
-            "VmlistView": (VmlistView, k),
-            "VmaView": (VmaView, task),
-            "player alone": (None, None),
-            "explore(task), all its views": ("explore", task),
-        }
         sec = f"6. player step, {n} vm_structs + {n} VMAs"
-        # every step of the last mmap (rb-tree insert and rebalancing) and the last `steps`
-        # steps (the end of the last vmalloc's hole search, a fault, an address walk)
-        last_mmap = [o for o in tl.operations if o.name == "mmap"][-1]
-        positions = list(range(last_mmap.start + 1, last_mmap.end + 1))
-        positions += list(range(max(0, len(tl) - steps) + 1, len(tl) + 1))
-        for name, (cls, obj) in views.items():
-            if cls == "explore":
-                ex = explore(obj)
-                player, scenes = ex.player, [sw for v in ex.views for sw in v.scenes]
-            else:
-                view = cls(obj) if cls else None
-                player = Player(task, [view] if view else [])
-                scenes = list(getattr(view, "scenes", []))
-            times, sent = [], []
-            for pos in positions:
-                if pos - 1 != player.position:
-                    player.seek(pos - 1)
-                before = [sw.scene for sw in scenes]
-                t0 = time.perf_counter()
-                player.step_forward()
-                # what ipywidgets would serialise and send: the scenes that changed, as JSON
-                sent.append(
-                    sum(len(json.dumps(sw.scene)) for sw, b in zip(scenes, before, strict=True) if sw.scene is not b)
-                )
-                times.append((time.perf_counter() - t0) * 1e3)
-            times.sort()
-            worst = times[-1]
+        for name, make in makers(k, task).items():
+            r = measure(make, False, wire)
             note = "target < 100 ms" if n >= 200 else ""
+            rows.append(Row(sec, f"{name}: median / worst ms", f"{r['median']:.1f} / {r['worst']:.1f}", "ms", note))
             rows.append(
-                Row(sec, f"{name}: median / worst ms", f"{statistics.median(times):.1f} / {worst:.1f}", "ms", note)
+                Row(sec, f"{name}: bytes sent per step, median / max", f"{r['sent']:,.0f} / {r['sent_max']:,}", "B")
             )
-            if scenes:
-                rows.append(
-                    Row(
-                        sec,
-                        f"{name}: bytes sent per step, median / max",
-                        f"{statistics.median(sent):,.0f} / {max(sent):,}",
-                        "B",
-                    )
-                )
     return rows
 
 

@@ -146,7 +146,7 @@ CELLS = [
         from ipywidgets import VBox
 
         from vmwidgets import Config, Kernel, explain, explore, from_proc_maps  # explain: one sentence per event
-        from vmwidgets.data import own_maps
+        from vmwidgets.data import browser_maps, own_maps
         from vmwidgets.exercises.l7_now import SAMPLE_MAPS, lazy_pages
         from vmwidgets.widgets import ExerciseWidget, Player, Quiz, VmaView, VmlistView
 
@@ -253,6 +253,48 @@ CELLS = [
         stored 32-bit listing, `[vdso]` sits at 0xffffe000, inside the kernel's gigabyte (the
         fixmap, lesson 1); the model accepts it by giving that mm a `TASK_SIZE` of 4 GB.
         The maps file does not show the `VM_MAY*` flags, so they are taken as all set.
+        """
+    ),
+    md(
+        """
+        ### A big process: a browser's 13,623 VMAs
+
+        A busy web browser has thousands of mappings. `vmwidgets.data.browser_maps()` is a real
+        maps file of a Chromium renderer showing an image-heavy page (captured in 2026 on a
+        64-bit Linux 6.18; `vmwidgets/data/SOURCES.md` says how): 13,623 lines, most of them
+        anonymous memory and guard regions of its JavaScript heap. Building it takes 68,050
+        steps, so we build it with recording paused, then record one `find_vma` on it.
+        """
+    ),
+    code(
+        """
+        big = Kernel()
+        with big.timeline.paused():  # the building is the section above, 13,623 times over
+            chrome = from_proc_maps(browser_maps(), kernel=big, name="chromium")
+        limit = 2 * math.log2(chrome.map_count + 1)
+        print(f"VMAs: {chrome.map_count:,}   tree height: {chrome.mm_rb.height()}   limit 2*log2(n+1) = {limit:.1f}")
+        lib = next(v for v in chrome if v.vm_file and "libvorbis" in v.vm_file.path)
+        print("find_vma found", chrome.find_vma(lib.vm_start + 0x1234))
+        visited = sum(type(step).__name__ == "VmaVisited" for step in big.timeline)
+        print("steps recorded:", len(big.timeline), "  tree nodes the search visited:", visited)
+        """
+    ),
+    md(
+        """
+        At this size every view shows only what the step is about. The tree draws its top
+        levels and the search path of `find_vma`; every other subtree is folded into one grey
+        "⋯ n" box that gives how many nodes it holds: click one to open it a level. The list
+        and the maps table fold into "⋯ n VMAs" runs around the step and the selection. Press ⏮
+        (the first step is the paused building, all 13,623 VMAs at once), then step with → and
+        watch the search go down the tree: a path no longer than the tree's height, where walking
+        the `vm_next` list would have visited thousands of VMAs. The views zoom (ctrl + wheel, the
+        + and − buttons) and pan (drag); a very large drawing shows only what is on screen.
+        """
+    ),
+    code(
+        """
+        # NBVAL_IGNORE_OUTPUT
+        explore(chrome)
         """
     ),
     md(

@@ -117,7 +117,7 @@ def _folded(
     root = state.rb_root.get(tree)
     keep: set[int] = set()
     level = [root] if root is not None else []
-    top = max(1, (limit // 8).bit_length() - 1)  # top levels: an eighth of the budget
+    top = 2  # the root and its children: the path gives the rest its context
     for _ in range(top):
         keep.update(level)
         level = [c for n in level for c in nodes[n][1:3] if c is not None]
