@@ -158,7 +158,9 @@ def vma_list_scene(
         if isinstance(item, tuple):
             (first, lo), hi = vmas.at(item[0]), vmas.at(item[1])[1]
             rows: list[Row] = [[f"⋯ {item[1] - item[0] + 1} VMAs"], [f"{lo[0]:08x}–{hi[1]:08x}"]]
-            node = box(f"fold:{first}", x, y + ROW, rows, "dim", w=W)
+            mid = vmas.at((item[0] + item[1]) // 2)[0]  # selecting the middle one opens the run there
+            tip = "folded: select to open the run at its middle VMA"
+            node = box(f"fold:{first}", x, y + ROW, rows, "dim", w=W, sel=vma_key(mm, mid), tip=tip)
         else:
             vma, rec = vmas.at(item)
             start, end, flags = rec[:3]

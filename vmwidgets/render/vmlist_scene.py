@@ -79,7 +79,9 @@ def vmlist_scene(
             lo, hi = order[item[0]], order[item[1]]
             end = hi + state.areas[hi].size
             rows: list[Row] = [[f"⋯ {item[1] - item[0] + 1} vm_structs"], [f"{lo:#010x}–{end:#010x}"]]
-            node = box(f"fold:{lo:x}", x, y + H / 2 - ROW, rows, "dim", w=W, tip="folded: zoom out or select one")
+            mid = order[(item[0] + item[1]) // 2]  # selecting the middle one opens the run there
+            tip = "folded: select to open the run at its middle vm_struct"
+            node = box(f"fold:{lo:x}", x, y + H / 2 - ROW, rows, "dim", w=W, sel=area_key(mid), tip=tip)
             in_y = y + H / 2
         else:
             addr = order[item]
