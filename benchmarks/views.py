@@ -213,8 +213,15 @@ def python_side(sizes: list[int], modes: tuple[str, ...], real: bool) -> list[di
 
 
 def baseline(rev: str, sizes: list[int], real: bool) -> list[dict[str, Any]]:
-    """The explorer's figures on the code of commit ``rev`` (its own worktree and process)."""
+    """The explorer's figures on the code of commit ``rev`` (its own worktree and process).
+    They are kept in the temporary folder and reused by the next run with the same arguments
+    (an old commit's figures do not change; at 10,000 VMAs they take ten minutes)."""
     root = HERE.parent
+    sha = subprocess.run(["git", "-C", str(root), "rev-parse", rev], capture_output=True, text=True).stdout.strip()
+    cache = Path(tempfile.gettempdir()) / f"vmwidgets-baseline-{sha[:12]}-{'-'.join(map(str, sizes))}-{real}.json"
+    if cache.exists():
+        print(f"  baseline {rev}: figures kept from an earlier run ({cache})", file=sys.stderr)
+        return [dict(r, mode=rev) for r in json.loads(cache.read_text())]
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "base"
         subprocess.run(["git", "-C", str(root), "worktree", "add", "-q", "--detach", str(tree), rev], check=True)
@@ -225,7 +232,9 @@ def baseline(rev: str, sizes: list[int], real: bool) -> list[dict[str, Any]]:
             if out.returncode:
                 print(out.stderr[-2000:], file=sys.stderr)
                 return []
-            return [dict(r, mode=rev) for r in json.loads(out.stdout.splitlines()[-1])]
+            rows = json.loads(out.stdout.splitlines()[-1])
+            cache.write_text(json.dumps(rows))
+            return [dict(r, mode=rev) for r in rows]
         finally:
             subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)], check=False)
 
