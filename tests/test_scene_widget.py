@@ -205,3 +205,15 @@ def test_a_name_with_a_lone_surrogate_still_goes_as_a_change() -> None:
     sw.scene = grown(3, 1, text="\ud800")
     wire.play()
     assert wire.scene == sw.scene and len(sw._frame["scene"]["nodes"]) == 3
+
+
+def test_a_growing_scene_goes_as_changes_not_a_keyframe_each_step() -> None:
+    sw = SceneWidget(scene=grown(1, 0))  # a first keyframe far smaller than what follows
+    wire = Wire(sw)
+    frames = 0
+    for n in range(2, 60):
+        sw.scene = grown(n, 0)
+        frames += wire.frames()
+        wire.play()
+        assert wire.scene == sw.scene
+    assert frames <= 3  # each step adds a box: a change far smaller than the scene

@@ -78,11 +78,13 @@ class SceneWidget(anywidget.AnyWidget):
         if d is None:
             return
         cost = _size(d)
-        # the keyframe's size stands for the scene's: measuring each new scene would cost
-        # a whole serialisation per step, which is what the changes are there to avoid
+        # the scene is measured only when the changes outgrow the last keyframe's size:
+        # measuring every new scene would cost a whole serialisation per step
         if self._since + cost > self._budget:
-            self._keyframe(new)
-            return
+            self._budget = _size(new)
+            if self._since + cost > self._budget:
+                self._keyframe(new)
+                return
         self._seq += 1
         self._last = new
         self._since += cost
