@@ -9,8 +9,9 @@ other boxes and rewrites one box's text, applied as the live widget applies it (
 :func:`~vmwidgets.render.delta.scene_delta` through delta.js's ``applyDelta``).  Per step:
 *drawMs*, scene.js's own time (``data-draw-ms``); *step*, from the change to the end of the
 next rendered frame's work (script, then that frame's style, layout and paint, as
-benchmarks/site.py measures it).  Three views: fitted (as first shown), zoomed out to 5 %
-(every box on screen, too small for text) and with ``--nodes 300`` for comparison.
+benchmarks/site.py measures it).  Views: four columns fitted (as first shown) and zoomed out
+to 5 %, the least zoom (text too small to draw; a few hundred boxes on screen), a hundred
+columns zoomed out (every box on screen) and 200 boxes (too few for culling) for comparison.
 
 Needs the project venv (Playwright) and Debian's Chromium.  Target: step <= 16 ms median.
 """
@@ -79,9 +80,8 @@ STEPS = """async (deltas) => {
 }"""
 
 
-def scenes(nodes: int, steps: int) -> list[dict]:
+def scenes(nodes: int, steps: int, cols: int = 4) -> list[dict]:
     rnd = random.Random(0)
-    cols = 4
 
     def build(hl: set[int], text: dict[int, str]) -> dict:
         items = []
@@ -106,8 +106,8 @@ def stats(xs: list[float]) -> str:
     return f"{statistics.median(xs):6.2f} / {max(xs):6.2f}"
 
 
-def measure(browser, url: str, nodes: int, steps: int, zoom_out: bool) -> tuple[str, str]:
-    seq = scenes(nodes, steps)
+def measure(browser, url: str, nodes: int, steps: int, zoom_out: bool, cols: int) -> tuple[str, str, int]:
+    seq = scenes(nodes, steps, cols)
     deltas = [scene_delta(a, b) for a, b in itertools.pairwise(seq)]
     ctx = drive.offline_context(browser, viewport={"width": 1000, "height": 800})
     page = ctx.new_page()
@@ -119,8 +119,9 @@ def measure(browser, url: str, nodes: int, steps: int, zoom_out: bool) -> tuple[
             page.get_by_role("button", name="zoom out").click()
     page.wait_for_timeout(500)
     out = page.evaluate(STEPS, deltas)
+    drawn = page.evaluate("() => document.querySelectorAll('g.vmw-node').length")
     ctx.close()
-    return stats(out["draw"]), stats(out["step"])
+    return stats(out["draw"]), stats(out["step"]), drawn
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,11 +141,16 @@ def main(argv: list[str] | None = None) -> int:
         (root / "index.html").write_text(PAGE.format(model=MODEL_JS))
         with drive.SiteServer(root) as server, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            print(f"{'view':<28} {'drawMs med / worst':>20} {'step ms med / worst':>20}")
-            runs = [(args.nodes, False, "fitted"), (args.nodes, True, "zoomed out 5 %"), (300, False, "fitted")]
-            for nodes, zoom_out, name in runs:
-                draw, step = measure(browser, f"{server.url}/index.html", nodes, args.steps, zoom_out)
-                print(f"{f'{nodes:,} boxes, {name}':<28} {draw:>20} {step:>20}", flush=True)
+            print(f"{'view':<40} {'boxes drawn':>11} {'drawMs med / worst':>20} {'step ms med / worst':>20}")
+            runs = [
+                (args.nodes, 4, False, "4 columns, fitted"),
+                (args.nodes, 4, True, "4 columns, zoomed out 5 %"),
+                (args.nodes, 100, True, "100 columns, zoomed out 5 %"),  # every box on screen
+                (200, 4, False, "4 columns, fitted"),  # too few to cull
+            ]
+            for nodes, cols, zoom_out, name in runs:
+                draw, step, drawn = measure(browser, f"{server.url}/index.html", nodes, args.steps, zoom_out, cols)
+                print(f"{f'{nodes:,} boxes, {name}':<40} {drawn:>11,} {draw:>20} {step:>20}", flush=True)
             browser.close()
     return 0
 

@@ -191,3 +191,23 @@ def test_a_small_scene_draws_everything_without_the_new_buttons(tab) -> None:
     Link(sw, tab)
     assert tab.evaluate("() => document.querySelectorAll('g.vmw-node').length") == 200
     assert not tab.locator(".vmw-scene").get_by_role("button", name="zoom to the step").is_visible()
+
+
+def test_thousands_of_boxes_on_screen_fold_into_runs(tab) -> None:
+    cols, rows = 50, 40
+    nodes = [
+        {"id": f"n{i}", "x": 8 + 130 * (i % cols), "y": 8 + 30 * (i // cols), "w": 120, "h": 20,
+         "rows": [[f"box {i}"]], "cls": "hl" if i == 777 else ""}
+        for i in range(cols * rows)
+    ]  # fmt: skip
+    scene = {"title": "wide", "w": 16 + 130 * cols, "h": 16 + 30 * rows, "nodes": nodes, "edges": [], "grids": []}
+    sw = SceneWidget(scene=scene)
+    Link(sw, tab)  # fitted to the width: every box on screen, a few pixels each
+    runs = "() => [...document.querySelectorAll('g.vmw-run')].map((g) => g.getAttribute('class'))"
+    folded = tab.evaluate(runs)
+    assert 0 < len(folded) <= 3 * cols  # a column is one run, or three around the step's box
+    assert sum("hl" in c.split() for c in folded) == 1
+    assert tab.evaluate("() => document.querySelectorAll('g.vmw-node[data-id]').length") == 0
+    tab.locator(".vmw-scene").get_by_role("button", name="zoom to the step").click()
+    tab.wait_for_function("() => !!document.querySelector('g.vmw-node[data-id=\"n777\"] text')")
+    assert tab.evaluate(runs) == []

@@ -265,6 +265,45 @@ function union(boxes) {
   return boxes.reduce((a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]);
 }
 const HL = /(^|\s)hl(\s|$)/;
+// Thousands of boxes on screen cost a repaint of every one at each change, whatever changed
+// (Chromium's SVG), but zoomed that far out a box is a few pixels: boxes of one column (same
+// x, width and class) that touch on screen are drawn as one rect, and edges are left out.
+const FOLD_MIN = 1000; // boxes on screen
+function fold(nodes, k) {
+  const gap = 1.5 / k; // closer than 1.5 px on screen: one run
+  const columns = new Map();
+  for (const n of nodes) {
+    const key = `${n.x} ${n.w} ${n.cls || ""}`;
+    if (!columns.has(key)) columns.set(key, []);
+    columns.get(key).push(n);
+  }
+  const runs = [];
+  for (const col of columns.values()) {
+    if (col.some((n, i) => i && n.y < col[i - 1].y)) col.sort((a, b) => a.y - b.y);
+    let run = null;
+    for (const n of col) {
+      if (run && n.y <= run.y + run.h + gap) run.h = Math.max(run.h, n.y + n.h - run.y);
+      else runs.push((run = { x: n.x, y: n.y, w: n.w, h: n.h, cls: n.cls || "" }));
+    }
+  }
+  return runs;
+}
+// runs change with every step and have no identity: elements are reused in order, no animation
+function drawRuns(layer, runs) {
+  while (layer.childNodes.length > runs.length) layer.lastChild.remove();
+  runs.forEach((r, i) => {
+    let g = layer.childNodes[i];
+    if (!g) {
+      g = svgEl("g");
+      g.appendChild(svgEl("rect", "vmw-box"));
+      layer.appendChild(g);
+    }
+    put(g, "class", "vmw-node vmw-run " + r.cls);
+    put(g, "style.transform", `translate(${r.x}px, ${r.y}px)`);
+    put(g.firstChild, "width", r.w);
+    put(g.firstChild, "height", r.h);
+  });
+}
 
 function render({ model, el }) {
   const root = document.createElement("div");
@@ -291,7 +330,7 @@ function render({ model, el }) {
     bar.appendChild(b);
     buttons[name] = b;
   }
-  // shown only in a large scene that has such boxes (a small one is wholly in view)
+  // shown only in a large scene that has such boxes (small views keep the toolbar they had)
   buttons.sel.hidden = buttons.step.hidden = true;
   for (const kind of ["svg", "png"]) {
     const b = document.createElement("button");
@@ -321,7 +360,8 @@ function render({ model, el }) {
   const gridLayer = svgEl("g");
   const edgeLayer = svgEl("g");
   const nodeLayer = svgEl("g");
-  vp.append(gridLayer, edgeLayer, nodeLayer);
+  const runLayer = svgEl("g"); // folded runs of boxes, when too many are on screen (fold)
+  vp.append(gridLayer, edgeLayer, nodeLayer, runLayer);
   const defs = svgEl("defs");
   const marker = svgEl("marker");
   for (const [k, v] of Object.entries({ id: "vmw-arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }))
@@ -498,11 +538,22 @@ function render({ model, el }) {
     const plain = cull && view.k * FONT < READABLE;
     const r = cull ? region() : null;
     drawnAt = r && [...r, plain];
+    if (svg.classList.contains("vmw-plain") !== plain) svg.classList.toggle("vmw-plain", plain);
     const near = (kind) => (r ? (i) => { const b = extent(kind, i); return b[2] >= r[0] && b[0] <= r[2] && b[3] >= r[1] && b[1] <= r[3]; } : () => true); // prettier-ignore
+    let nodesNear = near("nodes");
+    let runs = [];
+    if (plain) {
+      const seen = (scene.nodes || []).filter(nodesNear);
+      if (seen.length > FOLD_MIN) {
+        runs = fold(seen, view.k);
+        nodesNear = () => false;
+      }
+    }
+    drawRuns(runLayer, runs);
     keyed(
       nodeLayer,
       scene.nodes || [],
-      near("nodes"),
+      nodesNear,
       () => {
         const g = svgEl("g");
         g.appendChild(svgEl("rect", "vmw-box"));
@@ -538,7 +589,7 @@ function render({ model, el }) {
     keyed(
       edgeLayer,
       scene.edges || [],
-      near("edges"),
+      runs.length ? () => false : near("edges"),
       () => svgEl("path"),
       (p, e) => {
         put(p, "class", "vmw-edge " + (e.cls || "") + (p.classList.contains("vmw-enter") ? " vmw-enter" : ""));
