@@ -262,8 +262,10 @@ def build_site(root: Path) -> list[str]:
     """Write the front end and one page per host into ``root``; returns the page names."""
     shared = WIDGETS / "colours.js"  # put in front of each module, as the widgets' Python side does
     head = shared.read_bytes() if shared.exists() else b""
+    delta = WIDGETS / "delta.js"  # scene.js applies scene changes with it (scene.py's esm)
     for f in ("scene.js", "keys.js"):
-        (root / f).write_bytes(head + (WIDGETS / f).read_bytes())
+        extra = delta.read_bytes() if f == "scene.js" and delta.exists() else b""
+        (root / f).write_bytes(head + extra + (WIDGETS / f).read_bytes())
     for f in ("scene.css", "player.css"):
         (root / f).write_bytes((WIDGETS / f).read_bytes())
     data = content()

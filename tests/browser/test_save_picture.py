@@ -39,7 +39,8 @@ JSON.parse(document.getElementById("scenes").textContent).forEach((s, i) =>
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("save")
-    (root / "scene.js").write_bytes((WIDGETS / "colours.js").read_bytes() + (WIDGETS / "scene.js").read_bytes())
+    js = b"".join((WIDGETS / f).read_bytes() for f in ("colours.js", "delta.js", "scene.js"))  # as scene.py's esm
+    (root / "scene.js").write_bytes(js)
     (root / "scene.css").write_bytes((WIDGETS / "scene.css").read_bytes())
     k = Kernel()
     k.vmalloc(8192, caller=CALLER)
