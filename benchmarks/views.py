@@ -89,11 +89,23 @@ def scenario(n: int, ops: int = 60, seed: int = 0) -> tuple[Kernel, Any]:
     return k, task
 
 
-def browser_mm() -> Any:
+def browser_mm(searches: int = 0) -> Any:
+    """The stored Chromium renderer's mm: its building recorded (68,050 steps), or with
+    ``searches`` built unrecorded and then that many ``find_vma`` recorded, as lesson 7 does."""
     import gzip
 
     text = gzip.decompress((HERE.parent / "vmwidgets" / "data" / "proc-maps-chromium.txt.gz").read_bytes()).decode()
-    return from_proc_maps(text, name="chromium")
+    if not searches:
+        return from_proc_maps(text, name="chromium")
+    k = Kernel()
+    with k.timeline.paused():
+        mm = from_proc_maps(text, kernel=k, name="chromium")
+    vmas = list(mm)
+    rng = random.Random(0)
+    for _ in range(searches):
+        v = vmas[rng.randrange(len(vmas))]
+        mm.find_vma(v.vm_start + (v.vm_end - v.vm_start) // 2)
+    return mm
 
 
 class Wire:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,30 @@ def _size(value: Any) -> int:
         return size(value)
     except UnicodeEncodeError:
         return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+# Widgets whose keyframe is behind their scene: a notebook stores widget state (the keyframe),
+# not the changes, so each is brought up to date when its cell has run (an answer a question
+# holds back must not sit in a stored keyframe drawn before the hold).
+_BEHIND: weakref.WeakSet[SceneWidget] = weakref.WeakSet()
+_HOOKED: list[Any] = []
+
+
+def _cell_ran(*_args: Any) -> None:
+    for sw in list(_BEHIND):
+        sw._settle()
+    _BEHIND.clear()
+
+
+def _hook() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return
+    shell = get_ipython()
+    if shell is not None and not any(s is shell for s in _HOOKED):
+        shell.events.register("post_run_cell", _cell_ran)
+        _HOOKED.append(shell)
 
 
 class SceneWidget(anywidget.AnyWidget):
@@ -89,6 +114,16 @@ class SceneWidget(anywidget.AnyWidget):
         self._last = new
         self._since += cost
         self.send({"seq": self._seq, "d": d})
+        if not _BEHIND:
+            _hook()
+        _BEHIND.add(self)
+
+    def _settle(self) -> None:
+        """Make the keyframe the scene the front end holds now (when a cell has run)."""
+        if self._last is not None and self._frame.get("seq") != self._seq:
+            self._frame = {"seq": self._seq, "scene": self._last}
+            self._since = 0
+            self._budget = _size(self._last)
 
     def _keyframe(self, scene: dict[str, Any]) -> None:
         self._seq += 1
