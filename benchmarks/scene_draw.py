@@ -44,17 +44,7 @@ window.model = model({{ scene: {{}}, selected: "", duration: 350, max_height: 46
 scene.render({{ model: window.model, el: document.getElementById("view") }});
 </script></body></html>"""
 
-# a stand-in for the anywidget model, as tests/browser/hostpages.py's
-MODEL_JS = """function model(values) {
-  const handlers = {};
-  return {
-    get: (k) => values[k],
-    set: (k, v) => { values[k] = v; (handlers["change:" + k] || []).forEach((f) => f()); },
-    save_changes() {}, send() {},
-    on: (e, f) => (handlers[e] = handlers[e] || []).push(f),
-    off: (e, f) => { handlers[e] = (handlers[e] || []).filter((g) => g !== f); },
-  };
-}"""
+from tests.browser.hostpages import MODEL_JS  # noqa: E402 - the stand-in model the browser tests use
 
 # per step: apply the change, let scene.js draw, then wait for the frame that shows it
 STEPS = """async (deltas) => {

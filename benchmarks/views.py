@@ -43,49 +43,27 @@ try:
 except ImportError:  # run from a checkout without installing: use the package beside us
     sys.path.insert(0, str(HERE.parent))
 
-from vmwidgets import (  # noqa: E402 - after the path is set
-    MAP_ANONYMOUS,
-    MAP_FIXED,
-    MAP_PRIVATE,
-    PROT_READ,
-    PROT_WRITE,
-    Config,
-    Kernel,
-    from_proc_maps,
-)
+from vmwidgets import Kernel, from_proc_maps  # noqa: E402 - after the path is set
 
-PAGE = 4096
-BASE = 0x10000000
 STEPS = 300
 TARGET_MS, WORST_MS, TARGET_BYTES = 16.0, 50.0, 10_000
 
 
+def _helpers() -> Any:
+    """tests/helpers.py of this checkout, by its path (under --baseline, vmwidgets is an older one)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("vmw_test_helpers", HERE.parent / "tests" / "helpers.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def scenario(n: int, ops: int = 60, seed: int = 0) -> tuple[Kernel, Any]:
-    """``n`` VMAs and ``n`` vm_structs built unrecorded, then ``ops`` recorded operations."""
-    k = Kernel(Config(era="2.6.32"))
-    task = k.spawn("big")
-    fixed = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED
-    areas: list[int | None] = []
-    with k.timeline.paused():
-        for i in range(n):
-            task.mmap(BASE + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), fixed)
-            areas.append(k.vmalloc(PAGE * (1 + i % 2)))
-    rng = random.Random(seed)
-    for _ in range(ops):
-        i, op = rng.randrange(n), rng.randrange(6)
-        if op == 0:
-            task.mmap(BASE + (2 * i + 1) * PAGE, PAGE, PROT_READ | PROT_WRITE, fixed)
-        elif op == 1:
-            task.munmap(BASE + 2 * i * PAGE, PAGE)
-        elif op == 2:
-            task.mprotect(BASE + 2 * i * PAGE, PAGE, PROT_READ | PROT_WRITE)
-        elif op == 3:
-            task.access(BASE + 2 * i * PAGE, write=bool(i % 2))
-        elif op == 4 and areas[i] is not None:
-            k.vfree(areas[i])
-            areas[i] = None
-        else:
-            areas[i] = k.vmalloc(PAGE * (1 + rng.randrange(3)))
+    """``n`` VMAs and ``n`` vm_structs built unrecorded, then ``ops`` recorded operations
+    (tests/helpers.py:big_process, which tests/test_incremental.py walks too)."""
+    k, task = _helpers().big_process(n, era="2.6.32", ops=ops, seed=seed)
     return k, task
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
-from vmwidgets import Kernel
+from hypothesis import strategies as st
+
+from vmwidgets import MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE, Config, Kernel
 from vmwidgets.model.constants import PAGE_SHIFT, PAGE_SIZE, VM_ALLOC, VM_IOREMAP
 
 
@@ -117,3 +120,54 @@ def replay_spawn(task: Any, r: Any) -> None:
     r.do_mmap_pgoff(libc.vm_file, libc.vm_start, 0x143000, rx, MAP_PRIVATE, 0)
     r.do_mmap_pgoff(libc.vm_file, libc.vm_start + 0x13D000, 0x3000, rw, MAP_PRIVATE | MAP_FIXED, 0x13D)
     r.do_mmap_pgoff(None, libc.vm_start + 0x140000, 0x3000, rw, anon | MAP_FIXED, 0)
+
+
+# scenes as the front end gets them (render/scene.py), their text hostile: scene changes and transports
+TEXTS = st.text(alphabet=st.sampled_from("ab<>&\"'·▶\U0001f600x0123"), max_size=70)
+_items = st.fixed_dictionaries(
+    {"id": st.sampled_from([f"n{i}" for i in range(8)])},
+    optional={"x": st.integers(0, 9), "rows": st.lists(st.lists(TEXTS, max_size=2), max_size=2), "vals": TEXTS},
+)
+SCENES = st.fixed_dictionaries(
+    {"nodes": st.lists(_items, max_size=8, unique_by=lambda i: i["id"])},
+    optional={
+        "title": TEXTS,
+        "w": st.integers(0, 5),
+        "edges": st.lists(_items, max_size=4, unique_by=lambda i: i["id"]),
+    },
+)
+
+BIG_BASE = 0x10000000  # where big_process's VMAs start
+
+
+def big_process(n: int, era: str = "2.6.32", pae: bool = False, ops: int = 24, seed: int = 0) -> tuple[Kernel, Any]:
+    """A kernel with ``n`` one-page VMAs (a hole after each) and ``n`` vm_structs built with
+    recording paused, then ``ops`` recorded operations in random order: mmaps into holes (they
+    may merge with both neighbours), munmaps, mprotect splits, faults, vmallocs and vfrees.
+    Returns the kernel and the task (issue 15's views and benchmarks/views.py)."""
+    page = 4096
+    k = Kernel(Config(era=era, pae=pae))
+    task = k.spawn("big")
+    fixed = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED
+    areas: list[int | None] = []
+    with k.timeline.paused():
+        for i in range(n):
+            task.mmap(BIG_BASE + 2 * i * page, page, PROT_READ | (PROT_WRITE if i % 2 else 0), fixed)
+            areas.append(k.vmalloc(page * (1 + i % 2)))
+    rng = random.Random(seed)
+    for _ in range(ops):
+        i, op = rng.randrange(n), rng.randrange(6)
+        if op == 0:
+            task.mmap(BIG_BASE + (2 * i + 1) * page, page, PROT_READ | PROT_WRITE, fixed)
+        elif op == 1:
+            task.munmap(BIG_BASE + 2 * i * page, page)
+        elif op == 2:
+            task.mprotect(BIG_BASE + 2 * i * page, page, PROT_READ | PROT_WRITE)
+        elif op == 3:
+            task.access(BIG_BASE + 2 * i * page, write=bool(i % 2))
+        elif op == 4 and areas[i] is not None:
+            k.vfree(areas[i])
+            areas[i] = None
+        else:
+            areas[i] = k.vmalloc(page * (1 + rng.randrange(3)))
+    return k, task

@@ -13,54 +13,17 @@ import random
 from typing import Any
 
 import pytest
+from helpers import big_process
 
-from vmwidgets import (
-    MAP_ANONYMOUS,
-    MAP_FIXED,
-    MAP_PRIVATE,
-    PROT_READ,
-    PROT_WRITE,
-    Config,
-    Kernel,
-)
+from vmwidgets import Kernel
 from vmwidgets.render.focus import Focus, Trail, focus
 from vmwidgets.render.incremental import RbSizes
 from vmwidgets.render.rbtree_scene import TREE_LIMIT, inorder
 from vmwidgets.widgets import explore
 
-PAGE = 4096
-BASE = 0x10000000
-
 
 def big(era: str, n: int, pae: bool = False, seed: int = 0) -> tuple[Kernel, Any]:
-    """``n`` VMAs and ``n`` vm_structs built unrecorded, then recorded mmaps into holes,
-    munmaps, mprotect splits, faults, vmallocs and vfrees in random order."""
-    k = Kernel(Config(era=era, pae=pae))
-    task = k.spawn("big")
-    fixed = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED
-    areas = []
-    with k.timeline.paused():
-        for i in range(n):
-            task.mmap(BASE + 2 * i * PAGE, PAGE, PROT_READ | (PROT_WRITE if i % 2 else 0), fixed)
-            areas.append(k.vmalloc(PAGE * (1 + i % 2)))
-    rng = random.Random(seed)
-    for _ in range(24):
-        i = rng.randrange(n)
-        op = rng.randrange(6)
-        if op == 0:  # a hole between two VMAs: it may merge with both
-            task.mmap(BASE + (2 * i + 1) * PAGE, PAGE, PROT_READ | PROT_WRITE, fixed)
-        elif op == 1:
-            task.munmap(BASE + 2 * i * PAGE, PAGE)
-        elif op == 2:
-            task.mprotect(BASE + 2 * i * PAGE, PAGE, PROT_READ | PROT_WRITE)
-        elif op == 3:
-            task.access(BASE + 2 * i * PAGE, write=bool(i % 2))
-        elif op == 4 and areas[i] is not None:
-            k.vfree(areas[i])
-            areas[i] = None
-        else:
-            areas[i] = k.vmalloc(PAGE * (1 + rng.randrange(3)))
-    return k, task
+    return big_process(n, era=era, pae=pae, ops=24, seed=seed)
 
 
 def drawn(ex: Any) -> list[Any]:
@@ -122,7 +85,7 @@ def test_stepping_and_seeking_draw_what_a_full_rebuild_draws(era: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("pae", [False, True])
 def test_a_thousand_vmas_draw_the_same_either_way(pae: bool) -> None:
-    k, task = big("2.6.32", 1000, pae=pae, seed=4)
+    _, task = big("2.6.32", 1000, pae=pae, seed=4)
     assert walk(task, 200, seed=5) == 200
 
 
@@ -155,7 +118,7 @@ def test_subtree_sizes_follow_the_events() -> None:
     kept = {t: RbSizes(t) for t in ("mm_rb:" + mm, "vmap_area_root")}
     state = cur.seek(0)
     markers = 0
-    for t, s in kept.items():
+    for s in kept.values():
         s.sync(state, None)
     for pos in range(1, len(tl) + 1):
         state = cur.seek(pos)

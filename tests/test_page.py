@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import SCENES, TEXTS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,19 +22,7 @@ from vmwidgets.widgets.replay import STEP, PageData
 HERE = Path(__file__).parent
 DELTA_JS = HERE.parent / "vmwidgets" / "widgets" / "delta.js"
 
-texts = st.text(alphabet=st.sampled_from("ab<>&\"'·▶\U0001f600x0123"), max_size=70)
-items = st.fixed_dictionaries(
-    {"id": st.sampled_from([f"n{i}" for i in range(8)])},
-    optional={"x": st.integers(0, 9), "rows": st.lists(st.lists(texts, max_size=2), max_size=2), "vals": texts},
-)
-scenes = st.fixed_dictionaries(
-    {"nodes": st.lists(items, max_size=8, unique_by=lambda i: i["id"])},
-    optional={
-        "title": texts,
-        "w": st.integers(0, 5),
-        "edges": st.lists(items, max_size=4, unique_by=lambda i: i["id"]),
-    },
-)
+scenes, texts = SCENES, TEXTS
 
 
 @settings(max_examples=300, deadline=None)

@@ -9,6 +9,7 @@ import copy
 from typing import Any
 
 import pytest
+from helpers import SCENES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,19 +68,7 @@ def grown(n: int, hl: int, text: str = "x") -> dict[str, Any]:
     return {"title": "t", "w": 100, "h": 20 * n, "nodes": [box(i, text, "hl" if i == hl else "") for i in range(n)]}
 
 
-texts = st.text(alphabet=st.sampled_from("ab<>&\U0001f600x0"), max_size=60)
-items = st.fixed_dictionaries(
-    {"id": st.sampled_from([f"n{i}" for i in range(8)])},
-    optional={"x": st.integers(0, 9), "rows": st.lists(st.lists(texts, max_size=2), max_size=2), "vals": texts},
-)
-scenes = st.fixed_dictionaries(
-    {"nodes": st.lists(items, max_size=8, unique_by=lambda i: i["id"])},
-    optional={
-        "title": texts,
-        "w": st.integers(0, 5),
-        "edges": st.lists(items, max_size=4, unique_by=lambda i: i["id"]),
-    },
-)
+scenes = SCENES
 
 
 @settings(max_examples=200, deadline=None)

@@ -32,6 +32,41 @@ def inorder(state: ViewState, tree: str) -> list[tuple[int, int]]:
     return out
 
 
+def _node_box(
+    node: int,
+    x: float,
+    y: float,
+    colour: int,
+    labels: dict[int, str],
+    changed: set[int],
+    on_path: set[int],
+    key: Any,
+    selected: str,
+) -> Item:
+    """A node: R or B and its label's first part; the step's ``hl``, the search's ``visit``."""
+    text = labels.get(node, f"{node:x}")
+    cls = ["rb-red" if colour == 0 else "rb-black"]
+    cls += [c for c, on in (("hl", node in changed), ("visit", node in on_path)) if on]
+    sel = key(node) if key else None
+    if sel and sel == selected:
+        cls.append("sel")
+    row = [("R " if colour == 0 else "B ") + text.split("-")[0]]
+    return box(f"n{node:x}", x, y, [row], " ".join(cls), w=NODE_W, sel=sel, tip=text)
+
+
+def _edges(nodes: dict[int, Any], place: dict[int, tuple[float, float]], on_path: set[int]) -> list[Item]:
+    """A line from each placed node's parent (if placed) down to it, ``visit`` along the search."""
+    edges: list[Item] = []
+    for node, (nx, ny) in place.items():
+        parent = nodes[node][0]
+        if parent is None or parent not in place:
+            continue
+        px, py = place[parent]
+        edge_cls = "visit" if node in on_path and parent in on_path else ""
+        edges.append(line(f"e{node:x}", [(px + NODE_W / 2, py + ROW + 6), (nx + NODE_W / 2, ny)], edge_cls))
+    return edges
+
+
 def rbtree_scene(
     state: ViewState,
     tree: str,
@@ -65,34 +100,8 @@ def rbtree_scene(
     for rank, (node, depth) in enumerate(inorder(state, tree)):
         x, y = rank * STEP_X, TOP + depth * STEP_Y
         place[node] = (x, y)
-        colour = nodes[node][3]
-        text = labels.get(node, f"{node:x}")
-        short = text.split("-")[0]
-        cls = ["rb-red" if colour == 0 else "rb-black"]
-        cls += [c for c, on in (("hl", node in changed), ("visit", node in on_path)) if on]
-        sel = key(node) if key else None
-        if sel and sel == selected:
-            cls.append("sel")
-        out.append(
-            box(
-                f"n{node:x}",
-                x,
-                y,
-                [[("R " if colour == 0 else "B ") + short]],
-                " ".join(cls),
-                w=NODE_W,
-                sel=sel,
-                tip=text,
-            )
-        )
-    edges: list[Item] = []
-    for node, (nx, ny) in place.items():
-        parent = nodes[node][0]
-        if parent is None or parent not in place:
-            continue
-        px, py = place[parent]
-        edge_cls = "visit" if node in on_path and parent in on_path else ""
-        edges.append(line(f"e{node:x}", [(px + NODE_W / 2, py + ROW + 6), (nx + NODE_W / 2, ny)], edge_cls))
+        out.append(_node_box(node, x, y, nodes[node][3], labels, changed, on_path, key, selected))
+    edges = _edges(nodes, place, on_path)
     if not nodes:
         out.append(label("empty", 0, TOP, "(empty tree)", "muted"))
     n = len(nodes)
@@ -133,7 +142,6 @@ def _folded(
         if c is not None:
             keep.add(c)
     out: list[Item] = []
-    edges: list[Item] = []
     place: dict[int, tuple[float, float]] = {}
     slot = 0
 
@@ -164,26 +172,13 @@ def _folded(
         x = slot * STEP_X
         slot += 1
         place[n] = (x, y)
-        text = labels.get(n, f"{n:x}")
-        cls = ["rb-red" if colour == 0 else "rb-black"]
-        cls += [c for c, on in (("hl", n in changed), ("visit", n in on_path)) if on]
-        sel = key(n) if key else None
-        if sel and sel == selected:
-            cls.append("sel")
-        row = [("R " if colour == 0 else "B ") + text.split("-")[0]]
-        out.append(box(f"n{n:x}", x, y, [row], " ".join(cls), w=NODE_W, sel=sel, tip=text))
+        out.append(_node_box(n, x, y, colour, labels, changed, on_path, key, selected))
         if rt is not None:
             draw(rt, depth + 1)
 
     if root is not None:
         draw(root, 0)
-    for n, (nx, ny) in place.items():
-        parent = nodes[n][0]
-        if parent is None or parent not in place:
-            continue
-        px, py = place[parent]
-        edge_cls = "visit" if n in on_path and parent in on_path else ""
-        edges.append(line(f"e{n:x}", [(px + NODE_W / 2, py + ROW + 6), (nx + NODE_W / 2, ny)], edge_cls))
+    edges = _edges(nodes, place, on_path)
     count = len(nodes)
     shown = len(keep)
     note = f"{tree}: {shown} of {count:,} nodes drawn, the rest folded (⋯): select one to open it"
