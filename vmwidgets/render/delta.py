@@ -168,8 +168,9 @@ def apply_delta(old: dict[str, Any], delta: dict[str, Any] | None) -> dict[str, 
 
 
 def size(value: Any) -> int:
-    """Bytes of ``value`` as compact JSON (how much a page carries for it)."""
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+    """Bytes of ``value`` as compact JSON (how much a page carries for it); a lone surrogate
+    (a hostile name) counts as the three bytes it would take, not as an error."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def _chain(values: list[Any], change: Any, cost: Any, tag: str) -> list[Any]:

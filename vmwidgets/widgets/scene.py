@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import weakref
 from pathlib import Path
 from typing import Any
@@ -26,15 +25,6 @@ def esm(name: str) -> str:
     (colours.js; delta.js for scene.js) in front of it (an anywidget module is one file; it
     cannot import a neighbour)."""
     return "".join((_HERE / part).read_text() for part in (*_NEEDS.get(name, ("colours.js",)), name))
-
-
-def _size(value: Any) -> int:
-    """:func:`~vmwidgets.render.delta.size`, also for text with a lone surrogate (a hostile
-    name), which the comm's JSON escapes but UTF-8 cannot encode."""
-    try:
-        return size(value)
-    except UnicodeEncodeError:
-        return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 # Widgets whose keyframe is behind their scene: a notebook stores widget state (the keyframe),
@@ -102,11 +92,11 @@ class SceneWidget(anywidget.AnyWidget):
         d = scene_delta(self._last, new)
         if d is None:
             return
-        cost = _size(d)
+        cost = size(d)
         # the scene is measured only when the changes outgrow the last keyframe's size:
         # measuring every new scene would cost a whole serialisation per step
         if self._since + cost > self._budget:
-            self._budget = _size(new)
+            self._budget = size(new)
             if self._since + cost > self._budget:
                 self._keyframe(new)
                 return
@@ -123,13 +113,13 @@ class SceneWidget(anywidget.AnyWidget):
         if self._last is not None and self._frame.get("seq") != self._seq:
             self._frame = {"seq": self._seq, "scene": self._last}
             self._since = 0
-            self._budget = _size(self._last)
+            self._budget = size(self._last)
 
     def _keyframe(self, scene: dict[str, Any]) -> None:
         self._seq += 1
         self._last = scene
         self._since = 0
-        self._budget = _size(scene)
+        self._budget = size(scene)
         self._frame = {"seq": self._seq, "scene": scene}
 
     def _message(self, _widget: Any, content: Any, _buffers: Any = None) -> None:
@@ -143,4 +133,4 @@ class SceneWidget(anywidget.AnyWidget):
         else:
             self._frame = frame
             self._since = 0
-            self._budget = _size(self._last)
+            self._budget = size(self._last)
