@@ -284,17 +284,19 @@ CELLS = [
         At this size every view shows only what the step is about. The tree draws its top
         levels and the search path of `find_vma`; every other subtree is folded into one grey
         "⋯ n" box that gives how many nodes it holds: click one to open it a level. The list
-        and the maps table fold into "⋯ n VMAs" runs around the step and the selection. Press ⏮
-        (the first step is the paused building, all 13,623 VMAs at once), then step with → and
-        watch the search go down the tree: a path no longer than the tree's height, where walking
-        the `vm_next` list would have visited thousands of VMAs. The views zoom (ctrl + wheel, the
+        and the maps table fold into "⋯ n VMAs" runs around the step and the selection. The
+        explorer starts at the first step, the paused building (all 13,623 VMAs at once): step
+        with → and watch the search go down the tree, a path no longer than the tree's height,
+        where walking the `vm_next` list would have visited thousands of VMAs. The views zoom (ctrl + wheel, the
         + and − buttons) and pan (drag); a very large drawing shows only what is on screen.
         """
     ),
     code(
         """
         # NBVAL_IGNORE_OUTPUT
-        explore(chrome)
+        chrome_explorer = explore(chrome)
+        chrome_explorer.player.seek(0)  # the first step: the paused building
+        chrome_explorer
         """
     ),
     md(

@@ -46,6 +46,12 @@ LESSONS = {
     "03-page-tables": ("install = Player(fresh", "install", ["install_view"]),
     "04-vmalloc": ("VBox([vfree_player,", "vfree_player", ["vfree_view", "vfree_tables", "vfree_frames"]),
     "05-vmas": ("p1 = Player(task", "p1", ["tree1"]),
+    # issue 15: a browser's 13,623 VMAs, folded; the page steps find_vma through the tree
+    "07-then-and-now": (
+        "chrome_explorer = explore(chrome)",
+        "chrome_explorer.player",
+        [f"chrome_explorer.views[{i}]" for i in range(4)],
+    ),
 }
 QUESTION_CELL = "ExerciseWidget(question, player=player"
 FORWARD, BACK = "one step forward (→)", "one step back (←)"
@@ -227,7 +233,7 @@ def test_player_steps_and_draws_what_python_shows(site_page, server, name: str) 
     page = site_page
     source, player_name, view_names = LESSONS[name]
     ns = lesson_namespace(name)
-    player, views = ns[player_name], [ns[v] for v in view_names]
+    player, views = eval(player_name, ns), [eval(v, ns) for v in view_names]
     n = len(player.timeline)
     open_lesson(page, server, name)
     out = cell_output(page, source)
