@@ -285,8 +285,8 @@ CELLS = [
         levels and the search path of `find_vma`; every other subtree is folded into one grey
         "⋯ n" box that gives how many nodes it holds: click one to open it a level. The list
         and the maps table fold into "⋯ n VMAs" runs around the step and the selection. The
-        explorer starts at the first step, the paused building (all 13,623 VMAs at once): step
-        with → and watch the search go down the tree, a path no longer than the tree's height,
+        explorer starts just after the paused building, which is one step (all 13,623 VMAs at
+        once; ← shows the mm before it, empty): step with → and watch the search go down the tree, a path no longer than the tree's height,
         where walking the `vm_next` list would have visited thousands of VMAs. The views zoom (ctrl + wheel, the
         + and − buttons) and pan (drag); a very large drawing shows only what is on screen.
         """
@@ -295,7 +295,7 @@ CELLS = [
         """
         # NBVAL_IGNORE_OUTPUT
         chrome_explorer = explore(chrome)
-        chrome_explorer.player.seek(0)  # the first step: the paused building
+        chrome_explorer.player.seek(1)  # just after the paused building (step 0: the mm still empty)
         chrome_explorer
         """
     ),

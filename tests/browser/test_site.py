@@ -50,7 +50,7 @@ LESSONS = {
     "07-then-and-now": (
         "chrome_explorer = explore(chrome)",
         "chrome_explorer.player",
-        [f"chrome_explorer.views[{i}]" for i in range(4)],
+        [f"chrome_explorer.views[{i}]" for i in (1, 0, 2, 3)],  # in the page's order: the layout first
     ),
 }
 QUESTION_CELL = "ExerciseWidget(question, player=player"
