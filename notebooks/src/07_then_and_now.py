@@ -287,8 +287,9 @@ CELLS = [
         and the maps table fold into "⋯ n VMAs" runs around the step and the selection. The
         explorer starts just after the paused building, which is one step (all 13,623 VMAs at
         once; ← shows the mm before it, empty): step with → and watch the search go down the tree, a path no longer than the tree's height,
-        where walking the `vm_next` list would have visited thousands of VMAs. The views zoom (ctrl + wheel, the
-        + and − buttons) and pan (drag); a very large drawing shows only what is on screen.
+        where walking the `vm_next` list would have visited thousands of VMAs. Each view zooms
+        with ctrl and the mouse wheel or its − and + buttons, and pans when dragged; a very
+        large drawing shows only what is on screen.
         """
     ),
     code(
