@@ -21,6 +21,8 @@ __all__ = ["Dirty", "Memo", "RbSizes", "dirty"]
 # events that change vm_structs, vmlist or the lazily freed vmap_areas (the vmlist and layout views)
 _AREA_EVENTS = frozenset({"VmStructLinked", "VmStructUnlinked", "VmStructUpdated", "VmPageStored"})
 _LAZY_EVENTS = frozenset({"VmapAreaLazyFreed", "VmapAreaFreed"})
+# events that change an mm's VMAs or the fields its maps names come from (a search changes nothing)
+_MM_EVENTS = frozenset({"VmaLinked", "VmaUnlinked", "VmaAdjusted", "VmaFlagsChanged", "MmStructUpdated"})
 
 
 @dataclass
@@ -43,10 +45,8 @@ def dirty(events: Iterable[Any]) -> Dirty | None:
             return None
         if name in _AREA_EVENTS or name in _LAZY_EVENTS:
             d.areas = True
-        elif name.startswith("Vma") or name == "MmStructUpdated":
-            mm = getattr(ev, "mm", None)
-            if mm is not None:
-                d.mms.add(mm)
+        elif name in _MM_EVENTS:
+            d.mms.add(ev.mm)
         elif name.startswith("Rb"):
             nodes = d.rb.setdefault(ev.tree, set())
             for attr in ("node", "pivot", "parent", "successor"):
