@@ -156,7 +156,12 @@ def layout_scene(
     """Left: all 4 GB to scale (user space below PAGE_OFFSET, the kernel above); right: the
     kernel's bands with their boundaries in hex and sizes, vm_structs inside the vmalloc
     band as they are created, and ``mark`` (an address) pointed at.  With ``mm`` its VMAs
-    are drawn inside user space (to scale, at least 2 px each)."""
+    are drawn inside user space (to scale, at least 2 px each).
+
+    ``memo`` (a view's :class:`~vmwidgets.render.incremental.Memo`) keeps the boxes of the
+    vm_structs and of the VMAs from one step to the next until a step changes them.  Past
+    ``BIG`` records those kept boxes carry no highlight, and the step's and the selection's
+    records are drawn over them, so a step that only moves the highlight reads no record."""
     f = f or Focus()
     user = [r for r in regions if r.kind == "user"]
     kernel = [r for r in regions if r.kind != "user"]
