@@ -19,8 +19,9 @@ from ..state import ViewState
 __all__ = ["Dirty", "Memo", "RbSizes", "dirty"]
 
 # events that change vm_structs, vmlist or the lazily freed vmap_areas (the vmlist and layout views)
-_AREA_EVENTS = frozenset({"VmStructLinked", "VmStructUnlinked", "VmStructUpdated", "VmPageStored"})
-_LAZY_EVENTS = frozenset({"VmapAreaLazyFreed", "VmapAreaFreed"})
+_AREA_EVENTS = frozenset(
+    {"VmStructLinked", "VmStructUnlinked", "VmStructUpdated", "VmPageStored", "VmapAreaLazyFreed", "VmapAreaFreed"}
+)
 # events that change an mm's VMAs or the fields its maps names come from (a search changes nothing)
 _MM_EVENTS = frozenset({"VmaLinked", "VmaUnlinked", "VmaAdjusted", "VmaFlagsChanged", "MmStructUpdated"})
 
@@ -43,7 +44,7 @@ def dirty(events: Iterable[Any]) -> Dirty | None:
         name = type(ev).__name__
         if name == "TimelineMarker":
             return None
-        if name in _AREA_EVENTS or name in _LAZY_EVENTS:
+        if name in _AREA_EVENTS:
             d.areas = True
         elif name in _MM_EVENTS:
             d.mms.add(ev.mm)
@@ -150,8 +151,8 @@ class RbSizes:
 
 
 class Memo:
-    """Parts of a view's scene kept between steps: each under a tag (``"areas"``, ``"vmas:MM"``,
-    ``"rb:TREE"``) that the step's :class:`Dirty` drops, and a key of the other inputs."""
+    """Parts of a view's scene kept between steps: each under a tag (``"areas"``, ``"vmas:MM"``)
+    that the step's :class:`Dirty` drops, and a key of the other inputs."""
 
     def __init__(self) -> None:
         self._parts: dict[str, tuple[Any, Any]] = {}
@@ -160,10 +161,8 @@ class Memo:
         if d is None:
             self._parts.clear()
             return
-        gone = {"areas"} if d.areas else set()
-        gone |= {"vmas:" + mm for mm in d.mms} | {"rb:" + t for t in d.rb}
-        for tag in [t for t in self._parts if t.split("|")[0] in gone]:
-            del self._parts[tag]
+        for tag in ({"areas"} if d.areas else set()) | {"vmas:" + mm for mm in d.mms}:
+            self._parts.pop(tag, None)
 
     def get(self, tag: str, key: Any, make: Callable[[], Any]) -> Any:
         """``make()``, or what it gave last time for the same ``tag`` and ``key``."""

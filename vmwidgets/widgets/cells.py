@@ -14,10 +14,10 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-__all__ = ["adopt", "made_by_cell"]
+__all__ = ["adopt", "every_cell", "made_by_cell"]
 
 _made: dict[str, list[weakref.ref[Any]]] = {}
-_hooked: list[Any] = []  # the shells whose pre_run_cell event calls _rerun
+_hooked: list[tuple[Any, str, Any]] = []  # (shell, event, callback) registered so far
 
 
 def _shell() -> Any:
@@ -44,15 +44,23 @@ def _rerun(info: Any) -> None:
             widget.close()
 
 
+def every_cell(event: str, callback: Any) -> None:
+    """Call ``callback`` on the running IPython's ``event`` (``pre_run_cell``, ``post_run_cell``)
+    from now on, registered once per shell; nothing outside IPython."""
+    shell = _shell()
+    if shell is None or any(s is shell and e == event and c is callback for s, e, c in _hooked):
+        return
+    shell.events.register(event, callback)
+    _hooked.append((shell, event, callback))
+
+
 def adopt(widget: Any) -> None:
     """Remember that the cell running now made ``widget`` (nothing outside a notebook cell)."""
     shell = _shell()
     cell = _running_cell(shell) if shell is not None else None
     if cell is None:
         return
-    if not any(s is shell for s in _hooked):
-        shell.events.register("pre_run_cell", _rerun)
-        _hooked.append(shell)
+    every_cell("pre_run_cell", _rerun)
     refs = _made.setdefault(cell, [])
     refs[:] = [r for r in refs if r() is not None]
     refs.append(weakref.ref(widget))

@@ -10,6 +10,7 @@ import anywidget
 import traitlets
 
 from ..render.delta import scene_delta, size
+from .cells import every_cell
 
 __all__ = ["CSS", "SceneWidget", "esm"]
 
@@ -31,24 +32,12 @@ def esm(name: str) -> str:
 # not the changes, so each is brought up to date when its cell has run (an answer a question
 # holds back must not sit in a stored keyframe drawn before the hold).
 _BEHIND: weakref.WeakSet[SceneWidget] = weakref.WeakSet()
-_HOOKED: list[Any] = []
 
 
 def _cell_ran(*_args: Any) -> None:
     for sw in list(_BEHIND):
         sw._settle()
     _BEHIND.clear()
-
-
-def _hook() -> None:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
-        return
-    shell = get_ipython()
-    if shell is not None and not any(s is shell for s in _HOOKED):
-        shell.events.register("post_run_cell", _cell_ran)
-        _HOOKED.append(shell)
 
 
 class SceneWidget(anywidget.AnyWidget):
@@ -105,32 +94,31 @@ class SceneWidget(anywidget.AnyWidget):
         self._since += cost
         self.send({"seq": self._seq, "d": d})
         if not _BEHIND:
-            _hook()
+            every_cell("post_run_cell", _cell_ran)
         _BEHIND.add(self)
 
     def _settle(self) -> None:
         """Make the keyframe the scene the front end holds now (when a cell has run)."""
         if self._last is not None and self._frame.get("seq") != self._seq:
-            self._frame = {"seq": self._seq, "scene": self._last}
-            self._since = 0
-            self._budget = size(self._last)
+            self._frame_now()
 
     def _keyframe(self, scene: dict[str, Any]) -> None:
         self._seq += 1
         self._last = scene
-        self._since = 0
-        self._budget = size(scene)
-        self._frame = {"seq": self._seq, "scene": scene}
+        self._frame_now()
 
-    def _message(self, _widget: Any, content: Any, _buffers: Any = None) -> None:
-        if not isinstance(content, dict) or not isinstance(content.get("have"), int):
-            return
-        if content["have"] >= self._seq or self._last is None:
-            return
+    def _frame_now(self) -> None:
+        """Send the scene the front end should hold as the keyframe (again, if it is the last one)."""
+        assert self._last is not None
         frame = {"seq": self._seq, "scene": self._last}
+        self._since, self._budget = 0, size(self._last)
         if frame == self._frame:
             self.send_state("_frame")  # an equal value would not be sent again
         else:
             self._frame = frame
-            self._since = 0
-            self._budget = size(self._last)
+
+    def _message(self, _widget: Any, content: Any, _buffers: Any = None) -> None:
+        if not isinstance(content, dict) or not isinstance(content.get("have"), int):
+            return
+        if content["have"] < self._seq and self._last is not None:
+            self._frame_now()
